@@ -1,0 +1,31 @@
+/* The access record: the one type every stage passes, from trace readers and
+ * synthetic schedules through shaping to the engines. */
+#ifndef SR_RECORD_H
+#define SR_RECORD_H
+
+#include <stdint.h>
+
+enum sr_op {
+	SR_OP_READ = 0,
+	SR_OP_WRITE = 1,
+	SR_OP_TRIM = 2,
+	SR_OP_SYNC = 3,
+	SR_OP_NR
+};
+
+#define SR_T_NONE UINT64_MAX /* record carries no timestamp */
+
+struct sr_rec {
+	uint64_t off;    /* byte offset on the target */
+	uint64_t len;    /* bytes */
+	uint64_t t_ns;   /* time since trace start, or SR_T_NONE */
+	uint64_t seq;    /* line number (text formats) or record index: for error messages */
+	uint32_t target; /* index into the replay's targets */
+	uint32_t tag;    /* layer/tensor/expert id for synth, pid for captures */
+	uint8_t op;      /* enum sr_op */
+	uint8_t flags;
+};
+
+const char *sr_op_name(int op); /* "read", "write", "trim", "sync" */
+
+#endif

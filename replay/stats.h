@@ -1,0 +1,99 @@
+/* Statistics, collected once in the hot loop (no allocation per sample) and
+ * rendered by the reporters. */
+#ifndef SR_STATS_H
+#define SR_STATS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "replay/record.h"
+
+/* Log-linear histogram (HdrHistogram-like): values below 2^SR_HIST_SUB_BITS
+ * are exact; above, each power-of-two range is cut into 2^SR_HIST_SUB_BITS
+ * linear buckets, so a bucket's width is at most 1/64 of its value (1.6%).
+ * Covers 0 .. 2^63. */
+#define SR_HIST_SUB_BITS 6
+#define SR_HIST_SUB (1u << SR_HIST_SUB_BITS)
+#define SR_HIST_BUCKETS ((64 - SR_HIST_SUB_BITS + 1) * SR_HIST_SUB)
+
+struct sr_hist {
+	uint64_t n;
+	uint64_t min, max;
+	double sum, sumsq; /* for mean and stddev */
+	uint64_t b[SR_HIST_BUCKETS];
+};
+
+void sr_hist_init(struct sr_hist *h);
+void sr_hist_add(struct sr_hist *h, uint64_t v);
+void sr_hist_merge(struct sr_hist *dst, const struct sr_hist *src);
+/* Value at percentile p (0 < p <= 100): the midpoint of the bucket holding
+ * the ceil(p/100 * n)-th smallest sample, clamped to [min, max]. 0 if empty. */
+uint64_t sr_hist_pct(const struct sr_hist *h, double p);
+double sr_hist_mean(const struct sr_hist *h);
+double sr_hist_stddev(const struct sr_hist *h);
+/* Bucket index of v, and the [lo, hi] range of values bucket i holds. */
+unsigned sr_hist_bucket(uint64_t v);
+void sr_hist_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi);
+
+/* Per-second timeline: bytes and requests completed in each second since
+ * start, per op. Grows by doubling (amortised: one realloc per doubling of
+ * run time, never per sample). */
+struct sr_timeline_slot {
+	uint64_t bytes[2]; /* read, write */
+	uint64_t ios[2];
+};
+struct sr_timeline {
+	struct sr_timeline_slot *s;
+	size_t n, cap; /* n = seconds seen so far */
+};
+int sr_timeline_add(struct sr_timeline *t, uint64_t t_ns, int op, uint64_t bytes); /* 0 or -ENOMEM */
+void sr_timeline_free(struct sr_timeline *t);
+
+/* Request sizes: power-of-two buckets, bucket k holds sizes in (2^(k-1), 2^k]. */
+#define SR_SIZE_BUCKETS 48
+struct sr_size_hist {
+	uint64_t b[SR_SIZE_BUCKETS];
+};
+void sr_size_hist_add(struct sr_size_hist *h, uint64_t len);
+
+struct sr_op_stats {
+	uint64_t ios;        /* completed requests */
+	uint64_t bytes;      /* completed bytes */
+	uint64_t errors;     /* requests that failed or came back short */
+	struct sr_hist clat; /* completion latency, ns (submit to reap) */
+	struct sr_size_hist sizes;
+};
+
+struct sr_stats {
+	struct sr_op_stats op[2]; /* SR_OP_READ, SR_OP_WRITE */
+
+	/* Shaping counters (the report must not hide what it changed). */
+	uint64_t records;          /* records read from the source */
+	uint64_t req_bytes;        /* bytes the records asked for (before shaping) */
+	uint64_t skipped_writes;   /* writes/trims not issued (no --allow-write) */
+	uint64_t skipped_bytes;
+	uint64_t skipped_other;    /* sync/trim records not issued */
+	uint64_t realigned;        /* records whose offset/length were expanded to the block size */
+	uint64_t page_expanded;    /* records grown by --page rounding */
+	uint64_t page_extra_bytes; /* bytes added by --page rounding */
+	uint64_t split;            /* extra requests created by splitting to --bs */
+	uint64_t merged;           /* records absorbed into a neighbour by --merge */
+	uint64_t remapped;         /* records moved by --offset-map */
+	uint64_t verify_errors;
+	uint64_t verified_bytes;
+
+	struct sr_hist lag;          /* --timing recorded: issue time minus scheduled time, ns */
+	struct sr_timeline timeline;
+
+	uint64_t start_ns, end_ns;   /* wall clock of the run (monotonic) */
+	double usr_cpu_s, sys_cpu_s; /* getrusage over the run */
+	int partial;                 /* stopped by a signal or error before the end */
+};
+
+void sr_stats_init(struct sr_stats *s);
+void sr_stats_free(struct sr_stats *s);
+/* One completed request. Returns 0 or -ENOMEM (timeline growth). */
+int sr_stats_complete(struct sr_stats *s, int op, uint64_t bytes, uint64_t clat_ns,
+		      uint64_t t_ns_since_start);
+
+#endif

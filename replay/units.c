@@ -1,0 +1,158 @@
+#include "replay/units.h"
+#include "replay/record.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+const char *sr_op_name(int op)
+{
+	static const char *const names[SR_OP_NR] = { "read", "write", "trim", "sync" };
+
+	return op >= 0 && op < SR_OP_NR ? names[op] : "?";
+}
+
+int sr_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int suffix_shift(const char *sfx, unsigned *shift)
+{
+	static const char units[] = "bkmgtp";
+	const char *p;
+
+	if (!*sfx) {
+		*shift = 0;
+		return 0;
+	}
+	p = strchr(units, tolower((unsigned char)sfx[0]));
+	if (!p)
+		return -EINVAL;
+	*shift = 10 * (unsigned)(p - units);
+	sfx++;
+	if (p == units) /* "B" alone */
+		return *sfx ? -EINVAL : 0;
+	if (*sfx == 'i' || *sfx == 'I')
+		sfx++;
+	if (*sfx == 'b' || *sfx == 'B')
+		sfx++;
+	return *sfx ? -EINVAL : 0;
+}
+
+int sr_parse_size(const char *s, uint64_t *out)
+{
+	const char *p = s;
+	char *end;
+	unsigned shift;
+	int ret;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (*p == '.') {
+		double v;
+
+		errno = 0;
+		v = strtod(s, &end);
+		if (errno || end == s)
+			return -EINVAL;
+		ret = suffix_shift(end, &shift);
+		if (ret)
+			return ret;
+		v = ldexp(v, (int)shift);
+		if (v >= 18446744073709551615.0)
+			return -ERANGE;
+		*out = (uint64_t)v;
+		return 0;
+	}
+	{
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno == ERANGE)
+			return -ERANGE;
+		ret = suffix_shift(end, &shift);
+		if (ret)
+			return ret;
+		if (shift && v > (UINT64_MAX >> shift))
+			return -ERANGE;
+		*out = (uint64_t)v << shift;
+	}
+	return 0;
+}
+
+int sr_parse_duration(const char *s, uint64_t *out_ns)
+{
+	static const struct {
+		const char *sfx;
+		double mul;
+	} units[] = {
+		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "ns", 1 },
+		{ "m", 60e9 }, { "h", 3600e9 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(end, units[i].sfx))
+			continue;
+		v *= units[i].mul;
+		if (v >= 1.8e19)
+			return -ERANGE;
+		*out_ns = (uint64_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+char *sr_fmt_bytes(char *buf, size_t n, uint64_t bytes)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	int i = 0;
+
+	while (v >= 1024 && i < 5) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, n, "%.2f %s", v, u[i]);
+	return buf;
+}
+
+uint64_t sr_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

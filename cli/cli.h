@@ -1,0 +1,32 @@
+/* Shared by the subcommands in cli/: exit codes, signal flag, helpers that
+ * print. Only cli/ prints and chooses exit status. */
+#ifndef SR_CLI_H
+#define SR_CLI_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "replay/err.h"
+
+enum {
+	SR_EXIT_OK = 0,
+	SR_EXIT_FAIL = 1,    /* the run failed (I/O error, verify mismatch) */
+	SR_EXIT_USAGE = 2,   /* bad input: flag, trace, profile, device */
+	SR_EXIT_SIGNAL = 130 /* stopped by SIGINT/SIGTERM, partial report printed */
+};
+
+extern volatile sig_atomic_t sr_cli_stop;
+void sr_cli_install_signals(void);
+
+/* Print "ssdreplay: MSG" and return the exit status the error calls for. */
+int sr_cli_fail(const struct sr_err *e);
+
+/* Parse helpers that fill e with "CMD: --OPT: expected ..., found '...'". */
+int sr_cli_size(const char *cmd, const char *opt, const char *arg, uint64_t *out, struct sr_err *e);
+int sr_cli_uint(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
+		uint64_t *out, struct sr_err *e);
+
+int cmd_replay(int argc, char **argv);
+int cmd_prep(int argc, char **argv);
+
+#endif

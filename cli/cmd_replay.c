@@ -1,0 +1,410 @@
+/* ssdreplay replay [options] TARGET */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "devices/target.h"
+#include "replay/replay.h"
+#include "replay/report.h"
+#include "replay/units.h"
+#include "replay/verify.h"
+
+#define CMD "replay"
+#define DEFAULT_MAX_REQ (1u << 20)
+
+enum {
+	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o',
+	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
+	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
+	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS,
+};
+
+static const struct sr_opt opts[] = {
+	{ "trace", O_TRACE, 1, "FILE", "", "trace to replay" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog" },
+	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
+	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
+	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand" },
+	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null" },
+	{ "qd", O_QD, 1, "N", "32", "requests in flight" },
+	{ "batch", O_BATCH, 1, "N", "qd", "submit after this many requests are queued" },
+	{ "threads", O_THREADS, 1, "N", "1", "psync: worker threads (requests in flight)" },
+	{ "sqpoll", O_SQPOLL, 0, "", "", "io_uring: kernel submission polling thread" },
+	{ "hipri", O_HIPRI, 0, "", "", "polled completions (io_uring IOPOLL; needs poll queues)" },
+	{ "no-register", O_NOREG, 0, "", "", "io_uring: don't register files and buffers" },
+	{ "buffered", O_BUFFERED, 0, "", "", "go through the page cache (default: O_DIRECT)" },
+	{ "bs", O_BS, 1, "SIZE", "4k for patterns, 1M for traces", "largest request: bigger records are split" },
+	{ "merge", O_MERGE, 0, "", "", "merge contiguous records up to --bs" },
+	{ "page", O_PAGE, 1, "SIZE", "", "round every access out to SIZE pages (4k, 16k, 64k, 2M): read amplification" },
+	{ "align", O_ALIGN, 1, "expand|error", "expand", "records not aligned to the logical block size" },
+	{ "timing", O_TIMING, 1, "MODE", "afap", "afap, recorded (honour trace times), scale:X (times x X)" },
+	{ "runtime", O_RUNTIME, 1, "SEC", "", "stop issuing after this long (10, 500ms, 2m)" },
+	{ "loops", O_LOOPS, 1, "N", "1", "passes over the trace; 0: repeat until --runtime" },
+	{ "offset-map", O_OFFMAP, 1, "wrap|scale", "none", "fit offsets beyond the target onto it" },
+	{ "trace-size", O_TRACE_SIZE, 1, "SIZE", "highest offset in trace", "extent the trace was recorded on, for --offset-map scale" },
+	{ "range", O_RANGE, 1, "START:LEN", "whole target", "replay into this byte range of the target" },
+	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
+	{ "verify", O_VERIFY, 0, "", "", "check every read against the layout `ssdreplay prep` wrote" },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
+	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
+	{ "timeline", O_TIMELINE, 1, "FILE", "", "per-second bandwidth timeline as CSV" },
+	{ "progress", O_PROGRESS, 0, "", "", "progress line on stderr every second (default when stderr is a tty)" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+struct args {
+	const char *trace, *format, *output, *timeline, *engine;
+	int pattern; /* -1: none */
+	uint64_t size, seed, qd, batch, threads, bs, page, runtime_ns, loops, trace_size;
+	uint64_t range_start, range_len;
+	int buffered, merge, align_error, timing, sqpoll, hipri, noreg, allow_write, verify;
+	int progress, offset_map;
+	double scale;
+	const char *timing_str;
+	enum sr_out_fmt outfmt;
+};
+
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+
+	switch (key) {
+	case O_TRACE: a->trace = arg; return 0;
+	case O_FORMAT: a->format = arg; return 0;
+	case O_ENGINE:
+		if (!sr_engine_find(arg))
+			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync or null, found '%s'", arg);
+		a->engine = arg;
+		return 0;
+	case O_PATTERN:
+		if (!strcmp(arg, "seq") || !strcmp(arg, "read"))
+			a->pattern = SR_PAT_SEQ;
+		else if (!strcmp(arg, "rand") || !strcmp(arg, "randread"))
+			a->pattern = SR_PAT_RAND;
+		else
+			return sr_inputf(e, CMD ": --pattern: expected seq or rand, found '%s'", arg);
+		return 0;
+	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
+	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
+	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 65536, &a->qd, e);
+	case O_BATCH: return sr_cli_uint(CMD, "batch", arg, 1, 65536, &a->batch, e);
+	case O_THREADS: return sr_cli_uint(CMD, "threads", arg, 1, 1024, &a->threads, e);
+	case O_SQPOLL: a->sqpoll = 1; return 0;
+	case O_HIPRI: a->hipri = 1; return 0;
+	case O_NOREG: a->noreg = 1; return 0;
+	case O_BUFFERED: a->buffered = 1; return 0;
+	case O_BS:
+		if (sr_cli_size(CMD, "bs", arg, &a->bs, e))
+			return -EINVAL;
+		if (!a->bs || a->bs > (1ull << 30))
+			return sr_inputf(e, CMD ": --bs: expected 1 byte to 1 GiB, found '%s'", arg);
+		return 0;
+	case O_MERGE: a->merge = 1; return 0;
+	case O_PAGE:
+		if (sr_cli_size(CMD, "page", arg, &a->page, e))
+			return -EINVAL;
+		if (!a->page || (a->page & (a->page - 1)) || a->page > (1ull << 30))
+			return sr_inputf(e, CMD ": --page: expected a power of two up to 1G (4k, 16k, 2M), found '%s'", arg);
+		return 0;
+	case O_ALIGN:
+		if (strcmp(arg, "expand") && strcmp(arg, "error"))
+			return sr_inputf(e, CMD ": --align: expected expand or error, found '%s'", arg);
+		a->align_error = !strcmp(arg, "error");
+		return 0;
+	case O_TIMING:
+		a->timing_str = arg;
+		if (!strcmp(arg, "afap")) {
+			a->timing = SR_TIMING_AFAP;
+		} else if (!strcmp(arg, "recorded")) {
+			a->timing = SR_TIMING_RECORDED;
+			a->scale = 1;
+		} else if (!strncmp(arg, "scale:", 6)) {
+			char *end;
+
+			a->scale = strtod(arg + 6, &end);
+			if (end == arg + 6 || *end || !(a->scale >= 0) || a->scale > 1e6)
+				return sr_inputf(e, CMD ": --timing: expected scale:X with X a number >= 0, found '%s'", arg);
+			a->timing = SR_TIMING_RECORDED;
+		} else {
+			return sr_inputf(e, CMD ": --timing: expected afap, recorded or scale:X, found '%s'", arg);
+		}
+		return 0;
+	case O_RUNTIME:
+		if (sr_parse_duration(arg, &a->runtime_ns) || !a->runtime_ns)
+			return sr_inputf(e, CMD ": --runtime: expected a duration like 10, 500ms, 2m, found '%s'", arg);
+		return 0;
+	case O_LOOPS: return sr_cli_uint(CMD, "loops", arg, 0, UINT64_MAX, &a->loops, e);
+	case O_OFFMAP:
+		if (!strcmp(arg, "wrap"))
+			a->offset_map = SR_MAP_WRAP;
+		else if (!strcmp(arg, "scale"))
+			a->offset_map = SR_MAP_SCALE;
+		else if (!strcmp(arg, "none"))
+			a->offset_map = SR_MAP_NONE;
+		else
+			return sr_inputf(e, CMD ": --offset-map: expected wrap, scale or none, found '%s'", arg);
+		return 0;
+	case O_TRACE_SIZE: return sr_cli_size(CMD, "trace-size", arg, &a->trace_size, e);
+	case O_RANGE: {
+		char buf[128], *colon;
+
+		snprintf(buf, sizeof(buf), "%s", arg);
+		colon = strchr(buf, ':');
+		if (colon)
+			*colon = 0;
+		if (sr_parse_size(buf, &a->range_start) ||
+		    (colon && colon[1] && sr_parse_size(colon + 1, &a->range_len)))
+			return sr_inputf(e, CMD ": --range: expected START:LEN with sizes (1G:512M), found '%s'", arg);
+		return 0;
+	}
+	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
+	case O_VERIFY: a->verify = 1; return 0;
+	case O_OUTFMT:
+		if (!strcmp(arg, "text") || !strcmp(arg, "normal"))
+			a->outfmt = SR_OUT_TEXT;
+		else if (!strcmp(arg, "json"))
+			a->outfmt = SR_OUT_JSON;
+		else if (!strcmp(arg, "csv") || !strcmp(arg, "terse"))
+			a->outfmt = SR_OUT_CSV;
+		else
+			return sr_inputf(e, CMD ": --output-format: expected text, json or csv, found '%s'", arg);
+		return 0;
+	case O_OUTPUT: a->output = arg; return 0;
+	case O_TIMELINE: a->timeline = arg; return 0;
+	case O_PROGRESS: a->progress = 1; return 0;
+	}
+	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+}
+
+struct progress {
+	uint64_t total;     /* bytes expected, 0 if unknown */
+	uint64_t runtime_ns;
+	uint64_t last_bytes;
+	uint64_t last_ns;
+};
+
+static void show_progress(void *arg, const struct sr_stats *st, uint64_t elapsed_ns)
+{
+	struct progress *p = arg;
+	uint64_t done = st->op[0].bytes + st->op[1].bytes;
+	double dt = (double)(elapsed_ns - p->last_ns) / 1e9;
+	double mibs = dt > 0 ? (double)(done - p->last_bytes) / dt / 1048576.0 : 0;
+	double frac = 0;
+
+	if (p->runtime_ns)
+		frac = (double)elapsed_ns / (double)p->runtime_ns;
+	else if (p->total)
+		frac = (double)done / (double)p->total;
+	if (frac > 1)
+		frac = 1;
+	if (frac > 0)
+		fprintf(stderr, "\r[%5.1fs] %5.1f%% %9.1f MiB/s  eta %5.0fs ", elapsed_ns / 1e9, 100 * frac,
+			mibs, frac > 0 ? elapsed_ns / 1e9 * (1 - frac) / frac : 0);
+	else
+		fprintf(stderr, "\r[%5.1fs] %9.1f MiB/s ", elapsed_ns / 1e9, mibs);
+	p->last_bytes = done;
+	p->last_ns = elapsed_ns;
+}
+
+/* Highest end offset in the trace: a streaming pre-pass for --offset-map scale. */
+static int trace_extent(struct sr_source *src, uint64_t *extent, struct sr_err *e)
+{
+	struct sr_rec r[256];
+	int n, i;
+
+	*extent = 0;
+	while ((n = sr_source_next(src, r, 256, e)) > 0)
+		for (i = 0; i < n; i++)
+			if (r[i].off + r[i].len > *extent)
+				*extent = r[i].off + r[i].len;
+	if (n < 0)
+		return n;
+	return src->rewind(src, e);
+}
+
+static int write_outputs(const struct args *a, const struct sr_report_info *ri,
+			 const struct sr_stats *st, struct sr_err *e)
+{
+	FILE *f = stdout;
+	int ret;
+
+	if (a->output) {
+		f = fopen(a->output, "w");
+		if (!f)
+			return sr_errf(e, -errno, "%s: %s", a->output, strerror(errno));
+	}
+	ret = sr_report_write(f, a->outfmt, ri, st);
+	if (f != stdout && fclose(f))
+		ret = -errno;
+	else if (f == stdout)
+		fflush(stdout);
+	if (ret)
+		return sr_errf(e, ret, "%s: cannot write the report", a->output ? a->output : "stdout");
+	if (a->timeline) {
+		f = fopen(a->timeline, "w");
+		if (!f)
+			return sr_errf(e, -errno, "%s: %s", a->timeline, strerror(errno));
+		ret = sr_report_timeline_csv(f, st);
+		if (fclose(f) || ret)
+			return sr_errf(e, -EIO, "%s: cannot write the timeline", a->timeline);
+	}
+	return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct args a = { .format = "auto", .engine = "io_uring", .pattern = -1, .seed = 1,
+			  .qd = 32, .threads = 1, .loops = 1, .timing_str = "afap", .scale = 1 };
+	struct sr_err e = { 0 };
+	struct sr_target tgt = { .fd = -1 };
+	struct sr_source *src = NULL;
+	struct sr_stats st;
+	struct sr_replay_cfg rc;
+	struct sr_report_info ri;
+	struct progress prog = { 0 };
+	char srcname[64];
+	uint64_t run_id = 0;
+	int pos, ret, status = SR_EXIT_OK;
+
+	sr_stats_init(&st);
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET", &pos, &e);
+	if (ret == 1)
+		return SR_EXIT_OK;
+	if (ret)
+		goto fail;
+	if (argc - pos != 1) {
+		sr_inputf(&e, CMD ": expected one TARGET (a file or block device), found %d; see ssdreplay replay --help",
+			  argc - pos);
+		goto fail;
+	}
+	if (!a.trace == (a.pattern < 0)) {
+		sr_inputf(&e, CMD ": expected exactly one of --trace FILE or --pattern seq|rand");
+		goto fail;
+	}
+	if (!a.loops && !a.runtime_ns) {
+		sr_inputf(&e, CMD ": --loops 0 repeats forever: give --runtime too");
+		goto fail;
+	}
+
+	ret = sr_target_open(argv[pos], (a.allow_write ? SR_TGT_WRITE : 0) |
+					(a.buffered ? 0 : SR_TGT_DIRECT), &tgt, &e);
+	if (ret)
+		goto fail;
+	if (a.allow_write && sr_target_write_check(&tgt, "/sys", &e))
+		goto fail;
+	if (!tgt.size) {
+		sr_inputf(&e, "%s: target is empty (create one with ssdreplay prep %s --size 1G)", tgt.path, tgt.path);
+		goto fail;
+	}
+	if (a.range_start >= tgt.size || a.range_len > tgt.size - a.range_start) {
+		sr_inputf(&e, CMD ": --range %" PRIu64 ":%" PRIu64 " is outside %s (%" PRIu64 " bytes)",
+			  a.range_start, a.range_len, tgt.path, tgt.size);
+		goto fail;
+	}
+	if (a.verify || a.allow_write) {
+		void *sec;
+
+		if (posix_memalign(&sec, 4096, 4096)) {
+			sr_errf(&e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		ret = pread(tgt.fd, sec, 4096, 0) == 4096 ? sr_verify_run_id(sec, &run_id) : -ENODATA;
+		free(sec);
+		if (ret && a.verify) {
+			sr_inputf(&e, "%s: --verify: offset 0 holds no ssdreplay prep header (run ssdreplay prep %s first)",
+				  tgt.path, tgt.path);
+			goto fail;
+		}
+		/* writes carry the prep layout too, so a prepped target stays verifiable */
+		if (ret)
+			run_id = 0;
+	}
+
+	if (a.trace) {
+		ret = sr_trace_open(a.trace, a.format, &src, &e);
+		if (ret)
+			goto fail;
+		if (!a.bs)
+			a.bs = a.page > DEFAULT_MAX_REQ ? a.page : DEFAULT_MAX_REQ;
+	} else {
+		if (!a.bs)
+			a.bs = 4096;
+		if (!a.size)
+			a.size = (a.range_len ? a.range_len : tgt.size - a.range_start) / a.bs * a.bs;
+		ret = sr_pattern_open(a.pattern, a.size, a.bs, a.seed, &src, &e);
+		if (ret)
+			goto fail;
+		prog.total = a.size * a.loops;
+	}
+	if (a.offset_map == SR_MAP_SCALE && !a.trace_size) {
+		ret = trace_extent(src, &a.trace_size, &e);
+		if (ret)
+			goto fail;
+	}
+	if (!a.buffered && a.bs % tgt.lbs) {
+		sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
+			  a.bs, tgt.path, tgt.lbs);
+		goto fail;
+	}
+	if (a.batch > a.qd || !a.batch)
+		a.batch = a.qd;
+
+	rc = (struct sr_replay_cfg){
+		.engine = sr_engine_find(a.engine), .qd = (unsigned)a.qd, .batch = (unsigned)a.batch,
+		.threads = (unsigned)a.threads, .sqpoll = a.sqpoll, .hipri = a.hipri,
+		.no_register = a.noreg, .timing = a.timing, .time_scale = a.scale,
+		.runtime_ns = a.runtime_ns, .loops = a.loops, .verify = a.verify,
+		.run_id = run_id, .tgt_name = tgt.path, .stop = &sr_cli_stop,
+		.shape = {
+			.src_name = src->name, .tgt_name = tgt.path, .target_size = tgt.size,
+			.range_start = a.range_start, .range_len = a.range_len,
+			.offset_map = a.offset_map, .trace_size = a.trace_size, .lbs = tgt.lbs,
+			.align_error = a.align_error, .page = a.page, .max_req = a.bs,
+			.merge = a.merge, .allow_write = a.allow_write,
+		},
+	};
+	if (a.engine && !strcmp(rc.engine->name, "psync") && a.threads > 1 && a.qd > a.threads)
+		rc.qd = (unsigned)a.threads; /* more slots than workers would only queue */
+	prog.runtime_ns = a.runtime_ns;
+	if (a.progress || isatty(STDERR_FILENO)) {
+		rc.progress = show_progress;
+		rc.progress_arg = &prog;
+	}
+	sr_cli_install_signals();
+	ret = sr_replay_run(&rc, src, &tgt.fd, 1, &st, &e);
+	if (rc.progress)
+		fputc('\n', stderr);
+	if (ret && e.bad_input)
+		goto fail; /* bad trace: nothing written */
+
+	snprintf(srcname, sizeof(srcname), "%s", src->name);
+	ri = (struct sr_report_info){
+		.cmd = CMD, .target = tgt.path, .source = a.trace ? a.trace : srcname,
+		.format = a.trace ? a.format : "pattern", .engine = rc.engine->name, .qd = rc.qd,
+		.bs = a.bs, .page = a.page, .direct = !a.buffered, .merge = a.merge,
+		.timing = a.timing_str, .target_size = tgt.size, .lbs = tgt.lbs,
+	};
+	if (ret)
+		status = sr_cli_fail(&e);
+	sr_err_clear(&e);
+	if (write_outputs(&a, &ri, &st, &e)) {
+		status = sr_cli_fail(&e);
+	} else if (sr_cli_stop) {
+		fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
+		status = SR_EXIT_SIGNAL;
+	}
+	goto out;
+fail:
+	status = sr_cli_fail(&e);
+out:
+	if (src)
+		src->close(src);
+	sr_target_close(&tgt);
+	sr_stats_free(&st);
+	return status;
+}

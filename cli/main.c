@@ -1,0 +1,62 @@
+/* ssdreplay: subcommands dispatched from a table, git/nvme style. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct sr_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct sr_cmd cmds[] = {
+	{ "replay", cmd_replay, "replay a trace or a built-in pattern against a file or block device" },
+	{ "prep", cmd_prep, "write a verifiable scratch file or device (every sector names its offset)" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct sr_cmd *c;
+
+	fprintf(f, "usage: ssdreplay <command> [options]\n\ncommands:\n");
+	for (c = cmds; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->help);
+	fprintf(f, "  %-10s %s\n", "help", "show this list, or `help COMMAND` for a command's options");
+	fprintf(f, "\n`ssdreplay COMMAND --help` shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct sr_cmd *c;
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name || !strcmp(name, "-h") || !strcmp(name, "--help")) {
+		usage(name ? stdout : stderr);
+		return name ? 0 : SR_EXIT_USAGE;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("ssdreplay %s\n", SR_VERSION);
+		return 0;
+	}
+	if (!strcmp(name, "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		for (c = cmds; c->name; c++)
+			if (!strcmp(c->name, argv[2])) {
+				char *av[] = { argv[2], "--help", NULL };
+
+				return c->fn(2, av);
+			}
+		fprintf(stderr, "ssdreplay: help: unknown command '%s'\n", argv[2]);
+		return SR_EXIT_USAGE;
+	}
+	for (c = cmds; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c->fn(argc - 1, argv + 1);
+	fprintf(stderr, "ssdreplay: unknown command '%s' (see ssdreplay help)\n", name);
+	return SR_EXIT_USAGE;
+}

@@ -1,0 +1,248 @@
+#include "devices/target.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <linux/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static int read_sysfs_u64(const char *path, uint64_t *v)
+{
+	char buf[64];
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%" SCNu64, v) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+/* Whole-disk sysfs name for a dev_t: partitions resolve to their parent. */
+static void disk_name(dev_t dev, char *out, size_t n)
+{
+	char link[256], target[512], *base;
+	ssize_t len;
+
+	out[0] = 0;
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(dev), minor(dev));
+	len = readlink(link, target, sizeof(target) - 1);
+	if (len <= 0)
+		return;
+	target[len] = 0;
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u/partition", major(dev), minor(dev));
+	if (!access(link, F_OK)) {
+		base = strrchr(target, '/');
+		if (base)
+			*base = 0; /* .../block/vda/vda1 -> .../block/vda */
+	}
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (strlen(base) < n)
+		memcpy(out, base, strlen(base) + 1);
+}
+
+static uint32_t file_dio_align(int fd, dev_t dev)
+{
+	struct statx sx;
+	char path[128];
+	uint64_t v;
+
+	/* Linux 6.1+ tells the O_DIRECT alignment of a file directly. */
+	if (!syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) &&
+	    (sx.stx_mask & STATX_DIOALIGN) && sx.stx_dio_offset_align)
+		return sx.stx_dio_offset_align;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/logical_block_size",
+		 major(dev), minor(dev));
+	if (!read_sysfs_u64(path, &v) && v)
+		return (uint32_t)v;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/logical_block_size",
+		 major(dev), minor(dev));
+	if (!read_sysfs_u64(path, &v) && v)
+		return (uint32_t)v;
+	return 4096; /* unknown: the safe choice */
+}
+
+int sr_target_open(const char *path, int flags, struct sr_target *t, struct sr_err *e)
+{
+	int oflags = (flags & SR_TGT_WRITE) ? O_RDWR : O_RDONLY;
+	struct stat sb;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	t->fd = -1;
+	if (flags & SR_TGT_DIRECT)
+		oflags |= O_DIRECT;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return sr_inputf(e, "%s: is a directory, expected a file or a block device", path);
+	if ((flags & SR_TGT_CREATE) && !(stat(path, &sb) == 0 && S_ISBLK(sb.st_mode)))
+		oflags |= O_CREAT;
+	t->fd = open(path, oflags | O_CLOEXEC, 0644);
+	if (t->fd < 0) {
+		ret = -errno;
+		if (ret == -EINVAL && (flags & SR_TGT_DIRECT))
+			return sr_inputf(e, "%s: O_DIRECT not supported by this file system (use --buffered)", path);
+		if (ret == -ENOENT)
+			return sr_inputf(e, "%s: no such file or device", path);
+		return sr_errf(e, ret, "%s: %s", path, strerror(-ret));
+	}
+	if (fstat(t->fd, &sb)) {
+		ret = sr_errf(e, -errno, "%s: stat: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (S_ISBLK(sb.st_mode)) {
+		int lbs = 512;
+
+		t->is_blk = 1;
+		t->dev = sb.st_rdev;
+		if (ioctl(t->fd, BLKGETSIZE64, &t->size)) {
+			ret = sr_errf(e, -errno, "%s: BLKGETSIZE64: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (ioctl(t->fd, BLKSSZGET, &lbs) == 0 && lbs > 0)
+			t->lbs = (uint32_t)lbs;
+		else
+			t->lbs = 512;
+	} else if (S_ISREG(sb.st_mode)) {
+		t->dev = sb.st_dev;
+		t->size = (uint64_t)sb.st_size;
+		t->lbs = (flags & SR_TGT_DIRECT) ? file_dio_align(t->fd, sb.st_dev) : 1;
+	} else {
+		ret = sr_inputf(e, "%s: not a regular file or block device", path);
+		goto fail;
+	}
+	disk_name(t->dev, t->disk, sizeof(t->disk));
+	return 0;
+fail:
+	close(t->fd);
+	t->fd = -1;
+	return ret;
+}
+
+void sr_target_close(struct sr_target *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+}
+
+/* Is dev (or, when whole is set, any partition of that disk) in mountinfo or swaps? */
+static int dev_in_use(dev_t dev, const char *disk, const char *sysfs_root, char *why, size_t n)
+{
+	char line[4096], path[512];
+	unsigned ma, mi;
+	FILE *f;
+	int hit = 0;
+
+	f = fopen("/proc/self/mountinfo", "r");
+	while (f && !hit && fgets(line, sizeof(line), f)) {
+		char mnt[1024];
+		dev_t d;
+
+		if (sscanf(line, "%*u %*u %u:%u %*s %1023s", &ma, &mi, mnt) != 3)
+			continue;
+		d = makedev(ma, mi);
+		if (d == dev) {
+			snprintf(why, n, "is mounted on %s", mnt);
+			hit = 1;
+		} else if (*disk) {
+			char dname[64];
+
+			disk_name(d, dname, sizeof(dname));
+			if (!strcmp(dname, disk)) {
+				snprintf(why, n, "has a partition mounted on %s", mnt);
+				hit = 1;
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	if (hit)
+		return 1;
+
+	snprintf(path, sizeof(path), "%s/dev/block/%u:%u/holders", sysfs_root, major(dev), minor(dev));
+	{
+		DIR *dir = opendir(path);
+		struct dirent *de;
+
+		while (dir && (de = readdir(dir))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(why, n, "is held by %s (see %s)", de->d_name, path);
+			hit = 1;
+			break;
+		}
+		if (dir)
+			closedir(dir);
+	}
+	return hit;
+}
+
+int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e)
+{
+	char why[1200];
+	struct stat root;
+
+	if (!t->is_blk)
+		return 0;
+	if (stat("/", &root) == 0) {
+		char rdisk[64];
+
+		disk_name(root.st_dev, rdisk, sizeof(rdisk));
+		if (root.st_dev == t->dev || (*rdisk && !strcmp(rdisk, t->disk)))
+			return sr_inputf(e, "%s: refusing to write: it holds the root file system", t->path);
+	}
+	if (dev_in_use(t->dev, t->disk, sysfs_root, why, sizeof(why)))
+		return sr_inputf(e, "%s: refusing to write: it %s", t->path, why);
+	{
+		FILE *f = fopen("/proc/swaps", "r");
+		char line[1024];
+		int hit = 0;
+
+		while (f && !hit && fgets(line, sizeof(line), f)) {
+			char p[512];
+			struct stat sb;
+
+			if (sscanf(line, "%511s", p) == 1 && stat(p, &sb) == 0 &&
+			    S_ISBLK(sb.st_mode) && sb.st_rdev == t->dev)
+				hit = 1;
+		}
+		if (f)
+			fclose(f);
+		if (hit)
+			return sr_inputf(e, "%s: refusing to write: it is in use as swap", t->path);
+	}
+	return 0;
+}
+
+int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr)
+{
+	char path[512];
+	uint64_t v[7];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/block/%s/stat", sysfs_root, disk);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]);
+	fclose(f);
+	if (n != 7)
+		return -EINVAL;
+	*rd = v[2];
+	*wr = v[6];
+	return 0;
+}

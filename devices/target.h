@@ -1,0 +1,39 @@
+/* Opening a replay target (a regular file or a block device) and what the
+ * replay needs to know about it: size, logical block size, and whether
+ * writing to it could destroy somebody's data. */
+#ifndef SR_TARGET_H
+#define SR_TARGET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "replay/err.h"
+
+struct sr_target {
+	const char *path;
+	int fd;
+	int is_blk;
+	uint64_t size;   /* bytes */
+	uint32_t lbs;    /* O_DIRECT alignment for offsets and lengths */
+	dev_t dev;       /* the block device itself, or the one holding the file */
+	char disk[64];   /* sysfs name of the whole disk ("loop0", "vda"), "" if unknown */
+};
+
+enum {
+	SR_TGT_WRITE = 1 << 0,  /* open read-write */
+	SR_TGT_DIRECT = 1 << 1, /* O_DIRECT */
+	SR_TGT_CREATE = 1 << 2, /* regular file: create if missing */
+};
+
+int sr_target_open(const char *path, int flags, struct sr_target *t, struct sr_err *e);
+void sr_target_close(struct sr_target *t);
+
+/* Refuse to write to a block device that is mounted (itself or a partition),
+ * has holders (LVM, md, dm-crypt), backs swap, or holds the root file system.
+ * Regular files pass. sysfs_root is "/sys" except in tests. */
+int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e);
+
+/* Sectors read and written by a whole disk (/sys/block/NAME/stat). */
+int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr);
+
+#endif

@@ -1,0 +1,76 @@
+/* I/O engines behind one ops table, in the shape of fio's ioengine_ops.
+ * Engines know nothing about traces; the replay loop knows nothing about
+ * io_uring. */
+#ifndef SR_ENGINE_H
+#define SR_ENGINE_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "replay/err.h"
+
+/* One in-flight request slot. The replay loop owns qd of them, each with a
+ * buffer of buf_size bytes at a fixed index (registered buffers). */
+struct sr_io {
+	uint64_t off;
+	uint32_t len;
+	uint8_t op;          /* SR_OP_READ or SR_OP_WRITE */
+	uint32_t target;     /* index into sr_engine_cfg.fds */
+	uint32_t idx;        /* slot index == registered buffer index */
+	void *buf;
+	uint64_t issue_ns;   /* set by the replay loop before queue() */
+	uint64_t sched_ns;   /* recorded-timing schedule, for lag stats */
+	int64_t res;         /* bytes transferred or -errno, set by the engine */
+	struct sr_io *next;  /* free list / engine-private queues */
+};
+
+struct sr_engine_cfg {
+	const int *fds;      /* open targets */
+	unsigned nr_fds;
+	unsigned qd;         /* max requests in flight */
+	struct sr_io *ios;   /* qd slots, idx 0..qd-1 */
+	size_t buf_size;     /* bytes per slot buffer */
+	void *buf_base;      /* one allocation: slot i's buffer at buf_base + i*buf_size */
+	unsigned threads;    /* psync worker threads */
+	int sqpoll;          /* io_uring: kernel submission thread */
+	int hipri;           /* polled completions (io_uring IOPOLL, libaio/psync RWF_HIPRI) */
+	int no_register;     /* io_uring: don't register files and buffers */
+};
+
+enum {
+	SR_Q_COMPLETED = 0, /* done synchronously: io->res is set */
+	SR_Q_QUEUED = 1,    /* will come back from reap() */
+	SR_Q_BUSY = 2,      /* cannot take more now: submit and reap first */
+};
+
+struct sr_engine;
+
+struct sr_engine_ops {
+	const char *name;
+	const char *help;
+	int (*init)(struct sr_engine *eng, struct sr_err *e);
+	/* Stage io; returns SR_Q_* or -errno. */
+	int (*queue)(struct sr_engine *eng, struct sr_io *io);
+	/* Hand staged requests to the kernel; returns how many or -errno. */
+	int (*submit)(struct sr_engine *eng);
+	/* Wait for at least min completions (0: don't wait) but no longer than
+	 * timeout_ns (0: forever, when min > 0); store up to max of them in out.
+	 * Returns how many or -errno (-ETIME/-EINTR are not errors: return 0). */
+	int (*reap)(struct sr_engine *eng, unsigned min, unsigned max, uint64_t timeout_ns,
+		    struct sr_io **out);
+	void (*cleanup)(struct sr_engine *eng);
+};
+
+struct sr_engine {
+	const struct sr_engine_ops *ops;
+	struct sr_engine_cfg cfg;
+	void *priv;
+};
+
+extern const struct sr_engine_ops sr_engine_uring, sr_engine_aio, sr_engine_psync,
+	sr_engine_null;
+extern const struct sr_engine_ops *const sr_engines[]; /* NULL-terminated */
+
+const struct sr_engine_ops *sr_engine_find(const char *name);
+
+#endif

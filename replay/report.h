@@ -1,0 +1,39 @@
+/* Reporters: the same sr_stats rendered as text, JSON (fio's key names where
+ * the meaning matches) or CSV, plus the per-second timeline as CSV. */
+#ifndef SR_REPORT_H
+#define SR_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "replay/stats.h"
+
+struct sr_report_info {
+	const char *cmd;        /* "replay" */
+	const char *target;
+	const char *source;     /* trace path or "pattern:seq" */
+	const char *format;     /* trace format */
+	const char *engine;
+	unsigned qd;
+	uint64_t bs;            /* max request (split size) */
+	uint64_t page;
+	int direct;
+	int merge;
+	const char *timing;     /* "afap", "recorded", "scale:2" */
+	uint64_t target_size;
+	uint32_t lbs;
+	int timed_out;          /* stopped by --runtime (normal) */
+};
+
+enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV };
+
+int sr_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_report_info *ri,
+		    const struct sr_stats *st);
+int sr_report_timeline_csv(FILE *f, const struct sr_stats *st);
+
+/* Derived figures, shared by reporters and the progress line. */
+double sr_runtime_s(const struct sr_stats *st);
+double sr_bw_bytes(const struct sr_stats *st, int op); /* bytes per second */
+double sr_amplification(const struct sr_stats *st);    /* bytes issued / bytes asked */
+
+#endif

@@ -1,0 +1,128 @@
+#include "replay/shape.h"
+
+#include <errno.h>
+#include <inttypes.h>
+
+static uint64_t region_len(const struct sr_shape_cfg *c)
+{
+	if (c->range_len)
+		return c->range_len;
+	return c->target_size > c->range_start ? c->target_size - c->range_start : 0;
+}
+
+static int remap(const struct sr_shape_cfg *c, struct sr_rec *r, struct sr_stats *st,
+		 struct sr_err *e)
+{
+	uint64_t rlen = region_len(c), off = r->off;
+
+	if (r->len > rlen)
+		return sr_inputf(e, "%s:%" PRIu64 ": length %" PRIu64 " is larger than the target region (%" PRIu64 " bytes)",
+				 c->src_name, r->seq, r->len, rlen);
+	switch (c->offset_map) {
+	case SR_MAP_WRAP:
+		if (off + r->len > rlen || off + r->len < off) {
+			off %= rlen;
+			if (off + r->len > rlen)
+				off = rlen - r->len;
+		}
+		break;
+	case SR_MAP_SCALE:
+		off = (uint64_t)((unsigned __int128)off * rlen / (c->trace_size ? c->trace_size : 1));
+		if (off + r->len > rlen)
+			off = rlen - r->len;
+		break;
+	default:
+		if (off + r->len > rlen || off + r->len < off)
+			return sr_inputf(e, "%s:%" PRIu64 ": offset %" PRIu64 " + length %" PRIu64 " is past the end of %s (%" PRIu64 " bytes); use --offset-map wrap|scale",
+					 c->src_name, r->seq, r->off, r->len, c->tgt_name, rlen);
+	}
+	if (off != r->off)
+		st->remapped++;
+	r->off = off + c->range_start;
+	return 0;
+}
+
+int sr_shape_prepare(const struct sr_shape_cfg *c, struct sr_rec *r, struct sr_stats *st,
+		     struct sr_err *e)
+{
+	uint64_t end, lim = c->range_start + region_len(c);
+	int ret;
+
+	st->records++;
+	st->req_bytes += r->len;
+	if (r->op != SR_OP_READ && r->op != SR_OP_WRITE) {
+		st->skipped_other++;
+		return 1;
+	}
+	if (r->op == SR_OP_WRITE && !c->allow_write) {
+		st->skipped_writes++;
+		st->skipped_bytes += r->len;
+		return 1;
+	}
+	if (!r->len) {
+		st->skipped_other++;
+		return 1;
+	}
+	ret = remap(c, r, st, e);
+	if (ret)
+		return ret;
+
+	if (c->page > 1) {
+		uint64_t o = r->off / c->page * c->page;
+
+		end = (r->off + r->len + c->page - 1) / c->page * c->page;
+		if (end > lim)
+			end = lim; /* the last page of the target may be short */
+		if (o != r->off || end != r->off + r->len) {
+			st->page_expanded++;
+			st->page_extra_bytes += (end - o) - r->len;
+			r->off = o;
+			r->len = end - o;
+		}
+	}
+	if ((r->off | r->len) & (c->lbs - 1)) {
+		uint64_t o = r->off & ~(uint64_t)(c->lbs - 1);
+
+		if (c->align_error)
+			return sr_inputf(e, "%s:%" PRIu64 ": offset %" PRIu64 " length %" PRIu64 " not aligned to the %u-byte logical block size of %s (--align expand rounds it out)",
+					 c->src_name, r->seq, r->off, r->len, c->lbs, c->tgt_name);
+		end = (r->off + r->len + c->lbs - 1) & ~(uint64_t)(c->lbs - 1);
+		if (end > lim)
+			return sr_inputf(e, "%s:%" PRIu64 ": offset %" PRIu64 " length %" PRIu64 " rounds past the end of %s",
+					 c->src_name, r->seq, r->off, r->len, c->tgt_name);
+		st->realigned++;
+		r->off = o;
+		r->len = end - o;
+	}
+	return 0;
+}
+
+int sr_merge_push(const struct sr_shape_cfg *c, struct sr_merger *m, const struct sr_rec *r,
+		  struct sr_rec *out, struct sr_stats *st)
+{
+	struct sr_rec *p = &m->pending;
+
+	if (m->have && p->op == r->op && p->target == r->target &&
+	    p->off + p->len == r->off && p->len + r->len <= c->max_req) {
+		p->len += r->len;
+		st->merged++;
+		return 0;
+	}
+	if (m->have) {
+		*out = *p;
+		*p = *r;
+		return 1;
+	}
+	*p = *r;
+	m->have = 1;
+	return 0;
+}
+
+int sr_merge_flush(struct sr_merger *m, struct sr_rec *out)
+{
+	if (!m->have)
+		return 0;
+	*out = m->pending;
+	m->have = 0;
+	return 1;
+}

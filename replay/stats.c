@@ -1,0 +1,224 @@
+#include "replay/stats.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_PER_SEC 1000000000ull
+#define TIMELINE_INIT_CAP 64
+
+void sr_hist_init(struct sr_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->min = UINT64_MAX;
+}
+
+/*
+ * shift = max(msb(v) - SUB_BITS, 0), found without a branch by forcing bit
+ * SUB_BITS on. For v < 2^SUB_BITS this gives shift 0 and bucket v. Otherwise
+ * v >> shift lies in [SUB, 2*SUB), so the bucket is
+ * (shift + 1) * SUB + sub = g * SUB + sub with g = msb - SUB_BITS + 1.
+ * The largest index (v = UINT64_MAX: shift 57, v >> shift = 127) is
+ * 57 * 64 + 127 = 3775 = SR_HIST_BUCKETS - 1, so no clamp is needed.
+ */
+unsigned sr_hist_bucket(uint64_t v)
+{
+	unsigned msb = 63u - (unsigned)__builtin_clzll(v | SR_HIST_SUB);
+	unsigned shift = msb - SR_HIST_SUB_BITS;
+
+	return (shift << SR_HIST_SUB_BITS) + (unsigned)(v >> shift);
+}
+
+void sr_hist_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi)
+{
+	unsigned g, shift;
+
+	if (i >= SR_HIST_BUCKETS)
+		i = SR_HIST_BUCKETS - 1;
+	if (i < SR_HIST_SUB) {
+		*lo = *hi = i;
+		return;
+	}
+	g = i >> SR_HIST_SUB_BITS;
+	shift = g - 1;
+	*lo = (uint64_t)(SR_HIST_SUB + (i & (SR_HIST_SUB - 1))) << shift;
+	*hi = *lo + ((1ull << shift) - 1);
+}
+
+void sr_hist_add(struct sr_hist *h, uint64_t v)
+{
+	double d = (double)v;
+
+	h->b[sr_hist_bucket(v)]++;
+	h->n++;
+	h->min = v < h->min ? v : h->min;
+	h->max = v > h->max ? v : h->max;
+	h->sum += d;
+	h->sumsq += d * d;
+}
+
+void sr_hist_merge(struct sr_hist *dst, const struct sr_hist *src)
+{
+	unsigned i;
+
+	if (!src->n)
+		return;
+	for (i = 0; i < SR_HIST_BUCKETS; i++)
+		dst->b[i] += src->b[i];
+	dst->n += src->n;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->sum += src->sum;
+	dst->sumsq += src->sumsq;
+}
+
+/* ceil(p/100 * n), clamped to [1, n]. A few ulps are shaved off before the
+ * ceil so that a product that should be an exact integer (99% of 1000) but
+ * rounded up by one ulp does not select the next sample. */
+static uint64_t pct_rank(uint64_t n, double p)
+{
+	double r = p / 100.0 * (double)n;
+	double k;
+
+	r -= r * 4 * DBL_EPSILON;
+	k = ceil(r);
+	if (!(k >= 1.0))
+		return 1;
+	if (k >= (double)n)
+		return n;
+	return (uint64_t)k;
+}
+
+uint64_t sr_hist_pct(const struct sr_hist *h, double p)
+{
+	uint64_t rank, cum = 0, lo, hi, mid;
+	unsigned i;
+
+	if (!h->n)
+		return 0;
+	if (p >= 100.0)
+		return h->max;
+	rank = pct_rank(h->n, p);
+	for (i = 0; i < SR_HIST_BUCKETS; i++) {
+		cum += h->b[i];
+		if (cum >= rank)
+			break;
+	}
+	if (i == SR_HIST_BUCKETS) /* counts inconsistent with n */
+		return h->max;
+	sr_hist_bucket_range(i, &lo, &hi);
+	mid = lo + (hi - lo) / 2;
+	if (mid < h->min)
+		mid = h->min;
+	if (mid > h->max)
+		mid = h->max;
+	return mid;
+}
+
+double sr_hist_mean(const struct sr_hist *h)
+{
+	return h->n ? h->sum / (double)h->n : 0.0;
+}
+
+/* Population standard deviation. */
+double sr_hist_stddev(const struct sr_hist *h)
+{
+	double mean, var;
+
+	if (!h->n)
+		return 0.0;
+	mean = h->sum / (double)h->n;
+	var = h->sumsq / (double)h->n - mean * mean;
+	return var > 0.0 ? sqrt(var) : 0.0;
+}
+
+static int timeline_grow(struct sr_timeline *t, size_t need)
+{
+	struct sr_timeline_slot *s;
+	size_t cap = t->cap ? t->cap : TIMELINE_INIT_CAP;
+
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	if (cap > SIZE_MAX / sizeof(*s))
+		return -ENOMEM;
+	s = realloc(t->s, cap * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	memset(s + t->cap, 0, (cap - t->cap) * sizeof(*s));
+	t->s = s;
+	t->cap = cap;
+	return 0;
+}
+
+int sr_timeline_add(struct sr_timeline *t, uint64_t t_ns, int op, uint64_t bytes)
+{
+	uint64_t sec = t_ns / NS_PER_SEC;
+	int ret;
+
+	if (op != SR_OP_READ && op != SR_OP_WRITE)
+		return 0;
+	if (sec >= SIZE_MAX)
+		return -ENOMEM;
+	if (sec >= t->cap) {
+		ret = timeline_grow(t, (size_t)sec + 1);
+		if (ret)
+			return ret;
+	}
+	t->s[sec].bytes[op] += bytes;
+	t->s[sec].ios[op]++;
+	if (sec >= t->n)
+		t->n = (size_t)sec + 1;
+	return 0;
+}
+
+void sr_timeline_free(struct sr_timeline *t)
+{
+	free(t->s);
+	t->s = NULL;
+	t->n = t->cap = 0;
+}
+
+void sr_size_hist_add(struct sr_size_hist *h, uint64_t len)
+{
+	unsigned k = len <= 1 ? 0 : 64u - (unsigned)__builtin_clzll(len - 1);
+
+	if (k > SR_SIZE_BUCKETS - 1)
+		k = SR_SIZE_BUCKETS - 1;
+	h->b[k]++;
+}
+
+void sr_stats_init(struct sr_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	sr_hist_init(&s->op[SR_OP_READ].clat);
+	sr_hist_init(&s->op[SR_OP_WRITE].clat);
+	sr_hist_init(&s->lag);
+}
+
+void sr_stats_free(struct sr_stats *s)
+{
+	sr_timeline_free(&s->timeline);
+}
+
+int sr_stats_complete(struct sr_stats *s, int op, uint64_t bytes, uint64_t clat_ns,
+		      uint64_t t_ns_since_start)
+{
+	struct sr_op_stats *o;
+
+	if (op != SR_OP_READ && op != SR_OP_WRITE)
+		return 0;
+	o = &s->op[op];
+	o->ios++;
+	o->bytes += bytes;
+	sr_hist_add(&o->clat, clat_ns);
+	sr_size_hist_add(&o->sizes, bytes);
+	return sr_timeline_add(&s->timeline, t_ns_since_start, op, bytes);
+}

@@ -291,6 +291,10 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 	}
 
+	if (a.verify && !strcmp(sr_engine_find(a.engine)->name, "null")) {
+		sr_inputf(&e, CMD ": --verify needs an engine that reads (--engine null moves no data)");
+		goto fail;
+	}
 	ret = sr_target_open(argv[pos], (a.allow_write ? SR_TGT_WRITE : 0) |
 					(a.buffered ? 0 : SR_TGT_DIRECT), &tgt, &e);
 	if (ret)
@@ -385,7 +389,7 @@ int cmd_replay(int argc, char **argv)
 	snprintf(srcname, sizeof(srcname), "%s", src->name);
 	ri = (struct sr_report_info){
 		.cmd = CMD, .target = tgt.path, .source = a.trace ? a.trace : srcname,
-		.format = a.trace ? a.format : "pattern", .engine = rc.engine->name, .qd = rc.qd,
+		.format = src->format ? src->format : a.format, .engine = rc.engine->name, .qd = rc.qd,
 		.bs = a.bs, .page = a.page, .direct = !a.buffered, .merge = a.merge,
 		.timing = a.timing_str, .target_size = tgt.size, .lbs = tgt.lbs,
 	};

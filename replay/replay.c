@@ -288,7 +288,9 @@ static void drain(struct loop *l)
 	uint64_t deadline = sr_now_ns() + 30 * SR_TICK_NS;
 
 	/* Stop issuing, but let what is in flight land so buffers are not freed
-	 * under the kernel's feet. Errors here are already counted. */
+	 * under the kernel's feet. Errors here are already counted. Requests
+	 * staged but not yet submitted (an error cut fill() short) go first. */
+	l->c->engine->submit(&l->eng);
 	while (l->inflight && sr_now_ns() < deadline) {
 		int n = l->c->engine->reap(&l->eng, 1, l->c->qd, SR_MAX_WAIT_NS, l->done), i;
 

@@ -14,7 +14,7 @@ int sr_parse_duration(const char *s, uint64_t *out_ns);
 /* Strict unsigned integer, whole string, base 10 (or 0x hex). */
 int sr_parse_u64(const char *s, uint64_t *out);
 
-/* "4 KiB", "1.50 GiB" */
+/* "4096 B", "4.00 KiB", "1.50 GiB" */
 char *sr_fmt_bytes(char *buf, size_t n, uint64_t bytes);
 
 uint64_t sr_now_ns(void); /* CLOCK_MONOTONIC */

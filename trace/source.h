@@ -11,7 +11,8 @@
 #include "replay/record.h"
 
 struct sr_source {
-	const char *name; /* for messages: the trace path or "pattern:seq" */
+	const char *name;   /* for messages: the trace path or "pattern:seq" */
+	const char *format; /* the trace format it was read as ("csv"), or "pattern" */
 	/* Fill up to max records; return how many (0 at end) or -errno with e set. */
 	int (*next)(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e);
 	/* Start again from the first record (for --loops). */

@@ -1,0 +1,58 @@
+# Sourced by the integration tests. $SSDREPLAY is the binary under test.
+# Exit codes: 0 pass, 1 fail, 77 skip (CTest shows SKIP).
+set -u
+: "${SSDREPLAY:?SSDREPLAY must point at the built binary}"
+SR=$SSDREPLAY
+T=$(mktemp -d "${TMPDIR:-/tmp}/sr-test.XXXXXX")
+SR_LOOPS=()
+
+cleanup() {
+	local l
+	for l in "${SR_LOOPS[@]+"${SR_LOOPS[@]}"}"; do
+		umount "$l" 2>/dev/null
+		losetup -d "$l" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+ok() { echo "ok: $*"; }
+
+# expect_exit CODE REGEX cmd...: run cmd, check the exit status and that stderr matches REGEX.
+expect_exit() {
+	local want=$1 re=$2 got
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	[ "$got" = "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
+	if [ -n "$re" ]; then
+		grep -Eq -- "$re" "$T/err" || { cat "$T/err" >&2; fail "'$*' stderr does not match /$re/"; }
+	fi
+	if [ "$want" = 2 ]; then
+		[ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err" >&2; fail "'$*': expected a one-line error"; }
+	fi
+}
+
+# json FILE EXPR: evaluate a python expression over the parsed report `j`.
+json() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+
+# new_loop FILE: attach FILE with direct I/O; the device is left in $LOOP
+# (not printed: a command substitution would lose it from the cleanup list).
+new_loop() {
+	command -v losetup >/dev/null || skip "no losetup"
+	LOOP=$(losetup --direct-io=on -f --show "$1" 2>/dev/null) || skip "cannot attach a loop device"
+	SR_LOOPS+=("$LOOP")
+}
+
+# loop_sectors DEV rd|wr: sectors the kernel counted for the whole device.
+loop_sectors() {
+	local name
+	name=$(basename "$1")
+	if [ "$2" = rd ]; then awk '{print $3}' "/sys/block/$name/stat"; else awk '{print $7}' "/sys/block/$name/stat"; fi
+}

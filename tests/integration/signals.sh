@@ -1,0 +1,25 @@
+#!/bin/bash
+# SIGINT/SIGTERM: stop issuing, drain, print the partial report marked
+# partial, exit 130 — promptly, never hang.
+. "$SR_TESTLIB"
+
+f=$T/target
+$SR prep "$f" --size 16M --quiet || fail "prep"
+for sig in INT TERM; do
+	for eng in io_uring libaio "psync --threads 2"; do
+		# shellcheck disable=SC2086
+		$SR replay "$f" --pattern rand --bs 4k --qd 8 --engine $eng --loops 0 --runtime 60 \
+			--output-format json --output "$T/p.json" 2>"$T/err" &
+		pid=$!
+		sleep 1
+		kill -"$sig" $pid
+		for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+		kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "$eng did not stop within 10 s of SIG$sig"; }
+		wait $pid
+		rc=$?
+		[ $rc = 130 ] || fail "$eng SIG$sig: exit $rc, expected 130"
+		[ "$(json "$T/p.json" 'j["jobs"][0]["ssdreplay"]["partial"]')" = True ] || fail "report not marked partial"
+		[ "$(json "$T/p.json" 'j["jobs"][0]["read"]["io_bytes"] > 0')" = True ] || fail "partial report empty"
+		ok "$eng SIG$sig"
+	done
+done

@@ -1,0 +1,96 @@
+/* The trace format table and opening a trace by format name or by probing. */
+#include "trace/lines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROBE_BYTES 4096
+
+const struct sr_trace_format *const sr_trace_formats[] = {
+	&sr_trace_fmt_csv,
+	&sr_trace_fmt_iolog,
+	NULL,
+};
+
+/* "csv, fio-iolog" with sep ", " */
+static const char *format_names(char *buf, size_t n, const char *sep)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; sr_trace_formats[i] && used < n; i++)
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? sep : "",
+					 sr_trace_formats[i]->name);
+	return buf;
+}
+
+static int read_head(const char *path, char *buf, size_t n, size_t *got, struct sr_err *e)
+{
+	size_t used = 0;
+	ssize_t r;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sr_inputf(e, "%s: %s", path, strerror(errno));
+	while (used < n) {
+		r = read(fd, buf + used, n - used);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = errno == EISDIR ? sr_inputf(e, "%s: is a directory", path) :
+				sr_errf(e, -errno, "%s: read: %s", path, strerror(errno));
+			goto out;
+		}
+		if (!r)
+			break;
+		used += (size_t)r;
+	}
+	*got = used;
+out:
+	close(fd);
+	return ret;
+}
+
+static int open_as(const struct sr_trace_format *f, const char *path, struct sr_source **out,
+		   struct sr_err *e)
+{
+	int ret = f->open(path, out, e);
+
+	if (!ret)
+		(*out)->format = f->name;
+	return ret;
+}
+
+int sr_trace_open(const char *path, const char *fmt, struct sr_source **out, struct sr_err *e)
+{
+	const struct sr_trace_format *best = NULL;
+	char head[PROBE_BYTES], names[128];
+	size_t i, len = 0;
+	int ret, score, best_score = 0;
+
+	if (fmt && strcmp(fmt, "auto")) {
+		for (i = 0; sr_trace_formats[i]; i++)
+			if (!strcmp(sr_trace_formats[i]->name, fmt))
+				return open_as(sr_trace_formats[i], path, out, e);
+		return sr_inputf(e, "unknown trace format '%s', expected auto, %s", fmt,
+				 format_names(names, sizeof(names), ", "));
+	}
+	ret = read_head(path, head, sizeof(head), &len, e);
+	if (ret)
+		return ret;
+	for (i = 0; sr_trace_formats[i]; i++) {
+		score = sr_trace_formats[i]->probe(head, len);
+		if (score > best_score) {
+			best_score = score;
+			best = sr_trace_formats[i];
+		}
+	}
+	if (!best)
+		return sr_inputf(e, "%s: cannot tell the trace format; use --format %s", path,
+				 format_names(names, sizeof(names), "|"));
+	return open_as(best, path, out, e);
+}

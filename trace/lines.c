@@ -1,0 +1,205 @@
+#include "trace/lines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LINES_CAP (SR_LINES_CHUNK + SR_LINES_MAX + 2)
+
+int sr_lines_open(struct sr_lines *l, const char *path, struct sr_err *e)
+{
+	struct stat st;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (l->fd < 0)
+		return sr_inputf(e, "%s: %s", path, strerror(errno));
+	if (fstat(l->fd, &st) < 0) {
+		ret = sr_errf(e, -errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = sr_inputf(e, "%s: is a directory", path);
+		goto out;
+	}
+	l->path = strdup(path);
+	l->buf = malloc(LINES_CAP);
+	if (!l->path || !l->buf) {
+		ret = sr_errf(e, -ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	return 0;
+out:
+	sr_lines_close(l);
+	return ret;
+}
+
+void sr_lines_close(struct sr_lines *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->buf);
+	free(l->path);
+	l->fd = -1;
+	l->buf = NULL;
+	l->path = NULL;
+}
+
+int sr_lines_rewind(struct sr_lines *l, struct sr_err *e)
+{
+	if (lseek(l->fd, 0, SEEK_SET) < 0)
+		return sr_errf(e, -errno, "%s: cannot rewind: %s", l->path, strerror(errno));
+	l->start = 0;
+	l->end = 0;
+	l->lineno = 0;
+	l->eof = 0;
+	return 0;
+}
+
+/* p[0, n) is the next line without its '\n'; p[n] is ours to overwrite. */
+static int take_line(struct sr_lines *l, char *p, size_t n, char **line, size_t *len,
+		     struct sr_err *e)
+{
+	l->lineno++;
+	if (n && p[n - 1] == '\r')
+		n--;
+	if (n > SR_LINES_MAX)
+		return sr_inputf(e, "%s:%llu: line longer than %u bytes", l->path,
+				 (unsigned long long)l->lineno, SR_LINES_MAX);
+	if (memchr(p, '\0', n))
+		return sr_inputf(e, "%s:%llu: NUL byte in text line", l->path,
+				 (unsigned long long)l->lineno);
+	p[n] = '\0';
+	*line = p;
+	*len = n;
+	return 1;
+}
+
+static int fill(struct sr_lines *l, struct sr_err *e)
+{
+	size_t n = l->end - l->start;
+	size_t room;
+	ssize_t r;
+
+	if (l->start) {
+		memmove(l->buf, l->buf + l->start, n);
+		l->start = 0;
+		l->end = n;
+	}
+	/* end <= SR_LINES_MAX + 1 here, so a whole chunk always fits and
+	 * buf[end] stays free for the terminator of a last unterminated line. */
+	room = LINES_CAP - 1 - l->end;
+	if (room > SR_LINES_CHUNK)
+		room = SR_LINES_CHUNK;
+	do
+		r = read(l->fd, l->buf + l->end, room);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return sr_errf(e, -errno, "%s: read: %s", l->path, strerror(errno));
+	if (r == 0)
+		l->eof = 1;
+	l->end += (size_t)r;
+	return 0;
+}
+
+int sr_lines_next(struct sr_lines *l, char **line, size_t *len, struct sr_err *e)
+{
+	char *p, *nl;
+	size_t n;
+	int ret;
+
+	for (;;) {
+		p = l->buf + l->start;
+		n = l->end - l->start;
+		nl = memchr(p, '\n', n);
+		if (nl) {
+			n = (size_t)(nl - p);
+			l->start += n + 1;
+			return take_line(l, p, n, line, len, e);
+		}
+		/* Not even "SR_LINES_MAX bytes + \r" can still end well. */
+		if (n > SR_LINES_MAX + 1)
+			return sr_inputf(e, "%s:%llu: line longer than %u bytes", l->path,
+					 (unsigned long long)l->lineno + 1, SR_LINES_MAX);
+		if (l->eof) {
+			if (!n)
+				return 0;
+			l->start = l->end;
+			return take_line(l, p, n, line, len, e);
+		}
+		ret = fill(l, e);
+		if (ret)
+			return ret;
+	}
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int sr_text_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+	int d;
+
+	if (n > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+		for (i = 2; i < n; i++) {
+			d = hex_digit(s[i]);
+			if (d < 0)
+				return -EINVAL;
+			if (v >> 60)
+				return -ERANGE;
+			v = v << 4 | (uint64_t)d;
+		}
+	} else {
+		if (!n)
+			return -EINVAL;
+		for (i = 0; i < n; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return -EINVAL;
+			d = s[i] - '0';
+			if (__builtin_mul_overflow(v, 10, &v) ||
+			    __builtin_add_overflow(v, (uint64_t)d, &v))
+				return -ERANGE;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+char *sr_text_quote(char *dst, const char *s, size_t n)
+{
+	size_t i, m = n > SR_QUOTE_MAX ? SR_QUOTE_MAX : n;
+
+	for (i = 0; i < m; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		dst[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+	}
+	if (n > m) {
+		memcpy(dst + i, "...", 3);
+		i += 3;
+	}
+	dst[i] = '\0';
+	return dst;
+}
+
+int sr_err_forward(struct sr_err *dst, const struct sr_err *src)
+{
+	if (src->bad_input)
+		sr_inputf(dst, "%s", src->msg);
+	else
+		sr_errf(dst, src->code, "%s", src->msg);
+	return src->code;
+}

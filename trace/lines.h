@@ -1,0 +1,55 @@
+/* Streaming line reader for the text trace formats, plus the small helpers
+ * they share. Internal to trace/: reads 64 KiB chunks into one fixed buffer
+ * and hands out lines in place (zero-copy), never loading a whole file. */
+#ifndef SR_TRACE_LINES_H
+#define SR_TRACE_LINES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replay/err.h"
+#include "trace/source.h"
+
+#define SR_LINES_CHUNK (64u << 10) /* bytes per read() */
+#define SR_LINES_MAX 4096u         /* longest line, without its "\r\n" */
+#define SR_QUOTE_MAX 40u           /* field text shown in error messages */
+
+struct sr_lines {
+	int fd;
+	char *path;      /* owned copy, for messages */
+	char *buf;       /* SR_LINES_CHUNK + SR_LINES_MAX + 2 bytes */
+	size_t start;    /* unread data is buf[start, end) */
+	size_t end;
+	uint64_t lineno; /* 1-based number of the line last returned */
+	int eof;
+};
+
+/* Open path for reading. A missing or unreadable file is bad input. */
+int sr_lines_open(struct sr_lines *l, const char *path, struct sr_err *e);
+/* Next line, without its "\n" or "\r\n", NUL-terminated in place; *line
+ * stays valid (and writable) until the next call. Returns 1 with a line,
+ * 0 at end of file, -errno with e set (line too long, NUL byte, read error). */
+int sr_lines_next(struct sr_lines *l, char **line, size_t *len, struct sr_err *e);
+/* Start again at line 1 (lseek 0). */
+int sr_lines_rewind(struct sr_lines *l, struct sr_err *e);
+void sr_lines_close(struct sr_lines *l);
+
+/* Unsigned decimal or 0x hex integer made of exactly s[0, n): 0, -EINVAL
+ * (empty, junk) or -ERANGE (more than 64 bits). No sign, no spaces. */
+int sr_text_u64(const char *s, size_t n, uint64_t *out);
+/* Copy s[0, n) into dst for an error message: at most SR_QUOTE_MAX bytes,
+ * non-printable bytes shown as '?', "..." when cut. dst needs
+ * SR_QUOTE_MAX + 4 bytes. Returns dst. */
+char *sr_text_quote(char *dst, const char *s, size_t n);
+#define SR_QUOTE_BUF (SR_QUOTE_MAX + 4)
+
+/* A reader that fails mid-batch hands out the records it already has and
+ * keeps the error in its own struct sr_err for the next call, so the record
+ * stream does not depend on the batch size. This passes a kept error on. */
+int sr_err_forward(struct sr_err *dst, const struct sr_err *src);
+
+/* The format readers (trace/fmt_*.c), listed in sr_trace_formats[]. */
+extern const struct sr_trace_format sr_trace_fmt_csv;
+extern const struct sr_trace_format sr_trace_fmt_iolog;
+
+#endif

@@ -1,0 +1,15 @@
+#!/bin/bash
+# Install the Debian packages ssdreplay builds, tests and benchmarks with.
+set -euo pipefail
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+PKGS=(
+	build-essential cmake pkg-config          # toolchain
+	liburing-dev libaio-dev libjansson-dev    # engines, JSON reports
+	libcmocka-dev python3                     # unit tests, integration test helpers
+	util-linux e2fsprogs                      # losetup, mkfs.ext4 for the loop-device tests
+	fio                                       # bench/vs_fio.sh
+)
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null

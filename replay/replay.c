@@ -10,6 +10,8 @@
 #include <time.h>
 
 #define SR_IN_BATCH 256
+#define SR_SYNC_BURST 1024 /* synchronous completions per fill() pass ... */
+#define SR_SYNC_SLICE_NS 10000000ull /* ... or this much time, whichever first */
 #define SR_TICK_NS 1000000000ull
 #define SR_MAX_WAIT_NS 100000000ull /* re-check signals and runtime at least this often */
 
@@ -147,8 +149,8 @@ static int complete(struct loop *l, struct sr_io *io, uint64_t now)
 static int fill(struct loop *l, int *issuing, uint64_t *wait_until)
 {
 	const struct sr_replay_cfg *c = l->c;
-	uint64_t now = sr_now_ns();
-	unsigned staged = 0;
+	uint64_t now = sr_now_ns(), start = now;
+	unsigned staged = 0, sync_done = 0;
 	int ret;
 
 	*wait_until = 0;
@@ -205,7 +207,11 @@ static int fill(struct loop *l, int *issuing, uint64_t *wait_until)
 			ret = complete(l, io, sr_now_ns());
 			if (ret)
 				return ret;
+			/* A synchronous engine hands the slot straight back: come up
+			 * for air so runtime, signals and progress are seen. */
 			now = sr_now_ns();
+			if (++sync_done >= SR_SYNC_BURST || now - start >= SR_SYNC_SLICE_NS)
+				break;
 			continue;
 		}
 		if (++staged >= c->batch) {
@@ -263,7 +269,8 @@ static int wait_and_reap(struct loop *l, uint64_t wait_until, uint64_t next_tick
 	if (limit > now + SR_MAX_WAIT_NS)
 		limit = now + SR_MAX_WAIT_NS;
 	if (!l->inflight) {
-		if (limit > now) {
+		/* nothing in flight: sleep only for a schedule (recorded timing) */
+		if (wait_until && limit > now) {
 			struct timespec ts = { (time_t)((limit - now) / 1000000000ull),
 					       (long)((limit - now) % 1000000000ull) };
 

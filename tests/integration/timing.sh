@@ -23,3 +23,14 @@ $SR replay "$f" --trace "$T/t.csv" --output-format json --output "$T/r.json" || 
 af=$(rt)
 [ "$af" -lt "$sc" ] && [ "$sc" -lt "$rec" ] || fail "expected afap ($af) < scale:0.3 ($sc) < recorded ($rec) ms"
 ok "recorded ${rec} ms, scale:0.3 ${sc} ms, afap ${af} ms"
+
+# --runtime bounds every engine, including the synchronous ones (null, psync)
+# whose slots come back at once: they must still look at the clock.
+for eng in null psync io_uring; do
+	timeout 30 $SR replay "$f" --pattern rand --bs 4k --qd 4 --engine $eng --loops 0 --runtime 1 \
+		--output-format json --output "$T/r.json" || fail "$eng --runtime 1 did not finish in 30 s"
+	r=$(rt)
+	[ "$r" -ge 990 ] && [ "$r" -le 10000 ] || fail "$eng --runtime 1 ran $r ms"
+	[ "$(json "$T/r.json" 'j["jobs"][0]["ssdreplay"]["partial"]')" = False ] || fail "$eng: runtime end marked partial"
+	ok "$eng --runtime 1: ${r} ms"
+done

@@ -13,8 +13,31 @@ struct uring {
 	struct io_uring ring;
 	int fixed_files;
 	int fixed_bufs;
+	int iopoll;
 	unsigned staged;
 };
+
+/* IOPOLL rings accept any file, then fail each request with -EOPNOTSUPP
+ * when the device has no poll queues: find out with one read of block 0. */
+static int probe_iopoll(struct uring *u, const struct sr_engine_cfg *c, struct sr_err *e)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	io_uring_prep_read(sqe, c->fds[0], c->buf_base, 4096 < c->buf_size ? 4096 : (unsigned)c->buf_size, 0);
+	ret = io_uring_submit_and_wait(&u->ring, 1);
+	if (ret < 0)
+		return sr_errf(e, ret, "io_uring: --hipri probe: %s", strerror(-ret));
+	ret = io_uring_wait_cqe(&u->ring, &cqe);
+	if (ret < 0)
+		return sr_errf(e, ret, "io_uring: --hipri probe: %s", strerror(-ret));
+	ret = cqe->res;
+	io_uring_cqe_seen(&u->ring, cqe);
+	if (ret == -EOPNOTSUPP || ret == -EINVAL)
+		return sr_inputf(e, "--hipri: the target does not support polled I/O (an NVMe device with poll queues, nvme.poll_queues=N, does)");
+	return 0;
+}
 
 static int uring_init(struct sr_engine *eng, struct sr_err *e)
 {
@@ -44,6 +67,12 @@ static int uring_init(struct sr_engine *eng, struct sr_err *e)
 	if (ret) {
 		ret = sr_errf(e, ret, "io_uring_queue_init(%u): %s", c->qd, strerror(-ret));
 		goto fail;
+	}
+	u->iopoll = !!c->hipri;
+	if (c->hipri) {
+		ret = probe_iopoll(u, c, e);
+		if (ret)
+			goto fail_ring;
 	}
 	if (!c->no_register) {
 		/* Registration saves an fget/fput and a page pin per request; if the
@@ -127,7 +156,8 @@ static int uring_reap(struct sr_engine *eng, unsigned min, unsigned max, uint64_
 			.tv_nsec = (long long)(timeout_ns % 1000000000ull),
 		};
 
-		ret = io_uring_wait_cqes(&u->ring, &cqe, min, timeout_ns ? &ts : NULL, NULL);
+		/* polled rings reap by spinning in the kernel: no timeouts there */
+		ret = io_uring_wait_cqes(&u->ring, &cqe, min, timeout_ns && !u->iopoll ? &ts : NULL, NULL);
 		if (ret == -ETIME || ret == -EINTR || ret == -EAGAIN)
 			return 0;
 		if (ret < 0)

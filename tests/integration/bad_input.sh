@@ -46,6 +46,8 @@ bad "--runtime: expected a duration" "$f" --pattern seq --runtime soon
 bad "exactly one of --trace" "$f"
 bad "exactly one of --trace" "$f" --pattern seq --trace "$T/past.csv"
 bad "--loops 0" "$f" --pattern seq --loops 0
+bad "--hipri: the target does not support polled I/O" "$f" --pattern seq --hipri
+bad "--hipri needs --engine io_uring" "$f" --pattern seq --hipri --engine libaio
 bad "--range .* outside" "$f" --pattern seq --range 16M:1M
 # Targets
 bad "no such file" "$T/missing" --pattern seq

@@ -26,6 +26,13 @@ int sr_cli_size(const char *cmd, const char *opt, const char *arg, uint64_t *out
 int sr_cli_uint(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
 		uint64_t *out, struct sr_err *e);
 
+/* The trace filter flags every trace-reading command takes, in this order:
+ * --event, --dev, --pid, --comm, --rw, --time (which = 0..5). */
+struct sr_trace_opts;
+int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trace_opts *o,
+		     struct sr_err *e);
+int sr_cli_trace_filtering(const struct sr_trace_opts *o);
+
 int cmd_replay(int argc, char **argv);
 int cmd_prep(int argc, char **argv);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "replay/units.h"
+#include "trace/source.h"
 
 volatile sig_atomic_t sr_cli_stop;
 
@@ -52,4 +53,69 @@ int sr_cli_uint(const char *cmd, const char *opt, const char *arg, uint64_t min,
 				 cmd, opt, min, max, arg);
 	*out = v;
 	return 0;
+}
+
+int sr_cli_trace_filtering(const struct sr_trace_opts *o)
+{
+	return o->event != 'D' || o->have_dev || o->have_pid || o->comm || o->rw || o->t_start_ns ||
+	       o->t_end_ns;
+}
+
+int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trace_opts *o,
+		     struct sr_err *e)
+{
+	char buf[128], *colon;
+	uint64_t v;
+
+	switch (which) {
+	case 0: /* --event */
+		if (strlen(arg) != 1 || !strchr("DQC", arg[0]))
+			return sr_inputf(e, "%s: --event: expected D (issue), Q (queue) or C (complete), found '%s'", cmd, arg);
+		o->event = arg[0];
+		return 0;
+	case 1: { /* --dev MAJ:MIN */
+		unsigned ma, mi;
+		char tail;
+
+		if (sscanf(arg, "%u:%u%c", &ma, &mi, &tail) != 2 || mi > 0xfffff || ma > 0xfff)
+			return sr_inputf(e, "%s: --dev: expected MAJ:MIN like 259:0, found '%s'", cmd, arg);
+		o->have_dev = 1;
+		o->dev_major = ma;
+		o->dev_minor = mi;
+		return 0;
+	}
+	case 2: /* --pid */
+		if (sr_parse_u64(arg, &v) || v > UINT32_MAX)
+			return sr_inputf(e, "%s: --pid: expected a process id, found '%s'", cmd, arg);
+		o->have_pid = 1;
+		o->pid = (uint32_t)v;
+		return 0;
+	case 3: /* --comm */
+		if (!*arg || strlen(arg) > 15)
+			return sr_inputf(e, "%s: --comm: expected a command name of 1 to 15 characters, found '%s'", cmd, arg);
+		o->comm = arg;
+		return 0;
+	case 4: /* --rw */
+		if (!strcmp(arg, "r"))
+			o->rw = SR_RW_READ;
+		else if (!strcmp(arg, "w"))
+			o->rw = SR_RW_WRITE;
+		else if (!strcmp(arg, "rw"))
+			o->rw = 0;
+		else
+			return sr_inputf(e, "%s: --rw: expected r, w or rw, found '%s'", cmd, arg);
+		return 0;
+	case 5: /* --time START:END */
+		snprintf(buf, sizeof(buf), "%s", arg);
+		colon = strchr(buf, ':');
+		if (!colon)
+			return sr_inputf(e, "%s: --time: expected START:END (seconds, or 200ms; END may be empty), found '%s'", cmd, arg);
+		*colon = 0;
+		if ((*buf && sr_parse_duration(buf, &o->t_start_ns)) ||
+		    (colon[1] && sr_parse_duration(colon + 1, &o->t_end_ns)) ||
+		    (o->t_end_ns && o->t_end_ns <= o->t_start_ns))
+			return sr_inputf(e, "%s: --time: expected START:END with START < END, found '%s'", cmd, arg);
+		return 0;
+	}
+	return sr_inputf(e, "%s: internal: unknown trace option %d", cmd, which);
 }

@@ -21,12 +21,19 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o',
 	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
 	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
-	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS,
+	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_EVENT, O_DEV, O_PID,
+	O_COMM, O_RW, O_TIME,
 };
 
 static const struct sr_opt opts[] = {
 	{ "trace", O_TRACE, 1, "FILE", "", "trace to replay" },
 	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog" },
+	{ "event", O_EVENT, 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: replay issue, queue or complete events" },
+	{ "dev", O_DEV, 1, "MAJ:MIN", "", "keep only this device's events" },
+	{ "pid", O_PID, 1, "PID", "", "keep only this process's events" },
+	{ "comm", O_COMM, 1, "NAME", "", "keep only events of processes with this command name" },
+	{ "rw", O_RW, 1, "r|w|rw", "rw", "keep reads, writes or both" },
+	{ "time", O_TIME, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" },
 	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
 	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
 	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand" },
@@ -58,6 +65,7 @@ static const struct sr_opt opts[] = {
 };
 
 struct args {
+	struct sr_trace_opts topts;
 	const char *trace, *format, *output, *timeline, *engine;
 	int pattern; /* -1: none */
 	uint64_t size, seed, qd, batch, threads, bs, page, runtime_ns, loops, trace_size;
@@ -177,6 +185,8 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_OUTPUT: a->output = arg; return 0;
 	case O_TIMELINE: a->timeline = arg; return 0;
 	case O_PROGRESS: a->progress = 1; return 0;
+	default:
+		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -258,7 +268,7 @@ static int write_outputs(const struct args *a, const struct sr_report_info *ri,
 
 int cmd_replay(int argc, char **argv)
 {
-	struct args a = { .format = "auto", .engine = "io_uring", .pattern = -1, .seed = 1,
+	struct args a = { .topts.event = 'D', .format = "auto", .engine = "io_uring", .pattern = -1, .seed = 1,
 			  .qd = 32, .threads = 1, .loops = 1, .timing_str = "afap", .scale = 1 };
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
@@ -284,6 +294,10 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (!a.trace == (a.pattern < 0)) {
 		sr_inputf(&e, CMD ": expected exactly one of --trace FILE or --pattern seq|rand");
+		goto fail;
+	}
+	if (!a.trace && sr_cli_trace_filtering(&a.topts)) {
+		sr_inputf(&e, CMD ": --event/--dev/--pid/--comm/--rw/--time filter a --trace");
 		goto fail;
 	}
 	if (!a.loops && !a.runtime_ns) {
@@ -330,7 +344,7 @@ int cmd_replay(int argc, char **argv)
 	}
 
 	if (a.trace) {
-		ret = sr_trace_open(a.trace, a.format, &src, &e);
+		ret = sr_trace_open_opts(a.trace, a.format, &a.topts, &src, &e);
 		if (ret)
 			goto fail;
 		if (!a.bs)

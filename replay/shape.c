@@ -71,8 +71,11 @@ int sr_shape_prepare(const struct sr_shape_cfg *c, struct sr_rec *r, struct sr_s
 		uint64_t o = r->off / c->page * c->page;
 
 		end = (r->off + r->len + c->page - 1) / c->page * c->page;
+		/* pages are the target's own; --range cuts the first and last */
+		if (o < c->range_start)
+			o = c->range_start;
 		if (end > lim)
-			end = lim; /* the last page of the target may be short */
+			end = lim;
 		if (o != r->off || end != r->off + r->len) {
 			st->page_expanded++;
 			st->page_extra_bytes += (end - o) - r->len;

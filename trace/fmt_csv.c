@@ -297,8 +297,10 @@ static void csv_close(struct sr_source *s)
 	free(c);
 }
 
-static int csv_open(const char *path, struct sr_source **out, struct sr_err *e)
+static int csv_open(const char *path, const struct sr_trace_opts *o, struct sr_source **out,
+		     struct sr_err *e)
 {
+	(void)o; /* no device, pid or event fields: nothing to filter here */
 	struct csv_src *c;
 	int ret;
 

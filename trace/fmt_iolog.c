@@ -404,8 +404,10 @@ static void iolog_close(struct sr_source *s)
 	free(g);
 }
 
-static int iolog_open(const char *path, struct sr_source **out, struct sr_err *e)
+static int iolog_open(const char *path, const struct sr_trace_opts *o, struct sr_source **out,
+		       struct sr_err *e)
 {
+	(void)o; /* no device, pid or event fields: nothing to filter here */
 	struct iolog_src *g;
 	int ret;
 

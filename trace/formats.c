@@ -12,6 +12,11 @@
 const struct sr_trace_format *const sr_trace_formats[] = {
 	&sr_trace_fmt_csv,
 	&sr_trace_fmt_iolog,
+	&sr_trace_fmt_blktrace,
+	&sr_trace_fmt_blkparse,
+	&sr_trace_fmt_ftrace,
+	&sr_trace_fmt_filemap,
+	&sr_trace_fmt_cheops,
 	NULL,
 };
 
@@ -55,17 +60,36 @@ out:
 	return ret;
 }
 
-static int open_as(const struct sr_trace_format *f, const char *path, struct sr_source **out,
-		   struct sr_err *e)
+static int open_as(const struct sr_trace_format *f, const char *path,
+		   const struct sr_trace_opts *o, struct sr_source **out, struct sr_err *e)
 {
-	int ret = f->open(path, out, e);
+	static const struct sr_trace_opts none = { .event = 'D' };
+	int ret;
 
-	if (!ret)
-		(*out)->format = f->name;
-	return ret;
+	if (!o)
+		o = &none;
+	if (o->have_dev && !(f->caps & SR_CAP_DEV))
+		return sr_inputf(e, "%s: --dev: the %s format records no device", path, f->name);
+	if (o->have_pid && !(f->caps & SR_CAP_PID))
+		return sr_inputf(e, "%s: --pid: the %s format records no pid", path, f->name);
+	if (o->comm && !(f->caps & SR_CAP_COMM))
+		return sr_inputf(e, "%s: --comm: the %s format records no command name", path, f->name);
+	if (o->event && o->event != 'D' && !(f->caps & SR_CAP_EVENT))
+		return sr_inputf(e, "%s: --event: the %s format has one kind of event", path, f->name);
+	ret = f->open(path, o, out, e);
+	if (ret)
+		return ret;
+	(*out)->format = f->name;
+	return sr_filter_wrap(out, o, e);
 }
 
 int sr_trace_open(const char *path, const char *fmt, struct sr_source **out, struct sr_err *e)
+{
+	return sr_trace_open_opts(path, fmt, NULL, out, e);
+}
+
+int sr_trace_open_opts(const char *path, const char *fmt, const struct sr_trace_opts *o,
+		       struct sr_source **out, struct sr_err *e)
 {
 	const struct sr_trace_format *best = NULL;
 	char head[PROBE_BYTES], names[128];
@@ -75,7 +99,7 @@ int sr_trace_open(const char *path, const char *fmt, struct sr_source **out, str
 	if (fmt && strcmp(fmt, "auto")) {
 		for (i = 0; sr_trace_formats[i]; i++)
 			if (!strcmp(sr_trace_formats[i]->name, fmt))
-				return open_as(sr_trace_formats[i], path, out, e);
+				return open_as(sr_trace_formats[i], path, o, out, e);
 		return sr_inputf(e, "unknown trace format '%s', expected auto, %s", fmt,
 				 format_names(names, sizeof(names), ", "));
 	}
@@ -92,5 +116,5 @@ int sr_trace_open(const char *path, const char *fmt, struct sr_source **out, str
 	if (!best)
 		return sr_inputf(e, "%s: cannot tell the trace format; use --format %s", path,
 				 format_names(names, sizeof(names), "|"));
-	return open_as(best, path, out, e);
+	return open_as(best, path, o, out, e);
 }

@@ -48,8 +48,17 @@ char *sr_text_quote(char *dst, const char *s, size_t n);
  * stream does not depend on the batch size. This passes a kept error on. */
 int sr_err_forward(struct sr_err *dst, const struct sr_err *src);
 
+/* Wrap *src so that only records passing o's op and time filters come out
+ * (a no-op when o sets neither). On failure *src is closed. */
+int sr_filter_wrap(struct sr_source **src, const struct sr_trace_opts *o, struct sr_err *e);
+
 /* The format readers (trace/fmt_*.c), listed in sr_trace_formats[]. */
 extern const struct sr_trace_format sr_trace_fmt_csv;
 extern const struct sr_trace_format sr_trace_fmt_iolog;
+extern const struct sr_trace_format sr_trace_fmt_blktrace;
+extern const struct sr_trace_format sr_trace_fmt_blkparse;
+extern const struct sr_trace_format sr_trace_fmt_ftrace;
+extern const struct sr_trace_format sr_trace_fmt_filemap;
+extern const struct sr_trace_format sr_trace_fmt_cheops;
 
 #endif

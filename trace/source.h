@@ -26,20 +26,52 @@ static inline int sr_source_next(struct sr_source *s, struct sr_rec *out, size_t
 	return s->next(s, out, max, e);
 }
 
-/* Trace formats: one ops table entry each (trace/formats.c). */
+/* What a reader keeps (--event, --dev, --pid, --comm, --rw, --time). The
+ * op and time filters apply to every format (trace/filter.c wraps the
+ * reader); dev, pid and comm only to formats that carry them (caps). */
+struct sr_trace_opts {
+	char event;          /* blktrace/blkparse/ftrace: 'D' issue (default), 'Q' queue, 'C' complete */
+	int have_dev;
+	uint32_t dev_major, dev_minor;
+	int have_pid;
+	uint32_t pid;
+	const char *comm;    /* NULL: any */
+	unsigned rw;         /* SR_RW_READ | SR_RW_WRITE; 0: both */
+	uint64_t t_start_ns; /* keep records with t_start_ns <= t_ns < t_end_ns */
+	uint64_t t_end_ns;   /* 0: no end */
+};
+#define SR_RW_READ 1u
+#define SR_RW_WRITE 2u
+
+enum { SR_CAP_DEV = 1, SR_CAP_PID = 2, SR_CAP_COMM = 4, SR_CAP_EVENT = 8 };
+
+/* Trace formats: one ops table entry each (trace/formats.c). Readers put
+ * record times relative to the trace's first event (t_ns 0), so recorded
+ * timing and --time work the same for every format. */
 struct sr_trace_format {
 	const char *name; /* "csv", "fio-iolog" */
 	const char *help;
+	unsigned caps;    /* SR_CAP_*: which of the opts filters this reader can apply */
 	/* Score how likely the first bytes of a file are this format: 0 = no, 100 = certain. */
 	int (*probe)(const char *head, size_t len);
-	/* Open path as this format. */
-	int (*open)(const char *path, struct sr_source **out, struct sr_err *e);
+	/* Open path as this format; o is never NULL. Readers with caps apply
+	 * those filters (sr_trace_keep) and o->event themselves. */
+	int (*open)(const char *path, const struct sr_trace_opts *o, struct sr_source **out,
+		    struct sr_err *e);
 };
 
 extern const struct sr_trace_format *const sr_trace_formats[];
 
 /* Open a trace; fmt is a format name or "auto" (probe the first 4 KiB). */
 int sr_trace_open(const char *path, const char *fmt, struct sr_source **out, struct sr_err *e);
+/* The same with filters; o may be NULL. A filter the format cannot apply
+ * (--pid on a CSV) is bad input. */
+int sr_trace_open_opts(const char *path, const char *fmt, const struct sr_trace_opts *o,
+		       struct sr_source **out, struct sr_err *e);
+
+/* For readers: does an event from this device/pid/comm pass o's filters? */
+int sr_trace_keep(const struct sr_trace_opts *o, uint32_t dev_major, uint32_t dev_minor,
+		  uint32_t pid, const char *comm);
 
 /* Built-in generators, like fio's rw=read / rw=randread over [0, size). Each
  * request is bs bytes; rand visits every bs block once per loop in a

@@ -324,6 +324,11 @@ int cmd_replay(int argc, char **argv)
 			  a.range_start, a.range_len, tgt.path, tgt.size);
 		goto fail;
 	}
+	if ((a.range_start | a.range_len) % tgt.lbs) {
+		sr_inputf(&e, CMD ": --range %" PRIu64 ":%" PRIu64 " is not aligned to %s's %u-byte logical block size",
+			  a.range_start, a.range_len, tgt.path, tgt.lbs);
+		goto fail;
+	}
 	if (a.verify || a.allow_write) {
 		void *sec;
 

@@ -306,12 +306,15 @@ static int wait_and_reap(struct loop *l, uint64_t wait_until, uint64_t next_tick
 	if (n < 0)
 		return sr_errf(l->e, n, "%s: reap: %s", c->tgt_name, strerror(-n));
 	now = sr_now_ns();
-	for (i = 0; i < n; i++) {
-		ret = complete(l, l->done[i], now);
-		if (ret)
-			return ret;
+	/* Every reaped request is accounted, even after one fails: an early
+	 * return would leave the rest counted as in flight forever. */
+	for (i = 0, ret = 0; i < n; i++) {
+		int r = complete(l, l->done[i], now);
+
+		if (r && !ret)
+			ret = r;
 	}
-	return 0;
+	return ret;
 }
 
 static void drain(struct loop *l)

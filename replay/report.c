@@ -27,7 +27,7 @@ double sr_bw_bytes(const struct sr_stats *st, int op)
 
 double sr_amplification(const struct sr_stats *st)
 {
-	uint64_t asked = st->req_bytes - st->skipped_bytes;
+	uint64_t asked = st->req_bytes;
 	uint64_t issued = st->op[0].bytes + st->op[1].bytes;
 
 	return asked ? (double)issued / (double)asked : 0;

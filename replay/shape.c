@@ -49,13 +49,12 @@ int sr_shape_prepare(const struct sr_shape_cfg *c, struct sr_rec *r, struct sr_s
 	int ret;
 
 	st->records++;
-	st->req_bytes += r->len;
 	if (r->op != SR_OP_READ && r->op != SR_OP_WRITE) {
 		st->skipped_other++;
 		return 1;
 	}
 	if (r->op == SR_OP_WRITE && !c->allow_write) {
-		st->skipped_writes++;
+		st->skipped_writes++; /* bytes in skipped_bytes, not in req_bytes */
 		st->skipped_bytes += r->len;
 		return 1;
 	}
@@ -63,6 +62,7 @@ int sr_shape_prepare(const struct sr_shape_cfg *c, struct sr_rec *r, struct sr_s
 		st->skipped_other++;
 		return 1;
 	}
+	st->req_bytes += r->len; /* what the issued records ask for: amplification's base */
 	ret = remap(c, r, st, e);
 	if (ret)
 		return ret;

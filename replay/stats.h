@@ -69,10 +69,10 @@ struct sr_stats {
 
 	/* Shaping counters (the report must not hide what it changed). */
 	uint64_t records;          /* records read from the source */
-	uint64_t req_bytes;        /* bytes the records asked for (before shaping) */
-	uint64_t skipped_writes;   /* writes/trims not issued (no --allow-write) */
-	uint64_t skipped_bytes;
-	uint64_t skipped_other;    /* sync/trim records not issued */
+	uint64_t req_bytes;        /* bytes the issued records asked for (before shaping) */
+	uint64_t skipped_writes;   /* write records not issued (no --allow-write) */
+	uint64_t skipped_bytes;    /* their bytes */
+	uint64_t skipped_other;    /* trim, sync and zero-length records: never issued */
 	uint64_t realigned;        /* records whose offset/length were expanded to the block size */
 	uint64_t page_expanded;    /* records grown by --page rounding */
 	uint64_t page_extra_bytes; /* bytes added by --page rounding */

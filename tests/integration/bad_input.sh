@@ -49,6 +49,7 @@ bad "--loops 0" "$f" --pattern seq --loops 0
 bad "--hipri: the target does not support polled I/O" "$f" --pattern seq --hipri
 bad "--hipri needs --engine io_uring" "$f" --pattern seq --hipri --engine libaio
 bad "--range .* outside" "$f" --pattern seq --range 16M:1M
+bad "--range 100:4194304 is not aligned" "$f" --pattern seq --range 100:4M
 # Targets
 bad "no such file" "$T/missing" --pattern seq
 bad "expected one TARGET" --pattern seq

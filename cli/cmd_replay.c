@@ -391,7 +391,7 @@ int cmd_replay(int argc, char **argv)
 			.merge = a.merge, .allow_write = a.allow_write,
 		},
 	};
-	if (a.engine && !strcmp(rc.engine->name, "psync") && a.threads > 1 && a.qd > a.threads)
+	if (!strcmp(rc.engine->name, "psync") && a.threads > 1 && a.qd > a.threads)
 		rc.qd = (unsigned)a.threads; /* more slots than workers would only queue */
 	prog.runtime_ns = a.runtime_ns;
 	if (a.progress || isatty(STDERR_FILENO)) {

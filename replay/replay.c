@@ -42,7 +42,6 @@ struct loop {
 	struct sr_rec cur;       /* request being issued (split to max_req) */
 	int have_cur;
 	uint64_t start_ns;
-	int failed;
 };
 
 static double tv_s(struct timeval tv)
@@ -142,8 +141,6 @@ static int complete(struct loop *l, struct sr_io *io, uint64_t now)
 	}
 	io->next = l->free_ios;
 	l->free_ios = io;
-	if (ret)
-		l->failed = 1;
 	return ret;
 }
 

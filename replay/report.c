@@ -80,10 +80,9 @@ static void write_text(FILE *f, const struct sr_report_info *ri, const struct sr
 	fprintf(f, "ssdreplay %s: %s of %s (%s) on %s (%s, %u-byte blocks)\n", SR_VERSION, ri->cmd,
 		ri->source, ri->format ? ri->format : "-", ri->target,
 		sr_fmt_bytes(b1, sizeof(b1), ri->target_size), ri->lbs);
-	fprintf(f, "  engine %s, qd %u, max request %s%s, %s, timing %s%s\n", ri->engine, ri->qd,
+	fprintf(f, "  engine %s, qd %u, max request %s%s, %s, timing %s\n", ri->engine, ri->qd,
 		sr_fmt_bytes(b2, sizeof(b2), ri->bs), ri->merge ? " (merge on)" : "",
-		ri->direct ? "O_DIRECT" : "buffered", ri->timing,
-		ri->page ? "" : "");
+		ri->direct ? "O_DIRECT" : "buffered", ri->timing);
 	if (st->partial)
 		fprintf(f, "  PARTIAL: stopped before the end of the workload\n");
 	text_op(f, st, SR_OP_READ);
@@ -219,7 +218,7 @@ static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_
 	json_object_set_new(root, "fio version", json_string("ssdreplay-" SR_VERSION));
 	json_object_set_new(job, "jobname", json_string(ri->cmd));
 	json_object_set_new(job, "groupid", json_integer(0));
-	json_object_set_new(job, "error", json_integer(st->partial && !ri->timed_out ? 1 : 0));
+	json_object_set_new(job, "error", json_integer(st->partial ? 1 : 0));
 	json_object_set_new(job, "job_runtime", JU(t * 1000));
 	json_object_set_new(job, "read", json_op(st, SR_OP_READ));
 	json_object_set_new(job, "write", json_op(st, SR_OP_WRITE));

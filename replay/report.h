@@ -22,7 +22,6 @@ struct sr_report_info {
 	const char *timing;     /* "afap", "recorded", "scale:2" */
 	uint64_t target_size;
 	uint32_t lbs;
-	int timed_out;          /* stopped by --runtime (normal) */
 };
 
 enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV };

@@ -1,10 +1,13 @@
 /* The trace format table and opening a trace by format name or by probing. */
 #include "trace/lines.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PROBE_BYTES 4096
@@ -60,6 +63,47 @@ out:
 	return ret;
 }
 
+/* blktrace writes a file per CPU, DEV.blktrace.N. Is path a directory
+ * holding some, or a DEV name (no such file) with DEV.blktrace.0 (DEV.0 when
+ * it ends in ".blktrace") next to it? */
+static int blktrace_set(const char *path)
+{
+	static const char suffix[] = ".blktrace.";
+	size_t n = strlen(path), k;
+	struct dirent *d;
+	struct stat st;
+	char *alt;
+	DIR *dir;
+	int found = 0;
+
+	if (stat(path, &st)) {
+		if (errno != ENOENT || !n || path[n - 1] == '/')
+			return 0;
+		if (n > 9 && !strcmp(path + n - 9, ".blktrace"))
+			found = asprintf(&alt, "%s.0", path);
+		else
+			found = asprintf(&alt, "%s.blktrace.0", path);
+		if (found < 0)
+			return 0;
+		found = !stat(alt, &st) && !S_ISDIR(st.st_mode);
+		free(alt);
+		return found;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while (!found && (d = readdir(dir))) {
+		for (k = strlen(d->d_name); k && d->d_name[k - 1] >= '0' && d->d_name[k - 1] <= '9';)
+			k--;
+		found = d->d_name[k] && k >= sizeof(suffix) &&
+			!memcmp(d->d_name + k - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1);
+	}
+	closedir(dir);
+	return found;
+}
+
 static int open_as(const struct sr_trace_format *f, const char *path,
 		   const struct sr_trace_opts *o, struct sr_source **out, struct sr_err *e)
 {
@@ -103,6 +147,8 @@ int sr_trace_open_opts(const char *path, const char *fmt, const struct sr_trace_
 		return sr_inputf(e, "unknown trace format '%s', expected auto, %s", fmt,
 				 format_names(names, sizeof(names), ", "));
 	}
+	if (blktrace_set(path))
+		return open_as(&sr_trace_fmt_blktrace, path, o, out, e);
 	ret = read_head(path, head, sizeof(head), &len, e);
 	if (ret)
 		return ret;

@@ -27,7 +27,7 @@ enum {
 
 static const struct sr_opt opts[] = {
 	{ "trace", O_TRACE, 1, "FILE", "", "trace to replay" },
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
 	{ "event", O_EVENT, 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: replay issue, queue or complete events" },
 	{ "dev", O_DEV, 1, "MAJ:MIN", "", "keep only this device's events" },
 	{ "pid", O_PID, 1, "PID", "", "keep only this process's events" },

@@ -59,7 +59,8 @@ static uint64_t read_pass(struct sr_source *s, size_t max, struct sr_rec *buf)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const fmts[] = { "auto", "csv", "fio-iolog" };
+	static const char *const fmts[] = { "auto",	 "csv",	    "fio-iolog", "blktrace",
+					    "blkparse", "ftrace", "filemap",   "cheops-csv" };
 	struct sr_err e = { 0 };
 	struct sr_source *s = NULL;
 	struct sr_rec buf[64];
@@ -77,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	max = data[0] & 0x80 ? 1 : 64;
-	if (sr_trace_open(path, fmts[(data[0] & 0x7f) % 3], &s, &e) == 0) {
+	if (sr_trace_open(path, fmts[(data[0] & 0x7f) % 8], &s, &e) == 0) {
 		if (e.code)
 			abort();
 		h1 = read_pass(s, max, buf);

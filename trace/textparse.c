@@ -1,0 +1,272 @@
+/* The shared skeleton and scanners of the line-based capture readers. */
+#include "trace/textparse.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int tsrc_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
+{
+	struct sr_tsrc *t = (struct sr_tsrc *)s;
+	struct sr_rec *r;
+	size_t n = 0;
+	char *line;
+	size_t len;
+	int ret;
+
+	if (t->err.code)
+		return sr_err_forward(e, &t->err);
+	if (max > INT32_MAX)
+		max = INT32_MAX;
+	while (n < max) {
+		ret = sr_lines_next(&t->lines, &line, &len, &t->err);
+		if (!ret)
+			break;
+		if (ret > 0) {
+			r = &out[n];
+			r->tag = 0;
+			ret = t->parse(t, line, len, r, &t->err);
+			if (!ret)
+				continue;
+			if (ret > 0) {
+				r->seq = t->lines.lineno;
+				r->target = 0;
+				r->flags = 0;
+				if (r->t_ns != SR_T_NONE) {
+					if (!t->have_t0) {
+						t->t0 = r->t_ns;
+						t->have_t0 = 1;
+					}
+					/* Out-of-order stamps (per-CPU buffers) clamp to 0. */
+					r->t_ns = r->t_ns > t->t0 ? r->t_ns - t->t0 : 0;
+				}
+				n++;
+				continue;
+			}
+		}
+		/* Hand out what we have; the error comes with the next call. */
+		return n ? (int)n : sr_err_forward(e, &t->err);
+	}
+	return (int)n;
+}
+
+static int tsrc_rewind(struct sr_source *s, struct sr_err *e)
+{
+	struct sr_tsrc *t = (struct sr_tsrc *)s;
+
+	sr_err_clear(&t->err);
+	t->have_t0 = 0;
+	t->t0 = 0;
+	t->state = 0;
+	return sr_lines_rewind(&t->lines, e);
+}
+
+static void tsrc_close(struct sr_source *s)
+{
+	struct sr_tsrc *t = (struct sr_tsrc *)s;
+
+	if (!t)
+		return;
+	sr_lines_close(&t->lines);
+	free((char *)t->o.comm);
+	free(t);
+}
+
+int sr_tsrc_open(const char *path, const struct sr_trace_opts *o, sr_tsrc_parse_fn parse,
+		 struct sr_tsrc **out, struct sr_err *e)
+{
+	struct sr_tsrc *t;
+	int ret;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return sr_errf(e, -ENOMEM, "%s: out of memory", path);
+	t->o = *o;
+	t->o.comm = NULL;
+	if (o->comm && !(t->o.comm = strdup(o->comm))) {
+		free(t);
+		return sr_errf(e, -ENOMEM, "%s: out of memory", path);
+	}
+	t->filters = o->have_dev || o->have_pid || o->comm;
+	t->event = o->event ? o->event : 'D';
+	t->parse = parse;
+	ret = sr_lines_open(&t->lines, path, e);
+	if (ret) {
+		free((char *)t->o.comm);
+		free(t);
+		return ret;
+	}
+	t->src.name = t->lines.path;
+	t->src.next = tsrc_next;
+	t->src.rewind = tsrc_rewind;
+	t->src.close = tsrc_close;
+	*out = t;
+	return 0;
+}
+
+int sr_tsrc_bad_n(struct sr_tsrc *t, const char *what, const char *p, size_t n,
+		  struct sr_err *e)
+{
+	char q[SR_QUOTE_BUF];
+
+	if (!n && !*p)
+		return sr_inputf(e, "%s:%llu: expected %s, found end of line", t->lines.path,
+				 (unsigned long long)t->lines.lineno, what);
+	return sr_inputf(e, "%s:%llu: expected %s, found '%s'", t->lines.path,
+			 (unsigned long long)t->lines.lineno, what, sr_text_quote(q, p, n));
+}
+
+int sr_tsrc_bad(struct sr_tsrc *t, const char *what, const char *p, struct sr_err *e)
+{
+	return sr_tsrc_bad_n(t, what, p, (size_t)(sr_tp_tok_end(p) - p), e);
+}
+
+int sr_tp_time(const char **pp, uint64_t *ns)
+{
+	const char *p = *pp;
+	uint64_t s, f = 0;
+	unsigned n = 0;
+
+	if (sr_tp_u64(&p, &s) || *p != '.')
+		return -EINVAL;
+	for (p++; sr_tp_digit(*p); p++, n++) {
+		if (n == 9)
+			return -EINVAL;
+		f = f * 10 + (uint64_t)(*p - '0');
+	}
+	if (!n)
+		return -EINVAL;
+	for (; n < 9; n++)
+		f *= 10;
+	if (__builtin_mul_overflow(s, 1000000000u, &s) || __builtin_add_overflow(s, f, &s))
+		return -ERANGE;
+	*pp = p;
+	*ns = s;
+	return 0;
+}
+
+int sr_tp_rwbs_op(const char *s, size_t n)
+{
+	unsigned seen = 0;
+	size_t i;
+
+	if (!n)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < 'A' || s[i] > 'Z')
+			return -EINVAL;
+		seen |= s[i] == 'D' ? 1u : s[i] == 'W' ? 2u : s[i] == 'R' ? 4u : 0u;
+	}
+	if (seen & 1u)
+		return SR_OP_TRIM;
+	if (seen & 2u)
+		return SR_OP_WRITE;
+	if (seen & 4u)
+		return SR_OP_READ;
+	return -1;
+}
+
+/* Lines of a tracefs or trace-cmd dump that carry no event. */
+static int ftrace_other(struct sr_tsrc *t, const char *p, struct sr_err *e)
+{
+	static const char *const skip[] = {
+		"CPU",               /* "CPU:1 [LOST 42 EVENTS]", "CPU 0 is empty" */
+		"cpus=",             /* trace-cmd report */
+		"version = ",        /* trace-cmd report */
+		"=>",                /* stacktrace option */
+		"<stack trace>",
+		"<user stack trace>",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (!strncmp(p, skip[i], strlen(skip[i])))
+			return 0;
+	return sr_tsrc_bad_n(t, "an ftrace event line 'TASK-PID [CPU] SECONDS: EVENT: ...'", p,
+			     strlen(p), e);
+}
+
+int sr_ftrace_head(struct sr_tsrc *t, char *line, struct sr_ftrace_head *h, struct sr_err *e)
+{
+	char *p = (char *)sr_tp_blanks(line), *q, *a, *b, *c;
+	const char *s, *end, *tok;
+	uint32_t pid;
+
+	if (!*p || *p == '#')
+		return 0;
+	/* The CPU column " [NNN]" ends TASK-PID, whatever the task name holds. */
+	for (q = p; (q = strchr(q, '[')); q++) {
+		if (q == p || (q[-1] != ' ' && q[-1] != '\t') || !sr_tp_digit(q[1]))
+			continue;
+		for (c = q + 1; sr_tp_digit(*c); c++)
+			;
+		if (*c == ']')
+			break;
+	}
+	if (!q)
+		return ftrace_other(t, p, e);
+	for (b = q; b > p && (b[-1] == ' ' || b[-1] == '\t'); b--)
+		;
+	if (b > p && b[-1] == ')') { /* record-tgid: "TASK-PID (TGID)" */
+		for (a = b - 1; a > p && *a != '('; a--)
+			;
+		for (b = a; b > p && (b[-1] == ' ' || b[-1] == '\t'); b--)
+			;
+	}
+	for (a = b; a > p && sr_tp_digit(a[-1]); a--)
+		;
+	s = a;
+	if (a == b || a - 1 <= p || (a[-1] != '-' && a[-1] != ' ') || sr_tp_u32(&s, &pid) ||
+	    s != b)
+		return sr_tsrc_bad_n(t, "TASK-PID before the CPU column", p, (size_t)(q - p), e);
+	/* "TASK-PID" from tracefs, "TASK PID" from perf script */
+	for (b = a - 1; b > p && (b[-1] == ' ' || b[-1] == '\t'); b--)
+		;
+	*b = '\0';
+	h->comm = p;
+	h->pid = pid;
+
+	/* Optional irq-info flags ("d..1."), then "SECONDS.FRACTION:" */
+	s = sr_tp_blanks(c + 1);
+	end = sr_tp_tok_end(s);
+	if (end == s || end[-1] != ':') {
+		s = sr_tp_blanks(end);
+		end = sr_tp_tok_end(s);
+	}
+	tok = s;
+	if (end == s || end[-1] != ':' || sr_tp_time(&s, &h->t_ns) || s != end - 1)
+		return sr_tsrc_bad(t, "a timestamp 'SECONDS.FRACTION:'", tok, e);
+
+	s = sr_tp_blanks(end);
+	end = sr_tp_tok_end(s);
+	if (end == s || end[-1] != ':') {
+		if (*sr_tp_blanks(end))
+			return 0; /* function tracer: "func <-parent" */
+		return sr_tsrc_bad(t, "'EVENT: ' after the timestamp", s, e);
+	}
+	h->event_len = (size_t)(end - 1 - s);
+	h->event = s;
+	for (a = (char *)end - 1; a > s; a--) {
+		if (a[-1] == ':') { /* perf script: "block:block_rq_issue:" */
+			h->event_len = (size_t)(end - 1 - a);
+			h->event = a;
+			break;
+		}
+	}
+	h->payload = (char *)sr_tp_blanks(end);
+	return 1;
+}
+
+int sr_ftrace_probe_event(const char *head, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = head, *end = head + len, *hit;
+
+	while (p < end && (hit = memmem(p, (size_t)(end - p), name, n))) {
+		if (hit + n + 2 <= end && hit[n] == ':' && hit[n + 1] == ' ' && hit > head &&
+		    (hit[-1] == ':' || (hit[-1] == ' ' && hit - 1 > head && hit[-2] == ':')))
+			return 1;
+		p = hit + 1;
+	}
+	return 0;
+}

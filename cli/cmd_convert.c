@@ -1,0 +1,145 @@
+/* ssdreplay convert IN -o OUT --to csv|fio-iolog|blkparse */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "trace/source.h"
+#include "trace/writer.h"
+
+#define CMD "convert"
+
+enum {
+	O_OUTPUT = 'o', O_FORMAT = 'f', O_TO = 256, O_IOLOG_NAME, O_BLK_DEV,
+	O_EVENT, O_DEV, O_PID, O_COMM, O_RW, O_TIME, /* the order sr_cli_trace_opt expects */
+};
+
+static const struct sr_opt opts[] = {
+	{ "output", O_OUTPUT, 1, "FILE", "", "where to write (required; written only when the whole input converts)" },
+	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "input format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
+	{ "iolog-name", O_IOLOG_NAME, 1, "NAME", "target", "fio-iolog: file name in the log (fio's replay_redirect overrides it)" },
+	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse: device printed on each line" },
+	{ "event", O_EVENT, 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: keep issue, queue or complete events" },
+	{ "dev", O_DEV, 1, "MAJ:MIN", "", "keep only this device's events" },
+	{ "pid", O_PID, 1, "PID", "", "keep only this process's events" },
+	{ "comm", O_COMM, 1, "NAME", "", "keep only events of processes with this command name" },
+	{ "rw", O_RW, 1, "r|w|rw", "rw", "keep reads, writes or both" },
+	{ "time", O_TIME, 1, "START:END", "", "keep events in this window of trace time" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+struct args {
+	const char *output, *to, *format;
+	struct sr_writer_cfg wcfg;
+	struct sr_trace_opts topts;
+};
+
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+	struct sr_trace_opts dev = { 0 };
+
+	switch (key) {
+	case O_OUTPUT: a->output = arg; return 0;
+	case O_TO: a->to = arg; return 0;
+	case O_FORMAT: a->format = arg; return 0;
+	case O_IOLOG_NAME:
+		if (!*arg || strpbrk(arg, " \t\n"))
+			return sr_inputf(e, CMD ": --iolog-name: expected a file name without spaces, found '%s'", arg);
+		a->wcfg.iolog_name = arg;
+		return 0;
+	case O_BLK_DEV:
+		if (sr_cli_trace_opt(CMD, O_DEV - O_EVENT, arg, &dev, e))
+			return -EINVAL;
+		a->wcfg.dev_major = dev.dev_major;
+		a->wcfg.dev_minor = dev.dev_minor;
+		return 0;
+	default:
+		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
+	}
+}
+
+int cmd_convert(int argc, char **argv)
+{
+	struct args a = { .format = "auto", .topts.event = 'D' };
+	struct sr_err e = { 0 };
+	struct sr_source *src = NULL;
+	struct sr_writer *w = NULL;
+	struct sr_rec recs[1024];
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int pos, ret, n, status;
+
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TRACE -o OUT --to FMT", &pos, &e);
+	if (ret == 1)
+		return SR_EXIT_OK;
+	if (ret)
+		goto fail;
+	if (argc - pos != 1) {
+		sr_inputf(&e, CMD ": expected one input TRACE, found %d", argc - pos);
+		goto fail;
+	}
+	if (!a.output || !a.to) {
+		sr_inputf(&e, CMD ": expected -o OUT and --to %s", "csv|fio-iolog|blkparse");
+		goto fail;
+	}
+	ret = sr_trace_open_opts(argv[pos], a.format, &a.topts, &src, &e);
+	if (ret)
+		goto fail;
+	/* Write beside the output and rename at the end, so a bad input line
+	 * halfway through leaves nothing behind and an old OUT intact. */
+	if (asprintf(&tmp, "%s.tmp.%d", a.output, (int)getpid()) < 0) {
+		tmp = NULL;
+		sr_errf(&e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		sr_errf(&e, -errno, "%s: %s", a.output, strerror(errno));
+		goto fail;
+	}
+	ret = sr_writer_open(a.to, f, &a.wcfg, &w, &e);
+	if (ret)
+		goto fail;
+	while ((n = sr_source_next(src, recs, 1024, &e)) > 0) {
+		if (sr_writer_write(w, recs, (size_t)n)) {
+			sr_errf(&e, -EIO, "%s: write failed", a.output);
+			goto fail;
+		}
+	}
+	if (n < 0)
+		goto fail;
+	ret = sr_writer_close(w);
+	w = NULL;
+	if (fclose(f) || ret) {
+		f = NULL;
+		sr_errf(&e, -EIO, "%s: write failed", a.output);
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp, a.output)) {
+		sr_errf(&e, -errno, "%s: %s", a.output, strerror(errno));
+		goto fail;
+	}
+	status = SR_EXIT_OK;
+	goto out;
+fail:
+	status = sr_cli_fail(&e);
+out:
+	if (w)
+		sr_writer_close(w);
+	if (f)
+		fclose(f);
+	if (tmp) {
+		if (status)
+			unlink(tmp);
+		free(tmp);
+	}
+	if (src)
+		src->close(src);
+	return status;
+}

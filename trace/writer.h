@@ -1,0 +1,26 @@
+/* Trace writers: the other half of `convert`. Each writes records as one
+ * format that the matching reader (and, for fio-iolog, fio itself) reads back. */
+#ifndef SR_WRITER_H
+#define SR_WRITER_H
+
+#include <stdio.h>
+
+#include "replay/err.h"
+#include "replay/record.h"
+
+struct sr_writer_cfg {
+	const char *iolog_name; /* fio-iolog: the file name every line names */
+	uint32_t dev_major, dev_minor; /* blkparse: device printed on each line */
+};
+
+struct sr_writer;
+
+/* Formats: "csv", "fio-iolog", "blkparse". -EINVAL (bad input) for others. */
+int sr_writer_open(const char *fmt, FILE *f, const struct sr_writer_cfg *cfg,
+		   struct sr_writer **out, struct sr_err *e);
+int sr_writer_write(struct sr_writer *w, const struct sr_rec *r, size_t n);
+/* Writes any trailer (fio-iolog: close); returns 0 or -EIO. Frees w. */
+int sr_writer_close(struct sr_writer *w);
+const char *sr_writer_names(void); /* "csv, fio-iolog, blkparse" */
+
+#endif

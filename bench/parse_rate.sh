@@ -27,7 +27,7 @@ for i in range(n):
         out.write(buf); buf.clear()
 out.write(buf)
 PY
-awk -v n="$N" 'BEGIN { print "time_ns,offset,length,op"; for (i = 0; i < n; i++) printf "%d,%d,131072,r\n", i * 1000, (i * 131072) % 8589934592 }' >"$D/t.csv"
+awk -v n="$N" 'BEGIN { print "time_ns,offset,length,op"; for (i = 0; i < n; i++) printf "%.0f,%.0f,131072,r\n", i * 1000, (i % 65536) * 131072 }' >"$D/t.csv"
 awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "             dd-7791    [000] .....  %d.%06d: block_rq_issue: 259,0 RS 131072 () %d + 256 be,0,4 [dd]\n", 5000 + i / 1000000, i % 1000000, (i * 256) % 16777216 }' >"$D/t.ftrace"
 
 for f in "$D/dev.blktrace.0:blktrace" "$D/t.csv:csv" "$D/t.ftrace:ftrace"; do
@@ -38,7 +38,7 @@ done
 A=${SR_ANALYZE_N:-100000000}
 if "$B/ssdreplay" help 2>/dev/null | grep -q analyze; then
 	mkfifo "$D/fifo"
-	awk -v n="$A" 'BEGIN { print "offset,length"; for (i = 0; i < n; i++) printf "%d,131072\n", (i * 7919 * 131072) % 4398046511104 }' >"$D/fifo" &
+	awk -v n="$A" 'BEGIN { print "offset,length"; for (i = 0; i < n; i++) printf "%.0f,131072\n", ((i * 7919) % 33554432) * 131072 }' >"$D/fifo" &
 	echo "analyze of $A requests over 4 TiB (page bitmap, streaming):"
 	/usr/bin/time -f "  %e s wall, %U s user, max RSS %M KiB" \
 		"$B/ssdreplay" analyze "$D/fifo" --format csv --output-format json >"$D/a.json"

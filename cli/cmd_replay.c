@@ -13,6 +13,7 @@
 #include "replay/report.h"
 #include "replay/units.h"
 #include "replay/verify.h"
+#include "trace/fiemap.h"
 
 #define CMD "replay"
 #define DEFAULT_MAX_REQ (1u << 20)
@@ -22,7 +23,7 @@ enum {
 	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
 	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
 	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_EVENT, O_DEV, O_PID,
-	O_COMM, O_RW, O_TIME,
+	O_COMM, O_RW, O_TIME, O_FILE_MAP, O_DEV_BASE,
 };
 
 static const struct sr_opt opts[] = {
@@ -34,6 +35,8 @@ static const struct sr_opt opts[] = {
 	{ "comm", O_COMM, 1, "NAME", "", "keep only events of processes with this command name" },
 	{ "rw", O_RW, 1, "r|w|rw", "rw", "keep reads, writes or both" },
 	{ "time", O_TIME, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" },
+	{ "file-map", O_FILE_MAP, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" },
+	{ "dev-base", O_DEV_BASE, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" },
 	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
 	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
 	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand" },
@@ -66,6 +69,8 @@ static const struct sr_opt opts[] = {
 
 struct args {
 	struct sr_trace_opts topts;
+	const char *file_map;
+	uint64_t dev_base;
 	const char *trace, *format, *output, *timeline, *engine;
 	int pattern; /* -1: none */
 	uint64_t size, seed, qd, batch, threads, bs, page, runtime_ns, loops, trace_size;
@@ -185,6 +190,8 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_OUTPUT: a->output = arg; return 0;
 	case O_TIMELINE: a->timeline = arg; return 0;
 	case O_PROGRESS: a->progress = 1; return 0;
+	case O_FILE_MAP: a->file_map = arg; return 0;
+	case O_DEV_BASE: return sr_cli_size(CMD, "dev-base", arg, &a->dev_base, e);
 	default:
 		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
 	}
@@ -351,6 +358,8 @@ int cmd_replay(int argc, char **argv)
 	if (a.trace) {
 		ret = sr_trace_open_opts(a.trace, a.format, &a.topts, &src, &e);
 		if (ret)
+			goto fail;
+		if (a.file_map && sr_fiemap_wrap(&src, a.file_map, a.dev_base, &e))
 			goto fail;
 		if (!a.bs)
 			a.bs = a.page > DEFAULT_MAX_REQ ? a.page : DEFAULT_MAX_REQ;

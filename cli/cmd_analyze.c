@@ -1,0 +1,448 @@
+/* ssdreplay analyze [options] TRACE: characterize a trace without replaying it. */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cli/opts.h"
+#include "replay/report.h"
+#include "replay/units.h"
+#include "trace/analyze.h"
+
+#define CMD "analyze"
+
+enum {
+	O_FORMAT = 'f', O_OUTPUT = 'o',
+	O_PAGE = 256, O_SIZE, O_TARGET, O_OUTFMT, O_PLOT,
+	O_EVENT, O_DEV, O_PID, O_COMM, O_RW, O_TIME, /* sr_cli_trace_opt order */
+};
+
+static const struct sr_opt opts[] = {
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
+	{ "event", O_EVENT, 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: analyze issue, queue or complete events" },
+	{ "dev", O_DEV, 1, "MAJ:MIN", "", "keep only this device's events" },
+	{ "pid", O_PID, 1, "PID", "", "keep only this process's events" },
+	{ "comm", O_COMM, 1, "NAME", "", "keep only events of processes with this command name" },
+	{ "rw", O_RW, 1, "r|w|rw", "rw", "keep reads, writes or both" },
+	{ "time", O_TIME, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" },
+	{ "page", O_PAGE, 1, "SIZE", "4k", "granularity of unique bytes: a power of two from 512 to 1G" },
+	{ "size", O_SIZE, 1, "SIZE", "highest offset in trace", "extent coverage is against (the model or device size)" },
+	{ "target", O_TARGET, 1, "FILE", "", "take the coverage extent from this file's or block device's size" },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
+	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here (only once the whole trace parsed)" },
+	{ "plot", O_PLOT, 1, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+struct args {
+	struct sr_trace_opts topts;
+	const char *format, *output, *target, *plot, *trace, *src_format;
+	uint64_t page, size;
+	int have_size;
+	enum sr_out_fmt outfmt;
+};
+
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+
+	switch (key) {
+	case O_FORMAT: a->format = arg; return 0;
+	case O_PAGE:
+		if (sr_cli_size(CMD, "page", arg, &a->page, e))
+			return -EINVAL;
+		if (a->page < SR_ANALYZE_PAGE_MIN || a->page > SR_ANALYZE_PAGE_MAX || (a->page & (a->page - 1)))
+			return sr_inputf(e, CMD ": --page: expected a power of two from 512 to 1G (4k, 64k, 2M), found '%s'", arg);
+		return 0;
+	case O_SIZE:
+		a->have_size = 1;
+		if (sr_cli_size(CMD, "size", arg, &a->size, e))
+			return -EINVAL;
+		if (!a->size)
+			return sr_inputf(e, CMD ": --size: expected a size above 0, found '%s'", arg);
+		return 0;
+	case O_TARGET: a->target = arg; return 0;
+	case O_OUTFMT:
+		if (!strcmp(arg, "text") || !strcmp(arg, "normal"))
+			a->outfmt = SR_OUT_TEXT;
+		else if (!strcmp(arg, "json"))
+			a->outfmt = SR_OUT_JSON;
+		else if (!strcmp(arg, "csv") || !strcmp(arg, "terse"))
+			a->outfmt = SR_OUT_CSV;
+		else
+			return sr_inputf(e, CMD ": --output-format: expected text, json or csv, found '%s'", arg);
+		return 0;
+	case O_OUTPUT: a->output = arg; return 0;
+	case O_PLOT: a->plot = arg; return 0;
+	case O_EVENT: case O_DEV: case O_PID: case O_COMM: case O_RW: case O_TIME:
+		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
+	}
+	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+}
+
+static const char *size_from(const struct args *a)
+{
+	return a->have_size ? "size" : a->target ? "target" : "extent";
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* ---- text ---- */
+
+static void write_text(FILE *f, const struct args *a, const struct sr_analysis *an,
+		       const struct sr_analysis_res *r)
+{
+	char b1[32], b2[32], b3[32];
+	uint64_t sz[SR_SIZE_BUCKETS];
+	unsigned k;
+
+	fprintf(f, "ssdreplay %s: analyze of %s (%s), page %s\n", SR_VERSION, a->trace, a->src_format,
+		sr_fmt_bytes(b1, sizeof(b1), an->page));
+	if (sr_cli_trace_filtering(&a->topts))
+		fprintf(f, "  filtered: only records passing --event/--dev/--pid/--comm/--rw/--time\n");
+	fprintf(f, "  records: %" PRIu64 ": %" PRIu64 " reads (%s), %" PRIu64 " writes (%s), %" PRIu64
+		   " trims (%s), %" PRIu64 " syncs\n", an->records, an->ops[SR_OP_READ],
+		sr_fmt_bytes(b1, sizeof(b1), an->bytes[SR_OP_READ]), an->ops[SR_OP_WRITE],
+		sr_fmt_bytes(b2, sizeof(b2), an->bytes[SR_OP_WRITE]), an->ops[SR_OP_TRIM],
+		sr_fmt_bytes(b3, sizeof(b3), an->bytes[SR_OP_TRIM]), an->ops[SR_OP_SYNC]);
+	if (an->zero_len)
+		fprintf(f, "  %" PRIu64 " zero-length reads/writes counted above, left out below\n", an->zero_len);
+	if (an->max_target)
+		fprintf(f, "  %u targets: their offsets are analysed as one address space\n", an->max_target + 1);
+	fprintf(f, "  requests: %" PRIu64 " reads and writes, mean size %s\n", an->requests,
+		sr_fmt_bytes(b1, sizeof(b1), (uint64_t)(r->mean_req + 0.5)));
+	fprintf(f, "  request sizes:");
+	for (k = 0; k < SR_SIZE_BUCKETS; k++) {
+		sz[k] = an->sizes[0].b[k] + an->sizes[1].b[k];
+		if (sz[k])
+			fprintf(f, " <=%s: %" PRIu64 " (%.1f%%)", sr_fmt_bytes(b1, sizeof(b1), 1ull << k),
+				sz[k], pct(sz[k], an->requests));
+	}
+	fprintf(f, "\n  unique: %s read (%" PRIu64 " pages), %s written (%" PRIu64 " pages), %s in all;"
+		   " %" PRIu64 " pages re-read (%.1f%% of pages read)\n",
+		sr_fmt_bytes(b1, sizeof(b1), r->read_unique), r->read_pages,
+		sr_fmt_bytes(b2, sizeof(b2), r->write_unique), r->write_pages,
+		sr_fmt_bytes(b3, sizeof(b3), r->unique), r->reread_pages, pct(r->reread_pages, r->read_pages));
+	fprintf(f, "  read amplification: %.3fx (bytes read / unique bytes read), %.3fx (page touches / unique pages)\n",
+		r->amp_bytes, r->amp_pages);
+	fprintf(f, "  coverage: %.2f%% of %s (%s), reads alone %.2f%%\n", 100 * r->coverage,
+		sr_fmt_bytes(b1, sizeof(b1), r->size),
+		a->have_size ? "--size" : a->target ? a->target : "highest offset in the trace",
+		100 * r->read_coverage);
+	fprintf(f, "  gaps: %" PRIu64 " between %" PRIu64 " requests: sequential %" PRIu64 " (%.1f%%), "
+		   "forward skip %" PRIu64 " (%.1f%%), backward seek %" PRIu64 " (%.1f%%)\n",
+		an->gaps, an->requests, an->seq, r->seq_pct, an->fwd, r->fwd_pct, an->back, r->back_pct);
+	if (an->jump.n)
+		fprintf(f, "  jump distance (non-sequential gaps): mean %s, median ~%s (within 1.6%%)\n",
+			sr_fmt_bytes(b1, sizeof(b1), (uint64_t)(r->jump_mean + 0.5)),
+			sr_fmt_bytes(b2, sizeof(b2), r->jump_median));
+	fprintf(f, "  passes: %.3f (page touches / unique pages), restarts %" PRIu64
+		   " (backward jumps over half the highest offset so far)\n", r->passes, an->restarts);
+	if (!r->timed) {
+		fprintf(f, "  time: no timestamps\n");
+		return;
+	}
+	if (an->timed < an->requests)
+		fprintf(f, "  time: only %" PRIu64 " of %" PRIu64 " requests have timestamps; figures use those\n",
+			an->timed, an->requests);
+	fprintf(f, "  bandwidth: average %.2f MiB/s (%.3f GB/s) over %" PRIu64 " s (span %.3f s), "
+		   "peak %.2f MiB/s (%.3f GB/s) in second %" PRIu64 "\n", r->bw_avg / 1048576.0,
+		r->bw_avg / 1e9, r->seconds, r->span_s, (double)r->bw_peak / 1048576.0,
+		(double)r->bw_peak / 1e9, r->peak_sec);
+	if (an->iat.n)
+		fprintf(f, "  inter-arrival (us): mean=%.1f p50=%.1f p99=%.1f max=%.1f%s\n",
+			sr_hist_mean(&an->iat) / 1e3, r->iat_p50 / 1e3, r->iat_p99 / 1e3, an->iat.max / 1e3,
+			an->t_backwards ? " (some timestamps go backwards: counted as 0)" : "");
+}
+
+/* ---- JSON: one object, a section per topic ---- */
+
+#define JU(v) json_integer((json_int_t)(v))
+#define SET(o, k, v) json_object_set_new(o, k, v)
+
+static json_t *json_sizes(const struct sr_size_hist *h1, const struct sr_size_hist *h2)
+{
+	json_t *o = json_object();
+	char key[24];
+	unsigned k;
+
+	for (k = 0; k < SR_SIZE_BUCKETS; k++) {
+		uint64_t v = h1->b[k] + (h2 ? h2->b[k] : 0);
+
+		if (!v)
+			continue;
+		snprintf(key, sizeof(key), "%llu", 1ull << k);
+		SET(o, key, JU(v));
+	}
+	return o;
+}
+
+static int write_json(FILE *f, const struct args *a, const struct sr_analysis *an,
+		      const struct sr_analysis_res *r)
+{
+	json_t *root = json_object(), *o;
+	size_t s;
+	int ret;
+
+	SET(root, "analyze", o = json_object());
+	SET(o, "version", json_string(SR_VERSION));
+	SET(o, "source", json_string(a->trace));
+	SET(o, "format", json_string(a->src_format));
+	SET(o, "page", JU(an->page));
+	SET(o, "filtered", json_boolean(sr_cli_trace_filtering(&a->topts)));
+	SET(o, "targets", JU((uint64_t)an->max_target + 1));
+
+	SET(root, "totals", o = json_object());
+	SET(o, "records", JU(an->records));
+	SET(o, "requests", JU(an->requests));
+	SET(o, "reads", JU(an->ops[SR_OP_READ]));
+	SET(o, "writes", JU(an->ops[SR_OP_WRITE]));
+	SET(o, "trims", JU(an->ops[SR_OP_TRIM]));
+	SET(o, "syncs", JU(an->ops[SR_OP_SYNC]));
+	SET(o, "zero_length", JU(an->zero_len));
+	SET(o, "read_bytes", JU(an->bytes[SR_OP_READ]));
+	SET(o, "write_bytes", JU(an->bytes[SR_OP_WRITE]));
+	SET(o, "trim_bytes", JU(an->bytes[SR_OP_TRIM]));
+	SET(o, "extent", JU(an->extent));
+
+	SET(root, "unique", o = json_object());
+	SET(o, "read_pages", JU(r->read_pages));
+	SET(o, "write_pages", JU(r->write_pages));
+	SET(o, "pages", JU(r->pages));
+	SET(o, "reread_pages", JU(r->reread_pages));
+	SET(o, "read_bytes", JU(r->read_unique));
+	SET(o, "write_bytes", JU(r->write_unique));
+	SET(o, "bytes", JU(r->unique));
+	SET(o, "reread_bytes", JU(r->reread_pages * an->page));
+
+	SET(root, "amplification", o = json_object());
+	SET(o, "read_bytes", json_real(r->amp_bytes));
+	SET(o, "read_pages", json_real(r->amp_pages));
+	SET(o, "read_page_touches", JU(an->touches[0]));
+
+	SET(root, "coverage", o = json_object());
+	SET(o, "size", JU(r->size));
+	SET(o, "size_from", json_string(size_from(a)));
+	SET(o, "target", a->target ? json_string(a->target) : json_null());
+	SET(o, "coverage", json_real(r->coverage));
+	SET(o, "read_coverage", json_real(r->read_coverage));
+
+	SET(root, "gaps", o = json_object());
+	SET(o, "gaps", JU(an->gaps));
+	SET(o, "sequential", JU(an->seq));
+	SET(o, "forward", JU(an->fwd));
+	SET(o, "backward", JU(an->back));
+	SET(o, "sequential_pct", json_real(r->seq_pct));
+	SET(o, "forward_pct", json_real(r->fwd_pct));
+	SET(o, "backward_pct", json_real(r->back_pct));
+	SET(o, "jump_mean", json_real(r->jump_mean));
+	SET(o, "jump_median", JU(r->jump_median));
+
+	SET(root, "sizes", o = json_object());
+	SET(o, "mean", json_real(r->mean_req));
+	SET(o, "le", json_sizes(&an->sizes[0], &an->sizes[1]));
+	SET(o, "read_le", json_sizes(&an->sizes[0], NULL));
+	SET(o, "write_le", json_sizes(&an->sizes[1], NULL));
+
+	SET(root, "passes", o = json_object());
+	SET(o, "passes", json_real(r->passes));
+	SET(o, "page_touches", JU(an->touches[0] + an->touches[1]));
+	SET(o, "restarts", JU(an->restarts));
+
+	SET(root, "time", o = json_object());
+	SET(o, "timestamps", json_boolean(r->timed));
+	SET(o, "timed_requests", JU(an->timed));
+	if (r->timed) {
+		json_t *tl = json_array();
+
+		SET(o, "span_s", json_real(r->span_s));
+		SET(o, "first_second", JU(r->first_sec));
+		SET(o, "seconds", JU(r->seconds));
+		SET(o, "bw_avg_bytes", json_real(r->bw_avg));
+		SET(o, "bw_avg_MiBps", json_real(r->bw_avg / 1048576.0));
+		SET(o, "bw_avg_GBps", json_real(r->bw_avg / 1e9));
+		SET(o, "bw_peak_bytes", JU(r->bw_peak));
+		SET(o, "bw_peak_MiBps", json_real((double)r->bw_peak / 1048576.0));
+		SET(o, "bw_peak_GBps", json_real((double)r->bw_peak / 1e9));
+		SET(o, "peak_second", JU(r->peak_sec));
+		SET(o, "backwards", JU(an->t_backwards));
+		SET(o, "interarrival_ns", json_pack("{s:I,s:f,s:I,s:I,s:I,s:I}", "N", (json_int_t)an->iat.n,
+						    "mean", sr_hist_mean(&an->iat), "min",
+						    (json_int_t)(an->iat.n ? an->iat.min : 0), "p50",
+						    (json_int_t)r->iat_p50, "p99", (json_int_t)r->iat_p99,
+						    "max", (json_int_t)an->iat.max));
+		for (s = r->first_sec; s < an->tl.n; s++)
+			json_array_append_new(tl, JU(an->tl.s[s].bytes[0] + an->tl.s[s].bytes[1]));
+		SET(o, "timeline_bytes", tl);
+	}
+	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	fputc('\n', f);
+	json_decref(root);
+	return ret ? -EIO : 0;
+}
+
+/* ---- CSV: a header and one row of the main scalars ---- */
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void write_csv(FILE *f, const struct args *a, const struct sr_analysis *an,
+		      const struct sr_analysis_res *r)
+{
+	fputs("source,format,page,records,requests,reads,writes,trims,syncs,read_bytes,write_bytes,"
+	      "unique_read_bytes,unique_bytes,reread_pages,amplification,page_amplification,size,size_from,"
+	      "coverage,gaps,sequential,forward,backward,sequential_pct,forward_pct,backward_pct,"
+	      "jump_mean,jump_median,mean_request,passes,restarts,timestamps,bw_avg_MiBps,"
+	      "bw_peak_MiBps,iat_p50_us,iat_p99_us\n", f);
+	csv_field(f, a->trace);
+	fputc(',', f);
+	csv_field(f, a->src_format);
+	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%" PRIu64 ",%s"
+		   ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.3f,%.1f,%" PRIu64
+		   ",%.1f,%.6f,%" PRIu64 ",%d,%.3f,%.3f,%.3f,%.3f\n",
+		an->page, an->records, an->requests, an->ops[SR_OP_READ], an->ops[SR_OP_WRITE],
+		an->ops[SR_OP_TRIM], an->ops[SR_OP_SYNC], an->bytes[SR_OP_READ], an->bytes[SR_OP_WRITE],
+		r->read_unique, r->unique, r->reread_pages, r->amp_bytes, r->amp_pages, r->size,
+		size_from(a), r->coverage, an->gaps, an->seq, an->fwd, an->back, r->seq_pct, r->fwd_pct,
+		r->back_pct, r->jump_mean, r->jump_median, r->mean_req, r->passes, an->restarts, r->timed,
+		r->bw_avg / 1048576.0, (double)r->bw_peak / 1048576.0, r->iat_p50 / 1e3, r->iat_p99 / 1e3);
+}
+
+static int write_report(const struct args *a, const struct sr_analysis *an,
+			const struct sr_analysis_res *r, struct sr_err *e)
+{
+	FILE *f = stdout;
+	int ret = 0;
+
+	if (a->output) {
+		f = fopen(a->output, "w");
+		if (!f)
+			return sr_errf(e, -errno, "%s: %s", a->output, strerror(errno));
+	}
+	if (a->outfmt == SR_OUT_JSON)
+		ret = write_json(f, a, an, r);
+	else if (a->outfmt == SR_OUT_CSV)
+		write_csv(f, a, an, r);
+	else
+		write_text(f, a, an, r);
+	if (ferror(f))
+		ret = -EIO;
+	if (f != stdout ? fclose(f) : fflush(f))
+		ret = -EIO;
+	if (ret)
+		return sr_errf(e, ret, "%s: cannot write the report", a->output ? a->output : "stdout");
+	return 0;
+}
+
+static int write_plot(const char *dir, const char *name, const struct args *a,
+		      const struct sr_analysis *an, struct sr_err *e)
+{
+	char path[4096], title[512];
+	FILE *f;
+	int ret;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return sr_inputf(e, CMD ": --plot %s: path too long", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
+	if (!strcmp(name, "heatmap.svg")) {
+		snprintf(title, sizeof(title), "%s: bytes by offset and %s", a->trace,
+			 an->timed && an->timed == an->requests ? "time" : "request index");
+		ret = sr_analyze_svg_heatmap(f, an, title);
+	} else {
+		snprintf(title, sizeof(title), "%s: request sizes", a->trace);
+		ret = sr_analyze_svg_sizes(f, an, title);
+	}
+	if (fclose(f) || ret)
+		return sr_errf(e, -EIO, "%s: cannot write the plot", path);
+	return 0;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct args a = { .topts.event = 'D', .format = "auto", .page = 4096 };
+	struct sr_err e = { 0 };
+	struct sr_source *src = NULL;
+	struct sr_analysis *an = NULL;
+	struct sr_analysis_res res;
+	struct stat st;
+	uint64_t tsize = 0;
+	int pos, ret, status = SR_EXIT_OK;
+
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TRACE", &pos, &e);
+	if (ret == 1)
+		return SR_EXIT_OK;
+	if (ret)
+		goto fail;
+	if (argc - pos != 1) {
+		sr_inputf(&e, CMD ": expected one TRACE, found %d; see ssdreplay analyze --help", argc - pos);
+		goto fail;
+	}
+	a.trace = argv[pos];
+	if (a.have_size && a.target) {
+		sr_inputf(&e, CMD ": give --size or --target, not both");
+		goto fail;
+	}
+	if (a.target && sr_analyze_file_size(a.target, &tsize, &e))
+		goto fail;
+	if (a.plot && !stat(a.plot, &st) && !S_ISDIR(st.st_mode)) {
+		sr_inputf(&e, CMD ": --plot %s: exists and is not a directory", a.plot);
+		goto fail;
+	}
+	an = malloc(sizeof(*an));
+	if (!an) {
+		sr_errf(&e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (sr_analysis_init(an, a.page, &e))
+		goto fail;
+	if (sr_trace_open_opts(a.trace, a.format, &a.topts, &src, &e))
+		goto fail;
+	a.src_format = src->format ? src->format : a.format;
+	if (sr_analysis_run(an, src, &e))
+		goto fail; /* bad trace: nothing written */
+	sr_analysis_finish(an, a.have_size ? a.size : tsize, &res);
+
+	if (write_report(&a, an, &res, &e))
+		goto fail;
+	if (a.plot) {
+		if (mkdir(a.plot, 0777) && errno != EEXIST) {
+			sr_errf(&e, -errno, "%s: %s", a.plot, strerror(errno));
+			goto fail;
+		}
+		if (write_plot(a.plot, "heatmap.svg", &a, an, &e) ||
+		    write_plot(a.plot, "sizes.svg", &a, an, &e))
+			goto fail;
+	}
+	goto out;
+fail:
+	status = sr_cli_fail(&e);
+out:
+	if (src)
+		src->close(src);
+	if (an)
+		sr_analysis_free(an);
+	free(an);
+	return status;
+}

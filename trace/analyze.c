@@ -1,0 +1,485 @@
+#include "trace/analyze.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NS_PER_SEC 1000000000ull
+#define BATCH 1024
+
+/* ---- plot grids ---- */
+
+static void grid_init(struct sr_plot_grid *g, uint64_t page)
+{
+	memset(g, 0, sizeof(*g));
+	g->xw = 1;
+	g->yh = page;
+}
+
+/* Double the x units per column: column c takes columns 2c and 2c + 1. */
+static void grid_widen(struct sr_plot_grid *g)
+{
+	unsigned r, c;
+
+	for (r = 0; r < SR_PLOT_ROWS; r++) {
+		for (c = 0; c < SR_PLOT_COLS / 2; c++)
+			g->cell[r][c] = g->cell[r][2 * c] + g->cell[r][2 * c + 1];
+		memset(&g->cell[r][SR_PLOT_COLS / 2], 0, sizeof(g->cell[r]) / 2);
+	}
+	g->xw *= 2;
+}
+
+static void grid_heighten(struct sr_plot_grid *g)
+{
+	unsigned r, c;
+
+	for (r = 0; r < SR_PLOT_ROWS / 2; r++)
+		for (c = 0; c < SR_PLOT_COLS; c++)
+			g->cell[r][c] = g->cell[2 * r][c] + g->cell[2 * r + 1][c];
+	memset(&g->cell[SR_PLOT_ROWS / 2], 0, sizeof(g->cell) / 2);
+	g->yh *= 2;
+}
+
+/* Bytes [off, off + len), len > 0, at x: split over the rows they cover. */
+static void grid_add(struct sr_plot_grid *g, uint64_t x, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len, r, r0, r1, lo, hi, col;
+
+	if (!g->n++)
+		g->x0 = x;
+	x = x > g->x0 ? x - g->x0 : 0;
+	while (x / g->xw >= SR_PLOT_COLS)
+		grid_widen(g);
+	while ((end - 1) / g->yh >= SR_PLOT_ROWS)
+		grid_heighten(g);
+	col = x / g->xw;
+	r0 = off / g->yh;
+	r1 = (end - 1) / g->yh;
+	for (r = r0; r <= r1; r++) {
+		lo = r == r0 ? off : r * g->yh;
+		hi = r == r1 ? end : (r + 1) * g->yh;
+		g->cell[r][col] += hi - lo;
+	}
+	if (x > g->xmax)
+		g->xmax = x;
+	if (end > g->ymax)
+		g->ymax = end;
+}
+
+/* ---- accumulation ---- */
+
+int sr_analysis_init(struct sr_analysis *a, uint64_t page, struct sr_err *e)
+{
+	memset(a, 0, sizeof(*a));
+	if (page < SR_ANALYZE_PAGE_MIN || page > SR_ANALYZE_PAGE_MAX || (page & (page - 1)))
+		return sr_inputf(e, "analyze: page size %" PRIu64 " is not a power of two from 512 to 1G",
+				 page);
+	a->page = page;
+	a->page_shift = (unsigned)__builtin_ctzll(page);
+	sr_pagemap_init(&a->rd);
+	sr_pagemap_init(&a->rd2);
+	sr_pagemap_init(&a->wr);
+	sr_hist_init(&a->jump);
+	sr_hist_init(&a->iat);
+	grid_init(&a->by_index, page);
+	grid_init(&a->by_time, page);
+	return 0;
+}
+
+void sr_analysis_free(struct sr_analysis *a)
+{
+	sr_pagemap_free(&a->rd);
+	sr_pagemap_free(&a->rd2);
+	sr_pagemap_free(&a->wr);
+	sr_timeline_free(&a->tl);
+}
+
+#define WHERE(a, r) ((a)->name ? (a)->name : "record"), (unsigned long long)(r)->seq
+
+int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
+{
+	uint64_t end = r->off + r->len, first, n, d;
+	int op = r->op, ret;
+
+	if (op >= SR_OP_NR)
+		return sr_inputf(e, "%s:%llu: unknown op %d", WHERE(a, r), op);
+	a->records++;
+	a->ops[op]++;
+	a->bytes[op] += r->len;
+	if (op != SR_OP_READ && op != SR_OP_WRITE)
+		return 0;
+	if (!r->len) {
+		a->zero_len++;
+		return 0;
+	}
+	if (end < r->off)
+		return sr_inputf(e, "%s:%llu: offset+length beyond 64 bits", WHERE(a, r));
+	if (r->t_ns != SR_T_NONE && r->t_ns / NS_PER_SEC >= SR_ANALYZE_MAX_SECONDS)
+		return sr_inputf(e, "%s:%llu: time %.0f s is more than %llu days after the trace start: "
+				 "too long for the per-second timeline", WHERE(a, r),
+				 (double)r->t_ns / 1e9, SR_ANALYZE_MAX_SECONDS / 86400);
+
+	/* Unique pages: a read page seen before goes into rd2 (re-read). */
+	first = r->off >> a->page_shift;
+	n = ((end - 1) >> a->page_shift) - first + 1;
+	ret = sr_pagemap_mark(op == SR_OP_READ ? &a->rd : &a->wr, op == SR_OP_READ ? &a->rd2 : NULL,
+			      first, n);
+	if (ret == -EFBIG)
+		return sr_inputf(e, "%s:%llu: offset %" PRIu64 " is beyond the %llu TiB the page map "
+				 "covers at --page %" PRIu64 " (use a larger --page)", WHERE(a, r),
+				 r->off, (unsigned long long)((SR_PAGEMAP_MAX_PAGES << a->page_shift) >> 40),
+				 a->page);
+	if (ret)
+		return sr_errf(e, ret, "%s:%llu: out of memory for the page map", WHERE(a, r));
+	a->touches[op] += n;
+
+	/* Gap to the previous request: where it starts against where the
+	 * previous one ended. A restart is a backward jump of more than half
+	 * the highest offset seen so far: a new pass over the data beginning,
+	 * as opposed to the short backward hops of interleaved streams. */
+	if (a->have_prev) {
+		a->gaps++;
+		if (r->off == a->prev_end) {
+			a->seq++;
+		} else if (r->off > a->prev_end) {
+			a->fwd++;
+			sr_hist_add(&a->jump, r->off - a->prev_end);
+		} else {
+			d = a->prev_end - r->off;
+			a->back++;
+			sr_hist_add(&a->jump, d);
+			if (d > a->extent / 2)
+				a->restarts++;
+		}
+	}
+	a->have_prev = 1;
+	a->prev_end = end;
+	if (end > a->extent)
+		a->extent = end;
+	if (r->target > a->max_target)
+		a->max_target = r->target;
+	sr_size_hist_add(&a->sizes[op], r->len);
+	grid_add(&a->by_index, a->requests, r->off, r->len);
+	a->requests++;
+
+	if (r->t_ns == SR_T_NONE)
+		return 0;
+	if (!a->timed) {
+		a->t_first = a->t_min = a->t_max = r->t_ns;
+	} else if (r->t_ns < a->t_last) {
+		a->t_backwards++;
+		sr_hist_add(&a->iat, 0);
+	} else {
+		sr_hist_add(&a->iat, r->t_ns - a->t_last);
+	}
+	a->t_last = r->t_ns;
+	if (r->t_ns < a->t_min)
+		a->t_min = r->t_ns;
+	if (r->t_ns > a->t_max)
+		a->t_max = r->t_ns;
+	a->timed++;
+	a->timed_bytes += r->len;
+	grid_add(&a->by_time, r->t_ns, r->off, r->len);
+	if (sr_timeline_add(&a->tl, r->t_ns, op, r->len))
+		return sr_errf(e, -ENOMEM, "%s:%llu: out of memory for the timeline", WHERE(a, r));
+	return 0;
+}
+
+int sr_analysis_run(struct sr_analysis *a, struct sr_source *src, struct sr_err *e)
+{
+	struct sr_rec *buf = malloc(BATCH * sizeof(*buf));
+	int n, i, ret = 0;
+
+	if (!buf)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	a->name = src->name;
+	while ((n = sr_source_next(src, buf, BATCH, e)) > 0)
+		for (i = 0; i < n && !ret; i++)
+			ret = sr_analysis_add(a, &buf[i], e);
+	free(buf);
+	a->name = NULL;
+	return ret ? ret : n;
+}
+
+static double ratio(double num, double den)
+{
+	return den > 0 ? num / den : 0;
+}
+
+static uint64_t pages_to_bytes(uint64_t pages, unsigned shift)
+{
+	return pages > (UINT64_MAX >> shift) ? UINT64_MAX : pages << shift;
+}
+
+void sr_analysis_finish(const struct sr_analysis *a, uint64_t size, struct sr_analysis_res *r)
+{
+	uint64_t size_pages, s, b;
+
+	memset(r, 0, sizeof(*r));
+	r->read_pages = a->rd.count;
+	r->write_pages = a->wr.count;
+	r->pages = r->read_pages + r->write_pages - sr_pagemap_count_and(&a->rd, &a->wr);
+	r->reread_pages = a->rd2.count;
+	r->read_unique = pages_to_bytes(r->read_pages, a->page_shift);
+	r->write_unique = pages_to_bytes(r->write_pages, a->page_shift);
+	r->unique = pages_to_bytes(r->pages, a->page_shift);
+	r->amp_bytes = ratio((double)a->bytes[SR_OP_READ], (double)r->read_unique);
+	r->amp_pages = ratio((double)a->touches[0], (double)r->read_pages);
+	r->passes = ratio((double)a->touches[0] + (double)a->touches[1], (double)r->pages);
+
+	/* Coverage in pages: unique pages over the pages of size, so a size
+	 * that is not a multiple of the page is rounded up, not overshot. */
+	r->size = size ? size : a->extent;
+	size_pages = (r->size >> a->page_shift) + ((r->size & (a->page - 1)) != 0);
+	r->coverage = ratio((double)r->pages, (double)size_pages);
+	r->read_coverage = ratio((double)r->read_pages, (double)size_pages);
+
+	r->seq_pct = ratio(100.0 * (double)a->seq, (double)a->gaps);
+	r->fwd_pct = ratio(100.0 * (double)a->fwd, (double)a->gaps);
+	r->back_pct = ratio(100.0 * (double)a->back, (double)a->gaps);
+	r->jump_mean = sr_hist_mean(&a->jump);
+	r->jump_median = sr_hist_pct(&a->jump, 50);
+	r->mean_req = ratio((double)a->bytes[SR_OP_READ] + (double)a->bytes[SR_OP_WRITE],
+			    (double)a->requests);
+
+	if (!a->timed)
+		return;
+	r->timed = 1;
+	r->span_s = (double)(a->t_max - a->t_min) / 1e9;
+	r->first_sec = a->t_min / NS_PER_SEC;
+	r->seconds = a->t_max / NS_PER_SEC - r->first_sec + 1;
+	r->bw_avg = (double)a->timed_bytes / (double)r->seconds;
+	r->peak_sec = r->first_sec;
+	for (s = r->first_sec; s < a->tl.n; s++) {
+		b = a->tl.s[s].bytes[0] + a->tl.s[s].bytes[1];
+		if (b > r->bw_peak) {
+			r->bw_peak = b;
+			r->peak_sec = s;
+		}
+	}
+	r->iat_p50 = sr_hist_pct(&a->iat, 50);
+	r->iat_p99 = sr_hist_pct(&a->iat, 99);
+}
+
+int sr_analyze_file_size(const char *path, uint64_t *size, struct sr_err *e)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sr_inputf(e, "analyze: --target %s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		ret = sr_errf(e, -errno, "analyze: --target %s: %s", path, strerror(errno));
+	} else if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, size))
+			ret = sr_errf(e, -errno, "analyze: --target %s: BLKGETSIZE64: %s", path,
+				      strerror(errno));
+	} else if (S_ISREG(st.st_mode)) {
+		*size = (uint64_t)st.st_size;
+	} else {
+		ret = sr_inputf(e, "analyze: --target %s: expected a regular file or a block device", path);
+	}
+	close(fd);
+	return ret;
+}
+
+/* ---- SVG ---- */
+
+#define SVG_W 900
+#define SVG_H 500
+#define PL 100 /* plot area: left, top, width, height */
+#define PT 50
+#define PW 760
+#define PH 360
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s < 0x20)
+				fputc('?', f);
+			else
+				fputc(*s, f);
+		}
+	}
+}
+
+static void svg_begin(FILE *f, const char *title)
+{
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		   "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n<title>",
+		SVG_W, SVG_H, SVG_W, SVG_H);
+	xml_text(f, title);
+	fprintf(f, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n"
+		   "<text x=\"%d\" y=\"25\" font-size=\"15\">", SVG_W, SVG_H, PL);
+	xml_text(f, title);
+	fprintf(f, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f7f7f7\" "
+		   "stroke=\"#444\"/>\n", PL, PT, PW, PH);
+}
+
+static void svg_label(FILE *f, double x, double y, const char *anchor, const char *s)
+{
+	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y, anchor);
+	xml_text(f, s);
+	fputs("</text>\n", f);
+}
+
+static int svg_end(FILE *f)
+{
+	fputs("</svg>\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* 1.0 KiB style, short for axis labels. */
+static char *short_bytes(char *buf, size_t n, uint64_t v)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double d = (double)v;
+	int i = 0;
+
+	while (d >= 1024 && i < 6) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(buf, n, d == floor(d) ? "%.0f %s" : "%.1f %s", d, u[i]);
+	return buf;
+}
+
+/* YlGnBu-like ramp, t in [0, 1]: pale yellow, teal, dark blue. */
+static void ramp(double t, unsigned rgb[3])
+{
+	static const unsigned stop[3][3] = { { 255, 255, 204 }, { 65, 182, 196 }, { 8, 29, 88 } };
+	int k = t < 0.5 ? 0 : 1, i;
+	double u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
+
+	for (i = 0; i < 3; i++)
+		rgb[i] = (unsigned)(stop[k][i] + (stop[k + 1][i] - (double)stop[k][i]) * u + 0.5);
+}
+
+int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *title)
+{
+	int by_time = a->timed && a->timed == a->requests;
+	const struct sr_plot_grid *g = by_time ? &a->by_time : &a->by_index;
+	uint64_t cols = 1, rows = 1, maxv = 0, minv = UINT64_MAX, r, c, v;
+	double cw, ch, t, x0, x1, y0, y1;
+	unsigned rgb[3];
+	char b1[32], b2[128];
+
+	if (g->n) {
+		cols = g->xmax / g->xw + 1;
+		rows = (g->ymax - 1) / g->yh + 1;
+	}
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < cols; c++)
+			if (g->cell[r][c]) {
+				maxv = g->cell[r][c] > maxv ? g->cell[r][c] : maxv;
+				minv = g->cell[r][c] < minv ? g->cell[r][c] : minv;
+			}
+	cw = (double)PW / (double)cols;
+	ch = (double)PH / (double)rows;
+	svg_begin(f, title);
+	fputs("<g shape-rendering=\"crispEdges\">\n", f);
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < cols; c++) {
+			v = g->cell[r][c];
+			if (!v)
+				continue;
+			/* log scale from the least to the most bytes in a cell */
+			t = maxv > minv ? log((double)v / (double)minv) / log((double)maxv / (double)minv) : 1;
+			ramp(t, rgb);
+			/* whole-pixel edges: no hairline gaps between crisp cells */
+			x0 = floor(PL + (double)c * cw + 0.5);
+			x1 = floor(PL + (double)(c + 1) * cw + 0.5);
+			y0 = floor(PT + PH - (double)(r + 1) * ch + 0.5);
+			y1 = floor(PT + PH - (double)r * ch + 0.5);
+			fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
+				   "fill=\"#%02x%02x%02x\"/>\n", x0, y0, x1 - x0 > 1 ? x1 - x0 : 1,
+				y1 - y0 > 1 ? y1 - y0 : 1, rgb[0], rgb[1], rgb[2]);
+		}
+	fputs("</g>\n", f);
+	if (!g->n)
+		svg_label(f, PL + PW / 2.0, PT + PH / 2.0, "middle", "no requests");
+	svg_label(f, PL - 6, PT + PH, "end", "0");
+	svg_label(f, PL - 6, PT + 10, "end", short_bytes(b1, sizeof(b1), rows * g->yh));
+	svg_label(f, PL, PT + PH + 18, "start", "0");
+	if (by_time)
+		snprintf(b2, sizeof(b2), "%.3f s", (double)(cols * g->xw) / 1e9);
+	else
+		snprintf(b2, sizeof(b2), "%" PRIu64, cols * g->xw);
+	svg_label(f, PL + PW, PT + PH + 18, "end", b2);
+	svg_label(f, PL + PW / 2.0, PT + PH + 36, "middle",
+		  by_time ? "time since the first request (s)" : "request index");
+	fprintf(f, "<text x=\"20\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 20 %d)\">"
+		   "offset</text>\n", PT + PH / 2, PT + PH / 2);
+	snprintf(b2, sizeof(b2), "colour: bytes per cell, log scale from %s (palest) to ",
+		 short_bytes(b1, sizeof(b1), g->n ? minv : 0));
+	snprintf(b2 + strlen(b2), sizeof(b2) - strlen(b2), "%s (darkest)",
+		 short_bytes(b1, sizeof(b1), maxv));
+	svg_label(f, PL, SVG_H - 20, "start", b2);
+	return svg_end(f);
+}
+
+int sr_analyze_svg_sizes(FILE *f, const struct sr_analysis *a, const char *title)
+{
+	uint64_t cnt[SR_SIZE_BUCKETS], maxv = 0;
+	int k, k0 = -1, k1 = -1, nb;
+	double bw, x, h;
+	char b1[32], b2[64];
+
+	for (k = 0; k < SR_SIZE_BUCKETS; k++) {
+		cnt[k] = a->sizes[0].b[k] + a->sizes[1].b[k];
+		if (!cnt[k])
+			continue;
+		if (k0 < 0)
+			k0 = k;
+		k1 = k;
+		if (cnt[k] > maxv)
+			maxv = cnt[k];
+	}
+	svg_begin(f, title);
+	if (k0 < 0) {
+		svg_label(f, PL + PW / 2.0, PT + PH / 2.0, "middle", "no requests");
+		return svg_end(f);
+	}
+	nb = k1 - k0 + 1;
+	bw = (double)PW / nb;
+	for (k = k0; k <= k1; k++) {
+		x = PL + (k - k0) * bw;
+		h = (double)PH * (double)cnt[k] / (double)maxv;
+		if (cnt[k])
+			fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
+				   "fill=\"#4682b4\"/>\n", x + bw * 0.1, PT + PH - h, bw * 0.8, h);
+		snprintf(b2, sizeof(b2), "\xe2\x89\xa4%s", short_bytes(b1, sizeof(b1), 1ull << k));
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" font-size=\"10\" "
+			   "transform=\"rotate(-45 %.1f %d)\">", x + bw / 2, PT + PH + 14, x + bw / 2,
+			PT + PH + 14);
+		xml_text(f, b2);
+		fputs("</text>\n", f);
+		if (cnt[k]) {
+			snprintf(b2, sizeof(b2), "%" PRIu64, cnt[k]);
+			svg_label(f, x + bw / 2, PT + PH - h - 4, "middle", b2);
+		}
+	}
+	svg_label(f, PL - 6, PT + PH, "end", "0");
+	snprintf(b2, sizeof(b2), "%" PRIu64, maxv);
+	svg_label(f, PL - 6, PT + 10, "end", b2);
+	fprintf(f, "<text x=\"20\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 20 %d)\">"
+		   "requests</text>\n", PT + PH / 2, PT + PH / 2);
+	svg_label(f, PL + PW / 2.0, SVG_H - 20, "middle",
+		  "request size (power-of-two buckets: (size/2, size]), reads and writes");
+	return svg_end(f);
+}

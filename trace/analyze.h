@@ -1,0 +1,123 @@
+/* Characterize a trace in one streaming pass (ssdreplay analyze): volumes,
+ * unique pages, amplification and coverage, gap classes between consecutive
+ * requests, request sizes, bandwidth over trace time, passes over the data.
+ * Memory does not grow with the number of records: the page bitmaps grow
+ * with the extent touched, the timeline with the trace's duration, the rest
+ * is fixed. Never prints; errors come back as -errno with e set. */
+#ifndef SR_ANALYZE_H
+#define SR_ANALYZE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "replay/err.h"
+#include "replay/stats.h"
+#include "trace/pagemap.h"
+#include "trace/source.h"
+
+/* Plot grids (--plot): bytes per cell, filled while streaming. The x range
+ * (request index or time) and the y range (offset) are not known until the
+ * end, so both cell sizes start small and double, merging neighbours, when a
+ * request falls beyond the grid. At the end between half and all of each
+ * axis is in use. */
+#define SR_PLOT_COLS 200
+#define SR_PLOT_ROWS 100
+struct sr_plot_grid {
+	uint64_t cell[SR_PLOT_ROWS][SR_PLOT_COLS];
+	uint64_t xw;       /* x units (requests or ns) per column, a power of two */
+	uint64_t yh;       /* bytes per row, a power of two */
+	uint64_t x0;       /* x of the first sample (time: first timestamp) */
+	uint64_t xmax;     /* largest x - x0 seen */
+	uint64_t ymax;     /* largest end offset seen */
+	uint64_t n;        /* samples */
+};
+
+/* Page sizes --page accepts: powers of two in this range. */
+#define SR_ANALYZE_PAGE_MIN 512ull
+#define SR_ANALYZE_PAGE_MAX (1ull << 30)
+/* The per-second timeline stops at this many seconds of trace time. */
+#define SR_ANALYZE_MAX_SECONDS (1ull << 22)
+
+struct sr_analysis {
+	const char *name;           /* source name for messages, set by sr_analysis_run */
+	uint64_t page;
+	unsigned page_shift;
+
+	/* totals */
+	uint64_t records;           /* every record the source gave */
+	uint64_t requests;          /* reads and writes with a length */
+	uint64_t ops[SR_OP_NR];     /* records per op */
+	uint64_t bytes[SR_OP_NR];   /* bytes per op (syncs: 0) */
+	uint64_t zero_len;          /* reads/writes of length 0: counted in ops[], nothing else */
+	uint64_t extent;            /* highest end offset of a request */
+	uint32_t max_target;        /* highest target index seen (all share one offset space) */
+
+	/* unique pages: reads (once, twice) and writes */
+	struct sr_pagemap rd, rd2, wr;
+	uint64_t touches[2];        /* pages touched, summed over requests: read, write */
+
+	/* gaps between consecutive requests, in trace order */
+	int have_prev;
+	uint64_t prev_end;
+	uint64_t gaps, seq, fwd, back;
+	uint64_t restarts;          /* backward jumps of more than half the extent so far */
+	struct sr_hist jump;        /* |start - previous end| of non-sequential gaps, bytes */
+
+	struct sr_size_hist sizes[2]; /* read, write */
+
+	/* time */
+	uint64_t timed;             /* requests with a timestamp */
+	uint64_t timed_bytes;
+	uint64_t t_first, t_last, t_min, t_max;
+	uint64_t t_backwards;       /* timestamps smaller than the previous one */
+	struct sr_hist iat;         /* inter-arrival, ns (negative deltas count as 0) */
+	struct sr_timeline tl;
+
+	struct sr_plot_grid by_index, by_time;
+};
+
+/* Derived figures (sr_analysis_finish). */
+struct sr_analysis_res {
+	uint64_t read_pages, write_pages, pages, reread_pages; /* unique pages */
+	uint64_t read_unique, write_unique, unique;            /* the same in bytes */
+	double amp_bytes;   /* bytes read / unique bytes read */
+	double amp_pages;   /* read page touches / unique read pages */
+	/* Passes over the data: page touches / unique pages, reads and writes
+	 * together: how many times the model was streamed on average (for a
+	 * read-only trace the same number as amp_pages). The restarts count in
+	 * struct sr_analysis says how many of those passes began with a jump
+	 * back to the start rather than by re-reading pieces in place. */
+	double passes;
+	uint64_t size;      /* size coverage is against */
+	double coverage, read_coverage;
+	double seq_pct, fwd_pct, back_pct;
+	double jump_mean;
+	uint64_t jump_median;
+	double mean_req;
+	int timed;          /* some request had a timestamp */
+	double span_s;      /* last timestamp - first timestamp */
+	uint64_t first_sec, seconds; /* timeline seconds [first_sec, first_sec + seconds) */
+	double bw_avg;      /* bytes/s: timed bytes / seconds */
+	uint64_t bw_peak, peak_sec; /* busiest second: bytes, index since trace start */
+	uint64_t iat_p50, iat_p99;
+};
+
+/* page: a power of two in [SR_ANALYZE_PAGE_MIN, SR_ANALYZE_PAGE_MAX]. */
+int sr_analysis_init(struct sr_analysis *a, uint64_t page, struct sr_err *e);
+void sr_analysis_free(struct sr_analysis *a);
+/* One record. e names r->seq on failure. */
+int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e);
+/* Every record of src, batch by batch. */
+int sr_analysis_run(struct sr_analysis *a, struct sr_source *src, struct sr_err *e);
+/* size: what coverage is against; 0 means the extent seen. */
+void sr_analysis_finish(const struct sr_analysis *a, uint64_t size, struct sr_analysis_res *r);
+
+/* Size of a regular file (stat) or block device (BLKGETSIZE64). */
+int sr_analyze_file_size(const char *path, uint64_t *size, struct sr_err *e);
+
+/* SVG plots: offset-vs-time heat map (by time when every request has a
+ * timestamp, else by request index) and the request-size histogram. */
+int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *title);
+int sr_analyze_svg_sizes(FILE *f, const struct sr_analysis *a, const char *title);
+
+#endif

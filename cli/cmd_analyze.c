@@ -12,6 +12,7 @@
 #include "replay/report.h"
 #include "replay/units.h"
 #include "trace/analyze.h"
+#include "trace/fiemap.h"
 
 #define CMD "analyze"
 
@@ -19,6 +20,7 @@ enum {
 	O_FORMAT = 'f', O_OUTPUT = 'o',
 	O_PAGE = 256, O_SIZE, O_TARGET, O_OUTFMT, O_PLOT,
 	O_EVENT, O_DEV, O_PID, O_COMM, O_RW, O_TIME, /* sr_cli_trace_opt order */
+	O_FILE_MAP, O_DEV_BASE,
 };
 
 static const struct sr_opt opts[] = {
@@ -35,12 +37,15 @@ static const struct sr_opt opts[] = {
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here (only once the whole trace parsed)" },
 	{ "plot", O_PLOT, 1, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here" },
+	{ "file-map", O_FILE_MAP, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" },
+	{ "dev-base", O_DEV_BASE, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 struct args {
 	struct sr_trace_opts topts;
-	const char *format, *output, *target, *plot, *trace, *src_format;
+	const char *format, *output, *target, *plot, *trace, *src_format, *file_map;
+	uint64_t dev_base;
 	uint64_t page, size;
 	int have_size;
 	enum sr_out_fmt outfmt;
@@ -78,6 +83,8 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_OUTPUT: a->output = arg; return 0;
 	case O_PLOT: a->plot = arg; return 0;
+	case O_FILE_MAP: a->file_map = arg; return 0;
+	case O_DEV_BASE: return sr_cli_size(CMD, "dev-base", arg, &a->dev_base, e);
 	case O_EVENT: case O_DEV: case O_PID: case O_COMM: case O_RW: case O_TIME:
 		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
 	}
@@ -418,6 +425,8 @@ int cmd_analyze(int argc, char **argv)
 	if (sr_analysis_init(an, a.page, &e))
 		goto fail;
 	if (sr_trace_open_opts(a.trace, a.format, &a.topts, &src, &e))
+		goto fail;
+	if (a.file_map && sr_fiemap_wrap(&src, a.file_map, a.dev_base, &e))
 		goto fail;
 	a.src_format = src->format ? src->format : a.format;
 	if (sr_analysis_run(an, src, &e))

@@ -49,3 +49,9 @@ $SR convert "$T/disk.csv" -o "$T/got2.csv" --to csv --file-map "$f" --dev-base 1
 diff "$T/want.csv" "$T/got2.csv" >&2 || fail "--dev-base 1M changed the mapping"
 ok "--dev-base"
 expect_exit 2 "file-map: .*No such file" $SR convert "$T/dev.csv" -o "$T/x" --to csv --file-map "$T/missing"
+# analyze takes the same mapping: the bytes it sees are the mapped ones.
+$SR analyze "$T/dev.csv" --file-map "$f" --output-format json --output "$T/a.json" || fail "analyze --file-map"
+want=$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$T/want.csv")
+got=$(json "$T/a.json" 'j["totals"]["read_bytes"]')
+[ "$got" = "$want" ] || fail "analyze --file-map read_bytes $got, expected $want"
+ok "analyze --file-map"

@@ -36,6 +36,7 @@ int sr_cli_trace_filtering(const struct sr_trace_opts *o);
 int cmd_replay(int argc, char **argv);
 int cmd_prep(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 
 #endif

@@ -42,7 +42,7 @@ static const struct sr_opt opts[] = {
 	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand" },
 	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null" },
 	{ "qd", O_QD, 1, "N", "32", "requests in flight" },
-	{ "batch", O_BATCH, 1, "N", "qd", "submit after this many requests are queued" },
+	{ "batch", O_BATCH, 1, "N", "1", "submit after this many requests are queued (as fio's iodepth_batch_submit)" },
 	{ "threads", O_THREADS, 1, "N", "1", "psync: worker threads (requests in flight)" },
 	{ "sqpoll", O_SQPOLL, 0, "", "", "io_uring: kernel submission polling thread" },
 	{ "hipri", O_HIPRI, 0, "", "", "polled completions (io_uring IOPOLL; needs poll queues)" },
@@ -383,7 +383,13 @@ int cmd_replay(int argc, char **argv)
 			  a.bs, tgt.path, tgt.lbs);
 		goto fail;
 	}
-	if (a.batch > a.qd || !a.batch)
+	/* Default 1, as fio: each request goes to the kernel as soon as it is
+	 * queued. Larger batches let the block layer plug and merge contiguous
+	 * requests, which is not what the trace asked for (and, on the
+	 * development VM, cost 25% of 4K random IOPS). */
+	if (!a.batch)
+		a.batch = 1;
+	if (a.batch > a.qd)
 		a.batch = a.qd;
 
 	rc = (struct sr_replay_cfg){

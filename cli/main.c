@@ -14,6 +14,7 @@ static const struct sr_cmd cmds[] = {
 	{ "replay", cmd_replay, "replay a trace or a built-in pattern against a file or block device" },
 	{ "prep", cmd_prep, "write a verifiable scratch file or device (every sector names its offset)" },
 	{ "analyze", cmd_analyze, "characterize a trace: volumes, unique bytes, gaps, sizes, bandwidth" },
+	{ "record", cmd_record, "capture block requests or page-cache fills of a command through tracefs" },
 	{ "convert", cmd_convert, "convert a trace to csv, fio-iolog or blkparse text, with the same filters" },
 	{ NULL, NULL, NULL },
 };

@@ -23,7 +23,7 @@ enum {
 	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
 	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
 	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_EVENT, O_DEV, O_PID,
-	O_COMM, O_RW, O_TIME, O_FILE_MAP, O_DEV_BASE,
+	O_COMM, O_RW, O_TIME, O_FILE_MAP, O_DEV_BASE, O_PLACE,
 };
 
 static const struct sr_opt opts[] = {
@@ -57,6 +57,7 @@ static const struct sr_opt opts[] = {
 	{ "loops", O_LOOPS, 1, "N", "1", "passes over the trace; 0: repeat until --runtime" },
 	{ "offset-map", O_OFFMAP, 1, "wrap|scale", "none", "fit offsets beyond the target onto it" },
 	{ "trace-size", O_TRACE_SIZE, 1, "SIZE", "highest offset in trace", "extent the trace was recorded on, for --offset-map scale" },
+	{ "place", O_PLACE, 1, "OFFSET", "0", "put trace offset 0 at OFFSET of the target (a file-mapped trace onto a raw device): --range OFFSET:" },
 	{ "range", O_RANGE, 1, "START:LEN", "whole target", "replay into this byte range of the target" },
 	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
 	{ "verify", O_VERIFY, 0, "", "", "check every read against the layout `ssdreplay prep` wrote" },
@@ -163,6 +164,11 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --offset-map: expected wrap, scale or none, found '%s'", arg);
 		return 0;
 	case O_TRACE_SIZE: return sr_cli_size(CMD, "trace-size", arg, &a->trace_size, e);
+	case O_PLACE:
+		a->range_len = 0;
+		if (sr_parse_size(arg, &a->range_start))
+			return sr_inputf(e, CMD ": --place: expected a byte offset (1G, 4096), found '%s'", arg);
+		return 0;
 	case O_RANGE: {
 		char buf[128], *colon;
 

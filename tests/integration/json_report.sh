@@ -35,3 +35,15 @@ $SR replay "$f" --pattern seq --bs 1M --output-format csv >"$T/r.csv" || fail "c
 $SR replay "$f" --pattern seq --bs 1M >"$T/r.txt" || fail "text"
 grep -Eq 'MiB/s \([0-9.]+ GB/s\)' "$T/r.txt" || fail "text report lacks explicit units"
 ok "json, csv, timeline and text reports"
+
+# --progress: a line on stderr with elapsed time and MiB/s, once a second.
+$SR replay "$f" --pattern rand --bs 4k --qd 1 --engine psync --loops 0 --runtime 2.5 --progress \
+	>/dev/null 2>"$T/progress" || fail "progress run"
+grep -Eq '\[ *[0-9]+\.[0-9]s\] +[0-9.]+% +[0-9.]+ MiB/s +eta' "$T/progress" || fail "no progress line: $(cat "$T/progress")"
+ok "progress line"
+# --place OFFSET: trace offset 0 lands at OFFSET (verify proves where reads went)
+printf 'offset,length\n0,4096\n4096,8192\n' >"$T/p.csv"
+$SR replay "$f" --trace "$T/p.csv" --place 8M --verify >/dev/null || fail "--place"
+expect_exit 2 "outside" $SR replay "$f" --trace "$T/p.csv" --place 16M
+expect_exit 2 "past the end" $SR replay "$f" --trace "$T/p.csv" --place 16380k
+ok "--place"

@@ -45,5 +45,5 @@ ok "progress line"
 printf 'offset,length\n0,4096\n4096,8192\n' >"$T/p.csv"
 $SR replay "$f" --trace "$T/p.csv" --place 8M --verify >/dev/null || fail "--place"
 expect_exit 2 "outside" $SR replay "$f" --trace "$T/p.csv" --place 16M
-expect_exit 2 "past the end" $SR replay "$f" --trace "$T/p.csv" --place 16380k
+expect_exit 2 "larger than the target region" $SR replay "$f" --trace "$T/p.csv" --place 16380k
 ok "--place"

@@ -7,7 +7,7 @@ PKGS=(
 	build-essential cmake pkg-config          # toolchain
 	liburing-dev libaio-dev libjansson-dev    # engines, JSON reports
 	libcmocka-dev python3                     # unit tests, integration test helpers
-	util-linux e2fsprogs                      # losetup, mkfs.ext4 for the loop-device tests
+	util-linux e2fsprogs blktrace             # losetup, mkfs.ext4, filefrag, blkparse (test oracles)
 	fio                                       # bench/vs_fio.sh
 )
 export DEBIAN_FRONTEND=noninteractive

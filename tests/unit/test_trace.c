@@ -12,72 +12,12 @@
 
 #include <cmocka.h>
 
+#include "trace_util.h"
+
 #include "trace/lines.h"
 #include "trace/source.h"
 
 /* ---- helpers ---- */
-
-static char *tmp_file(const void *data, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	char *path;
-	int fd;
-
-	assert_true(asprintf(&path, "%s/sr_trace_XXXXXX", dir && *dir ? dir : "/tmp") > 0);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
-static void drop_file(char *path)
-{
-	unlink(path);
-	free(path);
-}
-
-struct recs {
-	struct sr_rec *r;
-	size_t n, cap;
-};
-
-/* Read everything with batches of max records: 0 or the error. */
-static int read_all(struct sr_source *s, size_t max, struct recs *out, struct sr_err *e)
-{
-	struct sr_rec *buf = calloc(max, sizeof(*buf));
-	int ret;
-
-	assert_non_null(buf);
-	while ((ret = sr_source_next(s, buf, max, e)) > 0) {
-		assert_true((size_t)ret <= max);
-		if (out->n + (size_t)ret > out->cap) {
-			out->cap = (out->n + (size_t)ret) * 2;
-			out->r = realloc(out->r, out->cap * sizeof(*out->r));
-			assert_non_null(out->r);
-		}
-		memcpy(out->r + out->n, buf, (size_t)ret * sizeof(*buf));
-		out->n += (size_t)ret;
-	}
-	free(buf);
-	return ret;
-}
-
-static void same_recs(const struct recs *a, const struct recs *b)
-{
-	size_t i;
-
-	assert_int_equal(a->n, b->n);
-	for (i = 0; i < a->n; i++) {
-		assert_int_equal(a->r[i].off, b->r[i].off);
-		assert_int_equal(a->r[i].len, b->r[i].len);
-		assert_int_equal(a->r[i].t_ns, b->r[i].t_ns);
-		assert_int_equal(a->r[i].seq, b->r[i].seq);
-		assert_int_equal(a->r[i].target, b->r[i].target);
-		assert_int_equal(a->r[i].tag, b->r[i].tag);
-		assert_int_equal(a->r[i].op, b->r[i].op);
-	}
-}
 
 /* Parse text as fmt; must succeed. Returns the records (caller frees .r). */
 static struct recs parse_ok(const char *text, const char *fmt)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "replay/err.h"
+#include "replay/report.h"
+#include "trace/source.h"
 
 enum {
 	SR_EXIT_OK = 0,
@@ -28,10 +30,35 @@ int sr_cli_uint(const char *cmd, const char *opt, const char *arg, uint64_t min,
 
 /* The trace filter flags every trace-reading command takes, in this order:
  * --event, --dev, --pid, --comm, --rw, --time (which = 0..5). */
-struct sr_trace_opts;
 int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trace_opts *o,
 		     struct sr_err *e);
 int sr_cli_trace_filtering(const struct sr_trace_opts *o);
+
+/* How replay, analyze and convert read a trace: the filters above plus
+ * --file-map/--dev-base. Their option table entries, keys base .. base+7: */
+struct sr_cli_trace_in {
+	struct sr_trace_opts topts; /* .event = 'D' by default */
+	const char *file_map;
+	uint64_t dev_base;
+};
+#define SR_CLI_TRACE_IN_NR 8
+#define SR_CLI_TRACE_IN_OPTS(base)                                                                  \
+	{ "event", (base), 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: issue, queue or complete events" }, \
+	{ "dev", (base) + 1, 1, "MAJ:MIN", "", "keep only this device's events" },                    \
+	{ "pid", (base) + 2, 1, "PID", "", "keep only this process's events" },                        \
+	{ "comm", (base) + 3, 1, "NAME", "", "keep only events of processes with this command name" }, \
+	{ "rw", (base) + 4, 1, "r|w|rw", "rw", "keep reads, writes or both" },                         \
+	{ "time", (base) + 5, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" }, \
+	{ "file-map", (base) + 6, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" }, \
+	{ "dev-base", (base) + 7, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" }
+int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_cli_trace_in *in,
+			struct sr_err *e);
+/* Open path as fmt with the filters, then the file mapping when asked. */
+int sr_cli_trace_in_open(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
+			 struct sr_source **src, struct sr_err *e);
+
+/* --output-format text|json|csv (fio's normal/terse accepted too). */
+int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct sr_err *e);
 
 int cmd_replay(int argc, char **argv);
 int cmd_prep(int argc, char **argv);

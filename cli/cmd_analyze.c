@@ -12,40 +12,30 @@
 #include "replay/report.h"
 #include "replay/units.h"
 #include "trace/analyze.h"
-#include "trace/fiemap.h"
 
 #define CMD "analyze"
 
 enum {
 	O_FORMAT = 'f', O_OUTPUT = 'o',
 	O_PAGE = 256, O_SIZE, O_TARGET, O_OUTFMT, O_PLOT,
-	O_EVENT, O_DEV, O_PID, O_COMM, O_RW, O_TIME, /* sr_cli_trace_opt order */
-	O_FILE_MAP, O_DEV_BASE,
+	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
 static const struct sr_opt opts[] = {
 	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
-	{ "event", O_EVENT, 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: analyze issue, queue or complete events" },
-	{ "dev", O_DEV, 1, "MAJ:MIN", "", "keep only this device's events" },
-	{ "pid", O_PID, 1, "PID", "", "keep only this process's events" },
-	{ "comm", O_COMM, 1, "NAME", "", "keep only events of processes with this command name" },
-	{ "rw", O_RW, 1, "r|w|rw", "rw", "keep reads, writes or both" },
-	{ "time", O_TIME, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" },
 	{ "page", O_PAGE, 1, "SIZE", "4k", "granularity of unique bytes: a power of two from 512 to 1G" },
 	{ "size", O_SIZE, 1, "SIZE", "highest offset in trace", "extent coverage is against (the model or device size)" },
 	{ "target", O_TARGET, 1, "FILE", "", "take the coverage extent from this file's or block device's size" },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here (only once the whole trace parsed)" },
 	{ "plot", O_PLOT, 1, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here" },
-	{ "file-map", O_FILE_MAP, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" },
-	{ "dev-base", O_DEV_BASE, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" },
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 struct args {
-	struct sr_trace_opts topts;
-	const char *format, *output, *target, *plot, *trace, *src_format, *file_map;
-	uint64_t dev_base;
+	struct sr_cli_trace_in in;
+	const char *format, *output, *target, *plot, *trace, *src_format;
 	uint64_t page, size;
 	int have_size;
 	enum sr_out_fmt outfmt;
@@ -71,22 +61,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --size: expected a size above 0, found '%s'", arg);
 		return 0;
 	case O_TARGET: a->target = arg; return 0;
-	case O_OUTFMT:
-		if (!strcmp(arg, "text") || !strcmp(arg, "normal"))
-			a->outfmt = SR_OUT_TEXT;
-		else if (!strcmp(arg, "json"))
-			a->outfmt = SR_OUT_JSON;
-		else if (!strcmp(arg, "csv") || !strcmp(arg, "terse"))
-			a->outfmt = SR_OUT_CSV;
-		else
-			return sr_inputf(e, CMD ": --output-format: expected text, json or csv, found '%s'", arg);
-		return 0;
+	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
 	case O_OUTPUT: a->output = arg; return 0;
 	case O_PLOT: a->plot = arg; return 0;
-	case O_FILE_MAP: a->file_map = arg; return 0;
-	case O_DEV_BASE: return sr_cli_size(CMD, "dev-base", arg, &a->dev_base, e);
-	case O_EVENT: case O_DEV: case O_PID: case O_COMM: case O_RW: case O_TIME:
-		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
+	default:
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
+			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -112,7 +92,7 @@ static void write_text(FILE *f, const struct args *a, const struct sr_analysis *
 
 	fprintf(f, "ssdreplay %s: analyze of %s (%s), page %s\n", SR_VERSION, a->trace, a->src_format,
 		sr_fmt_bytes(b1, sizeof(b1), an->page));
-	if (sr_cli_trace_filtering(&a->topts))
+	if (sr_cli_trace_filtering(&a->in.topts))
 		fprintf(f, "  filtered: only records passing --event/--dev/--pid/--comm/--rw/--time\n");
 	fprintf(f, "  records: %" PRIu64 ": %" PRIu64 " reads (%s), %" PRIu64 " writes (%s), %" PRIu64
 		   " trims (%s), %" PRIu64 " syncs\n", an->records, an->ops[SR_OP_READ],
@@ -203,7 +183,7 @@ static int write_json(FILE *f, const struct args *a, const struct sr_analysis *a
 	SET(o, "source", json_string(a->trace));
 	SET(o, "format", json_string(a->src_format));
 	SET(o, "page", JU(an->page));
-	SET(o, "filtered", json_boolean(sr_cli_trace_filtering(&a->topts)));
+	SET(o, "filtered", json_boolean(sr_cli_trace_filtering(&a->in.topts)));
 	SET(o, "targets", JU((uint64_t)an->max_target + 1));
 
 	SET(root, "totals", o = json_object());
@@ -388,7 +368,7 @@ static int write_plot(const char *dir, const char *name, const struct args *a,
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct args a = { .topts.event = 'D', .format = "auto", .page = 4096 };
+	struct args a = { .in.topts.event = 'D', .format = "auto", .page = 4096 };
 	struct sr_err e = { 0 };
 	struct sr_source *src = NULL;
 	struct sr_analysis *an = NULL;
@@ -424,9 +404,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (sr_analysis_init(an, a.page, &e))
 		goto fail;
-	if (sr_trace_open_opts(a.trace, a.format, &a.topts, &src, &e))
-		goto fail;
-	if (a.file_map && sr_fiemap_wrap(&src, a.file_map, a.dev_base, &e))
+	if (sr_cli_trace_in_open(&a.in, a.trace, a.format, &src, &e))
 		goto fail;
 	a.src_format = src->format ? src->format : a.format;
 	if (sr_analysis_run(an, src, &e))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "replay/units.h"
+#include "trace/fiemap.h"
 #include "trace/source.h"
 
 volatile sig_atomic_t sr_cli_stop;
@@ -118,4 +119,44 @@ int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trac
 		return 0;
 	}
 	return sr_inputf(e, "%s: internal: unknown trace option %d", cmd, which);
+}
+
+int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_cli_trace_in *in,
+			struct sr_err *e)
+{
+	if (which == 6) {
+		in->file_map = arg;
+		return 0;
+	}
+	if (which == 7)
+		return sr_cli_size(cmd, "dev-base", arg, &in->dev_base, e);
+	return sr_cli_trace_opt(cmd, which, arg, &in->topts, e);
+}
+
+int sr_cli_trace_in_open(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
+			 struct sr_source **src, struct sr_err *e)
+{
+	int ret = sr_trace_open_opts(path, fmt, &in->topts, src, e);
+
+	if (ret || !in->file_map)
+		return ret;
+	ret = sr_fiemap_wrap(src, in->file_map, in->dev_base, e);
+	if (ret) {
+		(*src)->close(*src);
+		*src = NULL;
+	}
+	return ret;
+}
+
+int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct sr_err *e)
+{
+	if (!strcmp(arg, "text") || !strcmp(arg, "normal"))
+		*out = SR_OUT_TEXT;
+	else if (!strcmp(arg, "json"))
+		*out = SR_OUT_JSON;
+	else if (!strcmp(arg, "csv") || !strcmp(arg, "terse"))
+		*out = SR_OUT_CSV;
+	else
+		return sr_inputf(e, "%s: --output-format: expected text, json or csv, found '%s'", cmd, arg);
+	return 0;
 }

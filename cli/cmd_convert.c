@@ -7,15 +7,14 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "trace/fiemap.h"
 #include "trace/source.h"
 #include "trace/writer.h"
 
 #define CMD "convert"
 
 enum {
-	O_OUTPUT = 'o', O_FORMAT = 'f', O_TO = 256, O_IOLOG_NAME, O_BLK_DEV, O_FILE_MAP, O_DEV_BASE,
-	O_EVENT, O_DEV, O_PID, O_COMM, O_RW, O_TIME, /* the order sr_cli_trace_opt expects */
+	O_OUTPUT = 'o', O_FORMAT = 'f', O_TO = 256, O_IOLOG_NAME, O_BLK_DEV,
+	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
 static const struct sr_opt opts[] = {
@@ -24,23 +23,14 @@ static const struct sr_opt opts[] = {
 	{ "format", O_FORMAT, 1, "FMT", "auto", "input format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
 	{ "iolog-name", O_IOLOG_NAME, 1, "NAME", "target", "fio-iolog: file name in the log (fio's replay_redirect overrides it)" },
 	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse: device printed on each line" },
-	{ "file-map", O_FILE_MAP, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" },
-	{ "dev-base", O_DEV_BASE, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" },
-	{ "event", O_EVENT, 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: keep issue, queue or complete events" },
-	{ "dev", O_DEV, 1, "MAJ:MIN", "", "keep only this device's events" },
-	{ "pid", O_PID, 1, "PID", "", "keep only this process's events" },
-	{ "comm", O_COMM, 1, "NAME", "", "keep only events of processes with this command name" },
-	{ "rw", O_RW, 1, "r|w|rw", "rw", "keep reads, writes or both" },
-	{ "time", O_TIME, 1, "START:END", "", "keep events in this window of trace time" },
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 struct args {
 	const char *output, *to, *format;
 	struct sr_writer_cfg wcfg;
-	const char *file_map;
-	uint64_t dev_base;
-	struct sr_trace_opts topts;
+	struct sr_cli_trace_in in;
 };
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
@@ -52,27 +42,27 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_OUTPUT: a->output = arg; return 0;
 	case O_TO: a->to = arg; return 0;
 	case O_FORMAT: a->format = arg; return 0;
-	case O_FILE_MAP: a->file_map = arg; return 0;
-	case O_DEV_BASE: return sr_cli_size(CMD, "dev-base", arg, &a->dev_base, e);
 	case O_IOLOG_NAME:
 		if (!*arg || strpbrk(arg, " \t\n"))
 			return sr_inputf(e, CMD ": --iolog-name: expected a file name without spaces, found '%s'", arg);
 		a->wcfg.iolog_name = arg;
 		return 0;
 	case O_BLK_DEV:
-		if (sr_cli_trace_opt(CMD, O_DEV - O_EVENT, arg, &dev, e))
+		if (sr_cli_trace_opt(CMD, 1 /* --dev */, arg, &dev, e))
 			return -EINVAL;
 		a->wcfg.dev_major = dev.dev_major;
 		a->wcfg.dev_minor = dev.dev_minor;
 		return 0;
 	default:
-		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
+			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
+		return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 	}
 }
 
 int cmd_convert(int argc, char **argv)
 {
-	struct args a = { .format = "auto", .topts.event = 'D' };
+	struct args a = { .format = "auto", .in.topts.event = 'D' };
 	struct sr_err e = { 0 };
 	struct sr_source *src = NULL;
 	struct sr_writer *w = NULL;
@@ -94,10 +84,8 @@ int cmd_convert(int argc, char **argv)
 		sr_inputf(&e, CMD ": expected -o OUT and --to %s", "csv|fio-iolog|blkparse");
 		goto fail;
 	}
-	ret = sr_trace_open_opts(argv[pos], a.format, &a.topts, &src, &e);
+	ret = sr_cli_trace_in_open(&a.in, argv[pos], a.format, &src, &e);
 	if (ret)
-		goto fail;
-	if (a.file_map && sr_fiemap_wrap(&src, a.file_map, a.dev_base, &e))
 		goto fail;
 	/* Write beside the output and rename at the end, so a bad input line
 	 * halfway through leaves nothing behind and an old OUT intact. */

@@ -13,7 +13,6 @@
 #include "replay/report.h"
 #include "replay/units.h"
 #include "replay/verify.h"
-#include "trace/fiemap.h"
 
 #define CMD "replay"
 #define DEFAULT_MAX_REQ (1u << 20)
@@ -22,21 +21,14 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o',
 	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
 	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
-	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_EVENT, O_DEV, O_PID,
-	O_COMM, O_RW, O_TIME, O_FILE_MAP, O_DEV_BASE, O_PLACE,
+	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_PLACE,
+	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
 static const struct sr_opt opts[] = {
 	{ "trace", O_TRACE, 1, "FILE", "", "trace to replay" },
 	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
-	{ "event", O_EVENT, 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: replay issue, queue or complete events" },
-	{ "dev", O_DEV, 1, "MAJ:MIN", "", "keep only this device's events" },
-	{ "pid", O_PID, 1, "PID", "", "keep only this process's events" },
-	{ "comm", O_COMM, 1, "NAME", "", "keep only events of processes with this command name" },
-	{ "rw", O_RW, 1, "r|w|rw", "rw", "keep reads, writes or both" },
-	{ "time", O_TIME, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" },
-	{ "file-map", O_FILE_MAP, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" },
-	{ "dev-base", O_DEV_BASE, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" },
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
 	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
 	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand" },
@@ -69,9 +61,7 @@ static const struct sr_opt opts[] = {
 };
 
 struct args {
-	struct sr_trace_opts topts;
-	const char *file_map;
-	uint64_t dev_base;
+	struct sr_cli_trace_in in;
 	const char *trace, *format, *output, *timeline, *engine;
 	int pattern; /* -1: none */
 	uint64_t size, seed, qd, batch, threads, bs, page, runtime_ns, loops, trace_size;
@@ -183,23 +173,13 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	}
 	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
 	case O_VERIFY: a->verify = 1; return 0;
-	case O_OUTFMT:
-		if (!strcmp(arg, "text") || !strcmp(arg, "normal"))
-			a->outfmt = SR_OUT_TEXT;
-		else if (!strcmp(arg, "json"))
-			a->outfmt = SR_OUT_JSON;
-		else if (!strcmp(arg, "csv") || !strcmp(arg, "terse"))
-			a->outfmt = SR_OUT_CSV;
-		else
-			return sr_inputf(e, CMD ": --output-format: expected text, json or csv, found '%s'", arg);
-		return 0;
+	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
 	case O_OUTPUT: a->output = arg; return 0;
 	case O_TIMELINE: a->timeline = arg; return 0;
 	case O_PROGRESS: a->progress = 1; return 0;
-	case O_FILE_MAP: a->file_map = arg; return 0;
-	case O_DEV_BASE: return sr_cli_size(CMD, "dev-base", arg, &a->dev_base, e);
 	default:
-		return sr_cli_trace_opt(CMD, key - O_EVENT, arg, &a->topts, e);
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
+			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -281,7 +261,7 @@ static int write_outputs(const struct args *a, const struct sr_report_info *ri,
 
 int cmd_replay(int argc, char **argv)
 {
-	struct args a = { .topts.event = 'D', .format = "auto", .engine = "io_uring", .pattern = -1, .seed = 1,
+	struct args a = { .in.topts.event = 'D', .format = "auto", .engine = "io_uring", .pattern = -1, .seed = 1,
 			  .qd = 32, .threads = 1, .loops = 1, .timing_str = "afap", .scale = 1 };
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
@@ -309,7 +289,7 @@ int cmd_replay(int argc, char **argv)
 		sr_inputf(&e, CMD ": expected exactly one of --trace FILE or --pattern seq|rand");
 		goto fail;
 	}
-	if (!a.trace && sr_cli_trace_filtering(&a.topts)) {
+	if (!a.trace && (sr_cli_trace_filtering(&a.in.topts) || a.in.file_map)) {
 		sr_inputf(&e, CMD ": --event/--dev/--pid/--comm/--rw/--time filter a --trace");
 		goto fail;
 	}
@@ -362,10 +342,8 @@ int cmd_replay(int argc, char **argv)
 	}
 
 	if (a.trace) {
-		ret = sr_trace_open_opts(a.trace, a.format, &a.topts, &src, &e);
+		ret = sr_cli_trace_in_open(&a.in, a.trace, a.format, &src, &e);
 		if (ret)
-			goto fail;
-		if (a.file_map && sr_fiemap_wrap(&src, a.file_map, a.dev_base, &e))
 			goto fail;
 		if (!a.bs)
 			a.bs = a.page > DEFAULT_MAX_REQ ? a.page : DEFAULT_MAX_REQ;

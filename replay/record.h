@@ -23,8 +23,13 @@ struct sr_rec {
 	uint32_t target; /* index into the replay's targets */
 	uint32_t tag;    /* layer/tensor/expert id for synth, pid for captures */
 	uint8_t op;      /* enum sr_op */
-	uint8_t flags;
+	uint8_t flags;   /* SR_RF_* */
 };
+
+/* Record flags, set by synthetic schedules (synth/schedule.h). */
+#define SR_RF_TOKEN 0x01   /* first access of a token (decode) or of a batch (prefill) */
+#define SR_RF_PREFILL 0x02 /* part of a prefill batch */
+#define SR_RF_KV 0x04      /* KV-cache traffic, not weights */
 
 const char *sr_op_name(int op); /* "read", "write", "trim", "sync" */
 

@@ -1,0 +1,127 @@
+/* A model's file layout: the tensors of a GGUF file (read from disk, or
+ * derived from a profile in profiles/models/), with absolute byte ranges.
+ * Everything in synth/ and policy/ works on this one type. */
+#ifndef SR_MODEL_H
+#define SR_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replay/err.h"
+
+/* ggml tensor types (ggml.h enum ggml_type ids) and their block geometry. */
+struct sr_ggml_type {
+	uint32_t id;
+	const char *name;     /* "Q4_K" */
+	uint32_t block_elems; /* elements per block (1 for F32/F16/BF16) */
+	uint32_t block_bytes; /* bytes per block */
+};
+/* NULL for ids ggml does not define (or that were removed). */
+const struct sr_ggml_type *sr_ggml_type(uint32_t id);
+/* Case-insensitive lookup by name ("q4_k", "F16"); NULL when unknown. */
+const struct sr_ggml_type *sr_ggml_type_by_name(const char *name);
+/* Bytes of a row of ne0 elements; 0 when ne0 is not a multiple of the block. */
+uint64_t sr_ggml_row_bytes(const struct sr_ggml_type *t, uint64_t ne0);
+
+#define SR_MAX_DIMS 4
+
+/* What a tensor is, from its name: "blk.N.<kind>.weight" → kind. */
+enum sr_tkind {
+	SR_TK_OTHER = 0,
+	SR_TK_TOKEN_EMBD, SR_TK_OUTPUT_NORM, SR_TK_OUTPUT,
+	SR_TK_ATTN_NORM, SR_TK_ATTN_Q, SR_TK_ATTN_K, SR_TK_ATTN_V, SR_TK_ATTN_QKV, SR_TK_ATTN_OUT,
+	SR_TK_ATTN_SINKS,
+	/* DeepSeek MLA */
+	SR_TK_ATTN_Q_A, SR_TK_ATTN_Q_A_NORM, SR_TK_ATTN_Q_B, SR_TK_ATTN_KV_A_MQA, SR_TK_ATTN_KV_A_NORM,
+	SR_TK_ATTN_KV_B,
+	SR_TK_FFN_NORM, SR_TK_FFN_GATE_INP, SR_TK_EXP_PROBS_B,
+	SR_TK_FFN_GATE, SR_TK_FFN_UP, SR_TK_FFN_DOWN,                /* dense FFN */
+	SR_TK_FFN_GATE_EXPS, SR_TK_FFN_UP_EXPS, SR_TK_FFN_DOWN_EXPS, /* routed experts, one tensor each */
+	SR_TK_FFN_GATE_SHEXP, SR_TK_FFN_UP_SHEXP, SR_TK_FFN_DOWN_SHEXP, /* shared experts */
+	SR_TK_NR
+};
+const char *sr_tkind_name(enum sr_tkind k); /* "attn_q", "ffn_up_exps", "other" */
+
+struct sr_tensor {
+	char *name;            /* "blk.3.ffn_up_exps.weight" */
+	uint32_t type;         /* ggml type id */
+	uint32_t n_dims;
+	uint64_t ne[SR_MAX_DIMS]; /* ne[0] fastest; unused dims are 1 */
+	uint64_t off;          /* absolute byte offset in the file (data_off + relative offset) */
+	uint64_t bytes;
+	int32_t layer;         /* N of "blk.N.", -1 for non-layer tensors */
+	uint8_t kind;          /* enum sr_tkind */
+	uint8_t is_bias;       /* name ends in ".bias" */
+	uint32_t n_expert;     /* ne[2] of an expert tensor (kind *_EXPS), else 0 */
+	uint64_t expert_bytes; /* nb[2] = row bytes * ne[1]: expert e is [off + e*expert_bytes, +expert_bytes) */
+};
+
+/* The hyperparameters schedules need (from GGUF "<arch>.*" keys or a profile). */
+struct sr_hparams {
+	uint32_t n_layer, n_embd, n_ff, n_head, n_head_kv, n_vocab;
+	uint32_t n_expert, n_expert_used, n_ff_exp, n_expert_shared;
+	uint32_t n_dense_lead; /* leading layers with a dense FFN (DeepSeek-V3: 3) */
+	uint32_t n_ctx_train;
+};
+
+/* One metadata key/value, kept so a model read from GGUF can be written back
+ * byte for byte and so profiles can carry the keys llama.cpp needs to load. */
+enum sr_gguf_vtype {
+	SR_GGUF_U8 = 0, SR_GGUF_I8 = 1, SR_GGUF_U16 = 2, SR_GGUF_I16 = 3, SR_GGUF_U32 = 4,
+	SR_GGUF_I32 = 5, SR_GGUF_F32 = 6, SR_GGUF_BOOL = 7, SR_GGUF_STRING = 8, SR_GGUF_ARRAY = 9,
+	SR_GGUF_U64 = 10, SR_GGUF_I64 = 11, SR_GGUF_F64 = 12, SR_GGUF_NTYPES
+};
+struct sr_kv {
+	char *key;
+	uint32_t type;     /* enum sr_gguf_vtype */
+	uint32_t arr_type; /* element type when type == SR_GGUF_ARRAY */
+	uint64_t n;        /* array length (1 for scalars) */
+	/* Scalars: the value in u64/i64/f64 (bool as u64). Strings: str (NUL
+	 * terminated, len in n for arrays of strings see strs). Arrays of numbers:
+	 * raw little-endian bytes in data (n * element size). Arrays of strings: strs. */
+	union { uint64_t u64; int64_t i64; double f64; } v;
+	char *str;
+	void *data;
+	char **strs;
+};
+
+struct sr_model {
+	char *name;            /* profile name or GGUF general.name / file name */
+	char *arch;            /* general.architecture: "llama", "gpt-oss", "deepseek2" */
+	uint32_t version;      /* GGUF version (3 for profiles) */
+	uint32_t alignment;    /* general.alignment, default 32 */
+	uint64_t data_off;     /* start of the tensor data section */
+	uint64_t file_size;    /* data_off + end of the last tensor, aligned */
+	struct sr_hparams hp;
+	struct sr_tensor *tensors; /* in file order (ascending off) */
+	size_t n_tensors;
+	struct sr_kv *kvs;
+	size_t n_kvs;
+};
+
+void sr_model_free(struct sr_model *m); /* frees the contents, not m */
+/* Index of the tensor containing byte off, or -1 (binary search; needs file order). */
+long sr_model_find(const struct sr_model *m, uint64_t off);
+/* Index by exact name, or -1. */
+long sr_model_lookup(const struct sr_model *m, const char *name);
+/* Fill layer/kind/is_bias/n_expert/expert_bytes/bytes from name, type and ne. */
+int sr_tensor_classify(struct sr_tensor *t, struct sr_err *e);
+
+/* Tags carried on records (sr_rec.tag) produced from a model: the tensor
+ * index, and for expert slices the expert id. Captures use pid instead. */
+#define SR_TAG_TENSOR_BITS 20
+#define SR_TAG_NONE 0u
+static inline uint32_t sr_tag_make(uint32_t tensor, int expert)
+{
+	return (tensor + 1) | ((uint32_t)(expert + 1) << SR_TAG_TENSOR_BITS);
+}
+static inline long sr_tag_tensor(uint32_t tag) /* -1 when untagged */
+{
+	return (long)(tag & ((1u << SR_TAG_TENSOR_BITS) - 1)) - 1;
+}
+static inline int sr_tag_expert(uint32_t tag) /* -1 when not an expert slice */
+{
+	return (int)(tag >> SR_TAG_TENSOR_BITS) - 1;
+}
+
+#endif

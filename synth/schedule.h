@@ -1,0 +1,47 @@
+/* Synthetic per-token schedules: what llama.cpp (or an offloading framework)
+ * reads for a model, in execution order over the model's real file layout.
+ * A schedule is a struct sr_source, so replay, analyze, convert and
+ * simulate consume it like any trace. */
+#ifndef SR_SCHEDULE_H
+#define SR_SCHEDULE_H
+
+#include "synth/model.h"
+#include "trace/source.h"
+
+enum sr_routing_kind { SR_ROUTE_UNIFORM, SR_ROUTE_ZIPF, SR_ROUTE_TEMPORAL, SR_ROUTE_LOG };
+
+struct sr_routing {
+	enum sr_routing_kind kind;
+	double zipf_s;       /* zipf:S */
+	double temporal_p;   /* temporal:P, probability an expert of the previous token is reused */
+	const char *log;     /* log:FILE, CSV token,layer,e1 e2 ... */
+};
+
+enum sr_access_kind { SR_ACCESS_TENSOR, SR_ACCESS_PAGE };
+
+struct sr_synth_opts {
+	uint64_t tokens;        /* decode tokens (default 16) */
+	uint64_t prefill;       /* prompt tokens processed as one batch first (0: none) */
+	enum sr_access_kind access;
+	uint64_t page;          /* SR_ACCESS_PAGE: page size (4096 default) */
+	struct sr_routing routing;
+	uint64_t seed;
+	double gflops;          /* compute model: >0 annotates t_ns with compute time (2*params-touched/gflops) */
+	double ns_per_byte;     /* alternative compute model, ns per weight byte touched */
+	uint64_t kv_ctx;        /* --kv ctx=N: KV cache reads per layer per token, 0 = off */
+	int kv_write;           /* also write the new KV entries (needs --allow-write at replay) */
+	uint64_t kv_off;        /* where the KV region starts on the target (default: after the model) */
+};
+void sr_synth_opts_default(struct sr_synth_opts *o);
+
+/* Stream the schedule as records: off/len are file byte ranges, tag is
+ * sr_tag_make(tensor, expert), flags SR_RF_*, t_ns the cumulative compute
+ * time when a compute model is set (else SR_T_NONE). m must outlive the
+ * source. Same model + opts (seed) => identical records. */
+int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o,
+		  struct sr_source **out, struct sr_err *e);
+
+/* Parse "--routing uniform|zipf:S|temporal:P|log:FILE" into r. */
+int sr_routing_parse(const char *arg, struct sr_routing *r, struct sr_err *e);
+
+#endif

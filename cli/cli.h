@@ -65,5 +65,10 @@ int cmd_prep(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+int cmd_cheops(int argc, char **argv);
 
 #endif

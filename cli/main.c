@@ -16,6 +16,11 @@ static const struct sr_cmd cmds[] = {
 	{ "analyze", cmd_analyze, "characterize a trace: volumes, unique bytes, gaps, sizes, bandwidth" },
 	{ "record", cmd_record, "capture block requests or page-cache fills of a command through tracefs" },
 	{ "convert", cmd_convert, "convert a trace to csv, fio-iolog or blkparse text, with the same filters" },
+	{ "synth", cmd_synth, "build a model's per-token read schedule from a GGUF file or a model profile" },
+	{ "simulate", cmd_simulate, "run buffer-manager/prefetch policies over a schedule with real reads; tokens/s" },
+	{ "sweep", cmd_sweep, "grid over request size, queue depth, page, engine, policy; CSV/JSON/plots" },
+	{ "devices", cmd_devices, "list block devices: model, spec, PCIe link, NUMA node; --calibrate" },
+	{ "cheops", cmd_cheops, "reproduce the CHEOPS'25 experiments beside the published figures" },
 	{ NULL, NULL, NULL },
 };
 

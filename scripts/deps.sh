@@ -7,7 +7,7 @@ PKGS=(
 	build-essential cmake pkg-config          # toolchain
 	liburing-dev libaio-dev libjansson-dev    # engines, JSON reports
 	libinih-dev                               # profiles (INI)
-	libhwloc-dev libnvme-dev                  # devices: NUMA locality, NVMe identify (optional at build)
+	libhwloc-dev libnvme-dev libjson-c-dev    # devices: NUMA locality, NVMe identify (optional at build)
 	gnuplot-nox                               # PNG plots beside the SVG ones (optional at run time)
 	nodejs npm                                # optional cross-checks against npm's gguf and node-llama-cpp
 	libcmocka-dev python3                     # unit tests, integration test helpers

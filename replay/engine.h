@@ -17,6 +17,7 @@ struct sr_io {
 	uint8_t op;          /* SR_OP_READ or SR_OP_WRITE */
 	uint32_t target;     /* index into sr_engine_cfg.fds */
 	uint32_t idx;        /* slot index == registered buffer index */
+	uint32_t tag;        /* the record's tag, for per-tag stats */
 	void *buf;
 	uint64_t issue_ns;   /* set by the replay loop before queue() */
 	uint64_t sched_ns;   /* recorded-timing schedule, for lag stats */

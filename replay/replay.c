@@ -1,4 +1,6 @@
 #include "replay/replay.h"
+#include "devices/affinity.h"
+#include "replay/loop.h"
 #include "replay/units.h"
 #include "replay/verify.h"
 
@@ -10,109 +12,160 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#define SR_IN_BATCH 256
+#ifdef SR_HAVE_HWLOC
+#include <hwloc.h>
+#endif
+
 #define SR_SYNC_BURST 1024 /* synchronous completions per fill() pass ... */
 #define SR_SYNC_SLICE_NS 10000000ull /* ... or this much time, whichever first */
 #define SR_TICK_NS 1000000000ull
 #define SR_MAX_WAIT_NS 100000000ull /* re-check signals and runtime at least this often */
-
-struct loop {
-	const struct sr_replay_cfg *c;
-	struct sr_source *src;
-	struct sr_stats *st;
-	struct sr_err *e;
-	struct sr_engine eng;
-
-	struct sr_io *ios, *free_ios;
-	void *bufs;
-	void *map;
-	size_t map_len;
-	size_t buf_size;
-	struct sr_io **done;
-	unsigned inflight;
-
-	struct sr_rec in[SR_IN_BATCH];
-	int in_n, in_pos;
-	struct sr_merger merger;
-	uint64_t loops_done;
-	uint64_t loop_base_ns;   /* recorded timing: where this pass's clock starts */
-	uint64_t last_t_ns;      /* latest trace time seen in this pass */
-	int src_done;
-
-	struct sr_rec cur;       /* request being issued (split to max_req) */
-	int have_cur;
-	uint64_t start_ns;
-};
+#define SR_STARVED_WAIT_NS 200000ull /* a worker with requests in flight and an empty queue */
 
 static double tv_s(struct timeval tv)
 {
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
+/* ---- the feed: source -> shaped requests -> device pieces ---- */
+
 /* The next shaped request from the source, or 0 at the end. */
-static int next_request(struct loop *l, struct sr_rec *out)
+static int next_request(struct sr_feed *f, struct sr_rec *out)
 {
-	const struct sr_replay_cfg *c = l->c;
+	const struct sr_replay_cfg *c = f->c;
 	int ret;
 
 	for (;;) {
+		const struct sr_shape_cfg *sc = f->shapes;
 		struct sr_rec *r;
 
-		if (l->in_pos == l->in_n) {
-			if (l->src_done)
-				return sr_merge_flush(&l->merger, out);
-			ret = sr_source_next(l->src, l->in, SR_IN_BATCH, l->e);
+		if (f->in_pos == f->in_n) {
+			if (f->src_done)
+				return sr_merge_flush(&f->merger, out);
+			ret = sr_source_next(f->src, f->in, SR_IN_BATCH, f->e);
 			if (ret < 0)
 				return ret;
-			l->in_n = ret;
-			l->in_pos = 0;
+			f->in_n = ret;
+			f->in_pos = 0;
 			if (ret == 0) {
-				l->loops_done++;
-				if ((c->loops && l->loops_done >= c->loops) ||
+				f->loops_done++;
+				if ((c->loops && f->loops_done >= c->loops) ||
 				    (!c->loops && !c->runtime_ns)) {
-					l->src_done = 1;
+					f->src_done = 1;
 					continue;
 				}
-				if (l->loops_done == 1 && !l->st->records)
-					return sr_inputf(l->e, "%s: no records", l->src->name);
-				ret = l->src->rewind(l->src, l->e);
+				if (f->loops_done == 1 && !f->st->records)
+					return sr_inputf(f->e, "%s: no records", f->src->name);
+				ret = f->src->rewind(f->src, f->e);
 				if (ret)
 					return ret;
-				l->loop_base_ns += l->last_t_ns;
-				l->last_t_ns = 0;
+				f->loop_base_ns += f->last_t_ns;
+				f->last_t_ns = 0;
 				continue;
 			}
 		}
-		r = &l->in[l->in_pos++];
-		ret = sr_shape_prepare(&c->shape, r, l->st, l->e);
+		r = &f->in[f->in_pos++];
+		if (c->layout == SR_LAYOUT_BY_TARGET ||
+		    (c->layout == SR_LAYOUT_NONE && f->nr_tgt > 1)) {
+			if (r->target >= f->nr_tgt)
+				return sr_inputf(f->e, "%s:%" PRIu64 ": target %" PRIu32 " is out of range: %u target%s given (--target), numbered from 0",
+						 f->src->name, r->seq, r->target, f->nr_tgt,
+						 f->nr_tgt == 1 ? "" : "s");
+			if (f->nr_shapes > 1)
+				sc = &f->shapes[r->target];
+		} else {
+			r->target = 0; /* one target, or one striped address space */
+		}
+		ret = sr_shape_prepare(sc, r, f->st, f->e);
 		if (ret < 0)
 			return ret;
 		if (ret)
 			continue;
 		if (r->t_ns != SR_T_NONE) {
-			if (r->t_ns > l->last_t_ns)
-				l->last_t_ns = r->t_ns;
-			r->t_ns += l->loop_base_ns;
+			if (r->t_ns > f->last_t_ns)
+				f->last_t_ns = r->t_ns;
+			r->t_ns += f->loop_base_ns;
 		}
-		if (!c->shape.merge) {
+		if (!sc->merge) {
 			*out = *r;
 			return 1;
 		}
-		if (sr_merge_push(&c->shape, &l->merger, r, out, l->st))
+		if (sr_merge_push(sc, &f->merger, r, out, f->st))
 			return 1;
 	}
 }
 
-static uint64_t due_ns(const struct loop *l, const struct sr_rec *r)
+int sr_feed_next(struct sr_feed *f, struct sr_rec *piece)
+{
+	const struct sr_replay_cfg *c = f->c;
+	uint64_t len, max_req = f->shapes[0].max_req;
+	int ret;
+
+	if (!f->have_cur) {
+		ret = next_request(f, &f->cur);
+		if (ret <= 0)
+			return ret;
+		f->have_cur = 1;
+	}
+	*piece = f->cur;
+	len = f->cur.len < max_req ? f->cur.len : max_req;
+	if (c->layout == SR_LAYOUT_STRIPE) {
+		uint64_t chunk = c->stripe, sn = f->cur.off / chunk, within = f->cur.off % chunk;
+
+		if (len > chunk - within) {
+			len = chunk - within;
+			f->st->stripe_split++;
+		} else if (len < f->cur.len) {
+			f->st->split++;
+		}
+		piece->target = (uint32_t)(sn % f->nr_tgt);
+		piece->off = sn / f->nr_tgt * chunk + within;
+	} else if (len < f->cur.len) {
+		f->st->split++;
+	}
+	piece->len = len;
+	f->cur.off += len;
+	f->cur.len -= len;
+	if (!f->cur.len)
+		f->have_cur = 0;
+	return 1;
+}
+
+/* ---- the I/O loop ---- */
+
+static int next_piece(struct sr_loop *l, struct sr_rec *out)
+{
+	if (l->feed)
+		return sr_feed_next(l->feed, out);
+	if (l->qpos == l->qn) {
+		unsigned want = 0;
+		struct sr_io *io;
+		int n;
+
+		for (io = l->free_ios; io && want < SR_QBATCH; io = io->next)
+			want++;
+		/* nothing in flight: sleep on the queue; else come back to reap */
+		n = sr_queue_pop(l->q, l->qbuf, want ? want : 1, l->inflight ? 0 : SR_MAX_WAIT_NS);
+		if (n < 0)
+			return 0;
+		if (n == 0)
+			return 2;
+		l->qn = (unsigned)n;
+		l->qpos = 0;
+	}
+	*out = l->qbuf[l->qpos++];
+	return 1;
+}
+
+static uint64_t due_ns(const struct sr_loop *l, const struct sr_rec *r)
 {
 	if (l->c->timing != SR_TIMING_RECORDED || r->t_ns == SR_T_NONE)
 		return 0;
 	return l->start_ns + (uint64_t)((double)r->t_ns * l->c->time_scale);
 }
 
-static int complete(struct loop *l, struct sr_io *io, uint64_t now)
+static int complete(struct sr_loop *l, struct sr_io *io, uint64_t now)
 {
-	const struct sr_replay_cfg *c = l->c;
 	int ret = 0;
 
 	l->inflight--;
@@ -120,24 +173,32 @@ static int complete(struct loop *l, struct sr_io *io, uint64_t now)
 		l->st->op[io->op == SR_OP_WRITE].errors++;
 		if (io->res < 0)
 			ret = sr_errf(l->e, (int)io->res, "%s: %s at offset %" PRIu64 " length %u failed: %s",
-				      c->tgt_name, sr_op_name(io->op), io->off, io->len, strerror((int)-io->res));
+				      l->name, sr_op_name(io->op), io->off, io->len, strerror((int)-io->res));
 		else
 			ret = sr_errf(l->e, -EIO, "%s: short %s at offset %" PRIu64 ": %" PRId64 " of %u bytes",
-				      c->tgt_name, sr_op_name(io->op), io->off, io->res, io->len);
+				      l->name, sr_op_name(io->op), io->off, io->res, io->len);
 	} else {
-		if (c->verify && io->op == SR_OP_READ) {
+		uint64_t lat = now - io->issue_ns;
+
+		if (l->c->verify && io->op == SR_OP_READ) {
 			uint64_t bad;
 
-			if (sr_verify_check(io->buf, io->off, io->len, c->run_id, &bad)) {
+			if (sr_verify_check(io->buf, io->off, io->len, l->run_id, &bad)) {
 				l->st->verify_errors++;
-				ret = sr_errf(l->e, -EILSEQ, "%s: verify failed: the read of %u bytes at offset %" PRIu64 " returned data that does not belong at offset %" PRIu64,
-					      c->tgt_name, io->len, io->off, bad);
+				ret = sr_errf(l->e, -EILSEQ, "%s: verify failed: the read of %u bytes at offset %" PRIu64 " returned data that does not belong at offset %" PRIu64 "%s",
+					      l->name, io->len, io->off, bad,
+					      l->multi ? " of this target (several targets must be prepped together, in the same order: ssdreplay prep A B ...)" : "");
 			} else {
 				l->st->verified_bytes += io->len;
 			}
 		}
-		if (sr_stats_complete(l->st, io->op, io->len, now - io->issue_ns, now - l->start_ns))
+		if (sr_stats_complete(l->st, io->op, io->len, lat, now - l->start_ns))
 			ret = sr_errf(l->e, -ENOMEM, "out of memory for the timeline");
+		if (l->tags)
+			sr_tag_add(l->tags, io->tag, io->len, lat);
+		if (l->q) /* the dispatcher's progress line reads this */
+			__atomic_store_n(&l->pub_bytes[io->op == SR_OP_WRITE],
+					 l->st->op[io->op == SR_OP_WRITE].bytes, __ATOMIC_RELAXED);
 	}
 	io->next = l->free_ios;
 	l->free_ios = io;
@@ -145,8 +206,9 @@ static int complete(struct loop *l, struct sr_io *io, uint64_t now)
 }
 
 /* Queue as many requests as slots and the schedule allow. Sets *wait_until
- * when the next request is not due yet. Returns 0 or -errno. */
-static int fill(struct loop *l, int *issuing, uint64_t *wait_until)
+ * when the next request is not due yet, *starved when a worker's queue is
+ * empty for now. Returns 0 or -errno. */
+static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *starved)
 {
 	const struct sr_replay_cfg *c = l->c;
 	uint64_t now = sr_now_ns(), start = now;
@@ -154,14 +216,19 @@ static int fill(struct loop *l, int *issuing, uint64_t *wait_until)
 	int ret;
 
 	*wait_until = 0;
+	*starved = 0;
 	while (l->free_ios) {
 		struct sr_io *io;
 		uint64_t due;
 
 		if (!l->have_cur) {
-			ret = next_request(l, &l->cur);
+			ret = next_piece(l, &l->cur);
 			if (ret < 0)
 				return ret;
+			if (ret == 2) {
+				*starved = 1;
+				break;
+			}
 			if (!ret) {
 				*issuing = 0;
 				break;
@@ -179,14 +246,15 @@ static int fill(struct loop *l, int *issuing, uint64_t *wait_until)
 		io = l->free_ios;
 		l->free_ios = io->next;
 		io->off = l->cur.off;
-		io->len = (uint32_t)sr_split_len(&c->shape, l->cur.len);
+		io->len = (uint32_t)l->cur.len;
 		io->op = l->cur.op;
-		io->target = l->cur.target;
+		io->target = l->q ? 0 : l->cur.target; /* a worker's engine has its one device */
+		io->tag = l->cur.tag;
 		io->issue_ns = now;
 		if (due)
 			sr_hist_add(&l->st->lag, now - due);
 		if (io->op == SR_OP_WRITE)
-			sr_verify_fill(io->buf, io->off, io->len, c->run_id);
+			sr_verify_fill(io->buf, io->off, io->len, l->run_id);
 		ret = c->engine->queue(&l->eng, io);
 		if (ret == SR_Q_BUSY) {
 			io->next = l->free_ios;
@@ -194,15 +262,9 @@ static int fill(struct loop *l, int *issuing, uint64_t *wait_until)
 			break;
 		}
 		if (ret < 0)
-			return sr_errf(l->e, ret, "%s: queue: %s", c->tgt_name, strerror(-ret));
+			return sr_errf(l->e, ret, "%s: queue: %s", l->name, strerror(-ret));
 		l->inflight++;
-		if (io->len < l->cur.len) {
-			l->st->split++;
-			l->cur.off += io->len;
-			l->cur.len -= io->len;
-		} else {
-			l->have_cur = 0;
-		}
+		l->have_cur = 0;
 		if (ret == SR_Q_COMPLETED) {
 			ret = complete(l, io, sr_now_ns());
 			if (ret)
@@ -217,22 +279,42 @@ static int fill(struct loop *l, int *issuing, uint64_t *wait_until)
 		if (++staged >= c->batch) {
 			ret = c->engine->submit(&l->eng);
 			if (ret < 0)
-				return sr_errf(l->e, ret, "%s: submit: %s", c->tgt_name, strerror(-ret));
+				return sr_errf(l->e, ret, "%s: submit: %s", l->name, strerror(-ret));
 			staged = 0;
 		}
 	}
 	ret = c->engine->submit(&l->eng);
 	if (ret < 0)
-		return sr_errf(l->e, ret, "%s: submit: %s", c->tgt_name, strerror(-ret));
+		return sr_errf(l->e, ret, "%s: submit: %s", l->name, strerror(-ret));
 	return 0;
 }
+
+#ifdef SR_HAVE_HWLOC
+/* Bind [p, p+len) to NUMA node `node` (an OS index) before it is touched. */
+static void bind_to_node(void *p, size_t len, int node)
+{
+	hwloc_topology_t topo;
+	hwloc_bitmap_t ns;
+
+	if (hwloc_topology_init(&topo))
+		return;
+	if (!hwloc_topology_load(topo) && (ns = hwloc_bitmap_alloc())) {
+		hwloc_bitmap_only(ns, (unsigned)node);
+		hwloc_set_area_membind(topo, p, len, ns, HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_BYNODESET);
+		hwloc_bitmap_free(ns);
+	}
+	hwloc_topology_destroy(topo);
+}
+#endif
 
 /* I/O buffers on transparent huge pages where the kernel allows: a request's
  * buffer is then physically contiguous, so it costs the device one segment
  * per 2 MiB instead of one per 4 KiB page (virtio-blk without indirect
- * descriptors otherwise fits only a few 128 KiB requests in its ring). */
+ * descriptors otherwise fits only a few 128 KiB requests in its ring).
+ * Touched by the thread that will use them, after pinning: first touch puts
+ * them on that thread's node even without hwloc. */
 #define SR_HUGE (2u << 20)
-static int alloc_bufs(struct loop *l, size_t len)
+static int alloc_bufs(struct sr_loop *l, size_t len, int numa_node)
 {
 	size_t map_len = (len + SR_HUGE - 1) / SR_HUGE * SR_HUGE + SR_HUGE;
 	char *p = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -242,6 +324,12 @@ static int alloc_bufs(struct loop *l, size_t len)
 		return -errno;
 	a = ((uintptr_t)p + SR_HUGE - 1) & ~(uintptr_t)(SR_HUGE - 1);
 	madvise((void *)a, map_len - (a - (uintptr_t)p), MADV_HUGEPAGE); /* advice only */
+#ifdef SR_HAVE_HWLOC
+	if (numa_node >= 0)
+		bind_to_node((void *)a, len, numa_node);
+#else
+	(void)numa_node;
+#endif
 	memset((void *)a, 0, len); /* fault pages in before the clock starts */
 	l->bufs = (void *)a;
 	l->map = p;
@@ -249,7 +337,7 @@ static int alloc_bufs(struct loop *l, size_t len)
 	return 0;
 }
 
-static int setup(struct loop *l, const int *fds, unsigned nr_fds)
+int sr_loop_setup(struct sr_loop *l, const int *fds, unsigned nr_fds, int numa_node)
 {
 	const struct sr_replay_cfg *c = l->c;
 	unsigned i;
@@ -260,7 +348,7 @@ static int setup(struct loop *l, const int *fds, unsigned nr_fds)
 	l->done = calloc(c->qd, sizeof(*l->done));
 	if (!l->ios || !l->done)
 		return sr_errf(l->e, -ENOMEM, "out of memory for %u request slots", c->qd);
-	ret = alloc_bufs(l, l->buf_size * c->qd);
+	ret = alloc_bufs(l, l->buf_size * c->qd, numa_node);
 	if (ret)
 		return sr_errf(l->e, ret, "cannot allocate %u buffers of %zu bytes", c->qd, l->buf_size);
 	for (i = 0; i < c->qd; i++) {
@@ -275,11 +363,14 @@ static int setup(struct loop *l, const int *fds, unsigned nr_fds)
 		.buf_size = l->buf_size, .buf_base = l->bufs, .threads = c->threads,
 		.sqpoll = c->sqpoll, .hipri = c->hipri, .no_register = c->no_register,
 	};
-	return c->engine->init(&l->eng, l->e);
+	ret = c->engine->init(&l->eng, l->e);
+	if (ret)
+		l->eng.ops = NULL;
+	return ret;
 }
 
 /* Wait for completions (or the schedule, or a tick) and handle them. */
-static int wait_and_reap(struct loop *l, uint64_t wait_until, uint64_t next_tick)
+static int wait_and_reap(struct sr_loop *l, uint64_t wait_until, uint64_t next_tick, int starved)
 {
 	const struct sr_replay_cfg *c = l->c;
 	uint64_t now = sr_now_ns(), limit = next_tick;
@@ -289,6 +380,9 @@ static int wait_and_reap(struct loop *l, uint64_t wait_until, uint64_t next_tick
 		limit = wait_until;
 	if (limit > now + SR_MAX_WAIT_NS)
 		limit = now + SR_MAX_WAIT_NS;
+	/* an empty queue may refill any moment: don't sleep long on the ring */
+	if (starved && limit > now + SR_STARVED_WAIT_NS)
+		limit = now + SR_STARVED_WAIT_NS;
 	if (!l->inflight) {
 		/* nothing in flight: sleep only for a schedule (recorded timing) */
 		if (wait_until && limit > now) {
@@ -301,7 +395,7 @@ static int wait_and_reap(struct loop *l, uint64_t wait_until, uint64_t next_tick
 	}
 	n = c->engine->reap(&l->eng, 1, c->qd, limit > now ? limit - now : 1, l->done);
 	if (n < 0)
-		return sr_errf(l->e, n, "%s: reap: %s", c->tgt_name, strerror(-n));
+		return sr_errf(l->e, n, "%s: reap: %s", l->name, strerror(-n));
 	now = sr_now_ns();
 	/* Every reaped request is accounted, even after one fails: an early
 	 * return would leave the rest counted as in flight forever. */
@@ -314,7 +408,7 @@ static int wait_and_reap(struct loop *l, uint64_t wait_until, uint64_t next_tick
 	return ret;
 }
 
-static void drain(struct loop *l)
+static void drain(struct sr_loop *l)
 {
 	uint64_t deadline = sr_now_ns() + 30 * SR_TICK_NS;
 
@@ -332,58 +426,174 @@ static void drain(struct loop *l)
 	}
 }
 
-int sr_replay_run(const struct sr_replay_cfg *c, struct sr_source *src, const int *fds,
-		  unsigned nr_fds, struct sr_stats *st, struct sr_err *e)
+int sr_loop_run(struct sr_loop *l)
 {
-	struct loop l = { .c = c, .src = src, .st = st, .e = e };
-	struct rusage ru0, ru1;
-	uint64_t next_tick, wait_until = 0;
-	int issuing = 1, ret;
+	const struct sr_replay_cfg *c = l->c;
+	uint64_t next_tick = l->start_ns + SR_TICK_NS, wait_until = 0;
+	int issuing = 1, starved = 0, ret = 0;
 
-	ret = setup(&l, fds, nr_fds);
-	if (ret)
-		goto out;
-	getrusage(RUSAGE_SELF, &ru0);
-	l.start_ns = st->start_ns = sr_now_ns();
-	next_tick = l.start_ns + SR_TICK_NS;
 	for (;;) {
 		uint64_t now;
 
-		if (c->stop && *c->stop) {
-			st->partial = 1;
+		if ((c->stop && *c->stop) || (l->stopped && __atomic_load_n(l->stopped, __ATOMIC_RELAXED))) {
+			l->st->partial = 1;
 			break;
 		}
 		if (issuing) {
-			ret = fill(&l, &issuing, &wait_until);
+			ret = fill(l, &issuing, &wait_until, &starved);
 			if (ret)
 				break;
 		}
-		if (!issuing && !l.inflight)
+		if (!issuing && !l->inflight)
 			break;
-		ret = wait_and_reap(&l, issuing ? wait_until : 0, next_tick);
+		ret = wait_and_reap(l, issuing ? wait_until : 0, next_tick, issuing && starved);
 		if (ret)
 			break;
 		now = sr_now_ns();
 		if (now >= next_tick) {
-			if (c->progress)
-				c->progress(c->progress_arg, st, now - l.start_ns);
+			if (c->progress && l->feed)
+				c->progress(c->progress_arg, l->st, now - l->start_ns);
 			next_tick = now + SR_TICK_NS;
 		}
-		if (c->runtime_ns && now - l.start_ns >= c->runtime_ns)
+		if (c->runtime_ns && now - l->start_ns >= c->runtime_ns)
 			issuing = 0;
 	}
 	if (ret)
-		st->partial = 1;
-	drain(&l);
-	st->end_ns = sr_now_ns();
+		l->st->partial = 1;
+	drain(l);
+	return ret;
+}
+
+void sr_loop_teardown(struct sr_loop *l)
+{
+	if (l->eng.ops)
+		l->c->engine->cleanup(&l->eng);
+	l->eng.ops = NULL;
+	free(l->ios);
+	free(l->done);
+	if (l->map)
+		munmap(l->map, l->map_len);
+	l->ios = NULL;
+	l->done = NULL;
+	l->map = NULL;
+}
+
+/* ---- entry point ---- */
+
+static int check_cfg(const struct sr_replay_cfg *c, unsigned nr_fds, struct sr_err *e)
+{
+	unsigned i;
+
+	if (!nr_fds)
+		return sr_inputf(e, "replay: no targets");
+	if (c->layout == SR_LAYOUT_STRIPE) {
+		if (!c->stripe)
+			return sr_inputf(e, "replay: --layout stripe needs a chunk size");
+		for (i = 0; c->targets && i < nr_fds; i++)
+			if (c->targets[i].lbs && c->stripe % c->targets[i].lbs)
+				return sr_inputf(e, "replay: stripe chunk %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
+						 c->stripe, c->targets[i].name, c->targets[i].lbs);
+	}
+	return 0;
+}
+
+int sr_replay_run(const struct sr_replay_cfg *c, struct sr_source *src, const int *fds,
+		  unsigned nr_fds, struct sr_stats *st, struct sr_err *e)
+{
+	struct sr_shape_cfg *shapes = NULL;
+	struct sr_feed f = { .c = c, .src = src, .st = st, .e = e, .shapes = &c->shape,
+			     .nr_shapes = 1, .nr_tgt = nr_fds };
+	struct sr_loop l = { .c = c, .st = st, .e = e, .name = c->tgt_name, .run_id = c->run_id };
+	struct rusage ru0, ru1;
+	unsigned i, workers = c->workers ? c->workers : 1;
+	int ret, pinned = 0;
+	cpu_set_t saved;
+
+	ret = check_cfg(c, nr_fds, e);
+	if (ret)
+		return ret;
+	getrusage(RUSAGE_SELF, &ru0);
+	if (c->targets) {
+		st->tgt = calloc(nr_fds, sizeof(*st->tgt));
+		if (!st->tgt)
+			return sr_errf(e, -ENOMEM, "out of memory");
+		st->nr_tgt = nr_fds;
+		for (i = 0; i < nr_fds; i++) {
+			st->tgt[i].name = c->targets[i].name;
+			st->tgt[i].numa_node = c->targets[i].numa_node;
+			sr_hist_init(&st->tgt[i].op[0].clat);
+			sr_hist_init(&st->tgt[i].op[1].clat);
+		}
+	}
+	if (c->tag_stats) {
+		st->tags = calloc(1, sizeof(*st->tags));
+		if (!st->tags || sr_tag_stats_init(st->tags, c->tag_cap)) {
+			free(st->tags);
+			st->tags = NULL;
+			return sr_errf(e, -ENOMEM, "out of memory for the per-tag table (%u tags)",
+				       c->tag_cap ? c->tag_cap : SR_TAG_DEFAULT_CAP);
+		}
+	}
+	/* by-target: each device shapes its records to its own size and blocks */
+	if (c->targets && nr_fds > 1 && c->layout != SR_LAYOUT_STRIPE) {
+		shapes = calloc(nr_fds, sizeof(*shapes));
+		if (!shapes)
+			return sr_errf(e, -ENOMEM, "out of memory");
+		for (i = 0; i < nr_fds; i++) {
+			shapes[i] = c->shape;
+			shapes[i].tgt_name = c->targets[i].name;
+			shapes[i].target_size = c->targets[i].size;
+			shapes[i].lbs = c->targets[i].lbs ? c->targets[i].lbs : c->shape.lbs;
+		}
+		f.shapes = shapes;
+		f.nr_shapes = nr_fds;
+	}
+
+	if (c->targets && (nr_fds > 1 || workers > 1)) {
+		getrusage(RUSAGE_SELF, &ru0);
+		ret = sr_replay_fanout(c, &f, fds, nr_fds, st, e);
+		goto done;
+	}
+
+	/* One loop in this thread: the source feeds it directly. */
+	if (c->targets) {
+		l.name = c->targets[0].name;
+		l.run_id = c->targets[0].run_id;
+		if (c->targets[0].cpus && !sched_getaffinity(0, sizeof(saved), &saved)) {
+			if (sched_setaffinity(0, sizeof(*c->targets[0].cpus), c->targets[0].cpus)) {
+				ret = sr_errf(e, -errno, "cannot run on the CPUs asked for: %s", strerror(errno));
+				goto done;
+			}
+			pinned = 1;
+		}
+	}
+	if (!sched_getaffinity(0, sizeof(l.cpus), &l.cpus))
+		sr_cpulist_format(&l.cpus, st->cpus, sizeof(st->cpus));
+	l.feed = &f;
+	l.tags = st->tags;
+	ret = sr_loop_setup(&l, fds, nr_fds, c->targets ? c->targets[0].numa_node : -1);
+	getrusage(RUSAGE_SELF, &ru0);
+	if (!ret) {
+		l.start_ns = st->start_ns = sr_now_ns();
+		ret = sr_loop_run(&l);
+		st->end_ns = sr_now_ns();
+	}
+	sr_loop_teardown(&l);
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved), &saved);
+	if (st->tgt) {
+		st->tgt[0].op[0] = st->op[0];
+		st->tgt[0].op[1] = st->op[1];
+		st->tgt[0].verify_errors = st->verify_errors;
+		st->tgt[0].verified_bytes = st->verified_bytes;
+		memcpy(st->tgt[0].cpus, st->cpus, sizeof(st->cpus));
+	}
+done:
 	getrusage(RUSAGE_SELF, &ru1);
 	st->usr_cpu_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
 	st->sys_cpu_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
-	c->engine->cleanup(&l.eng);
-out:
-	free(l.ios);
-	free(l.done);
-	if (l.map)
-		munmap(l.map, l.map_len);
+	if (!st->end_ns)
+		st->end_ns = st->start_ns = sr_now_ns();
+	free(shapes);
 	return ret;
 }

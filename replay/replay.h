@@ -1,9 +1,16 @@
 /* The replay loop: pulls records from a source, shapes them, keeps up to qd
  * requests in flight on an engine, times them, and accumulates stats. It
- * allocates everything before the first request and nothing after. */
+ * allocates everything before the first request and nothing after.
+ *
+ * One target and one worker: the loop runs in the calling thread, as it
+ * always did. Several targets (cfg.targets) or cfg.workers > 1: the calling
+ * thread reads and shapes the source and cuts requests into per-device
+ * pieces (striping); each device gets `workers` threads, each with its own
+ * engine instance (ring) and qd slots, pinned to the device's CPUs. */
 #ifndef SR_REPLAY_H
 #define SR_REPLAY_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -14,6 +21,23 @@
 #include "trace/source.h"
 
 enum sr_timing { SR_TIMING_AFAP, SR_TIMING_RECORDED };
+
+/* How records find their device among several targets. */
+enum sr_layout {
+	SR_LAYOUT_NONE = 0, /* one target: everything goes to it; else the record's target indexes fds */
+	SR_LAYOUT_STRIPE,   /* one address space striped over the targets in `stripe` chunks (RAID-0) */
+	SR_LAYOUT_BY_TARGET /* the record's target column picks the device; out of range = bad input */
+};
+
+/* What the loop needs to know about each target (cfg.targets[i] goes with fds[i]). */
+struct sr_replay_target {
+	const char *name;     /* path, for messages and the report */
+	uint64_t size;        /* bytes; by-target: the shaping extent of its records */
+	uint32_t lbs;         /* logical block size */
+	uint64_t run_id;      /* --verify: the prep run id reads must carry */
+	const cpu_set_t *cpus; /* run this device's replay threads here; NULL: don't pin */
+	int numa_node;        /* bind its buffers to this node (hwloc); -1: don't */
+};
 
 struct sr_replay_cfg {
 	const struct sr_engine_ops *engine;
@@ -33,9 +57,22 @@ struct sr_replay_cfg {
 	/* Called about once a second from the loop (never from the hot path). */
 	void (*progress)(void *arg, const struct sr_stats *st, uint64_t elapsed_ns);
 	void *progress_arg;
+
+	/* Added for several targets, pinning and tags; zero keeps the single
+	 * target behaviour above (shape, tgt_name, run_id describe fds[0]). */
+	const struct sr_replay_target *targets; /* nr_fds entries, or NULL */
+	int layout;           /* enum sr_layout */
+	uint64_t stripe;      /* SR_LAYOUT_STRIPE chunk, a multiple of every target's lbs */
+	unsigned workers;     /* replay threads per target, each with its own engine (0: 1) */
+	int tag_stats;        /* per-tag counters into st->tags */
+	uint32_t tag_cap;     /* distinct tags tracked (0: SR_TAG_DEFAULT_CAP) */
 };
 
-/* Returns 0, or -errno with e set. Stats are valid (maybe partial) either way. */
+/* Returns 0, or -errno with e set. Stats are valid (maybe partial) either way.
+ * With cfg.targets, st->tgt gets one entry per target; with cfg.tag_stats,
+ * st->tags the per-tag table (both freed by sr_stats_free). In stripe and
+ * by-target layouts c->shape describes the logical space (stripe: its size;
+ * by-target: each target's size and lbs come from targets[]). */
 int sr_replay_run(const struct sr_replay_cfg *c, struct sr_source *src, const int *fds,
 		  unsigned nr_fds, struct sr_stats *st, struct sr_err *e);
 

@@ -106,7 +106,8 @@ int sr_merge_push(const struct sr_shape_cfg *c, struct sr_merger *m, const struc
 	struct sr_rec *p = &m->pending;
 
 	if (m->have && p->op == r->op && p->target == r->target &&
-	    p->off + p->len == r->off && p->len + r->len <= c->max_req) {
+	    p->off + p->len == r->off && p->len + r->len <= c->max_req &&
+	    (!c->merge_same_tag || p->tag == r->tag)) {
 		p->len += r->len;
 		st->merged++;
 		return 0;

@@ -27,6 +27,7 @@ struct sr_shape_cfg {
 	uint64_t max_req;       /* --bs, or the buffer size: no request is bigger */
 	int merge;              /* --merge contiguous neighbours up to max_req */
 	int allow_write;
+	int merge_same_tag;     /* --merge only within one tag (per-tag stats stay exact) */
 };
 
 /* Apply filter, remap, page rounding and alignment to r in place.

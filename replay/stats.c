@@ -206,6 +206,14 @@ void sr_stats_init(struct sr_stats *s)
 void sr_stats_free(struct sr_stats *s)
 {
 	sr_timeline_free(&s->timeline);
+	free(s->tgt);
+	s->tgt = NULL;
+	s->nr_tgt = 0;
+	if (s->tags) {
+		sr_tag_stats_free(s->tags);
+		free(s->tags);
+		s->tags = NULL;
+	}
 }
 
 int sr_stats_complete(struct sr_stats *s, int op, uint64_t bytes, uint64_t clat_ns,
@@ -221,4 +229,204 @@ int sr_stats_complete(struct sr_stats *s, int op, uint64_t bytes, uint64_t clat_
 	sr_hist_add(&o->clat, clat_ns);
 	sr_size_hist_add(&o->sizes, bytes);
 	return sr_timeline_add(&s->timeline, t_ns_since_start, op, bytes);
+}
+
+void sr_op_stats_merge(struct sr_op_stats *dst, const struct sr_op_stats *src)
+{
+	unsigned k;
+
+	dst->ios += src->ios;
+	dst->bytes += src->bytes;
+	dst->errors += src->errors;
+	sr_hist_merge(&dst->clat, &src->clat);
+	for (k = 0; k < SR_SIZE_BUCKETS; k++)
+		dst->sizes.b[k] += src->sizes.b[k];
+}
+
+int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src)
+{
+	size_t i;
+	int ret;
+
+	sr_op_stats_merge(&dst->op[0], &src->op[0]);
+	sr_op_stats_merge(&dst->op[1], &src->op[1]);
+	dst->verify_errors += src->verify_errors;
+	dst->verified_bytes += src->verified_bytes;
+	sr_hist_merge(&dst->lag, &src->lag);
+	if (src->timeline.n > dst->timeline.cap) {
+		ret = timeline_grow(&dst->timeline, src->timeline.n);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < src->timeline.n; i++) {
+		dst->timeline.s[i].bytes[0] += src->timeline.s[i].bytes[0];
+		dst->timeline.s[i].bytes[1] += src->timeline.s[i].bytes[1];
+		dst->timeline.s[i].ios[0] += src->timeline.s[i].ios[0];
+		dst->timeline.s[i].ios[1] += src->timeline.s[i].ios[1];
+	}
+	if (src->timeline.n > dst->timeline.n)
+		dst->timeline.n = src->timeline.n;
+	return 0;
+}
+
+/* ---- per-tag counters ---- */
+
+int sr_tag_stats_init(struct sr_tag_stats *t, uint32_t cap)
+{
+	uint32_t size = 2;
+
+	memset(t, 0, sizeof(*t));
+	if (!cap)
+		cap = SR_TAG_DEFAULT_CAP;
+	if (cap > (1u << 30))
+		return -EINVAL;
+	while (size < 2 * cap)
+		size *= 2;
+	/* calloc of this size is fresh zeroed pages: untouched tags cost no memory */
+	t->ent = calloc(cap, sizeof(*t->ent));
+	t->index = calloc(size, sizeof(*t->index));
+	if (!t->ent || !t->index) {
+		sr_tag_stats_free(t);
+		return -ENOMEM;
+	}
+	t->mask = size - 1;
+	t->cap = cap;
+	return 0;
+}
+
+void sr_tag_stats_free(struct sr_tag_stats *t)
+{
+	free(t->ent);
+	free(t->index);
+	t->ent = NULL;
+	t->index = NULL;
+	t->n = t->cap = t->mask = 0;
+}
+
+/* As sr_hist_bucket with SR_TAG_SUB_BITS, values clamped below 2^SR_TAG_MAX_LOG2. */
+unsigned sr_tag_bucket(uint64_t v)
+{
+	unsigned msb, shift;
+
+	if (v >> SR_TAG_MAX_LOG2)
+		v = (1ull << SR_TAG_MAX_LOG2) - 1;
+	msb = 63u - (unsigned)__builtin_clzll(v | (1u << SR_TAG_SUB_BITS));
+	shift = msb - SR_TAG_SUB_BITS;
+	return (shift << SR_TAG_SUB_BITS) + (unsigned)(v >> shift);
+}
+
+static void tag_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi)
+{
+	unsigned sub = 1u << SR_TAG_SUB_BITS, shift;
+
+	if (i < sub) {
+		*lo = *hi = i;
+		return;
+	}
+	shift = (i >> SR_TAG_SUB_BITS) - 1;
+	*lo = (uint64_t)(sub + (i & (sub - 1))) << shift;
+	*hi = *lo + ((1ull << shift) - 1);
+}
+
+static uint32_t tag_hash(uint32_t tag)
+{
+	return tag * 0x9e3779b1u; /* Fibonacci hashing; the mask keeps the low bits */
+}
+
+/* The entry of tag, created on first sight; NULL when the table is full. */
+static struct sr_tag_ent *tag_slot(struct sr_tag_stats *t, uint32_t tag)
+{
+	uint32_t h = tag_hash(tag) >> 7, i;
+
+	for (i = h & t->mask;; i = (i + 1) & t->mask) {
+		uint32_t v = t->index[i];
+
+		if (!v)
+			break;
+		if (t->ent[v - 1].tag == tag)
+			return &t->ent[v - 1];
+	}
+	if (t->n == t->cap)
+		return NULL;
+	t->index[i] = ++t->n;
+	t->ent[t->n - 1].tag = tag;
+	return &t->ent[t->n - 1];
+}
+
+static void ent_add(struct sr_tag_ent *e, uint64_t ios, uint64_t bytes, uint64_t lat_ns)
+{
+	uint32_t *b = &e->b[sr_tag_bucket(lat_ns)];
+
+	e->ios += ios;
+	e->bytes += bytes;
+	e->lat_sum += lat_ns;
+	if (lat_ns > e->lat_max)
+		e->lat_max = lat_ns;
+	*b += *b != UINT32_MAX;
+}
+
+void sr_tag_add(struct sr_tag_stats *t, uint32_t tag, uint64_t bytes, uint64_t lat_ns)
+{
+	struct sr_tag_ent *e = tag_slot(t, tag);
+
+	ent_add(e ? e : &t->other, 1, bytes, lat_ns);
+}
+
+static void ent_merge(struct sr_tag_ent *d, const struct sr_tag_ent *s)
+{
+	unsigned i;
+
+	d->ios += s->ios;
+	d->bytes += s->bytes;
+	d->lat_sum += s->lat_sum;
+	if (s->lat_max > d->lat_max)
+		d->lat_max = s->lat_max;
+	for (i = 0; i < SR_TAG_HIST_BUCKETS; i++) {
+		uint64_t v = (uint64_t)d->b[i] + s->b[i];
+
+		d->b[i] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	}
+}
+
+void sr_tag_merge(struct sr_tag_stats *dst, const struct sr_tag_stats *src)
+{
+	uint32_t i;
+
+	for (i = 0; i < src->n; i++) {
+		struct sr_tag_ent *e = tag_slot(dst, src->ent[i].tag);
+
+		ent_merge(e ? e : &dst->other, &src->ent[i]);
+	}
+	ent_merge(&dst->other, &src->other);
+}
+
+uint64_t sr_tag_pct(const struct sr_tag_ent *e, double p)
+{
+	uint64_t n = 0, rank, cum = 0, lo, hi, mid;
+	unsigned i;
+
+	for (i = 0; i < SR_TAG_HIST_BUCKETS; i++)
+		n += e->b[i];
+	if (!n)
+		return 0;
+	rank = (uint64_t)ceil(p / 100.0 * (double)n - 1e-9);
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	for (i = 0; i < SR_TAG_HIST_BUCKETS; i++) {
+		cum += e->b[i];
+		if (cum >= rank)
+			break;
+	}
+	if (i == SR_TAG_HIST_BUCKETS)
+		return e->lat_max;
+	tag_bucket_range(i, &lo, &hi);
+	mid = lo + (hi - lo) / 2;
+	return mid > e->lat_max ? e->lat_max : mid;
+}
+
+double sr_tag_mean(const struct sr_tag_ent *e)
+{
+	return e->ios ? (double)e->lat_sum / (double)e->ios : 0.0;
 }

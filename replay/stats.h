@@ -64,6 +64,52 @@ struct sr_op_stats {
 	struct sr_size_hist sizes;
 };
 
+/* Per-tag counters (--tag-stats): bytes, requests and a coarse latency
+ * histogram per distinct record tag (layer/tensor/expert for synth, pid for
+ * captures). The table is sized once (cap distinct tags); tags beyond it are
+ * counted in `other`. Entries are handed out in order of first appearance
+ * from one calloc'd array, so only the pages of tags actually seen are
+ * touched. Latency buckets: 8 per power of two (width <= 12.5% of the
+ * value), values clamped to 2^42 ns (73 min). */
+#define SR_TAG_SUB_BITS 3
+#define SR_TAG_MAX_LOG2 42
+#define SR_TAG_HIST_BUCKETS ((SR_TAG_MAX_LOG2 - SR_TAG_SUB_BITS) << SR_TAG_SUB_BITS)
+#define SR_TAG_DEFAULT_CAP 65536u
+
+struct sr_tag_ent {
+	uint32_t tag;
+	uint64_t ios, bytes;
+	uint64_t lat_sum, lat_max; /* ns */
+	uint32_t b[SR_TAG_HIST_BUCKETS]; /* saturating counts */
+};
+
+struct sr_tag_stats {
+	struct sr_tag_ent *ent;  /* n used of cap, in order of first appearance */
+	uint32_t *index;         /* open addressing over tags: 0 empty, else entry + 1 */
+	uint32_t mask;           /* index size - 1 (a power of two >= 2 * cap) */
+	uint32_t n, cap;
+	struct sr_tag_ent other; /* requests whose tag found the table full (.tag unused) */
+};
+
+int sr_tag_stats_init(struct sr_tag_stats *t, uint32_t cap); /* 0 or -ENOMEM */
+void sr_tag_stats_free(struct sr_tag_stats *t);
+void sr_tag_add(struct sr_tag_stats *t, uint32_t tag, uint64_t bytes, uint64_t lat_ns);
+/* Add src's counts into dst (tag by tag). */
+void sr_tag_merge(struct sr_tag_stats *dst, const struct sr_tag_stats *src);
+/* Latency percentile of one entry (bucket midpoint clamped to lat_max), mean. */
+uint64_t sr_tag_pct(const struct sr_tag_ent *e, double p);
+double sr_tag_mean(const struct sr_tag_ent *e);
+unsigned sr_tag_bucket(uint64_t v);
+
+/* One replay target's share of the work (several targets: --target A --target B). */
+struct sr_target_stats {
+	const char *name;        /* the caller's string: lives as long as the target list */
+	struct sr_op_stats op[2];
+	uint64_t verify_errors, verified_bytes;
+	int numa_node;           /* node its threads and buffers were bound to, -1: none */
+	char cpus[128];          /* CPUs its replay threads were allowed on ("0,2-3") */
+};
+
 struct sr_stats {
 	struct sr_op_stats op[2]; /* SR_OP_READ, SR_OP_WRITE */
 
@@ -77,6 +123,7 @@ struct sr_stats {
 	uint64_t page_expanded;    /* records grown by --page rounding */
 	uint64_t page_extra_bytes; /* bytes added by --page rounding */
 	uint64_t split;            /* extra requests created by splitting to --bs */
+	uint64_t stripe_split;     /* extra requests created at stripe chunk boundaries */
 	uint64_t merged;           /* records absorbed into a neighbour by --merge */
 	uint64_t remapped;         /* records moved by --offset-map */
 	uint64_t verify_errors;
@@ -88,6 +135,12 @@ struct sr_stats {
 	uint64_t start_ns, end_ns;   /* wall clock of the run (monotonic) */
 	double usr_cpu_s, sys_cpu_s; /* getrusage over the run */
 	int partial;                 /* stopped by a signal or error before the end */
+
+	/* Filled by sr_replay_run when its cfg asks (freed by sr_stats_free). */
+	struct sr_target_stats *tgt; /* per target, when cfg.targets is set */
+	unsigned nr_tgt;
+	struct sr_tag_stats *tags;   /* when cfg.tag_stats */
+	char cpus[128];              /* CPUs the replay threads were allowed on, "" if not recorded */
 };
 
 void sr_stats_init(struct sr_stats *s);
@@ -95,5 +148,9 @@ void sr_stats_free(struct sr_stats *s);
 /* One completed request. Returns 0 or -ENOMEM (timeline growth). */
 int sr_stats_complete(struct sr_stats *s, int op, uint64_t bytes, uint64_t clat_ns,
 		      uint64_t t_ns_since_start);
+/* Add one worker's completions (ops, verify counts, lag, timeline) into dst.
+ * Timelines must share a start time. Returns 0 or -ENOMEM. */
+int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src);
+void sr_op_stats_merge(struct sr_op_stats *dst, const struct sr_op_stats *src);
 
 #endif

@@ -1,0 +1,140 @@
+#include "devices/affinity.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Parse a kernel cpulist into set; returns 0, or the offending item. */
+static int parse_list(const char *list, cpu_set_t *set, char *bad, size_t n)
+{
+	const char *p = list;
+
+	CPU_ZERO(set);
+	if (!*p)
+		goto bad;
+	while (*p) {
+		char *end;
+		unsigned long a, b;
+		const char *item = p;
+
+		if (*p < '0' || *p > '9')
+			goto bad_item;
+		a = strtoul(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			p = end + 1;
+			if (*p < '0' || *p > '9')
+				goto bad_item;
+			b = strtoul(p, &end, 10);
+		}
+		if (b < a || b >= CPU_SETSIZE)
+			goto bad_item;
+		for (; a <= b; a++)
+			CPU_SET(a, set);
+		p = end;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad_item;
+		continue;
+bad_item:
+		snprintf(bad, n, "%.*s", (int)strcspn(item, ","), item);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(bad, n, "%s", list);
+	return -EINVAL;
+}
+
+int sr_cpulist_parse(const char *opt, const char *list, cpu_set_t *set, struct sr_err *e)
+{
+	cpu_set_t allowed;
+	char bad[64], buf[128];
+	int cpu;
+
+	if (parse_list(list, set, bad, sizeof(bad)))
+		return sr_inputf(e, "%s: expected a CPU list like 0,2-3, found '%s' in '%s'", opt, bad, list);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return 0; /* cannot tell: let the pinning itself fail */
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set) && !CPU_ISSET(cpu, &allowed)) {
+			sr_cpulist_format(&allowed, buf, sizeof(buf));
+			return sr_inputf(e, "%s: CPU %d in '%s' is not available to this process (available: %s)",
+					 opt, cpu, list, buf);
+		}
+	return 0;
+}
+
+void sr_cpulist_format(const cpu_set_t *set, char *buf, size_t n)
+{
+	size_t len = 0;
+	int cpu = 0;
+
+	if (n)
+		buf[0] = 0;
+	while (cpu < CPU_SETSIZE) {
+		int last;
+
+		if (!CPU_ISSET(cpu, set)) {
+			cpu++;
+			continue;
+		}
+		for (last = cpu; last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, set); last++)
+			;
+		if (len < n) {
+			int w = last == cpu ? snprintf(buf + len, n - len, "%s%d", len ? "," : "", cpu)
+					    : snprintf(buf + len, n - len, "%s%d-%d", len ? "," : "", cpu, last);
+
+			len += w > 0 ? (size_t)w : 0;
+		}
+		cpu = last + 1;
+	}
+	if (len >= n && n > 4)
+		memcpy(buf + n - 4, "...", 4);
+}
+
+int sr_disk_numa_node(const char *sysfs_root, const char *disk)
+{
+	char path[512];
+	FILE *f;
+	int node = -1;
+
+	if (!disk || !*disk)
+		return -1;
+	snprintf(path, sizeof(path), "%s/block/%s/device/numa_node", sysfs_root, disk);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &node) != 1 || node < 0)
+		node = -1;
+	fclose(f);
+	return node;
+}
+
+int sr_node_cpus(const char *sysfs_root, int node, cpu_set_t *set)
+{
+	char path[512], line[1024], bad[64];
+	cpu_set_t allowed;
+	FILE *f;
+	int ok, cpu;
+
+	snprintf(path, sizeof(path), "%s/devices/system/node/node%d/cpulist", sysfs_root, node);
+	f = fopen(path, "r");
+	if (!f)
+		return -ENOENT;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -ENOENT;
+	line[strcspn(line, "\n")] = 0;
+	if (parse_list(line, set, bad, sizeof(bad)))
+		return -ENOENT;
+	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_AND(set, set, &allowed);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set))
+			return 0;
+	return -ENOENT;
+}

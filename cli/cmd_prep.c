@@ -1,6 +1,9 @@
-/* ssdreplay prep TARGET --size SIZE: lay down data that names its own place.
- * Every 512-byte sector carries its byte offset and the run id (see
- * replay/verify.h), so `replay --verify` can tell a misplaced read. */
+/* ssdreplay prep TARGET... --size SIZE: lay down data that names its own place.
+ * Every 512-byte sector carries its byte offset on its own target and the
+ * run id (see replay/verify.h), so `replay --verify` can tell a misplaced
+ * read. Several targets are prepped as a set: target i gets run id + i, so a
+ * replay over them (stripe or by-target) also tells a read from the wrong
+ * device, or the devices given in another order. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,19 +23,21 @@
 #define CMD "prep"
 #define PREP_CHUNK (1u << 20)
 
-enum { O_SIZE = 's', O_RUN_ID = 256, O_FORCE, O_QUIET };
+enum { O_SIZE = 's', O_RUN_ID = 256, O_FORCE, O_QUIET, O_FORCE_DESTROY };
 
 static const struct sr_opt opts[] = {
 	{ "size", O_SIZE, 1, "SIZE", "device size", "bytes to write (a multiple of 4 KiB); required for files" },
 	{ "run-id", O_RUN_ID, 1, "N", "random", "run id stored in every sector" },
 	{ "force", O_FORCE, 0, "", "", "overwrite a file or device that holds data not written by prep" },
 	{ "quiet", O_QUIET, 0, "", "", "print nothing on success" },
+	{ "force-destroy-data", O_FORCE_DESTROY, 1, "DEVICE", "", "prep DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 struct args {
 	uint64_t size, run_id;
 	int have_run_id, force, quiet;
+	const char *force_destroy;
 };
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
@@ -46,6 +51,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return sr_cli_uint(CMD, "run-id", arg, 0, UINT64_MAX, &a->run_id, e);
 	case O_FORCE: a->force = 1; return 0;
 	case O_QUIET: a->quiet = 1; return 0;
+	case O_FORCE_DESTROY: a->force_destroy = arg; return 0;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -62,100 +68,139 @@ static int holds_foreign_data(const struct sr_target *t, void *buf)
 	return sr_verify_run_id(buf, &id) != 0;
 }
 
+#define MAX_TARGETS 64
+
+/* Open, check and size one target; the size to write goes in *size. */
+static int open_one(const struct args *a, const char *path, struct sr_target *t, uint64_t *size,
+		    void *buf, struct sr_err *e)
+{
+	struct stat sb;
+	int ret, existed = stat(path, &sb) == 0;
+
+	*size = a->size;
+	if (!(existed && S_ISBLK(sb.st_mode)) && !a->size)
+		return sr_inputf(e, CMD ": %s: --size is required for a file", path);
+	/* refuse before anything opens the device for writing */
+	if (sr_target_write_check_path(path, "/sys", a->force_destroy, e))
+		return -EINVAL;
+	ret = sr_target_open(path, SR_TGT_WRITE | SR_TGT_DIRECT | SR_TGT_CREATE, t, e);
+	if (ret == -EINVAL && e->bad_input && strstr(e->msg, "O_DIRECT")) {
+		sr_err_clear(e); /* tmpfs and friends: buffered, then flushed and evicted */
+		ret = sr_target_open(path, SR_TGT_WRITE | SR_TGT_CREATE, t, e);
+	}
+	if (ret)
+		return ret;
+	if (sr_target_write_check_force(t, "/sys", a->force_destroy, e))
+		return -EINVAL;
+	if (t->is_blk) {
+		if (!*size)
+			*size = t->size / 4096 * 4096;
+		if (*size > t->size)
+			return sr_inputf(e, "%s: --size %" PRIu64 " is larger than the device (%" PRIu64 " bytes)",
+					 t->path, *size, t->size);
+	}
+	if (!a->force && holds_foreign_data(t, buf))
+		return sr_inputf(e, "%s: holds data not written by ssdreplay prep; --force overwrites it", t->path);
+	return 0;
+}
+
+static int write_one(struct sr_target *t, uint64_t size, uint64_t run_id, void *buf, uint64_t *stopped_at,
+		     struct sr_err *e)
+{
+	uint64_t off;
+
+	if (!t->is_blk && ftruncate(t->fd, (off_t)size))
+		return sr_errf(e, -errno, "%s: truncate: %s", t->path, strerror(errno));
+	for (off = 0; off < size && !sr_cli_stop; off += PREP_CHUNK) {
+		size_t n = size - off < PREP_CHUNK ? (size_t)(size - off) : PREP_CHUNK;
+		ssize_t w;
+
+		sr_verify_fill(buf, off, n, run_id);
+		w = pwrite(t->fd, buf, n, (off_t)off);
+		if (w != (ssize_t)n)
+			return sr_errf(e, w < 0 ? -errno : -EIO, "%s: write at offset %" PRIu64 ": %s", t->path, off,
+				       w < 0 ? strerror(errno) : "short write");
+	}
+	*stopped_at = off;
+	if (sr_cli_stop)
+		return 1;
+	if (fdatasync(t->fd))
+		return sr_errf(e, -errno, "%s: fdatasync: %s", t->path, strerror(errno));
+	/* leave nothing in the page cache: the next replay must read the device */
+	posix_fadvise(t->fd, 0, 0, POSIX_FADV_DONTNEED);
+	return 0;
+}
+
 int cmd_prep(int argc, char **argv)
 {
 	struct args a = { 0 };
 	struct sr_err e = { 0 };
-	struct sr_target t = { .fd = -1 };
-	struct stat sb;
+	struct sr_target *t = NULL;
+	uint64_t sizes[MAX_TARGETS], off = 0;
 	void *buf = NULL;
-	uint64_t off;
-	int pos, ret, existed;
+	int pos, ret, nr = 0, i, named;
 	char b1[32];
 
-	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET", &pos, &e);
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET [TARGET...]", &pos, &e);
 	if (ret == 1)
 		return SR_EXIT_OK;
 	if (ret)
 		goto fail;
-	if (argc - pos != 1) {
-		sr_inputf(&e, CMD ": expected one TARGET (a file or block device), found %d", argc - pos);
-		goto fail;
-	}
-	existed = stat(argv[pos], &sb) == 0;
-	if (!(existed && S_ISBLK(sb.st_mode)) && !a.size) {
-		sr_inputf(&e, CMD ": --size is required for a file");
+	if (argc - pos < 1 || argc - pos > MAX_TARGETS) {
+		sr_inputf(&e, CMD ": expected 1 to %d TARGETs (files or block devices), found %d", MAX_TARGETS,
+			  argc - pos);
 		goto fail;
 	}
 	if (a.size % 4096) {
 		sr_inputf(&e, CMD ": --size %" PRIu64 " is not a multiple of 4 KiB", a.size);
 		goto fail;
 	}
-	ret = sr_target_open(argv[pos], SR_TGT_WRITE | SR_TGT_DIRECT | SR_TGT_CREATE, &t, &e);
-	if (ret == -EINVAL && e.bad_input && strstr(e.msg, "O_DIRECT")) {
-		sr_err_clear(&e); /* tmpfs and friends: buffered, then flushed and evicted */
-		ret = sr_target_open(argv[pos], SR_TGT_WRITE | SR_TGT_CREATE, &t, &e);
+	for (i = pos, named = !a.force_destroy; i < argc && !named; i++) {
+		char x[4096], y[4096];
+
+		named = realpath(a.force_destroy, x) && realpath(argv[i], y) && !strcmp(x, y);
 	}
-	if (ret)
+	if (!named) {
+		sr_inputf(&e, CMD ": --force-destroy-data %s is not one of the targets", a.force_destroy);
 		goto fail;
-	if (sr_target_write_check(&t, "/sys", &e))
-		goto fail;
-	if (t.is_blk) {
-		if (!a.size)
-			a.size = t.size / 4096 * 4096;
-		if (a.size > t.size) {
-			sr_inputf(&e, "%s: --size %" PRIu64 " is larger than the device (%" PRIu64 " bytes)",
-				  t.path, a.size, t.size);
-			goto fail;
-		}
 	}
-	if (posix_memalign(&buf, 4096, PREP_CHUNK)) {
+	t = calloc((size_t)(argc - pos), sizeof(*t));
+	if (!t || posix_memalign(&buf, 4096, PREP_CHUNK)) {
 		sr_errf(&e, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (!a.force && holds_foreign_data(&t, buf)) {
-		sr_inputf(&e, "%s: holds data not written by ssdreplay prep; --force overwrites it", t.path);
-		goto fail;
+	/* every target checked before the first byte is written */
+	for (i = 0; i < argc - pos; i++) {
+		t[i].fd = -1;
+		nr = i + 1;
+		if (open_one(&a, argv[pos + i], &t[i], &sizes[i], buf, &e))
+			goto fail;
 	}
 	if (!a.have_run_id && getrandom(&a.run_id, sizeof(a.run_id), 0) != sizeof(a.run_id))
 		a.run_id = sr_now_ns();
-	if (!t.is_blk && ftruncate(t.fd, (off_t)a.size)) {
-		sr_errf(&e, -errno, "%s: truncate: %s", t.path, strerror(errno));
-		goto fail;
-	}
 	sr_cli_install_signals();
-	for (off = 0; off < a.size && !sr_cli_stop; off += PREP_CHUNK) {
-		size_t n = a.size - off < PREP_CHUNK ? (size_t)(a.size - off) : PREP_CHUNK;
-		ssize_t w;
-
-		sr_verify_fill(buf, off, n, a.run_id);
-		w = pwrite(t.fd, buf, n, (off_t)off);
-		if (w != (ssize_t)n) {
-			sr_errf(&e, w < 0 ? -errno : -EIO, "%s: write at offset %" PRIu64 ": %s", t.path, off,
-				w < 0 ? strerror(errno) : "short write");
+	for (i = 0; i < nr; i++) {
+		ret = write_one(&t[i], sizes[i], a.run_id + (uint64_t)i, buf, &off, &e);
+		if (ret < 0)
 			goto fail;
+		if (ret) {
+			fprintf(stderr, "ssdreplay: prep stopped by signal at offset %" PRIu64 " of %s\n", off,
+				t[i].path);
+			ret = SR_EXIT_SIGNAL;
+			goto out;
 		}
+		if (!a.quiet)
+			printf("prepped %s: %s (%" PRIu64 " bytes), run id 0x%016" PRIx64 "\n", t[i].path,
+			       sr_fmt_bytes(b1, sizeof(b1), sizes[i]), sizes[i], a.run_id + (uint64_t)i);
 	}
-	if (sr_cli_stop) {
-		fprintf(stderr, "ssdreplay: prep stopped by signal at offset %" PRIu64 "\n", off);
-		ret = SR_EXIT_SIGNAL;
-		goto out;
-	}
-	if (fdatasync(t.fd)) {
-		sr_errf(&e, -errno, "%s: fdatasync: %s", t.path, strerror(errno));
-		goto fail;
-	}
-	/* leave nothing in the page cache: the next replay must read the device */
-	posix_fadvise(t.fd, 0, 0, POSIX_FADV_DONTNEED);
-	if (!a.quiet)
-		printf("prepped %s: %s (%" PRIu64 " bytes), run id 0x%016" PRIx64 "\n", t.path,
-		       sr_fmt_bytes(b1, sizeof(b1), a.size), a.size, a.run_id);
 	ret = SR_EXIT_OK;
 	goto out;
 fail:
 	ret = sr_cli_fail(&e);
 out:
 	free(buf);
-	sr_target_close(&t);
+	for (i = 0; t && i < nr; i++)
+		sr_target_close(&t[i]);
+	free(t);
 	return ret;
 }

@@ -189,22 +189,31 @@ static int dev_in_use(dev_t dev, const char *disk, const char *sysfs_root, char 
 	return hit;
 }
 
-int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e)
+/* Does force (--force-destroy-data) name path? Both resolved with realpath. */
+static int force_names(const char *force, const char *path)
+{
+	char a[4096], b[4096];
+
+	if (!force || !realpath(force, a) || !realpath(path, b))
+		return 0;
+	return !strcmp(a, b);
+}
+
+static int write_check(const char *path, dev_t dev, const char *disk, const char *sysfs_root,
+		       const char *force, struct sr_err *e)
 {
 	char why[1200];
 	struct stat root;
+	int forced = force_names(force, path);
 
-	if (!t->is_blk)
-		return 0;
 	if (stat("/", &root) == 0) {
 		char rdisk[64];
 
 		disk_name(root.st_dev, rdisk, sizeof(rdisk));
-		if (root.st_dev == t->dev || (*rdisk && !strcmp(rdisk, t->disk)))
-			return sr_inputf(e, "%s: refusing to write: it holds the root file system", t->path);
+		if (root.st_dev == dev || (*rdisk && !strcmp(rdisk, disk)))
+			return sr_inputf(e, "%s: refusing to write: it holds the root file system%s", path,
+					 forced ? " (--force-destroy-data never overrides that)" : "");
 	}
-	if (dev_in_use(t->dev, t->disk, sysfs_root, why, sizeof(why)))
-		return sr_inputf(e, "%s: refusing to write: it %s", t->path, why);
 	{
 		FILE *f = fopen("/proc/swaps", "r");
 		char line[1024];
@@ -215,15 +224,48 @@ int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, str
 			struct stat sb;
 
 			if (sscanf(line, "%511s", p) == 1 && stat(p, &sb) == 0 &&
-			    S_ISBLK(sb.st_mode) && sb.st_rdev == t->dev)
+			    S_ISBLK(sb.st_mode) && sb.st_rdev == dev)
 				hit = 1;
 		}
 		if (f)
 			fclose(f);
 		if (hit)
-			return sr_inputf(e, "%s: refusing to write: it is in use as swap", t->path);
+			return sr_inputf(e, "%s: refusing to write: it is in use as swap%s", path,
+					 forced ? " (--force-destroy-data never overrides that)" : "");
+	}
+	if (!forced && dev_in_use(dev, disk, sysfs_root, why, sizeof(why))) {
+		if (force)
+			return sr_inputf(e, "%s: refusing to write: it %s (--force-destroy-data names %s, not this device)",
+					 path, why, force);
+		return sr_inputf(e, "%s: refusing to write: it %s (--force-destroy-data %s overrides this and destroys its data)",
+				 path, why, path);
 	}
 	return 0;
+}
+
+int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e)
+{
+	return sr_target_write_check_force(t, sysfs_root, NULL, e);
+}
+
+int sr_target_write_check_force(const struct sr_target *t, const char *sysfs_root,
+				const char *force, struct sr_err *e)
+{
+	if (!t->is_blk)
+		return 0;
+	return write_check(t->path, t->dev, t->disk, sysfs_root, force, e);
+}
+
+int sr_target_write_check_path(const char *path, const char *sysfs_root, const char *force,
+			       struct sr_err *e)
+{
+	struct stat sb;
+	char disk[64];
+
+	if (stat(path, &sb) || !S_ISBLK(sb.st_mode))
+		return 0; /* a file (or nothing yet): sr_target_open says what is wrong */
+	disk_name(sb.st_rdev, disk, sizeof(disk));
+	return write_check(path, sb.st_rdev, disk, sysfs_root, force, e);
 }
 
 int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr)

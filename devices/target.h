@@ -32,6 +32,14 @@ void sr_target_close(struct sr_target *t);
  * has holders (LVM, md, dm-crypt), backs swap, or holds the root file system.
  * Regular files pass. sysfs_root is "/sys" except in tests. */
 int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e);
+/* The same, where force is --force-destroy-data's argument (NULL: none):
+ * when it names this device (both resolved with realpath), a mounted or held
+ * device passes. The device holding / and swap are refused even then. */
+int sr_target_write_check_force(const struct sr_target *t, const char *sysfs_root,
+				const char *force, struct sr_err *e);
+/* The same check on a path before it is opened for writing (stat only). */
+int sr_target_write_check_path(const char *path, const char *sysfs_root, const char *force,
+			       struct sr_err *e);
 
 /* Sectors read and written by a whole disk (/sys/block/NAME/stat). */
 int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "replay/record.h"
@@ -38,6 +39,58 @@ static uint64_t hmin(const struct sr_hist *h)
 	return h->n ? h->min : 0;
 }
 
+void sr_spec_pcts(const struct sr_devspec *s, double read_Bps, double write_Bps, double read_iops,
+		  struct sr_spec_pcts *p)
+{
+	double bw = read_Bps > write_Bps ? read_Bps : write_Bps;
+
+	p->pct_spec = s->seq_read_Bps > 0 ? 100 * read_Bps / s->seq_read_Bps : -1;
+	p->pct_spec_iops = s->rand_read_iops > 0 ? 100 * read_iops / s->rand_read_iops : -1;
+	p->pct_link = s->link_Bps > 0 ? 100 * bw / s->link_Bps : -1;
+	p->pct_cal = s->cal_seq_read_Bps > 0 ? 100 * read_Bps / s->cal_seq_read_Bps : -1;
+	p->pct_cal_iops = s->cal_rand_read_iops > 0 ? 100 * read_iops / s->cal_rand_read_iops : -1;
+}
+
+static int spec_known(const struct sr_devspec *s)
+{
+	return s && (s->model[0] || s->seq_read_Bps > 0 || s->rand_read_iops > 0 || s->link_Bps > 0 ||
+		     s->cal_seq_read_Bps > 0 || s->cal_rand_read_iops > 0);
+}
+
+/* Read+write figures of one target (or the whole run). */
+struct both {
+	uint64_t bytes, ios;
+	struct sr_hist lat;
+};
+
+static void both_of(const struct sr_op_stats *op, struct both *b)
+{
+	b->bytes = op[0].bytes + op[1].bytes;
+	b->ios = op[0].ios + op[1].ios;
+	sr_hist_init(&b->lat);
+	sr_hist_merge(&b->lat, &op[0].clat);
+	sr_hist_merge(&b->lat, &op[1].clat);
+}
+
+static const char *tag_label(const struct sr_report_info *ri, uint32_t tag, char *buf, size_t n)
+{
+	const char *name = ri->tag_name ? ri->tag_name(ri->tag_name_arg, tag, buf, n) : NULL;
+
+	if (name)
+		return name;
+	/* no model to name it: the number, and what sr_tag_make would mean by it */
+	if (!tag)
+		snprintf(buf, n, "0 (untagged)");
+	else if ((tag >> 20) == 0)
+		snprintf(buf, n, "%u (tensor %u)", tag, (tag & 0xfffffu) - 1);
+	else
+		snprintf(buf, n, "%u (tensor %u expert %u)", tag, (tag & 0xfffffu) - 1, (tag >> 20) - 1);
+	return buf;
+}
+
+/* Entries of t ordered by bytes, largest first (malloc'd; NULL if empty). */
+static const struct sr_tag_ent **tags_by_bytes(const struct sr_tag_stats *t);
+
 /* ---- text ---- */
 
 static void text_op(FILE *f, const struct sr_stats *st, int op)
@@ -71,6 +124,102 @@ static void text_op(FILE *f, const struct sr_stats *st, int op)
 	fputc('\n', f);
 }
 
+static void text_device(FILE *f, const char *indent, const struct sr_devspec *s, double rbw,
+			double wbw, double riops)
+{
+	struct sr_spec_pcts p;
+	char b1[32];
+	int any = 0;
+
+	if (!spec_known(s))
+		return;
+	sr_spec_pcts(s, rbw, wbw, riops, &p);
+	fprintf(f, "%sdevice %s:", indent, s->model[0] ? s->model : "(model unknown)");
+	if (p.pct_spec >= 0) {
+		fprintf(f, " read %.1f%% of spec seq read (%.0f MB/s)", p.pct_spec, s->seq_read_Bps / 1e6);
+		any = 1;
+	}
+	if (p.pct_link >= 0) {
+		fprintf(f, "%s %.1f%% of the link ceiling (%s%s%.0f MB/s)", any ? "," : "", p.pct_link,
+			s->link_desc, s->link_desc[0] ? ": " : "", s->link_Bps / 1e6);
+		any = 1;
+	}
+	if (p.pct_cal >= 0) {
+		fprintf(f, "%s %.1f%% of the calibrated max (%.0f MB/s)", any ? "," : "", p.pct_cal,
+			s->cal_seq_read_Bps / 1e6);
+		any = 1;
+	}
+	if (p.pct_spec_iops >= 0) {
+		snprintf(b1, sizeof(b1), " at QD%u", s->rand_qd);
+		fprintf(f, "%s IOPS %.1f%% of spec random read (%.0f%s)", any ? ";" : "", p.pct_spec_iops,
+			s->rand_read_iops, s->rand_qd ? b1 : "");
+		any = 1;
+	}
+	if (p.pct_cal_iops >= 0) {
+		fprintf(f, "%s IOPS %.1f%% of the calibrated max (%.0f)", any ? "," : "", p.pct_cal_iops,
+			s->cal_rand_read_iops);
+		any = 1;
+	}
+	if (!any)
+		fprintf(f, " no spec figures known (--spec seq_read=...,rand_read=...)");
+	fputc('\n', f);
+	if (s->spec_exceeds_link)
+		fprintf(f, "%s  note: the spec exceeds the link ceiling, which cannot be: check the spec\n", indent);
+}
+
+static void text_targets(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	double t = sr_runtime_s(st);
+	char b1[32];
+	unsigned i;
+
+	for (i = 0; i < st->nr_tgt && st->nr_tgt > 1; i++) {
+		const struct sr_target_stats *ts = &st->tgt[i];
+		struct both b;
+
+		both_of(ts->op, &b);
+		fprintf(f, "  target %u %s: %s, %.1f MiB/s, %.0f IOPS, lat (us) mean=%.1f p99=%.1f",
+			i, ts->name, sr_fmt_bytes(b1, sizeof(b1), b.bytes),
+			t > 0 ? (double)b.bytes / t / 1048576.0 : 0, t > 0 ? (double)b.ios / t : 0,
+			sr_hist_mean(&b.lat) / 1e3, sr_hist_pct(&b.lat, 99) / 1e3);
+		if (ts->op[0].errors + ts->op[1].errors)
+			fprintf(f, ", %" PRIu64 " errors", ts->op[0].errors + ts->op[1].errors);
+		if (ts->cpus[0])
+			fprintf(f, ", cpus %s", ts->cpus);
+		if (ts->numa_node >= 0)
+			fprintf(f, " (node %d)", ts->numa_node);
+		fputc('\n', f);
+		if (ri->tgt_specs)
+			text_device(f, "    ", &ri->tgt_specs[i], t > 0 ? ts->op[0].bytes / t : 0,
+				    t > 0 ? ts->op[1].bytes / t : 0, t > 0 ? ts->op[0].ios / t : 0);
+	}
+}
+
+static void text_tags(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	const struct sr_tag_stats *tg = st->tags;
+	const struct sr_tag_ent **v;
+	unsigned top = ri->tag_top ? ri->tag_top : 10, i;
+	uint64_t total = st->op[0].bytes + st->op[1].bytes;
+	char b1[32], name[160];
+
+	if (!tg)
+		return;
+	fprintf(f, "  tags: %u distinct%s; top %u by bytes:\n", tg->n,
+		tg->other.ios ? " (table full: the rest under other)" : "", top < tg->n ? top : tg->n);
+	v = tags_by_bytes(tg);
+	for (i = 0; v && i < tg->n && i < top; i++)
+		fprintf(f, "    %-40s %10s (%5.1f%%) %9" PRIu64 " requests, lat (us) mean=%.1f p99=%.1f\n",
+			tag_label(ri, v[i]->tag, name, sizeof(name)), sr_fmt_bytes(b1, sizeof(b1), v[i]->bytes),
+			total ? 100.0 * (double)v[i]->bytes / (double)total : 0, v[i]->ios,
+			sr_tag_mean(v[i]) / 1e3, sr_tag_pct(v[i], 99) / 1e3);
+	if (tg->other.ios)
+		fprintf(f, "    %-40s %10s (%5.1f%%) %9" PRIu64 " requests\n", "other",
+			sr_fmt_bytes(b1, sizeof(b1), tg->other.bytes),
+			total ? 100.0 * (double)tg->other.bytes / (double)total : 0, tg->other.ios);
+	free(v);
+}
+
 static void write_text(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
 {
 	char b1[32], b2[32], b3[32];
@@ -83,11 +232,24 @@ static void write_text(FILE *f, const struct sr_report_info *ri, const struct sr
 	fprintf(f, "  engine %s, qd %u, max request %s%s, %s, timing %s\n", ri->engine, ri->qd,
 		sr_fmt_bytes(b2, sizeof(b2), ri->bs), ri->merge ? " (merge on)" : "",
 		ri->direct ? "O_DIRECT" : "buffered", ri->timing);
+	if (ri->layout)
+		fprintf(f, "  layout %s over %u targets, %u thread%s per target\n", ri->layout, st->nr_tgt,
+			ri->threads ? ri->threads : 1, ri->threads > 1 ? "s" : "");
+	if (st->cpus[0])
+		fprintf(f, "  replay threads on cpus %s\n", st->cpus);
 	if (st->partial)
 		fprintf(f, "  PARTIAL: stopped before the end of the workload\n");
 	text_op(f, st, SR_OP_READ);
 	if (st->op[1].ios || st->op[1].errors)
 		text_op(f, st, SR_OP_WRITE);
+	{
+		double t = sr_runtime_s(st);
+
+		text_device(f, "  ", ri->spec, sr_bw_bytes(st, 0), sr_bw_bytes(st, 1),
+			    t > 0 ? (double)st->op[0].ios / t : 0);
+	}
+	text_targets(f, ri, st);
+	text_tags(f, ri, st);
 	if (st->skipped_writes)
 		fprintf(f, "  writes: %" PRIu64 " write records (%s) skipped: read-only unless --allow-write\n",
 			st->skipped_writes, sr_fmt_bytes(b1, sizeof(b1), st->skipped_bytes));
@@ -95,6 +257,8 @@ static void write_text(FILE *f, const struct sr_report_info *ri, const struct sr
 		   ", realigned %" PRIu64 ", remapped %" PRIu64 ", other ops skipped %" PRIu64 "\n",
 		st->records, sr_fmt_bytes(b1, sizeof(b1), st->req_bytes), st->split, st->merged,
 		st->realigned, st->remapped, st->skipped_other);
+	if (st->stripe_split)
+		fprintf(f, "  stripe: +%" PRIu64 " requests from cutting at chunk boundaries\n", st->stripe_split);
 	if (ri->page)
 		fprintf(f, "  page %s: %" PRIu64 " records rounded out, +%s, read amplification %.3fx\n",
 			sr_fmt_bytes(b1, sizeof(b1), ri->page), st->page_expanded,
@@ -162,6 +326,162 @@ static json_t *json_op(const struct sr_stats *st, int op)
 
 #define JU(v) json_integer((json_int_t)(v))
 
+static json_t *jpct(double v)
+{
+	return v >= 0 ? json_real(v) : json_null();
+}
+
+static json_t *jpos(double v)
+{
+	return v > 0 ? json_real(v) : json_null();
+}
+
+static json_t *json_device(const struct sr_devspec *s, double rbw, double wbw, double riops)
+{
+	struct sr_spec_pcts p;
+	json_t *j = json_object();
+
+	sr_spec_pcts(s, rbw, wbw, riops, &p);
+	json_object_set_new(j, "model", json_string(s->model));
+	json_object_set_new(j, "profile", json_string(s->profile));
+	json_object_set_new(j, "spec_source", json_string(s->source));
+	json_object_set_new(j, "spec_seq_read_bytes", jpos(s->seq_read_Bps));
+	json_object_set_new(j, "pct_spec", jpct(p.pct_spec));
+	json_object_set_new(j, "spec_rand_read_iops", jpos(s->rand_read_iops));
+	json_object_set_new(j, "spec_rand_qd", s->rand_qd ? JU(s->rand_qd) : json_null());
+	json_object_set_new(j, "pct_spec_iops", jpct(p.pct_spec_iops));
+	json_object_set_new(j, "link", json_string(s->link_desc));
+	json_object_set_new(j, "link_bytes", jpos(s->link_Bps));
+	json_object_set_new(j, "pct_link", jpct(p.pct_link));
+	json_object_set_new(j, "cal_bytes", jpos(s->cal_seq_read_Bps));
+	json_object_set_new(j, "pct_cal", jpct(p.pct_cal));
+	json_object_set_new(j, "cal_rand_read_iops", jpos(s->cal_rand_read_iops));
+	json_object_set_new(j, "pct_cal_iops", jpct(p.pct_cal_iops));
+	json_object_set_new(j, "spec_exceeds_link", json_boolean(s->spec_exceeds_link));
+	return j;
+}
+
+static json_t *json_op_brief(const struct sr_op_stats *o, double t)
+{
+	return json_pack("{s:I,s:I,s:f,s:f,s:f,s:I,s:I}", "io_bytes", (json_int_t)o->bytes, "total_ios",
+			 (json_int_t)o->ios, "bw_bytes", t > 0 ? (double)o->bytes / t : 0.0, "iops",
+			 t > 0 ? (double)o->ios / t : 0.0, "lat_mean_ns", sr_hist_mean(&o->clat),
+			 "lat_p99_ns", (json_int_t)sr_hist_pct(&o->clat, 99), "errors", (json_int_t)o->errors);
+}
+
+static json_t *json_cpu_list(const char *list)
+{
+	json_t *a = json_array();
+	const char *p = list;
+
+	while (*p) {
+		char *end;
+		unsigned long lo = strtoul(p, &end, 10), hi = lo;
+
+		if (end == p)
+			break;
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		for (; lo <= hi && lo < 65536; lo++)
+			json_array_append_new(a, JU(lo));
+		p = *end == ',' ? end + 1 : end;
+		if (!*end || (*end != ',' && *end != '-'))
+			break;
+	}
+	return a;
+}
+
+static json_t *json_targets(const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	double t = sr_runtime_s(st);
+	json_t *a = json_array();
+	unsigned i;
+
+	for (i = 0; i < st->nr_tgt; i++) {
+		const struct sr_target_stats *ts = &st->tgt[i];
+		json_t *j = json_object();
+		struct both b;
+
+		both_of(ts->op, &b);
+		json_object_set_new(j, "name", json_string(ts->name ? ts->name : ""));
+		json_object_set_new(j, "bytes", JU(b.bytes));
+		json_object_set_new(j, "ios", JU(b.ios));
+		json_object_set_new(j, "bw_bytes", json_real(t > 0 ? (double)b.bytes / t : 0));
+		json_object_set_new(j, "iops", json_real(t > 0 ? (double)b.ios / t : 0));
+		json_object_set_new(j, "lat_mean_ns", json_real(sr_hist_mean(&b.lat)));
+		json_object_set_new(j, "lat_p99_ns", JU(sr_hist_pct(&b.lat, 99)));
+		json_object_set_new(j, "read", json_op_brief(&ts->op[0], t));
+		json_object_set_new(j, "write", json_op_brief(&ts->op[1], t));
+		json_object_set_new(j, "verified_bytes", JU(ts->verified_bytes));
+		json_object_set_new(j, "verify_errors", JU(ts->verify_errors));
+		json_object_set_new(j, "numa_node", json_integer(ts->numa_node));
+		json_object_set_new(j, "cpus", json_string(ts->cpus));
+		if (ri->tgt_specs && spec_known(&ri->tgt_specs[i]))
+			json_object_set_new(j, "device",
+					    json_device(&ri->tgt_specs[i], t > 0 ? ts->op[0].bytes / t : 0,
+							t > 0 ? ts->op[1].bytes / t : 0,
+							t > 0 ? ts->op[0].ios / t : 0));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+static json_t *json_tag(const struct sr_report_info *ri, const struct sr_tag_ent *e, int other)
+{
+	json_t *j = json_object();
+	char name[160];
+
+	if (!other) {
+		json_object_set_new(j, "tag", JU(e->tag));
+		json_object_set_new(j, "name", json_string(tag_label(ri, e->tag, name, sizeof(name))));
+		/* as sr_tag_make (synth/model.h) packs them: -1 = none */
+		json_object_set_new(j, "tensor", json_integer((json_int_t)(e->tag & 0xfffffu) - 1));
+		json_object_set_new(j, "expert", json_integer((json_int_t)(e->tag >> 20) - 1));
+	}
+	json_object_set_new(j, "bytes", JU(e->bytes));
+	json_object_set_new(j, "ios", JU(e->ios));
+	json_object_set_new(j, "lat_mean_ns", json_real(sr_tag_mean(e)));
+	json_object_set_new(j, "lat_p99_ns", JU(sr_tag_pct(e, 99)));
+	json_object_set_new(j, "lat_max_ns", JU(e->lat_max));
+	return j;
+}
+
+static int cmp_ent_bytes(const void *a, const void *b)
+{
+	const struct sr_tag_ent *x = *(const struct sr_tag_ent *const *)a;
+	const struct sr_tag_ent *y = *(const struct sr_tag_ent *const *)b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+static const struct sr_tag_ent **tags_by_bytes(const struct sr_tag_stats *t)
+{
+	const struct sr_tag_ent **v;
+	uint32_t i;
+
+	if (!t->n || !(v = malloc(t->n * sizeof(*v))))
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		v[i] = &t->ent[i];
+	qsort(v, t->n, sizeof(*v), cmp_ent_bytes);
+	return v;
+}
+
+static void json_tags(json_t *j, const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	const struct sr_tag_ent **v = tags_by_bytes(st->tags);
+	json_t *a = json_array();
+	uint32_t i;
+
+	for (i = 0; v && i < st->tags->n; i++)
+		json_array_append_new(a, json_tag(ri, v[i], 0));
+	free(v);
+	json_object_set_new(j, "tags", a);
+	json_object_set_new(j, "tags_other", json_tag(ri, &st->tags->other, 1));
+}
+
 static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *st)
 {
 	json_t *j = json_object(), *tl = json_array();
@@ -185,6 +505,7 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	json_object_set_new(j, "skipped_write_bytes", JU(st->skipped_bytes));
 	json_object_set_new(j, "skipped_other", JU(st->skipped_other));
 	json_object_set_new(j, "split", JU(st->split));
+	json_object_set_new(j, "stripe_split", JU(st->stripe_split));
 	json_object_set_new(j, "merged", JU(st->merged));
 	json_object_set_new(j, "realigned", JU(st->realigned));
 	json_object_set_new(j, "remapped", JU(st->remapped));
@@ -197,6 +518,21 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	json_object_set_new(j, "bw_GBps", json_real((sr_bw_bytes(st, 0) + sr_bw_bytes(st, 1)) / 1e9));
 	if (st->lag.n)
 		json_object_set_new(j, "lag_ns", json_hist(&st->lag));
+	if (ri->layout)
+		json_object_set_new(j, "layout", json_string(ri->layout));
+	json_object_set_new(j, "threads_per_target", JU(ri->threads ? ri->threads : 1));
+	json_object_set_new(j, "cpus", json_string(st->cpus));
+	json_object_set_new(j, "cpu_list", json_cpu_list(st->cpus));
+	if (st->nr_tgt)
+		json_object_set_new(j, "targets", json_targets(ri, st));
+	if (spec_known(ri->spec)) {
+		double t = sr_runtime_s(st);
+
+		json_object_set_new(j, "device", json_device(ri->spec, sr_bw_bytes(st, 0), sr_bw_bytes(st, 1),
+							    t > 0 ? (double)st->op[0].ios / t : 0));
+	}
+	if (st->tags)
+		json_tags(j, ri, st);
 	for (i = 0; i < st->timeline.n; i++) {
 		const struct sr_timeline_slot *s = &st->timeline.s[i];
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "devices/spec.h"
 #include "replay/stats.h"
 
 struct sr_report_info {
@@ -22,6 +23,18 @@ struct sr_report_info {
 	const char *timing;     /* "afap", "recorded", "scale:2" */
 	uint64_t target_size;
 	uint32_t lbs;
+	/* Added fields; zero/NULL leaves them out of the report. */
+	const char *layout;     /* --layout as given ("stripe:128k", "by-target") */
+	unsigned threads;       /* replay threads per target */
+	/* Device spec of the (single) target: achieved vs spec, link, calibrated. */
+	const struct sr_devspec *spec;
+	/* Several targets: st->nr_tgt specs, one per target (NULL: none). */
+	const struct sr_devspec *tgt_specs;
+	/* Names tags for the per-tag table ("blk.3.ffn_up_exps.weight[e5]"):
+	 * fill buf, return it (or NULL: the numeric form is used). */
+	const char *(*tag_name)(void *arg, uint32_t tag, char *buf, size_t n);
+	void *tag_name_arg;
+	unsigned tag_top;       /* tags in the text report (0: 10) */
 };
 
 enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV };
@@ -34,5 +47,16 @@ int sr_report_timeline_csv(FILE *f, const struct sr_stats *st);
 double sr_runtime_s(const struct sr_stats *st);
 double sr_bw_bytes(const struct sr_stats *st, int op); /* bytes per second */
 double sr_amplification(const struct sr_stats *st);    /* bytes issued / bytes asked */
+
+/* Achieved figures as % of a device's spec; negative when not known. */
+struct sr_spec_pcts {
+	double pct_spec;      /* read bandwidth / spec sequential read */
+	double pct_spec_iops; /* read IOPS / spec random read IOPS */
+	double pct_link;      /* max(read, write) bandwidth / link ceiling */
+	double pct_cal;       /* read bandwidth / calibrated sequential read */
+	double pct_cal_iops;  /* read IOPS / calibrated random read IOPS */
+};
+void sr_spec_pcts(const struct sr_devspec *s, double read_Bps, double write_Bps, double read_iops,
+		  struct sr_spec_pcts *p);
 
 #endif

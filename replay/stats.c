@@ -419,7 +419,7 @@ uint64_t sr_tag_pct(const struct sr_tag_ent *e, double p)
 		if (cum >= rank)
 			break;
 	}
-	if (i == SR_TAG_HIST_BUCKETS)
+	if (i >= SR_TAG_HIST_BUCKETS - 1) /* the clamped top bucket: all we know is the max */
 		return e->lat_max;
 	tag_bucket_range(i, &lo, &hi);
 	mid = lo + (hi - lo) / 2;

@@ -73,7 +73,7 @@ struct sr_op_stats {
  * value), values clamped to 2^42 ns (73 min). */
 #define SR_TAG_SUB_BITS 3
 #define SR_TAG_MAX_LOG2 42
-#define SR_TAG_HIST_BUCKETS ((SR_TAG_MAX_LOG2 - SR_TAG_SUB_BITS) << SR_TAG_SUB_BITS)
+#define SR_TAG_HIST_BUCKETS ((SR_TAG_MAX_LOG2 - SR_TAG_SUB_BITS + 1) << SR_TAG_SUB_BITS)
 #define SR_TAG_DEFAULT_CAP 65536u
 
 struct sr_tag_ent {

@@ -552,6 +552,42 @@ static void test_merge(void **state)
 	assert_u64(st.merged, 16);
 }
 
+/* --tag-stats: contiguous records of different tags stay apart, so each
+ * tag's bytes are its own; without it they merge as before. */
+static void test_merge_same_tag(void **state)
+{
+	struct sr_shape_cfg c = cfg();
+	struct sr_merger m = { 0 };
+	struct sr_rec r, out;
+
+	(void)state;
+	c.merge = 1;
+	c.merge_same_tag = 1;
+	r = rec(SR_OP_READ, 0, 4 * KiB, 1);
+	assert_int_equal(sr_merge_push(&c, &m, &r, &out, &st), 0);
+	r = rec(SR_OP_READ, 4 * KiB, 4 * KiB, 2);
+	r.tag = 8;
+	assert_int_equal(sr_merge_push(&c, &m, &r, &out, &st), 1);
+	assert_u64(out.len, 4 * KiB);
+	assert_u64(out.tag, 7);
+	r = rec(SR_OP_READ, 8 * KiB, 4 * KiB, 3);
+	r.tag = 8;
+	assert_int_equal(sr_merge_push(&c, &m, &r, &out, &st), 0); /* same tag: merged */
+	assert_int_equal(sr_merge_flush(&m, &out), 1);
+	assert_u64(out.off, 4 * KiB);
+	assert_u64(out.len, 8 * KiB);
+	assert_u64(out.tag, 8);
+	assert_u64(st.merged, 1);
+
+	c.merge_same_tag = 0;
+	r = rec(SR_OP_READ, 0, 4 * KiB, 1);
+	assert_int_equal(sr_merge_push(&c, &m, &r, &out, &st), 0);
+	r = rec(SR_OP_READ, 4 * KiB, 4 * KiB, 2);
+	r.tag = 8;
+	assert_int_equal(sr_merge_push(&c, &m, &r, &out, &st), 0);
+	assert_u64(st.merged, 2);
+}
+
 /* 64 contiguous 4 KiB records at --bs 64k: 4 requests, 60 merged. */
 static void test_merge_stream(void **state)
 {
@@ -636,6 +672,7 @@ int main(void)
 		T(test_remap_range),
 		T(test_merge),
 		T(test_merge_stream),
+		T(test_merge_same_tag),
 		T(test_split_len),
 #undef T
 	};

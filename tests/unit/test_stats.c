@@ -555,6 +555,135 @@ static void test_stats_complete(void **state)
 	free(s);
 }
 
+/* ---- per-tag counters ---- */
+
+/* Bytes and requests are exact per tag; p99 lies within a bucket (12.5%)
+ * of the exact p99; mean is exact. */
+static void test_tag_exact(void **state)
+{
+	static uint64_t lat[3][20000];
+	struct sr_tag_stats t;
+	size_t n[3] = { 0 };
+	uint64_t bytes[3] = { 0 };
+	unsigned i, k;
+
+	(void)state;
+	assert_int_equal(sr_tag_stats_init(&t, 16), 0);
+	rng_seed(11);
+	for (i = 0; i < 30000; i++) {
+		unsigned g = (unsigned)(rng_next() % 3);
+		uint64_t len = 4096 * (1 + rng_next() % 8);
+		/* tag g: latencies around (g+1) * 100 us, exponential */
+		uint64_t v = (uint64_t)(-log(rng_unit()) * 100000.0 * (g + 1)) + 1;
+
+		sr_tag_add(&t, 1000 + g, len, v);
+		lat[g][n[g]++] = v;
+		bytes[g] += len;
+	}
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.other.ios, 0);
+	for (k = 0; k < 3; k++) {
+		const struct sr_tag_ent *e = &t.ent[k];
+		unsigned g = e->tag - 1000;
+		uint64_t exact, got;
+		double sum = 0;
+		size_t j;
+
+		assert_true(g < 3);
+		assert_int_equal(e->ios, n[g]);
+		assert_int_equal(e->bytes, bytes[g]);
+		for (j = 0; j < n[g]; j++)
+			sum += (double)lat[g][j];
+		assert_true(fabs(sr_tag_mean(e) - sum / (double)n[g]) < 1e-6 * sum / (double)n[g]);
+		qsort(lat[g], n[g], sizeof(uint64_t), cmp_u64);
+		exact = exact_pct(lat[g], n[g], 99);
+		got = sr_tag_pct(e, 99);
+		assert_true((double)got >= 0.875 * (double)exact && (double)got <= 1.125 * (double)exact);
+		assert_int_equal(e->lat_max, lat[g][n[g] - 1]);
+	}
+	sr_tag_stats_free(&t);
+}
+
+/* A full table counts the rest in other; merge adds tag by tag. */
+static void test_tag_overflow_merge(void **state)
+{
+	struct sr_tag_stats a, b;
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(sr_tag_stats_init(&a, 4), 0);
+	assert_int_equal(sr_tag_stats_init(&b, 4), 0);
+	for (i = 0; i < 10; i++)
+		sr_tag_add(&a, i, 100, 1000);
+	assert_int_equal(a.n, 4);
+	assert_int_equal(a.other.ios, 6);
+	assert_int_equal(a.other.bytes, 600);
+	sr_tag_add(&a, 2, 50, 2000); /* known tag still counted as itself */
+	sr_tag_add(&b, 2, 1, 5);
+	sr_tag_add(&b, 77, 7, 5);
+	sr_tag_merge(&a, &b); /* 2 joins its entry; 77 finds the table full */
+	for (i = 0; i < a.n; i++)
+		if (a.ent[i].tag == 2) {
+			assert_int_equal(a.ent[i].ios, 3);
+			assert_int_equal(a.ent[i].bytes, 151);
+			assert_int_equal(a.ent[i].lat_max, 2000);
+		}
+	assert_int_equal(a.other.ios, 7);
+	assert_int_equal(a.other.bytes, 607);
+	/* huge latencies clamp to the last bucket, never past the array */
+	sr_tag_add(&b, 5, 1, UINT64_MAX);
+	assert_true(sr_tag_bucket(UINT64_MAX) < SR_TAG_HIST_BUCKETS);
+	assert_int_equal(sr_tag_pct(&b.ent[2], 50), UINT64_MAX);
+	sr_tag_stats_free(&a);
+	sr_tag_stats_free(&b);
+}
+
+/* 65536 distinct tags fit the default table; the 65537th goes to other. */
+static void test_tag_default_cap(void **state)
+{
+	struct sr_tag_stats t;
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(sr_tag_stats_init(&t, 0), 0);
+	for (i = 0; i <= SR_TAG_DEFAULT_CAP; i++)
+		sr_tag_add(&t, i * 2654435761u, 1, i);
+	assert_int_equal(t.n, SR_TAG_DEFAULT_CAP);
+	assert_int_equal(t.other.ios, 1);
+	for (i = 0; i < 1000; i++) /* lookups find the same entries again */
+		sr_tag_add(&t, i * 2654435761u, 1, i);
+	assert_int_equal(t.n, SR_TAG_DEFAULT_CAP);
+	assert_int_equal(t.ent[999].ios, 2);
+	sr_tag_stats_free(&t);
+}
+
+/* Worker stats merge into the run's: ops, verify counts, timeline. */
+static void test_stats_merge_io(void **state)
+{
+	static struct sr_stats a, b;
+
+	(void)state;
+	sr_stats_init(&a);
+	sr_stats_init(&b);
+	assert_int_equal(sr_stats_complete(&a, SR_OP_READ, 4096, 10 * US, 0), 0);
+	assert_int_equal(sr_stats_complete(&b, SR_OP_READ, 8192, 20 * US, 3 * SEC), 0);
+	assert_int_equal(sr_stats_complete(&b, SR_OP_WRITE, 512, 30 * US, 0), 0);
+	b.verified_bytes = 8192;
+	assert_int_equal(sr_stats_merge_io(&a, &b), 0);
+	assert_int_equal(a.op[0].ios, 2);
+	assert_int_equal(a.op[0].bytes, 12288);
+	assert_int_equal(a.op[1].bytes, 512);
+	assert_int_equal(a.op[0].clat.n, 2);
+	assert_int_equal(a.op[0].clat.max, 20 * US);
+	assert_int_equal(a.verified_bytes, 8192);
+	assert_int_equal(a.timeline.n, 4);
+	assert_int_equal(a.timeline.s[0].bytes[0], 4096);
+	assert_int_equal(a.timeline.s[3].bytes[0], 8192);
+	assert_int_equal(a.timeline.s[0].bytes[1], 512);
+	sr_stats_free(&a);
+	sr_stats_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +702,10 @@ int main(void)
 		cmocka_unit_test(test_timeline_amortised),
 		cmocka_unit_test(test_size_hist),
 		cmocka_unit_test(test_stats_complete),
+		cmocka_unit_test(test_tag_exact),
+		cmocka_unit_test(test_tag_overflow_merge),
+		cmocka_unit_test(test_tag_default_cap),
+		cmocka_unit_test(test_stats_merge_io),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,20 +97,27 @@ void sr_cpulist_format(const cpu_set_t *set, char *buf, size_t n)
 
 int sr_disk_numa_node(const char *sysfs_root, const char *disk)
 {
-	char path[512];
-	FILE *f;
-	int node = -1;
+	/* the device itself (SCSI, virtio, an NVMe controller), then its parent (the PCI function) */
+	static const char *const rel[] = { "device/numa_node", "device/device/numa_node" };
+	unsigned i;
 
 	if (!disk || !*disk)
 		return -1;
-	snprintf(path, sizeof(path), "%s/block/%s/device/numa_node", sysfs_root, disk);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &node) != 1 || node < 0)
-		node = -1;
-	fclose(f);
-	return node;
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char path[512];
+		FILE *f;
+		int node;
+
+		snprintf(path, sizeof(path), "%s/block/%s/%s", sysfs_root, disk, rel[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%d", &node) != 1)
+			node = -1;
+		fclose(f);
+		return node >= 0 ? node : -1; /* present: -1 means no locality, don't look further */
+	}
+	return -1;
 }
 
 int sr_node_cpus(const char *sysfs_root, int node, cpu_set_t *set)

@@ -19,8 +19,9 @@ int sr_cpulist_parse(const char *opt, const char *list, cpu_set_t *set, struct s
 void sr_cpulist_format(const cpu_set_t *set, char *buf, size_t n);
 
 /* NUMA node of the block device disk ("nvme0n1", "loop0"; the whole disk,
- * not a partition) from sysfs_root/block/DISK/device/numa_node, -1 when
- * absent or -1 there (no locality: loop devices, virtio on one node). */
+ * not a partition) from sysfs_root/block/DISK/device/numa_node (or
+ * device/device/numa_node, the PCI function), -1 when absent or -1 there
+ * (no locality: loop devices, virtio on one node). */
 int sr_disk_numa_node(const char *sysfs_root, const char *disk);
 /* CPUs of node (sysfs_root/devices/system/node/nodeN/cpulist) that this
  * process may run on. Returns 0, or -ENOENT when none are known. */

@@ -86,3 +86,24 @@ printf 'offset,length,op,time_ns,target\n0,4096,r,0,0\n0,4096,r,0,2\n' >"$T/oor.
 expect_exit 2 "oor.csv:3: target 2 is out of range" \
 	$SR replay --target "$a" --target "$b" --layout by-target --trace "$T/oor.csv"
 ok "bad layouts and out-of-range targets refused"
+
+# SIGTERM during a run over two targets and two workers each: drained, partial, exit 130.
+$SR replay --target "$a" --target "$b" --layout stripe:64k --pattern rand --loops 0 --runtime 60 --threads 2 \
+	--output-format json -o "$T/sig.json" 2>/dev/null &
+pid=$!
+sleep 1
+kill -TERM $pid
+for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "did not stop within 10 s of SIGTERM"; }
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "SIGTERM: exit $rc, expected 130"
+python3 - "$T/sig.json" <<'PY' || fail "partial report"
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+s = j["ssdreplay"]
+assert s["partial"] is True
+assert j["read"]["io_bytes"] > 0
+assert sum(t["bytes"] for t in s["targets"]) == j["read"]["io_bytes"]
+PY
+ok "SIGTERM over two targets: partial report, exit 130"

@@ -94,6 +94,11 @@ static void test_numa_sysfs(void **state)
 	assert_int_equal(sr_disk_numa_node(root, "nvme0n1"), 1);
 	assert_int_equal(sr_disk_numa_node(root, "vdb"), -1);
 	assert_int_equal(sr_disk_numa_node(root, "loop0"), -1); /* no device/ */
+	snprintf(p, sizeof(p), "mkdir -p %s/block/nvme1n1/device/device", root);
+	assert_int_equal(system(p), 0);
+	snprintf(p, sizeof(p), "%s/block/nvme1n1/device/device/numa_node", root);
+	mkfile(p, "3\n");
+	assert_int_equal(sr_disk_numa_node(root, "nvme1n1"), 3); /* from the PCI parent */
 	assert_int_equal(sr_disk_numa_node(root, ""), -1);
 	/* the node's CPUs, limited to those this process may use */
 	assert_int_equal(sr_node_cpus(root, 1, &s), 0);

@@ -9,9 +9,16 @@ command -v timeout >/dev/null || skip "timeout not installed"
 
 srv=
 stop_server() {
+	# the server forks a child per client connection: stop its whole
+	# process group (setsid made it its own), then wait for it to go
 	if [ -n "$srv" ]; then
-		kill "$srv" 2>/dev/null
+		kill -- -"$srv" 2>/dev/null
 		wait "$srv" 2>/dev/null
+		for i in $(seq 50); do
+			kill -0 -- -"$srv" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- -"$srv" 2>/dev/null
 	fi
 	cleanup
 }
@@ -25,7 +32,8 @@ want=$(awk -F, 'NR > 1 { n++; s += $2 } END { print n, s }' "$T/in.csv")
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') ||
 	skip "no free port"
-fio --server=ip:127.0.0.1,"$port" >"$T/server.log" 2>&1 &
+command -v setsid >/dev/null || skip "setsid not installed"
+setsid fio --server=ip:127.0.0.1,"$port" >"$T/server.log" 2>&1 &
 srv=$!
 for i in $(seq 50); do
 	python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$port" 2>/dev/null && break

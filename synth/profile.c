@@ -116,7 +116,7 @@ static int parse_double(struct pf_ctx *c, const char *key, const char *v, double
 
 static int eval_int(struct pf_ctx *c, const char *key, const char *v, int64_t *out)
 {
-	int r = pf_eval(c->p, v, c->line, key, out, c->e);
+	int r = sr_pf_eval(c->p, v, c->line, key, out, c->e);
 
 	if (r) {
 		c->failed = 1;
@@ -521,7 +521,7 @@ int sr_profile_load(const char *name, struct sr_model *m, struct sr_err *e)
 		r = sr_inputf(e, "%s:%d: expected [section] or key = value", path, r);
 		goto out;
 	}
-	r = pf_layout(&p, m, e);
+	r = sr_pf_layout(&p, m, e);
 out:
 	profile_free(&p);
 	return r;

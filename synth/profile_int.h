@@ -78,12 +78,12 @@ struct pf_profile {
 
 /* Evaluate an integer expression (+ - * / % parentheses, decimal literals,
  * names of p's hparams). what names the key in messages. */
-int pf_eval(const struct pf_profile *p, const char *expr, int line, const char *what, int64_t *out,
+int sr_pf_eval(const struct pf_profile *p, const char *expr, int line, const char *what, int64_t *out,
 	    struct sr_err *e);
-int pf_var_get(const struct pf_profile *p, const char *name, int64_t *out);
+int sr_pf_var_get(const struct pf_profile *p, const char *name, int64_t *out);
 
 /* Derive m from p: tensors, types, offsets, kvs, data_off, file_size, hp. */
-int pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *e);
+int sr_pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *e);
 
 /* ggml block geometry by name or id (a private copy until synth/ggml.c is
  * merged; same data as ggml's type_traits). */
@@ -92,9 +92,9 @@ struct pf_type {
 	const char *name;
 	uint32_t blck, size;
 };
-const struct pf_type *pf_type_by_name(const char *name);
-const struct pf_type *pf_type_by_id(uint32_t id);
+const struct pf_type *sr_pf_type_by_name(const char *name);
+const struct pf_type *sr_pf_type_by_id(uint32_t id);
 
-void pf_model_free(struct sr_model *m);
+void sr_pf_model_free(struct sr_model *m);
 
 #endif

@@ -28,7 +28,7 @@ static const struct pf_type pf_types[] = {
 };
 #define N_TYPES (sizeof(pf_types) / sizeof(pf_types[0]))
 
-const struct pf_type *pf_type_by_name(const char *name)
+const struct pf_type *sr_pf_type_by_name(const char *name)
 {
 	for (size_t i = 0; i < N_TYPES; i++)
 		if (!strcasecmp(pf_types[i].name, name))
@@ -36,7 +36,7 @@ const struct pf_type *pf_type_by_name(const char *name)
 	return NULL;
 }
 
-const struct pf_type *pf_type_by_id(uint32_t id)
+const struct pf_type *sr_pf_type_by_id(uint32_t id)
 {
 	for (size_t i = 0; i < N_TYPES; i++)
 		if (pf_types[i].id == id)
@@ -59,7 +59,7 @@ struct ex {
 	int err;
 };
 
-int pf_var_get(const struct pf_profile *p, const char *name, int64_t *out)
+int sr_pf_var_get(const struct pf_profile *p, const char *name, int64_t *out)
 {
 	for (int i = 0; i < p->n_vars; i++)
 		if (!strcmp(p->vars[i].name, name)) {
@@ -122,7 +122,7 @@ static int64_t ex_atom(struct ex *x)
 		while ((isalnum((unsigned char)*x->s) || *x->s == '_') && n < sizeof(name) - 1)
 			name[n++] = *x->s++;
 		name[n] = '\0';
-		if (!pf_var_get(x->p, name, &v)) {
+		if (!sr_pf_var_get(x->p, name, &v)) {
 			char why[PF_NAME_MAX + 80];
 
 			x->s -= n;
@@ -180,7 +180,7 @@ static int64_t ex_sum(struct ex *x)
 	}
 }
 
-int pf_eval(const struct pf_profile *p, const char *expr, int line, const char *what, int64_t *out,
+int sr_pf_eval(const struct pf_profile *p, const char *expr, int line, const char *what, int64_t *out,
 	    struct sr_err *e)
 {
 	struct ex x = { .p = p, .s = expr, .start = expr, .what = what, .line = line, .e = e };
@@ -237,7 +237,7 @@ static int eval_shape(const struct pf_profile *p, const struct pf_tdef *d, uint6
 		if (n == SR_MAX_DIMS)
 			return sr_inputf(e, "%s:%d: tensor '%s' = '%s': expected at most %d dimensions",
 					 p->path, d->line, d->name, d->shape, SR_MAX_DIMS);
-		if (pf_eval(p, tok, d->line, what, &v, e))
+		if (sr_pf_eval(p, tok, d->line, what, &v, e))
 			return -EINVAL;
 		if (v < 1)
 			return sr_inputf(e, "%s:%d: tensor '%s' = '%s': dimension %d is %lld, expected >= 1",
@@ -384,7 +384,7 @@ static int parse_rule(const struct pf_profile *p, const struct pf_rule *r, struc
 		if (*n == MAX_ALTS)
 			return sr_inputf(e, "%s:%d: %s: more than %d alternatives", p->path, r->line,
 					 r->pattern, MAX_ALTS);
-		a[*n].type = k >= 1 ? pf_type_by_name(tname) : NULL;
+		a[*n].type = k >= 1 ? sr_pf_type_by_name(tname) : NULL;
 		if (!a[*n].type)
 			return sr_inputf(e, "%s:%d: %s = '%s': unknown ggml type '%s' (expected F32, F16, "
 					    "BF16, Q8_0, Q4_K, Q6_K, MXFP4, ...)",
@@ -429,13 +429,13 @@ static const struct pf_type *fallback(const struct pf_type *t, uint64_t ne0)
 		return t;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(t->name, map[i][0])) {
-			const struct pf_type *f = pf_type_by_name(map[i][1]);
+			const struct pf_type *f = sr_pf_type_by_name(map[i][1]);
 
 			if (ne0 % f->blck == 0)
 				return f;
 			break;
 		}
-	return pf_type_by_name("F16");
+	return sr_pf_type_by_name("F16");
 }
 
 static int assign_types(const struct pf_profile *p, struct pf_t *v, size_t n, int64_t n_layer,
@@ -468,7 +468,7 @@ static int assign_types(const struct pf_profile *p, struct pf_t *v, size_t n, in
 	/* counters run in file order, as llama-quantize's i_attention_wv and
 	 * i_ffn_down run in the order it writes tensors */
 	for (size_t t = 0; t < n && !r; t++) {
-		const struct pf_type *ty = pf_type_by_name("F32");
+		const struct pf_type *ty = sr_pf_type_by_name("F32");
 		int i = v[t].rule;
 
 		if (i >= 0) {
@@ -533,7 +533,7 @@ static const struct {
 
 static void classify(struct sr_tensor *t, int layer, const char *shortname)
 {
-	const struct pf_type *ty = pf_type_by_id(t->type);
+	const struct pf_type *ty = sr_pf_type_by_id(t->type);
 	const char *dot = strrchr(shortname, '.');
 	size_t blen = dot ? (size_t)(dot - shortname) : strlen(shortname);
 	uint64_t rb = row_bytes(ty, t->ne[0]);
@@ -684,7 +684,7 @@ static int kv_from_def(const struct pf_profile *p, const struct pf_kvdef *d, str
 	default: {
 		int64_t v;
 
-		if (pf_eval(p, val, d->line, d->key, &v, e))
+		if (sr_pf_eval(p, val, d->line, d->key, &v, e))
 			return -EINVAL;
 		if (v < vtypes[i].lo || (v > 0 && (uint64_t)v > vtypes[i].hi))
 			return sr_inputf(e, "%s:%d: %s = %lld: out of range for %s", p->path, d->line, d->key,
@@ -883,7 +883,7 @@ static int fill_hparams(const struct pf_profile *p, struct sr_hparams *hp, struc
 	for (size_t i = 0; i < sizeof(hp_fields) / sizeof(hp_fields[0]); i++) {
 		int64_t v = 0;
 
-		if (!pf_var_get(p, hp_fields[i].name, &v)) {
+		if (!sr_pf_var_get(p, hp_fields[i].name, &v)) {
 			if (hp_fields[i].required)
 				return sr_inputf(e, "%s:%d: [hparams]: missing required %s", p->path,
 						 p->hparams_line ? p->hparams_line : 1, hp_fields[i].name);
@@ -911,7 +911,7 @@ static int fill_hparams(const struct pf_profile *p, struct sr_hparams *hp, struc
 
 /* ---- the model ---- */
 
-void pf_model_free(struct sr_model *m)
+void sr_pf_model_free(struct sr_model *m)
 {
 	free(m->name);
 	free(m->arch);
@@ -938,7 +938,7 @@ static uint64_t align_up(uint64_t x, uint64_t a)
 	return (x + a - 1) / a * a;
 }
 
-int pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *e)
+int sr_pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *e)
 {
 	struct pf_t *v = NULL;
 	size_t n = 0;
@@ -1006,7 +1006,7 @@ int pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *e)
 		meta += kv_bytes(&k.v[i]);
 	for (size_t i = 0; i < n; i++) {
 		struct sr_tensor *t = &m->tensors[i];
-		const struct pf_type *ty = pf_type_by_id(types[i]);
+		const struct pf_type *ty = sr_pf_type_by_id(types[i]);
 
 		t->name = v[i].name;
 		v[i].name = NULL;
@@ -1035,7 +1035,7 @@ out:
 	if (r) {
 		m->kvs = k.v;
 		m->n_kvs = k.n;
-		pf_model_free(m);
+		sr_pf_model_free(m);
 	}
 	return r;
 }

@@ -461,10 +461,11 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 	json_object_set_new(meta, "runs_done", json_integer((json_int_t)s->done));
 	json_object_set_new(meta, "complete", json_boolean(!s->stopped && s->done == s->nruns));
 	for (d = 0; d < SR_DIM_NR; d++) {
-		json_t *vals = json_array();
+		json_t *vals;
 
 		if (!s->ax[d].given)
 			continue;
+		vals = json_array();
 		for (k = 0; k < s->ax[d].n; k++)
 			json_array_append_new(vals, d == SR_DIM_ENGINE || d == SR_DIM_POLICY ?
 					      json_string(s->ax[d].v[k].s) : json_integer((json_int_t)s->ax[d].v[k].n));

@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -350,10 +351,15 @@ int sr_plot_heatmap_svg(FILE *f, const struct sr_plot_heat *h)
 	char b1[48], b2[48], note[160];
 	size_t r, c;
 
-	for (r = 0; r < h->rows * h->cols; r++)
-		if (h->cell[r]) {
-			maxv = h->cell[r] > maxv ? h->cell[r] : maxv;
-			minv = h->cell[r] < minv ? h->cell[r] : minv;
+	size_t stride = h->stride ? h->stride : h->cols;
+
+	for (r = 0; r < h->rows; r++)
+		for (c = 0; c < h->cols; c++) {
+			v = h->cell[r * stride + c];
+			if (v) {
+				maxv = v > maxv ? v : maxv;
+				minv = v < minv ? v : minv;
+			}
 		}
 	cw = h->cols ? (double)fr->pw / (double)h->cols : 0;
 	ch = h->rows ? (double)fr->ph / (double)h->rows : 0;
@@ -363,7 +369,7 @@ int sr_plot_heatmap_svg(FILE *f, const struct sr_plot_heat *h)
 	fputs("\" shape-rendering=\"crispEdges\">\n", f);
 	for (r = 0; r < h->rows; r++)
 		for (c = 0; c < h->cols; c++) {
-			v = h->cell[r * h->cols + c];
+			v = h->cell[r * stride + c];
 			if (!v)
 				continue;
 			t = maxv > minv ? log((double)v / (double)minv) / log((double)maxv / (double)minv) : 1;
@@ -639,9 +645,13 @@ int sr_plot_replay(const char *dir, const char *title, const struct sr_stats *st
 	struct sr_plot_series s[2];
 	double *buf;
 	char t[256];
-	const char *term = png ? sr_plot_png_terminal() : NULL;
+	const char *term;
 	size_t ns = 0, i, n = tl->n ? tl->n : 1;
 	int op, ret;
+
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return sr_errf(e, -errno, "%s: %s", dir, strerror(errno));
+	term = png ? sr_plot_png_terminal() : NULL;
 
 	/* 2 ops x (x, y) for the timeline, then for the CDF */
 	buf = calloc(4 * (n > CDF_POINTS ? n : CDF_POINTS), sizeof(*buf));

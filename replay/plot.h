@@ -84,6 +84,7 @@ struct sr_plot_heat {
 	const char *title, *xlabel, *ylabel, *series;
 	size_t rows, cols;
 	const uint64_t *cell;    /* rows x cols, row 0 at the bottom; 0 = empty */
+	size_t stride;           /* elements from one row to the next; 0: cols */
 	double x0, x1, y0, y1;   /* axis extents for the corner labels */
 	int xfmt, yfmt;          /* enum sr_axis_fmt */
 	const char *note;
@@ -115,7 +116,7 @@ int sr_plot_lines_png(const char *png, const char *term, const struct sr_plot_li
 int sr_plot_lines_files(const char *dir, const char *name, const char *term,
 			const struct sr_plot_lines *p, struct sr_err *e);
 
-/* `replay --plot DIR`: bandwidth.svg (MiB/s per second of the run, one
+/* `replay --plot DIR` (DIR is created when missing): bandwidth.svg (MiB/s per second of the run, one
  * series per op that moved data) and latency_cdf.svg (completion latency
  * CDF per op), with PNGs when png is set and gnuplot can. */
 int sr_plot_replay(const char *dir, const char *title, const struct sr_stats *st, int png,

@@ -199,6 +199,22 @@ static void test_heatmap(void **state)
 	assert_non_null(strstr(svg, "1 MiB"));
 	assert_non_null(strstr(svg, "from 1 (palest) to 100 (darkest)"));
 	free(svg);
+
+	/* a used corner of a bigger array (analyze's fixed grid): stride */
+	{
+		uint64_t big[3][6] = { { 0, 1, 2, 0, 999, 999 }, { 10, 0, 0, 100, 999, 999 }, { 5, 5, 0, 0, 999, 999 } };
+
+		h.cell = &big[0][0];
+		h.stride = 6;
+		f = fopen(path, "w");
+		assert_int_equal(sr_plot_heatmap_svg(f, &h), 0);
+		fclose(f);
+		check_file(path, 1);
+		svg = slurp(path);
+		assert_int_equal(count(svg, "<rect"), 6 + 2);
+		assert_null(strstr(svg, "999"));
+		free(svg);
+	}
 	unlink(path);
 	rmdir(dir);
 	free(dir);

@@ -170,7 +170,7 @@ static void tick_label(const struct axis *a, double v, char *buf, size_t n)
 	if (a->fmt == SR_AXIS_BYTES && v >= 0 && v < 1.8e19)
 		sr_plot_short_bytes(buf, n, (uint64_t)llround(v));
 	else
-		snprintf(buf, n, "%.4g", v);
+		snprintf(buf, n, "%.6g", v);
 }
 
 /* Tick values, at most max of them. */
@@ -663,7 +663,7 @@ int sr_plot_replay(const char *dir, const char *title, const struct sr_stats *st
 		if (!st->op[op].bytes)
 			continue;
 		for (i = 0; i < tl->n; i++) {
-			x[i] = (double)i + 1;
+			x[i] = (double)i + 0.5; /* the middle of its second */
 			y[i] = (double)tl->s[i].bytes[op] / 1048576.0;
 		}
 		s[ns++] = (struct sr_plot_series){ .name = sr_op_name(op), .x = x, .y = y, .n = tl->n,
@@ -673,7 +673,7 @@ int sr_plot_replay(const char *dir, const char *title, const struct sr_stats *st
 	ret = sr_plot_lines_files(dir, "bandwidth", term,
 				  &(struct sr_plot_lines){
 					  .title = t, .s = s, .ns = ns,
-					  .x = { .label = "seconds since start (the last may be partial)" },
+					  .x = { .label = "seconds since start (a point per second; the last may be partial)" },
 					  .y = { .label = "MiB/s" },
 				  }, e);
 	if (ret)

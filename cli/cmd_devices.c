@@ -238,26 +238,28 @@ static void print_text(FILE *f, const struct sr_blkdev *d, const struct sr_devsp
 		fprintf(f, "  pci %s: link %.1f GT/s x%u (gen %u), max %.1f GT/s x%u (gen %u)\n", d->pci_addr,
 			d->link_gts, d->link_width, d->link_gen, d->link_max_gts, d->link_max_width, d->link_max_gen);
 	if (s->link_Bps > 0)
-		fprintf(f, "  link ceiling %.2f GB/s (%s)\n", s->link_Bps / 1e9, s->link_desc);
+		fprintf(f, "  link ceiling %.2f GB/s: %s\n", s->link_Bps / 1e9, s->link_desc);
 	if (d->id_ok)
 		fprintf(f, "  identify: model %s, serial %s, fw %s, %u namespace(s), mdts %u (max transfer %" PRIu64 " KiB)\n",
 			d->id_model, d->id_serial, d->id_fw, d->id_nn, d->id_mdts, d->id_max_xfer >> 10);
 	if (s->profile[0] || s->source[0]) {
-		fprintf(f, "  spec:");
+		char line[512] = "";
+		size_t l = 0;
+
 		if (s->seq_read_Bps > 0)
-			fprintf(f, " seq read %.0f MB/s", s->seq_read_Bps / 1e6);
-		if (s->seq_write_Bps > 0)
-			fprintf(f, ", write %.0f MB/s", s->seq_write_Bps / 1e6);
-		if (s->rand_read_iops > 0)
-			fprintf(f, "; 4K random read %.0fk IOPS", s->rand_read_iops / 1e3);
-		if (s->rand_write_iops > 0)
-			fprintf(f, ", write %.0fk IOPS", s->rand_write_iops / 1e3);
-		if (s->rand_qd)
-			fprintf(f, " (QD%u)", s->rand_qd);
-		if (s->pcie_gen)
-			fprintf(f, "; PCIe %u.0 x%u", s->pcie_gen, s->pcie_lanes);
-		fprintf(f, "\n    from %s%s%s\n", s->profile[0] ? s->profile : "--spec", s->source[0] ? ": " : "",
-			s->source);
+			l += (size_t)snprintf(line + l, sizeof(line) - l, "; seq read %.0f MB/s", s->seq_read_Bps / 1e6);
+		if (s->seq_write_Bps > 0 && l < sizeof(line))
+			l += (size_t)snprintf(line + l, sizeof(line) - l, "; seq write %.0f MB/s", s->seq_write_Bps / 1e6);
+		if (s->rand_read_iops > 0 && l < sizeof(line))
+			l += (size_t)snprintf(line + l, sizeof(line) - l, "; 4K random read %.0fk IOPS", s->rand_read_iops / 1e3);
+		if (s->rand_write_iops > 0 && l < sizeof(line))
+			l += (size_t)snprintf(line + l, sizeof(line) - l, "; 4K random write %.0fk IOPS", s->rand_write_iops / 1e3);
+		if (s->rand_qd && l < sizeof(line))
+			l += (size_t)snprintf(line + l, sizeof(line) - l, " (QD%u)", s->rand_qd);
+		if (s->pcie_gen && l < sizeof(line))
+			l += (size_t)snprintf(line + l, sizeof(line) - l, "; PCIe %u.0 x%u", s->pcie_gen, s->pcie_lanes);
+		fprintf(f, "  spec: %s\n    from %s%s%s\n", l ? line + 2 : "no figures", s->profile[0] ? s->profile : "--spec",
+			s->source[0] ? ": " : "", s->source);
 	} else if (s->model[0]) {
 		fprintf(f, "  spec: unknown (no profile matches '%s'; --spec sets one)\n", s->model);
 	} else {

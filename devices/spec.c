@@ -625,8 +625,16 @@ int sr_devspec_for_path(const char *path, const char *override, const char *sysf
 		apply(s, m);
 		fmtf(s->profile, sizeof(s->profile), "%s [%s]", m->file, m->name);
 	}
-	if (have_ov)
+	if (have_ov) {
+		char base[256];
+
+		sr_strcpy(base, sizeof(base), s->source);
 		apply(s, &ov);
+		if ((ov.set & F_FIGURES) && !(ov.set & F_SOURCE) && base[0])
+			fmtf(s->source, sizeof(s->source), "%s (other figures: %s)", ov.source, base);
+		else if ((ov.set & F_FIGURES) && !(ov.set & F_SOURCE))
+			sr_strcpy(s->source, sizeof(s->source), ov.source);
+	}
 
 	if (s->link_gen && s->link_lanes) {
 		char max[24] = "";

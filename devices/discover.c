@@ -261,14 +261,18 @@ static void read_link(const char *pci, struct sr_blkdev *d)
 }
 
 #ifdef SR_HAVE_HWLOC
+/* Count NUMA nodes without I/O discovery first (cheap, and no PCI plugin,
+ * whose libpciaccess name tables are never freed); only a machine with
+ * several nodes needs the PCI tree to place the device. */
 static void hwloc_numa(struct sr_blkdev *d)
 {
 	hwloc_topology_t t;
+	unsigned dom, bus, dev, fn;
+	hwloc_obj_t o = NULL, a;
 	int nn;
 
 	if (hwloc_topology_init(&t))
 		return;
-	hwloc_topology_set_io_types_filter(t, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
 	if (hwloc_topology_load(t)) {
 		hwloc_topology_destroy(t);
 		return;
@@ -276,18 +280,19 @@ static void hwloc_numa(struct sr_blkdev *d)
 	nn = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
 	if (nn == 1) {
 		d->numa_node = (int)hwloc_get_obj_by_type(t, HWLOC_OBJ_NUMANODE, 0)->os_index;
-		snprintf(d->numa_source, sizeof(d->numa_source), "hwloc");
-	} else if (d->pci_addr[0]) {
-		unsigned dom, bus, dev, fn;
-		hwloc_obj_t o = NULL, a;
-
-		if (sscanf(d->pci_addr, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) == 4)
-			o = hwloc_get_pcidev_by_busid(t, dom, bus, dev, fn);
-		a = o ? hwloc_get_non_io_ancestor_obj(t, o) : NULL;
-		if (a && a->nodeset && hwloc_bitmap_weight(a->nodeset) == 1) {
-			d->numa_node = hwloc_bitmap_first(a->nodeset);
-			snprintf(d->numa_source, sizeof(d->numa_source), "hwloc");
-		}
+		sr_strcpy(d->numa_source, sizeof(d->numa_source), "hwloc");
+	}
+	hwloc_topology_destroy(t);
+	if (nn <= 1 || !d->pci_addr[0] ||
+	    sscanf(d->pci_addr, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4 || hwloc_topology_init(&t))
+		return;
+	hwloc_topology_set_io_types_filter(t, HWLOC_TYPE_FILTER_KEEP_IMPORTANT);
+	if (!hwloc_topology_load(t))
+		o = hwloc_get_pcidev_by_busid(t, dom, bus, dev, fn);
+	a = o ? hwloc_get_non_io_ancestor_obj(t, o) : NULL;
+	if (a && a->nodeset && hwloc_bitmap_weight(a->nodeset) == 1) {
+		d->numa_node = hwloc_bitmap_first(a->nodeset);
+		sr_strcpy(d->numa_source, sizeof(d->numa_source), "hwloc");
 	}
 	hwloc_topology_destroy(t);
 }

@@ -555,7 +555,7 @@ int sr_disk_for_path(const char *path, const char *sysfs_root, char *disk, size_
 	if (stat(path, &sb) == 0 && (S_ISBLK(sb.st_mode) || S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode))) {
 		dev_t dev = S_ISBLK(sb.st_mode) ? sb.st_rdev : sb.st_dev;
 
-		is_file = !S_ISBLK(sb.st_mode);
+		is_file = S_ISREG(sb.st_mode) ? 1 : S_ISDIR(sb.st_mode) ? 2 : 0;
 		pathf(p, sizeof(p), "%s/dev/block/%u:%u", sysfs_root, major(dev), minor(dev));
 		if (realpath(p, rdir) && !disk_of_blockdir(rdir, disk, n))
 			found = 1;
@@ -609,10 +609,11 @@ int sr_disk_for_path(const char *path, const char *sysfs_root, char *disk, size_
 			break;
 	}
 	if (note_buf && is_file && strcmp(first, disk))
-		snprintf(note_buf, note_n, "%s is a file on %s, which sits on %s: figures are %s's", path, first,
-			 disk, disk);
+		snprintf(note_buf, note_n, "%s is a %s on %s, which sits on %s: figures are %s's", path,
+			 is_file == 2 ? "directory" : "file", first, disk, disk);
 	else if (note_buf && is_file)
-		snprintf(note_buf, note_n, "%s is a file: figures are those of %s, which holds it", path, disk);
+		snprintf(note_buf, note_n, "%s is a %s: figures are those of %s, which holds it", path,
+			 is_file == 2 ? "directory" : "file", disk);
 	else if (note_buf && strcmp(first, disk))
 		snprintf(note_buf, note_n, "%s sits on %s: figures are %s's", first, disk, disk);
 	return 0;

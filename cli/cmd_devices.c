@@ -370,9 +370,11 @@ int cmd_devices(int argc, char **argv)
 			sr_inputf(&e, CMD ": --calibrate TARGET takes no DEVICE, --spec or --sysfs-root");
 			goto fail;
 		}
-		if (do_calibrate(&a, &e))
-			goto fail;
-		return sr_cli_stop ? SR_EXIT_SIGNAL : SR_EXIT_OK;
+		if (do_calibrate(&a, &e)) {
+			status = sr_cli_fail(&e);
+			return sr_cli_stop ? SR_EXIT_SIGNAL : status;
+		}
+		return SR_EXIT_OK;
 	}
 	if (a.have_cal_opts) {
 		sr_inputf(&e, CMD ": --runtime, --size and --engine go with --calibrate TARGET");

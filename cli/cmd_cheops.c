@@ -28,6 +28,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "devices/spec.h"
 #include "devices/target.h"
 #include "replay/plot.h"
 #include "replay/replay.h"
@@ -44,7 +45,7 @@
 
 enum {
 	O_OUTPUT = 'o', O_ENGINE = 'e',
-	O_MAX_SIZE = 256, O_MIN_SIZE, O_REPEAT, O_RUNTIME, O_ALLOW_WRITE, O_REFERENCE, O_OUTFMT, O_ONLY, O_KEEP,
+	O_MAX_SIZE = 256, O_MIN_SIZE, O_REPEAT, O_RUNTIME, O_ALLOW_WRITE, O_REFERENCE, O_OUTFMT, O_ONLY, O_KEEP, O_SPEC,
 };
 
 static const struct sr_opt opts[] = {
@@ -55,6 +56,7 @@ static const struct sr_opt opts[] = {
 	{ "engine", O_ENGINE, 1, "NAME", "libaio", "async path engine: libaio (as DeepNVMe) or io_uring" },
 	{ "only", O_ONLY, 1, "fig2|offload", "both", "run one part" },
 	{ "allow-write", O_ALLOW_WRITE, 1, "DEVICE", "", "store to this block device (the target named again; destroys its data)" },
+	{ "spec", O_SPEC, 1, "PROFILE|k=v,...", "from the device", "device spec for % of spec: a profile, or seq_read=7000MB/s,..." },
 	{ "keep", O_KEEP, 0, "", "", "keep the scratch file" },
 	{ "reference", O_REFERENCE, 1, "FILE", "profiles/reference/cheops25.ini", "published figures" },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text or json" },
@@ -75,7 +77,7 @@ struct ref {
 
 struct args {
 	uint64_t max_size, min_size, repeat, runtime_ns;
-	const char *engine, *allow_write, *reference, *output;
+	const char *engine, *allow_write, *reference, *output, *spec;
 	int only; /* 0 both, 1 fig2, 2 offload */
 	int keep, json;
 };
@@ -116,6 +118,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_ALLOW_WRITE: a->allow_write = arg; return 0;
 	case O_KEEP: a->keep = 1; return 0;
+	case O_SPEC: a->spec = arg; return 0;
 	case O_REFERENCE: a->reference = arg; return 0;
 	case O_OUTFMT:
 		if (strcmp(arg, "text") && strcmp(arg, "json"))
@@ -385,7 +388,7 @@ struct offload_row {
 
 static void text_report(FILE *f, const struct args *a, const struct ref *r, const struct sr_target *t,
 			const uint64_t *sizes, double (*bw)[NPATHS], int nsizes, const struct offload_row *o, int no,
-			uint64_t extent)
+			uint64_t extent, const struct sr_devspec *ds)
 {
 	const double *paper[NPATHS] = { r->aio_store, r->aio_load, r->py_store, r->py_load };
 	char b[32];
@@ -417,8 +420,8 @@ static void text_report(FILE *f, const struct args *a, const struct ref *r, cons
 	if (no) {
 		fprintf(f, "\nOffloading request sizes: sequential weight streaming over %s, %.3g s each (O_DIRECT)\n",
 			sr_plot_short_bytes(b, sizeof(b), extent), (double)a->runtime_ns / 1e9);
-		fprintf(f, "%-26s %8s %-16s %9s %12s | %10s %12s\n", "pattern", "request", "in flight", "GiB/s",
-			"% of 1M/QD32", "paper GiB/s", "% of 16.9");
+		fprintf(f, "%-26s %8s %-16s %9s %12s %9s | %10s %12s\n", "pattern", "request", "in flight", "GiB/s",
+			"% of 1M/QD32", "% of spec", "paper GiB/s", "% of 16.9");
 		for (i = 0; i < no; i++) {
 			char fl[32];
 
@@ -426,21 +429,30 @@ static void text_report(FILE *f, const struct args *a, const struct ref *r, cons
 				snprintf(fl, sizeof(fl), "%s x%u threads", o[i].engine, o[i].threads);
 			else
 				snprintf(fl, sizeof(fl), "%s QD %u", o[i].engine, o[i].qd);
-			fprintf(f, "%-26s %8s %-16s %9.3f %11.1f%% |", o[i].name, sr_plot_short_bytes(b, sizeof(b), o[i].bs),
+			fprintf(f, "%-26s %8s %-16s %9.3f %11.1f%%", o[i].name, sr_plot_short_bytes(b, sizeof(b), o[i].bs),
 				fl, o[i].bw / (double)(1ull << 30), 100 * o[i].bw / o[0].bw);
+			if (ds->seq_read_Bps > 0)
+				fprintf(f, " %8.1f%% |", 100 * o[i].bw / ds->seq_read_Bps);
+			else
+				fprintf(f, " %9s |", "-");
 			if (o[i].paper_gibps > 0)
 				fprintf(f, " %10.1f %11.1f%%\n", o[i].paper_gibps, 100 * o[i].paper_gibps / r->hw_gibps);
 			else
 				fprintf(f, " %10s %12s\n", "-", "-");
 		}
-		fprintf(f, "  (paper: %.1f GiB/s hardware capability; %% of spec needs the device's spec sheet)\n",
-			r->hw_gibps);
+		if (ds->seq_read_Bps > 0)
+			fprintf(f, "  spec: %.2f GiB/s sequential read (%s); paper: %.1f GiB/s hardware capability\n",
+				ds->seq_read_Bps / (double)(1ull << 30), ds->source[0] ? ds->source : ds->profile[0] ?
+				ds->profile : "--spec", r->hw_gibps);
+		else
+			fprintf(f, "  spec: unknown for %s (give --spec seq_read=...); paper: %.1f GiB/s hardware capability\n",
+				ds->disk[0] ? ds->disk : t->path, r->hw_gibps);
 	}
 }
 
 static int json_report(FILE *f, const struct args *a, const struct ref *r, const struct sr_target *t,
 		       const uint64_t *sizes, double (*bw)[NPATHS], int nsizes, const struct offload_row *o, int no,
-		       uint64_t extent, int partial)
+		       uint64_t extent, int partial, const struct sr_devspec *ds)
 {
 	const double *paper[NPATHS] = { r->aio_store, r->aio_load, r->py_store, r->py_load };
 	json_t *root = json_object(), *fig = json_array(), *off = json_array();
@@ -466,6 +478,8 @@ static int json_report(FILE *f, const struct args *a, const struct ref *r, const
 			"bw_bytes", o[i].bw, "GiBps", o[i].bw / (double)(1ull << 30), "pct_of_capability_here",
 			100 * o[i].bw / o[0].bw);
 
+		if (ds->seq_read_Bps > 0)
+			json_object_set_new(row, "pct_of_spec", json_real(100 * o[i].bw / ds->seq_read_Bps));
 		if (o[i].paper_gibps > 0) {
 			json_object_set_new(row, "paper_GiBps", json_real(o[i].paper_gibps));
 			json_object_set_new(row, "paper_pct_of_hardware", json_real(100 * o[i].paper_gibps / r->hw_gibps));
@@ -474,6 +488,9 @@ static int json_report(FILE *f, const struct args *a, const struct ref *r, const
 	}
 	json_object_set_new(root, "offload", json_pack("{s:I, s:f, s:f, s:o}", "extent_bytes", (json_int_t)extent,
 		"runtime_s", (double)a->runtime_ns / 1e9, "paper_hardware_GiBps", r->hw_gibps, "patterns", off));
+	if (ds->seq_read_Bps > 0)
+		json_object_set_new(root, "spec", json_pack("{s:f, s:s}", "seq_read_bw_bytes", ds->seq_read_Bps, "source",
+			ds->source[0] ? ds->source : ds->profile[0] ? ds->profile : "--spec"));
 	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
 	fputc('\n', f);
 	json_decref(root);
@@ -489,6 +506,7 @@ int cmd_cheops(int argc, char **argv)
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct ref ref;
+	struct sr_devspec ds;
 	struct ctx c = { .a = &a, .tgt = &tgt, .bfd = -1 };
 	uint64_t sizes[NSIZES], s, extent = 0;
 	double bw[NSIZES][NPATHS];
@@ -560,6 +578,9 @@ int cmd_cheops(int argc, char **argv)
 		sr_errf(&e, -errno, "%s: %s", argv[pos], strerror(errno));
 		goto fail;
 	}
+	memset(&ds, 0, sizeof(ds));
+	if (sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e))
+		goto fail;
 	if (a.only != 2) {
 		c.buf_len = a.max_size;
 		c.buf = mmap(NULL, c.buf_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -638,9 +659,9 @@ stopped:
 	if (no && !o[0].bw)
 		no = 0;
 	if (a.json)
-		ret = json_report(f, &a, &ref, &tgt, sizes, bw, nsizes, o, no, extent, sr_cli_stop != 0);
+		ret = json_report(f, &a, &ref, &tgt, sizes, bw, nsizes, o, no, extent, sr_cli_stop != 0, &ds);
 	else
-		text_report(f, &a, &ref, &tgt, sizes, bw, nsizes, o, no, extent);
+		text_report(f, &a, &ref, &tgt, sizes, bw, nsizes, o, no, extent, &ds);
 	if ((f != stdout && fclose(f)) || ret) {
 		sr_errf(&e, -EIO, "%s: write failed", a.output ? a.output : "stdout");
 		f = stdout;

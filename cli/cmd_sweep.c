@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "devices/spec.h"
 #include "devices/target.h"
 #include "replay/plot.h"
 #include "replay/replay.h"
@@ -22,7 +23,7 @@
 enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_OUTPUT = 'o',
 	O_PATTERN = 256, O_SIZE, O_SEED, O_NO_SHUFFLE, O_RUNTIME, O_REPEAT, O_ALLOW_WRITE,
-	O_OUTFMT, O_PROGRESS, O_NO_PNG,
+	O_OUTFMT, O_PROGRESS, O_NO_PNG, O_SPEC,
 	O_DIM, O_DIM_LAST = O_DIM + SR_DIM_NR - 1,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
@@ -44,6 +45,7 @@ static const struct sr_opt opts[] = {
 	{ "repeat", O_REPEAT, 1, "R", "1", "runs per point: the median is reported, with min and max" },
 	{ "seed", O_SEED, 1, "N", "1", "seed of the shuffled run order and of --pattern rand" },
 	{ "no-shuffle", O_NO_SHUFFLE, 0, "", "", "run the grid in order (default: shuffled, to spread drift)" },
+	{ "spec", O_SPEC, 1, "PROFILE|k=v,...", "from the device", "device spec for the % of spec line: a profile, or seq_read=7000MB/s,..." },
 	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
 	{ "output", O_OUTPUT, 1, "DIR", "", "write sweep.csv, sweep.json, bandwidth.svg, p99.svg (+ .png) here" },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "stdout: text, json or csv" },
@@ -54,7 +56,7 @@ static const struct sr_opt opts[] = {
 
 struct args {
 	struct sr_cli_trace_in in;
-	const char *trace, *format, *output;
+	const char *trace, *format, *output, *spec;
 	int pattern, no_shuffle, allow_write, progress, no_png;
 	uint64_t size, seed, repeat, runtime_ns;
 	enum sr_out_fmt outfmt;
@@ -89,6 +91,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
 	case O_PROGRESS: a->progress = 1; return 0;
 	case O_NO_PNG: a->no_png = 1; return 0;
+	case O_SPEC: a->spec = arg; return 0;
 	default:
 		if (key >= O_DIM && key <= O_DIM_LAST) {
 			enum sr_sweep_dim d = (enum sr_sweep_dim)(key - O_DIM);
@@ -233,6 +236,9 @@ static void write_text(FILE *f, const struct sr_sweep *s, const struct sr_sweep_
 			fprintf(f, " %8.1f", 100 * p->med[SR_SM_BW] / in->spec_Bps);
 		fputc('\n', f);
 	}
+	if (in->spec_Bps > 0)
+		fprintf(f, "%% spec: of %.1f MiB/s sequential read (%s)\n", in->spec_Bps / 1048576.0,
+			in->spec_source ? in->spec_source : "?");
 	if (knee < 0) {
 		fprintf(f, "knee: no point completed\n");
 		return;
@@ -295,6 +301,7 @@ int cmd_sweep(int argc, char **argv)
 	struct sr_sweep *sw = &a.sw;
 	struct runner r = { .a = &a, .tgt = &tgt };
 	struct sr_sweep_info in;
+	struct sr_devspec ds;
 	struct stat sb;
 	char srcname[4200];
 	int pos, ret, status = SR_EXIT_OK, pattern_given;
@@ -353,6 +360,10 @@ int cmd_sweep(int argc, char **argv)
 		sr_inputf(&e, "%s: target is empty (create one with ssdreplay prep %s --size 1G)", tgt.path, tgt.path);
 		goto fail;
 	}
+	memset(&ds, 0, sizeof(ds));
+	ret = sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e);
+	if (ret)
+		goto fail;
 	r.pat_size = a.size ? a.size : tgt.size;
 	if (r.pat_size > tgt.size) {
 		sr_inputf(&e, CMD ": --size %" PRIu64 " is larger than %s (%" PRIu64 " bytes)", r.pat_size, tgt.path, tgt.size);
@@ -386,7 +397,8 @@ int cmd_sweep(int argc, char **argv)
 
 	snprintf(srcname, sizeof(srcname), "%s", a.trace ? a.trace : a.pattern == SR_PAT_RAND ? "pattern:rand" : "pattern:seq");
 	in = (struct sr_sweep_info){ .target = tgt.path, .source = srcname, .runtime_s = (double)a.runtime_ns / 1e9,
-				     .seed = a.seed, .shuffle = !a.no_shuffle };
+				     .seed = a.seed, .shuffle = !a.no_shuffle, .spec_Bps = ds.seq_read_Bps,
+				     .spec_source = ds.source[0] ? ds.source : ds.profile[0] ? ds.profile : a.spec };
 	r.show = a.progress || isatty(STDERR_FILENO);
 	if (r.show)
 		fprintf(stderr, "sweep: %zu points x %u runs of %.3g s: at least %.0f s\n", sw->npoints, sw->repeat,

@@ -29,6 +29,10 @@ j=$T/c.json
 ok "fig2 1..4 MiB and offload patterns, beside the published rows"
 
 $SR cheops "$T/d" --max-size 2M --runtime 0.1s --engine io_uring >"$T/c.txt" || fail "cheops text"
+$SR cheops "$T/d" --only offload --max-size 2M --runtime 0.1s --spec seq_read=1000MB/s --output-format json >"$T/s.json" ||
+	fail "cheops --spec"
+[ "$(json "$T/s.json" 'j["fig2"] == [] and all(abs(o["pct_of_spec"] - o["bw_bytes"] / 1e7) < 1e-6 for o in j["offload"]["patterns"])')" = True ] ||
+	fail "--only offload --spec: $(json "$T/s.json" 'j["offload"]')"
 grep -q "^Fig. 2" "$T/c.txt" && grep -q "DeepSpeed-like" "$T/c.txt" && grep -q "FlexGen-like" "$T/c.txt" || fail "text report"
 ok "text report"
 

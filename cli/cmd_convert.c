@@ -1,4 +1,4 @@
-/* ssdreplay convert IN -o OUT --to csv|fio-iolog|blkparse */
+/* ssdreplay convert IN -o OUT --to csv|fio-iolog|blkparse|fio-job */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "trace/fiojob.h"
 #include "trace/source.h"
 #include "trace/writer.h"
 
@@ -14,23 +15,34 @@
 
 enum {
 	O_OUTPUT = 'o', O_FORMAT = 'f', O_TO = 256, O_IOLOG_NAME, O_BLK_DEV,
+	O_FIO_TARGET, O_FIO_ENGINE, O_FIO_QD, O_FIO_BUFFERED, O_FIO_TIMING, O_FIO_WRITE,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
 static const struct sr_opt opts[] = {
 	{ "output", O_OUTPUT, 1, "FILE", "", "where to write (required; written only when the whole input converts)" },
-	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse" },
+	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse, fio-job (-o is a directory: job.fio + an iolog v3 per target)" },
 	{ "format", O_FORMAT, 1, "FMT", "auto", "input format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
 	{ "iolog-name", O_IOLOG_NAME, 1, "NAME", "target", "fio-iolog: file name in the log (fio's replay_redirect overrides it)" },
 	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse: device printed on each line" },
+	{ "target", O_FIO_TARGET, 1, "PATH", "", "fio-job: file or device the trace's target N replays onto (give once per target, in order)" },
+	{ "engine", O_FIO_ENGINE, 1, "NAME", "io_uring", "fio-job: fio ioengine: io_uring, libaio, psync" },
+	{ "qd", O_FIO_QD, 1, "N", "32", "fio-job: iodepth" },
+	{ "buffered", O_FIO_BUFFERED, 0, "", "", "fio-job: direct=0 (default: direct=1)" },
+	{ "timing", O_FIO_TIMING, 1, "afap|recorded", "afap", "fio-job: ignore (replay_no_stall=1) or honour the trace's times" },
+	{ "allow-write", O_FIO_WRITE, 0, "", "", "fio-job: keep writes and trims (default: dropped, job readonly=1)" },
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
+
+#define MAX_TARGETS 64
 
 struct args {
 	const char *output, *to, *format;
 	struct sr_writer_cfg wcfg;
 	struct sr_cli_trace_in in;
+	struct sr_fiojob_cfg job;
+	const char *targets[MAX_TARGETS];
 };
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
@@ -53,6 +65,31 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->wcfg.dev_major = dev.dev_major;
 		a->wcfg.dev_minor = dev.dev_minor;
 		return 0;
+	case O_FIO_TARGET:
+		if (a->job.nr_targets == MAX_TARGETS)
+			return sr_inputf(e, CMD ": --target: at most %d targets", MAX_TARGETS);
+		a->targets[a->job.nr_targets++] = arg;
+		return 0;
+	case O_FIO_ENGINE:
+		if (strcmp(arg, "io_uring") && strcmp(arg, "libaio") && strcmp(arg, "psync"))
+			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio or psync, found '%s'", arg);
+		a->job.engine = arg;
+		return 0;
+	case O_FIO_QD: {
+		uint64_t v;
+
+		if (sr_cli_uint(CMD, "qd", arg, 1, 65536, &v, e))
+			return -EINVAL;
+		a->job.qd = (unsigned)v;
+		return 0;
+	}
+	case O_FIO_BUFFERED: a->job.buffered = 1; return 0;
+	case O_FIO_TIMING:
+		if (strcmp(arg, "afap") && strcmp(arg, "recorded"))
+			return sr_inputf(e, CMD ": --timing: expected afap or recorded, found '%s'", arg);
+		a->job.recorded = !strcmp(arg, "recorded");
+		return 0;
+	case O_FIO_WRITE: a->job.allow_write = 1; return 0;
 	default:
 		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
 			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
@@ -60,9 +97,31 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	}
 }
 
+static int convert_fio_job(struct args *a, struct sr_source *src, const char *in, struct sr_err *e)
+{
+	struct sr_fiojob *j = NULL;
+	struct sr_rec recs[1024];
+	int n, ret;
+
+	a->job.dir = a->output;
+	a->job.source = in;
+	a->job.targets = a->targets;
+	ret = sr_fiojob_open(&a->job, &j, e);
+	if (ret)
+		return ret;
+	while ((n = sr_source_next(src, recs, 1024, e)) > 0)
+		if ((ret = sr_fiojob_write(j, recs, (size_t)n, e)))
+			break;
+	if (n < 0 || ret) {
+		sr_fiojob_abort(j);
+		return n < 0 ? n : ret;
+	}
+	return sr_fiojob_close(j, e);
+}
+
 int cmd_convert(int argc, char **argv)
 {
-	struct args a = { .format = "auto", .in.topts.event = 'D' };
+	struct args a = { .format = "auto", .in.topts.event = 'D', .job = { .engine = "io_uring", .qd = 32 } };
 	struct sr_err e = { 0 };
 	struct sr_source *src = NULL;
 	struct sr_writer *w = NULL;
@@ -81,12 +140,24 @@ int cmd_convert(int argc, char **argv)
 		goto fail;
 	}
 	if (!a.output || !a.to) {
-		sr_inputf(&e, CMD ": expected -o OUT and --to %s", "csv|fio-iolog|blkparse");
+		sr_inputf(&e, CMD ": expected -o OUT and --to %s", "csv|fio-iolog|blkparse|fio-job");
+		goto fail;
+	}
+	if (strcmp(a.to, "fio-job") && a.job.nr_targets) {
+		sr_inputf(&e, CMD ": --target is for --to fio-job");
+		goto fail;
+	}
+	if (!strcmp(a.to, "fio-job") && !a.job.nr_targets) {
+		sr_inputf(&e, CMD ": --to fio-job: expected --target PATH (the file or device each job replays onto)");
 		goto fail;
 	}
 	ret = sr_cli_trace_in_open(&a.in, argv[pos], a.format, &src, &e);
 	if (ret)
 		goto fail;
+	if (!strcmp(a.to, "fio-job")) {
+		status = convert_fio_job(&a, src, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
+		goto out;
+	}
 	/* Write beside the output and rename at the end, so a bad input line
 	 * halfway through leaves nothing behind and an old OUT intact. */
 	if (asprintf(&tmp, "%s.tmp.%d", a.output, (int)getpid()) < 0) {

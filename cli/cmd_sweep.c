@@ -1,12 +1,429 @@
-/* PLACEHOLDER: replaced by the sweep work before it lands. */
+/* ssdreplay sweep [options] TARGET: a grid of replays, one point per
+ * combination of --bs, --qd, --page, --engine, --threads. */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
+#include "devices/spec.h"
+#include "devices/target.h"
+#include "replay/plot.h"
+#include "replay/replay.h"
+#include "replay/report.h"
+#include "replay/sweep.h"
+#include "replay/units.h"
+
+#define CMD "sweep"
+
+enum {
+	O_TRACE = 't', O_FORMAT = 'f', O_OUTPUT = 'o',
+	O_PATTERN = 256, O_SIZE, O_SEED, O_NO_SHUFFLE, O_RUNTIME, O_REPEAT, O_ALLOW_WRITE,
+	O_OUTFMT, O_PROGRESS, O_NO_PNG, O_SPEC,
+	O_DIM, O_DIM_LAST = O_DIM + SR_DIM_NR - 1,
+	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
+};
+
+static const struct sr_opt opts[] = {
+	{ "trace", O_TRACE, 1, "FILE", "", "replay this trace at every point" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
+	{ "pattern", O_PATTERN, 1, "seq|rand", "seq", "built-in workload when there is no --trace (fio rw=read|randread)" },
+	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
+	{ "bs", O_DIM + SR_DIM_BS, 1, "LIST", "4k..1m:x4 (pattern), 1m (trace)", "request sizes (a trace's records are split to it): 4k,64k or 4k..4m:x2" },
+	{ "qd", O_DIM + SR_DIM_QD, 1, "LIST", "1,8,32", "queue depths: 1,4,16 or 1..32:+4 or 1..64:x2" },
+	{ "page", O_DIM + SR_DIM_PAGE, 1, "LIST", "none", "page sizes every access is rounded out to: 4k,2m" },
+	{ "engine", O_DIM + SR_DIM_ENGINE, 1, "LIST", "io_uring", "engines: io_uring,libaio,psync,null" },
+	{ "threads", O_DIM + SR_DIM_THREADS, 1, "LIST", "1", "psync worker threads: 1,4,16" },
+	{ "policy", O_DIM + SR_DIM_POLICY, 1, "LIST", "", "cache policies (needs simulate)" },
+	{ "mem", O_DIM + SR_DIM_MEM, 1, "LIST", "", "memory budgets (needs simulate)" },
+	{ "runtime", O_RUNTIME, 1, "SEC", "5", "time per point and repeat (10, 500ms, 0.3s)" },
+	{ "repeat", O_REPEAT, 1, "R", "1", "runs per point: the median is reported, with min and max" },
+	{ "seed", O_SEED, 1, "N", "1", "seed of the shuffled run order and of --pattern rand" },
+	{ "no-shuffle", O_NO_SHUFFLE, 0, "", "", "run the grid in order (default: shuffled, to spread drift)" },
+	{ "spec", O_SPEC, 1, "PROFILE|k=v,...", "from the device", "device spec for the % of spec line: a profile, or seq_read=7000MB/s,..." },
+	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
+	{ "output", O_OUTPUT, 1, "DIR", "", "write sweep.csv, sweep.json, bandwidth.svg, p99.svg (+ .png) here" },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "stdout: text, json or csv" },
+	{ "no-png", O_NO_PNG, 0, "", "", "SVG only, even where gnuplot could draw PNGs" },
+	{ "progress", O_PROGRESS, 0, "", "", "progress and ETA on stderr after every run (default when stderr is a tty)" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+struct args {
+	struct sr_cli_trace_in in;
+	const char *trace, *format, *output, *spec;
+	int pattern, no_shuffle, allow_write, progress, no_png;
+	uint64_t size, seed, repeat, runtime_ns;
+	enum sr_out_fmt outfmt;
+	struct sr_sweep sw;
+};
+
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+
+	switch (key) {
+	case O_TRACE: a->trace = arg; return 0;
+	case O_FORMAT: a->format = arg; return 0;
+	case O_PATTERN:
+		if (!strcmp(arg, "seq") || !strcmp(arg, "read"))
+			a->pattern = SR_PAT_SEQ;
+		else if (!strcmp(arg, "rand") || !strcmp(arg, "randread"))
+			a->pattern = SR_PAT_RAND;
+		else
+			return sr_inputf(e, CMD ": --pattern: expected seq or rand, found '%s'", arg);
+		return 0;
+	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
+	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
+	case O_NO_SHUFFLE: a->no_shuffle = 1; return 0;
+	case O_RUNTIME:
+		if (sr_parse_duration(arg, &a->runtime_ns) || !a->runtime_ns)
+			return sr_inputf(e, CMD ": --runtime: expected a duration like 10, 500ms, 0.3s, found '%s'", arg);
+		return 0;
+	case O_REPEAT: return sr_cli_uint(CMD, "repeat", arg, 1, 1000, &a->repeat, e);
+	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
+	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
+	case O_PROGRESS: a->progress = 1; return 0;
+	case O_NO_PNG: a->no_png = 1; return 0;
+	case O_SPEC: a->spec = arg; return 0;
+	default:
+		if (key >= O_DIM && key <= O_DIM_LAST) {
+			enum sr_sweep_dim d = (enum sr_sweep_dim)(key - O_DIM);
+			struct sr_sweep_axis *ax = &a->sw.ax[d];
+			size_t i;
+
+			if (d == SR_DIM_POLICY || d == SR_DIM_MEM)
+				return sr_inputf(e, CMD ": --%s needs simulate (policies and memory budgets are swept by `ssdreplay simulate`, not yet here)",
+						 sr_sweep_dim_names[d]);
+			if (sr_sweep_parse(d, arg, ax, e))
+				return -EINVAL;
+			for (i = 0; d == SR_DIM_ENGINE && i < ax->n; i++)
+				if (!sr_engine_find(ax->v[i].s))
+					return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync or null, found '%s' in '%s'",
+							 ax->v[i].s, arg);
+			return 0;
+		}
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
+			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
+	}
+	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+}
+
+struct runner {
+	struct args *a;
+	struct sr_target *tgt;
+	uint64_t pat_size;
+	int show;
+	char last[160];
+};
+
+static void fill_op(struct sr_sweep_op *o, const struct sr_op_stats *os, double t)
+{
+	o->bytes = os->bytes;
+	o->ios = os->ios;
+	o->bw_bytes = t > 0 ? (double)os->bytes / t : 0;
+	o->iops = t > 0 ? (double)os->ios / t : 0;
+	o->clat_mean_ns = sr_hist_mean(&os->clat);
+	o->clat_p50_ns = (double)sr_hist_pct(&os->clat, 50);
+	o->clat_p99_ns = (double)sr_hist_pct(&os->clat, 99);
+}
+
+static int run_point(void *arg, const struct sr_sweep *s, const struct sr_sweep_point *p,
+		     struct sr_sweep_sample *out, struct sr_err *e)
+{
+	struct runner *r = arg;
+	const struct args *a = r->a;
+	uint64_t bs = sr_sweep_num(s, p, SR_DIM_BS);
+	uint64_t page = s->ax[SR_DIM_PAGE].given ? sr_sweep_num(s, p, SR_DIM_PAGE) : 0;
+	unsigned qd = (unsigned)sr_sweep_num(s, p, SR_DIM_QD);
+	unsigned threads = (unsigned)sr_sweep_num(s, p, SR_DIM_THREADS);
+	const struct sr_engine_ops *eng = sr_engine_find(sr_sweep_str(s, p, SR_DIM_ENGINE));
+	struct sr_source *src = NULL;
+	struct sr_replay_cfg rc;
+	struct sr_stats st;
+	struct sr_hist all;
+	double t;
+	int ret;
+
+	if (a->trace)
+		ret = sr_cli_trace_in_open(&a->in, a->trace, a->format, &src, e);
+	else
+		ret = sr_pattern_open(a->pattern, r->pat_size / bs * bs, bs, a->seed, &src, e);
+	if (ret)
+		return ret;
+	rc = (struct sr_replay_cfg){
+		.engine = eng, .qd = qd, .batch = 1, .threads = threads, .timing = SR_TIMING_AFAP,
+		.time_scale = 1, .runtime_ns = a->runtime_ns, .loops = 0, .tgt_name = r->tgt->path,
+		.stop = &sr_cli_stop,
+		.shape = {
+			.src_name = src->name, .tgt_name = r->tgt->path, .target_size = r->tgt->size,
+			.lbs = r->tgt->lbs, .page = page, .max_req = bs > page ? bs : page,
+			.allow_write = a->allow_write,
+		},
+	};
+	if (!strcmp(eng->name, "psync") && threads > 1 && qd > threads)
+		rc.qd = threads; /* more slots than workers would only queue */
+	sr_stats_init(&st);
+	ret = sr_replay_run(&rc, src, &r->tgt->fd, 1, &st, e);
+	src->close(src);
+	if (ret == 0 && sr_cli_stop)
+		ret = 1;
+	if (ret == 0) {
+		t = sr_runtime_s(&st);
+		out->runtime_s = t;
+		fill_op(&out->op[0], &st.op[0], t);
+		fill_op(&out->op[1], &st.op[1], t);
+		out->bw_bytes = out->op[0].bw_bytes + out->op[1].bw_bytes;
+		sr_hist_init(&all);
+		sr_hist_merge(&all, &st.op[0].clat);
+		sr_hist_merge(&all, &st.op[1].clat);
+		out->clat_p99_ns = (double)sr_hist_pct(&all, 99);
+		out->errors = st.op[0].errors + st.op[1].errors;
+	} else if (ret < 0 && sr_cli_stop && !e->bad_input) {
+		ret = 1; /* interrupted mid-run: drop the sample, keep the rest */
+	}
+	sr_stats_free(&st);
+	return ret;
+}
+
+static void show_progress(void *arg, const struct sr_sweep *s, const struct sr_sweep_point *p,
+			  const struct sr_sweep_sample *last, uint64_t elapsed_ns)
+{
+	struct runner *r = arg;
+	double el = (double)elapsed_ns / 1e9, eta = el / (double)(s->done + 1) * (double)(s->nruns - s->done - 1);
+	char b[32];
+
+	if (!r->show)
+		return;
+	fprintf(stderr, "\r[%zu/%zu] bs=%s qd=%s engine=%s threads=%s: %9.1f MiB/s  elapsed %.1fs eta %.1fs ",
+		s->done + 1, s->nruns, sr_plot_short_bytes(b, sizeof(b), sr_sweep_num(s, p, SR_DIM_BS)),
+		sr_sweep_str(s, p, SR_DIM_QD), sr_sweep_str(s, p, SR_DIM_ENGINE),
+		sr_sweep_str(s, p, SR_DIM_THREADS), last->bw_bytes / 1048576.0, el, eta);
+	if (s->done + 1 == s->nruns)
+		fputc('\n', stderr);
+}
+
+static void write_text(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
+{
+	long best, knee = sr_sweep_knee(s, 0.9, &best);
+	char b1[32], b2[32];
+	size_t i;
+
+	fprintf(f, "ssdreplay %s: sweep of %s on %s: %zu points x %u, %.3g s each, %s order%s\n", SR_VERSION,
+		in->source, in->target, s->npoints, s->repeat, in->runtime_s, in->shuffle ? "shuffled" : "grid",
+		s->stopped ? " (stopped early: partial)" : "");
+	fprintf(f, "%10s %6s %8s %9s %7s %3s %12s %23s %12s%s\n", "bs", "qd", "page", "engine", "threads", "n",
+		"MiB/s", "(min..max)", "p99 us", in->spec_Bps > 0 ? "  % spec" : "");
+	for (i = 0; i < s->npoints; i++) {
+		const struct sr_sweep_point *p = &s->pt[i];
+
+		if (!p->n)
+			continue;
+		fprintf(f, "%10s %6s %8s %9s %7s %3zu %12.1f %10.1f..%-11.1f %12.1f",
+			sr_plot_short_bytes(b1, sizeof(b1), sr_sweep_num(s, p, SR_DIM_BS)),
+			sr_sweep_str(s, p, SR_DIM_QD),
+			s->ax[SR_DIM_PAGE].given ? sr_plot_short_bytes(b2, sizeof(b2), sr_sweep_num(s, p, SR_DIM_PAGE)) : "-",
+			sr_sweep_str(s, p, SR_DIM_ENGINE), sr_sweep_str(s, p, SR_DIM_THREADS), p->n,
+			p->med[SR_SM_BW] / 1048576.0, p->min[SR_SM_BW] / 1048576.0, p->max[SR_SM_BW] / 1048576.0,
+			p->med[SR_SM_P99] / 1e3);
+		if (in->spec_Bps > 0)
+			fprintf(f, " %8.1f", 100 * p->med[SR_SM_BW] / in->spec_Bps);
+		fputc('\n', f);
+	}
+	if (in->spec_Bps > 0)
+		fprintf(f, "%% spec: of %.1f MiB/s sequential read (%s)\n", in->spec_Bps / 1048576.0,
+			in->spec_source ? in->spec_source : "?");
+	if (knee < 0) {
+		fprintf(f, "knee: no point completed\n");
+		return;
+	}
+	fprintf(f, "knee: bs=%s qd=%s reaches %.1f MiB/s, %.0f%% of the best %.1f MiB/s (bs=%s qd=%s)\n",
+		sr_plot_short_bytes(b1, sizeof(b1), sr_sweep_num(s, &s->pt[knee], SR_DIM_BS)),
+		sr_sweep_str(s, &s->pt[knee], SR_DIM_QD), s->pt[knee].med[SR_SM_BW] / 1048576.0,
+		100 * s->pt[knee].med[SR_SM_BW] / s->pt[best].med[SR_SM_BW], s->pt[best].med[SR_SM_BW] / 1048576.0,
+		sr_plot_short_bytes(b2, sizeof(b2), sr_sweep_num(s, &s->pt[best], SR_DIM_BS)),
+		sr_sweep_str(s, &s->pt[best], SR_DIM_QD));
+}
+
+static int write_file(const char *dir, const char *name, const struct sr_sweep *s,
+		      const struct sr_sweep_info *in, int (*fn)(FILE *, const struct sr_sweep *, const struct sr_sweep_info *),
+		      struct sr_err *e)
+{
+	char path[4096];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
+	ret = fn(f, s, in);
+	if (fclose(f) || ret)
+		return sr_errf(e, -EIO, "%s: write failed", path);
+	return 0;
+}
+
+static int write_outputs(const struct args *a, const struct sr_sweep *s, const struct sr_sweep_info *in,
+			 struct sr_err *e)
+{
+	int ret = 0;
+
+	switch (a->outfmt) {
+	case SR_OUT_TEXT: write_text(stdout, s, in); break;
+	case SR_OUT_JSON: ret = sr_sweep_write_json(stdout, s, in); break;
+	case SR_OUT_CSV: ret = sr_sweep_write_csv(stdout, s, in); break;
+	}
+	fflush(stdout);
+	if (ret)
+		return sr_errf(e, ret, "stdout: write failed");
+	if (!a->output)
+		return 0;
+	ret = write_file(a->output, "sweep.csv", s, in, sr_sweep_write_csv, e);
+	if (!ret)
+		ret = write_file(a->output, "sweep.json", s, in, sr_sweep_write_json, e);
+	if (!ret)
+		ret = sr_sweep_plots(a->output, s, in, a->no_png ? NULL : sr_plot_png_terminal(), e);
+	return ret;
+}
 
 int cmd_sweep(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "ssdreplay: sweep: not built yet\n");
-	return SR_EXIT_FAIL;
+	struct args a = { .in.topts.event = 'D', .format = "auto", .pattern = -1, .seed = 1,
+			  .repeat = 1, .runtime_ns = 5000000000ull };
+	struct sr_err e = { 0 };
+	struct sr_target tgt = { .fd = -1 };
+	struct sr_sweep *sw = &a.sw;
+	struct runner r = { .a = &a, .tgt = &tgt };
+	struct sr_sweep_info in;
+	struct sr_devspec ds;
+	struct stat sb;
+	char srcname[4200];
+	int pos, ret, status = SR_EXIT_OK, pattern_given;
+	size_t i;
+
+	memset(sw, 0, sizeof(*sw));
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET", &pos, &e);
+	if (ret == 1)
+		return SR_EXIT_OK;
+	if (ret)
+		goto fail;
+	if (argc - pos != 1) {
+		sr_inputf(&e, CMD ": expected one TARGET (a file or block device), found %d; see ssdreplay sweep --help",
+			  argc - pos);
+		goto fail;
+	}
+	pattern_given = a.pattern >= 0;
+	if (a.trace && pattern_given) {
+		sr_inputf(&e, CMD ": expected --trace FILE or --pattern seq|rand, not both");
+		goto fail;
+	}
+	if (!a.trace && (sr_cli_trace_filtering(&a.in.topts) || a.in.file_map)) {
+		sr_inputf(&e, CMD ": --event/--dev/--pid/--comm/--rw/--time/--file-map filter a --trace");
+		goto fail;
+	}
+	if (!pattern_given)
+		a.pattern = SR_PAT_SEQ;
+	if (!sw->ax[SR_DIM_BS].n && sr_sweep_parse(SR_DIM_BS, a.trace ? "1m" : "4k..1m:x4", &sw->ax[SR_DIM_BS], &e))
+		goto fail;
+	if (!sw->ax[SR_DIM_QD].n && sr_sweep_parse(SR_DIM_QD, "1,8,32", &sw->ax[SR_DIM_QD], &e))
+		goto fail;
+	if (!sw->ax[SR_DIM_PAGE].n)
+		sr_sweep_default(&sw->ax[SR_DIM_PAGE], 0, "0");
+	if (!sw->ax[SR_DIM_ENGINE].n)
+		sr_sweep_default(&sw->ax[SR_DIM_ENGINE], 0, "io_uring");
+	if (!sw->ax[SR_DIM_THREADS].n)
+		sr_sweep_default(&sw->ax[SR_DIM_THREADS], 1, NULL);
+	sr_sweep_default(&sw->ax[SR_DIM_POLICY], 0, "none");
+	sr_sweep_default(&sw->ax[SR_DIM_MEM], 0, "0");
+	sw->ax[SR_DIM_BS].given = sw->ax[SR_DIM_QD].given = 1; /* always reported */
+
+	if (a.output && stat(a.output, &sb) && mkdir(a.output, 0777) && errno != EEXIST) {
+		sr_errf(&e, -errno, CMD ": --output %s: %s", a.output, strerror(errno));
+		goto fail;
+	}
+	if (a.output && (stat(a.output, &sb) || !S_ISDIR(sb.st_mode))) {
+		sr_inputf(&e, CMD ": --output %s: expected a directory", a.output);
+		goto fail;
+	}
+	ret = sr_target_open(argv[pos], (a.allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, &tgt, &e);
+	if (ret)
+		goto fail;
+	if (a.allow_write && sr_target_write_check(&tgt, "/sys", &e))
+		goto fail;
+	if (!tgt.size) {
+		sr_inputf(&e, "%s: target is empty (create one with ssdreplay prep %s --size 1G)", tgt.path, tgt.path);
+		goto fail;
+	}
+	memset(&ds, 0, sizeof(ds));
+	ret = sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e);
+	if (ret)
+		goto fail;
+	r.pat_size = a.size ? a.size : tgt.size;
+	if (r.pat_size > tgt.size) {
+		sr_inputf(&e, CMD ": --size %" PRIu64 " is larger than %s (%" PRIu64 " bytes)", r.pat_size, tgt.path, tgt.size);
+		goto fail;
+	}
+	for (i = 0; i < sw->ax[SR_DIM_BS].n; i++) {
+		uint64_t bs = sw->ax[SR_DIM_BS].v[i].n;
+
+		if (bs % tgt.lbs) {
+			sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
+				  bs, tgt.path, tgt.lbs);
+			goto fail;
+		}
+		if (!a.trace && bs > r.pat_size) {
+			sr_inputf(&e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern covers",
+				  bs, r.pat_size);
+			goto fail;
+		}
+	}
+	if (a.trace) { /* refuse a bad trace before the first point */
+		struct sr_source *src;
+
+		ret = sr_cli_trace_in_open(&a.in, a.trace, a.format, &src, &e);
+		if (ret)
+			goto fail;
+		src->close(src);
+	}
+	ret = sr_sweep_init(sw, (unsigned)a.repeat, a.seed, !a.no_shuffle, &e);
+	if (ret)
+		goto fail;
+
+	snprintf(srcname, sizeof(srcname), "%s", a.trace ? a.trace : a.pattern == SR_PAT_RAND ? "pattern:rand" : "pattern:seq");
+	in = (struct sr_sweep_info){ .target = tgt.path, .source = srcname, .runtime_s = (double)a.runtime_ns / 1e9,
+				     .seed = a.seed, .shuffle = !a.no_shuffle, .spec_Bps = ds.seq_read_Bps,
+				     .spec_source = ds.source[0] ? ds.source : ds.profile[0] ? ds.profile : a.spec };
+	r.show = a.progress || isatty(STDERR_FILENO);
+	if (r.show)
+		fprintf(stderr, "sweep: %zu points x %u runs of %.3g s: at least %.0f s\n", sw->npoints, sw->repeat,
+			in.runtime_s, in.runtime_s * (double)sw->nruns);
+	sr_cli_install_signals();
+	ret = sr_sweep_execute(sw, run_point, &r, show_progress, &r, &sr_cli_stop, &e);
+	if (r.show && sw->done < sw->nruns)
+		fputc('\n', stderr);
+	if (ret && e.bad_input)
+		goto fail;
+	if (ret)
+		status = sr_cli_fail(&e);
+	sr_err_clear(&e);
+	if (write_outputs(&a, sw, &in, &e)) {
+		status = sr_cli_fail(&e);
+	} else if (sr_cli_stop) {
+		fprintf(stderr, "ssdreplay: stopped by signal %d after %zu of %zu runs: partial results\n",
+			(int)sr_cli_stop, sw->done, sw->nruns);
+		status = SR_EXIT_SIGNAL;
+	}
+	goto out;
+fail:
+	status = sr_cli_fail(&e);
+out:
+	sr_sweep_free(sw);
+	sr_target_close(&tgt);
+	return status;
 }

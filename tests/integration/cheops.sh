@@ -1,0 +1,80 @@
+#!/bin/bash
+# cheops: Fig. 2 (async O_DIRECT and buffered tensor store/load) and the
+# offloading request sizes on a scratch file, beside the published figures
+# from profiles/reference/cheops25.ini; the scratch file is made fresh and
+# removed; bad reference files and targets refused with exit 2; a CHEOPS
+# bpftrace CSV replays directly. Last, with root, a loop device is only read
+# (no sector written) unless --allow-write names it.
+. "$SR_TESTLIB"
+
+mkdir "$T/d"
+$SR cheops "$T/d" --max-size 4M --runtime 0.2s --output-format json --output "$T/c.json" || fail "cheops"
+[ -z "$(ls -A "$T/d")" ] || fail "scratch file left behind: $(ls "$T/d")"
+j=$T/c.json
+[ "$(json "$j" '[r["size_bytes"] for r in j["fig2"]]')" = "[1048576, 2097152, 4194304]" ] || fail "fig2 sizes"
+[ "$(json "$j" 'all(r[p]["bw_bytes"] > 0 for r in j["fig2"] for p in ("aio_load", "aio_store", "python_load", "python_store"))')" = True ] ||
+	fail "a path measured nothing"
+# Published figures come from the reference file, and ratios are here / published.
+[ "$(json "$j" '[j["fig2"][0][p]["paper_GBps"] for p in ("aio_load", "python_load", "aio_store", "python_store")]')" = "[3.2, 2.63, 0.91, 0.63]" ] ||
+	fail "1 MB published row"
+[ "$(json "$j" '[j["fig2"][2][p]["paper_GBps"] for p in ("aio_load", "python_load", "aio_store", "python_store")]')" = "[4.95, 2.62, 4.08, 1.08]" ] ||
+	fail "4 MB published row"
+[ "$(json "$j" 'all(abs(r[p]["ratio"] - r[p]["bw_bytes"] / 1e9 / r[p]["paper_GBps"]) < 1e-6 for r in j["fig2"] for p in ("aio_load", "aio_store"))')" = True ] ||
+	fail "ratios"
+[ "$(json "$j" '[(o["bs"], o["engine"], o["qd"], o["threads"], o.get("paper_GiBps")) for o in j["offload"]["patterns"]]')" = \
+	"[(1048576, 'libaio', 32, 1, None), (131072, 'libaio', 8, 1, 4.9), (32768, 'psync', 4, 4, 2.6)]" ] ||
+	fail "offload patterns: $(json "$j" 'j["offload"]')"
+[ "$(json "$j" 'all(o["bw_bytes"] > 0 for o in j["offload"]["patterns"]) and j["offload"]["extent_bytes"] == 4194304')" = True ] ||
+	fail "offload bandwidth"
+ok "fig2 1..4 MiB and offload patterns, beside the published rows"
+
+$SR cheops "$T/d" --max-size 2M --runtime 0.1s --engine io_uring >"$T/c.txt" || fail "cheops text"
+$SR cheops "$T/d" --only offload --max-size 2M --runtime 0.1s --spec seq_read=1000MB/s --output-format json >"$T/s.json" ||
+	fail "cheops --spec"
+[ "$(json "$T/s.json" 'j["fig2"] == [] and all(abs(o["pct_of_spec"] - o["bw_bytes"] / 1e7) < 1e-6 for o in j["offload"]["patterns"])')" = True ] ||
+	fail "--only offload --spec: $(json "$T/s.json" 'j["offload"]')"
+grep -q "^Fig. 2" "$T/c.txt" && grep -q "DeepSpeed-like" "$T/c.txt" && grep -q "FlexGen-like" "$T/c.txt" || fail "text report"
+ok "text report"
+
+# Bad input.
+printf '[fig2]\nsize_mb = 1, 2, x\n' >"$T/bad.ini"
+expect_exit 2 "bad.ini:2: \[fig2\] size_mb: expected" $SR cheops "$T/d" --reference "$T/bad.ini" --max-size 1M
+printf '[bogus]\nx = 1\n' >"$T/bad2.ini"
+expect_exit 2 "bad2.ini:2: unknown section \[bogus\]" $SR cheops "$T/d" --reference "$T/bad2.ini"
+expect_exit 2 "cannot open the reference" $SR cheops "$T/d" --reference "$T/none.ini"
+touch "$T/file"
+expect_exit 2 "expected a directory .* or a block device" $SR cheops "$T/file"
+expect_exit 2 "--max-size: expected a power of two from 1M to 4G" $SR cheops "$T/d" --max-size 3M
+expect_exit 2 "--min-size is larger" $SR cheops "$T/d" --min-size 8M --max-size 4M
+expect_exit 2 "--allow-write .*: expected the block device given as the target" $SR cheops "$T/d" --allow-write /dev/null
+[ -z "$(ls -A "$T/d")" ] || fail "bad input left files"
+ok "bad input"
+
+# The CHEOPS artifact's bpftrace CSV replays directly.
+$SR prep "$T/t" --size 16M --quiet || fail "prep"
+{
+	echo "Attaching 1 probe..."
+	for i in $(seq 0 49); do echo "$((45502109053447 + i * 1000)), R, 131072, $((i * 256)), 256"; done
+	echo "45502109153447, FF, 0, 0, 0"
+} >"$T/cheops.csv"
+$SR replay "$T/t" --trace "$T/cheops.csv" --format cheops-csv --output-format json --output "$T/r.json" ||
+	fail "replay --format cheops-csv"
+[ "$(json "$T/r.json" '(j["jobs"][0]["read"]["io_bytes"], j["jobs"][0]["ssdreplay"]["records"])')" = "(6553600, 50)" ] ||
+	fail "cheops-csv replay: $(json "$T/r.json" 'j["jobs"][0]["read"]["io_bytes"]') bytes"
+ok "a CHEOPS bpftrace CSV replays: 50 requests, 6553600 bytes"
+
+# With root: a block device is only read unless --allow-write names it.
+[ "$(id -u)" = 0 ] || skip "needs root for the loop device check (the rest passed)"
+$SR prep "$T/dev.img" --size 8M --quiet || fail "prep dev.img"
+new_loop "$T/dev.img"
+w0=$(loop_sectors "$LOOP" wr)
+r0=$(loop_sectors "$LOOP" rd)
+$SR cheops "$LOOP" --max-size 2M --runtime 0.1s --output-format json --output "$T/l.json" || fail "cheops on $LOOP"
+[ "$(loop_sectors "$LOOP" wr)" = "$w0" ] || fail "cheops wrote to $LOOP without --allow-write"
+[ "$(($(loop_sectors "$LOOP" rd) - r0))" -gt 0 ] || fail "cheops read nothing from $LOOP"
+[ "$(json "$T/l.json" 'all(r["aio_store"] is None and r["python_store"] is None and r["aio_load"]["bw_bytes"] > 0 for r in j["fig2"])')" = True ] ||
+	fail "read-only device: stores should be skipped"
+$SR cheops "$LOOP" --max-size 1M --only fig2 --allow-write "$LOOP" --output-format json --output "$T/lw.json" ||
+	fail "cheops --allow-write $LOOP"
+[ "$(loop_sectors "$LOOP" wr)" -gt "$w0" ] || fail "--allow-write stored nothing"
+ok "loop device: read-only by default, stores with --allow-write naming it"

@@ -1,0 +1,70 @@
+#!/bin/bash
+# Plots from a real sweep: every SVG parses as XML (python3 xml.etree) and
+# carries one data-series element per line — per queue depth in a bs x qd
+# grid, per (qd, engine) when engines vary too, one when only qd varies (x
+# becomes qd) — and PNGs appear exactly when gnuplot can draw them and
+# --no-png is absent. (Heatmap, histogram and latency CDF plots are checked
+# the same way in tests/unit/test_plot.c.)
+. "$SR_TESTLIB"
+command -v python3 >/dev/null || skip "python3 needed to parse the SVG"
+
+f=$T/target
+$SR prep "$f" --size 64M --quiet || fail "prep"
+
+# series FILE [nospec]: "count name,name,..." of the data-series elements,
+# or fail on bad XML; with nospec, a spec line (present where the device's
+# spec is known) is left out.
+series() {
+	python3 - "$1" "${2:-}" <<'PY' || fail "$1 is not well-formed SVG"
+import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+assert r.tag == '{http://www.w3.org/2000/svg}svg', r.tag
+s = [e.attrib['data-series'] for e in r.iter() if 'data-series' in e.attrib]
+if sys.argv[2]:
+    s = [x for x in s if x != 'spec sequential read']
+print(len(s), ','.join(s))
+PY
+}
+
+$SR sweep "$f" --bs 4k,32k --qd 1,2,4 --runtime 0.1s -o "$T/a" >/dev/null || fail "sweep a"
+for p in bandwidth p99; do
+	got=$(series "$T/a/$p.svg" nospec)
+	[ "$got" = "3 qd=1,qd=2,qd=4" ] || fail "$p.svg: series '$got', expected 3 qd=1,qd=2,qd=4"
+done
+ok "bs x qd: one line per queue depth"
+
+$SR sweep "$f" --bs 4k,16k --qd 1,4 --engine io_uring,psync --runtime 0.1s -o "$T/b" --no-png >/dev/null ||
+	fail "sweep b"
+got=$(series "$T/b/bandwidth.svg" nospec)
+[ "$got" = "4 qd=1 engine=io_uring,qd=4 engine=io_uring,qd=1 engine=psync,qd=4 engine=psync" ] ||
+	fail "bandwidth.svg with two engines: '$got'"
+ls "$T"/b/*.png >/dev/null 2>&1 && fail "--no-png wrote PNGs"
+ok "bs x qd x engine: one line per (qd, engine), no PNG with --no-png"
+
+$SR sweep "$f" --bs 8k --qd 1,2,4,8 --runtime 0.1s -o "$T/c" >/dev/null || fail "sweep c"
+got=$(series "$T/c/bandwidth.svg" nospec)
+[ "$got" = "1 bs=8192" ] || fail "qd-only sweep: '$got'"
+grep -q ">queue depth<" "$T/c/bandwidth.svg" || fail "qd-only sweep: x axis is not the queue depth"
+ok "qd only: x is the queue depth"
+
+# A known spec adds the dashed spec line and a % of spec plot; CSV and JSON carry it.
+$SR sweep "$f" --bs 4k,32k --qd 1,4 --runtime 0.1s --spec seq_read=2000MB/s -o "$T/d" --no-png >/dev/null ||
+	fail "sweep --spec"
+got=$(series "$T/d/bandwidth.svg")
+[ "$got" = "3 qd=1,qd=4,spec sequential read" ] || fail "bandwidth.svg with a spec: '$got'"
+[ "$(series "$T/d/pct_spec.svg")" = "2 qd=1,qd=4" ] || fail "pct_spec.svg"
+[ "$(json "$T/d/sweep.json" 'all(abs(p["pct_spec"] - 100 * p["bw_bytes"] / 2e9) < 1e-6 for p in j["points"]) and j["ssdreplay"]["spec"]["seq_read_bw_bytes"] == 2e9')" = True ] ||
+	fail "pct_spec in JSON"
+awk -F, 'NR > 1 && $NF == "" { exit 1 }' "$T/d/sweep.csv" || fail "pct_spec column empty in CSV"
+ok "--spec: spec line, pct_spec.svg, CSV/JSON"
+
+if gnuplot -e 'set terminal pngcairo' 2>/dev/null || gnuplot -e 'set terminal png' 2>/dev/null; then
+	for p in bandwidth p99; do
+		python3 -c 'import sys; sys.exit(open(sys.argv[1], "rb").read(8) != b"\x89PNG\r\n\x1a\n")' "$T/a/$p.png" ||
+			fail "$p.png is not a PNG"
+	done
+	ok "PNGs through gnuplot"
+else
+	[ ! -e "$T/a/bandwidth.png" ] || fail "a PNG without gnuplot's png terminal"
+	echo "gnuplot has no png terminal here: PNG check not run"
+fi

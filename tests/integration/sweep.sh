@@ -1,0 +1,76 @@
+#!/bin/bash
+# sweep: a 2x2 grid of real O_DIRECT reads on a fully written 64 MiB file
+# (CSV, JSON with fio's keys, the knee, progress with ETA), a trace swept
+# the same way, --repeat's median and spread, bad grid specs refused with one
+# line and exit 2, and SIGINT leaving complete partial CSV/JSON with exit 130.
+. "$SR_TESTLIB"
+
+f=$T/target
+$SR prep "$f" --size 64M --quiet || fail "prep"
+
+$SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 0.3s -o "$T/res" --progress --output-format json \
+	>"$T/stdout.json" 2>"$T/err" || { cat "$T/err"; fail "sweep"; }
+grep -q "eta" "$T/err" || fail "no progress/ETA on stderr"
+[ "$(($(wc -l <"$T/res/sweep.csv") - 1))" = 4 ] || fail "sweep.csv: expected 4 rows"
+cmp -s "$T/stdout.json" "$T/res/sweep.json" || fail "stdout JSON differs from sweep.json"
+j=$T/res/sweep.json
+[ "$(json "$j" 'len(j["points"])')" = 4 ] || fail "expected 4 points"
+[ "$(json "$j" 'j["ssdreplay"]["complete"]')" = True ] || fail "not complete"
+[ "$(json "$j" 'all(p["read"]["bw_bytes"] > 0 and p["read"]["iops"] > 0 and p["read"]["clat_ns"]["mean"] > 0 and p["read"]["clat_ns"]["percentile"]["99.000000"] > 0 for p in j["points"])')" = True ] ||
+	fail "points lack read.bw_bytes/iops/clat_ns"
+# Each point moved bs-sized requests: bytes / ios = bs (iops x bs = bw).
+[ "$(json "$j" 'all(abs(p["read"]["iops"] * p["bs"] / p["read"]["bw_bytes"] - 1) < 0.01 for p in j["points"])')" = True ] ||
+	fail "iops x bs != bandwidth"
+# 64 KiB at QD 8 moves more than 4 KiB at QD 1 on any device (a ratio, not a figure).
+ratio=$(json "$j" '[p["bw_bytes"] for p in j["points"] if p["bs"] == 65536 and p["qd"] == 8][0] / [p["bw_bytes"] for p in j["points"] if p["bs"] == 4096 and p["qd"] == 1][0]')
+python3 -c "import sys; sys.exit(0 if $ratio > 2 else 1)" || fail "64k/qd8 only ${ratio}x of 4k/qd1"
+kb=$(json "$j" 'j["ssdreplay"]["knee"]["bs"]')
+case $kb in 4096 | 65536) ;; *) fail "knee bs $kb not in the grid" ;; esac
+$SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 0.1s >"$T/text" || fail "sweep text"
+grep -Eq '^knee: bs=(4|64) KiB qd=(1|8) reaches' "$T/text" || { cat "$T/text"; fail "no knee line"; }
+ok "2x2 grid: CSV, JSON, knee; 64k/qd8 = ${ratio}x 4k/qd1"
+
+# --repeat: median between min and max, samples kept.
+$SR sweep "$f" --bs 16k --qd 4 --runtime 0.2s --repeat 3 --engine io_uring,libaio --output-format json >"$T/rep.json" ||
+	fail "sweep --repeat"
+[ "$(json "$T/rep.json" 'all(p["repeats"] == 3 and len(p["samples"]) == 3 and p["spread"]["bw_bytes_min"] <= p["bw_bytes"] <= p["spread"]["bw_bytes_max"] for p in j["points"])')" = True ] ||
+	fail "--repeat 3: medians and spread"
+[ "$(json "$T/rep.json" 'sorted(p["engine"] for p in j["points"])')" = "['io_uring', 'libaio']" ] || fail "engines"
+ok "--repeat 3 over two engines"
+
+# A trace swept: its records split to each --bs.
+awk 'BEGIN { print "offset,length,op"; for (i = 0; i < 256; i++) printf "%d,262144,r\n", (i * 7 % 256) * 262144 }' >"$T/t.csv"
+$SR sweep "$f" --trace "$T/t.csv" --bs 64k,256k --qd 1,4 --runtime 0.2s --output-format json >"$T/tr.json" ||
+	fail "sweep --trace"
+[ "$(json "$T/tr.json" 'len(j["points"]) == 4 and j["ssdreplay"]["source"].endswith("t.csv") and all(abs(p["read"]["iops"] * p["bs"] / p["read"]["bw_bytes"] - 1) < 0.01 for p in j["points"])')" = True ] ||
+	fail "trace sweep"
+ok "trace sweep"
+
+# Bad input: one line, exit 2, nothing written.
+expect_exit 2 "--bs: expected A..B with A <= B" $SR sweep "$f" --bs 4k..1k -o "$T/bad"
+expect_exit 2 "--qd: expected integers from 1 to 65536" $SR sweep "$f" --qd 0 -o "$T/bad"
+expect_exit 2 "--bs: expected a step" $SR sweep "$f" --bs 4k..1m:x1 -o "$T/bad"
+expect_exit 2 "--engine: expected io_uring, libaio, psync or null, found 'spdk'" $SR sweep "$f" --engine io_uring,spdk
+expect_exit 2 "--policy needs simulate" $SR sweep "$f" --policy lru
+expect_exit 2 "--mem needs simulate" $SR sweep "$f" --mem 1g
+expect_exit 2 "not a multiple of .*512-byte" $SR sweep "$f" --bs 1000
+expect_exit 2 "larger than the .* bytes the pattern covers" $SR sweep "$f" --bs 1m --size 512k
+expect_exit 2 "expected one TARGET" $SR sweep --bs 4k
+expect_exit 2 "no such|No such" $SR sweep "$f" --trace "$T/missing.csv"
+[ ! -e "$T/bad" ] || fail "bad input created the output directory"
+ok "bad grid specs"
+
+# SIGINT: stop, write what completed, exit 130.
+$SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 1s -o "$T/int" >"$T/int.txt" 2>"$T/int.err" &
+pid=$!
+sleep 1.6
+kill -INT $pid
+wait $pid
+rc=$?
+[ "$rc" = 130 ] || { cat "$T/int.err"; fail "SIGINT: exit $rc, expected 130"; }
+[ "$(json "$T/int/sweep.json" 'j["ssdreplay"]["complete"]')" = False ] || fail "partial JSON not marked"
+n=$(json "$T/int/sweep.json" 'len(j["points"])')
+[ "$n" -lt 4 ] || fail "SIGINT after 1.6 s of 4 s: $n points complete"
+[ "$(($(wc -l <"$T/int/sweep.csv") - 1))" = "$n" ] || fail "partial CSV and JSON disagree"
+grep -q "partial" "$T/int.err" || fail "no partial notice"
+ok "SIGINT: exit 130 with $n complete points"

@@ -300,19 +300,6 @@ static int write_outputs(const struct args *a, const struct sr_report_info *ri,
 	return 0;
 }
 
-/* Until devices/spec.c lands: nothing is known about any device, so reports
- * carry no %-of-spec figures. Replace with sr_devspec_for_path. */
-static int devspec_for_path(const char *path, const char *override, const char *sysfs_root,
-			    struct sr_devspec *s, struct sr_err *e)
-{
-	(void)path;
-	(void)override;
-	(void)sysfs_root;
-	(void)e;
-	memset(s, 0, sizeof(*s));
-	return 0;
-}
-
 /* The run id in a prepped target's first sector, or -ENODATA. */
 static int read_run_id(const struct sr_target *t, uint64_t *run_id, struct sr_err *e)
 {
@@ -368,7 +355,7 @@ static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err 
 		if (!t->size)
 			return sr_inputf(e, "%s: target is empty (create one with ssdreplay prep %s --size 1G)",
 					 t->path, t->path);
-		ret = devspec_for_path(t->path, a->spec, "/sys", &tc->spec[i], e);
+		ret = sr_devspec_for_path(t->path, a->spec, "/sys", &tc->spec[i], e);
 		if (ret)
 			return ret;
 		tc->rt[i] = (struct sr_replay_target){

@@ -39,18 +39,6 @@ static uint64_t hmin(const struct sr_hist *h)
 	return h->n ? h->min : 0;
 }
 
-void sr_spec_pcts(const struct sr_devspec *s, double read_Bps, double write_Bps, double read_iops,
-		  struct sr_spec_pcts *p)
-{
-	double bw = read_Bps > write_Bps ? read_Bps : write_Bps;
-
-	p->pct_spec = s->seq_read_Bps > 0 ? 100 * read_Bps / s->seq_read_Bps : -1;
-	p->pct_spec_iops = s->rand_read_iops > 0 ? 100 * read_iops / s->rand_read_iops : -1;
-	p->pct_link = s->link_Bps > 0 ? 100 * bw / s->link_Bps : -1;
-	p->pct_cal = s->cal_seq_read_Bps > 0 ? 100 * read_Bps / s->cal_seq_read_Bps : -1;
-	p->pct_cal_iops = s->cal_rand_read_iops > 0 ? 100 * read_iops / s->cal_rand_read_iops : -1;
-}
-
 static int spec_known(const struct sr_devspec *s)
 {
 	return s && (s->model[0] || s->seq_read_Bps > 0 || s->rand_read_iops > 0 || s->link_Bps > 0 ||
@@ -127,36 +115,42 @@ static void text_op(FILE *f, const struct sr_stats *st, int op)
 static void text_device(FILE *f, const char *indent, const struct sr_devspec *s, double rbw,
 			double wbw, double riops)
 {
-	struct sr_spec_pcts p;
+	struct sr_devspec_pct p;
 	char b1[32];
 	int any = 0;
 
 	if (!spec_known(s))
 		return;
-	sr_spec_pcts(s, rbw, wbw, riops, &p);
-	fprintf(f, "%sdevice %s:", indent, s->model[0] ? s->model : "(model unknown)");
-	if (p.pct_spec >= 0) {
-		fprintf(f, " read %.1f%% of spec seq read (%.0f MB/s)", p.pct_spec, s->seq_read_Bps / 1e6);
+	sr_devspec_pcts(s, rbw, wbw, riops, &p);
+	fprintf(f, "%sdevice %s%s%s%s:", indent, s->disk[0] ? s->disk : "of the target",
+		s->model[0] ? " (" : "", s->model, s->model[0] ? ")" : "");
+	if (p.spec_read >= 0) {
+		fprintf(f, " read %.1f%% of spec seq read (%.0f MB/s)", p.spec_read, s->seq_read_Bps / 1e6);
 		any = 1;
 	}
-	if (p.pct_link >= 0) {
-		fprintf(f, "%s %.1f%% of the link ceiling (%s%s%.0f MB/s)", any ? "," : "", p.pct_link,
+	if (p.spec_write >= 0 && wbw > 0) {
+		fprintf(f, "%s write %.1f%% of spec seq write (%.0f MB/s)", any ? "," : "", p.spec_write,
+			s->seq_write_Bps / 1e6);
+		any = 1;
+	}
+	if (p.link >= 0) {
+		fprintf(f, "%s %.1f%% of the link ceiling (%s%s%.0f MB/s)", any ? "," : "", p.link,
 			s->link_desc, s->link_desc[0] ? ": " : "", s->link_Bps / 1e6);
 		any = 1;
 	}
-	if (p.pct_cal >= 0) {
-		fprintf(f, "%s %.1f%% of the calibrated max (%.0f MB/s)", any ? "," : "", p.pct_cal,
+	if (p.cal_read >= 0) {
+		fprintf(f, "%s %.1f%% of the calibrated max (%.0f MB/s)", any ? "," : "", p.cal_read,
 			s->cal_seq_read_Bps / 1e6);
 		any = 1;
 	}
-	if (p.pct_spec_iops >= 0) {
+	if (p.spec_iops >= 0) {
 		snprintf(b1, sizeof(b1), " at QD%u", s->rand_qd);
-		fprintf(f, "%s IOPS %.1f%% of spec random read (%.0f%s)", any ? ";" : "", p.pct_spec_iops,
+		fprintf(f, "%s IOPS %.1f%% of spec random read (%.0f%s)", any ? ";" : "", p.spec_iops,
 			s->rand_read_iops, s->rand_qd ? b1 : "");
 		any = 1;
 	}
-	if (p.pct_cal_iops >= 0) {
-		fprintf(f, "%s IOPS %.1f%% of the calibrated max (%.0f)", any ? "," : "", p.pct_cal_iops,
+	if (p.cal_iops >= 0) {
+		fprintf(f, "%s IOPS %.1f%% of the calibrated max (%.0f)", any ? "," : "", p.cal_iops,
 			s->cal_rand_read_iops);
 		any = 1;
 	}
@@ -164,7 +158,8 @@ static void text_device(FILE *f, const char *indent, const struct sr_devspec *s,
 		fprintf(f, " no spec figures known (--spec seq_read=...,rand_read=...)");
 	fputc('\n', f);
 	if (s->spec_exceeds_link)
-		fprintf(f, "%s  note: the spec exceeds the link ceiling, which cannot be: check the spec\n", indent);
+		fprintf(f, "%s  note: %s\n", indent,
+			s->warning[0] ? s->warning : "the spec exceeds the link ceiling, which cannot be: check the spec");
 }
 
 static void text_targets(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
@@ -338,25 +333,28 @@ static json_t *jpos(double v)
 
 static json_t *json_device(const struct sr_devspec *s, double rbw, double wbw, double riops)
 {
-	struct sr_spec_pcts p;
+	struct sr_devspec_pct p;
 	json_t *j = json_object();
 
-	sr_spec_pcts(s, rbw, wbw, riops, &p);
+	sr_devspec_pcts(s, rbw, wbw, riops, &p);
+	json_object_set_new(j, "disk", json_string(s->disk));
 	json_object_set_new(j, "model", json_string(s->model));
 	json_object_set_new(j, "profile", json_string(s->profile));
 	json_object_set_new(j, "spec_source", json_string(s->source));
 	json_object_set_new(j, "spec_seq_read_bytes", jpos(s->seq_read_Bps));
-	json_object_set_new(j, "pct_spec", jpct(p.pct_spec));
+	json_object_set_new(j, "pct_spec", jpct(p.spec_read));
+	json_object_set_new(j, "spec_seq_write_bytes", jpos(s->seq_write_Bps));
+	json_object_set_new(j, "pct_spec_write", jpct(p.spec_write));
 	json_object_set_new(j, "spec_rand_read_iops", jpos(s->rand_read_iops));
 	json_object_set_new(j, "spec_rand_qd", s->rand_qd ? JU(s->rand_qd) : json_null());
-	json_object_set_new(j, "pct_spec_iops", jpct(p.pct_spec_iops));
+	json_object_set_new(j, "pct_spec_iops", jpct(p.spec_iops));
 	json_object_set_new(j, "link", json_string(s->link_desc));
 	json_object_set_new(j, "link_bytes", jpos(s->link_Bps));
-	json_object_set_new(j, "pct_link", jpct(p.pct_link));
+	json_object_set_new(j, "pct_link", jpct(p.link));
 	json_object_set_new(j, "cal_bytes", jpos(s->cal_seq_read_Bps));
-	json_object_set_new(j, "pct_cal", jpct(p.pct_cal));
+	json_object_set_new(j, "pct_cal", jpct(p.cal_read));
 	json_object_set_new(j, "cal_rand_read_iops", jpos(s->cal_rand_read_iops));
-	json_object_set_new(j, "pct_cal_iops", jpct(p.pct_cal_iops));
+	json_object_set_new(j, "pct_cal_iops", jpct(p.cal_iops));
 	json_object_set_new(j, "spec_exceeds_link", json_boolean(s->spec_exceeds_link));
 	return j;
 }

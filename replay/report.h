@@ -48,15 +48,5 @@ double sr_runtime_s(const struct sr_stats *st);
 double sr_bw_bytes(const struct sr_stats *st, int op); /* bytes per second */
 double sr_amplification(const struct sr_stats *st);    /* bytes issued / bytes asked */
 
-/* Achieved figures as % of a device's spec; negative when not known. */
-struct sr_spec_pcts {
-	double pct_spec;      /* read bandwidth / spec sequential read */
-	double pct_spec_iops; /* read IOPS / spec random read IOPS */
-	double pct_link;      /* max(read, write) bandwidth / link ceiling */
-	double pct_cal;       /* read bandwidth / calibrated sequential read */
-	double pct_cal_iops;  /* read IOPS / calibrated random read IOPS */
-};
-void sr_spec_pcts(const struct sr_devspec *s, double read_Bps, double write_Bps, double read_iops,
-		  struct sr_spec_pcts *p);
 
 #endif

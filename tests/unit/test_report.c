@@ -48,6 +48,7 @@ static struct sr_devspec spec980(void)
 
 	memset(&s, 0, sizeof(s));
 	snprintf(s.model, sizeof(s.model), "Samsung SSD 980 PRO 1TB");
+	snprintf(s.disk, sizeof(s.disk), "nvme0n1");
 	s.seq_read_Bps = 7000 * MB;
 	s.rand_read_iops = 1000000;
 	s.rand_qd = 32;
@@ -104,21 +105,21 @@ static double num(json_t *o, const char *k)
 static void test_spec_pcts(void **state)
 {
 	struct sr_devspec s = spec980();
-	struct sr_spec_pcts p;
+	struct sr_devspec_pct p;
 
 	(void)state;
-	sr_spec_pcts(&s, 1500 * MB, 0, 500, &p);
-	assert_true(fabs(p.pct_spec - 100 * 1500 / 7000.0) < 1e-9);
-	assert_true(fabs(p.pct_link - 100 * 1500 / 7877.0) < 1e-9);
-	assert_true(fabs(p.pct_cal - 25.0) < 1e-9);
-	assert_true(fabs(p.pct_spec_iops - 0.05) < 1e-9);
-	assert_true(p.pct_cal_iops < 0); /* not calibrated */
+	sr_devspec_pcts(&s, 1500 * MB, 0, 500, &p);
+	assert_true(fabs(p.spec_read - 100 * 1500 / 7000.0) < 1e-9);
+	assert_true(fabs(p.link - 100 * 1500 / 7877.0) < 1e-9);
+	assert_true(fabs(p.cal_read - 25.0) < 1e-9);
+	assert_true(fabs(p.spec_iops - 0.05) < 1e-9);
+	assert_true(p.cal_iops < 0); /* not calibrated */
 	/* the link bounds the larger direction */
-	sr_spec_pcts(&s, 100 * MB, 3000 * MB, 0, &p);
-	assert_true(fabs(p.pct_link - 100 * 3000 / 7877.0) < 1e-9);
+	sr_devspec_pcts(&s, 100 * MB, 3000 * MB, 0, &p);
+	assert_true(fabs(p.link - 100 * 3000 / 7877.0) < 1e-9);
 	memset(&s, 0, sizeof(s));
-	sr_spec_pcts(&s, 100 * MB, 0, 5, &p);
-	assert_true(p.pct_spec < 0 && p.pct_link < 0 && p.pct_cal < 0 && p.pct_spec_iops < 0);
+	sr_devspec_pcts(&s, 100 * MB, 0, 5, &p);
+	assert_true(p.spec_read < 0 && p.link < 0 && p.cal_read < 0 && p.spec_iops < 0);
 }
 
 /* 3000 MB in 2 s = 1500 MB/s: 21.4% of 7000, 19.0% of the link, 25% of 6000. */
@@ -172,7 +173,7 @@ static void test_text_device(void **state)
 	ri.spec = &s;
 	s.spec_exceeds_link = 1;
 	t = render(SR_OUT_TEXT, &ri);
-	assert_non_null(strstr(t, "device Samsung SSD 980 PRO 1TB: read 21.4% of spec seq read (7000 MB/s)"));
+	assert_non_null(strstr(t, "device nvme0n1 (Samsung SSD 980 PRO 1TB): read 21.4% of spec seq read (7000 MB/s)"));
 	assert_non_null(strstr(t, "19.0% of the link ceiling (PCIe 4.0 x4: 7877 MB/s)"));
 	assert_non_null(strstr(t, "25.0% of the calibrated max (6000 MB/s)"));
 	assert_non_null(strstr(t, "IOPS 0.1% of spec random read (1000000 at QD32)"));

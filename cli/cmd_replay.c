@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -11,6 +12,7 @@
 #include "devices/affinity.h"
 #include "devices/spec.h"
 #include "devices/target.h"
+#include "replay/plot.h"
 #include "replay/replay.h"
 #include "replay/report.h"
 #include "replay/units.h"
@@ -24,7 +26,7 @@ enum {
 	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
 	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
 	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_PLACE,
-	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY,
+	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY, O_PLOT,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
@@ -52,6 +54,7 @@ static const struct sr_opt opts[] = {
 	{ "loops", O_LOOPS, 1, "N", "1", "passes over the trace; 0: repeat until --runtime" },
 	{ "offset-map", O_OFFMAP, 1, "wrap|scale", "none", "fit offsets beyond the target onto it" },
 	{ "trace-size", O_TRACE_SIZE, 1, "SIZE", "highest offset in trace", "extent the trace was recorded on, for --offset-map scale" },
+	{ "plot", O_PLOT, 1, "DIR", "", "write bandwidth.svg and latency_cdf.svg (and .png where gnuplot can) here" },
 	{ "place", O_PLACE, 1, "OFFSET", "0", "put trace offset 0 at OFFSET of the target (a file-mapped trace onto a raw device): --range OFFSET:" },
 	{ "range", O_RANGE, 1, "START:LEN", "whole target", "replay into this byte range of the target" },
 	{ "target", O_TARGET, 1, "PATH", "", "a target file or device; repeat for several (then give --layout); instead of TARGET" },
@@ -80,7 +83,7 @@ struct args {
 	const char *layout_str, *cpus_str, *spec, *force;
 	cpu_set_t cpus;
 	int have_cpus, tag_stats;
-	const char *trace, *format, *output, *timeline, *engine;
+	const char *trace, *format, *output, *timeline, *engine, *plot;
 	int pattern; /* -1: none */
 	uint64_t size, seed, qd, batch, threads, bs, page, runtime_ns, loops, trace_size;
 	uint64_t range_start, range_len;
@@ -172,6 +175,9 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --offset-map: expected wrap, scale or none, found '%s'", arg);
 		return 0;
 	case O_TRACE_SIZE: return sr_cli_size(CMD, "trace-size", arg, &a->trace_size, e);
+	case O_PLOT:
+		a->plot = arg;
+		return 0;
 	case O_PLACE:
 		a->range_len = 0;
 		if (sr_parse_size(arg, &a->range_start))
@@ -458,6 +464,11 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 	}
 
+	if (a.plot && mkdir(a.plot, 0777) && errno != EEXIST) {
+		sr_inputf(&e, CMD ": --plot %s: %s", a.plot, strerror(errno));
+		goto fail;
+	}
+
 	tc = calloc(1, sizeof(*tc));
 	if (!tc) {
 		sr_errf(&e, -ENOMEM, "out of memory");
@@ -586,7 +597,8 @@ int cmd_replay(int argc, char **argv)
 	if (ret)
 		status = sr_cli_fail(&e);
 	sr_err_clear(&e);
-	if (write_outputs(&a, &ri, &st, &e)) {
+	if (write_outputs(&a, &ri, &st, &e) ||
+	    (a.plot && sr_plot_replay(a.plot, ri.target, &st, 1, &e))) {
 		status = sr_cli_fail(&e);
 	} else if (sr_cli_stop) {
 		fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);

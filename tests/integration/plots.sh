@@ -68,3 +68,10 @@ else
 	[ ! -e "$T/a/bandwidth.png" ] || fail "a PNG without gnuplot's png terminal"
 	echo "gnuplot has no png terminal here: PNG check not run"
 fi
+
+# replay --plot: bandwidth timeline and latency CDF of the run, one series each
+$SR replay "$f" --pattern rand --bs 16k --qd 4 --runtime 1.5s --plot "$T/r" >/dev/null || fail "replay --plot"
+[ "$(series "$T/r/bandwidth.svg")" = "1 read" ] || fail "replay bandwidth.svg: '$(series "$T/r/bandwidth.svg")'"
+[ "$(series "$T/r/latency_cdf.svg")" = "1 read" ] || fail "replay latency_cdf.svg: '$(series "$T/r/latency_cdf.svg")'"
+expect_exit 2 "plot" $SR replay "$f" --pattern rand --bs 16k --runtime 0.2s --plot /proc/nonexistent/x
+ok "replay --plot"

@@ -49,13 +49,20 @@ static int bad(struct parse *p, uint64_t at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int bad(struct parse *p, uint64_t at, const char *fmt, ...)
 {
-	char msg[400];
+	char msg[400], line[sizeof(p->e->msg)];
+	unsigned char *c;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return sr_inputf(p->e, "%s@%" PRIu64 ": %s%s", p->name, at, p->ctx, msg);
+	if (snprintf(line, sizeof(line), "%s@%" PRIu64 ": %s%s", p->name, at, p->ctx, msg) < 0)
+		line[0] = '\0';
+	/* Names come from the file: keep the message on one printable line. */
+	for (c = (unsigned char *)line; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return sr_inputf(p->e, "%s", line);
 }
 
 static uint64_t left(const struct parse *p)

@@ -690,13 +690,14 @@ static void test_write_errors(void **state)
 	assert_int_equal(access(path_in("w.gguf"), F_OK), -1);
 	assert_int_equal(access(path_in("w.gguf.tmp"), F_OK), -1);
 
+	sr_model_free(&m);
+
 	sr_err_clear(&e);
 	assert_int_equal(sr_gguf_read(path_in("missing.gguf"), &m, &e), -EINVAL);
 	assert_true(e.bad_input);
 	sr_err_clear(&e);
 	assert_int_equal(sr_gguf_read(dir, &m, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "not a regular file"));
-	sr_model_free(&m);
 }
 
 /* ---- tools for the integration test and measurements ---- */

@@ -86,8 +86,8 @@ long sr_model_find(const struct sr_model *m, uint64_t off)
 	size_t lo = 0, hi = m->n_tensors, mid;
 	const struct sr_tensor *t;
 
-	/* The last tensor starting at or before off. Zero-byte tensors sort
-	 * before others at the same offset, so this lands on the one with data. */
+	/* The last tensor starting at or before off, skipping back over
+	 * zero-byte tensors (which may sit inside another's range). */
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (m->tensors[mid].off <= off)
@@ -95,6 +95,8 @@ long sr_model_find(const struct sr_model *m, uint64_t off)
 		else
 			hi = mid;
 	}
+	while (lo && !m->tensors[lo - 1].bytes)
+		lo--;
 	if (!lo)
 		return -1;
 	t = &m->tensors[lo - 1];

@@ -228,14 +228,15 @@ static void test_classify_errors(void **state)
 
 static void test_find_lookup(void **state)
 {
-	struct sr_tensor ts[4] = {
+	struct sr_tensor ts[5] = {
 		{ .name = "a", .off = 100, .bytes = 50 },
 		{ .name = "z", .off = 160, .bytes = 0 }, /* empty, ties with b */
 		{ .name = "b", .off = 160, .bytes = 40 },
+		{ .name = "y", .off = 170, .bytes = 0 }, /* empty, inside b */
 		{ .name = "c", .off = 300, .bytes = 10 },
 	};
 	struct sr_kv kvs[2] = { { .key = "general.name" }, { .key = "x" } };
-	struct sr_model m = { .tensors = ts, .n_tensors = 4, .kvs = kvs, .n_kvs = 2 };
+	struct sr_model m = { .tensors = ts, .n_tensors = 5, .kvs = kvs, .n_kvs = 2 };
 
 	(void)state;
 	assert_int_equal(sr_model_find(&m, 0), -1);
@@ -244,16 +245,17 @@ static void test_find_lookup(void **state)
 	assert_int_equal(sr_model_find(&m, 149), 0);
 	assert_int_equal(sr_model_find(&m, 150), -1);
 	assert_int_equal(sr_model_find(&m, 160), 2);
+	assert_int_equal(sr_model_find(&m, 170), 2);
 	assert_int_equal(sr_model_find(&m, 199), 2);
 	assert_int_equal(sr_model_find(&m, 200), -1);
-	assert_int_equal(sr_model_find(&m, 309), 3);
+	assert_int_equal(sr_model_find(&m, 309), 4);
 	assert_int_equal(sr_model_find(&m, 310), -1);
 	assert_int_equal(sr_model_find(&m, UINT64_MAX), -1);
 	m.n_tensors = 0;
 	assert_int_equal(sr_model_find(&m, 100), -1);
-	m.n_tensors = 4;
+	m.n_tensors = 5;
 	assert_int_equal(sr_model_lookup(&m, "b"), 2);
-	assert_int_equal(sr_model_lookup(&m, "c"), 3);
+	assert_int_equal(sr_model_lookup(&m, "c"), 4);
 	assert_int_equal(sr_model_lookup(&m, "d"), -1);
 	assert_ptr_equal(sr_model_kv(&m, "x"), &kvs[1]);
 	assert_null(sr_model_kv(&m, "y"));

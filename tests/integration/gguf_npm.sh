@@ -130,7 +130,7 @@ node "$T/cmp.js" "$T/b.gguf" "$T/b.json" || fail "@huggingface/gguf and ssdrepla
 	fail "tensor offsets changed in the rewrite"
 ok "@huggingface/gguf's header: our reader agrees"
 
-# A file it rejects, we reject too (truncated inside the tensor infos).
+# A truncated copy is bad input: exit 2 and one line naming file@offset.
 head -c 6000 "$T/a.gguf" >"$T/c.gguf"
 expect_exit 2 'c.gguf@[0-9]+: .*(truncated|past the end|left)' env SR_GGUF_DUMP="$T/c.gguf" "$TOOL"
 ok "truncated file rejected"

@@ -35,4 +35,16 @@ static inline uint64_t sr_gguf_align(uint64_t x, uint64_t a)
 	return x > UINT64_MAX - (a - 1) ? UINT64_MAX : (x + a - 1) & ~(a - 1);
 }
 
+/* Names come from files: keep a message on one printable line. Returns ret. */
+static inline int sr_gguf_oneline(struct sr_err *e, int ret)
+{
+	unsigned char *c;
+
+	if (e && ret)
+		for (c = (unsigned char *)e->msg; *c; c++)
+			if (*c < 0x20 || *c == 0x7f)
+				*c = '?';
+	return ret;
+}
+
 #endif

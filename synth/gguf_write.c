@@ -160,7 +160,7 @@ int sr_gguf_header_size(const struct sr_model *m, uint64_t *size, struct sr_err 
 	int ret = encode(m, &o, m->name ? m->name : "model", e);
 
 	*size = o.len;
-	return ret;
+	return sr_gguf_oneline(e, ret);
 }
 
 /* The alignment m asks for: m->alignment (0 → 32), matching general.alignment. */
@@ -189,12 +189,12 @@ int sr_gguf_layout(struct sr_model *m, struct sr_err *e)
 	int ret;
 
 	if ((ret = alignment(m, who, &a, e)))
-		return ret;
+		return sr_gguf_oneline(e, ret);
 	for (i = 0; i < m->n_tensors; i++)
 		if ((ret = sr_tensor_classify(&m->tensors[i], e)))
-			return ret;
+			return sr_gguf_oneline(e, ret);
 	if ((ret = sr_gguf_header_size(m, &h, e)))
-		return ret;
+		return sr_gguf_oneline(e, ret);
 	m->alignment = a;
 	m->data_off = off = sr_gguf_align(h, a);
 	for (i = 0; i < m->n_tensors; i++) {
@@ -212,7 +212,7 @@ static int check_model(const struct sr_model *m, const char *who, uint64_t *fsiz
 {
 	struct sr_err ce = { 0 };
 	struct sr_tensor c;
-	uint64_t h, end = 0;
+	uint64_t h, end = 0, prev, from;
 	uint32_t a;
 	size_t i;
 	int ret;
@@ -222,6 +222,7 @@ static int check_model(const struct sr_model *m, const char *who, uint64_t *fsiz
 	if (m->data_off != sr_gguf_align(h, a))
 		return sr_inputf(e, "%s: data_off %" PRIu64 ", expected %" PRIu64 " (the %" PRIu64 "-byte header aligned to %u; sr_gguf_layout sets it)",
 				 who, m->data_off, sr_gguf_align(h, a), h, a);
+	prev = m->data_off;
 	for (i = 0; i < m->n_tensors; i++) {
 		const struct sr_tensor *t = &m->tensors[i];
 
@@ -231,12 +232,16 @@ static int check_model(const struct sr_model *m, const char *who, uint64_t *fsiz
 		if (c.bytes != t->bytes)
 			return sr_inputf(e, "%s: tensor '%s': %" PRIu64 " bytes, expected %" PRIu64 " from its type and shape",
 					 who, t->name, t->bytes, c.bytes);
-		if (t->off < m->data_off + end || (t->off - m->data_off) % a)
+		/* An empty tensor may sit inside another's range, as the reader allows. */
+		from = t->bytes ? m->data_off + end : prev;
+		if (t->off < from || (t->off - m->data_off) % a)
 			return sr_inputf(e, "%s: tensor '%s' at %" PRIu64 ", expected an offset from %" PRIu64 " on, aligned to %u past data_off %" PRIu64 " (tensors in file order, disjoint)",
-					 who, t->name, t->off, m->data_off + end, a, m->data_off);
-		end = t->off - m->data_off + t->bytes;
-		if (end < t->bytes || end > INT64_MAX)
+					 who, t->name, t->off, from, a, m->data_off);
+		prev = t->off;
+		if (t->off - m->data_off + t->bytes < t->bytes || t->off - m->data_off + t->bytes > INT64_MAX)
 			return sr_inputf(e, "%s: tensor '%s' ends beyond 2^63, expected a real offset", who, t->name);
+		if (t->off - m->data_off + t->bytes > end)
+			end = t->off - m->data_off + t->bytes;
 	}
 	*fsize = m->data_off + sr_gguf_align(end, a);
 	if (m->file_size && m->file_size != *fsize)
@@ -268,7 +273,7 @@ int sr_gguf_encode_header(const struct sr_model *m, uint8_t **buf, size_t *len,
 {
 	uint64_t fsize;
 
-	return build_header(m, m->name ? m->name : "model", buf, len, &fsize, e);
+	return sr_gguf_oneline(e, build_header(m, m->name ? m->name : "model", buf, len, &fsize, e));
 }
 
 /* Counter-based splitmix64: word w of a stream is a pure function of
@@ -425,7 +430,8 @@ int sr_gguf_write(const char *path, const struct sr_model *m, enum sr_gguf_fill 
 			goto fail;
 		if (fill != SR_FILL_SPARSE && (ret = put_tensor(fd, chunk, t, i, fill, seed, tmp, e)))
 			goto fail;
-		pos = t->off + t->bytes;
+		if (t->off + t->bytes > pos)
+			pos = t->off + t->bytes;
 	}
 	if (fill != SR_FILL_SPARSE && (ret = put_zeros(fd, chunk, pos, fsize, tmp, e)))
 		goto fail;
@@ -457,5 +463,5 @@ out:
 	free(hdr);
 	free(chunk);
 	free(tmp);
-	return ret;
+	return sr_gguf_oneline(e, ret);
 }

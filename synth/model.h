@@ -91,7 +91,9 @@ struct sr_kv {
 	uint64_t n;        /* array length (1 for scalars) */
 	/* Scalars: the value in u64/i64/f64 (bool as u64). Strings: str (NUL
 	 * terminated, len in n for arrays of strings see strs). Arrays of numbers:
-	 * raw little-endian bytes in data (n * element size). Arrays of strings: strs. */
+	 * raw little-endian bytes in data (n * element size). Arrays of strings: strs.
+	 * Strings are C strings: a GGUF string with a NUL inside is cut there
+	 * (sr_gguf_write then refuses the model: its header would shrink). */
 	union { uint64_t u64; int64_t i64; double f64; } v;
 	char *str;
 	void *data;

@@ -93,7 +93,8 @@ struct sr_kv {
 	 * terminated, len in n for arrays of strings see strs). Arrays of numbers:
 	 * raw little-endian bytes in data (n * element size). Arrays of strings: strs.
 	 * Strings are C strings: a GGUF string with a NUL inside is cut there
-	 * (sr_gguf_write then refuses the model: its header would shrink). */
+	 * (sr_gguf_write writes it cut, and refuses the model when the shorter
+	 * header would move data_off). */
 	union { uint64_t u64; int64_t i64; double f64; } v;
 	char *str;
 	void *data;

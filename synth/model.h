@@ -38,9 +38,20 @@ enum sr_tkind {
 	SR_TK_FFN_GATE, SR_TK_FFN_UP, SR_TK_FFN_DOWN,                /* dense FFN */
 	SR_TK_FFN_GATE_EXPS, SR_TK_FFN_UP_EXPS, SR_TK_FFN_DOWN_EXPS, /* routed experts, one tensor each */
 	SR_TK_FFN_GATE_SHEXP, SR_TK_FFN_UP_SHEXP, SR_TK_FFN_DOWN_SHEXP, /* shared experts */
+	/* Later additions (llama-arch.cpp names): DeepSeek's split attn_kv_b,
+	 * gpt-oss's post-attention norm, the shared-expert gate, and experts
+	 * with gate and up fused in one tensor. */
+	SR_TK_ATTN_K_B, SR_TK_ATTN_V_B, SR_TK_ATTN_POST_NORM, SR_TK_FFN_GATE_INP_SHEXP,
+	SR_TK_FFN_GATE_UP_EXPS,
 	SR_TK_NR
 };
 const char *sr_tkind_name(enum sr_tkind k); /* "attn_q", "ffn_up_exps", "other" */
+/* Routed-expert tensors (one tensor holding every expert). */
+static inline int sr_tkind_is_experts(enum sr_tkind k)
+{
+	return k == SR_TK_FFN_GATE_EXPS || k == SR_TK_FFN_UP_EXPS || k == SR_TK_FFN_DOWN_EXPS ||
+	       k == SR_TK_FFN_GATE_UP_EXPS;
+}
 
 struct sr_tensor {
 	char *name;            /* "blk.3.ffn_up_exps.weight" */
@@ -52,8 +63,10 @@ struct sr_tensor {
 	int32_t layer;         /* N of "blk.N.", -1 for non-layer tensors */
 	uint8_t kind;          /* enum sr_tkind */
 	uint8_t is_bias;       /* name ends in ".bias" */
-	uint32_t n_expert;     /* ne[2] of an expert tensor (kind *_EXPS), else 0 */
-	uint64_t expert_bytes; /* nb[2] = row bytes * ne[1]: expert e is [off + e*expert_bytes, +expert_bytes) */
+	uint32_t n_expert;     /* ne[2] of an expert tensor (kind *_EXPS), else 0; the expert
+				* dimension is the last one, so ne[1] of a 2-D expert bias */
+	uint64_t expert_bytes; /* nb[2] = row bytes * ne[1]: expert e is [off + e*expert_bytes, +expert_bytes)
+				* (nb[1] = row bytes for a 2-D expert bias) */
 };
 
 /* The hyperparameters schedules need (from GGUF "<arch>.*" keys or a profile). */
@@ -78,7 +91,10 @@ struct sr_kv {
 	uint64_t n;        /* array length (1 for scalars) */
 	/* Scalars: the value in u64/i64/f64 (bool as u64). Strings: str (NUL
 	 * terminated, len in n for arrays of strings see strs). Arrays of numbers:
-	 * raw little-endian bytes in data (n * element size). Arrays of strings: strs. */
+	 * raw little-endian bytes in data (n * element size). Arrays of strings: strs.
+	 * Strings are C strings: a GGUF string with a NUL inside is cut there
+	 * (sr_gguf_write writes it cut, and refuses the model when the shorter
+	 * header would move data_off). */
 	union { uint64_t u64; int64_t i64; double f64; } v;
 	char *str;
 	void *data;
@@ -104,7 +120,11 @@ void sr_model_free(struct sr_model *m); /* frees the contents, not m */
 long sr_model_find(const struct sr_model *m, uint64_t off);
 /* Index by exact name, or -1. */
 long sr_model_lookup(const struct sr_model *m, const char *name);
-/* Fill layer/kind/is_bias/n_expert/expert_bytes/bytes from name, type and ne. */
+/* The kv with this key, or NULL. */
+const struct sr_kv *sr_model_kv(const struct sr_model *m, const char *key);
+/* Fill layer/kind/is_bias/n_expert/expert_bytes/bytes from name, type and ne.
+ * Bad input (unknown type, n_dims not 1-4, ne[0] not a multiple of the block,
+ * a size beyond 2^63) fails with "tensor 'NAME': what, expected what". */
 int sr_tensor_classify(struct sr_tensor *t, struct sr_err *e);
 
 /* Tags carried on records (sr_rec.tag) produced from a model: the tensor

@@ -127,6 +127,7 @@ static int rank(const struct sr_tensor *t)
 	};
 	static const struct { const char *part; int rank; } by_name[] = {
 		{ ".attn_k_b.", 23 }, { ".attn_v_b.", 118 }, { ".post_attention_norm.", 130 },
+		{ ".ffn_gate_up_exps.", 160 }, { ".ffn_gate_inp_shexp.", 169 },
 	};
 	size_t i;
 
@@ -138,9 +139,12 @@ static int rank(const struct sr_tensor *t)
 	return RANK_UNKNOWN;
 }
 
-static int is_expert_kind(unsigned k)
+/* Routed-expert tensors: the three kinds, and whatever else the classifier
+ * gave an expert geometry (fused ffn_gate_up_exps). */
+static int is_experts(const struct sr_tensor *t)
 {
-	return k == SR_TK_FFN_GATE_EXPS || k == SR_TK_FFN_UP_EXPS || k == SR_TK_FFN_DOWN_EXPS;
+	return t->kind == SR_TK_FFN_GATE_EXPS || t->kind == SR_TK_FFN_UP_EXPS ||
+	       t->kind == SR_TK_FFN_DOWN_EXPS || (t->n_expert && t->expert_bytes);
 }
 
 static int cmp_exec(const void *pa, const void *pb, void *ctx)
@@ -301,7 +305,7 @@ static int build_program(struct synth *s, struct sr_err *e)
 			layer = t->layer;
 			kv_done = !s->o.kv_ctx || r >= RANK_KV;
 		}
-		if (is_expert_kind(t->kind)) {
+		if (is_experts(t)) {
 			expert_geom(t, &ne, &eb);
 			if (!s->n_expert)
 				s->n_expert = ne;

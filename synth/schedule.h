@@ -44,4 +44,14 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o,
 /* Parse "--routing uniform|zipf:S|temporal:P|log:FILE" into r. */
 int sr_routing_parse(const char *arg, struct sr_routing *r, struct sr_err *e);
 
+/* Label a captured trace with m's tensors (--gguf): the tag of a read or
+ * write names the tensor its first byte falls in, and the expert for an
+ * expert tensor (sr_tag_make); SR_TAG_NONE outside every tensor (the GGUF
+ * header, padding). Other records get SR_TAG_NONE. */
+uint32_t sr_label_tag(const struct sr_model *m, uint64_t off);
+/* Wrap *src so its records come out labelled. m must outlive the source;
+ * with own set the source frees it (sr_model_free, then free). On failure
+ * *src is left as it was. */
+int sr_label_wrap(struct sr_source **src, const struct sr_model *m, int own, struct sr_err *e);
+
 #endif

@@ -49,7 +49,7 @@ static const struct sr_opt opts[] = {
 
 struct args {
 	const char *model, *write_gguf, *output;
-	int info, sparse, have_seed;
+	int info, sparse, have_outfmt;
 	enum sr_out_fmt outfmt;
 	struct sr_synth_opts so;
 };
@@ -98,6 +98,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_INFO: a->info = 1; return 0;
 	case O_OUTFMT:
+		a->have_outfmt = 1;
 		if (sr_cli_outfmt(CMD, arg, &a->outfmt, e))
 			return -EINVAL;
 		if (a->outfmt == SR_OUT_CSV)
@@ -125,7 +126,6 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return -EINVAL;
 		return 0;
 	case O_SEED:
-		a->have_seed = 1;
 		return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->so.seed, e);
 	case O_COMPUTE:
 		if (!strncmp(arg, "gflops=", 7))
@@ -422,6 +422,10 @@ int cmd_synth(int argc, char **argv)
 	}
 	if (a.info && a.write_gguf) {
 		sr_inputf(&e, CMD ": give --info or --write-gguf, not both");
+		goto fail;
+	}
+	if (a.have_outfmt && !a.info) {
+		sr_inputf(&e, CMD ": --output-format goes with --info (schedules are CSV)");
 		goto fail;
 	}
 	if (a.sparse && !a.write_gguf) {

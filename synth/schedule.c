@@ -75,7 +75,7 @@ struct synth {
 	struct sr_router *router;
 	uint32_t n_layer, n_expert, k;
 	uint64_t total;           /* prefill + decode tokens */
-	uint64_t model_end;       /* end of the last tensor */
+	uint64_t model_end;       /* end of the last tensor or of the file */
 	uint64_t vocab, row_bytes;/* token_embd rows */
 	uint64_t krow, vrow;      /* KV bytes per position per layer */
 
@@ -322,6 +322,9 @@ static int build_program(struct synth *s, struct sr_err *e)
 		}
 	}
 	free(idx);
+	/* page faults read up to the end of the file (its last padding) */
+	if (m->file_size > s->model_end)
+		s->model_end = m->file_size;
 	if (onorm >= 0)
 		s->prog[np++] = (struct item){ .tensor = (uint32_t)onorm, .layer = -1, .kind = IT_WHOLE };
 	if (out >= 0 || embd >= 0) /* no output.weight: the head is tied to token_embd */
@@ -352,6 +355,8 @@ static void reset(struct synth *s)
 	s->last_page = UINT64_MAX;
 	s->done = !s->total;
 	memset(&s->p, 0, sizeof(s->p));
+	if (s->seen) /* rewound in the middle of a batch's row gathers */
+		memset(s->seen, 0, s->vocab / 8 + 1);
 	if (s->router)
 		sr_router_reset(s->router);
 }

@@ -198,6 +198,23 @@ static void test_rewind(void **state)
 	s->close(s);
 	free(a.r);
 	free(b.r);
+	/* rewound in the middle of the prefill batch's row gathers */
+	o.prefill = 30;
+	a = synth(&m, &o, 1000);
+	assert_int_equal(sr_synth_open(&m, &o, &s, &e), 0);
+	{
+		struct sr_rec few[5];
+
+		assert_int_equal(sr_source_next(s, few, 5, &e), 5);
+		assert_int_equal(rec_tensor(&m, &few[4])->kind, SR_TK_TOKEN_EMBD);
+	}
+	assert_int_equal(s->rewind(s, &e), 0);
+	b = (struct recs){ 0 };
+	assert_int_equal(read_all(s, 7, &b, &e), 0);
+	same_recs(&a, &b);
+	s->close(s);
+	free(a.r);
+	free(b.r);
 	free_model(&m);
 }
 

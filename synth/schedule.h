@@ -37,7 +37,10 @@ void sr_synth_opts_default(struct sr_synth_opts *o);
 /* Stream the schedule as records: off/len are file byte ranges, tag is
  * sr_tag_make(tensor, expert), flags SR_RF_*, t_ns the cumulative compute
  * time when a compute model is set (else SR_T_NONE). m must outlive the
- * source. Same model + opts (seed) => identical records. */
+ * source. Same model + opts (seed) => identical records, whatever the batch
+ * size. KV-cache records (--kv) are SR_RF_KV with tag SR_TAG_NONE: they lie
+ * outside every tensor, after the model. Execution order per architecture
+ * and the models behind each option: synth/schedule.c. */
 int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o,
 		  struct sr_source **out, struct sr_err *e);
 

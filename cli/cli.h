@@ -35,13 +35,15 @@ int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trac
 int sr_cli_trace_filtering(const struct sr_trace_opts *o);
 
 /* How replay, analyze and convert read a trace: the filters above plus
- * --file-map/--dev-base. Their option table entries, keys base .. base+7: */
+ * --file-map/--dev-base and --gguf (label records with the model's tensors).
+ * Their option table entries, keys base .. base+8: */
 struct sr_cli_trace_in {
 	struct sr_trace_opts topts; /* .event = 'D' by default */
 	const char *file_map;
 	uint64_t dev_base;
+	const char *gguf;           /* a GGUF file or a model profile name */
 };
-#define SR_CLI_TRACE_IN_NR 8
+#define SR_CLI_TRACE_IN_NR 9
 #define SR_CLI_TRACE_IN_OPTS(base)                                                                  \
 	{ "event", (base), 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: issue, queue or complete events" }, \
 	{ "dev", (base) + 1, 1, "MAJ:MIN", "", "keep only this device's events" },                    \
@@ -50,12 +52,20 @@ struct sr_cli_trace_in {
 	{ "rw", (base) + 4, 1, "r|w|rw", "rw", "keep reads, writes or both" },                         \
 	{ "time", (base) + 5, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" }, \
 	{ "file-map", (base) + 6, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" }, \
-	{ "dev-base", (base) + 7, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" }
+	{ "dev-base", (base) + 7, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" }, \
+	{ "gguf", (base) + 8, 1, "MODEL", "", "label each access with the tensor it falls in (a .gguf file or a model profile)" }
 int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_cli_trace_in *in,
 			struct sr_err *e);
-/* Open path as fmt with the filters, then the file mapping when asked. */
+/* Open path as fmt with the filters, then the file mapping and the --gguf
+ * labels when asked. path "-" is standard input: a text format, csv when
+ * fmt is auto and stdin is a pipe (a pipe cannot be probed and re-read). */
 int sr_cli_trace_in_open(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
 			 struct sr_source **src, struct sr_err *e);
+/* The same labelling with model (when not NULL; it must outlive *src)
+ * instead of loading in->gguf again. */
+struct sr_model;
+int sr_cli_trace_in_open_model(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
+			       const struct sr_model *model, struct sr_source **src, struct sr_err *e);
 
 /* --output-format text|json|csv (fio's normal/terse accepted too). */
 int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct sr_err *e);

@@ -11,9 +11,12 @@
 #include "cli/opts.h"
 #include "replay/report.h"
 #include "replay/units.h"
+#include "synth/profile.h"
 #include "trace/analyze.h"
 
 #define CMD "analyze"
+#define TOP_TEXT 20
+#define TOP_JSON 100
 
 enum {
 	O_FORMAT = 'f', O_OUTPUT = 'o',
@@ -73,12 +76,110 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 
 static const char *size_from(const struct args *a)
 {
-	return a->have_size ? "size" : a->target ? "target" : "extent";
+	return a->have_size ? "size" : a->target ? "target" : a->in.gguf ? "model" : "extent";
 }
 
 static double pct(uint64_t part, uint64_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+/* ---- --gguf: bytes read per tensor, tensor kind and layer ---- */
+
+struct by_tensor {
+	uint64_t total;                /* bytes read, labelled or not */
+	uint64_t kind[SR_TK_NR];
+	uint64_t *layer;               /* [n_layer] */
+	uint32_t n_layer;
+	uint64_t global;               /* non-layer tensors */
+	size_t top[TOP_JSON];
+	size_t n_top;
+};
+
+static int by_tensor(const struct sr_analysis *an, struct by_tensor *b)
+{
+	const struct sr_model *m = an->model;
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	b->total = an->bytes[SR_OP_READ];
+	for (i = 0; i < m->n_tensors; i++)
+		if (m->tensors[i].layer >= 0 && (uint32_t)m->tensors[i].layer + 1 > b->n_layer)
+			b->n_layer = (uint32_t)m->tensors[i].layer + 1;
+	b->layer = calloc(b->n_layer + 1, sizeof(*b->layer));
+	if (!b->layer)
+		return -ENOMEM;
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct sr_tensor *t = &m->tensors[i];
+
+		b->kind[t->kind < SR_TK_NR ? t->kind : 0] += an->t_bytes[i];
+		if (t->layer >= 0)
+			b->layer[t->layer] += an->t_bytes[i];
+		else
+			b->global += an->t_bytes[i];
+	}
+	b->n_top = sr_analysis_top_tensors(an, b->top, TOP_JSON);
+	return 0;
+}
+
+static void text_tensors(FILE *f, const struct args *a, const struct sr_analysis *an, const struct by_tensor *b)
+{
+	const struct sr_model *m = an->model;
+	char b1[32], b2[32];
+	size_t i;
+	uint32_t l;
+
+	fprintf(f, "  tensors (--gguf %s): %s read inside %zu tensors, %s outside any tensor\n", a->in.gguf,
+		sr_fmt_bytes(b1, sizeof(b1), b->total - an->unlabelled), m->n_tensors,
+		sr_fmt_bytes(b2, sizeof(b2), an->unlabelled));
+	fprintf(f, "  top tensors by bytes read:\n");
+	for (i = 0; i < b->n_top && i < TOP_TEXT; i++) {
+		size_t t = b->top[i];
+
+		fprintf(f, "    %-36s %12s %6.2f%% %10" PRIu64 " reads\n", m->tensors[t].name,
+			sr_fmt_bytes(b1, sizeof(b1), an->t_bytes[t]), pct(an->t_bytes[t], b->total), an->t_reads[t]);
+	}
+	fprintf(f, "  bytes read by tensor kind:");
+	for (i = 0; i < SR_TK_NR; i++)
+		if (b->kind[i])
+			fprintf(f, " %s %s (%.1f%%)", sr_tkind_name((enum sr_tkind)i),
+				sr_fmt_bytes(b1, sizeof(b1), b->kind[i]), pct(b->kind[i], b->total));
+	fprintf(f, "\n  bytes read by layer:");
+	for (l = 0; l < b->n_layer; l++)
+		fprintf(f, " %u: %s", l, sr_fmt_bytes(b1, sizeof(b1), b->layer[l]));
+	fprintf(f, "; global %s\n", sr_fmt_bytes(b1, sizeof(b1), b->global));
+}
+
+static json_t *json_tensors(const struct args *a, const struct sr_analysis *an, const struct by_tensor *b)
+{
+	const struct sr_model *m = an->model;
+	json_t *o = json_object(), *arr, *k;
+	size_t i;
+	uint32_t l;
+
+	json_object_set_new(o, "model", json_string(a->in.gguf));
+	json_object_set_new(o, "tensors", json_integer((json_int_t)m->n_tensors));
+	json_object_set_new(o, "labelled_bytes", json_integer((json_int_t)(b->total - an->unlabelled)));
+	json_object_set_new(o, "unlabelled_bytes", json_integer((json_int_t)an->unlabelled));
+	json_object_set_new(o, "top", arr = json_array());
+	for (i = 0; i < b->n_top; i++) {
+		size_t t = b->top[i];
+
+		json_array_append_new(arr, json_pack("{s:s,s:I,s:f,s:I,s:i,s:s}", "name", m->tensors[t].name,
+						     "bytes", (json_int_t)an->t_bytes[t], "pct",
+						     pct(an->t_bytes[t], b->total), "reads",
+						     (json_int_t)an->t_reads[t], "layer", (int)m->tensors[t].layer,
+						     "kind", sr_tkind_name((enum sr_tkind)m->tensors[t].kind)));
+	}
+	json_object_set_new(o, "kinds", k = json_object());
+	for (i = 0; i < SR_TK_NR; i++)
+		if (b->kind[i])
+			json_object_set_new(k, sr_tkind_name((enum sr_tkind)i), json_integer((json_int_t)b->kind[i]));
+	json_object_set_new(o, "layers", arr = json_array());
+	for (l = 0; l < b->n_layer; l++)
+		json_array_append_new(arr, json_integer((json_int_t)b->layer[l]));
+	json_object_set_new(o, "global_bytes", json_integer((json_int_t)b->global));
+	return o;
 }
 
 /* ---- text ---- */
@@ -121,7 +222,7 @@ static void write_text(FILE *f, const struct args *a, const struct sr_analysis *
 		r->amp_bytes, r->amp_pages);
 	fprintf(f, "  coverage: %.2f%% of %s (%s), reads alone %.2f%%\n", 100 * r->coverage,
 		sr_fmt_bytes(b1, sizeof(b1), r->size),
-		a->have_size ? "--size" : a->target ? a->target : "highest offset in the trace",
+		a->have_size ? "--size" : a->target ? a->target : a->in.gguf ? a->in.gguf : "highest offset in the trace",
 		100 * r->read_coverage);
 	fprintf(f, "  gaps: %" PRIu64 " between %" PRIu64 " requests: sequential %" PRIu64 " (%.1f%%), "
 		   "forward skip %" PRIu64 " (%.1f%%), backward seek %" PRIu64 " (%.1f%%)\n",
@@ -269,6 +370,16 @@ static int write_json(FILE *f, const struct args *a, const struct sr_analysis *a
 			json_array_append_new(tl, JU(an->tl.s[s].bytes[0] + an->tl.s[s].bytes[1]));
 		SET(o, "timeline_bytes", tl);
 	}
+	if (an->model) {
+		struct by_tensor b;
+
+		if (by_tensor(an, &b)) {
+			json_decref(root);
+			return -ENOMEM;
+		}
+		SET(root, "tensors", json_tensors(a, an, &b));
+		free(b.layer);
+	}
 	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	fputc('\n', f);
 	json_decref(root);
@@ -332,6 +443,14 @@ static int write_report(const struct args *a, const struct sr_analysis *an,
 		write_csv(f, a, an, r);
 	else
 		write_text(f, a, an, r);
+	if (a->outfmt == SR_OUT_TEXT && an->model) {
+		struct by_tensor b;
+
+		ret = by_tensor(an, &b);
+		if (!ret)
+			text_tensors(f, a, an, &b);
+		free(b.layer);
+	}
 	if (ferror(f))
 		ret = -EIO;
 	if (f != stdout ? fclose(f) : fflush(f))
@@ -373,9 +492,10 @@ int cmd_analyze(int argc, char **argv)
 	struct sr_source *src = NULL;
 	struct sr_analysis *an = NULL;
 	struct sr_analysis_res res;
+	struct sr_model model = { 0 };
 	struct stat st;
 	uint64_t tsize = 0;
-	int pos, ret, status = SR_EXIT_OK;
+	int pos, ret, status = SR_EXIT_OK, have_model = 0;
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TRACE", &pos, &e);
 	if (ret == 1)
@@ -404,7 +524,16 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (sr_analysis_init(an, a.page, &e))
 		goto fail;
-	if (sr_cli_trace_in_open(&a.in, a.trace, a.format, &src, &e))
+	if (a.in.gguf) {
+		if (sr_model_load(a.in.gguf, &model, &e))
+			goto fail;
+		have_model = 1;
+		if (sr_analysis_set_model(an, &model, &e))
+			goto fail;
+		if (!a.have_size && !a.target)
+			tsize = model.file_size; /* coverage of the model file */
+	}
+	if (sr_cli_trace_in_open_model(&a.in, a.trace, a.format, have_model ? &model : NULL, &src, &e))
 		goto fail;
 	a.src_format = src->format ? src->format : a.format;
 	if (sr_analysis_run(an, src, &e))
@@ -431,5 +560,7 @@ out:
 	if (an)
 		sr_analysis_free(an);
 	free(an);
+	if (have_model)
+		sr_model_free(&model);
 	return status;
 }

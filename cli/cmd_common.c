@@ -3,9 +3,14 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "replay/units.h"
+#include "synth/profile.h"
+#include "synth/schedule.h"
 #include "trace/fiemap.h"
 #include "trace/source.h"
 
@@ -130,22 +135,61 @@ int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_c
 	}
 	if (which == 7)
 		return sr_cli_size(cmd, "dev-base", arg, &in->dev_base, e);
+	if (which == 8) {
+		if (!*arg)
+			return sr_inputf(e, "%s: --gguf: expected a .gguf file or a model profile name", cmd);
+		in->gguf = arg;
+		return 0;
+	}
 	return sr_cli_trace_opt(cmd, which, arg, &in->topts, e);
+}
+
+int sr_cli_trace_in_open_model(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
+			       const struct sr_model *model, struct sr_source **src, struct sr_err *e)
+{
+	struct sr_model *own = NULL;
+	struct stat st;
+	int ret;
+
+	*src = NULL;
+	if (!strcmp(path, "-") && !fstat(STDIN_FILENO, &st)) {
+		if (S_ISREG(st.st_mode))
+			path = "/dev/stdin"; /* a redirected file: probing and rewinding work */
+		else if (!fmt || !strcmp(fmt, "auto"))
+			fmt = "csv";
+	}
+	if (in->gguf && !model) {
+		own = calloc(1, sizeof(*own));
+		if (!own)
+			return sr_errf(e, -ENOMEM, "out of memory");
+		ret = sr_model_load(in->gguf, own, e);
+		if (ret) {
+			free(own);
+			return ret;
+		}
+		model = own;
+	}
+	ret = sr_trace_open_opts(path, fmt, &in->topts, src, e);
+	if (!ret && in->file_map)
+		ret = sr_fiemap_wrap(src, in->file_map, in->dev_base, e);
+	if (!ret && model)
+		ret = sr_label_wrap(src, model, own != NULL, e);
+	if (ret) {
+		if (*src)
+			(*src)->close(*src);
+		*src = NULL;
+		if (own) {
+			sr_model_free(own);
+			free(own);
+		}
+	}
+	return ret;
 }
 
 int sr_cli_trace_in_open(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
 			 struct sr_source **src, struct sr_err *e)
 {
-	int ret = sr_trace_open_opts(path, fmt, &in->topts, src, e);
-
-	if (ret || !in->file_map)
-		return ret;
-	ret = sr_fiemap_wrap(src, in->file_map, in->dev_base, e);
-	if (ret) {
-		(*src)->close(*src);
-		*src = NULL;
-	}
-	return ret;
+	return sr_cli_trace_in_open_model(in, path, fmt, NULL, src, e);
 }
 
 int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct sr_err *e)

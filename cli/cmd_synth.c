@@ -1,12 +1,469 @@
-/* PLACEHOLDER: replaced by the synth work before it lands. */
+/* ssdreplay synth (--gguf MODEL.gguf | --profile P) [options]: a model's
+ * tensor table (--info), a GGUF file laid out from a profile (--write-gguf),
+ * or a per-token read schedule as a CSV trace (the default), which replay,
+ * analyze and convert read back: `ssdreplay synth --profile P | ssdreplay
+ * replay --trace - TARGET`. */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
+#include "replay/units.h"
+#include "synth/gguf.h"
+#include "synth/profile.h"
+#include "synth/schedule.h"
+#include "trace/writer.h"
+
+#define CMD "synth"
+#define BATCH 4096
+
+enum {
+	O_OUTPUT = 'o',
+	O_GGUF = 256, O_PROFILE, O_INFO, O_OUTFMT, O_WRITE_GGUF, O_SPARSE, O_TOKENS, O_PREFILL,
+	O_ACCESS, O_ROUTING, O_SEED, O_COMPUTE, O_KV, O_KV_OFF,
+};
+
+static const struct sr_opt opts[] = {
+	{ "gguf", O_GGUF, 1, "MODEL.gguf", "", "the model: a GGUF file's layout" },
+	{ "profile", O_PROFILE, 1, "NAME", "", "the model: a profile in profiles/models/ (or an .ini path)" },
+	{ "info", O_INFO, 0, "", "", "print the tensor table, per-layer and per-expert totals, and exit" },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "--info: text or json" },
+	{ "write-gguf", O_WRITE_GGUF, 1, "OUT.gguf", "", "write the model as a GGUF file (random data) and exit" },
+	{ "sparse", O_SPARSE, 0, "", "", "--write-gguf: leave the tensor data as holes (reads return zeros)" },
+	{ "tokens", O_TOKENS, 1, "N", "16", "decode tokens" },
+	{ "prefill", O_PREFILL, 1, "N", "0", "prompt tokens processed first as one batch" },
+	{ "access", O_ACCESS, 1, "tensor|page[:SIZE]", "tensor", "whole tensor reads, or page-sized faults as mmap takes them (page: 4k)" },
+	{ "routing", O_ROUTING, 1, "SPEC", "uniform", "experts per token: uniform, zipf:S, temporal[:P] (P default 0.40, Mixtral), log:FILE (token,layer,e1 e2 ...)" },
+	{ "seed", O_SEED, 1, "N", "1", "seed for routing, token ids and --write-gguf data" },
+	{ "compute", O_COMPUTE, 1, "gflops=G|ns-per-byte=X", "", "time each access by the compute before it (2 flops per weight element), for replay --timing recorded" },
+	{ "kv", O_KV, 1, "ctx=N[,write]", "", "KV-cache reads of N positions per layer per token (write: also write the new entry)" },
+	{ "kv-offset", O_KV_OFF, 1, "OFFSET", "after the model", "where the KV cache region starts on the target" },
+	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the schedule (CSV) or --info here" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+struct args {
+	const char *model, *write_gguf, *output;
+	int info, sparse, have_outfmt;
+	enum sr_out_fmt outfmt;
+	struct sr_synth_opts so;
+};
+
+static int parse_double(const char *opt, const char *what, const char *s, double *out, struct sr_err *e)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(*out) || *out <= 0)
+		return sr_inputf(e, CMD ": --%s: expected %s as a number above 0, found '%s'", opt, what, s);
+	return 0;
+}
+
+static int parse_kv(struct args *a, const char *arg, struct sr_err *e)
+{
+	char buf[64], *comma;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	comma = strchr(buf, ',');
+	if (comma) {
+		if (strcmp(comma, ",write"))
+			return sr_inputf(e, CMD ": --kv: expected ctx=N or ctx=N,write, found '%s'", arg);
+		*comma = 0;
+		a->so.kv_write = 1;
+	}
+	if (strncmp(buf, "ctx=", 4) || sr_parse_u64(buf + 4, &a->so.kv_ctx) || !a->so.kv_ctx ||
+	    a->so.kv_ctx > (1ull << 24))
+		return sr_inputf(e, CMD ": --kv: expected ctx=N with N from 1 to 16M positions, found '%s'", arg);
+	return 0;
+}
+
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+
+	switch (key) {
+	case O_GGUF:
+	case O_PROFILE:
+		if (a->model)
+			return sr_inputf(e, CMD ": give one --gguf or --profile");
+		if (!*arg)
+			return sr_inputf(e, CMD ": --%s: expected a name", key == O_GGUF ? "gguf" : "profile");
+		a->model = arg;
+		return 0;
+	case O_INFO: a->info = 1; return 0;
+	case O_OUTFMT:
+		a->have_outfmt = 1;
+		if (sr_cli_outfmt(CMD, arg, &a->outfmt, e))
+			return -EINVAL;
+		if (a->outfmt == SR_OUT_CSV)
+			return sr_inputf(e, CMD ": --output-format: --info prints text or json, found '%s'", arg);
+		return 0;
+	case O_WRITE_GGUF: a->write_gguf = arg; return 0;
+	case O_SPARSE: a->sparse = 1; return 0;
+	case O_TOKENS: return sr_cli_uint(CMD, "tokens", arg, 0, 1ull << 40, &a->so.tokens, e);
+	case O_PREFILL: return sr_cli_uint(CMD, "prefill", arg, 0, 1ull << 32, &a->so.prefill, e);
+	case O_ACCESS:
+		if (!strcmp(arg, "tensor")) {
+			a->so.access = SR_ACCESS_TENSOR;
+			return 0;
+		}
+		a->so.access = SR_ACCESS_PAGE;
+		a->so.page = 4096;
+		if (!strcmp(arg, "page"))
+			return 0;
+		if (strncmp(arg, "page:", 5) || sr_parse_size(arg + 5, &a->so.page) || a->so.page < 512 ||
+		    a->so.page > (1ull << 30) || (a->so.page & (a->so.page - 1)))
+			return sr_inputf(e, CMD ": --access: expected tensor, page or page:SIZE with SIZE a power of two from 512 to 1G (page:4k, page:2M), found '%s'", arg);
+		return 0;
+	case O_ROUTING:
+		if (sr_routing_parse(arg, &a->so.routing, e))
+			return -EINVAL;
+		return 0;
+	case O_SEED:
+		return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->so.seed, e);
+	case O_COMPUTE:
+		if (!strncmp(arg, "gflops=", 7))
+			return parse_double("compute", "gflops=G", arg + 7, &a->so.gflops, e);
+		if (!strncmp(arg, "ns-per-byte=", 12))
+			return parse_double("compute", "ns-per-byte=X", arg + 12, &a->so.ns_per_byte, e);
+		return sr_inputf(e, CMD ": --compute: expected gflops=G or ns-per-byte=X, found '%s'", arg);
+	case O_KV: return parse_kv(a, arg, e);
+	case O_KV_OFF:
+		if (sr_cli_size(CMD, "kv-offset", arg, &a->so.kv_off, e))
+			return -EINVAL;
+		if (!a->so.kv_off)
+			return sr_inputf(e, CMD ": --kv-offset: expected an offset above 0 (the model starts at 0)");
+		return 0;
+	case O_OUTPUT: a->output = arg; return 0;
+	}
+	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+}
+
+/* ---- --info ---- */
+
+struct totals {
+	uint64_t *layer_bytes, *layer_tensors, *layer_expert; /* [n_layer + 1]: last = non-layer */
+	uint64_t kind_bytes[SR_TK_NR];
+	uint64_t expert_per_token; /* bytes of one expert summed over layers */
+	uint32_t n_layer, n_expert;
+};
+
+static int totals(const struct sr_model *m, struct totals *t, struct sr_err *e)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < m->n_tensors; i++) {
+		if (m->tensors[i].layer >= 0 && (uint32_t)m->tensors[i].layer + 1 > t->n_layer)
+			t->n_layer = (uint32_t)m->tensors[i].layer + 1;
+		if (m->tensors[i].n_expert > t->n_expert)
+			t->n_expert = m->tensors[i].n_expert;
+	}
+	t->layer_bytes = calloc(t->n_layer + 1, sizeof(uint64_t));
+	t->layer_tensors = calloc(t->n_layer + 1, sizeof(uint64_t));
+	t->layer_expert = calloc(t->n_layer + 1, sizeof(uint64_t));
+	if (!t->layer_bytes || !t->layer_tensors || !t->layer_expert)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct sr_tensor *ts = &m->tensors[i];
+		uint32_t l = ts->layer >= 0 ? (uint32_t)ts->layer : t->n_layer;
+
+		t->layer_bytes[l] += ts->bytes;
+		t->layer_tensors[l]++;
+		if (ts->n_expert && ts->expert_bytes) {
+			t->layer_expert[l] += ts->expert_bytes;
+			t->expert_per_token += ts->expert_bytes;
+		}
+		t->kind_bytes[ts->kind < SR_TK_NR ? ts->kind : 0] += ts->bytes;
+	}
+	return 0;
+}
+
+static void totals_free(struct totals *t)
+{
+	free(t->layer_bytes);
+	free(t->layer_tensors);
+	free(t->layer_expert);
+}
+
+static const char *type_name(uint32_t id)
+{
+	const struct sr_ggml_type *ty = sr_ggml_type(id);
+
+	return ty ? ty->name : "?";
+}
+
+static void dims(char *buf, size_t n, const struct sr_tensor *t)
+{
+	size_t used = 0;
+	uint32_t d;
+
+	buf[0] = 0;
+	for (d = 0; d < t->n_dims && d < SR_MAX_DIMS && used < n; d++)
+		used += (size_t)snprintf(buf + used, n - used, "%s%" PRIu64, d ? "x" : "", t->ne[d]);
+}
+
+static void info_text(FILE *f, const struct sr_model *m, const struct totals *t)
+{
+	const struct sr_hparams *hp = &m->hp;
+	char b1[32], b2[32], dm[96];
+	size_t i;
+	uint32_t l;
+
+	fprintf(f, "model %s (%s), GGUF v%u, %zu tensors, data at %" PRIu64 ", file %s (%" PRIu64 " bytes)\n",
+		m->name ? m->name : "?", m->arch ? m->arch : "?", m->version, m->n_tensors, m->data_off,
+		sr_fmt_bytes(b1, sizeof(b1), m->file_size), m->file_size);
+	fprintf(f, "  layers %u, embd %u, ff %u, heads %u/%u kv, vocab %u, experts %u (%u used, ff %u, %u shared), dense lead %u\n",
+		hp->n_layer, hp->n_embd, hp->n_ff, hp->n_head, hp->n_head_kv, hp->n_vocab, hp->n_expert,
+		hp->n_expert_used, hp->n_ff_exp, hp->n_expert_shared, hp->n_dense_lead);
+	fprintf(f, "\n%-40s %-7s %-24s %14s %14s\n", "tensor", "type", "dims", "offset", "bytes");
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct sr_tensor *ts = &m->tensors[i];
+
+		dims(dm, sizeof(dm), ts);
+		fprintf(f, "%-40s %-7s %-24s %14" PRIu64 " %14" PRIu64 "\n", ts->name, type_name(ts->type), dm,
+			ts->off, ts->bytes);
+	}
+	fprintf(f, "\n%-8s %8s %14s %12s %14s\n", "layer", "tensors", "bytes", "", "1 expert");
+	for (l = 0; l <= t->n_layer; l++) {
+		if (!t->layer_tensors[l])
+			continue;
+		if (l < t->n_layer)
+			fprintf(f, "%-8u", l);
+		else
+			fprintf(f, "%-8s", "global");
+		fprintf(f, " %8" PRIu64 " %14" PRIu64 " %12s %14" PRIu64 "\n", t->layer_tensors[l],
+			t->layer_bytes[l], sr_fmt_bytes(b1, sizeof(b1), t->layer_bytes[l]), t->layer_expert[l]);
+	}
+	fprintf(f, "\nby kind:\n");
+	for (i = 0; i < SR_TK_NR; i++)
+		if (t->kind_bytes[i])
+			fprintf(f, "  %-20s %14" PRIu64 " %12s (%.2f%%)\n", sr_tkind_name((enum sr_tkind)i),
+				t->kind_bytes[i], sr_fmt_bytes(b1, sizeof(b1), t->kind_bytes[i]),
+				m->file_size ? 100.0 * (double)t->kind_bytes[i] / (double)m->file_size : 0);
+	if (t->n_expert)
+		fprintf(f, "\nexperts: %u per expert tensor; one expert is %s over all layers, a token's %u experts %s per token\n",
+			t->n_expert, sr_fmt_bytes(b1, sizeof(b1), t->expert_per_token), hp->n_expert_used,
+			sr_fmt_bytes(b2, sizeof(b2), t->expert_per_token * hp->n_expert_used));
+}
+
+#define JU(v) json_integer((json_int_t)(v))
+#define SET(o, k, v) json_object_set_new(o, k, v)
+
+static int info_json(FILE *f, const struct sr_model *m, const struct totals *t)
+{
+	const struct sr_hparams *hp = &m->hp;
+	json_t *root = json_object(), *o, *a;
+	size_t i;
+	uint32_t l, d;
+	int ret;
+
+	SET(root, "model", o = json_object());
+	SET(o, "name", json_string(m->name ? m->name : ""));
+	SET(o, "arch", json_string(m->arch ? m->arch : ""));
+	SET(o, "version", JU(m->version));
+	SET(o, "alignment", JU(m->alignment));
+	SET(o, "data_offset", JU(m->data_off));
+	SET(o, "file_size", JU(m->file_size));
+	SET(o, "tensors", JU(m->n_tensors));
+	SET(root, "hparams", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+				       "n_layer", (json_int_t)hp->n_layer, "n_embd", (json_int_t)hp->n_embd,
+				       "n_ff", (json_int_t)hp->n_ff, "n_head", (json_int_t)hp->n_head,
+				       "n_head_kv", (json_int_t)hp->n_head_kv, "n_vocab", (json_int_t)hp->n_vocab,
+				       "n_expert", (json_int_t)hp->n_expert,
+				       "n_expert_used", (json_int_t)hp->n_expert_used,
+				       "n_ff_exp", (json_int_t)hp->n_ff_exp,
+				       "n_expert_shared", (json_int_t)hp->n_expert_shared,
+				       "n_dense_lead", (json_int_t)hp->n_dense_lead));
+	SET(root, "tensors", a = json_array());
+	for (i = 0; i < m->n_tensors; i++) {
+		const struct sr_tensor *ts = &m->tensors[i];
+		json_t *dm = json_array();
+
+		for (d = 0; d < ts->n_dims && d < SR_MAX_DIMS; d++)
+			json_array_append_new(dm, JU(ts->ne[d]));
+		o = json_object();
+		SET(o, "name", json_string(ts->name));
+		SET(o, "type", json_string(type_name(ts->type)));
+		SET(o, "dims", dm);
+		SET(o, "offset", JU(ts->off));
+		SET(o, "bytes", JU(ts->bytes));
+		SET(o, "layer", json_integer(ts->layer));
+		SET(o, "kind", json_string(sr_tkind_name((enum sr_tkind)ts->kind)));
+		if (ts->n_expert) {
+			SET(o, "experts", JU(ts->n_expert));
+			SET(o, "expert_bytes", JU(ts->expert_bytes));
+		}
+		json_array_append_new(a, o);
+	}
+	SET(root, "layers", a = json_array());
+	for (l = 0; l < t->n_layer; l++)
+		json_array_append_new(a, json_pack("{s:I,s:I,s:I,s:I}", "layer", (json_int_t)l, "tensors",
+						   (json_int_t)t->layer_tensors[l], "bytes",
+						   (json_int_t)t->layer_bytes[l], "expert_bytes",
+						   (json_int_t)t->layer_expert[l]));
+	SET(root, "global", json_pack("{s:I,s:I}", "tensors", (json_int_t)t->layer_tensors[t->n_layer],
+				      "bytes", (json_int_t)t->layer_bytes[t->n_layer]));
+	SET(root, "kinds", o = json_object());
+	for (i = 0; i < SR_TK_NR; i++)
+		if (t->kind_bytes[i])
+			SET(o, sr_tkind_name((enum sr_tkind)i), JU(t->kind_bytes[i]));
+	SET(root, "experts", json_pack("{s:I,s:I,s:I}", "per_tensor", (json_int_t)t->n_expert,
+				       "bytes_per_expert", (json_int_t)t->expert_per_token,
+				       "bytes_per_token", (json_int_t)(t->expert_per_token * hp->n_expert_used)));
+	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(root);
+	return ret ? -EIO : 0;
+}
+
+/* ---- output ---- */
+
+static FILE *open_out(const char *path, struct sr_err *e)
+{
+	FILE *f;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	f = fopen(path, "w");
+	if (!f)
+		sr_inputf(e, "%s: %s", path, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *path, int ret, struct sr_err *e)
+{
+	if (ferror(f))
+		ret = -EIO;
+	if (f != stdout ? fclose(f) : fflush(f))
+		ret = -EIO;
+	if (ret)
+		return sr_errf(e, ret, "%s: cannot write", path ? path : "stdout");
+	return 0;
+}
+
+static int write_schedule(const struct args *a, const struct sr_model *m, struct sr_err *e)
+{
+	struct sr_writer_cfg cfg = { 0 };
+	struct sr_source *src = NULL;
+	struct sr_writer *w = NULL;
+	struct sr_rec *buf;
+	FILE *f = NULL;
+	int ret, n;
+
+	buf = malloc(BATCH * sizeof(*buf));
+	if (!buf)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	ret = sr_synth_open(m, &a->so, &src, e);
+	if (ret)
+		goto out;
+	f = open_out(a->output, e);
+	if (!f) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = sr_writer_open("csv", f, &cfg, &w, e);
+	if (ret)
+		goto out;
+	while ((n = sr_source_next(src, buf, BATCH, e)) > 0 && !sr_cli_stop) {
+		ret = sr_writer_write(w, buf, (size_t)n);
+		if (ret)
+			break;
+	}
+	if (n < 0)
+		ret = n;
+	if (sr_writer_close(w) && !ret)
+		ret = -EIO;
+	w = NULL;
+	if (ret && !e->code)
+		sr_errf(e, ret, "%s: cannot write the schedule", a->output ? a->output : "stdout");
+	ret = close_out(f, a->output, ret, e);
+	f = NULL;
+out:
+	if (w)
+		sr_writer_close(w);
+	if (f && f != stdout)
+		fclose(f);
+	if (src)
+		src->close(src);
+	free(buf);
+	return ret;
+}
 
 int cmd_synth(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "ssdreplay: synth: not built yet\n");
-	return SR_EXIT_FAIL;
+	struct args a = { .outfmt = SR_OUT_TEXT };
+	struct sr_err e = { 0 };
+	struct sr_model m = { 0 };
+	struct totals t = { 0 };
+	int pos, ret, status = SR_EXIT_OK, loaded = 0;
+	FILE *f;
+
+	sr_synth_opts_default(&a.so);
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "(--gguf MODEL.gguf | --profile NAME) [options]",
+			    &pos, &e);
+	if (ret == 1)
+		return SR_EXIT_OK;
+	if (ret)
+		goto fail;
+	if (argc - pos) {
+		sr_inputf(&e, CMD ": unexpected argument '%s'; see ssdreplay synth --help", argv[pos]);
+		goto fail;
+	}
+	if (!a.model) {
+		sr_inputf(&e, CMD ": expected --gguf MODEL.gguf or --profile NAME; see ssdreplay synth --help");
+		goto fail;
+	}
+	if (a.info && a.write_gguf) {
+		sr_inputf(&e, CMD ": give --info or --write-gguf, not both");
+		goto fail;
+	}
+	if (a.have_outfmt && !a.info) {
+		sr_inputf(&e, CMD ": --output-format goes with --info (schedules are CSV)");
+		goto fail;
+	}
+	if (a.sparse && !a.write_gguf) {
+		sr_inputf(&e, CMD ": --sparse goes with --write-gguf");
+		goto fail;
+	}
+	if (sr_model_load(a.model, &m, &e))
+		goto fail;
+	loaded = 1;
+	if (a.info) {
+		if (totals(&m, &t, &e))
+			goto fail;
+		f = open_out(a.output, &e);
+		if (!f)
+			goto fail;
+		ret = 0;
+		if (a.outfmt == SR_OUT_JSON)
+			ret = info_json(f, &m, &t);
+		else
+			info_text(f, &m, &t);
+		if (close_out(f, a.output, ret, &e))
+			goto fail;
+	} else if (a.write_gguf) {
+		if (sr_gguf_write(a.write_gguf, &m, a.sparse ? SR_FILL_SPARSE : SR_FILL_RANDOM, a.so.seed, &e))
+			goto fail;
+	} else {
+		sr_cli_install_signals();
+		if (write_schedule(&a, &m, &e))
+			goto fail;
+		if (sr_cli_stop)
+			status = SR_EXIT_SIGNAL;
+	}
+	goto out;
+fail:
+	status = sr_cli_fail(&e);
+out:
+	totals_free(&t);
+	if (loaded)
+		sr_model_free(&m);
+	return status;
 }

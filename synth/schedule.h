@@ -37,11 +37,24 @@ void sr_synth_opts_default(struct sr_synth_opts *o);
 /* Stream the schedule as records: off/len are file byte ranges, tag is
  * sr_tag_make(tensor, expert), flags SR_RF_*, t_ns the cumulative compute
  * time when a compute model is set (else SR_T_NONE). m must outlive the
- * source. Same model + opts (seed) => identical records. */
+ * source. Same model + opts (seed) => identical records, whatever the batch
+ * size. KV-cache records (--kv) are SR_RF_KV with tag SR_TAG_NONE: they lie
+ * outside every tensor, after the model. Execution order per architecture
+ * and the models behind each option: synth/schedule.c. */
 int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o,
 		  struct sr_source **out, struct sr_err *e);
 
 /* Parse "--routing uniform|zipf:S|temporal:P|log:FILE" into r. */
 int sr_routing_parse(const char *arg, struct sr_routing *r, struct sr_err *e);
+
+/* Label a captured trace with m's tensors (--gguf): the tag of a read or
+ * write names the tensor its first byte falls in, and the expert for an
+ * expert tensor (sr_tag_make); SR_TAG_NONE outside every tensor (the GGUF
+ * header, padding). Other records get SR_TAG_NONE. */
+uint32_t sr_label_tag(const struct sr_model *m, uint64_t off);
+/* Wrap *src so its records come out labelled. m must outlive the source;
+ * with own set the source frees it (sr_model_free, then free). On failure
+ * *src is left as it was. */
+int sr_label_wrap(struct sr_source **src, const struct sr_model *m, int own, struct sr_err *e);
 
 #endif

@@ -99,6 +99,90 @@ void sr_analysis_free(struct sr_analysis *a)
 	sr_pagemap_free(&a->rd2);
 	sr_pagemap_free(&a->wr);
 	sr_timeline_free(&a->tl);
+	free(a->t_bytes);
+	free(a->t_reads);
+	a->t_bytes = a->t_reads = NULL;
+}
+
+int sr_analysis_set_model(struct sr_analysis *a, const struct sr_model *m, struct sr_err *e)
+{
+	free(a->t_bytes);
+	free(a->t_reads);
+	a->model = m;
+	a->t_bytes = calloc(m->n_tensors + 1, sizeof(*a->t_bytes));
+	a->t_reads = calloc(m->n_tensors + 1, sizeof(*a->t_reads));
+	if (!a->t_bytes || !a->t_reads)
+		return sr_errf(e, -ENOMEM, "analyze: out of memory for %zu tensors", m->n_tensors);
+	return 0;
+}
+
+/* First tensor ending after off (tensors ascend by offset). */
+static size_t tensor_after(const struct sr_model *m, uint64_t off)
+{
+	size_t lo = 0, hi = m->n_tensors, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (m->tensors[mid].off + m->tensors[mid].bytes > off)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static void label_read(struct sr_analysis *a, const struct sr_rec *r)
+{
+	const struct sr_model *m = a->model;
+	uint64_t end = r->off + r->len, covered = 0, lo, hi;
+	long t = sr_tag_tensor(r->tag);
+	size_t i;
+
+	if (t >= 0 && (size_t)t < m->n_tensors && r->off >= m->tensors[t].off &&
+	    r->off < m->tensors[t].off + m->tensors[t].bytes)
+		i = (size_t)t;
+	else
+		i = tensor_after(m, r->off);
+	for (; i < m->n_tensors && m->tensors[i].off < end; i++) {
+		lo = r->off > m->tensors[i].off ? r->off : m->tensors[i].off;
+		hi = end < m->tensors[i].off + m->tensors[i].bytes ? end : m->tensors[i].off + m->tensors[i].bytes;
+		if (hi <= lo)
+			continue;
+		a->t_bytes[i] += hi - lo;
+		a->t_reads[i]++;
+		covered += hi - lo;
+	}
+	a->unlabelled += r->len - covered;
+}
+
+static int cmp_top(const void *pa, const void *pb, void *ctx)
+{
+	const uint64_t *b = ctx;
+	size_t x = *(const size_t *)pa, y = *(const size_t *)pb;
+
+	if (b[x] != b[y])
+		return b[x] > b[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+size_t sr_analysis_top_tensors(const struct sr_analysis *a, size_t *idx, size_t n)
+{
+	size_t i, k = 0, *all;
+
+	if (!a->model || !n)
+		return 0;
+	all = malloc(a->model->n_tensors * sizeof(*all) + 1);
+	if (!all)
+		return 0;
+	for (i = 0; i < a->model->n_tensors; i++)
+		if (a->t_bytes[i])
+			all[k++] = i;
+	qsort_r(all, k, sizeof(*all), cmp_top, a->t_bytes);
+	if (k > n)
+		k = n;
+	memcpy(idx, all, k * sizeof(*idx));
+	free(all);
+	return k;
 }
 
 #define WHERE(a, r) ((a)->name ? (a)->name : "record"), (unsigned long long)(r)->seq
@@ -139,6 +223,8 @@ int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err
 	if (ret)
 		return sr_errf(e, ret, "%s:%llu: out of memory for the page map", WHERE(a, r));
 	a->touches[op] += n;
+	if (a->model && op == SR_OP_READ)
+		label_read(a, r);
 
 	/* Gap to the previous request: where it starts against where the
 	 * previous one ended. A restart is a backward jump of more than half

@@ -12,6 +12,7 @@
 
 #include "replay/err.h"
 #include "replay/stats.h"
+#include "synth/model.h"
 #include "trace/pagemap.h"
 #include "trace/source.h"
 
@@ -74,6 +75,13 @@ struct sr_analysis {
 	struct sr_timeline tl;
 
 	struct sr_plot_grid by_index, by_time;
+
+	/* --gguf: bytes read per tensor of model, a read spanning several
+	 * tensors split between them (sr_analysis_set_model). */
+	const struct sr_model *model;
+	uint64_t *t_bytes;          /* [n_tensors] */
+	uint64_t *t_reads;          /* [n_tensors]: reads touching the tensor */
+	uint64_t unlabelled;        /* bytes read outside every tensor */
 };
 
 /* Derived figures (sr_analysis_finish). */
@@ -105,6 +113,12 @@ struct sr_analysis_res {
 /* page: a power of two in [SR_ANALYZE_PAGE_MIN, SR_ANALYZE_PAGE_MAX]. */
 int sr_analysis_init(struct sr_analysis *a, uint64_t page, struct sr_err *e);
 void sr_analysis_free(struct sr_analysis *a);
+/* Attribute reads to m's tensors (m must outlive a). Records labelled by
+ * sr_label_wrap are found without a search. */
+int sr_analysis_set_model(struct sr_analysis *a, const struct sr_model *m, struct sr_err *e);
+/* Tensors by bytes read, most first (ties: file order): up to n indexes
+ * into a->model->tensors, of tensors read at all; returns how many. */
+size_t sr_analysis_top_tensors(const struct sr_analysis *a, size_t *idx, size_t n);
 /* One record. e names r->seq on failure. */
 int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e);
 /* Every record of src, batch by batch. */

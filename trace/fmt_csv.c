@@ -6,8 +6,9 @@
  *	1500,w,0x10000,8192
  *
  * Required columns: offset, length; optional: op (default read), time_ns
- * (default: untimed), target, tag (default 0). Names are case-insensitive
- * and may come in any order. */
+ * (default: untimed), target, tag (default 0), flags (SR_RF_* bits of
+ * synthetic schedules, default 0). Names are case-insensitive and may come
+ * in any order. */
 #include "trace/lines.h"
 
 #include <errno.h>
@@ -16,14 +17,14 @@
 #include <string.h>
 #include <strings.h>
 
-enum csv_col { COL_OFFSET, COL_LENGTH, COL_OP, COL_TIME, COL_TARGET, COL_TAG, COL_NR };
+enum csv_col { COL_OFFSET, COL_LENGTH, COL_OP, COL_TIME, COL_TARGET, COL_TAG, COL_FLAGS, COL_NR };
 
 static const char *const col_names[COL_NR] = {
-	"offset", "length", "op", "time_ns", "target", "tag",
+	"offset", "length", "op", "time_ns", "target", "tag", "flags",
 };
 
 #define UTF8_BOM "\xef\xbb\xbf"
-#define COLS_EXPECTED "offset,length[,op][,time_ns][,target][,tag]"
+#define COLS_EXPECTED "offset,length[,op][,time_ns][,target][,tag][,flags]"
 
 struct csv_src {
 	struct sr_source src;
@@ -31,7 +32,7 @@ struct csv_src {
 	struct sr_err err;     /* kept error, see sr_err_forward() */
 	unsigned ncols;
 	uint8_t kind[COL_NR];  /* column i holds enum csv_col kind[i] */
-	char cols[64];         /* "offset,length,op": the header, for messages */
+	char cols[72];         /* "offset,length,op": the header, for messages */
 };
 
 struct field {
@@ -177,7 +178,7 @@ static int parse_rec(struct csv_src *c, const char *line, size_t len, struct sr_
 {
 	struct field f[COL_NR];
 	const struct field *len_f = NULL;
-	char what[96];
+	char what[112];
 	uint64_t v;
 	unsigned i, n;
 	int op = SR_OP_READ;
@@ -228,6 +229,11 @@ static int parse_rec(struct csv_src *c, const char *line, size_t len, struct sr_
 				r->tag = (uint32_t)v;
 			else
 				r->target = (uint32_t)v;
+			break;
+		case COL_FLAGS:
+			if (sr_text_u64(f[i].s, f[i].n, &v) || v > UINT8_MAX)
+				return bad_field(c, "flags as an integer from 0 to 255", &f[i], e);
+			r->flags = (uint8_t)v;
 			break;
 		}
 	}
@@ -364,7 +370,7 @@ static int csv_probe(const char *head, size_t len)
 
 const struct sr_trace_format sr_trace_fmt_csv = {
 	.name = "csv",
-	.help = "header line naming offset,length[,op][,time_ns][,target][,tag], one record a line",
+	.help = "header line naming offset,length[,op][,time_ns][,target][,tag][,flags], one record a line",
 	.probe = csv_probe,
 	.open = csv_open,
 };

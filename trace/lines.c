@@ -15,7 +15,14 @@ int sr_lines_open(struct sr_lines *l, const char *path, struct sr_err *e)
 	int ret;
 
 	memset(l, 0, sizeof(*l));
-	l->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* "-" is standard input (a pipe from `ssdreplay synth`); a copy of the
+	 * descriptor, so closing the reader leaves stdin alone */
+	if (!strcmp(path, "-")) {
+		path = "stdin";
+		l->fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	} else {
+		l->fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (l->fd < 0)
 		return sr_inputf(e, "%s: %s", path, strerror(errno));
 	if (fstat(l->fd, &st) < 0) {

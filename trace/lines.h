@@ -24,7 +24,8 @@ struct sr_lines {
 	int eof;
 };
 
-/* Open path for reading. A missing or unreadable file is bad input. */
+/* Open path for reading ("-": standard input, named "stdin" in messages).
+ * A missing or unreadable file is bad input. */
 int sr_lines_open(struct sr_lines *l, const char *path, struct sr_err *e);
 /* Next line, without its "\n" or "\r\n", NUL-terminated in place; *line
  * stays valid (and writable) until the next call. Returns 1 with a line,

@@ -13,6 +13,7 @@ struct sr_writer {
 	struct sr_writer_cfg cfg;
 	int started;
 	int timed;          /* the first record carried a time: so does the output */
+	int flags;          /* csv: the first record carried flags (a synthetic schedule): a flags column */
 	uint64_t last_t;    /* for records without a time in a timed stream */
 	uint64_t seq;
 	uint32_t max_target; /* fio-iolog: files added so far (+1) */
@@ -70,9 +71,11 @@ static void start(struct sr_writer *w, const struct sr_rec *r)
 {
 	w->started = 1;
 	w->timed = r->t_ns != SR_T_NONE;
+	w->flags = r->flags != 0;
 	switch (w->fmt) {
 	case W_CSV:
-		fprintf(w->f, "%soffset,length,op,target,tag\n", w->timed ? "time_ns," : "");
+		fprintf(w->f, "%soffset,length,op,target,tag%s\n", w->timed ? "time_ns," : "",
+			w->flags ? ",flags" : "");
 		break;
 	case W_IOLOG:
 		fprintf(w->f, "fio version %d iolog\n", w->timed ? 3 : 2);
@@ -143,8 +146,11 @@ int sr_writer_write(struct sr_writer *w, const struct sr_rec *r, size_t n)
 		case W_CSV:
 			if (w->timed)
 				fprintf(w->f, "%" PRIu64 ",", rec_time(w, r));
-			fprintf(w->f, "%" PRIu64 ",%" PRIu64 ",%c,%" PRIu32 ",%" PRIu32 "\n", r->off, r->len,
+			fprintf(w->f, "%" PRIu64 ",%" PRIu64 ",%c,%" PRIu32 ",%" PRIu32, r->off, r->len,
 				"rwts"[r->op], r->target, r->tag);
+			if (w->flags)
+				fprintf(w->f, ",%u", (unsigned)r->flags);
+			fputc('\n', w->f);
 			break;
 		case W_IOLOG:
 			write_iolog(w, r);

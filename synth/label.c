@@ -1,0 +1,73 @@
+/* Label a trace's records with the model tensor (and expert) each falls in. */
+#include "synth/schedule.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct label_src {
+	struct sr_source src;
+	struct sr_source *inner;
+	const struct sr_model *m;
+	int own;
+};
+
+uint32_t sr_label_tag(const struct sr_model *m, uint64_t off)
+{
+	long t = sr_model_find(m, off);
+	const struct sr_tensor *ts;
+
+	if (t < 0)
+		return SR_TAG_NONE;
+	ts = &m->tensors[t];
+	if (ts->n_expert && ts->expert_bytes && off - ts->off < (uint64_t)ts->n_expert * ts->expert_bytes)
+		return sr_tag_make((uint32_t)t, (int)((off - ts->off) / ts->expert_bytes));
+	return sr_tag_make((uint32_t)t, -1);
+}
+
+static int label_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
+{
+	struct label_src *l = (struct label_src *)s;
+	int n = sr_source_next(l->inner, out, max, e), i;
+
+	for (i = 0; i < n; i++)
+		out[i].tag = out[i].op == SR_OP_READ || out[i].op == SR_OP_WRITE ?
+			sr_label_tag(l->m, out[i].off) : SR_TAG_NONE;
+	return n;
+}
+
+static int label_rewind(struct sr_source *s, struct sr_err *e)
+{
+	struct label_src *l = (struct label_src *)s;
+
+	return l->inner->rewind(l->inner, e);
+}
+
+static void label_close(struct sr_source *s)
+{
+	struct label_src *l = (struct label_src *)s;
+
+	l->inner->close(l->inner);
+	if (l->own) {
+		sr_model_free((struct sr_model *)l->m);
+		free((struct sr_model *)l->m);
+	}
+	free(l);
+}
+
+int sr_label_wrap(struct sr_source **src, const struct sr_model *m, int own, struct sr_err *e)
+{
+	struct label_src *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	l->inner = *src;
+	l->m = m;
+	l->own = own;
+	l->src.name = l->inner->name;
+	l->src.format = l->inner->format;
+	l->src.next = label_next;
+	l->src.rewind = label_rewind;
+	l->src.close = label_close;
+	*src = &l->src;
+	return 0;
+}

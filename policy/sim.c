@@ -209,11 +209,11 @@ static int reap(struct sr_sim *s, int wait, uint64_t timeout_ns)
 }
 
 /* Read pages [page0, page0 + n) (frames already set up, or none: read
- * through) into a free slot. */
-static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, int prefetch, int needed)
+ * through) into a free slot; pages in [nlo, nhi) count as demand. */
+static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uint64_t nhi, int needed)
 {
 	struct sr_req *q;
-	uint64_t p, bytes = 0;
+	uint64_t p, bytes = 0, dbytes = 0;
 	uint32_t slot;
 	int ret;
 
@@ -230,10 +230,12 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, int prefetch, int
 		if (f && f->state == SR_FR_IO && !f->io)
 			f->io = slot + 1;
 		bytes += page_bytes(s, p);
+		if (p >= nlo && p < nhi)
+			dbytes += page_bytes(s, p);
 	}
 	q->page0 = page0;
 	q->npages = n;
-	q->prefetch = prefetch;
+	q->prefetch = !dbytes;
 	q->needed = needed;
 	if (needed)
 		s->needed++;
@@ -244,13 +246,12 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, int prefetch, int
 	q->io.res = 0;
 	q->io.issue_ns = sr_now_ns();
 	s->r->pages_read += n;
-	if (prefetch) {
-		s->r->prefetch_bytes += bytes;
-		s->r->prefetch_ios++;
-	} else {
-		s->r->demand_bytes += bytes;
+	s->r->prefetch_bytes += bytes - dbytes;
+	s->r->demand_bytes += dbytes;
+	if (dbytes)
 		s->r->demand_ios++;
-	}
+	else
+		s->r->prefetch_ios++;
 	busy_start(s, q->io.issue_ns);
 	ret = s->c->engine->queue(&s->eng, &q->io);
 	if (ret == SR_Q_COMPLETED) {
@@ -312,7 +313,7 @@ static int pump(struct sr_sim *s)
 			run->npages = 0;
 			continue;
 		}
-		ret = issue(s, run->page0, n, 1, 0);
+		ret = issue(s, run->page0, n, 0, 0, 0);
 		if (ret)
 			return ret;
 		run->page0 += n;
@@ -390,9 +391,10 @@ static int wait_needed(struct sr_sim *s)
 }
 
 /* Read [lo, hi) (pages), the pages in [nlo, nhi) being demanded by the
- * compute thread and the rest readahead. Cached pages are skipped; a
- * demanded page with no frame to hold it (all in flight or pinned, or MIN
- * declines it) is read through. */
+ * compute thread and the rest readahead; one request may hold both, as the
+ * kernel's read-around does (the fault then waits for all of it). Cached
+ * pages are skipped; a demanded page with no frame to hold it (all in
+ * flight or pinned, or MIN declines it) is read through. */
 static int read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi,
 		      uint64_t nlo, uint64_t nhi)
 {
@@ -400,33 +402,30 @@ static int read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 	int ret;
 
 	while (p < hi) {
-		uint64_t q = p, bypass = 0;
-		int demand = p >= nlo && p < nhi;
+		uint64_t q = p, ndemand = 0;
 
 		if (lookup(s, p)) {
 			p++;
 			continue;
 		}
-		while (q < hi && q - p < max_pages(s) && !lookup(s, q) && (q >= nlo && q < nhi) == demand) {
+		while (q < hi && q - p < max_pages(s) && !lookup(s, q)) {
 			struct sr_frame *f = NULL;
 
-			if (demand) {
+			if (q >= nlo && q < nhi) {
 				s->pos = s->cur_pos0 + (q - a->page0);
 				if (!s->repl->admit || s->repl->admit(s, q))
 					f = get_frame(s, q, a->tag, 0);
-				bypass += !f;
-			} else if (!(f = get_frame(s, q, a->tag, 1))) {
+				s->r->misses++;
+				s->r->bypass_pages += !f;
+				ndemand++;
+			} else if (!get_frame(s, q, a->tag, 1)) {
 				break;
 			}
 			q++;
 		}
 		if (q == p)
 			break; /* readahead with no room: stop reading ahead */
-		if (demand) {
-			s->r->misses += q - p;
-			s->r->bypass_pages += bypass;
-		}
-		ret = issue(s, p, q - p, !demand, demand);
+		ret = issue(s, p, q - p, nlo, nhi, !!ndemand);
 		if (ret)
 			return ret;
 		p = q;

@@ -379,7 +379,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 		ret = sr_errf(e, o.err, "--real-mmap: %s", o.msg);
 		goto out;
 	}
-	if (c->disk && c->disk[0] && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
+	if (c->disk && c->disk[0] && !c->warm && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
 		o.r.dev_read_bytes = (rd1 - rd0) * 512;
 	memcpy(r->cgroup, cg.dir[0] ? (cg.v1 ? "v1" : "v2") : "none", 5);
 	r->tokens = o.r.tokens;

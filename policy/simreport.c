@@ -79,7 +79,7 @@ static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 	} else {
 		const struct sr_mmap_result *m = &w->mm;
 		double wall = (double)m->wall_ns / 1e9;
-		double rd = (double)(m->dev_read_bytes ? m->dev_read_bytes : m->read_bytes);
+		double rd = (double)m->read_bytes; /* the child's own: the device may be shared */
 		double stall = m->tokens ? (double)(m->wall_ns - (m->compute_ns < m->wall_ns ? m->compute_ns : m->wall_ns)) /
 						   (double)m->tokens / 1e6 : 0;
 

@@ -16,7 +16,7 @@ struct sr_mmap_result {
 	uint64_t compute_ns;   /* emulated compute inside it */
 	uint64_t majflt, minflt;
 	uint64_t read_bytes;   /* the child's /proc/self/io read_bytes */
-	uint64_t dev_read_bytes; /* the device's sectors read x 512 over the run, 0 unknown */
+	uint64_t dev_read_bytes; /* the device's sectors read x 512 over the run (every process's), 0 unknown */
 	uint64_t limit;        /* cgroup memory limit, 0: none (RAM baseline) */
 	char cgroup[8];        /* "v1", "v2", "none" */
 	char advise[16];

@@ -111,25 +111,41 @@ int sr_parse_duration(const char *s, uint64_t *out_ns)
 {
 	static const struct {
 		const char *sfx;
-		double mul;
+		uint64_t mul;
 	} units[] = {
-		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "ns", 1 },
-		{ "m", 60e9 }, { "h", 3600e9 },
+		{ "", 1000000000ull }, { "s", 1000000000ull }, { "ms", 1000000ull }, { "us", 1000ull },
+		{ "ns", 1 }, { "m", 60000000000ull }, { "h", 3600000000000ull },
 	};
+	unsigned long long whole = 0;
+	const char *p = s;
 	char *end;
-	double v;
+	double v = 0;
+	int frac;
 	size_t i;
 
 	if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
 		return -EINVAL;
+	/* Whole numbers are exact ("8461754017s"); only fractions go through double. */
+	while (isdigit((unsigned char)*p))
+		p++;
+	frac = *p == '.' || *p == 'e' || *p == 'E' || *p == 'x' || *p == 'X';
 	errno = 0;
-	v = strtod(s, &end);
+	if (frac)
+		v = strtod(s, &end);
+	else
+		whole = strtoull(s, &end, 10);
 	if (errno || end == s || v < 0)
-		return -EINVAL;
+		return errno == ERANGE && !frac ? -ERANGE : -EINVAL;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(end, units[i].sfx))
 			continue;
-		v *= units[i].mul;
+		if (!frac) {
+			if (whole > UINT64_MAX / units[i].mul)
+				return -ERANGE;
+			*out_ns = whole * units[i].mul;
+			return 0;
+		}
+		v *= (double)units[i].mul;
 		if (v >= 1.8e19)
 			return -ERANGE;
 		*out_ns = (uint64_t)v;

@@ -93,6 +93,10 @@ static void test_parse_duration(void **state)
 	dur_ok("1h", 3600000000000ull);
 	dur_ok("1.5s", 1500000000ull);
 	dur_ok("0", 0);
+	/* whole numbers are exact, not rounded through a double (found by fuzz_units) */
+	dur_ok("8461754017", 8461754017000000000ull);
+	dur_ok("18446744073709551615ns", 18446744073709551615ull);
+	assert_int_equal(sr_parse_duration("18446744074s", &v), -ERANGE);
 
 	assert_int_equal(sr_parse_duration("abc", &v), -EINVAL);
 	assert_int_equal(sr_parse_duration("", &v), -EINVAL);

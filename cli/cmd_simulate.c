@@ -86,18 +86,18 @@ static int add_policy(struct args *a, const char *spec, struct sr_err *e)
 	return 0;
 }
 
-static int is_policy_name(const char *s)
+static const struct sr_policy_ops *policy_named(const char *s)
 {
 	size_t i, n = strcspn(s, ":");
 
 	for (i = 0; sr_policies[i]; i++)
 		if (strlen(sr_policies[i]->name) == n && !strncmp(sr_policies[i]->name, s, n))
-			return 1;
-	return 0;
+			return sr_policies[i];
+	return NULL;
 }
 
-/* "lru,pinned:*norm*,token_embd*,oracle": a piece that does not start with
- * a policy name continues the previous one's argument (pinned's globs). */
+/* "lru,pinned:*norm*,token_embd*,oracle": after a policy whose argument is
+ * a PATTERN, a piece that is not a policy name continues that pattern. */
 static int add_list(struct args *a, const char *list, struct sr_err *e)
 {
 	char buf[1024], cur[1024] = "", *tok, *save = NULL;
@@ -106,7 +106,9 @@ static int add_list(struct args *a, const char *list, struct sr_err *e)
 		return sr_inputf(e, CMD ": --compare: list too long");
 	strcpy(buf, list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (cur[0] && !is_policy_name(tok)) {
+		const struct sr_policy_ops *prev = cur[0] ? policy_named(cur) : NULL;
+
+		if (prev && !strcmp(prev->args, "PATTERN") && strchr(cur, ':') && !policy_named(tok)) {
 			strcat(cur, ",");
 			strncat(cur, tok, sizeof(cur) - strlen(cur) - 1);
 			continue;

@@ -5,6 +5,7 @@
 #ifndef SR_SPEC_H
 #define SR_SPEC_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "replay/err.h"
@@ -27,7 +28,43 @@ struct sr_devspec {
 	double cal_seq_read_Bps, cal_rand_read_iops;
 	char cal_file[256];
 	int spec_exceeds_link;  /* spec seq read/write above the link ceiling: impossible */
+
+	/* Added by the devices work (all additive). */
+	char serial[64];        /* sysfs serial, "" when unreadable */
+	unsigned link_gen, link_lanes;         /* negotiated link from sysfs; 0 unknown */
+	unsigned link_max_gen, link_max_lanes; /* what the device and slot could do */
+	uint64_t cal_seq_bs;    /* request size and queue depth of the calibrated best */
+	unsigned cal_seq_qd, cal_rand_qd;
+	int numa_node;          /* the device's NUMA node; -1 none/unknown */
+	char cpulist[128];      /* CPUs local to the device ("0-7"), "" unknown */
+	char note[256];         /* "x is a file: figures are those of vda, which holds it" */
+	char warning[256];      /* why spec_exceeds_link is set, one sentence */
 };
+
+/* Achieved figures as percentages of what s knows; -1 where unknown. */
+struct sr_devspec_pct {
+	double spec_read, spec_write; /* vs seq_read_Bps / seq_write_Bps */
+	double spec_iops;             /* read IOPS vs rand_read_iops */
+	double link;                  /* max(read, write) vs link_Bps (each direction has the full link) */
+	double cal_read, cal_iops;    /* vs the calibrated maxima */
+};
+void sr_devspec_pcts(const struct sr_devspec *s, double read_Bps, double write_Bps, double read_iops,
+		     struct sr_devspec_pct *p);
+/* One line for text reports, no newline:
+ * "nvme0n1 (Samsung SSD 980 PRO 1TB): 74% of spec 7.00 GB/s, 66% of link
+ * PCIe 4.0 x4 7.88 GB/s, 80% of calibrated 6.50 GB/s". Unknowns are left
+ * out; "no spec, link or calibration known" when all are. */
+void sr_devspec_line(const struct sr_devspec *s, double read_Bps, double write_Bps, char *buf, size_t n);
+
+/* Directory for calibrated profiles: ${SSDREPLAY_STATE:-${XDG_STATE_HOME:-
+ * ~/.local/state}/ssdreplay}/devices. Returns 0 or -ENOENT (no HOME). */
+int sr_devspec_cal_dir(char *buf, size_t n);
+/* File-name key of a device's calibration: model and serial, or the disk
+ * name for devices without a model (virtio, loop). */
+void sr_devspec_key(const char *disk, const char *model, const char *serial, char *out, size_t n);
+/* Where the spec database lives: $SSDREPLAY_PROFILES/devices, else the
+ * source tree's profiles/devices, else ./profiles/devices. */
+const char *sr_devspec_db_dir(void);
 
 /* Fill s for the device behind path (a block device, or the device holding
  * a regular file). override is NULL or --spec's argument: a profile path or

@@ -10,12 +10,15 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "devices/spec.h"
 #include "devices/target.h"
 #include "policy/policy.h"
 #include "policy/realmmap.h"
 #include "policy/simreport.h"
 #include "replay/units.h"
 #include "synth/model.h"
+#include "synth/profile.h"
+#include "synth/schedule.h"
 
 #define CMD "simulate"
 #define MAX_POL 32
@@ -24,11 +27,11 @@
 enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
-	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM,
+	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC,
 };
 
 static const struct sr_opt opts[] = {
-	{ "trace", O_TRACE, 1, "FILE", "", "a captured trace as the schedule (each pass over it is one token)" },
+	{ "trace", O_TRACE, 1, "FILE", "", "a captured trace as the schedule (each pass is one token); with a model, tensors are found by offset" },
 	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format" },
 	{ "profile", O_PROFILE, 1, "NAME", "", "synthesize the schedule from a model profile (profiles/models/NAME.ini)" },
 	{ "gguf", O_GGUF, 1, "FILE", "", "synthesize the schedule from a GGUF file (also the default TARGET)" },
@@ -47,6 +50,7 @@ static const struct sr_opt opts[] = {
 	{ "real-mmap", O_REAL_MMAP, 0, "", "", "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline" },
 	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise)" },
 	{ "no-ram-baseline", O_NO_RAM, 0, "", "", "--real-mmap: skip the RAM-resident run" },
+	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,..." },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
 	{ "plot", O_PLOT, 1, "DIR", "", "write tokens/s and stall vs --mem as SVG into DIR" },
@@ -60,7 +64,7 @@ struct pol {
 };
 
 struct args {
-	const char *trace, *format, *profile, *gguf, *engine, *output, *plot, *mem_arg, *routing;
+	const char *trace, *format, *profile, *gguf, *engine, *output, *plot, *mem_arg, *routing, *spec;
 	uint64_t tokens, seed, page, bs, qd, ra_kb;
 	double compute_ms; /* < 0: from the schedule */
 	int real_mmap, no_ram, have_tokens;
@@ -170,6 +174,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --advise: expected none, sequential, willneed or random, found '%s'", arg);
 		return 0;
 	case O_NO_RAM: a->no_ram = 1; return 0;
+	case O_SPEC: a->spec = arg; return 0;
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
 	case O_OUTPUT: a->output = arg; return 0;
 	case O_PLOT: a->plot = arg; return 0;
@@ -239,7 +244,8 @@ static void usage_policies(void)
 		       sr_policies[i]->args, sr_policies[i]->help);
 }
 
-/* The schedule: a trace now; --profile/--gguf once synth/ is in. */
+/* The schedule: synthesized from the model, or a trace (labelled with the
+ * model's tensors by offset when one is given). */
 struct sched {
 	struct sr_source *src;
 	struct sr_model model;
@@ -252,7 +258,7 @@ static int open_schedule(struct args *a, struct sched *s, const struct sr_target
 {
 	memset(s, 0, sizeof(*s));
 	if (a->profile || a->gguf)
-		return sr_inputf(e, CMD ": --profile/--gguf need the synth module, not in this build yet: use --trace");
+		return sr_inputf(e, CMD ": --profile/--gguf need synth/schedule.c, not in this build yet: use --trace");
 	if (sr_trace_open(a->trace, a->format, &s->src, e))
 		return -EINVAL;
 	s->name = a->trace;
@@ -296,6 +302,7 @@ int cmd_simulate(int argc, char **argv)
 	struct sr_target tgt = { .fd = -1 };
 	struct sched sc = { 0 };
 	struct sr_sim_report rep = { 0 };
+	struct sr_devspec ds;
 	uint64_t mem[MAX_MEM];
 	size_t nmem = 0, i, j;
 	const char *target;
@@ -309,9 +316,13 @@ int cmd_simulate(int argc, char **argv)
 	}
 	if (ret)
 		goto fail;
-	nsrc = !!a.trace + !!a.profile + !!a.gguf;
-	if (nsrc != 1) {
-		sr_inputf(&e, CMD ": expected exactly one of --trace FILE, --profile NAME or --gguf FILE");
+	nsrc = !!a.profile + !!a.gguf;
+	if (nsrc > 1 || (!nsrc && !a.trace)) {
+		sr_inputf(&e, CMD ": expected --profile NAME or --gguf FILE (the model), --trace FILE (a capture), or a model and a trace to label");
+		goto fail;
+	}
+	if (a.routing && a.trace) {
+		sr_inputf(&e, CMD ": --routing shapes a synthesized schedule, not a --trace");
 		goto fail;
 	}
 	if (argc - pos > 1 || (argc - pos == 0 && !a.gguf)) {
@@ -367,6 +378,11 @@ int cmd_simulate(int argc, char **argv)
 		.page = a.page, .max_req = a.bs, .qd = (unsigned)a.qd, .tokens = a.tokens,
 		.compute_ms_per_token = a.compute_ms,
 	};
+	if (sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e))
+		goto fail;
+	rep.spec_Bps = ds.seq_read_Bps;
+	rep.cal_Bps = ds.cal_seq_read_Bps;
+	rep.spec_source = ds.profile[0] ? ds.profile : ds.source;
 	rep.rows = calloc(nmem * (a.npol + 1) + 1, sizeof(*rep.rows));
 	if (!rep.rows) {
 		sr_errf(&e, -ENOMEM, "out of memory");
@@ -379,7 +395,7 @@ int cmd_simulate(int argc, char **argv)
 			struct sr_sim_cfg c = {
 				.policy = a.pol[i].ops, .pp = a.pol[i].pp, .policy_spec = a.pol[i].spec,
 				.engine = sr_engine_find(a.engine), .fd = tgt.fd, .tgt_name = tgt.path,
-				.target_size = tgt.size, .lbs = tgt.lbs, .mem = mem[j], .page = a.page,
+				.target_size = tgt.size, .extent = sc.model_bytes, .lbs = tgt.lbs, .mem = mem[j], .page = a.page,
 				.max_req = a.bs, .qd = (unsigned)a.qd,
 				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
 				.ignore_t_ns = a.compute_ms == 0 || !!a.trace,

@@ -121,6 +121,7 @@ struct sr_sim_cfg {
 	int fd;                      /* target, opened O_DIRECT read-only */
 	const char *tgt_name;
 	uint64_t target_size;
+	uint64_t extent;             /* the model's bytes from offset 0: prefetch and readahead stay inside (0: target_size) */
 	uint32_t lbs;
 	uint64_t mem;                /* resident budget, bytes */
 	uint64_t page;               /* cache granularity, power of two */

@@ -281,6 +281,14 @@ static uint64_t target_pages(const struct sr_sim *s)
 	return (s->c->target_size + s->c->page - 1) / s->c->page;
 }
 
+/* Pages prefetch and readahead may touch: the model's, not the whole device's. */
+static uint64_t extent_pages(const struct sr_sim *s)
+{
+	uint64_t x = s->c->extent && s->c->extent < s->c->target_size ? s->c->extent : s->c->target_size;
+
+	return (x + s->c->page - 1) / s->c->page;
+}
+
 /* Issue queued prefetches while slots are free (one is kept for demand reads). */
 static int pump(struct sr_sim *s)
 {
@@ -324,7 +332,7 @@ static int pump(struct sr_sim *s)
 
 void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark)
 {
-	uint64_t p0 = off / s->c->page, p1, tp = target_pages(s);
+	uint64_t p0 = off / s->c->page, p1, tp = extent_pages(s);
 	struct sr_pf_run *run;
 
 	if (!len || !s->nfr || p0 >= tp)
@@ -638,7 +646,7 @@ out:
 static int access_pages(struct sr_sim *s, const struct sr_access *a)
 {
 	const struct sr_policy_ops *po = s->pol.ops;
-	uint64_t i, tp = target_pages(s);
+	uint64_t i, tp = extent_pages(s);
 	int ret;
 
 	s->cur_pos0 = s->pos;
@@ -685,7 +693,7 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 			if (hi <= p)
 				hi = p + 1;
 			if (hi > tp)
-				hi = tp;
+				hi = tp > p ? tp : p + 1;
 			q = p + 1;
 		}
 		ret = read_range(s, a, lo, hi, p, q);

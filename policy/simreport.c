@@ -15,7 +15,7 @@ double sr_mmap_tokens_per_s(const struct sr_mmap_result *m)
 /* Every figure of a row, once: the three renderers walk the same list. */
 enum {
 	F_MEM, F_TOKENS, F_TPS, F_STALL_MEAN, F_STALL_P50, F_STALL_P99, F_HIT, F_SERVED, F_DEMAND,
-	F_PREFETCH, F_WASTED, F_UNUSED, F_READ, F_BUSY, F_GBPS, F_BUSY_GBPS, F_SPEC_PCT, F_MAJFLT,
+	F_PREFETCH, F_WASTED, F_UNUSED, F_READ, F_BUSY, F_GBPS, F_BUSY_GBPS, F_SPEC_PCT, F_CAL_PCT, F_MAJFLT,
 	F_WALL, F_NR
 };
 
@@ -42,6 +42,7 @@ static const struct {
 	[F_GBPS] = { "read_GBps", "GB/s", 6, 3, 0 },
 	[F_BUSY_GBPS] = { "busy_GBps", NULL, 0, 0, 0 },
 	[F_SPEC_PCT] = { "pct_of_spec", "%spec", 6, 1, 0 },
+	[F_CAL_PCT] = { "pct_of_calibrated", NULL, 0, 0, 0 },
 	[F_MAJFLT] = { "major_faults", "majflt", 8, 0, 0 },
 	[F_WALL] = { "wall_s", NULL, 0, 0, 0 },
 };
@@ -73,8 +74,11 @@ static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 		v[F_BUSY] = wall > 0 ? 100 * busy / wall : 0;
 		v[F_GBPS] = wall > 0 ? rd / wall / 1e9 : 0;
 		v[F_BUSY_GBPS] = busy > 0 ? rd / busy / 1e9 : 0;
+		/* while busy: what the device delivered when the run asked it for data */
 		if (rep->spec_Bps > 0)
 			v[F_SPEC_PCT] = 100 * v[F_BUSY_GBPS] * 1e9 / rep->spec_Bps;
+		if (rep->cal_Bps > 0)
+			v[F_CAL_PCT] = 100 * v[F_BUSY_GBPS] * 1e9 / rep->cal_Bps;
 		v[F_WALL] = wall;
 	} else {
 		const struct sr_mmap_result *m = &w->mm;
@@ -122,6 +126,8 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 		fprintf(f, "%.3f ms per token", rep->compute_ms_per_token);
 	if (rep->spec_Bps > 0)
 		fprintf(f, "; device spec %.2f GB/s (%s)", rep->spec_Bps / 1e9, rep->spec_source ? rep->spec_source : "");
+	if (rep->cal_Bps > 0)
+		fprintf(f, "; calibrated %.2f GB/s", rep->cal_Bps / 1e9);
 	fprintf(f, "\n%-22s", "policy");
 	for (i = 0; i < F_NR; i++)
 		if (fields[i].head)
@@ -169,6 +175,7 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 	json_object_set_new(root, "compute_ms_per_token",
 			    rep->compute_ms_per_token < 0 ? json_null() : json_real(rep->compute_ms_per_token));
 	json_object_set_new(root, "spec_read_Bps", rep->spec_Bps > 0 ? json_real(rep->spec_Bps) : json_null());
+	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_real(rep->cal_Bps) : json_null());
 	for (r = 0; r < rep->n; r++) {
 		const struct sr_sim_row *w = &rep->rows[r];
 		json_t *o = json_object();

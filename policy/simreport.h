@@ -40,6 +40,7 @@ struct sr_sim_report {
 	uint64_t tokens;
 	double compute_ms_per_token; /* < 0: from the schedule */
 	double spec_Bps;       /* device spec sequential read, 0 unknown */
+	double cal_Bps;        /* calibrated here (devices --calibrate), 0 unknown */
 	const char *spec_source;
 	struct sr_sim_row *rows;
 	size_t n;

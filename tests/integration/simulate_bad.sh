@@ -23,7 +23,7 @@ expect_exit 2 "--page: expected a power of two" run --page 3k
 expect_exit 2 "--page: expected a power of two" run --page 4M
 expect_exit 2 "--advise: expected" run --advise always
 expect_exit 2 "--compute-ms-per-token: expected" run --compute-ms-per-token -3
-expect_exit 2 "exactly one of --trace" $SR simulate "$T/target"
+expect_exit 2 "expected --profile NAME or --gguf FILE" $SR simulate "$T/target"
 expect_exit 2 "expected one TARGET" $SR simulate --trace "$T/t.csv"
 expect_exit 2 "--plot: '$T/nodir' is not a directory" run --plot "$T/nodir"
 # a record beyond the target

@@ -256,20 +256,39 @@ struct sched {
 
 static int open_schedule(struct args *a, struct sched *s, const struct sr_target *tgt, struct sr_err *e)
 {
+	struct sr_synth_opts so;
+
 	memset(s, 0, sizeof(*s));
-	if (a->profile || a->gguf)
-		return sr_inputf(e, CMD ": --profile/--gguf need synth/schedule.c, not in this build yet: use --trace");
-	if (sr_trace_open(a->trace, a->format, &s->src, e))
+	if (a->profile || a->gguf) {
+		if (sr_model_load(a->profile ? a->profile : a->gguf, &s->model, e))
+			return -EINVAL;
+		s->have_model = 1;
+		s->model_bytes = s->model.file_size;
+		s->name = a->profile ? a->profile : a->gguf;
+	}
+	if (a->trace) {
+		if (sr_trace_open(a->trace, a->format, &s->src, e))
+			return -EINVAL;
+		s->name = a->trace;
+		if (!s->have_model)
+			s->model_bytes = tgt->size;
+		return 0;
+	}
+	sr_synth_opts_default(&so);
+	so.tokens = a->tokens;
+	so.seed = a->seed;
+	so.access = SR_ACCESS_TENSOR; /* simulate cuts accesses into --page itself */
+	if (a->routing && sr_routing_parse(a->routing, &so.routing, e))
 		return -EINVAL;
-	s->name = a->trace;
-	s->model_bytes = tgt->size;
-	return 0;
+	return sr_synth_open(&s->model, &so, &s->src, e);
 }
 
 static void close_schedule(struct sched *s)
 {
 	if (s->src)
 		s->src->close(s->src);
+	if (s->have_model)
+		sr_model_free(&s->model);
 }
 
 static int write_report(const struct args *a, const struct sr_sim_report *rep, struct sr_err *e)

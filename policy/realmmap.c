@@ -329,7 +329,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
 	if (c->limit) {
-		ret = cg_create(c->cgroot ? c->cgroot : "/sys/fs/cgroup", c->limit, &cg, e);
+		ret = cg_create(c->cgroot ? c->cgroot : "/sys/fs/cgroup", c->limit + SR_MMAP_SLACK, &cg, e);
 		if (ret)
 			goto out;
 		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.v1 ? "v1" : "v2");

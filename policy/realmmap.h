@@ -13,12 +13,16 @@
 #include "policy/simreport.h"
 #include "trace/source.h"
 
+/* The cgroup also holds the child's own pages (stack, libc, page tables):
+ * its limit is --mem plus this much, so tiny budgets do not kill it. */
+#define SR_MMAP_SLACK (8ull << 20)
+
 enum sr_advise { SR_ADV_NONE, SR_ADV_SEQUENTIAL, SR_ADV_WILLNEED, SR_ADV_RANDOM };
 
 struct sr_mmap_cfg {
 	const char *path;     /* the file mapped (the model file or a block device) */
 	uint64_t size;        /* bytes mapped from offset 0 */
-	uint64_t limit;       /* memory limit, bytes; 0: none */
+	uint64_t limit;       /* page cache budget, bytes (the cgroup gets SR_MMAP_SLACK more); 0: none */
 	int warm;             /* read everything in first (RAM baseline) */
 	enum sr_advise advise;
 	uint64_t compute_ns_per_token; /* 0: the schedule's t_ns deltas unless ignore_t_ns */

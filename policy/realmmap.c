@@ -381,7 +381,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	}
 	if (c->disk && c->disk[0] && !c->warm && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
 		o.r.dev_read_bytes = (rd1 - rd0) * 512;
-	memcpy(r->cgroup, cg.dir[0] ? (cg.v1 ? "v1" : "v2") : "none", 5);
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.dir[0] ? (cg.v1 ? "v1" : "v2") : "none");
 	r->tokens = o.r.tokens;
 	r->wall_ns = o.r.wall_ns;
 	r->compute_ns = o.r.compute_ns;

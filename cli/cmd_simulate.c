@@ -1,12 +1,486 @@
-/* PLACEHOLDER: replaced by the simulate work before it lands. */
+/* ssdreplay simulate [options] [TARGET]: buffer-manager policies over a
+ * schedule with real reads; tokens/s, stalls, hit rates per (policy, mem). */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
+#include "devices/spec.h"
+#include "devices/target.h"
+#include "policy/policy.h"
+#include "policy/realmmap.h"
+#include "policy/simreport.h"
+#include "replay/units.h"
+#include "synth/model.h"
+#include "synth/profile.h"
+#include "synth/schedule.h"
+
+#define CMD "simulate"
+#define MAX_POL 32
+#define MAX_MEM 32
+
+enum {
+	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
+	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
+	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC,
+};
+
+static const struct sr_opt opts[] = {
+	{ "trace", O_TRACE, 1, "FILE", "", "a captured trace as the schedule (each pass is one token); with a model, tensors are found by offset" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format" },
+	{ "profile", O_PROFILE, 1, "NAME", "", "synthesize the schedule from a model profile (profiles/models/NAME.ini)" },
+	{ "gguf", O_GGUF, 1, "FILE", "", "synthesize the schedule from a GGUF file (also the default TARGET)" },
+	{ "tokens", O_TOKENS, 1, "N", "16 (trace: 1 pass)", "decode tokens (trace: passes)" },
+	{ "routing", O_ROUTING, 1, "R", "uniform", "MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE" },
+	{ "seed", O_SEED, 1, "N", "1", "seed for routing and router-guess" },
+	{ "policy", O_POLICY, 1, "NAME[:ARGS]", "lru", "buffer-manager policy (repeatable); see below" },
+	{ "compare", O_COMPARE, 1, "LIST", "", "several policies on the same schedule: lru,lookahead:2,oracle" },
+	{ "mem", O_MEM, 1, "SIZE[,SIZE..]", "50%", "memory budget(s): sizes (2G) or percentages of the model (50%,100%)" },
+	{ "page", O_PAGE, 1, "SIZE", "4k", "cache page: 4k .. 2M" },
+	{ "bs", O_BS, 1, "SIZE", "1M", "largest read: contiguous missing pages are read together up to this" },
+	{ "qd", O_QD, 1, "N", "32", "reads in flight, demand and prefetch together" },
+	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null" },
+	{ "compute-ms-per-token", O_COMPUTE, 1, "MS", "the schedule's", "compute per token, spread over its accesses by bytes (0: none)" },
+	{ "read-ahead-kb", O_RA, 1, "KB", "the target's", "pagecache policy's readahead (default /sys/block/DEV/queue/read_ahead_kb, else 128)" },
+	{ "real-mmap", O_REAL_MMAP, 0, "", "", "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline" },
+	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise)" },
+	{ "no-ram-baseline", O_NO_RAM, 0, "", "", "--real-mmap: skip the RAM-resident run" },
+	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,..." },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
+	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
+	{ "plot", O_PLOT, 1, "DIR", "", "write tokens/s and stall vs --mem as SVG into DIR" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
+};
+
+struct pol {
+	char spec[300];
+	const struct sr_policy_ops *ops;
+	struct sr_policy_params pp;
+};
+
+struct args {
+	const char *trace, *format, *profile, *gguf, *engine, *output, *plot, *mem_arg, *routing, *spec;
+	uint64_t tokens, seed, page, bs, qd, ra_kb;
+	double compute_ms; /* < 0: from the schedule */
+	int real_mmap, no_ram, have_tokens;
+	enum sr_advise advise;
+	enum sr_out_fmt outfmt;
+	struct pol pol[MAX_POL];
+	size_t npol;
+};
+
+static int add_policy(struct args *a, const char *spec, struct sr_err *e)
+{
+	struct pol *p;
+
+	if (a->npol == MAX_POL)
+		return sr_inputf(e, CMD ": at most %d policies", MAX_POL);
+	p = &a->pol[a->npol];
+	if (strlen(spec) >= sizeof(p->spec))
+		return sr_inputf(e, CMD ": policy '%.40s...' is too long", spec);
+	if (sr_policy_parse(spec, &p->ops, &p->pp, e))
+		return -EINVAL;
+	snprintf(p->spec, sizeof(p->spec), "%s", spec);
+	a->npol++;
+	return 0;
+}
+
+static const struct sr_policy_ops *policy_named(const char *s)
+{
+	size_t i, n = strcspn(s, ":");
+
+	for (i = 0; sr_policies[i]; i++)
+		if (strlen(sr_policies[i]->name) == n && !strncmp(sr_policies[i]->name, s, n))
+			return sr_policies[i];
+	return NULL;
+}
+
+/* "lru,pinned:*norm*,token_embd*,oracle": after a policy whose argument is
+ * a PATTERN, a piece that is not a policy name continues that pattern. */
+static int add_list(struct args *a, const char *list, struct sr_err *e)
+{
+	char buf[1024], cur[1024] = "", *tok, *save = NULL;
+
+	if (strlen(list) >= sizeof(buf))
+		return sr_inputf(e, CMD ": --compare: list too long");
+	strcpy(buf, list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct sr_policy_ops *prev = cur[0] ? policy_named(cur) : NULL;
+
+		if (prev && !strcmp(prev->args, "PATTERN") && strchr(cur, ':') && !policy_named(tok)) {
+			strcat(cur, ",");
+			strncat(cur, tok, sizeof(cur) - strlen(cur) - 1);
+			continue;
+		}
+		if (cur[0] && add_policy(a, cur, e))
+			return -EINVAL;
+		snprintf(cur, sizeof(cur), "%s", tok);
+	}
+	if (!cur[0])
+		return sr_inputf(e, CMD ": --compare: expected a comma-separated list of policies, found '%s'", list);
+	return add_policy(a, cur, e);
+}
+
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+	char *end;
+
+	switch (key) {
+	case O_TRACE: a->trace = arg; return 0;
+	case O_FORMAT: a->format = arg; return 0;
+	case O_PROFILE: a->profile = arg; return 0;
+	case O_GGUF: a->gguf = arg; return 0;
+	case O_TOKENS:
+		a->have_tokens = 1;
+		return sr_cli_uint(CMD, "tokens", arg, 1, 1000000, &a->tokens, e);
+	case O_ROUTING: a->routing = arg; return 0;
+	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
+	case O_POLICY: return add_policy(a, arg, e);
+	case O_COMPARE: return add_list(a, arg, e);
+	case O_MEM: a->mem_arg = arg; return 0;
+	case O_PAGE:
+		if (sr_cli_size(CMD, "page", arg, &a->page, e))
+			return -EINVAL;
+		if (a->page < 4096 || a->page > (2u << 20) || (a->page & (a->page - 1)))
+			return sr_inputf(e, CMD ": --page: expected a power of two from 4k to 2M, found '%s'", arg);
+		return 0;
+	case O_BS:
+		if (sr_cli_size(CMD, "bs", arg, &a->bs, e))
+			return -EINVAL;
+		if (a->bs < 4096 || a->bs > (64u << 20))
+			return sr_inputf(e, CMD ": --bs: expected 4k to 64M, found '%s'", arg);
+		return 0;
+	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 4096, &a->qd, e);
+	case O_ENGINE:
+		if (!sr_engine_find(arg))
+			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync or null, found '%s'", arg);
+		a->engine = arg;
+		return 0;
+	case O_COMPUTE:
+		a->compute_ms = strtod(arg, &end);
+		if (end == arg || *end || !(a->compute_ms >= 0 && a->compute_ms <= 3.6e6))
+			return sr_inputf(e, CMD ": --compute-ms-per-token: expected milliseconds >= 0 (25, 7.5), found '%s'", arg);
+		return 0;
+	case O_RA: return sr_cli_uint(CMD, "read-ahead-kb", arg, 0, 1u << 20, &a->ra_kb, e);
+	case O_REAL_MMAP: a->real_mmap = 1; return 0;
+	case O_ADVISE:
+		if (sr_advise_parse(arg, &a->advise))
+			return sr_inputf(e, CMD ": --advise: expected none, sequential, willneed or random, found '%s'", arg);
+		return 0;
+	case O_NO_RAM: a->no_ram = 1; return 0;
+	case O_SPEC: a->spec = arg; return 0;
+	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
+	case O_OUTPUT: a->output = arg; return 0;
+	case O_PLOT: a->plot = arg; return 0;
+	}
+	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+}
+
+/* "2G,4G" or "50%,100%" (of base bytes). */
+static int parse_mems(const char *arg, uint64_t base, uint64_t *mem, size_t *n, struct sr_err *e)
+{
+	char buf[512], *tok, *save = NULL;
+
+	*n = 0;
+	if (strlen(arg) >= sizeof(buf))
+		return sr_inputf(e, CMD ": --mem: list too long");
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t l = strlen(tok);
+		uint64_t v;
+
+		if (*n == MAX_MEM)
+			return sr_inputf(e, CMD ": --mem: at most %d budgets", MAX_MEM);
+		if (l > 1 && tok[l - 1] == '%') {
+			char *end;
+			double pct = strtod(tok, &end);
+
+			if (end != tok + l - 1 || !(pct > 0 && pct <= 100000))
+				goto bad;
+			v = (uint64_t)(pct / 100.0 * (double)base);
+		} else if (sr_parse_size(tok, &v)) {
+			goto bad;
+		}
+		mem[(*n)++] = v;
+	}
+	if (*n)
+		return 0;
+bad:
+	return sr_inputf(e, CMD ": --mem: expected sizes (2G) or percentages of the model (50%%), comma-separated, found '%s'", arg);
+}
+
+static uint64_t read_ahead_kb(const char *disk)
+{
+	char path[256];
+	uint64_t v = 0;
+	FILE *f;
+
+	if (!disk || !disk[0])
+		return 0;
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%" SCNu64, &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static void usage_policies(void)
+{
+	size_t i;
+
+	printf("\npolicies:\n");
+	for (i = 0; sr_policies[i]; i++)
+		printf("  %s%s%-*s %s\n", sr_policies[i]->name, sr_policies[i]->args[0] ? ":" : "",
+		       (int)(24 - strlen(sr_policies[i]->name) - (sr_policies[i]->args[0] ? 1 : 0)),
+		       sr_policies[i]->args, sr_policies[i]->help);
+}
+
+/* The schedule: synthesized from the model, or a trace (labelled with the
+ * model's tensors by offset when one is given). */
+struct sched {
+	struct sr_source *src;
+	struct sr_model model;
+	int have_model;
+	uint64_t model_bytes;
+	const char *name;
+};
+
+static int open_schedule(struct args *a, struct sched *s, const struct sr_target *tgt, struct sr_err *e)
+{
+	struct sr_synth_opts so;
+
+	memset(s, 0, sizeof(*s));
+	if (a->profile || a->gguf) {
+		if (sr_model_load(a->profile ? a->profile : a->gguf, &s->model, e))
+			return -EINVAL;
+		s->have_model = 1;
+		s->model_bytes = s->model.file_size;
+		s->name = a->profile ? a->profile : a->gguf;
+	}
+	if (a->trace) {
+		if (sr_trace_open(a->trace, a->format, &s->src, e))
+			return -EINVAL;
+		s->name = a->trace;
+		if (!s->have_model)
+			s->model_bytes = tgt->size;
+		return 0;
+	}
+	sr_synth_opts_default(&so);
+	so.tokens = a->tokens;
+	so.seed = a->seed;
+	so.access = SR_ACCESS_TENSOR; /* simulate cuts accesses into --page itself */
+	if (a->routing && sr_routing_parse(a->routing, &so.routing, e))
+		return -EINVAL;
+	return sr_synth_open(&s->model, &so, &s->src, e);
+}
+
+static void close_schedule(struct sched *s)
+{
+	if (s->src)
+		s->src->close(s->src);
+	if (s->have_model)
+		sr_model_free(&s->model);
+}
+
+static int write_report(const struct args *a, const struct sr_sim_report *rep, struct sr_err *e)
+{
+	FILE *f = stdout;
+	int ret;
+
+	if (a->output) {
+		f = fopen(a->output, "w");
+		if (!f)
+			return sr_errf(e, -errno, "%s: %s", a->output, strerror(errno));
+	}
+	ret = sr_sim_report_write(f, a->outfmt, rep);
+	if (f != stdout && fclose(f))
+		ret = -errno;
+	else if (f == stdout)
+		fflush(stdout);
+	if (ret)
+		return sr_errf(e, ret, "%s: cannot write the report", a->output ? a->output : "stdout");
+	if (a->plot)
+		return sr_sim_plot(a->plot, rep, e);
+	return 0;
+}
 
 int cmd_simulate(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "ssdreplay: simulate: not built yet\n");
-	return SR_EXIT_FAIL;
+	struct args a = { .format = "auto", .engine = "io_uring", .seed = 1, .page = 4096, .bs = 1u << 20,
+			  .qd = 32, .compute_ms = -1, .mem_arg = "50%", .tokens = 16 };
+	struct sr_err e = { 0 };
+	struct sr_target tgt = { .fd = -1 };
+	struct sched sc = { 0 };
+	struct sr_sim_report rep = { 0 };
+	struct sr_devspec ds;
+	uint64_t mem[MAX_MEM];
+	size_t nmem = 0, i, j;
+	const char *target;
+	int pos, ret, status = SR_EXIT_OK, nsrc;
+	struct stat sb;
+
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] [TARGET]", &pos, &e);
+	if (ret == 1) {
+		usage_policies();
+		return SR_EXIT_OK;
+	}
+	if (ret)
+		goto fail;
+	nsrc = !!a.profile + !!a.gguf;
+	if (nsrc > 1 || (!nsrc && !a.trace)) {
+		sr_inputf(&e, CMD ": expected --profile NAME or --gguf FILE (the model), --trace FILE (a capture), or a model and a trace to label");
+		goto fail;
+	}
+	if (a.routing && a.trace) {
+		sr_inputf(&e, CMD ": --routing shapes a synthesized schedule, not a --trace");
+		goto fail;
+	}
+	if (argc - pos > 1 || (argc - pos == 0 && !a.gguf)) {
+		sr_inputf(&e, CMD ": expected one TARGET (the file or device to read), found %d; see ssdreplay simulate --help",
+			  argc - pos);
+		goto fail;
+	}
+	if (!a.npol && add_policy(&a, "lru", &e))
+		goto fail;
+	if (a.plot && (stat(a.plot, &sb) || !S_ISDIR(sb.st_mode))) {
+		sr_inputf(&e, CMD ": --plot: '%s' is not a directory", a.plot);
+		goto fail;
+	}
+	if (a.bs < a.page)
+		a.bs = a.page;
+	if (a.bs % a.page) {
+		sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of --page %" PRIu64, a.bs, a.page);
+		goto fail;
+	}
+	target = argc - pos ? argv[pos] : a.gguf;
+	if (sr_target_open(target, SR_TGT_DIRECT, &tgt, &e))
+		goto fail;
+	if (!tgt.size) {
+		sr_inputf(&e, "%s: target is empty", tgt.path);
+		goto fail;
+	}
+	if (a.page % tgt.lbs) {
+		sr_inputf(&e, CMD ": --page %" PRIu64 " is not a multiple of %s's %u-byte logical block size", a.page, tgt.path, tgt.lbs);
+		goto fail;
+	}
+	if (a.trace && !a.have_tokens)
+		a.tokens = 1;
+	if (open_schedule(&a, &sc, &tgt, &e))
+		goto fail;
+	if (sc.model_bytes > tgt.size) {
+		sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay prep %s --size %" PRIu64,
+			  tgt.path, tgt.size, sc.model_bytes, tgt.path, sc.model_bytes);
+		goto fail;
+	}
+	if (parse_mems(a.mem_arg, sc.model_bytes, mem, &nmem, &e))
+		goto fail;
+	for (i = 0; i < a.npol; i++)
+		if ((a.pol[i].ops->needs & SR_PN_MODEL) && !sc.have_model) {
+			sr_inputf(&e, CMD ": policy %s needs the model's tensors: give --profile or --gguf", a.pol[i].spec);
+			goto fail;
+		}
+	if (!a.ra_kb)
+		a.ra_kb = read_ahead_kb(tgt.disk);
+
+	rep = (struct sr_sim_report){
+		.source = sc.name, .target = tgt.path, .model = sc.have_model ? sc.model.name : NULL,
+		.engine = sr_engine_find(a.engine)->name, .model_bytes = sc.model_bytes, .target_size = tgt.size,
+		.page = a.page, .max_req = a.bs, .qd = (unsigned)a.qd, .tokens = a.tokens,
+		.compute_ms_per_token = a.compute_ms,
+	};
+	if (sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e))
+		goto fail;
+	rep.spec_Bps = ds.seq_read_Bps;
+	rep.cal_Bps = ds.cal_seq_read_Bps;
+	rep.spec_source = ds.profile[0] ? ds.profile : ds.source;
+	rep.rows = calloc(nmem * (a.npol + 1) + 1, sizeof(*rep.rows));
+	if (!rep.rows) {
+		sr_errf(&e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	sr_cli_install_signals();
+	for (j = 0; j < nmem && !sr_cli_stop; j++) {
+		for (i = 0; i < a.npol && !sr_cli_stop; i++) {
+			struct sr_sim_row *w = &rep.rows[rep.n];
+			struct sr_sim_cfg c = {
+				.policy = a.pol[i].ops, .pp = a.pol[i].pp, .policy_spec = a.pol[i].spec,
+				.engine = sr_engine_find(a.engine), .fd = tgt.fd, .tgt_name = tgt.path,
+				.target_size = tgt.size, .extent = sc.model_bytes, .lbs = tgt.lbs, .mem = mem[j], .page = a.page,
+				.max_req = a.bs, .qd = (unsigned)a.qd,
+				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
+				.ignore_t_ns = a.compute_ms == 0 || !!a.trace,
+				.passes = a.trace ? a.tokens : 1, .model = sc.have_model ? &sc.model : NULL,
+				.seed = a.seed, .ra_kb = a.ra_kb, .stop = &sr_cli_stop,
+			};
+
+			if (sc.src->rewind(sc.src, &e))
+				goto fail;
+			w->kind = SR_ROW_SIM;
+			w->mem = mem[j];
+			snprintf(w->policy, sizeof(w->policy), "%s", a.pol[i].spec);
+			ret = sr_sim_run(&c, sc.src, &w->res, &e);
+			if (ret && e.bad_input)
+				goto fail;
+			rep.n++;
+			if (ret) {
+				status = sr_cli_fail(&e);
+				goto report;
+			}
+		}
+	}
+	if (a.real_mmap) {
+		for (j = 0; j <= nmem && !sr_cli_stop; j++) {
+			struct sr_sim_row *w = &rep.rows[rep.n];
+			struct sr_mmap_cfg mc = {
+				.path = target, .size = sc.model_bytes, .limit = j < nmem ? mem[j] : 0,
+				.warm = j == nmem, .advise = a.advise,
+				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
+				.ignore_t_ns = a.compute_ms == 0 || !!a.trace, .passes = a.trace ? a.tokens : 1,
+				.disk = tgt.disk, .stop = &sr_cli_stop,
+			};
+
+			if (j == nmem && a.no_ram)
+				break;
+			if (sc.src->rewind(sc.src, &e))
+				goto fail;
+			w->kind = j < nmem ? SR_ROW_MMAP : SR_ROW_RAM;
+			w->mem = j < nmem ? mem[j] : sc.model_bytes;
+			snprintf(w->policy, sizeof(w->policy), "%s", j < nmem ? "real-mmap" : "ram");
+			ret = sr_mmap_run(&mc, sc.src, &w->mm, &e);
+			if (ret) {
+				status = ret == -EOPNOTSUPP ? SR_EXIT_FAIL : sr_cli_fail(&e);
+				if (ret == -EOPNOTSUPP)
+					fprintf(stderr, "ssdreplay: %s\n", e.msg);
+				if (e.bad_input)
+					goto fail;
+				goto report;
+			}
+			rep.n++;
+		}
+	}
+report:
+	sr_err_clear(&e);
+	if (write_report(&a, &rep, &e)) {
+		status = sr_cli_fail(&e);
+	} else if (sr_cli_stop) {
+		fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
+		status = SR_EXIT_SIGNAL;
+	}
+	goto out;
+fail:
+	status = sr_cli_fail(&e);
+out:
+	free(rep.rows);
+	close_schedule(&sc);
+	sr_target_close(&tgt);
+	return status;
 }

@@ -1,0 +1,411 @@
+#include "policy/realmmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devices/target.h"
+#include "replay/units.h"
+
+int sr_advise_parse(const char *s, enum sr_advise *a)
+{
+	static const char *const names[] = { "none", "sequential", "willneed", "random" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*a = (enum sr_advise)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *sr_advise_name(enum sr_advise a)
+{
+	static const char *const names[] = { "none", "sequential", "willneed", "random" };
+
+	return (unsigned)a < 4 ? names[a] : "?";
+}
+
+/* ---- the memory cgroup ---- */
+
+struct cg {
+	char dir[512];
+	char procs[600];
+	int v1;
+};
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+	size_t n = strlen(val);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, n) != (ssize_t)n)
+		ret = -errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+static int has_memory_v2(const char *root)
+{
+	char path[512], buf[512];
+	FILE *f;
+	int ok = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f)) {
+		char *tok, *save = NULL;
+
+		for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+			if (!strcmp(tok, "memory"))
+				ok = 1;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* Create ssdreplay-<pid> with the limit: v2 where the root offers the
+ * memory controller, else v1's memory hierarchy. */
+static int cg_create(const char *root, uint64_t limit, struct cg *cg, struct sr_err *e)
+{
+	char path[700], val[32];
+	int ret;
+
+	snprintf(val, sizeof(val), "%" PRIu64, limit);
+	if (has_memory_v2(root)) {
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
+		write_file(path, "+memory"); /* often already on; failure shows below */
+		snprintf(cg->dir, sizeof(cg->dir), "%s/ssdreplay-%d", root, (int)getpid());
+		cg->v1 = 0;
+	} else {
+		snprintf(path, sizeof(path), "%s/memory", root);
+		if (access(path, F_OK))
+			return sr_errf(e, -EOPNOTSUPP, "--real-mmap: no memory cgroup controller under %s (neither v2 memory.max nor v1 memory/)", root);
+		snprintf(cg->dir, sizeof(cg->dir), "%s/memory/ssdreplay-%d", root, (int)getpid());
+		cg->v1 = 1;
+	}
+	if (mkdir(cg->dir, 0755) && errno != EEXIST)
+		return sr_errf(e, errno == EACCES || errno == EPERM || errno == EROFS ? -EOPNOTSUPP : -errno,
+			       "--real-mmap: cannot create the cgroup %s: %s", cg->dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
+	ret = write_file(path, val);
+	if (!ret && !cg->v1) {
+		snprintf(path, sizeof(path), "%s/memory.swap.max", cg->dir);
+		write_file(path, "0"); /* absent without swap accounting: fine */
+	}
+	if (ret) {
+		rmdir(cg->dir);
+		return sr_errf(e, ret == -EACCES || ret == -EPERM ? -EOPNOTSUPP : ret,
+			       "--real-mmap: cannot set the memory limit in %s: %s", path, strerror(-ret));
+	}
+	snprintf(cg->procs, sizeof(cg->procs), "%s/%s", cg->dir, cg->v1 ? "tasks" : "cgroup.procs");
+	return 0;
+}
+
+static void cg_remove(struct cg *cg)
+{
+	int i;
+
+	if (!cg->dir[0])
+		return;
+	/* the child has been reaped; the kernel may take a moment to drop it */
+	for (i = 0; i < 50 && rmdir(cg->dir) && errno == EBUSY; i++)
+		usleep(20000);
+	cg->dir[0] = 0;
+}
+
+/* ---- the child ---- */
+
+struct acc {
+	uint64_t off, len, t_ns;
+	uint8_t flags;
+};
+
+static uint64_t proc_read_bytes(void)
+{
+	char line[128];
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Everything the child reads: the schedule, materialized before the clock
+ * starts so the source's own I/O is not measured. */
+static int load(const struct sr_mmap_cfg *c, struct sr_source *src, struct acc **out, size_t *n,
+		struct sr_err *e)
+{
+	struct sr_rec in[256];
+	size_t cap = 0;
+	uint64_t pass;
+	int ret, k;
+
+	*out = NULL;
+	*n = 0;
+	for (pass = 0; pass < (c->passes ? c->passes : 1); pass++) {
+		int first = 1;
+
+		if (pass && (ret = src->rewind(src, e)))
+			return ret;
+		while ((ret = sr_source_next(src, in, 256, e)) > 0) {
+			for (k = 0; k < ret; k++) {
+				struct sr_rec *r = &in[k];
+
+				if (r->op != SR_OP_READ || !r->len)
+					continue;
+				if (r->off >= c->size || r->len > c->size - r->off)
+					return sr_inputf(e, "%s: record %" PRIu64 ": bytes beyond %s (%" PRIu64 " bytes)",
+							 src->name, r->seq, c->path, c->size);
+				if (*n == cap) {
+					struct acc *na;
+
+					cap = cap ? cap * 2 : 4096;
+					na = realloc(*out, cap * sizeof(*na));
+					if (!na)
+						return sr_errf(e, -ENOMEM, "out of memory for the schedule");
+					*out = na;
+				}
+				(*out)[(*n)++] = (struct acc){ r->off, r->len, r->t_ns,
+							       (uint8_t)(r->flags | (first ? SR_RF_TOKEN : 0)) };
+				first = 0;
+			}
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return src->rewind(src, e);
+}
+
+struct child_out {
+	int err;
+	char msg[256];
+	struct sr_mmap_result r;
+};
+
+static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, int go_fd, int out_fd)
+{
+	struct child_out o;
+	struct rusage ru0, ru1;
+	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, t0, tok_bytes = 0, last_t = 0;
+	volatile const unsigned char *map;
+	unsigned sum = 0;
+	char go;
+	int fd;
+
+	memset(&o, 0, sizeof(o));
+	if (read(go_fd, &go, 1) != 1 || go != 'g')
+		_exit(3); /* the parent gave up */
+	fd = open(c->path, O_RDONLY);
+	if (fd < 0) {
+		o.err = -errno;
+		snprintf(o.msg, sizeof(o.msg), "%s: %s", c->path, strerror(errno));
+		goto out;
+	}
+	map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		o.err = -errno;
+		snprintf(o.msg, sizeof(o.msg), "%s: mmap: %s", c->path, strerror(errno));
+		goto out;
+	}
+	if (c->warm)
+		for (i = 0; i < c->size; i += pg)
+			sum += map[i];
+	switch (c->advise) {
+	case SR_ADV_SEQUENTIAL:
+		madvise((void *)map, c->size, MADV_SEQUENTIAL);
+		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_SEQUENTIAL);
+		break;
+	case SR_ADV_WILLNEED:
+		madvise((void *)map, c->size, MADV_WILLNEED);
+		break;
+	case SR_ADV_RANDOM:
+		madvise((void *)map, c->size, MADV_RANDOM);
+		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_RANDOM);
+		break;
+	default:
+		break;
+	}
+	getrusage(RUSAGE_SELF, &ru0);
+	rb0 = proc_read_bytes();
+	t0 = sr_now_ns();
+	for (i = 0; i < n; i++) {
+		uint64_t p, gap = 0;
+
+		if (c->stop && *c->stop)
+			break;
+		if (a[i].flags & SR_RF_TOKEN) {
+			size_t j;
+
+			o.r.tokens++;
+			for (j = i, tok_bytes = 0; j < n && (j == i || !(a[j].flags & SR_RF_TOKEN)); j++)
+				tok_bytes += a[j].len;
+			if (a[i].t_ns != SR_T_NONE && a[i].t_ns < last_t)
+				last_t = 0;
+		}
+		if (!c->compute_ns_per_token && !c->ignore_t_ns && a[i].t_ns != SR_T_NONE) {
+			gap = a[i].t_ns >= last_t ? a[i].t_ns - last_t : a[i].t_ns;
+			last_t = a[i].t_ns;
+		}
+		if (gap) {
+			sleep_ns(gap);
+			o.r.compute_ns += gap;
+		}
+		for (p = a[i].off / pg * pg; p < a[i].off + a[i].len; p += pg)
+			sum += map[p];
+		if (c->compute_ns_per_token && tok_bytes) {
+			gap = (uint64_t)((double)c->compute_ns_per_token * (double)a[i].len / (double)tok_bytes);
+			sleep_ns(gap);
+			o.r.compute_ns += gap;
+		}
+	}
+	o.r.wall_ns = sr_now_ns() - t0;
+	getrusage(RUSAGE_SELF, &ru1);
+	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
+	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
+	o.r.read_bytes = proc_read_bytes() - rb0;
+	(void)sum; /* the loads are volatile: they happen */
+out:
+	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
+		_exit(4);
+	_exit(0);
+}
+
+/* ---- the parent ---- */
+
+int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mmap_result *r,
+		struct sr_err *e)
+{
+	struct cg cg = { .dir = "" };
+	struct acc *a = NULL;
+	struct child_out o;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd, status;
+	uint64_t rd0 = 0, rd1 = 0, wr;
+	size_t n;
+	pid_t pid = -1;
+	char pidbuf[32];
+	ssize_t got;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->advise, sizeof(r->advise), "%s", sr_advise_name(c->advise));
+	snprintf(r->cgroup, sizeof(r->cgroup), "none");
+	ret = load(c, src, &a, &n, e);
+	if (ret)
+		goto out;
+	/* start cold: drop the file's cached pages (clean, so this is complete) */
+	fd = open(c->path, O_RDONLY);
+	if (fd < 0) {
+		ret = sr_errf(e, -errno, "%s: %s", c->path, strerror(errno));
+		goto out;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+	if (c->limit) {
+		ret = cg_create(c->cgroot ? c->cgroot : "/sys/fs/cgroup", c->limit + SR_MMAP_SLACK, &cg, e);
+		if (ret)
+			goto out;
+		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.v1 ? "v1" : "v2");
+		r->limit = c->limit;
+	}
+	if (pipe(go) || pipe(res)) {
+		ret = sr_errf(e, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = sr_errf(e, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid) {
+		close(go[1]);
+		close(res[0]);
+		child(c, a, n, go[0], res[1]);
+	}
+	close(go[0]);
+	close(res[1]);
+	go[0] = res[1] = -1;
+	if (cg.dir[0]) {
+		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
+		ret = write_file(cg.procs, pidbuf);
+		if (ret) {
+			ret = sr_errf(e, ret == -EACCES || ret == -EPERM ? -EOPNOTSUPP : ret,
+				      "--real-mmap: cannot move the child into %s: %s", cg.procs, strerror(-ret));
+			goto out;
+		}
+	}
+	if (c->disk && c->disk[0])
+		sr_disk_sectors("/sys", c->disk, &rd0, &wr);
+	if (write(go[1], "g", 1) != 1) {
+		ret = sr_errf(e, -EIO, "--real-mmap: the child did not start");
+		goto out;
+	}
+	do
+		got = read(res[0], &o, sizeof(o));
+	while (got < 0 && errno == EINTR && !(c->stop && *c->stop));
+	if (got != (ssize_t)sizeof(o)) {
+		ret = sr_errf(e, -EIO, "--real-mmap: the child died before reporting%s",
+			      c->stop && *c->stop ? " (stopped by a signal)" : " (out of memory in the cgroup?)");
+		goto out;
+	}
+	if (o.err) {
+		ret = sr_errf(e, o.err, "--real-mmap: %s", o.msg);
+		goto out;
+	}
+	if (c->disk && c->disk[0] && !c->warm && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
+		o.r.dev_read_bytes = (rd1 - rd0) * 512;
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.dir[0] ? (cg.v1 ? "v1" : "v2") : "none");
+	r->tokens = o.r.tokens;
+	r->wall_ns = o.r.wall_ns;
+	r->compute_ns = o.r.compute_ns;
+	r->majflt = o.r.majflt;
+	r->minflt = o.r.minflt;
+	r->read_bytes = o.r.read_bytes;
+	r->dev_read_bytes = o.r.dev_read_bytes;
+	ret = 0;
+out:
+	if (go[1] >= 0)
+		close(go[1]);
+	if (go[0] >= 0)
+		close(go[0]);
+	if (res[0] >= 0)
+		close(res[0]);
+	if (res[1] >= 0)
+		close(res[1]);
+	if (pid > 0) {
+		if (ret)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	cg_remove(&cg);
+	free(a);
+	return ret;
+}

@@ -1,0 +1,43 @@
+/* --real-mmap: run the schedule for real against the kernel's page cache.
+ * A forked child maps the file (MAP_SHARED, read-only) and touches one byte
+ * per page in schedule order, emulating compute between accesses, inside a
+ * memory cgroup limited to --mem (v2 memory.max, or v1
+ * memory.limit_in_bytes). The file is evicted first (POSIX_FADV_DONTNEED).
+ * With limit 0 and warm set, the file is read fully into the cache first
+ * and no limit applies: the RAM-resident baseline. */
+#ifndef SR_REALMMAP_H
+#define SR_REALMMAP_H
+
+#include <signal.h>
+
+#include "policy/simreport.h"
+#include "trace/source.h"
+
+/* The cgroup also holds the child's own pages (stack, libc, page tables):
+ * its limit is --mem plus this much, so tiny budgets do not kill it. */
+#define SR_MMAP_SLACK (8ull << 20)
+
+enum sr_advise { SR_ADV_NONE, SR_ADV_SEQUENTIAL, SR_ADV_WILLNEED, SR_ADV_RANDOM };
+
+struct sr_mmap_cfg {
+	const char *path;     /* the file mapped (the model file or a block device) */
+	uint64_t size;        /* bytes mapped from offset 0 */
+	uint64_t limit;       /* page cache budget, bytes (the cgroup gets SR_MMAP_SLACK more); 0: none */
+	int warm;             /* read everything in first (RAM baseline) */
+	enum sr_advise advise;
+	uint64_t compute_ns_per_token; /* 0: the schedule's t_ns deltas unless ignore_t_ns */
+	int ignore_t_ns;
+	uint64_t passes;
+	const char *disk;     /* sysfs name of the device holding path, for its read counters */
+	const char *cgroot;   /* "/sys/fs/cgroup" except in tests */
+	volatile sig_atomic_t *stop;
+};
+
+/* Returns 0, -EOPNOTSUPP (with e set) when no memory cgroup can be made
+ * here, or another -errno. */
+int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mmap_result *r,
+		struct sr_err *e);
+int sr_advise_parse(const char *s, enum sr_advise *a);
+const char *sr_advise_name(enum sr_advise a);
+
+#endif

@@ -1,0 +1,408 @@
+/* Replacement algorithms: which resident, unpinned page leaves when a frame
+ * is needed. Lists and heaps index the manager's frame array; nothing here
+ * allocates per access. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "policy/sim_int.h"
+
+void sr_list_init(struct sr_list *l)
+{
+	l->head = l->tail = SR_NIL;
+	l->n = 0;
+}
+
+static void list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	uint32_t i = (uint32_t)(f - s->fr);
+
+	f->prev = l->tail;
+	f->next = SR_NIL;
+	if (l->tail != SR_NIL)
+		s->fr[l->tail].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+	l->n++;
+}
+
+static void list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	if (f->prev != SR_NIL)
+		s->fr[f->prev].next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != SR_NIL)
+		s->fr[f->next].prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = SR_NIL;
+	l->n--;
+}
+
+static int list_init(struct sr_sim *s, struct sr_err *e)
+{
+	(void)e;
+	sr_list_init(&s->l[0]);
+	sr_list_init(&s->l[1]);
+	return 0;
+}
+
+static void list_fini(struct sr_sim *s)
+{
+	(void)s;
+}
+
+/* LRU: the tail is the most recently used. */
+static void lru_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
+{
+	(void)prefetched;
+	list_push_tail(s, &s->l[0], f);
+}
+
+static void lru_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	list_unlink(s, &s->l[0], f);
+	list_push_tail(s, &s->l[0], f);
+}
+
+static void lru_remove(struct sr_sim *s, struct sr_frame *f)
+{
+	list_unlink(s, &s->l[0], f);
+}
+
+static struct sr_frame *lru_victim(struct sr_sim *s)
+{
+	return s->l[0].head == SR_NIL ? NULL : &s->fr[s->l[0].head];
+}
+
+const struct sr_repl_ops sr_repl_lru = {
+	.name = "lru", .init = list_init, .fini = list_fini, .insert = lru_insert,
+	.touch = lru_touch, .remove = lru_remove, .victim = lru_victim,
+};
+
+static void fifo_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	(void)s;
+	(void)f;
+}
+
+const struct sr_repl_ops sr_repl_fifo = {
+	.name = "fifo", .init = list_init, .fini = list_fini, .insert = lru_insert,
+	.touch = fifo_touch, .remove = lru_remove, .victim = lru_victim,
+};
+
+/* CLOCK: a hand sweeps the frame array; a referenced page gets a second chance. */
+static void clock_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
+{
+	f->ref = !prefetched;
+	s->l[0].n++;
+}
+
+static void clock_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	(void)s;
+	f->ref = 1;
+}
+
+static void clock_remove(struct sr_sim *s, struct sr_frame *f)
+{
+	(void)f;
+	s->l[0].n--;
+}
+
+static struct sr_frame *clock_victim(struct sr_sim *s)
+{
+	uint64_t i;
+
+	if (!s->l[0].n)
+		return NULL;
+	for (i = 0; i <= 2ull * s->nfr; i++) {
+		struct sr_frame *f = &s->fr[s->hand];
+
+		s->hand = s->hand + 1 == s->nfr ? 0 : s->hand + 1;
+		if (f->state != SR_FR_RES || f->pinned)
+			continue;
+		if (f->ref) {
+			f->ref = 0;
+			continue;
+		}
+		return f;
+	}
+	return NULL;
+}
+
+const struct sr_repl_ops sr_repl_clock = {
+	.name = "clock", .init = list_init, .fini = list_fini, .insert = clock_insert,
+	.touch = clock_touch, .remove = clock_remove, .victim = clock_victim,
+};
+
+/* An indexed binary min-heap on frame keys (lfu and min). */
+static void heap_swap(struct sr_sim *s, uint32_t a, uint32_t b)
+{
+	uint32_t fa = s->heap[a], fb = s->heap[b];
+
+	s->heap[a] = fb;
+	s->heap[b] = fa;
+	s->fr[fb].hpos = a;
+	s->fr[fa].hpos = b;
+}
+
+static void heap_up(struct sr_sim *s, uint32_t i)
+{
+	while (i) {
+		uint32_t p = (i - 1) / 2;
+
+		if (s->fr[s->heap[p]].key <= s->fr[s->heap[i]].key)
+			break;
+		heap_swap(s, i, p);
+		i = p;
+	}
+}
+
+static void heap_down(struct sr_sim *s, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < s->heap_n && s->fr[s->heap[l]].key < s->fr[s->heap[m]].key)
+			m = l;
+		if (r < s->heap_n && s->fr[s->heap[r]].key < s->fr[s->heap[m]].key)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(s, i, m);
+		i = m;
+	}
+}
+
+static void heap_push(struct sr_sim *s, struct sr_frame *f)
+{
+	uint32_t i = s->heap_n++;
+
+	s->heap[i] = (uint32_t)(f - s->fr);
+	f->hpos = i;
+	heap_up(s, i);
+}
+
+static void heap_fix(struct sr_sim *s, struct sr_frame *f)
+{
+	heap_up(s, f->hpos);
+	heap_down(s, f->hpos);
+}
+
+static void heap_del(struct sr_sim *s, struct sr_frame *f)
+{
+	uint32_t i = f->hpos, last = --s->heap_n;
+
+	if (i != last) {
+		heap_swap(s, i, last);
+		heap_fix(s, &s->fr[s->heap[i]]);
+	}
+	f->hpos = SR_NIL;
+}
+
+static struct sr_frame *heap_victim(struct sr_sim *s)
+{
+	return s->heap_n ? &s->fr[s->heap[0]] : NULL;
+}
+
+static int heap_init(struct sr_sim *s, struct sr_err *e)
+{
+	s->heap = calloc(s->nfr ? s->nfr : 1, sizeof(*s->heap));
+	if (!s->heap)
+		return sr_errf(e, -ENOMEM, "out of memory for %u frames", s->nfr);
+	s->heap_n = 0;
+	return 0;
+}
+
+/* LFU over tags: how often the tensor (or expert slice) a page belongs to
+ * was accessed; ties go to the least recently used. Counts live in a small
+ * open-addressing table keyed by tag. */
+static uint64_t *lfu_slot(struct sr_sim *s, uint32_t tag)
+{
+	uint64_t h = (tag * 0x9E3779B97F4A7C15ull) >> 20;
+
+	for (;; h++) {
+		uint64_t i = h & s->tag_mask;
+
+		if (s->tag_keys[i] == tag)
+			return &s->tag_cnt[i];
+		if (s->tag_keys[i] == SR_NIL) {
+			s->tag_keys[i] = tag;
+			return &s->tag_cnt[i];
+		}
+	}
+}
+
+static int lfu_init(struct sr_sim *s, struct sr_err *e)
+{
+	uint64_t i, n = 1 << 16;
+
+	if (heap_init(s, e))
+		return -ENOMEM;
+	s->tag_keys = malloc(n * sizeof(*s->tag_keys));
+	s->tag_cnt = calloc(n, sizeof(*s->tag_cnt));
+	if (!s->tag_keys || !s->tag_cnt)
+		return sr_errf(e, -ENOMEM, "out of memory for tag counts");
+	for (i = 0; i < n; i++)
+		s->tag_keys[i] = SR_NIL;
+	s->tag_mask = n - 1;
+	return 0;
+}
+
+static void lfu_fini(struct sr_sim *s)
+{
+	free(s->heap);
+	free(s->tag_keys);
+	free(s->tag_cnt);
+	s->heap = NULL;
+	s->tag_keys = NULL;
+	s->tag_cnt = NULL;
+}
+
+/* count in the high bits, recency below: the smallest key is the least
+ * frequently, then least recently, used page. */
+static uint64_t lfu_key(struct sr_sim *s, struct sr_frame *f)
+{
+	uint64_t cnt = *lfu_slot(s, f->tag);
+
+	if (cnt > 0xFFFFFF)
+		cnt = 0xFFFFFF;
+	return cnt << 40 | (s->clock & ((1ull << 40) - 1));
+}
+
+static void lfu_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
+{
+	(void)prefetched;
+	f->key = lfu_key(s, f);
+	heap_push(s, f);
+}
+
+static void lfu_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	s->clock++;
+	f->key = lfu_key(s, f);
+	heap_fix(s, f);
+}
+
+const struct sr_repl_ops sr_repl_lfu = {
+	.name = "lfu", .init = lfu_init, .fini = lfu_fini, .insert = lfu_insert,
+	.touch = lfu_touch, .remove = heap_del, .victim = heap_victim,
+};
+
+/* Called by the manager once per access (not per page): a tag's use count. */
+void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag);
+void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag)
+{
+	if (s->tag_keys)
+		(*lfu_slot(s, tag))++;
+}
+
+/* Belady's MIN: evict the page whose next use is farthest. The manager sets
+ * f->key = UINT64_MAX - next use when it allocates or touches a frame, so
+ * the heap's minimum is the farthest. */
+static void min_fini(struct sr_sim *s)
+{
+	free(s->heap);
+	s->heap = NULL;
+}
+
+static void min_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
+{
+	(void)prefetched;
+	heap_push(s, f);
+}
+
+static void min_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	f->key = UINT64_MAX - s->next_use[s->pos];
+	heap_fix(s, f);
+}
+
+/* Caching a page used later than every resident one would only displace a
+ * page needed sooner: read it through (MIN with bypass). */
+static int min_admit(struct sr_sim *s, uint64_t page)
+{
+	uint64_t nu = s->next_use[s->pos];
+
+	(void)page;
+	if (s->free_head != SR_NIL)
+		return nu != UINT64_MAX;
+	if (!s->heap_n)
+		return 0;
+	return nu < UINT64_MAX - s->fr[s->heap[0]].key;
+}
+
+const struct sr_repl_ops sr_repl_min = {
+	.name = "min", .init = heap_init, .fini = min_fini, .insert = min_insert,
+	.touch = min_touch, .remove = heap_del, .victim = heap_victim, .admit = min_admit,
+};
+
+/* The kernel's two LRU lists, approximated: pages enter the inactive list;
+ * a second access while there promotes them to the active list; reclaim
+ * takes from the inactive tail after moving active pages down so the
+ * inactive list is not smaller than the active one (inactive_is_low), and
+ * gives a referenced inactive page one more round. */
+static void q2_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
+{
+	(void)prefetched;
+	f->list = 0;
+	f->ref = 0;
+	list_push_tail(s, &s->l[0], f);
+}
+
+static void q2_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	if (f->list == 0 && f->ref) {
+		list_unlink(s, &s->l[0], f);
+		f->list = 1;
+		f->ref = 0;
+		list_push_tail(s, &s->l[1], f);
+	} else if (f->list == 0) {
+		f->ref = 1;
+	} else {
+		f->ref = 1;
+	}
+}
+
+static void q2_remove(struct sr_sim *s, struct sr_frame *f)
+{
+	list_unlink(s, &s->l[f->list], f);
+}
+
+static struct sr_frame *q2_victim(struct sr_sim *s)
+{
+	uint32_t tries;
+
+	while (s->l[1].n > s->l[0].n) {
+		struct sr_frame *a = &s->fr[s->l[1].head];
+
+		list_unlink(s, &s->l[1], a);
+		a->list = 0;
+		if (a->ref) { /* referenced active page: rotate, as shrink_active_list keeps it */
+			a->ref = 0;
+			a->list = 1;
+			list_push_tail(s, &s->l[1], a);
+			continue;
+		}
+		list_push_tail(s, &s->l[0], a);
+	}
+	for (tries = s->l[0].n; tries; tries--) {
+		struct sr_frame *f = &s->fr[s->l[0].head];
+
+		if (!f->ref)
+			return f;
+		f->ref = 0;
+		list_unlink(s, &s->l[0], f);
+		list_push_tail(s, &s->l[0], f);
+	}
+	if (s->l[0].n)
+		return &s->fr[s->l[0].head];
+	return s->l[1].n ? &s->fr[s->l[1].head] : NULL;
+}
+
+const struct sr_repl_ops sr_repl_2q = {
+	.name = "2q", .init = list_init, .fini = list_fini, .insert = q2_insert,
+	.touch = q2_touch, .remove = q2_remove, .victim = q2_victim,
+};

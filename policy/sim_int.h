@@ -1,0 +1,106 @@
+/* Internals shared by the buffer manager (sim.c), the replacement
+ * algorithms (repl.c) and the policies (policies.c). Not for other modules. */
+#ifndef SR_SIM_INT_H
+#define SR_SIM_INT_H
+
+#include "policy/policy.h"
+
+#define SR_NIL UINT32_MAX
+
+enum { SR_FR_FREE = 0, SR_FR_IO, SR_FR_RES };
+
+struct sr_frame {
+	uint64_t page;
+	uint64_t key;        /* keyed replacement (lfu, min): heap order */
+	uint32_t prev, next; /* list links (lru, fifo, 2q); free list uses next */
+	uint32_t hnext;      /* hash chain */
+	uint32_t hpos;       /* heap position */
+	uint32_t io;         /* in-flight request slot + 1, 0: none */
+	uint32_t tag;
+	uint8_t state;       /* SR_FR_* */
+	uint8_t prefetched;  /* brought in by a prefetch and not used yet */
+	uint8_t pinned;
+	uint8_t ref;         /* clock / 2q referenced bit */
+	uint8_t list;        /* 2q: 0 inactive, 1 active */
+	uint8_t mark;        /* readahead mark (pagecache) */
+};
+
+/* An in-flight request: a run of pages. */
+struct sr_req {
+	struct sr_io io;
+	uint64_t page0, npages;
+	int prefetch;
+	int needed;          /* the compute thread waits for it */
+};
+
+struct sr_pf_run {
+	uint64_t page0, npages, mark;
+	uint32_t tag;
+};
+
+struct sr_list {
+	uint32_t head, tail, n;
+};
+
+struct sr_sim {
+	const struct sr_sim_cfg *c;
+	struct sr_sim_result *r;
+	struct sr_err *e;
+	struct sr_source *src;
+	struct sr_policy pol;
+	const struct sr_repl_ops *repl;
+
+	/* frames and the page -> frame hash */
+	struct sr_frame *fr;
+	uint32_t nfr, free_head, resident;
+	uint32_t *hash;
+	uint64_t hmask;
+	uint64_t pin_cap;
+
+	/* replacement state */
+	struct sr_list l[2];   /* lru/fifo: l[0]; 2q: l[0] inactive, l[1] active */
+	uint32_t hand;         /* clock */
+	uint32_t *heap;        /* lfu, min */
+	uint32_t heap_n;
+	uint64_t clock;        /* lfu tie-break: access counter */
+	uint32_t *tag_keys;    /* lfu: open-addressing tag -> count */
+	uint64_t *tag_cnt;
+	uint64_t tag_mask;
+	uint64_t *next_use;    /* min: next position of page access i (UINT64_MAX none) */
+	uint64_t n_uses;
+	uint64_t pos;          /* page accesses so far (index into next_use) */
+	uint64_t cur_pos0;     /* pos of the current access's first page */
+
+	/* engine */
+	struct sr_engine eng;
+	struct sr_req *req;
+	struct sr_io **done;
+	uint32_t *free_slots;
+	unsigned nfree, inflight, needed;
+	void *bufmap;
+	size_t bufmap_len;
+	uint64_t busy_since;
+	int eng_up, pol_up;
+
+	/* prefetch queue (ring) */
+	struct sr_pf_run *pf;
+	size_t pf_cap, pf_head, pf_n;
+
+	/* access window (ring): [win_head] is the current access */
+	struct sr_access *win;
+	size_t win_cap, win_head, win_n;
+	struct sr_rec in[256];
+	int in_n, in_pos;
+	uint64_t passes_done;
+	int src_done;
+	uint64_t next_idx, token, last_t_ns;
+	int pass_start;
+	uint64_t ntok;             /* tokens started */
+	uint64_t tok_stall;        /* stall of the current token */
+};
+
+/* repl.c helpers for the manager */
+void sr_list_init(struct sr_list *l);
+int sr_sim_materialize(struct sr_sim *s); /* fills next_use for MIN */
+
+#endif

@@ -1,0 +1,267 @@
+#include "policy/simreport.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double sr_mmap_tokens_per_s(const struct sr_mmap_result *m)
+{
+	return m->wall_ns ? (double)m->tokens * 1e9 / (double)m->wall_ns : 0;
+}
+
+/* Every figure of a row, once: the three renderers walk the same list. */
+enum {
+	F_MEM, F_TOKENS, F_TPS, F_STALL_MEAN, F_STALL_P50, F_STALL_P99, F_HIT, F_SERVED, F_DEMAND,
+	F_PREFETCH, F_WASTED, F_UNUSED, F_READ, F_BUSY, F_GBPS, F_BUSY_GBPS, F_SPEC_PCT, F_CAL_PCT, F_MAJFLT,
+	F_WALL, F_NR
+};
+
+static const struct {
+	const char *key;   /* JSON/CSV */
+	const char *head;  /* text column, NULL: not in the text table */
+	int width, prec;
+	int bytes;         /* render as MiB in text */
+} fields[F_NR] = {
+	[F_MEM] = { "mem_bytes", "mem", 9, 0, 1 },
+	[F_TOKENS] = { "tokens", NULL, 0, 0, 0 },
+	[F_TPS] = { "tokens_per_s", "tok/s", 8, 2, 0 },
+	[F_STALL_MEAN] = { "stall_ms_per_token_mean", "stall ms", 9, 2, 0 },
+	[F_STALL_P50] = { "stall_ms_per_token_p50", "p50", 8, 2, 0 },
+	[F_STALL_P99] = { "stall_ms_per_token_p99", "p99", 8, 2, 0 },
+	[F_HIT] = { "hit_rate", "hit%", 6, 1, 0 },
+	[F_SERVED] = { "served_rate", "served%", 7, 1, 0 },
+	[F_DEMAND] = { "demand_bytes", "demand", 9, 0, 1 },
+	[F_PREFETCH] = { "prefetch_bytes", "prefetch", 9, 0, 1 },
+	[F_WASTED] = { "wasted_prefetch_bytes", "wasted", 9, 0, 1 },
+	[F_UNUSED] = { "unused_prefetch_bytes", NULL, 0, 0, 1 },
+	[F_READ] = { "read_bytes", "read", 9, 0, 1 },
+	[F_BUSY] = { "device_busy_pct", "busy%", 6, 1, 0 },
+	[F_GBPS] = { "read_GBps", "GB/s", 6, 3, 0 },
+	[F_BUSY_GBPS] = { "busy_GBps", NULL, 0, 0, 0 },
+	[F_SPEC_PCT] = { "pct_of_spec", "%spec", 6, 1, 0 },
+	[F_CAL_PCT] = { "pct_of_calibrated", NULL, 0, 0, 0 },
+	[F_MAJFLT] = { "major_faults", "majflt", 8, 0, 0 },
+	[F_WALL] = { "wall_s", NULL, 0, 0, 0 },
+};
+
+static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w, double *v)
+{
+	int i;
+
+	for (i = 0; i < F_NR; i++)
+		v[i] = NAN;
+	v[F_MEM] = (double)w->mem;
+	if (w->kind == SR_ROW_SIM) {
+		const struct sr_sim_result *r = &w->res;
+		double wall = (double)r->wall_ns / 1e9, busy = (double)r->busy_ns / 1e9;
+		double rd = (double)(r->demand_bytes + r->prefetch_bytes);
+
+		v[F_TOKENS] = (double)r->tokens;
+		v[F_TPS] = sr_sim_tokens_per_s(r);
+		v[F_STALL_MEAN] = sr_hist_mean(&r->token_stall) / 1e6;
+		v[F_STALL_P50] = (double)sr_hist_pct(&r->token_stall, 50) / 1e6;
+		v[F_STALL_P99] = (double)sr_hist_pct(&r->token_stall, 99) / 1e6;
+		v[F_HIT] = 100 * sr_sim_hit_rate(r);
+		v[F_SERVED] = 100 * sr_sim_served_rate(r);
+		v[F_DEMAND] = (double)r->demand_bytes;
+		v[F_PREFETCH] = (double)r->prefetch_bytes;
+		v[F_WASTED] = (double)r->wasted_prefetch_bytes;
+		v[F_UNUSED] = (double)r->unused_prefetch_bytes;
+		v[F_READ] = rd;
+		v[F_BUSY] = wall > 0 ? 100 * busy / wall : 0;
+		v[F_GBPS] = wall > 0 ? rd / wall / 1e9 : 0;
+		v[F_BUSY_GBPS] = busy > 0 ? rd / busy / 1e9 : 0;
+		/* while busy: what the device delivered when the run asked it for data */
+		if (rep->spec_Bps > 0)
+			v[F_SPEC_PCT] = 100 * v[F_BUSY_GBPS] * 1e9 / rep->spec_Bps;
+		if (rep->cal_Bps > 0)
+			v[F_CAL_PCT] = 100 * v[F_BUSY_GBPS] * 1e9 / rep->cal_Bps;
+		v[F_WALL] = wall;
+	} else {
+		const struct sr_mmap_result *m = &w->mm;
+		double wall = (double)m->wall_ns / 1e9;
+		double rd = (double)m->read_bytes; /* the child's own: the device may be shared */
+		double stall = m->tokens ? (double)(m->wall_ns - (m->compute_ns < m->wall_ns ? m->compute_ns : m->wall_ns)) /
+						   (double)m->tokens / 1e6 : 0;
+
+		v[F_TOKENS] = (double)m->tokens;
+		v[F_TPS] = sr_mmap_tokens_per_s(m);
+		v[F_STALL_MEAN] = stall;
+		v[F_READ] = rd;
+		v[F_GBPS] = wall > 0 ? rd / wall / 1e9 : 0;
+		v[F_MAJFLT] = (double)m->majflt;
+		v[F_WALL] = wall;
+	}
+}
+
+static const char *kind_name(int k)
+{
+	return k == SR_ROW_SIM ? "simulated" : k == SR_ROW_MMAP ? "real-mmap" : "ram";
+}
+
+static void text_cell(FILE *f, int i, double v)
+{
+	if (isnan(v))
+		fprintf(f, " %*s", fields[i].width, "-");
+	else if (fields[i].bytes)
+		fprintf(f, " %*.1f", fields[i].width - 1, v / 1048576.0), fputc('M', f);
+	else
+		fprintf(f, " %*.*f", fields[i].width, fields[i].prec, v);
+}
+
+static void write_text(FILE *f, const struct sr_sim_report *rep)
+{
+	double v[F_NR], best_ram = 0;
+	size_t r;
+	int i;
+
+	fprintf(f, "simulate: %s on %s (%s, qd %u, page %" PRIu64 ", max read %" PRIu64 ")\n", rep->source,
+		rep->target, rep->engine, rep->qd, rep->page, rep->max_req);
+	fprintf(f, "model %s: %.1f MiB; compute %s", rep->model ? rep->model : "-",
+		(double)rep->model_bytes / 1048576.0, rep->compute_ms_per_token < 0 ? "from the schedule" : "");
+	if (rep->compute_ms_per_token >= 0)
+		fprintf(f, "%.3f ms per token", rep->compute_ms_per_token);
+	if (rep->spec_Bps > 0)
+		fprintf(f, "; device spec %.2f GB/s (%s)", rep->spec_Bps / 1e9, rep->spec_source ? rep->spec_source : "");
+	if (rep->cal_Bps > 0)
+		fprintf(f, "; calibrated %.2f GB/s", rep->cal_Bps / 1e9);
+	fprintf(f, "\n%-22s", "policy");
+	for (i = 0; i < F_NR; i++)
+		if (fields[i].head)
+			fprintf(f, " %*s", fields[i].width, fields[i].head);
+	fputc('\n', f);
+	for (r = 0; r < rep->n; r++) {
+		const struct sr_sim_row *w = &rep->rows[r];
+
+		figures(rep, w, v);
+		fprintf(f, "%-22.22s", w->kind == SR_ROW_SIM ? w->policy : kind_name(w->kind));
+		for (i = 0; i < F_NR; i++)
+			if (fields[i].head)
+				text_cell(f, i, v[i]);
+		fprintf(f, "%s\n", w->kind == SR_ROW_SIM && w->res.partial ? " (partial)" : "");
+		if (w->kind == SR_ROW_RAM)
+			best_ram = v[F_TPS];
+	}
+	if (best_ram > 0)
+		for (r = 0; r < rep->n; r++)
+			if (rep->rows[r].kind == SR_ROW_MMAP) {
+				double t = sr_mmap_tokens_per_s(&rep->rows[r].mm);
+
+				if (t > 0)
+					fprintf(f, "real-mmap at mem %.1f MiB: %.2fx slower than RAM-resident (%.2f vs %.2f tok/s)\n",
+						(double)rep->rows[r].mem / 1048576.0, best_ram / t, t, best_ram);
+			}
+	fprintf(f, "hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight\n");
+}
+
+static int write_json(FILE *f, const struct sr_sim_report *rep)
+{
+	json_t *root = json_object(), *rows = json_array();
+	double v[F_NR];
+	size_t r;
+	int i, ret;
+
+	json_object_set_new(root, "source", json_string(rep->source));
+	json_object_set_new(root, "target", json_string(rep->target));
+	json_object_set_new(root, "model", rep->model ? json_string(rep->model) : json_null());
+	json_object_set_new(root, "model_bytes", json_integer((json_int_t)rep->model_bytes));
+	json_object_set_new(root, "engine", json_string(rep->engine));
+	json_object_set_new(root, "qd", json_integer(rep->qd));
+	json_object_set_new(root, "page", json_integer((json_int_t)rep->page));
+	json_object_set_new(root, "max_request", json_integer((json_int_t)rep->max_req));
+	json_object_set_new(root, "compute_ms_per_token",
+			    rep->compute_ms_per_token < 0 ? json_null() : json_real(rep->compute_ms_per_token));
+	json_object_set_new(root, "spec_read_Bps", rep->spec_Bps > 0 ? json_real(rep->spec_Bps) : json_null());
+	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_real(rep->cal_Bps) : json_null());
+	for (r = 0; r < rep->n; r++) {
+		const struct sr_sim_row *w = &rep->rows[r];
+		json_t *o = json_object();
+
+		figures(rep, w, v);
+		json_object_set_new(o, "policy", json_string(w->kind == SR_ROW_SIM ? w->policy : kind_name(w->kind)));
+		json_object_set_new(o, "kind", json_string(kind_name(w->kind)));
+		for (i = 0; i < F_NR; i++)
+			json_object_set_new(o, fields[i].key,
+					    isnan(v[i]) ? json_null() : fields[i].prec || !fields[i].head ?
+					    json_real(v[i]) : json_integer((json_int_t)v[i]));
+		if (w->kind == SR_ROW_SIM) {
+			const struct sr_sim_result *s = &w->res;
+
+			json_object_set_new(o, "pages", json_integer((json_int_t)s->pages));
+			json_object_set_new(o, "hits", json_integer((json_int_t)s->hits));
+			json_object_set_new(o, "late", json_integer((json_int_t)s->late));
+			json_object_set_new(o, "misses", json_integer((json_int_t)s->misses));
+			json_object_set_new(o, "pages_read", json_integer((json_int_t)s->pages_read));
+			json_object_set_new(o, "demand_ios", json_integer((json_int_t)s->demand_ios));
+			json_object_set_new(o, "prefetch_ios", json_integer((json_int_t)s->prefetch_ios));
+			json_object_set_new(o, "prefetch_used_bytes", json_integer((json_int_t)s->prefetch_used_bytes));
+			json_object_set_new(o, "prefetch_dropped", json_integer((json_int_t)s->prefetch_dropped));
+			json_object_set_new(o, "evictions", json_integer((json_int_t)s->evictions));
+			json_object_set_new(o, "pinned_pages", json_integer((json_int_t)s->pinned_pages));
+			json_object_set_new(o, "compute_s", json_real((double)s->compute_ns / 1e9));
+			json_object_set_new(o, "stall_s", json_real((double)s->stall_ns / 1e9));
+			json_object_set_new(o, "partial", json_boolean(s->partial));
+		} else {
+			const struct sr_mmap_result *m = &w->mm;
+
+			json_object_set_new(o, "minor_faults", json_integer((json_int_t)m->minflt));
+			json_object_set_new(o, "proc_read_bytes", json_integer((json_int_t)m->read_bytes));
+			json_object_set_new(o, "device_read_bytes", json_integer((json_int_t)m->dev_read_bytes));
+			json_object_set_new(o, "cgroup", json_string(m->cgroup));
+			json_object_set_new(o, "advise", json_string(m->advise));
+			json_object_set_new(o, "compute_s", json_real((double)m->compute_ns / 1e9));
+		}
+		json_array_append_new(rows, o);
+	}
+	json_object_set_new(root, "rows", rows);
+	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	fputc('\n', f);
+	json_decref(root);
+	return ret ? -EIO : 0;
+}
+
+static void write_csv(FILE *f, const struct sr_sim_report *rep)
+{
+	double v[F_NR];
+	size_t r;
+	int i;
+
+	fprintf(f, "policy,kind,page,qd");
+	for (i = 0; i < F_NR; i++)
+		fprintf(f, ",%s", fields[i].key);
+	fputc('\n', f);
+	for (r = 0; r < rep->n; r++) {
+		const struct sr_sim_row *w = &rep->rows[r];
+
+		figures(rep, w, v);
+		/* policy specs may hold commas (pinned:a,b): quote */
+		fprintf(f, "\"%s\",%s,%" PRIu64 ",%u", w->kind == SR_ROW_SIM ? w->policy : kind_name(w->kind),
+			kind_name(w->kind), rep->page, rep->qd);
+		for (i = 0; i < F_NR; i++) {
+			if (isnan(v[i]))
+				fputc(',', f);
+			else if (v[i] == floor(v[i]) && fabs(v[i]) < 9e15)
+				fprintf(f, ",%.0f", v[i]);
+			else
+				fprintf(f, ",%.6g", v[i]);
+		}
+		fputc('\n', f);
+	}
+}
+
+int sr_sim_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_sim_report *rep)
+{
+	switch (fmt) {
+	case SR_OUT_JSON:
+		return write_json(f, rep);
+	case SR_OUT_CSV:
+		write_csv(f, rep);
+		break;
+	default:
+		write_text(f, rep);
+	}
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,51 @@
+#!/bin/bash
+# needs: root
+# --real-mmap: the schedule runs for real through mmap inside a memory
+# cgroup of --mem. With half the file as the limit and the whole file read
+# each token, 3 tokens must read at least the file size from storage (the
+# page cache cannot hold it); the RAM-resident baseline reads nothing in its
+# loop; the cgroup is gone afterwards.
+. "$SR_TESTLIB"
+need_root
+
+head -c 32M /dev/urandom >"$T/model"
+sync "$T/model"
+cgs() { ls -d /sys/fs/cgroup/memory/ssdreplay-* /sys/fs/cgroup/ssdreplay-* 2>/dev/null; }
+cgs >"$T/cg0"
+python3 -c "
+print('offset,length,op')
+for i in range(32): print(f'{i*1048576},1048576,r')" >"$T/seq.csv"
+$SR simulate --trace "$T/seq.csv" "$T/model" --tokens 3 --mem 50% --policy pagecache --real-mmap \
+	--output-format json --output "$T/r.json" 2>"$T/err"
+rc=$?
+if [ $rc != 0 ]; then
+	grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$T/err" &&
+		skip "$(cat "$T/err")"
+	cat "$T/err" >&2
+	fail "simulate --real-mmap exited $rc"
+fi
+cgs | cmp -s - "$T/cg0" || fail "a ssdreplay cgroup was left behind: $(cgs)"
+python3 - "$T/r.json" <<'PY' || fail "real-mmap figures"
+import json, sys
+j = json.load(open(sys.argv[1]))
+rows = {r["kind"]: r for r in j["rows"]}
+mm, ram, sim = rows["real-mmap"], rows["ram"], rows["simulated"]
+size = 32 << 20
+assert mm["tokens"] == 3 and ram["tokens"] == 3, (mm["tokens"], ram["tokens"])
+assert mm["mem_bytes"] == size // 2  # the cgroup gets 8 MiB more for the process itself
+assert mm["cgroup"] in ("v1", "v2"), mm["cgroup"]
+assert mm["read_bytes"] >= size, ("real-mmap read", mm["read_bytes"])
+assert mm["major_faults"] > 0
+assert ram["read_bytes"] < size // 8, ("ram baseline read", ram["read_bytes"])
+# the pagecache policy's estimate also re-reads: more than the file
+assert sim["read_bytes"] >= size
+print("real-mmap read %d bytes (%d major faults), pagecache estimate %d, RAM %d" %
+      (mm["read_bytes"], mm["major_faults"], sim["read_bytes"], ram["read_bytes"]))
+PY
+ok "real-mmap in a cgroup of half the file re-reads it; RAM baseline does not"
+
+# text report names the ratio
+$SR simulate --trace "$T/seq.csv" "$T/model" --tokens 2 --mem 8M --policy lru --real-mmap >"$T/out" ||
+	fail "text report"
+grep -q "slower than RAM-resident" "$T/out" || fail "no RAM ratio in the text report"
+ok "text report gives the SSD/RAM ratio"

@@ -252,6 +252,9 @@ static void write_text(FILE *f, const struct sr_report_info *ri, const struct sr
 		   ", realigned %" PRIu64 ", remapped %" PRIu64 ", other ops skipped %" PRIu64 "\n",
 		st->records, sr_fmt_bytes(b1, sizeof(b1), st->req_bytes), st->split, st->merged,
 		st->realigned, st->remapped, st->skipped_other);
+	if (st->eof_trimmed)
+		fprintf(f, "  end of target: %" PRIu64 " records stop at the last whole %u-byte block; %s of the partial block not read\n",
+			st->eof_trimmed, ri->lbs, sr_fmt_bytes(b1, sizeof(b1), st->eof_trimmed_bytes));
 	if (st->stripe_split)
 		fprintf(f, "  stripe: +%" PRIu64 " requests from cutting at chunk boundaries\n", st->stripe_split);
 	if (ri->page)
@@ -506,6 +509,8 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	json_object_set_new(j, "stripe_split", JU(st->stripe_split));
 	json_object_set_new(j, "merged", JU(st->merged));
 	json_object_set_new(j, "realigned", JU(st->realigned));
+	json_object_set_new(j, "eof_trimmed", JU(st->eof_trimmed));
+	json_object_set_new(j, "eof_trimmed_bytes", JU(st->eof_trimmed_bytes));
 	json_object_set_new(j, "remapped", JU(st->remapped));
 	json_object_set_new(j, "page_expanded", JU(st->page_expanded));
 	json_object_set_new(j, "page_extra_bytes", JU(st->page_extra_bytes));

@@ -90,6 +90,20 @@ int sr_shape_prepare(const struct sr_shape_cfg *c, struct sr_rec *r, struct sr_s
 			return sr_inputf(e, "%s:%" PRIu64 ": offset %" PRIu64 " length %" PRIu64 " not aligned to the %u-byte logical block size of %s (--align expand rounds it out)",
 					 c->src_name, r->seq, r->off, r->len, c->lbs, c->tgt_name);
 		end = (r->off + r->len + c->lbs - 1) & ~(uint64_t)(c->lbs - 1);
+		if (end > lim && r->off + r->len <= lim && lim == c->target_size) {
+			/* A file whose size is not a block multiple (a GGUF model):
+			 * O_DIRECT cannot read its partial last block as a whole one,
+			 * so stop at the last whole block and say how much was left. */
+			uint64_t cut = lim & ~(uint64_t)(c->lbs - 1);
+
+			st->eof_trimmed++;
+			st->eof_trimmed_bytes += r->off + r->len - (cut > r->off ? cut : r->off);
+			if (cut <= o) {
+				st->skipped_other++;
+				return 1;
+			}
+			end = cut;
+		}
 		if (end > lim)
 			return sr_inputf(e, "%s:%" PRIu64 ": offset %" PRIu64 " length %" PRIu64 " rounds past the end of %s",
 					 c->src_name, r->seq, r->off, r->len, c->tgt_name);

@@ -120,6 +120,8 @@ struct sr_stats {
 	uint64_t skipped_bytes;    /* their bytes */
 	uint64_t skipped_other;    /* trim, sync and zero-length records: never issued */
 	uint64_t realigned;        /* records whose offset/length were expanded to the block size */
+	uint64_t eof_trimmed;      /* records cut at the last whole block of a target whose size is not a block multiple */
+	uint64_t eof_trimmed_bytes; /* the bytes of the partial last block they did not read */
 	uint64_t page_expanded;    /* records grown by --page rounding */
 	uint64_t page_extra_bytes; /* bytes added by --page rounding */
 	uint64_t split;            /* extra requests created by splitting to --bs */

@@ -325,11 +325,35 @@ static void test_align_expand(void **state)
 	shaped(&c, 4000, 200, 0, 8192);
 	assert_u64(st.realigned, 5);
 
-	/* rounding out past the end of the target is refused */
+	/* a record past the end of the target is refused */
 	c = cfg();
 	c.target_size = 10000;
-	refused(&c, 9000, 1000, 42, "past the end");
+	refused(&c, 9000, 1001, 42, "past the end");
 	assert_int_equal(err.code, 0);
+}
+
+/* A target whose size is not a block multiple (a GGUF file): a record ending
+ * in the partial last block stops at the last whole block, counted. */
+static void test_align_eof_trim(void **state)
+{
+	struct sr_shape_cfg c = cfg();
+	struct sr_rec r;
+
+	(void)state;
+	c.target_size = 10000; /* 19 blocks of 512 + 272 bytes */
+	shaped(&c, 9000, 1000, 8704, 1024);
+	assert_u64(st.eof_trimmed, 1);
+	assert_u64(st.eof_trimmed_bytes, 272);
+	/* wholly inside the partial block: nothing O_DIRECT can read, dropped */
+	r = rec(SR_OP_READ, 9800, 200, 5);
+	assert_int_equal(sr_shape_prepare(&c, &r, &st, &err), 1);
+	assert_u64(st.eof_trimmed, 2);
+	assert_u64(st.eof_trimmed_bytes, 472);
+	/* the end of a --range is not the end of the target: still refused */
+	c.target_size = 20000;
+	c.range_start = 0;
+	c.range_len = 10000;
+	refused(&c, 9000, 1000, 43, "rounds past the end");
 }
 
 static void test_align_error(void **state)
@@ -665,6 +689,7 @@ int main(void)
 		T(test_page_target_end),
 		T(test_page_stays_in_range),
 		T(test_align_expand),
+		T(test_align_eof_trim),
 		T(test_align_error),
 		T(test_remap_none),
 		T(test_remap_wrap),

@@ -7,8 +7,9 @@ llamacpp_cmp.py split CAPTURE MARKS MODEL OUTDIR [PAGEFAULTS]
     scripts/llamacpp_run.mjs wrote (load, prefill, decode): OUTDIR/fm.PHASE.txt
     (page-cache insertions of MODEL's inode only, with the capture's header),
     OUTDIR/blk.PHASE.txt (block requests), OUTDIR/pf.PHASE.csv (user page faults
-    inside MODEL's mapping, as 4 KiB pages at file offsets; tag = thread) and
-    OUTDIR/pfx.PHASE.csv (the same, at the faulting byte). Prints counts.
+    inside MODEL's mapping, as 4 KiB pages at file offsets; tag = thread),
+    OUTDIR/pf64.PHASE.csv (as the 64 KiB blocks fault-around maps) and
+    OUTDIR/pfx.PHASE.csv (at the faulting byte). Prints counts.
 llamacpp_cmp.py order INFO.json SCHEDULE.csv TRACE.csv|TRACE.txt [N]
     Per decode token, the order in which tensors are first touched, against the
     schedule's first token: tensors in both, and the share of the schedule's
@@ -53,9 +54,9 @@ def split(cap, marks, model, out, pf=None):
     def w(kind, p, line):
         key = (kind, p)
         if key not in files:
-            ext = "csv" if kind in ("pf", "pfx") else "txt"
+            ext = "csv" if kind.startswith("pf") else "txt"
             files[key] = open(os.path.join(out, "%s.%s.%s" % (kind, p, ext)), "w")
-            if kind in ("pf", "pfx"):
+            if kind.startswith("pf"):
                 files[key].write("offset,length,op,target,tag,flags\n")
             else:
                 files[key].writelines(header)
@@ -101,6 +102,8 @@ def split(cap, marks, model, out, pf=None):
             tid = tids.setdefault(int(m.group(2)), len(tids))
             off = a - hit[0][0] + hit[0][1]
             w("pf", p, "%d,4096,r,0,%d,%d\n" % (off & ~4095, tid, flags))
+            # the 64 KiB block fault-around maps (fault_around_bytes' default)
+            w("pf64", p, "%d,65536,r,0,%d,%d\n" % (off & ~65535, tid, flags))
             # the faulting byte itself names the tensor (a page may hold two)
             w("pfx", p, "%d,1,r,0,%d,%d\n" % (off, tid, flags))
             n["pf", p] = n.get(("pf", p), 0) + 1

@@ -119,7 +119,7 @@ ok "recorded: $(tail -1 "$T/rec.err")"
 
 mkdir "$T/cut"
 python3 "$CMP" split "$T/cap.txt" "$T/marks.txt" "$M" "$T/cut" ${PF:+"$T/pf.txt"} >"$T/cut.txt" || fail "splitting the capture"
-sed 's/^/  events /' "$T/cut.txt"
+grep -v '^pf[6x]' "$T/cut.txt" | sed 's/^/  events /'
 cat "$T"/cut/fm.*.txt >"$T/fm.txt" 2>/dev/null
 [ -s "$T/fm.txt" ] && grep -q mm_filemap "$T/fm.txt" || fail "no page-cache fill of the model file in the capture"
 
@@ -172,6 +172,7 @@ for p in load prefill decode; do
 	[ -s "$T/cut/fm.$p.txt" ] && row "real page-cache fills, $p" -f filemap "$T/cut/fm.$p.txt"
 	[ -s "$T/cut/blk.$p.txt" ] && row "real block requests, $p" -f ftrace --file-map "$M" "$T/cut/blk.$p.txt"
 	[ -s "$T/cut/pf.$p.csv" ] && row "real user page faults, $p" "$T/cut/pf.$p.csv"
+	[ -s "$T/cut/pf64.$p.csv" ] && row "real user page faults as 64k blocks, $p" "$T/cut/pf64.$p.csv"
 done
 printf '  %-44s %5.1f%% %6s %5.1f%%\n' "published llama-2-7b Q4_K_M (REFERENCES.md)" 30.2 - 67.0
 

@@ -25,7 +25,7 @@
 enum {
 	O_OUTPUT = 'o',
 	O_GGUF = 256, O_PROFILE, O_INFO, O_OUTFMT, O_WRITE_GGUF, O_SPARSE, O_TOKENS, O_PREFILL,
-	O_ACCESS, O_ROUTING, O_SEED, O_COMPUTE, O_KV, O_KV_OFF,
+	O_ACCESS, O_ROUTING, O_SEED, O_COMPUTE, O_KV, O_KV_OFF, O_THREADS,
 };
 
 static const struct sr_opt opts[] = {
@@ -38,6 +38,7 @@ static const struct sr_opt opts[] = {
 	{ "tokens", O_TOKENS, 1, "N", "16", "decode tokens" },
 	{ "prefill", O_PREFILL, 1, "N", "0", "prompt tokens processed first as one batch" },
 	{ "access", O_ACCESS, 1, "tensor|page[:SIZE]", "tensor", "whole tensor reads, or page-sized faults as mmap takes them (page: 4k)" },
+	{ "threads", O_THREADS, 1, "N", "1", "--access page: N threads fault each weight matrix's row chunks at once, interleaved (ggml's mul_mat split; llama.cpp runs one per physical core)" },
 	{ "routing", O_ROUTING, 1, "SPEC", "uniform", "experts per token: uniform, zipf:S, temporal[:P] (P default 0.40, Mixtral), log:FILE (token,layer,e1 e2 ...)" },
 	{ "seed", O_SEED, 1, "N", "1", "seed for routing, token ids and --write-gguf data" },
 	{ "compute", O_COMPUTE, 1, "gflops=G|ns-per-byte=X", "", "time each access by the compute before it (2 flops per weight element), for replay --timing recorded" },
@@ -49,7 +50,7 @@ static const struct sr_opt opts[] = {
 
 struct args {
 	const char *model, *write_gguf, *output;
-	int info, sparse, have_outfmt;
+	int info, sparse, have_outfmt, have_threads;
 	enum sr_out_fmt outfmt;
 	struct sr_synth_opts so;
 };
@@ -121,6 +122,15 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		    a->so.page > (1ull << 30) || (a->so.page & (a->so.page - 1)))
 			return sr_inputf(e, CMD ": --access: expected tensor, page or page:SIZE with SIZE a power of two from 512 to 1G (page:4k, page:2M), found '%s'", arg);
 		return 0;
+	case O_THREADS: {
+		uint64_t v;
+
+		if (sr_cli_uint(CMD, "threads", arg, 1, SR_SYNTH_MAX_THREADS, &v, e))
+			return -EINVAL;
+		a->so.threads = (uint32_t)v;
+		a->have_threads = 1;
+		return 0;
+	}
 	case O_ROUTING:
 		if (sr_routing_parse(arg, &a->so.routing, e))
 			return -EINVAL;
@@ -426,6 +436,10 @@ int cmd_synth(int argc, char **argv)
 	}
 	if (a.have_outfmt && !a.info) {
 		sr_inputf(&e, CMD ": --output-format goes with --info (schedules are CSV)");
+		goto fail;
+	}
+	if (a.have_threads && a.so.access != SR_ACCESS_PAGE) {
+		sr_inputf(&e, CMD ": --threads goes with --access page (whole-tensor reads have no page order)");
 		goto fail;
 	}
 	if (a.sparse && !a.write_gguf) {

@@ -31,7 +31,23 @@
  * CPU mul_mat_id walks experts 0..n-1 and skips those no row uses.
  * Layer tensors of a kind not listed come after the layer's others, in
  * file order. Non-layer tensors other than token_embd, output_norm and
- * output (rope_freqs, ...) are not read. */
+ * output (rope_freqs, ...) are not read.
+ *
+ * Page faults from threads (--access page with threads > 1): ggml-cpu's
+ * ggml_compute_forward_mul_mat (and mul_mat_id per expert) splits the rows
+ * of src0, the weight, into chunks: chunk_size 64 rows when src1 has one
+ * column (a decode token) else 16, nchunk0 = ceil(rows / chunk_size), and
+ * when nchunk0 * nchunk1 < 4 * threads one chunk per thread instead
+ * (nchunk0 = threads when rows > columns); thread i starts on chunk i, then
+ * takes the next undone chunk from a shared counter, and walks its chunk's
+ * rows in ascending order. So each weight read becomes N ascending walks
+ * over disjoint row chunks, running at once: the model interleaves them by
+ * letting a seeded random pick among the threads with work left fault its
+ * next page. A page two chunks share faults once (for whichever thread
+ * touches it first), and so does a page the previous range ended on. Only
+ * chunks of the first column block fault (later ones re-read rows already
+ * mapped); tensors of one row (norms, embedding rows) and the KV cache stay
+ * a single stream. */
 #include "synth/schedule.h"
 
 #include <errno.h>
@@ -60,6 +76,8 @@ struct item {
 struct pend {
 	uint64_t off, end, limit; /* range, and where page rounding must stop */
 	uint64_t cur;             /* page mode: next page */
+	uint64_t row_bytes, cols; /* weight rows (threaded page mode), src1 columns */
+	int walk;                 /* threaded page mode: the workers are on it */
 	uint64_t t_ns;
 	uint32_t tag;
 	uint8_t op, flags;
@@ -96,6 +114,16 @@ struct synth {
 	uint64_t last_page;       /* page mode: last page read (UINT64_MAX none) */
 	int done;
 	struct pend p;
+
+	/* threaded page faults (o.threads > 1): the range in s->p is being
+	 * walked by the workers in act[0..n_act) */
+	struct worker { uint64_t cur, end; } *wk; /* next page, end of its chunk */
+	uint32_t *act, n_act;
+	uint64_t next_chunk, n_chunk, chunk_rows, rows;
+	uint64_t first_page;      /* page index of the range's first page */
+	uint8_t *faulted;         /* a bit per page of the range */
+	uint64_t prev_last;       /* page index the previous read range ended in, UINT64_MAX none */
+	uint64_t rng;
 };
 
 void sr_synth_opts_default(struct sr_synth_opts *o)
@@ -106,6 +134,7 @@ void sr_synth_opts_default(struct sr_synth_opts *o)
 	o->page = 4096;
 	o->routing.kind = SR_ROUTE_UNIFORM;
 	o->seed = 1;
+	o->threads = 1;
 }
 
 /* Position of a tensor in its layer's execution order; see the top. */
@@ -353,6 +382,9 @@ static void reset(struct synth *s)
 	s->t_acc = 0;
 	s->seq = 0;
 	s->last_page = UINT64_MAX;
+	s->prev_last = UINT64_MAX;
+	s->n_act = 0;
+	s->rng = 0;
 	s->done = !s->total;
 	memset(&s->p, 0, sizeof(s->p));
 	if (s->seen) /* rewound in the middle of a batch's row gathers */
@@ -385,12 +417,20 @@ static void queue(struct synth *s, uint64_t off, uint64_t len, uint64_t limit, u
 	s->t_acc += ns;
 }
 
-static void queue_tensor(struct synth *s, uint32_t ti, uint64_t off, uint64_t len, int expert, uint64_t mult)
+/* cols: columns of src1 the weight multiplies (tokens), for the chunking */
+static void queue_tensor(struct synth *s, uint32_t ti, uint64_t off, uint64_t len, int expert, uint64_t mult,
+			 uint64_t cols)
 {
 	const struct sr_tensor *t = &s->m->tensors[ti];
 	double per_byte = t->bytes ? (double)elems(t) / (double)t->bytes : 0;
+	uint64_t rows = t->ne[0] ? elems(t) / t->ne[0] : 0;
 
 	queue(s, off, len, s->model_end, sr_tag_make(ti, expert), SR_OP_READ, 0, per_byte * (double)len, mult);
+	/* whole rows only: anything else (a row gather, an odd layout) is one stream */
+	if (rows && t->bytes % rows == 0 && len % (t->bytes / rows) == 0 && len / (t->bytes / rows) > 1) {
+		s->p.row_bytes = t->bytes / rows;
+		s->p.cols = cols ? cols : 1;
+	}
 }
 
 /* The experts layer uses for the current token (or batch), ascending. */
@@ -480,7 +520,8 @@ static int advance(struct synth *s)
 
 			s->it++;
 			/* the head computes logits for the last token only */
-			queue_tensor(s, it->tensor, t->off, t->bytes, -1, it->kind == IT_HEAD ? 1 : n);
+			queue_tensor(s, it->tensor, t->off, t->bytes, -1, it->kind == IT_HEAD ? 1 : n,
+				     it->kind == IT_HEAD ? 1 : n);
 			return 1;
 		}
 		case IT_EMBD: {
@@ -493,7 +534,7 @@ static int advance(struct synth *s)
 						continue;
 					s->seen[id >> 3] |= (uint8_t)(1u << (id & 7));
 				}
-				queue_tensor(s, it->tensor, t->off + id * s->row_bytes, s->row_bytes, -1, 0);
+				queue_tensor(s, it->tensor, t->off + id * s->row_bytes, s->row_bytes, -1, 0, 1);
 				return 1;
 			}
 			if (n > 1)
@@ -514,7 +555,7 @@ static int advance(struct synth *s)
 			if (s->sub < s->n_cur) {
 				ex = s->cur[s->sub++];
 				queue_tensor(s, it->tensor, t->off + ex * it->expert_bytes, it->expert_bytes, ex,
-					     s->prefill ? s->cnt[ex] : 1);
+					     s->prefill ? s->cnt[ex] : 1, s->prefill ? s->cnt[ex] : 1);
 				return 1;
 			}
 			s->it++;
@@ -532,12 +573,106 @@ static int advance(struct synth *s)
 	return 0;
 }
 
+/* ---- threaded page faults (see the top) ---- */
+
+/* Give worker w chunk c of the range's rows; 0 when the chunk is empty. */
+static int chunk_assign(struct synth *s, struct worker *w, uint64_t c)
+{
+	const struct pend *p = &s->p;
+	uint64_t rb = p->row_bytes ? p->row_bytes : p->end - p->off, r0 = c * s->chunk_rows, r1;
+
+	if (c >= s->n_chunk || r0 >= s->rows)
+		return 0;
+	r1 = r0 + s->chunk_rows < s->rows ? r0 + s->chunk_rows : s->rows;
+	w->cur = (p->off + r0 * rb) & ~(s->o.page - 1);
+	w->end = p->off + r1 * rb;
+	return 1;
+}
+
+/* Split the pending read range into ggml's row chunks and start the workers. */
+static void walk_start(struct synth *s)
+{
+	struct pend *p = &s->p;
+	uint64_t page = s->o.page, nth = s->o.threads, cols = p->cols ? p->cols : 1, chunk, nchunk1, n, i;
+
+	p->walk = 1;
+	s->n_act = 0;
+	if (p->end <= p->off)
+		return;
+	s->first_page = p->off / page;
+	n = (p->end - 1) / page - s->first_page + 1;
+	memset(s->faulted, 0, (size_t)(n / 8 + 1));
+	if (s->prev_last == s->first_page) /* still mapped from the range before */
+		s->faulted[0] = 1;
+	s->rows = p->row_bytes ? (p->end - p->off) / p->row_bytes : 1;
+	chunk = s->rows == 1 || cols == 1 ? 64 : 16;
+	s->n_chunk = (s->rows + chunk - 1) / chunk;
+	nchunk1 = (cols + chunk - 1) / chunk;
+	if (s->n_chunk * nchunk1 < nth * 4)
+		s->n_chunk = s->rows > cols ? nth : 1;
+	s->chunk_rows = (s->rows + s->n_chunk - 1) / s->n_chunk;
+	for (i = 0; i < nth && i < s->n_chunk; i++)
+		if (chunk_assign(s, &s->wk[i], i))
+			s->act[s->n_act++] = (uint32_t)i;
+	s->next_chunk = nth;
+}
+
+/* The next page some worker faults: *off; 0 when the range is done. */
+static int walk_next(struct synth *s, uint64_t *off)
+{
+	uint64_t page = s->o.page, idx, x;
+	struct worker *w;
+	uint32_t k;
+
+	while (s->n_act) {
+		k = 0;
+		if (s->n_act > 1) {
+			x = sr_mix64(s->o.seed ^ 0x7468726561647321ull ^ (++s->rng * 0x9e3779b97f4a7c15ull));
+			k = (uint32_t)(((unsigned __int128)x * s->n_act) >> 64);
+		}
+		w = &s->wk[s->act[k]];
+		*off = w->cur;
+		w->cur += page;
+		if (w->cur >= w->end) { /* chunk done: the next one from the counter, or retire */
+			int more = 0;
+
+			while (!more && s->next_chunk < s->n_chunk)
+				more = chunk_assign(s, w, s->next_chunk++);
+			if (!more)
+				s->act[k] = s->act[--s->n_act];
+		}
+		idx = *off / page - s->first_page;
+		if (s->faulted[idx >> 3] & (1u << (idx & 7)))
+			continue;
+		s->faulted[idx >> 3] |= (uint8_t)(1u << (idx & 7));
+		return 1;
+	}
+	if (s->p.end > s->p.off)
+		s->prev_last = (s->p.end - 1) / page;
+	return 0;
+}
+
 /* Emit the pending range: whole, or as page-sized faults. 1: one record out. */
 static int emit(struct synth *s, struct sr_rec *r)
 {
 	struct pend *p = &s->p;
 	uint64_t off, len;
 
+	if (s->o.threads > 1 && s->o.access == SR_ACCESS_PAGE) {
+		if (p->op == SR_OP_READ && !(p->flags & SR_RF_KV)) {
+			if (!p->walk)
+				walk_start(s);
+			if (!walk_next(s, &off)) {
+				p->active = 0;
+				return 0;
+			}
+			p->cur = p->end; /* the walk is the cursor now */
+			len = p->limit > off && p->limit - off < s->o.page ? p->limit - off : s->o.page;
+			s->last_page = off;
+			goto out;
+		}
+		s->prev_last = UINT64_MAX; /* KV traffic lies outside the model's pages */
+	}
 	for (;;) {
 		if (p->cur >= p->end) {
 			p->active = 0;
@@ -558,6 +693,7 @@ static int emit(struct synth *s, struct sr_rec *r)
 		}
 		break;
 	}
+out:
 	*r = (struct sr_rec){ .off = off, .len = len, .t_ns = p->t_ns, .seq = ++s->seq, .tag = p->tag,
 			      .op = p->op };
 	if (s->new_token)
@@ -607,6 +743,9 @@ static void synth_close(struct sr_source *src)
 	free(s->cnt);
 	free(s->tmp);
 	free(s->seen);
+	free(s->wk);
+	free(s->act);
+	free(s->faulted);
 	free(s);
 }
 
@@ -625,6 +764,8 @@ static int check_opts(const struct sr_synth_opts *o, struct sr_err *e)
 		return sr_inputf(e, "synth: --tokens up to 2^40 and --prefill up to 2^32");
 	if (o->kv_write && !o->kv_ctx)
 		return sr_inputf(e, "synth: KV writes need --kv ctx=N");
+	if (o->threads < 1 || o->threads > SR_SYNTH_MAX_THREADS)
+		return sr_inputf(e, "synth: --threads: expected 1 to %u, found %u", SR_SYNTH_MAX_THREADS, o->threads);
 	return 0;
 }
 
@@ -688,6 +829,20 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 	} else if (o->routing.kind == SR_ROUTE_LOG) {
 		ret = sr_inputf(e, "%s: --routing log:%s: the model has no routed experts", s->src.name, o->routing.log);
 		goto fail;
+	}
+	if (o->threads > 1 && o->access == SR_ACCESS_PAGE) {
+		uint64_t maxp = 0;
+
+		for (i = 0; i < m->n_tensors; i++)
+			if (m->tensors[i].bytes / o->page + 2 > maxp)
+				maxp = m->tensors[i].bytes / o->page + 2;
+		s->wk = calloc(o->threads, sizeof(*s->wk));
+		s->act = calloc(o->threads, sizeof(*s->act));
+		s->faulted = maxp / 8 + 1 <= SIZE_MAX ? calloc((size_t)(maxp / 8 + 1), 1) : NULL;
+		if (!s->wk || !s->act || !s->faulted) {
+			ret = sr_errf(e, -ENOMEM, "out of memory");
+			goto fail;
+		}
 	}
 	if (o->prefill > 1 && s->vocab) {
 		s->seen = calloc(s->vocab / 8 + 1, 1);

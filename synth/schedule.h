@@ -19,11 +19,15 @@ struct sr_routing {
 
 enum sr_access_kind { SR_ACCESS_TENSOR, SR_ACCESS_PAGE };
 
+#define SR_SYNTH_MAX_THREADS 1024
+
 struct sr_synth_opts {
 	uint64_t tokens;        /* decode tokens (default 16) */
 	uint64_t prefill;       /* prompt tokens processed as one batch first (0: none) */
 	enum sr_access_kind access;
 	uint64_t page;          /* SR_ACCESS_PAGE: page size (4096 default) */
+	uint32_t threads;       /* SR_ACCESS_PAGE: threads faulting a weight matrix's row
+				 * chunks concurrently (1: one ordered stream, the default) */
 	struct sr_routing routing;
 	uint64_t seed;
 	double gflops;          /* compute model: >0 annotates t_ns with compute time (2*params-touched/gflops) */

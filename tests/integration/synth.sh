@@ -33,6 +33,33 @@ awk -F, -v size="$size" 'NR > 1 && ($1 % 4096 || ($2 != 4096 && $1 + $2 != size)
 	fail "page access: unaligned or odd-sized records"
 ok "page:4k records are aligned pages"
 
+# --- --threads N: the same pages per token as one stream, in another order
+# (ggml's row chunks walked by N threads at once), and its gaps turn from
+# sequential to forward and backward jumps
+"$SR" synth --profile llama-2-7b-q4_k_m --tokens 1 --access page:4k --seed 5 -o "$T/th1.csv" || fail "threads 1"
+"$SR" synth --profile llama-2-7b-q4_k_m --tokens 1 --access page:4k --seed 5 --threads 1 | cmp -s - "$T/th1.csv" ||
+	fail "--threads 1 differs from the default"
+"$SR" synth --profile llama-2-7b-q4_k_m --tokens 1 --access page:4k --threads 8 --seed 5 -o "$T/th8.csv" || fail "threads 8"
+cmp -s "$T/th1.csv" "$T/th8.csv" && fail "--threads 8 gave the one-thread order"
+[ "$(sort "$T/th1.csv" | md5sum)" = "$(sort "$T/th8.csv" | md5sum)" ] || fail "--threads 8 faults other pages"
+for n in 1 8; do
+	"$SR" analyze --output-format json -o "$T/th$n.json" "$T/th$n.csv" || fail "analyze threads $n"
+done
+python3 - "$T/th1.json" "$T/th8.json" <<'PY' || fail "--threads 8 gap shares"
+import json, sys
+def shares(p):
+    g = json.load(open(p))["gaps"]
+    n = g["sequential"] + g["forward"] + g["backward"]
+    return [100.0 * g[k] / n for k in ("sequential", "forward", "backward")]
+one, eight = shares(sys.argv[1]), shares(sys.argv[2])
+print(f"page:4k gaps seq/fwd/bwd %: threads 1 {one[0]:.1f}/{one[1]:.1f}/{one[2]:.1f}, threads 8 {eight[0]:.1f}/{eight[1]:.1f}/{eight[2]:.1f}")
+assert one[0] > 99, one
+assert 5 < eight[0] < 25 and eight[2] > 30 and eight[1] > 30, eight
+PY
+expect_exit 2 "threads goes with --access page" "$SR" synth --profile tiny-llama --threads 4 -o "$T/out.csv"
+[ ! -e "$T/out.csv" ] || fail "--threads without page access: output written"
+ok "--threads: same pages, interleaved order"
+
 # --- --info JSON: tensor bytes add up per layer and to the file
 "$SR" synth --profile tiny-moe --info --output-format json >"$T/info.json" || fail "info json"
 python3 - "$T/info.json" <<'PY' || fail "info json totals"
@@ -85,7 +112,8 @@ ok "--kv ctx=16,write"
 # --- bad input: one line, exit 2, nothing written
 for args in "--routing bogus" "--routing zipf:0" "--routing temporal:2" "--routing log:$T/none.csv" \
 	"--access page:3000" "--access pages" "--compute gflops=abc" "--compute flops=1" "--kv ctx=0" \
-	"--kv ctx=4,read" "--tokens x" "--tokens 0" "--seed -1"; do
+	"--kv ctx=4,read" "--tokens x" "--tokens 0" "--seed -1" "--access page --threads 0" \
+	"--access page --threads 2000" "--access page --threads x"; do
 	# shellcheck disable=SC2086
 	expect_exit 2 "" "$SR" synth --profile tiny-moe $args -o "$T/out.csv"
 	[ ! -e "$T/out.csv" ] || fail "$args: output written"

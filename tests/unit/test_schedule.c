@@ -404,6 +404,211 @@ static void test_kv(void **state)
 	free_model(&m);
 }
 
+/* A model with matrices of hundreds of pages whose rows (4000 bytes) do not
+ * line up with pages, so ggml's row chunks share pages at their ends. */
+static void wide_model(struct sr_model *m)
+{
+	static const struct tspec glob[] = {
+		{ "token_embd.weight", SR_TK_TOKEN_EMBD, 0, 1000, 50, 0 },
+		{ "output_norm.weight", SR_TK_OUTPUT_NORM, 0, 1000, 0, 0 },
+		{ "output.weight", SR_TK_OUTPUT, 0, 1000, 300, 0 },
+	};
+	static const struct tspec lay[] = {
+		{ "blk.%d.attn_norm.weight", SR_TK_ATTN_NORM, 0, 1000, 0, 0 },
+		{ "blk.%d.attn_q.weight", SR_TK_ATTN_Q, 0, 1000, 1000, 0 },
+		{ "blk.%d.ffn_gate.weight", SR_TK_FFN_GATE, 0, 1000, 700, 0 },
+		{ "blk.%d.ffn_down.weight", SR_TK_FFN_DOWN, 0, 700, 1000, 0 },
+	};
+
+	build_model(m, "llama", 2, glob, 3, lay, sizeof(lay) / sizeof(lay[0]), 0, 0);
+}
+
+static int cmp_rec(const void *pa, const void *pb)
+{
+	const struct sr_rec *a = pa, *b = pb;
+
+	if (a->tag != b->tag)
+		return a->tag < b->tag ? -1 : 1;
+	return a->off < b->off ? -1 : a->off > b->off;
+}
+
+/* Records of token k (0-based; the token flag opens each), sorted by tag
+ * and offset into *out; returns how many. */
+static size_t token_sorted(const struct recs *r, int k, struct sr_rec **out)
+{
+	size_t i, b = 0, n;
+	int tok = -1;
+
+	for (i = 0; i < r->n; i++) {
+		if (r->r[i].flags & SR_RF_TOKEN && ++tok == k)
+			b = i;
+		if (tok > k)
+			break;
+	}
+	n = i - b;
+	*out = malloc(n * sizeof(**out));
+	assert_non_null(*out);
+	memcpy(*out, r->r + b, n * sizeof(**out));
+	qsort(*out, n, sizeof(**out), cmp_rec);
+	return n;
+}
+
+/* --threads: per token, the same pages of the same tensors as one stream,
+ * each once; only the order differs, and really is interleaved. */
+static void test_threads_same_pages(void **state)
+{
+	struct sr_model m;
+	struct sr_synth_opts o;
+	struct recs one, four;
+	struct sr_rec *a, *b;
+	size_t na, nb, i, jumps = 0;
+	int k;
+	(void)state;
+
+	wide_model(&m);
+	sr_synth_opts_default(&o);
+	o.tokens = 3;
+	o.access = SR_ACCESS_PAGE;
+	one = synth(&m, &o, 64);
+	o.threads = 4;
+	four = synth(&m, &o, 64);
+	assert_int_equal(one.n, four.n);
+	for (k = 0; k < 3; k++) {
+		na = token_sorted(&one, k, &a);
+		nb = token_sorted(&four, k, &b);
+		assert_int_equal(na, nb);
+		for (i = 0; i < na; i++) {
+			assert_int_equal(a[i].off, b[i].off);
+			assert_int_equal(a[i].tag, b[i].tag);
+			assert_int_equal(a[i].len, b[i].len);
+			if (i) /* no page twice for one tensor in a token */
+				assert_false(b[i].tag == b[i - 1].tag && b[i].off == b[i - 1].off);
+		}
+		free(a);
+		free(b);
+	}
+	for (i = 1; i < four.n; i++) {
+		assert_int_equal(four.r[i].seq, i + 1);
+		jumps += four.r[i].tag == four.r[i - 1].tag && four.r[i].off != four.r[i - 1].off + 4096;
+	}
+	/* 4 threads picked at random: ~3/4 of the steps change thread */
+	assert_true(jumps > four.n / 2);
+	free(one.r);
+	free(four.r);
+	free_model(&m);
+}
+
+/* Each of ggml's row chunks is walked by one thread, in ascending order:
+ * the faults on pages wholly inside a chunk come in ascending order. A
+ * decode token's matmul (one column) cuts rows into chunks of 64, or into
+ * one chunk per thread when that gives fewer than 4 per thread. */
+static void test_threads_chunks_ascending(void **state)
+{
+	struct sr_model m;
+	struct sr_synth_opts o;
+	struct recs r;
+	unsigned nth;
+	size_t i;
+	(void)state;
+
+	wide_model(&m);
+	for (nth = 2; nth <= 16; nth *= 2) {
+		sr_synth_opts_default(&o);
+		o.tokens = 2;
+		o.access = SR_ACCESS_PAGE;
+		o.threads = nth;
+		o.seed = nth;
+		r = synth(&m, &o, 100);
+		for (size_t ti = 0; ti < m.n_tensors; ti++) {
+			const struct sr_tensor *t = &m.tensors[ti];
+			uint64_t rows = t->ne[1], rb = t->bytes / rows, nchunk, dr, last[64] = { 0 };
+			size_t seen = 0;
+
+			if (rows < 2 || t->kind == SR_TK_TOKEN_EMBD)
+				continue;
+			nchunk = (rows + 63) / 64;
+			if (nchunk < 4 * nth)
+				nchunk = nth;
+			dr = (rows + nchunk - 1) / nchunk;
+			for (i = 0; i < r.n; i++) {
+				uint64_t c, lo, hi;
+
+				if ((size_t)sr_tag_tensor(r.r[i].tag) != ti)
+					continue;
+				if (r.r[i].flags & SR_RF_TOKEN || (i && r.r[i - 1].tag != r.r[i].tag))
+					memset(last, 0, sizeof(last)); /* a new walk */
+				seen++;
+				if (r.r[i].off < t->off)
+					continue; /* the page the previous tensor ends in */
+				c = (r.r[i].off - t->off) / (dr * rb);
+				lo = t->off + c * dr * rb;
+				hi = lo + dr * rb;
+				if (r.r[i].off < lo || r.r[i].off + 4096 > hi)
+					continue; /* a page two chunks share */
+				assert_true(c < 64);
+				assert_true(r.r[i].off > last[c]);
+				last[c] = r.r[i].off;
+			}
+			assert_true(seen > 0);
+		}
+		free(r.r);
+	}
+	free_model(&m);
+}
+
+/* Same seed, same interleaving whatever the batch size; another seed,
+ * another order; rewind replays it. --threads 1 is the plain stream. */
+static void test_threads_seeded(void **state)
+{
+	struct sr_model m;
+	struct sr_synth_opts o;
+	struct recs a, b, c, d;
+	struct sr_source *s;
+	struct sr_err e = { 0 };
+	size_t i, diff = 0;
+	(void)state;
+
+	wide_model(&m);
+	sr_synth_opts_default(&o);
+	o.tokens = 2;
+	o.prefill = 5;
+	o.access = SR_ACCESS_PAGE;
+	o.threads = 8;
+	o.seed = 11;
+	a = synth(&m, &o, 1);
+	b = synth(&m, &o, 4096);
+	same_recs(&a, &b);
+	o.seed = 12;
+	c = synth(&m, &o, 64);
+	assert_int_equal(a.n, c.n);
+	for (i = 0; i < a.n; i++)
+		diff += a.r[i].off != c.r[i].off;
+	assert_true(diff > a.n / 4);
+	o.seed = 11;
+	assert_int_equal(sr_synth_open(&m, &o, &s, &e), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(read_all(s, 333, &d, &e), 0);
+	free(d.r);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(s->rewind(s, &e), 0);
+	assert_int_equal(read_all(s, 77, &d, &e), 0);
+	same_recs(&a, &d);
+	s->close(s);
+	free(a.r);
+	free(b.r);
+	free(c.r);
+	free(d.r);
+	/* one thread: every tensor's pages in ascending order */
+	o.threads = 1;
+	o.prefill = 0;
+	a = synth(&m, &o, 64);
+	for (i = 1; i < a.n; i++)
+		if (a.r[i].tag == a.r[i - 1].tag)
+			assert_int_equal(a.r[i].off, a.r[i - 1].off + 4096);
+	free(a.r);
+	free_model(&m);
+}
+
 static void test_bad_opts(void **state)
 {
 	struct sr_model m;
@@ -423,6 +628,12 @@ static void test_bad_opts(void **state)
 	sr_err_clear(&e);
 	assert_int_equal(sr_synth_open(&m, &o, &s, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "power of two"));
+	sr_synth_opts_default(&o);
+	o.access = SR_ACCESS_PAGE;
+	o.threads = 0;
+	sr_err_clear(&e);
+	assert_int_equal(sr_synth_open(&m, &o, &s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "--threads"));
 	sr_synth_opts_default(&o);
 	m.hp.n_expert_used = 0; /* experts but no top-k */
 	sr_err_clear(&e);
@@ -444,6 +655,9 @@ int main(void)
 		cmocka_unit_test(test_page_access),
 		cmocka_unit_test(test_compute_times),
 		cmocka_unit_test(test_kv),
+		cmocka_unit_test(test_threads_same_pages),
+		cmocka_unit_test(test_threads_chunks_ascending),
+		cmocka_unit_test(test_threads_seeded),
 		cmocka_unit_test(test_bad_opts),
 	};
 

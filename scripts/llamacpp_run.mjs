@@ -1,0 +1,129 @@
+// node scripts/llamacpp_run.mjs MODEL.gguf [--tokens N] [--threads M] [--seed S]
+//   [--prompt TEXT] [--ctx N] [--no-prefetch] [--mlock] [--marks FILE]
+//
+// Load a GGUF with node-llama-cpp's prebuilt CPU llama.cpp (mmap on, no GPU,
+// never builds, never downloads) and generate N tokens with a fixed sampling
+// seed on M threads: a real llama.cpp run whose file I/O `ssdreplay record`
+// can capture. The generated text of a random-weight model is garbage; the
+// reads are real. The package is found in $NLC_DIR/node_modules (default
+// ${XDG_CACHE_HOME:-~/.cache}/ssdreplay/nlc); it is an optional test tool,
+// never a build dependency.
+//
+// --marks FILE appends "phase CLOCK_MONOTONIC_NS" lines (load-start,
+// load-done, decode-start, token N, decode-done) so a capture can be cut into
+// load and decode, since tracefs uses the same clock (trace_clock mono).
+// Exit 0 after the tokens; 3 when node-llama-cpp cannot be imported (the
+// caller treats that as "not installed"); 1 on any other failure.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+function usage(msg) {
+	if (msg)
+		console.error(`llamacpp_run: ${msg}`);
+	console.error("usage: node llamacpp_run.mjs MODEL.gguf [--tokens N] [--threads M] [--seed S] [--prompt TEXT] [--ctx N] [--no-prefetch] [--mlock] [--marks FILE]");
+	process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+const opt = { tokens: 8, threads: 1, seed: 1, prompt: "Once upon a time", ctx: 256, prefetch: true, mlock: false, marks: null };
+let model = null;
+for (let i = 0; i < argv.length; i++) {
+	const a = argv[i];
+	const val = () => {
+		if (i + 1 >= argv.length)
+			usage(`${a}: expected a value`);
+		return argv[++i];
+	};
+	const int = (name, lo) => {
+		const v = val();
+		if (!/^[0-9]+$/.test(v) || Number(v) < lo)
+			usage(`--${name}: expected an integer >= ${lo}, found '${v}'`);
+		return Number(v);
+	};
+	if (a === "--tokens") opt.tokens = int("tokens", 1);
+	else if (a === "--threads") opt.threads = int("threads", 1);
+	else if (a === "--seed") opt.seed = int("seed", 0);
+	else if (a === "--ctx") opt.ctx = int("ctx", 16);
+	else if (a === "--prompt") opt.prompt = val();
+	else if (a === "--marks") opt.marks = val();
+	else if (a === "--no-prefetch") opt.prefetch = false;
+	else if (a === "--mlock") opt.mlock = true;
+	else if (a.startsWith("--")) usage(`unknown option ${a}`);
+	else if (!model) model = a;
+	else usage(`unexpected argument '${a}'`);
+}
+if (!model)
+	usage("expected MODEL.gguf");
+
+const mark = (what) => {
+	if (opt.marks)
+		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()}\n`);
+};
+
+// "map START END PGOFF" (hex, as /proc/self/maps gives them) for each
+// mapping of the model file, so user page-fault addresses can be turned into
+// file offsets
+function mapsOfModel() {
+	if (!opt.marks)
+		return;
+	const want = fs.realpathSync(model);
+	for (const line of fs.readFileSync("/proc/self/maps", "utf8").split("\n")) {
+		const f = line.trim().split(/\s+/);
+		if (f.length >= 6 && f.slice(5).join(" ") === want) {
+			const [start, end] = f[0].split("-");
+			fs.appendFileSync(opt.marks, `map ${start} ${end} ${f[2]}\n`);
+		}
+	}
+}
+
+const dir = process.env.NLC_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "ssdreplay", "nlc");
+let nlc;
+try {
+	nlc = await import(pathToFileURL(path.join(dir, "node_modules", "node-llama-cpp", "dist", "index.js")).href);
+} catch (err) {
+	console.error(`llamacpp_run: cannot import node-llama-cpp from ${dir}: ${err.message}`);
+	process.exit(3);
+}
+
+try {
+	const llama = await nlc.getLlama({ gpu: false, build: "never", skipDownload: true, maxThreads: opt.threads,
+					   logLevel: nlc.LlamaLogLevel.error, progressLogs: false });
+	mark("load-start");
+	const m = await llama.loadModel({ modelPath: path.resolve(model), gpuLayers: 0, useMmap: true,
+					  useMlock: opt.mlock,
+					  // llama.cpp prefaults the whole mapping at load unless told not to;
+					  // node-llama-cpp 3.22 exposes no prefetch switch, lazyMode is the
+					  // nearest (tensors read on demand)
+					  ...(opt.prefetch ? {} : { lazyMode: true }) });
+	const ctx = await m.createContext({ contextSize: opt.ctx, threads: { ideal: opt.threads, min: opt.threads },
+					    batchSize: Math.min(opt.ctx, 64) });
+	mark("load-done");
+	mapsOfModel();
+	const seq = ctx.getSequence();
+	const input = m.tokenize(opt.prompt);
+	let n = 0;
+	const out = [];
+	mark("decode-start");
+	for await (const tok of seq.evaluate(input, { temperature: 0.8, seed: opt.seed })) {
+		out.push(tok);
+		mark(`token ${n}`);
+		if (++n >= opt.tokens)
+			break;
+	}
+	mark("decode-done");
+	// RssAnon holds weights llama.cpp copied out of the mapping (CPU repack
+	// of Q4_0/Q4_K/Q6_K/... on AVX2): those are never read from the file again
+	const status = fs.readFileSync("/proc/self/status", "utf8");
+	const kb = (k) => Number((status.match(new RegExp(`^${k}:\\s+(\\d+)`, "m")) || [0, 0])[1]);
+	console.log(JSON.stringify({ model, prompt_tokens: input.length, tokens: n, threads: ctx.currentThreads,
+				     mmap: m.useMmap, rss_anon_kb: kb("RssAnon"), rss_file_kb: kb("RssFile"),
+				     text: m.detokenize(out) }));
+	await ctx.dispose();
+	await m.dispose();
+	await llama.dispose();
+} catch (err) {
+	console.error(`llamacpp_run: ${model}: ${err.message || err}`);
+	process.exit(1);
+}

@@ -251,34 +251,21 @@ static int parse_rec(struct csv_src *c, const char *line, size_t len, struct sr_
 	return 0;
 }
 
+static int csv_line(void *ctx, char *line, size_t len, struct sr_rec *r, struct sr_err *e)
+{
+	int ret;
+
+	if (skip_line(line, len))
+		return 0;
+	ret = parse_rec(ctx, line, len, r, e);
+	return ret ? ret : 1;
+}
+
 static int csv_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
 {
 	struct csv_src *c = (struct csv_src *)s;
-	size_t n = 0;
-	char *line;
-	size_t len;
-	int ret;
 
-	if (c->err.code)
-		return sr_err_forward(e, &c->err);
-	if (max > INT32_MAX)
-		max = INT32_MAX;
-	while (n < max) {
-		ret = sr_lines_next(&c->lines, &line, &len, &c->err);
-		if (!ret)
-			break;
-		if (ret > 0) {
-			if (skip_line(line, len))
-				continue;
-			if (!parse_rec(c, line, len, &out[n], &c->err)) {
-				n++;
-				continue;
-			}
-		}
-		/* Hand out what we have; the error comes with the next call. */
-		return n ? (int)n : sr_err_forward(e, &c->err);
-	}
-	return (int)n;
+	return sr_lines_batch(&c->lines, &c->err, csv_line, c, out, max, e);
 }
 
 static int csv_rewind(struct sr_source *s, struct sr_err *e)

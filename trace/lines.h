@@ -44,6 +44,38 @@ int sr_text_u64(const char *s, size_t n, uint64_t *out);
 char *sr_text_quote(char *dst, const char *s, size_t n);
 #define SR_QUOTE_BUF (SR_QUOTE_MAX + 4)
 
+/* A field of a comma-separated line. */
+struct sr_field {
+	const char *s;
+	size_t n;
+};
+
+/* Split s[0, n) at commas into fields trimmed of blanks and tabs; store at
+ * most max of them and return how many there are. Inline: the CSV readers
+ * call it for every line. */
+static inline unsigned sr_text_split(const char *s, size_t n, struct sr_field *f, unsigned max)
+{
+	const char *end = s + n, *p = s, *a, *b;
+	unsigned count = 0;
+
+	for (;;) {
+		for (a = p; a < end && (*a == ' ' || *a == '\t'); a++)
+			;
+		for (p = a; p < end && *p != ','; p++)
+			;
+		if (count < max) {
+			for (b = p; b > a && (b[-1] == ' ' || b[-1] == '\t'); b--)
+				;
+			f[count].s = a;
+			f[count].n = (size_t)(b - a);
+		}
+		count++;
+		if (p == end)
+			return count;
+		p++;
+	}
+}
+
 /* A reader that fails mid-batch hands out the records it already has and
  * keeps the error in its own struct sr_err for the next call, so the record
  * stream does not depend on the batch size. This passes a kept error on. */

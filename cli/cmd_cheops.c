@@ -15,7 +15,6 @@
  * capability here. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -30,6 +29,7 @@
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
+#include "replay/ini.h"
 #include "replay/plot.h"
 #include "replay/replay.h"
 #include "replay/report.h"
@@ -71,8 +71,7 @@ struct ref {
 	uint64_t ds_req, fg_req, ds_qd, fg_threads;
 	char doi[128];
 	const char *path;
-	int bad_line;
-	char why[160];
+	struct sr_ini ini;
 };
 
 struct args {
@@ -170,9 +169,8 @@ static int ref_handler(void *user, const char *sec, const char *name, const char
 			if (!strcmp(name, lists[i])) {
 				if (num_list(value, dst[i], &r->n[i]) == 0)
 					return 1;
-				snprintf(r->why, sizeof(r->why), "[fig2] %s: expected up to %d numbers separated by commas",
-					 name, NSIZES);
-				return 0;
+				return sr_ini_fail(&r->ini, "[fig2] %s: expected up to %d numbers separated by commas",
+						   name, NSIZES);
 			}
 		return 1; /* aio_block, aio_qd: documentation */
 	}
@@ -186,25 +184,18 @@ static int ref_handler(void *user, const char *sec, const char *name, const char
 
 		if (d) {
 			*d = strtod(value, &end);
-			if (end == value || *end || !(*d > 0)) {
-				snprintf(r->why, sizeof(r->why), "[offload] %s: expected a positive number", name);
-				return 0;
-			}
+			if (end == value || *end || !(*d > 0))
+				return sr_ini_fail(&r->ini, "[offload] %s: expected a positive number", name);
 		} else if (u) {
-			if (sr_parse_u64(value, u) || !*u || *u > 1024) {
-				snprintf(r->why, sizeof(r->why), "[offload] %s: expected an integer from 1 to 1024", name);
-				return 0;
-			}
+			if (sr_parse_u64(value, u) || !*u || *u > 1024)
+				return sr_ini_fail(&r->ini, "[offload] %s: expected an integer from 1 to 1024", name);
 		} else if (z) {
-			if (sr_parse_size(value, z) || *z < 4096 || *z > 64 * MIB || *z % 4096) {
-				snprintf(r->why, sizeof(r->why), "[offload] %s: expected a size multiple of 4k up to 64M", name);
-				return 0;
-			}
+			if (sr_parse_size(value, z) || *z < 4096 || *z > 64 * MIB || *z % 4096)
+				return sr_ini_fail(&r->ini, "[offload] %s: expected a size multiple of 4k up to 64M", name);
 		}
 		return 1;
 	}
-	snprintf(r->why, sizeof(r->why), "unknown section [%s]: expected paper, fig2 or offload", sec);
-	return 0;
+	return sr_ini_fail(&r->ini, "unknown section [%s]: expected paper, fig2 or offload", sec);
 }
 
 static int load_ref(const char *path, struct ref *r, struct sr_err *e)
@@ -213,11 +204,9 @@ static int load_ref(const char *path, struct ref *r, struct sr_err *e)
 
 	memset(r, 0, sizeof(*r));
 	r->path = path;
-	ret = ini_parse(path, ref_handler, r);
-	if (ret < 0)
-		return sr_inputf(e, "%s: cannot open the reference figures", path);
-	if (ret > 0)
-		return sr_inputf(e, "%s:%d: %s", path, ret, r->why[0] ? r->why : "expected key = value");
+	ret = sr_ini_parse(path, "the reference figures", ref_handler, r, &r->ini, e);
+	if (ret)
+		return ret;
 	for (i = 0; i < 5; i++)
 		if (r->n[i] != NSIZES)
 			return sr_inputf(e, "%s: [fig2]: expected %d values in each of size_mb, aio_load, python_load, aio_store, python_store",

@@ -28,9 +28,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <ini.h>
-
 #include "devices/discover.h"
+#include "replay/ini.h"
 
 #define MAX_PATTERNS 8
 
@@ -267,8 +266,7 @@ struct db {
 	struct fields *sec;
 	int n, cap;
 	const char *file;
-	char msg[300];
-	int bad;
+	struct sr_ini ini;
 	int single;     /* an override file: one section (or none) */
 };
 
@@ -277,24 +275,19 @@ static int db_handler(void *user, const char *section, const char *name, const c
 	struct db *db = user;
 	struct fields *f;
 
-	if (db->bad)
+	if (db->ini.bad)
 		return 1; /* keep the first error */
 	if (!db->n || strcmp(db->sec[db->n - 1].name, section)) {
 		if (db->single && db->n) {
-			snprintf(db->msg, sizeof(db->msg), "expected one section in an override file, found [%s] too",
-				 section);
-			db->bad = 1;
-			return 0;
+			return sr_ini_fail(&db->ini, "expected one section in an override file, found [%s] too",
+					   section);
 		}
 		if (db->n == db->cap) {
 			int cap = db->cap ? db->cap * 2 : 16;
 			struct fields *p = realloc(db->sec, (size_t)cap * sizeof(*p));
 
-			if (!p) {
-				snprintf(db->msg, sizeof(db->msg), "out of memory");
-				db->bad = 1;
-				return 0;
-			}
+			if (!p)
+				return sr_ini_fail(&db->ini, "out of memory");
 			db->sec = p;
 			db->cap = cap;
 		}
@@ -304,13 +297,10 @@ static int db_handler(void *user, const char *section, const char *name, const c
 		sr_strcpy(f->file, sizeof(f->file), db->file);
 	}
 	f = &db->sec[db->n - 1];
-	if (!db->single && !section[0]) {
-		snprintf(db->msg, sizeof(db->msg), "key '%s' outside a [model] section", name);
-		db->bad = 1;
-		return 0;
-	}
-	if (set_field(f, name, value, db->msg, sizeof(db->msg))) {
-		db->bad = 1;
+	if (!db->single && !section[0])
+		return sr_ini_fail(&db->ini, "key '%s' outside a [model] section", name);
+	if (set_field(f, name, value, db->ini.msg, sizeof(db->ini.msg))) {
+		db->ini.bad = 1;
 		return 0;
 	}
 	return 1;
@@ -319,21 +309,16 @@ static int db_handler(void *user, const char *section, const char *name, const c
 /* Parse one INI file into db->sec; errors name FILE:LINE. */
 static int db_load_file(struct db *db, const char *path, struct sr_err *e)
 {
-	int first = db->n, i, line;
+	int first = db->n, i, ret;
 
 	db->file = path;
-	db->bad = 0;
-	db->msg[0] = 0;
-	line = ini_parse(path, db_handler, db);
-	if (line < 0)
-		return sr_inputf(e, "%s: cannot open: %s", path, strerror(errno));
-	if (line > 0)
-		return sr_inputf(e, "%s:%d: %s", path, line, db->msg[0] ? db->msg : "expected [section] or key = value");
+	if ((ret = sr_ini_parse(path, NULL, db_handler, db, &db->ini, e)))
+		return ret;
 	for (i = first; i < db->n; i++) {
 		struct fields *f = &db->sec[i];
 
-		if (check_pcie(f, db->msg, sizeof(db->msg)))
-			return sr_inputf(e, "%s: [%s]: %s", path, f->name, db->msg);
+		if (check_pcie(f, db->ini.msg, sizeof(db->ini.msg)))
+			return sr_inputf(e, "%s: [%s]: %s", path, f->name, db->ini.msg);
 		if (!db->single && (f->set & F_FIGURES) && !(f->set & F_SOURCE))
 			return sr_inputf(e, "%s: [%s]: figures need a 'source =' line saying where they come from",
 					 path, f->name);
@@ -518,8 +503,7 @@ void sr_devspec_key(const char *disk, const char *model, const char *serial, cha
 
 struct calfile {
 	struct sr_devspec *s;
-	char msg[300];
-	int bad;
+	struct sr_ini ini;
 };
 
 static int cal_handler(void *user, const char *section, const char *name, const char *value)
@@ -529,7 +513,7 @@ static int cal_handler(void *user, const char *section, const char *name, const 
 	unsigned u;
 
 	(void)section;
-	if (c->bad)
+	if (c->ini.bad)
 		return 1;
 	if (!strcmp(name, "seq_read")) {
 		if (parse_bw(value, &d))
@@ -550,27 +534,23 @@ static int cal_handler(void *user, const char *section, const char *name, const 
 	}
 	return 1; /* other keys are informational */
 bad:
-	snprintf(c->msg, sizeof(c->msg), "%s: bad value '%s'", name, value);
-	c->bad = 1;
-	return 0;
+	return sr_ini_fail(&c->ini, "%s: bad value '%s'", name, value);
 }
 
 static int load_cal(struct sr_devspec *s, const char *key, struct sr_err *e)
 {
 	struct calfile c = { .s = s };
 	char dir[PATH_MAX / 2], path[PATH_MAX];
-	int line;
+	struct sr_err ce = { 0 };
 
 	if (sr_devspec_cal_dir(dir, sizeof(dir)))
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s.ini", dir, key);
 	if (access(path, R_OK))
 		return 0;
-	line = ini_parse(path, cal_handler, &c);
-	if (line) {
+	if (sr_ini_parse(path, NULL, cal_handler, &c, &c.ini, &ce)) {
 		s->cal_seq_read_Bps = s->cal_rand_read_iops = 0;
-		return sr_inputf(e, "%s:%d: %s (delete it or run devices --calibrate again)", path, line,
-				 c.msg[0] ? c.msg : "expected key = value");
+		return sr_inputf(e, "%s (delete it or run devices --calibrate again)", ce.msg);
 	}
 	sr_strcpy(s->cal_file, sizeof(s->cal_file), path);
 	return 0;

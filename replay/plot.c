@@ -173,6 +173,18 @@ static void tick_label(const struct axis *a, double v, char *buf, size_t n)
 		snprintf(buf, n, "%.6g", v);
 }
 
+/* A single value rather than a tick: whole numbers in full (counts,
+ * request indexes), others as tick labels. */
+static void value_label(int fmt, double v, char *buf, size_t n)
+{
+	struct axis a = { .fmt = fmt };
+
+	if (fmt == SR_AXIS_NUM && v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, n, "%.0f", v);
+	else
+		tick_label(&a, v, buf, n);
+}
+
 /* Tick values, at most max of them. */
 static size_t axis_ticks(const struct axis *a, double *v, size_t max)
 {
@@ -386,22 +398,22 @@ int sr_plot_heatmap_svg(FILE *f, const struct sr_plot_heat *h)
 	fputs("</g>\n", f);
 	if (!maxv)
 		sr_svg_label(f, fr->l + fr->pw / 2.0, fr->t + fr->ph / 2.0, "middle", "no data");
-	tick_label(&ay, h->y0, b1, sizeof(b1));
+	value_label(ay.fmt, h->y0, b1, sizeof(b1));
 	sr_svg_label(f, fr->l - 6, fr->t + fr->ph, "end", b1);
-	tick_label(&ay, h->y1, b1, sizeof(b1));
+	value_label(ay.fmt, h->y1, b1, sizeof(b1));
 	sr_svg_label(f, fr->l - 6, fr->t + 10, "end", b1);
-	tick_label(&ax, h->x0, b1, sizeof(b1));
+	value_label(ax.fmt, h->x0, b1, sizeof(b1));
 	sr_svg_label(f, fr->l, fr->t + fr->ph + 18, "start", b1);
-	tick_label(&ax, h->x1, b1, sizeof(b1));
+	value_label(ax.fmt, h->x1, b1, sizeof(b1));
 	sr_svg_label(f, fr->l + fr->pw, fr->t + fr->ph + 18, "end", b1);
 	if (h->xlabel)
 		sr_svg_label(f, fr->l + fr->pw / 2.0, fr->t + fr->ph + 36, "middle", h->xlabel);
 	if (h->ylabel)
 		sr_svg_vlabel(f, 20, fr->t + fr->ph / 2.0, h->ylabel);
-	snprintf(note, sizeof(note), "colour: log scale from %s (palest) to %s (darkest)%s%s",
-		 maxv ? (snprintf(b1, sizeof(b1), "%" PRIu64, minv), b1) : "0",
-		 (snprintf(b2, sizeof(b2), "%" PRIu64, maxv), b2), h->note ? "; " : "",
-		 h->note ? h->note : "");
+	value_label(h->vfmt, maxv ? (double)minv : 0, b1, sizeof(b1));
+	value_label(h->vfmt, (double)maxv, b2, sizeof(b2));
+	snprintf(note, sizeof(note), "colour: log scale from %s (palest) to %s (darkest)%s%s", b1, b2,
+		 h->note ? "; " : "", h->note ? h->note : "");
 	sr_svg_label(f, fr->l, fr->h - 20, "start", note);
 	return sr_svg_end(f);
 }
@@ -435,6 +447,13 @@ int sr_plot_bars_svg(FILE *f, const struct sr_plot_bars *b)
 				fr->t + fr->ph - hgt, bw, hgt);
 		}
 		fputs("</g>\n", f);
+		for (i = 0; b->values && i < b->nb; i++) {
+			if (!(b->v[k][i] > 0))
+				continue;
+			value_label(SR_AXIS_NUM, b->v[k][i], buf, sizeof(buf));
+			sr_svg_label(f, fr->l + slot * (double)i + slot * 0.1 + bw * ((double)k + 0.5),
+				     fr->t + fr->ph - fr->ph * b->v[k][i] / maxv - 4, "middle", buf);
+		}
 		if (b->ns > 1) {
 			fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>\n",
 				fr->l + fr->pw - 150.0, fr->t + 8 + 16 * (int)k, palette[k % NR_COLOURS]);
@@ -451,7 +470,7 @@ int sr_plot_bars_svg(FILE *f, const struct sr_plot_bars *b)
 	if (!(maxv > 0))
 		sr_svg_label(f, fr->l + fr->pw / 2.0, fr->t + fr->ph / 2.0, "middle", "no data");
 	sr_svg_label(f, fr->l - 6, fr->t + fr->ph, "end", "0");
-	snprintf(buf, sizeof(buf), "%.4g", maxv);
+	value_label(SR_AXIS_NUM, maxv, buf, sizeof(buf));
 	sr_svg_label(f, fr->l - 6, fr->t + 10, "end", buf);
 	if (b->ylabel)
 		sr_svg_vlabel(f, 20, fr->t + fr->ph / 2.0, b->ylabel);

@@ -87,6 +87,7 @@ struct sr_plot_heat {
 	size_t stride;           /* elements from one row to the next; 0: cols */
 	double x0, x1, y0, y1;   /* axis extents for the corner labels */
 	int xfmt, yfmt;          /* enum sr_axis_fmt */
+	int vfmt;                /* enum sr_axis_fmt: the colour scale's values */
 	const char *note;
 };
 /* Colour is log-scaled from the smallest to the largest non-zero cell. */
@@ -99,6 +100,7 @@ struct sr_plot_bars {
 	const double *const *v;      /* ns arrays of nb values */
 	const char *const *names;    /* ns series names */
 	size_t ns;
+	int values;                  /* 1: each bar's value printed above it */
 	const char *note;
 };
 int sr_plot_bars_svg(FILE *f, const struct sr_plot_bars *b);

@@ -85,16 +85,4 @@ int sr_pf_var_get(const struct pf_profile *p, const char *name, int64_t *out);
 /* Derive m from p: tensors, types, offsets, kvs, data_off, file_size, hp. */
 int sr_pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *e);
 
-/* ggml block geometry by name or id (a private copy until synth/ggml.c is
- * merged; same data as ggml's type_traits). */
-struct pf_type {
-	uint32_t id;
-	const char *name;
-	uint32_t blck, size;
-};
-const struct pf_type *sr_pf_type_by_name(const char *name);
-const struct pf_type *sr_pf_type_by_id(uint32_t id);
-
-void sr_pf_model_free(struct sr_model *m);
-
 #endif

@@ -10,44 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synth/gguf.h"
+#include "synth/gguf_impl.h"
 #include "synth/profile_int.h"
-
-/* ggml.h enum ggml_type and the block geometry of ggml.c's type_traits. */
-static const struct pf_type pf_types[] = {
-	{ 0, "F32", 1, 4 },	    { 1, "F16", 1, 2 },	       { 2, "Q4_0", 32, 18 },
-	{ 3, "Q4_1", 32, 20 },	    { 6, "Q5_0", 32, 22 },     { 7, "Q5_1", 32, 24 },
-	{ 8, "Q8_0", 32, 34 },	    { 9, "Q8_1", 32, 36 },     { 10, "Q2_K", 256, 84 },
-	{ 11, "Q3_K", 256, 110 },   { 12, "Q4_K", 256, 144 },  { 13, "Q5_K", 256, 176 },
-	{ 14, "Q6_K", 256, 210 },   { 15, "Q8_K", 256, 292 },  { 16, "IQ2_XXS", 256, 66 },
-	{ 17, "IQ2_XS", 256, 74 },  { 18, "IQ3_XXS", 256, 98 }, { 19, "IQ1_S", 256, 50 },
-	{ 20, "IQ4_NL", 32, 18 },   { 21, "IQ3_S", 256, 110 }, { 22, "IQ2_S", 256, 82 },
-	{ 23, "IQ4_XS", 256, 136 }, { 24, "I8", 1, 1 },	       { 25, "I16", 1, 2 },
-	{ 26, "I32", 1, 4 },	    { 27, "I64", 1, 8 },       { 28, "F64", 1, 8 },
-	{ 29, "IQ1_M", 256, 56 },   { 30, "BF16", 1, 2 },      { 34, "TQ1_0", 256, 54 },
-	{ 35, "TQ2_0", 256, 66 },   { 39, "MXFP4", 32, 17 },
-};
-#define N_TYPES (sizeof(pf_types) / sizeof(pf_types[0]))
-
-const struct pf_type *sr_pf_type_by_name(const char *name)
-{
-	for (size_t i = 0; i < N_TYPES; i++)
-		if (!strcasecmp(pf_types[i].name, name))
-			return &pf_types[i];
-	return NULL;
-}
-
-const struct pf_type *sr_pf_type_by_id(uint32_t id)
-{
-	for (size_t i = 0; i < N_TYPES; i++)
-		if (pf_types[i].id == id)
-			return &pf_types[i];
-	return NULL;
-}
-
-static uint64_t row_bytes(const struct pf_type *t, uint64_t ne0)
-{
-	return ne0 % t->blck ? 0 : ne0 / t->blck * t->size;
-}
 
 /* ---- integer expressions ---- */
 
@@ -362,7 +327,7 @@ out:
 enum { COND_NONE, COND_MORE_BITS, COND_MORE_BITS_LAYER };
 
 struct alt {
-	const struct pf_type *type;
+	const struct sr_ggml_type *type;
 	int cond;
 };
 
@@ -384,7 +349,7 @@ static int parse_rule(const struct pf_profile *p, const struct pf_rule *r, struc
 		if (*n == MAX_ALTS)
 			return sr_inputf(e, "%s:%d: %s: more than %d alternatives", p->path, r->line,
 					 r->pattern, MAX_ALTS);
-		a[*n].type = k >= 1 ? sr_pf_type_by_name(tname) : NULL;
+		a[*n].type = k >= 1 ? sr_ggml_type_by_name(tname) : NULL;
 		if (!a[*n].type)
 			return sr_inputf(e, "%s:%d: %s = '%s': unknown ggml type '%s' (expected F32, F16, "
 					    "BF16, Q8_0, Q4_K, Q6_K, MXFP4, ...)",
@@ -416,7 +381,7 @@ static int use_more_bits(int i, int n)
 }
 
 /* llama.cpp tensor_type_fallback: rows not a multiple of the block. */
-static const struct pf_type *fallback(const struct pf_type *t, uint64_t ne0)
+static const struct sr_ggml_type *fallback(const struct sr_ggml_type *t, uint64_t ne0)
 {
 	static const char *const map[][2] = {
 		{ "IQ1_S", "IQ4_NL" }, { "IQ1_M", "IQ4_NL" }, { "IQ2_XXS", "IQ4_NL" }, { "IQ2_XS", "IQ4_NL" },
@@ -425,17 +390,17 @@ static const struct pf_type *fallback(const struct pf_type *t, uint64_t ne0)
 		{ "Q4_K", "Q5_0" },    { "Q5_K", "Q5_1" },    { "Q6_K", "Q8_0" },
 	};
 
-	if (ne0 % t->blck == 0)
+	if (ne0 % t->block_elems == 0)
 		return t;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(t->name, map[i][0])) {
-			const struct pf_type *f = sr_pf_type_by_name(map[i][1]);
+			const struct sr_ggml_type *f = sr_ggml_type_by_name(map[i][1]);
 
-			if (ne0 % f->blck == 0)
+			if (ne0 % f->block_elems == 0)
 				return f;
 			break;
 		}
-	return sr_pf_type_by_name("F16");
+	return sr_ggml_type_by_name("F16");
 }
 
 static int assign_types(const struct pf_profile *p, struct pf_t *v, size_t n, int64_t n_layer,
@@ -468,7 +433,7 @@ static int assign_types(const struct pf_profile *p, struct pf_t *v, size_t n, in
 	/* counters run in file order, as llama-quantize's i_attention_wv and
 	 * i_ffn_down run in the order it writes tensors */
 	for (size_t t = 0; t < n && !r; t++) {
-		const struct pf_type *ty = sr_pf_type_by_name("F32");
+		const struct sr_ggml_type *ty = sr_ggml_type_by_name("F32");
 		int i = v[t].rule;
 
 		if (i >= 0) {
@@ -493,69 +458,6 @@ out:
 	free(count);
 	free(rank);
 	return r;
-}
-
-/* ---- classification (private until synth/model.c's sr_tensor_classify lands) ---- */
-
-static const struct {
-	const char *base;
-	enum sr_tkind kind;
-} kinds[] = {
-	{ "token_embd", SR_TK_TOKEN_EMBD },
-	{ "output_norm", SR_TK_OUTPUT_NORM },
-	{ "output", SR_TK_OUTPUT },
-	{ "attn_norm", SR_TK_ATTN_NORM },
-	{ "attn_q", SR_TK_ATTN_Q },
-	{ "attn_k", SR_TK_ATTN_K },
-	{ "attn_v", SR_TK_ATTN_V },
-	{ "attn_qkv", SR_TK_ATTN_QKV },
-	{ "attn_output", SR_TK_ATTN_OUT },
-	{ "attn_sinks", SR_TK_ATTN_SINKS },
-	{ "attn_q_a", SR_TK_ATTN_Q_A },
-	{ "attn_q_a_norm", SR_TK_ATTN_Q_A_NORM },
-	{ "attn_q_b", SR_TK_ATTN_Q_B },
-	{ "attn_kv_a_mqa", SR_TK_ATTN_KV_A_MQA },
-	{ "attn_kv_a_norm", SR_TK_ATTN_KV_A_NORM },
-	{ "attn_kv_b", SR_TK_ATTN_KV_B },
-	{ "ffn_norm", SR_TK_FFN_NORM },
-	{ "ffn_gate_inp", SR_TK_FFN_GATE_INP },
-	{ "exp_probs_b", SR_TK_EXP_PROBS_B },
-	{ "ffn_gate", SR_TK_FFN_GATE },
-	{ "ffn_up", SR_TK_FFN_UP },
-	{ "ffn_down", SR_TK_FFN_DOWN },
-	{ "ffn_gate_exps", SR_TK_FFN_GATE_EXPS },
-	{ "ffn_up_exps", SR_TK_FFN_UP_EXPS },
-	{ "ffn_down_exps", SR_TK_FFN_DOWN_EXPS },
-	{ "ffn_gate_shexp", SR_TK_FFN_GATE_SHEXP },
-	{ "ffn_up_shexp", SR_TK_FFN_UP_SHEXP },
-	{ "ffn_down_shexp", SR_TK_FFN_DOWN_SHEXP },
-};
-
-static void classify(struct sr_tensor *t, int layer, const char *shortname)
-{
-	const struct pf_type *ty = sr_pf_type_by_id(t->type);
-	const char *dot = strrchr(shortname, '.');
-	size_t blen = dot ? (size_t)(dot - shortname) : strlen(shortname);
-	uint64_t rb = row_bytes(ty, t->ne[0]);
-
-	t->layer = layer;
-	t->is_bias = dot && !strcmp(dot, ".bias");
-	t->kind = SR_TK_OTHER;
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strlen(kinds[i].base) == blen && !strncmp(kinds[i].base, shortname, blen))
-			t->kind = (uint8_t)kinds[i].kind;
-	t->n_expert = 0;
-	t->expert_bytes = 0;
-	if (t->kind == SR_TK_FFN_GATE_EXPS || t->kind == SR_TK_FFN_UP_EXPS || t->kind == SR_TK_FFN_DOWN_EXPS) {
-		if (t->n_dims >= 3) {
-			t->n_expert = (uint32_t)t->ne[2];
-			t->expert_bytes = rb * t->ne[1];
-		} else if (t->is_bias && t->n_dims == 2) {
-			/* gpt-oss expert biases [n_ff, n_expert]: expert e is row e */
-			t->n_expert = (uint32_t)t->ne[1];
-			t->expert_bytes = rb;
-		}
-	}
 }
 
 /* ---- metadata ---- */
@@ -828,34 +730,6 @@ static int tokenizer_kvs(const struct pf_profile *p, int64_t n, struct kvs *k, s
 	return k->oom ? sr_errf(e, -ENOMEM, "%s: out of memory", p->path) : 0;
 }
 
-static uint64_t vsize(uint32_t type)
-{
-	switch (type) {
-	case SR_GGUF_U8: case SR_GGUF_I8: case SR_GGUF_BOOL: return 1;
-	case SR_GGUF_U16: case SR_GGUF_I16: return 2;
-	case SR_GGUF_U32: case SR_GGUF_I32: case SR_GGUF_F32: return 4;
-	default: return 8;
-	}
-}
-
-/* Bytes a GGUF writer emits for one KV (gguf.cpp gguf_write_to_buf). */
-static uint64_t kv_bytes(const struct sr_kv *x)
-{
-	uint64_t b = 8 + strlen(x->key) + 4;
-
-	if (x->type == SR_GGUF_STRING)
-		return b + 8 + strlen(x->str);
-	if (x->type != SR_GGUF_ARRAY)
-		return b + vsize(x->type);
-	b += 4 + 8;
-	if (x->arr_type == SR_GGUF_STRING) {
-		for (uint64_t i = 0; i < x->n; i++)
-			b += 8 + strlen(x->strs[i]);
-		return b;
-	}
-	return b + x->n * vsize(x->arr_type);
-}
-
 /* ---- hparams ---- */
 
 static const struct {
@@ -911,40 +785,14 @@ static int fill_hparams(const struct pf_profile *p, struct sr_hparams *hp, struc
 
 /* ---- the model ---- */
 
-void sr_pf_model_free(struct sr_model *m)
-{
-	free(m->name);
-	free(m->arch);
-	for (size_t i = 0; i < m->n_tensors; i++)
-		free(m->tensors[i].name);
-	free(m->tensors);
-	for (size_t i = 0; i < m->n_kvs; i++) {
-		struct sr_kv *x = &m->kvs[i];
-
-		free(x->key);
-		free(x->str);
-		free(x->data);
-		if (x->strs)
-			for (uint64_t j = 0; j < x->n; j++)
-				free(x->strs[j]);
-		free(x->strs);
-	}
-	free(m->kvs);
-	memset(m, 0, sizeof(*m));
-}
-
-static uint64_t align_up(uint64_t x, uint64_t a)
-{
-	return (x + a - 1) / a * a;
-}
-
 int sr_pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *e)
 {
 	struct pf_t *v = NULL;
 	size_t n = 0;
 	uint32_t *types = NULL;
 	struct kvs k = { 0 };
-	uint64_t meta, rel = 0;
+	struct sr_err ce = { 0 };
+	uint64_t meta, pos;
 	int r;
 
 	memset(m, 0, sizeof(*m));
@@ -1001,32 +849,40 @@ int sr_pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *
 	if (r)
 		goto out;
 
-	meta = 4 + 4 + 8 + 8;
-	for (size_t i = 0; i < k.n; i++)
-		meta += kv_bytes(&k.v[i]);
+	/* sizes, kind, layer and experts exactly as for a tensor read from GGUF */
 	for (size_t i = 0; i < n; i++) {
 		struct sr_tensor *t = &m->tensors[i];
-		const struct pf_type *ty = sr_pf_type_by_id(types[i]);
 
 		t->name = v[i].name;
 		v[i].name = NULL;
 		t->type = types[i];
 		t->n_dims = v[i].n_dims;
 		memcpy(t->ne, v[i].ne, sizeof(t->ne));
-		t->bytes = row_bytes(ty, t->ne[0]) * t->ne[1] * t->ne[2] * t->ne[3];
-		rel = align_up(rel, p->alignment);
-		t->off = rel;
-		rel += t->bytes;
-		classify(t, v[i].layer, t->name + (v[i].shortname - (const char *)t->name));
-		meta += 8 + strlen(t->name) + 4 + 8ull * t->n_dims + 4 + 8;
 		m->n_tensors++;
+		if (sr_tensor_classify(t, &ce)) {
+			r = sr_inputf(e, "%s:%d: %s", p->path, p->tdefs[v[i].def].line, ce.msg);
+			goto out;
+		}
 	}
+	/* Not sr_gguf_layout: that one insists on a general.alignment kv when
+	 * the alignment is not 32, which a profile need not carry. */
 	m->version = 3;
 	m->alignment = p->alignment;
-	m->data_off = align_up(meta, p->alignment);
-	for (size_t i = 0; i < n; i++)
-		m->tensors[i].off += m->data_off;
-	m->file_size = m->data_off + align_up(rel, p->alignment);
+	if (sr_gguf_header_size(m, &meta, &ce)) {
+		r = sr_inputf(e, "%s: %s", p->path, ce.msg);
+		goto out;
+	}
+	m->data_off = pos = sr_gguf_align(meta, p->alignment);
+	for (size_t i = 0; i < n; i++) {
+		m->tensors[i].off = pos;
+		pos = sr_gguf_align(pos + m->tensors[i].bytes, p->alignment);
+		if (pos > INT64_MAX) {
+			r = sr_inputf(e, "%s: tensors add up to more than 2^63 bytes, expected a real size",
+				      p->path);
+			goto out;
+		}
+	}
+	m->file_size = pos;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(v[i].name);
@@ -1035,7 +891,7 @@ out:
 	if (r) {
 		m->kvs = k.v;
 		m->n_kvs = k.n;
-		sr_pf_model_free(m);
+		sr_model_free(m);
 	}
 	return r;
 }

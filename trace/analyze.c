@@ -4,12 +4,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/fs.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "replay/plot.h"
 
 #define NS_PER_SEC 1000000000ull
 #define BATCH 1024
@@ -377,195 +378,68 @@ int sr_analyze_file_size(const char *path, uint64_t *size, struct sr_err *e)
 	return ret;
 }
 
-/* ---- SVG ---- */
-
-#define SVG_W 900
-#define SVG_H 500
-#define PL 100 /* plot area: left, top, width, height */
-#define PT 50
-#define PW 760
-#define PH 360
-
-static void xml_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s < 0x20)
-				fputc('?', f);
-			else
-				fputc(*s, f);
-		}
-	}
-}
-
-static void svg_begin(FILE *f, const char *title)
-{
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		   "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n<title>",
-		SVG_W, SVG_H, SVG_W, SVG_H);
-	xml_text(f, title);
-	fprintf(f, "</title>\n<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n"
-		   "<text x=\"%d\" y=\"25\" font-size=\"15\">", SVG_W, SVG_H, PL);
-	xml_text(f, title);
-	fprintf(f, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f7f7f7\" "
-		   "stroke=\"#444\"/>\n", PL, PT, PW, PH);
-}
-
-static void svg_label(FILE *f, double x, double y, const char *anchor, const char *s)
-{
-	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y, anchor);
-	xml_text(f, s);
-	fputs("</text>\n", f);
-}
-
-static int svg_end(FILE *f)
-{
-	fputs("</svg>\n", f);
-	return ferror(f) ? -EIO : 0;
-}
-
-/* 1.0 KiB style, short for axis labels. */
-static char *short_bytes(char *buf, size_t n, uint64_t v)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double d = (double)v;
-	int i = 0;
-
-	while (d >= 1024 && i < 6) {
-		d /= 1024;
-		i++;
-	}
-	snprintf(buf, n, d == floor(d) ? "%.0f %s" : "%.1f %s", d, u[i]);
-	return buf;
-}
-
-/* YlGnBu-like ramp, t in [0, 1]: pale yellow, teal, dark blue. */
-static void ramp(double t, unsigned rgb[3])
-{
-	static const unsigned stop[3][3] = { { 255, 255, 204 }, { 65, 182, 196 }, { 8, 29, 88 } };
-	int k = t < 0.5 ? 0 : 1, i;
-	double u = t < 0.5 ? t * 2 : (t - 0.5) * 2;
-
-	for (i = 0; i < 3; i++)
-		rgb[i] = (unsigned)(stop[k][i] + (stop[k + 1][i] - (double)stop[k][i]) * u + 0.5);
-}
+/* ---- SVG (replay/plot.h draws) ---- */
 
 int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *title)
 {
 	int by_time = a->timed && a->timed == a->requests;
 	const struct sr_plot_grid *g = by_time ? &a->by_time : &a->by_index;
-	uint64_t cols = 1, rows = 1, maxv = 0, minv = UINT64_MAX, r, c, v;
-	double cw, ch, t, x0, x1, y0, y1;
-	unsigned rgb[3];
-	char b1[32], b2[128];
+	uint64_t cols = 1, rows = 1;
+	struct sr_plot_heat h = {
+		.title = title,
+		.xlabel = by_time ? "time since the first request (s)" : "request index",
+		.ylabel = "offset",
+		.series = "bytes",
+		.cell = &g->cell[0][0],
+		.stride = SR_PLOT_COLS,
+		.yfmt = SR_AXIS_BYTES,
+		.vfmt = SR_AXIS_BYTES,
+		.note = "bytes per cell",
+	};
 
 	if (g->n) {
 		cols = g->xmax / g->xw + 1;
 		rows = (g->ymax - 1) / g->yh + 1;
 	}
-	for (r = 0; r < rows; r++)
-		for (c = 0; c < cols; c++)
-			if (g->cell[r][c]) {
-				maxv = g->cell[r][c] > maxv ? g->cell[r][c] : maxv;
-				minv = g->cell[r][c] < minv ? g->cell[r][c] : minv;
-			}
-	cw = (double)PW / (double)cols;
-	ch = (double)PH / (double)rows;
-	svg_begin(f, title);
-	fputs("<g shape-rendering=\"crispEdges\">\n", f);
-	for (r = 0; r < rows; r++)
-		for (c = 0; c < cols; c++) {
-			v = g->cell[r][c];
-			if (!v)
-				continue;
-			/* log scale from the least to the most bytes in a cell */
-			t = maxv > minv ? log((double)v / (double)minv) / log((double)maxv / (double)minv) : 1;
-			ramp(t, rgb);
-			/* whole-pixel edges: no hairline gaps between crisp cells */
-			x0 = floor(PL + (double)c * cw + 0.5);
-			x1 = floor(PL + (double)(c + 1) * cw + 0.5);
-			y0 = floor(PT + PH - (double)(r + 1) * ch + 0.5);
-			y1 = floor(PT + PH - (double)r * ch + 0.5);
-			fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" "
-				   "fill=\"#%02x%02x%02x\"/>\n", x0, y0, x1 - x0 > 1 ? x1 - x0 : 1,
-				y1 - y0 > 1 ? y1 - y0 : 1, rgb[0], rgb[1], rgb[2]);
-		}
-	fputs("</g>\n", f);
-	if (!g->n)
-		svg_label(f, PL + PW / 2.0, PT + PH / 2.0, "middle", "no requests");
-	svg_label(f, PL - 6, PT + PH, "end", "0");
-	svg_label(f, PL - 6, PT + 10, "end", short_bytes(b1, sizeof(b1), rows * g->yh));
-	svg_label(f, PL, PT + PH + 18, "start", "0");
-	if (by_time)
-		snprintf(b2, sizeof(b2), "%.3f s", (double)(cols * g->xw) / 1e9);
-	else
-		snprintf(b2, sizeof(b2), "%" PRIu64, cols * g->xw);
-	svg_label(f, PL + PW, PT + PH + 18, "end", b2);
-	svg_label(f, PL + PW / 2.0, PT + PH + 36, "middle",
-		  by_time ? "time since the first request (s)" : "request index");
-	fprintf(f, "<text x=\"20\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 20 %d)\">"
-		   "offset</text>\n", PT + PH / 2, PT + PH / 2);
-	snprintf(b2, sizeof(b2), "colour: bytes per cell, log scale from %s (palest) to ",
-		 short_bytes(b1, sizeof(b1), g->n ? minv : 0));
-	snprintf(b2 + strlen(b2), sizeof(b2) - strlen(b2), "%s (darkest)",
-		 short_bytes(b1, sizeof(b1), maxv));
-	svg_label(f, PL, SVG_H - 20, "start", b2);
-	return svg_end(f);
+	h.rows = rows;
+	h.cols = cols;
+	h.x1 = by_time ? (double)(cols * g->xw) / 1e9 : (double)(cols * g->xw);
+	h.y1 = (double)(rows * g->yh);
+	return sr_plot_heatmap_svg(f, &h);
 }
 
 int sr_analyze_svg_sizes(FILE *f, const struct sr_analysis *a, const char *title)
 {
-	uint64_t cnt[SR_SIZE_BUCKETS], maxv = 0;
-	int k, k0 = -1, k1 = -1, nb;
-	double bw, x, h;
-	char b1[32], b2[64];
+	static const char *const names[] = { "requests" };
+	char text[SR_SIZE_BUCKETS][32], b1[24];
+	const char *labels[SR_SIZE_BUCKETS];
+	double cnt[SR_SIZE_BUCKETS];
+	const double *v[] = { cnt };
+	int k, k0 = -1, k1 = -1;
+	struct sr_plot_bars b = {
+		.title = title,
+		.xlabel = "request size (power-of-two buckets: (size/2, size]), reads and writes",
+		.ylabel = "requests",
+		.v = v,
+		.names = names,
+		.ns = 1,
+		.values = 1,
+	};
 
 	for (k = 0; k < SR_SIZE_BUCKETS; k++) {
-		cnt[k] = a->sizes[0].b[k] + a->sizes[1].b[k];
-		if (!cnt[k])
+		if (!a->sizes[0].b[k] && !a->sizes[1].b[k])
 			continue;
 		if (k0 < 0)
 			k0 = k;
 		k1 = k;
-		if (cnt[k] > maxv)
-			maxv = cnt[k];
 	}
-	svg_begin(f, title);
-	if (k0 < 0) {
-		svg_label(f, PL + PW / 2.0, PT + PH / 2.0, "middle", "no requests");
-		return svg_end(f);
+	for (k = k0; k >= 0 && k <= k1; k++) {
+		cnt[k - k0] = (double)(a->sizes[0].b[k] + a->sizes[1].b[k]);
+		snprintf(text[k - k0], sizeof(text[0]), "\xe2\x89\xa4%s",
+			 sr_plot_short_bytes(b1, sizeof(b1), 1ull << k));
+		labels[k - k0] = text[k - k0];
 	}
-	nb = k1 - k0 + 1;
-	bw = (double)PW / nb;
-	for (k = k0; k <= k1; k++) {
-		x = PL + (k - k0) * bw;
-		h = (double)PH * (double)cnt[k] / (double)maxv;
-		if (cnt[k])
-			fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
-				   "fill=\"#4682b4\"/>\n", x + bw * 0.1, PT + PH - h, bw * 0.8, h);
-		snprintf(b2, sizeof(b2), "\xe2\x89\xa4%s", short_bytes(b1, sizeof(b1), 1ull << k));
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" font-size=\"10\" "
-			   "transform=\"rotate(-45 %.1f %d)\">", x + bw / 2, PT + PH + 14, x + bw / 2,
-			PT + PH + 14);
-		xml_text(f, b2);
-		fputs("</text>\n", f);
-		if (cnt[k]) {
-			snprintf(b2, sizeof(b2), "%" PRIu64, cnt[k]);
-			svg_label(f, x + bw / 2, PT + PH - h - 4, "middle", b2);
-		}
-	}
-	svg_label(f, PL - 6, PT + PH, "end", "0");
-	snprintf(b2, sizeof(b2), "%" PRIu64, maxv);
-	svg_label(f, PL - 6, PT + 10, "end", b2);
-	fprintf(f, "<text x=\"20\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 20 %d)\">"
-		   "requests</text>\n", PT + PH / 2, PT + PH / 2);
-	svg_label(f, PL + PW / 2.0, SVG_H - 20, "middle",
-		  "request size (power-of-two buckets: (size/2, size]), reads and writes");
-	return svg_end(f);
+	b.nb = k0 < 0 ? 0 : (size_t)(k1 - k0 + 1);
+	b.labels = labels;
+	return sr_plot_bars_svg(f, &b);
 }

@@ -23,36 +23,7 @@
 
 static const char *const col_names[NCOLS] = { "nsecs", "rwbs", "bytes", "sector", "nr_sector" };
 
-struct field {
-	const char *s;
-	size_t n;
-};
-
-/* Split s at commas into trimmed fields; store at most max, return how many. */
-static unsigned split(const char *s, const char *end, struct field *f, unsigned max)
-{
-	const char *p = s, *a, *b;
-	unsigned count = 0;
-
-	for (;;) {
-		for (a = p; a < end && (*a == ' ' || *a == '\t'); a++)
-			;
-		for (p = a; p < end && *p != ','; p++)
-			;
-		if (count < max) {
-			for (b = p; b > a && (b[-1] == ' ' || b[-1] == '\t'); b--)
-				;
-			f[count].s = a;
-			f[count].n = (size_t)(b - a);
-		}
-		count++;
-		if (p == end)
-			return count;
-		p++;
-	}
-}
-
-static int is_header(const struct field *f, unsigned n)
+static int is_header(const struct sr_field *f, unsigned n)
 {
 	unsigned i;
 
@@ -70,7 +41,7 @@ static int skip_line(const char *p)
 	       !strncmp(p, "Lost ", 5);
 }
 
-static int num(const struct field *f, uint64_t *v)
+static int num(const struct sr_field *f, uint64_t *v)
 {
 	return sr_text_u64(f->s, f->n, v) || (f->n > 1 && f->s[0] == '0' && (f->s[1] | 0x20) == 'x');
 }
@@ -79,14 +50,14 @@ static int cheops_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 			struct sr_err *e)
 {
 	const char *p = sr_tp_blanks(line);
-	struct field f[NCOLS];
+	struct sr_field f[NCOLS];
 	uint64_t ns, bytes, sector, nr;
 	unsigned n;
 	int op;
 
 	if (skip_line(p))
 		return 0;
-	n = split(p, line + len, f, NCOLS);
+	n = sr_text_split(p, (size_t)(line + len - p), f, NCOLS);
 	if (n != NCOLS)
 		return sr_tsrc_bad_n(t, "5 comma-separated fields (" HEADER ")", p,
 				     (size_t)(line + len - p), e);
@@ -127,7 +98,7 @@ static int cheops_open(const char *path, const struct sr_trace_opts *o, struct s
 }
 
 /* A data row: decimal, RWBS letters, then three decimals. */
-static int is_row(const struct field *f, unsigned n)
+static int is_row(const struct sr_field *f, unsigned n)
 {
 	uint64_t v;
 	unsigned i;
@@ -145,7 +116,7 @@ static int is_row(const struct field *f, unsigned n)
 static int cheops_probe(const char *head, size_t len)
 {
 	const char *p = head, *end = head + len, *nl, *q;
-	struct field f[NCOLS];
+	struct sr_field f[NCOLS];
 	int attaching = 0;
 	char buf[256];
 	unsigned n;
@@ -169,7 +140,7 @@ static int cheops_probe(const char *head, size_t len)
 			attaching = 1;
 			continue;
 		}
-		n = split(q, buf + m, f, NCOLS);
+		n = sr_text_split(q, (size_t)(buf + m - q), f, NCOLS);
 		if (!attaching && is_header(f, n))
 			return 100;
 		if (is_row(f, n))

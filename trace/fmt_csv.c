@@ -35,11 +35,6 @@ struct csv_src {
 	char cols[72];         /* "offset,length,op": the header, for messages */
 };
 
-struct field {
-	const char *s;
-	size_t n;
-};
-
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -55,32 +50,7 @@ static int skip_line(const char *s, size_t n)
 	return i == n || s[i] == '#';
 }
 
-/* Split s[0, n) at commas into trimmed fields; store at most max of them
- * and return how many there are. */
-static unsigned split(const char *s, size_t n, struct field *f, unsigned max)
-{
-	const char *end = s + n, *p = s, *a, *b;
-	unsigned count = 0;
-
-	for (;;) {
-		for (a = p; a < end && is_blank(*a); a++)
-			;
-		for (p = a; p < end && *p != ','; p++)
-			;
-		if (count < max) {
-			for (b = p; b > a && is_blank(b[-1]); b--)
-				;
-			f[count].s = a;
-			f[count].n = (size_t)(b - a);
-		}
-		count++;
-		if (p == end)
-			return count;
-		p++;
-	}
-}
-
-static int col_kind(const struct field *f)
+static int col_kind(const struct sr_field *f)
 {
 	int k;
 
@@ -93,7 +63,7 @@ static int col_kind(const struct field *f)
 static int parse_header(struct csv_src *c, struct sr_err *e)
 {
 	struct sr_lines *l = &c->lines;
-	struct field f[COL_NR + 1];
+	struct sr_field f[COL_NR + 1];
 	char q[SR_QUOTE_BUF];
 	unsigned i, n, seen = 0;
 	char *line;
@@ -114,7 +84,7 @@ static int parse_header(struct csv_src *c, struct sr_err *e)
 		}
 	} while (skip_line(line, len));
 
-	n = split(line, len, f, COL_NR + 1);
+	n = sr_text_split(line, len, f, COL_NR + 1);
 	if (f[0].n && f[0].s[0] >= '0' && f[0].s[0] <= '9')
 		return sr_inputf(e, "%s:%llu: expected a header line naming the columns "
 				 "(" COLS_EXPECTED "), found '%s'", l->path,
@@ -146,7 +116,7 @@ static int parse_header(struct csv_src *c, struct sr_err *e)
 	return 0;
 }
 
-static int parse_op(const struct field *f)
+static int parse_op(const struct sr_field *f)
 {
 	static const struct {
 		const char *name;
@@ -164,7 +134,7 @@ static int parse_op(const struct field *f)
 	return -1;
 }
 
-static int bad_field(struct csv_src *c, const char *what, const struct field *f,
+static int bad_field(struct csv_src *c, const char *what, const struct sr_field *f,
 		     struct sr_err *e)
 {
 	char q[SR_QUOTE_BUF];
@@ -176,16 +146,16 @@ static int bad_field(struct csv_src *c, const char *what, const struct field *f,
 static int parse_rec(struct csv_src *c, const char *line, size_t len, struct sr_rec *r,
 		     struct sr_err *e)
 {
-	struct field f[COL_NR];
-	const struct field *len_f = NULL;
+	struct sr_field f[COL_NR];
+	const struct sr_field *len_f = NULL;
 	char what[112];
 	uint64_t v;
 	unsigned i, n;
 	int op = SR_OP_READ;
 
-	n = split(line, len, f, COL_NR);
+	n = sr_text_split(line, len, f, COL_NR);
 	if (n != c->ncols) {
-		struct field all = { line, len };
+		struct sr_field all = { line, len };
 
 		snprintf(what, sizeof(what), "%u comma-separated fields (%s)", c->ncols, c->cols);
 		return bad_field(c, what, &all, e);
@@ -251,34 +221,21 @@ static int parse_rec(struct csv_src *c, const char *line, size_t len, struct sr_
 	return 0;
 }
 
+static int csv_line(void *ctx, char *line, size_t len, struct sr_rec *r, struct sr_err *e)
+{
+	int ret;
+
+	if (skip_line(line, len))
+		return 0;
+	ret = parse_rec(ctx, line, len, r, e);
+	return ret ? ret : 1;
+}
+
 static int csv_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
 {
 	struct csv_src *c = (struct csv_src *)s;
-	size_t n = 0;
-	char *line;
-	size_t len;
-	int ret;
 
-	if (c->err.code)
-		return sr_err_forward(e, &c->err);
-	if (max > INT32_MAX)
-		max = INT32_MAX;
-	while (n < max) {
-		ret = sr_lines_next(&c->lines, &line, &len, &c->err);
-		if (!ret)
-			break;
-		if (ret > 0) {
-			if (skip_line(line, len))
-				continue;
-			if (!parse_rec(c, line, len, &out[n], &c->err)) {
-				n++;
-				continue;
-			}
-		}
-		/* Hand out what we have; the error comes with the next call. */
-		return n ? (int)n : sr_err_forward(e, &c->err);
-	}
-	return (int)n;
+	return sr_lines_batch(&c->lines, &c->err, csv_line, c, out, max, e);
 }
 
 static int csv_rewind(struct sr_source *s, struct sr_err *e)
@@ -337,7 +294,7 @@ static int csv_open(const char *path, const struct sr_trace_opts *o, struct sr_s
 static int csv_probe(const char *head, size_t len)
 {
 	const char *p = head, *end = head + len, *nl;
-	struct field f[COL_NR + 1];
+	struct sr_field f[COL_NR + 1];
 	unsigned i, n, seen = 0, unknown = 0;
 	int k;
 
@@ -355,7 +312,7 @@ static int csv_probe(const char *head, size_t len)
 	}
 	if (nl > p && nl[-1] == '\r')
 		nl--;
-	n = split(p, (size_t)(nl - p), f, COL_NR + 1);
+	n = sr_text_split(p, (size_t)(nl - p), f, COL_NR + 1);
 	for (i = 0; i < n; i++) {
 		k = i <= COL_NR ? col_kind(&f[i]) : -1;
 		if (k < 0)

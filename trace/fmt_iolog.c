@@ -236,9 +236,9 @@ static int parse_act(const struct tok *t)
 }
 
 /* One line: 1 with a record in *r, 0 for lines without one, -errno. */
-static int parse_line(struct iolog_src *g, const char *line, size_t len, struct sr_rec *r,
-		      struct sr_err *e)
+static int parse_line(void *ctx, char *line, size_t len, struct sr_rec *r, struct sr_err *e)
 {
+	struct iolog_src *g = ctx;
 	const char *shape = g->version == 3 ? IOLOG_SHAPE_V3 : IOLOG_SHAPE_V2;
 	struct tok t[6];
 	const struct tok *file, *arg1, *arg2; /* arg: OFFSET LENGTH, or USEC */
@@ -352,30 +352,8 @@ static int parse_line(struct iolog_src *g, const char *line, size_t len, struct 
 static int iolog_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
 {
 	struct iolog_src *g = (struct iolog_src *)s;
-	size_t n = 0;
-	char *line;
-	size_t len;
-	int ret;
 
-	if (g->err.code)
-		return sr_err_forward(e, &g->err);
-	if (max > INT32_MAX)
-		max = INT32_MAX;
-	while (n < max) {
-		ret = sr_lines_next(&g->lines, &line, &len, &g->err);
-		if (!ret)
-			break;
-		if (ret > 0) {
-			ret = parse_line(g, line, len, &out[n], &g->err);
-			if (ret >= 0) {
-				n += (size_t)ret;
-				continue;
-			}
-		}
-		/* Hand out what we have; the error comes with the next call. */
-		return n ? (int)n : sr_err_forward(e, &g->err);
-	}
-	return (int)n;
+	return sr_lines_batch(&g->lines, &g->err, parse_line, g, out, max, e);
 }
 
 static int iolog_rewind(struct sr_source *s, struct sr_err *e)

@@ -5,49 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The reader's parse, then what every line-based capture shares: seq is
+ * the line, one target, t_ns since the first timed record. */
+static int tsrc_line(void *ctx, char *line, size_t len, struct sr_rec *r, struct sr_err *e)
+{
+	struct sr_tsrc *t = ctx;
+	int ret;
+
+	r->tag = 0;
+	ret = t->parse(t, line, len, r, e);
+	if (ret <= 0)
+		return ret;
+	r->seq = t->lines.lineno;
+	r->target = 0;
+	r->flags = 0;
+	if (r->t_ns != SR_T_NONE) {
+		if (!t->have_t0) {
+			t->t0 = r->t_ns;
+			t->have_t0 = 1;
+		}
+		/* Out-of-order stamps (per-CPU buffers) clamp to 0. */
+		r->t_ns = r->t_ns > t->t0 ? r->t_ns - t->t0 : 0;
+	}
+	return 1;
+}
+
 static int tsrc_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
 {
 	struct sr_tsrc *t = (struct sr_tsrc *)s;
-	struct sr_rec *r;
-	size_t n = 0;
-	char *line;
-	size_t len;
-	int ret;
 
-	if (t->err.code)
-		return sr_err_forward(e, &t->err);
-	if (max > INT32_MAX)
-		max = INT32_MAX;
-	while (n < max) {
-		ret = sr_lines_next(&t->lines, &line, &len, &t->err);
-		if (!ret)
-			break;
-		if (ret > 0) {
-			r = &out[n];
-			r->tag = 0;
-			ret = t->parse(t, line, len, r, &t->err);
-			if (!ret)
-				continue;
-			if (ret > 0) {
-				r->seq = t->lines.lineno;
-				r->target = 0;
-				r->flags = 0;
-				if (r->t_ns != SR_T_NONE) {
-					if (!t->have_t0) {
-						t->t0 = r->t_ns;
-						t->have_t0 = 1;
-					}
-					/* Out-of-order stamps (per-CPU buffers) clamp to 0. */
-					r->t_ns = r->t_ns > t->t0 ? r->t_ns - t->t0 : 0;
-				}
-				n++;
-				continue;
-			}
-		}
-		/* Hand out what we have; the error comes with the next call. */
-		return n ? (int)n : sr_err_forward(e, &t->err);
-	}
-	return (int)n;
+	return sr_lines_batch(&t->lines, &t->err, tsrc_line, t, out, max, e);
 }
 
 static int tsrc_rewind(struct sr_source *s, struct sr_err *e)

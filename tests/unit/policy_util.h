@@ -109,11 +109,7 @@ static inline void moe_model(struct sr_model *m, int layers, uint32_t n_expert, 
 
 static inline void free_model(struct sr_model *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->n_tensors; i++)
-		free(m->tensors[i].name);
-	free(m->tensors);
+	sr_model_free(m);
 }
 
 /* Every tensor in file order, once per token. */

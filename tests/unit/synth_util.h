@@ -96,24 +96,24 @@ static inline void build_model(struct sr_model *m, const char *arch, int n_layer
 
 static inline void free_model(struct sr_model *m)
 {
-	size_t i;
-
-	for (i = 0; i < m->n_tensors; i++)
-		free(m->tensors[i].name);
-	free(m->tensors);
-	free(m->name);
-	free(m->arch);
-	memset(m, 0, sizeof(*m));
+	sr_model_free(m);
 }
 
-/* llama: 2 layers, n_embd 64, n_ff 96, vocab 100 */
-static inline void tiny_llama(struct sr_model *m, int n_layer)
+/* The 3 non-layer tensors of both tiny models: n_embd 64, vocab 100. */
+static inline const struct tspec *tiny_glob(void)
 {
 	static const struct tspec glob[] = {
 		{ "token_embd.weight", SR_TK_TOKEN_EMBD, 0, 64, 100, 0 },
 		{ "output_norm.weight", SR_TK_OUTPUT_NORM, 0, 64, 0, 0 },
 		{ "output.weight", SR_TK_OUTPUT, 0, 64, 100, 0 },
 	};
+
+	return glob;
+}
+
+/* llama: 2 layers, n_embd 64, n_ff 96, vocab 100 */
+static inline void tiny_llama(struct sr_model *m, int n_layer)
+{
 	static const struct tspec lay[] = {
 		{ "blk.%d.attn_norm.weight", SR_TK_ATTN_NORM, 0, 64, 0, 0 },
 		{ "blk.%d.attn_q.weight", SR_TK_ATTN_Q, 0, 64, 64, 0 },
@@ -126,17 +126,12 @@ static inline void tiny_llama(struct sr_model *m, int n_layer)
 		{ "blk.%d.ffn_down.weight", SR_TK_FFN_DOWN, 0, 96, 64, 0 },
 	};
 
-	build_model(m, "llama", n_layer, glob, 3, lay, sizeof(lay) / sizeof(lay[0]), 0, 0);
+	build_model(m, "llama", n_layer, tiny_glob(), 3, lay, sizeof(lay) / sizeof(lay[0]), 0, 0);
 }
 
 /* mixtral-like: 8 experts, top-k used, expert FFN 32 */
 static inline void tiny_moe(struct sr_model *m, int n_layer, uint32_t n_expert, uint32_t used)
 {
-	static const struct tspec glob[] = {
-		{ "token_embd.weight", SR_TK_TOKEN_EMBD, 0, 64, 100, 0 },
-		{ "output_norm.weight", SR_TK_OUTPUT_NORM, 0, 64, 0, 0 },
-		{ "output.weight", SR_TK_OUTPUT, 0, 64, 100, 0 },
-	};
 	struct tspec lay[] = {
 		{ "blk.%d.attn_norm.weight", SR_TK_ATTN_NORM, 0, 64, 0, 0 },
 		{ "blk.%d.attn_q.weight", SR_TK_ATTN_Q, 0, 64, 64, 0 },
@@ -150,7 +145,7 @@ static inline void tiny_moe(struct sr_model *m, int n_layer, uint32_t n_expert, 
 		{ "blk.%d.ffn_down_exps.weight", SR_TK_FFN_DOWN_EXPS, 0, 32, 64, n_expert },
 	};
 
-	build_model(m, "llama", n_layer, glob, 3, lay, sizeof(lay) / sizeof(lay[0]), n_expert, used);
+	build_model(m, "llama", n_layer, tiny_glob(), 3, lay, sizeof(lay) / sizeof(lay[0]), n_expert, used);
 }
 
 #endif

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "synth/profile.h"
-#include "synth/profile_int.h"
 
 /* Published sizes and tensor counts of the files the profiles model (the
  * sources are cited in each profiles/models/NAME.ini). */
@@ -38,11 +37,11 @@ static void load(const char *name, struct sr_model *m)
 
 static uint64_t row_bytes(uint32_t type, uint64_t ne0)
 {
-	const struct pf_type *t = sr_pf_type_by_id(type);
+	const struct sr_ggml_type *t = sr_ggml_type(type);
 
 	assert_non_null(t);
-	assert_int_equal(ne0 % t->blck, 0);
-	return ne0 / t->blck * t->size;
+	assert_int_equal(ne0 % t->block_elems, 0);
+	return ne0 / t->block_elems * t->block_bytes;
 }
 
 /* The GGUF v3 serialization of header, KVs and tensor infos, written out
@@ -96,7 +95,7 @@ static void check_layout(const struct sr_model *m)
 			assert_int_equal(t->expert_bytes, row_bytes(t->type, t->ne[0]) * t->ne[1]);
 			assert_int_equal(t->expert_bytes * t->n_expert, t->bytes);
 		}
-		assert_int_equal(sr_pf_type_by_id(t->type) != NULL, 1);
+		assert_int_equal(sr_ggml_type(t->type) != NULL, 1);
 	}
 	assert_true(end <= m->file_size);
 	assert_true(m->file_size - end < m->alignment);
@@ -119,7 +118,7 @@ static void test_published_sizes(void **state)
 		assert_true(diff > -1.0 && diff < 1.0);
 		assert_int_equal(m.n_tensors, published[i].tensors);
 		check_layout(&m);
-		sr_pf_model_free(&m);
+		sr_model_free(&m);
 	}
 }
 
@@ -140,7 +139,7 @@ static void test_all_installed(void **state)
 			if (m.tensors[i].layer >= 0)
 				assert_true((uint32_t)m.tensors[i].layer < m.hp.n_layer);
 		tiny += !strncmp(*s, "tiny-", 5);
-		sr_pf_model_free(&m);
+		sr_model_free(&m);
 	}
 	assert_true(n >= 7);
 	assert_int_equal(tiny, 2);
@@ -153,7 +152,7 @@ static size_t count(const struct sr_model *m, enum sr_tkind k, const char *type)
 
 	for (size_t i = 0; i < m->n_tensors; i++)
 		if (m->tensors[i].kind == k && !m->tensors[i].is_bias &&
-		    (!type || !strcmp(sr_pf_type_by_id(m->tensors[i].type)->name, type)))
+		    (!type || !strcmp(sr_ggml_type(m->tensors[i].type)->name, type)))
 			n++;
 	return n;
 }
@@ -185,10 +184,10 @@ static void test_llama2_recipe_and_order(void **state)
 	assert_int_equal(count(&m, SR_TK_ATTN_V, "Q6_K"), 16);
 	assert_int_equal(count(&m, SR_TK_FFN_DOWN, "Q6_K"), 16);
 	assert_int_equal(count(&m, SR_TK_ATTN_Q, "Q4_K"), 32);
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "blk.6.attn_v.weight")].type)->name, "Q6_K");
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "blk.7.attn_v.weight")].type)->name, "Q4_K");
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "output.weight")].type)->name, "Q6_K");
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "blk.0.attn_norm.weight")].type)->name, "F32");
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "blk.6.attn_v.weight")].type)->name, "Q6_K");
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "blk.7.attn_v.weight")].type)->name, "Q4_K");
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "output.weight")].type)->name, "Q6_K");
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "blk.0.attn_norm.weight")].type)->name, "F32");
 	/* file order: token_embd, per layer q k v output gate up down norms, output_norm, output */
 	assert_string_equal(m.tensors[0].name, "token_embd.weight");
 	assert_string_equal(m.tensors[1].name, "blk.0.attn_q.weight");
@@ -218,7 +217,7 @@ static void test_llama2_recipe_and_order(void **state)
 	k = kv(&m, "general.file_type");
 	assert_non_null(k);
 	assert_int_equal(k->v.u64, 15);
-	sr_pf_model_free(&m);
+	sr_model_free(&m);
 }
 
 static void test_moe_and_mla(void **state)
@@ -247,11 +246,11 @@ static void test_moe_and_mla(void **state)
 	assert_int_equal(m.tensors[i].kind, SR_TK_ATTN_KV_B);
 	assert_int_equal(m.tensors[find(&m, "blk.3.exp_probs_b.bias")].kind, SR_TK_EXP_PROBS_B);
 	/* ffn_down* Q6_K by layer: 61/8 = 7, 7*61/8 = 53, (l - 7) % 3 == 2 */
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "blk.9.ffn_down_exps.weight")].type)->name,
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "blk.9.ffn_down_exps.weight")].type)->name,
 			    "Q6_K");
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "blk.10.ffn_down_exps.weight")].type)->name,
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "blk.10.ffn_down_exps.weight")].type)->name,
 			    "Q4_K");
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "blk.53.ffn_down_shexp.weight")].type)->name,
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "blk.53.ffn_down_shexp.weight")].type)->name,
 			    "Q6_K");
 	/* sorted order: non-layer tensors first, then by layer, names ascending */
 	assert_string_equal(m.tensors[0].name, "output.weight");
@@ -261,26 +260,26 @@ static void test_moe_and_mla(void **state)
 
 		assert_true(a->layer < b->layer || (a->layer == b->layer && strcmp(a->name, b->name) < 0));
 	}
-	sr_pf_model_free(&m);
+	sr_model_free(&m);
 
 	load("gpt-oss-20b-mxfp4", &m);
 	i = find(&m, "blk.0.ffn_down_exps.weight");
-	assert_string_equal(sr_pf_type_by_id(m.tensors[i].type)->name, "MXFP4");
+	assert_string_equal(sr_ggml_type(m.tensors[i].type)->name, "MXFP4");
 	assert_int_equal(m.tensors[i].expert_bytes, 2880 / 32 * 17 * 2880);
 	i = find(&m, "blk.0.ffn_down_exps.bias");
 	assert_int_equal(m.tensors[i].is_bias, 1);
 	assert_int_equal(m.tensors[i].n_expert, 32);
 	assert_int_equal(m.tensors[i].expert_bytes, 2880 * 4);
 	assert_int_equal(m.tensors[find(&m, "blk.5.attn_sinks.weight")].kind, SR_TK_ATTN_SINKS);
-	assert_string_equal(sr_pf_type_by_id(m.tensors[find(&m, "token_embd.weight")].type)->name, "Q8_0");
+	assert_string_equal(sr_ggml_type(m.tensors[find(&m, "token_embd.weight")].type)->name, "Q8_0");
 	assert_int_equal(kv(&m, "tokenizer.ggml.merges")->n, 446189);
-	sr_pf_model_free(&m);
+	sr_model_free(&m);
 
 	load("tiny-moe", &m);
 	assert_int_equal(count(&m, SR_TK_FFN_GATE_EXPS, NULL), 3);
 	assert_int_equal(m.hp.n_expert, 8);
 	assert_int_equal(m.hp.n_expert_used, 2);
-	sr_pf_model_free(&m);
+	sr_model_free(&m);
 }
 
 static void test_deterministic(void **state)
@@ -297,8 +296,8 @@ static void test_deterministic(void **state)
 		assert_string_equal(a.tensors[i].name, b.tensors[i].name);
 		assert_int_equal(a.tensors[i].off, b.tensors[i].off);
 	}
-	sr_pf_model_free(&a);
-	sr_pf_model_free(&b);
+	sr_model_free(&a);
+	sr_model_free(&b);
 }
 
 /* ---- bad profiles: one line naming FILE:LINE and what was expected ---- */
@@ -329,7 +328,7 @@ static void expect_bad(const char *text, int line, const char *needle)
 	r = sr_profile_load(path, &m, &e);
 	unlink(path);
 	if (!r) {
-		sr_pf_model_free(&m);
+		sr_model_free(&m);
 		fail_msg("accepted: %s", text);
 	}
 	assert_int_equal(e.bad_input, 1);
@@ -356,7 +355,7 @@ static void test_bad_profiles(void **state)
 		assert_int_equal(sr_profile_load(path, &m, &e), 0);
 		assert_int_equal(m.n_tensors, 4);
 		unlink(path);
-		sr_pf_model_free(&m);
+		sr_model_free(&m);
 	}
 	snprintf(buf, sizeof(buf), "[model]\narch = llama\nflavour = sweet\n");
 	expect_bad(buf, 3, "unknown key 'flavour' in [model]");

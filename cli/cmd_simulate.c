@@ -527,6 +527,7 @@ int cmd_simulate(int argc, char **argv)
 				.ignore_t_ns = a.compute_ms == 0 || !!a.trace,
 				.passes = a.trace ? a.tokens : 1, .model = sc.have_model ? &sc.model : NULL,
 				.seed = a.seed, .ra_kb = a.ra_kb, .prefill_tokens = a.prefill,
+				.warmup_tokens = a.trace ? 0 : a.tokens / 2,
 				.fds = ts.n ? ts.fds : NULL, .nr_fds = ts.n, .stripe = a.stripe, .stop = &sr_cli_stop,
 			};
 

@@ -146,6 +146,7 @@ struct sr_sim_cfg {
 	uint64_t seed;
 	uint64_t ra_kb;              /* the target's read_ahead_kb (pagecache default) */
 	uint64_t prefill_tokens;     /* prompt tokens in the schedule's prefill batch (its compute is this many tokens') */
+	uint64_t warmup_tokens;      /* decode tokens before the steady-state figures start counting */
 	/* RAID-0: fds[0..nr_fds) striped in `stripe` chunks (a multiple of
 	 * page); nr_fds 0 or 1: fd alone. target_size is the striped space. */
 	const int *fds;
@@ -180,6 +181,7 @@ struct sr_sim_result {
 	uint64_t pinned_read_bytes;  /* bytes read into pinned frames (per-tensor read: the private buffers) */
 	uint64_t max_pf_inflight;    /* most prefetch requests in flight at once */
 	uint64_t last_token_read_bytes; /* bytes read during the last decode token (0: converged) */
+	uint64_t steady_read_bytes, steady_tokens; /* decode tokens after warmup_tokens and what they read */
 	unsigned nr_dev;             /* striped devices (1 without --layout) */
 	uint64_t dev_bytes[SR_SIM_MAX_DEV], dev_busy_ns[SR_SIM_MAX_DEV], dev_ios[SR_SIM_MAX_DEV];
 	int partial;

@@ -244,6 +244,9 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 			json_object_set_new(o, "pinned_read_bytes", json_integer((json_int_t)s->pinned_read_bytes));
 			json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
 			json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)s->last_token_read_bytes));
+			json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
+			json_object_set_new(o, "steady_read_bytes_per_token",
+					    s->steady_tokens ? json_real((double)s->steady_read_bytes / (double)s->steady_tokens) : json_null());
 			if (s->nr_dev > 1) {
 				json_t *d = json_array();
 				double wall = (double)s->wall_ns / 1e9;

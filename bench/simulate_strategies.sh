@@ -29,13 +29,16 @@ stamp=$(date +%Y%m%d-%H%M%S)
 out="$here/results/strategies-$stamp"
 mkdir -p "$out.plots"
 w=$(mktemp -d "$SCRATCH/sr-strat.XXXXXX")
-loops=()
+# attach runs in $(...): the loops are found again by their backing files
 cleanup() {
-	for l in "${loops[@]+"${loops[@]}"}"; do losetup -d "$l" 2>/dev/null || true; done
+	local f l
+	for f in "$w"/*; do
+		for l in $(losetup -j "$f" 2>/dev/null | cut -d: -f1); do losetup -d "$l" || true; done
+	done
 	rm -rf "$w"
 }
 trap cleanup EXIT
-attach() { local l; l=$(losetup --direct-io=on -f --show "$1"); loops+=("$l"); echo "$l"; }
+attach() { losetup --direct-io=on -f --show "$1"; }
 
 # ---- 1. real I/O, tiny-moe ----
 "$B" synth --profile tiny-moe --write-gguf "$w/m.gguf"

@@ -15,6 +15,7 @@
 #include "policy/policy.h"
 #include "policy/realmmap.h"
 #include "policy/simreport.h"
+#include "policy/strategy.h"
 #include "replay/units.h"
 #include "synth/model.h"
 #include "synth/profile.h"
@@ -27,7 +28,7 @@
 enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
-	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC,
+	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
 };
 
 static const struct sr_opt opts[] = {
@@ -36,6 +37,7 @@ static const struct sr_opt opts[] = {
 	{ "profile", O_PROFILE, 1, "NAME", "", "synthesize the schedule from a model profile (profiles/models/NAME.ini)" },
 	{ "gguf", O_GGUF, 1, "FILE", "", "synthesize the schedule from a GGUF file (also the default TARGET)" },
 	{ "tokens", O_TOKENS, 1, "N", "16 (trace: 1 pass)", "decode tokens (trace: passes)" },
+	{ "prefill", O_PREFILL, 1, "N", "0", "prompt tokens processed first as one batch (prefill tokens/s column)" },
 	{ "routing", O_ROUTING, 1, "R", "uniform", "MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE" },
 	{ "seed", O_SEED, 1, "N", "1", "seed for routing and router-guess" },
 	{ "policy", O_POLICY, 1, "NAME[:ARGS]", "lru", "buffer-manager policy (repeatable); see below" },
@@ -45,9 +47,11 @@ static const struct sr_opt opts[] = {
 	{ "bs", O_BS, 1, "SIZE", "1M", "largest read: contiguous missing pages are read together up to this" },
 	{ "qd", O_QD, 1, "N", "32", "reads in flight, demand and prefetch together" },
 	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null" },
+	{ "target", O_TARGET, 1, "PATH", "", "a target; repeat with --layout stripe:SIZE to stripe the model over several (RAID-0), instead of TARGET" },
+	{ "layout", O_LAYOUT, 1, "stripe:SIZE", "", "several --target: one address space striped in SIZE chunks (a multiple of --page)" },
 	{ "compute-ms-per-token", O_COMPUTE, 1, "MS", "the schedule's", "compute per token, spread over its accesses by bytes (0: none)" },
 	{ "read-ahead-kb", O_RA, 1, "KB", "the target's", "pagecache policy's readahead (default /sys/block/DEV/queue/read_ahead_kb, else 128)" },
-	{ "real-mmap", O_REAL_MMAP, 0, "", "", "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline" },
+	{ "real-mmap", O_REAL_MMAP, 0, "", "", "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)" },
 	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise)" },
 	{ "no-ram-baseline", O_NO_RAM, 0, "", "", "--real-mmap: skip the RAM-resident run" },
 	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,..." },
@@ -64,8 +68,10 @@ struct pol {
 };
 
 struct args {
-	const char *trace, *format, *profile, *gguf, *engine, *output, *plot, *mem_arg, *routing, *spec;
-	uint64_t tokens, seed, page, bs, qd, ra_kb;
+	const char *trace, *format, *profile, *gguf, *engine, *output, *plot, *mem_arg, *routing, *spec, *layout;
+	uint64_t tokens, seed, page, bs, qd, ra_kb, prefill, stripe;
+	const char *targets[SR_SIM_MAX_DEV];
+	unsigned ntargets;
 	double compute_ms; /* < 0: from the schedule */
 	int real_mmap, no_ram, have_tokens;
 	enum sr_advise advise;
@@ -112,7 +118,8 @@ static int add_list(struct args *a, const char *list, struct sr_err *e)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct sr_policy_ops *prev = cur[0] ? policy_named(cur) : NULL;
 
-		if (prev && !strcmp(prev->args, "PATTERN") && strchr(cur, ':') && !policy_named(tok)) {
+		if (prev && (!strcmp(prev->args, "PATTERN") || strstr(prev->args, "RULES")) && strchr(cur, ':') &&
+		    !policy_named(tok)) {
 			strcat(cur, ",");
 			strncat(cur, tok, sizeof(cur) - strlen(cur) - 1);
 			continue;
@@ -140,6 +147,18 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->have_tokens = 1;
 		return sr_cli_uint(CMD, "tokens", arg, 1, 1000000, &a->tokens, e);
 	case O_ROUTING: a->routing = arg; return 0;
+	case O_PREFILL: return sr_cli_uint(CMD, "prefill", arg, 0, 1u << 20, &a->prefill, e);
+	case O_TARGET:
+		if (a->ntargets == SR_SIM_MAX_DEV)
+			return sr_inputf(e, CMD ": --target: at most %d targets", SR_SIM_MAX_DEV);
+		a->targets[a->ntargets++] = arg;
+		return 0;
+	case O_LAYOUT:
+		a->layout = arg;
+		if (strncmp(arg, "stripe:", 7) || sr_parse_size(arg + 7, &a->stripe) || !a->stripe ||
+		    a->stripe > (1ull << 40))
+			return sr_inputf(e, CMD ": --layout: expected stripe:SIZE (stripe:128k), found '%s'", arg);
+		return 0;
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_POLICY: return add_policy(a, arg, e);
 	case O_COMPARE: return add_list(a, arg, e);
@@ -167,7 +186,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		if (end == arg || *end || !(a->compute_ms >= 0 && a->compute_ms <= 3.6e6))
 			return sr_inputf(e, CMD ": --compute-ms-per-token: expected milliseconds >= 0 (25, 7.5), found '%s'", arg);
 		return 0;
-	case O_RA: return sr_cli_uint(CMD, "read-ahead-kb", arg, 0, 1u << 20, &a->ra_kb, e);
+	case O_RA:
+		if (sr_cli_uint(CMD, "read-ahead-kb", arg, 0, 1u << 20, &a->ra_kb, e))
+			return -EINVAL;
+		if (!a->ra_kb)
+			a->ra_kb = UINT64_MAX; /* 0: no readahead (the policies' "none") */
+		return 0;
 	case O_REAL_MMAP: a->real_mmap = 1; return 0;
 	case O_ADVISE:
 		if (sr_advise_parse(arg, &a->advise))
@@ -229,6 +253,8 @@ static uint64_t read_ahead_kb(const char *disk)
 		return 0;
 	if (fscanf(f, "%" SCNu64, &v) != 1)
 		v = 0;
+	else if (!v)
+		v = UINT64_MAX; /* the device reads no ahead */
 	fclose(f);
 	return v;
 }
@@ -276,6 +302,7 @@ static int open_schedule(struct args *a, struct sched *s, const struct sr_target
 	}
 	sr_synth_opts_default(&so);
 	so.tokens = a->tokens;
+	so.prefill = a->prefill;
 	so.seed = a->seed;
 	so.access = SR_ACCESS_TENSOR; /* simulate cuts accesses into --page itself */
 	if (a->routing && sr_routing_parse(a->routing, &so.routing, e))
@@ -313,17 +340,60 @@ static int write_report(const struct args *a, const struct sr_sim_report *rep, s
 	return 0;
 }
 
+/* RAID-0: open every --target; the striped space is the smallest target's
+ * whole chunks times the number of targets. */
+struct tgts {
+	struct sr_target t[SR_SIM_MAX_DEV];
+	int fds[SR_SIM_MAX_DEV];
+	unsigned n;
+	uint64_t size;
+	uint32_t lbs;
+};
+
+static int open_targets(const struct args *a, struct tgts *ts, struct sr_err *e)
+{
+	uint64_t min = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < a->ntargets; i++) {
+		if (sr_target_open(a->targets[i], SR_TGT_DIRECT, &ts->t[i], e))
+			return -EINVAL;
+		ts->n++;
+		ts->fds[i] = ts->t[i].fd;
+		if (ts->t[i].size < min)
+			min = ts->t[i].size;
+		if (ts->t[i].lbs > ts->lbs)
+			ts->lbs = ts->t[i].lbs;
+	}
+	if (a->stripe % ts->lbs || a->stripe % a->page)
+		return sr_inputf(e, CMD ": --layout %s: the chunk must be a multiple of --page %" PRIu64 " and of the %u-byte logical block size",
+				 a->layout, a->page, ts->lbs);
+	ts->size = min / a->stripe * a->stripe * ts->n;
+	if (!ts->size)
+		return sr_inputf(e, CMD ": --layout %s: a target is smaller than one chunk", a->layout);
+	return 0;
+}
+
+static void close_targets(struct tgts *ts)
+{
+	unsigned i;
+
+	for (i = 0; i < ts->n; i++)
+		sr_target_close(&ts->t[i]);
+}
+
 int cmd_simulate(int argc, char **argv)
 {
 	struct args a = { .format = "auto", .engine = "io_uring", .seed = 1, .page = 4096, .bs = 1u << 20,
 			  .qd = 32, .compute_ms = -1, .mem_arg = "50%", .tokens = 16 };
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
+	struct tgts ts = { .n = 0 };
 	struct sched sc = { 0 };
 	struct sr_sim_report rep = { 0 };
 	struct sr_devspec ds;
-	uint64_t mem[MAX_MEM];
-	size_t nmem = 0, i, j;
+	uint64_t mem[MAX_MEM], size;
+	size_t nmem = 0, i, j, nreal = 0;
 	const char *target;
 	int pos, ret, status = SR_EXIT_OK, nsrc;
 	struct stat sb;
@@ -344,7 +414,27 @@ int cmd_simulate(int argc, char **argv)
 		sr_inputf(&e, CMD ": --routing shapes a synthesized schedule, not a --trace");
 		goto fail;
 	}
-	if (argc - pos > 1 || (argc - pos == 0 && !a.gguf)) {
+	if (a.prefill && a.trace) {
+		sr_inputf(&e, CMD ": --prefill shapes a synthesized schedule, not a --trace");
+		goto fail;
+	}
+	if (a.ntargets && argc - pos) {
+		sr_inputf(&e, CMD ": give the targets either as TARGET or as --target, not both");
+		goto fail;
+	}
+	if (a.ntargets > 1 && !a.layout) {
+		sr_inputf(&e, CMD ": %u targets: give --layout stripe:SIZE", a.ntargets);
+		goto fail;
+	}
+	if (a.layout && a.ntargets < 2) {
+		sr_inputf(&e, CMD ": --layout %s needs two or more --target", a.layout);
+		goto fail;
+	}
+	if (a.ntargets > 1 && a.real_mmap) {
+		sr_inputf(&e, CMD ": --real-mmap maps one file; it cannot stripe over %u --target", a.ntargets);
+		goto fail;
+	}
+	if (!a.ntargets && (argc - pos > 1 || (argc - pos == 0 && !a.gguf))) {
 		sr_inputf(&e, CMD ": expected one TARGET (the file or device to read), found %d; see ssdreplay simulate --help",
 			  argc - pos);
 		goto fail;
@@ -361,9 +451,18 @@ int cmd_simulate(int argc, char **argv)
 		sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of --page %" PRIu64, a.bs, a.page);
 		goto fail;
 	}
-	target = argc - pos ? argv[pos] : a.gguf;
-	if (sr_target_open(target, SR_TGT_DIRECT, &tgt, &e))
-		goto fail;
+	if (a.ntargets > 1) {
+		if (open_targets(&a, &ts, &e))
+			goto fail;
+		tgt = ts.t[0];
+		tgt.size = ts.size;
+		tgt.lbs = ts.lbs;
+		target = a.layout;
+	} else {
+		target = a.ntargets ? a.targets[0] : argc - pos ? argv[pos] : a.gguf;
+		if (sr_target_open(target, SR_TGT_DIRECT, &tgt, &e))
+			goto fail;
+	}
 	if (!tgt.size) {
 		sr_inputf(&e, "%s: target is empty", tgt.path);
 		goto fail;
@@ -377,49 +476,59 @@ int cmd_simulate(int argc, char **argv)
 	if (open_schedule(&a, &sc, &tgt, &e))
 		goto fail;
 	if (sc.model_bytes > tgt.size) {
-		sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay prep %s --size %" PRIu64,
-			  tgt.path, tgt.size, sc.model_bytes, tgt.path, sc.model_bytes);
+		if (ts.n)
+			sr_inputf(&e, "%s over %u targets: %" PRIu64 " bytes, smaller than the model (%" PRIu64 ")",
+				  a.layout, ts.n, tgt.size, sc.model_bytes);
+		else
+			sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay prep %s --size %" PRIu64,
+				  tgt.path, tgt.size, sc.model_bytes, tgt.path, sc.model_bytes);
 		goto fail;
 	}
 	if (parse_mems(a.mem_arg, sc.model_bytes, mem, &nmem, &e))
 		goto fail;
-	for (i = 0; i < a.npol; i++)
+	for (i = 0; i < a.npol; i++) {
 		if ((a.pol[i].ops->needs & SR_PN_MODEL) && !sc.have_model) {
 			sr_inputf(&e, CMD ": policy %s needs the model's tensors: give --profile or --gguf", a.pol[i].spec);
 			goto fail;
 		}
+		nreal += sr_mmap_strategy_of(a.pol[i].spec) != SR_MS_NONE;
+	}
 	if (!a.ra_kb)
 		a.ra_kb = read_ahead_kb(tgt.disk);
 
 	rep = (struct sr_sim_report){
-		.source = sc.name, .target = tgt.path, .model = sc.have_model ? sc.model.name : NULL,
+		.source = sc.name, .target = ts.n ? a.layout : tgt.path, .model = sc.have_model ? sc.model.name : NULL,
 		.engine = sr_engine_find(a.engine)->name, .model_bytes = sc.model_bytes, .target_size = tgt.size,
 		.page = a.page, .max_req = a.bs, .qd = (unsigned)a.qd, .tokens = a.tokens,
-		.compute_ms_per_token = a.compute_ms,
+		.compute_ms_per_token = a.compute_ms, .prefill_tokens = a.prefill,
+		.layout = ts.n ? a.layout : NULL, .devs = ts.n ? a.targets : NULL, .nr_dev = ts.n,
 	};
 	if (sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e))
 		goto fail;
-	rep.spec_Bps = ds.seq_read_Bps;
-	rep.cal_Bps = ds.cal_seq_read_Bps;
+	rep.spec_Bps = ds.seq_read_Bps * (ts.n ? ts.n : 1); /* striped: the drives' sum */
+	rep.cal_Bps = ds.cal_seq_read_Bps * (ts.n ? ts.n : 1);
 	rep.spec_source = ds.profile[0] ? ds.profile : ds.source;
-	rep.rows = calloc(nmem * (a.npol + 1) + 1, sizeof(*rep.rows));
+	rep.rows = calloc(nmem * (a.npol + 2 + nreal) + 1, sizeof(*rep.rows));
 	if (!rep.rows) {
 		sr_errf(&e, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	size = sc.model_bytes;
 	sr_cli_install_signals();
 	for (j = 0; j < nmem && !sr_cli_stop; j++) {
 		for (i = 0; i < a.npol && !sr_cli_stop; i++) {
 			struct sr_sim_row *w = &rep.rows[rep.n];
 			struct sr_sim_cfg c = {
 				.policy = a.pol[i].ops, .pp = a.pol[i].pp, .policy_spec = a.pol[i].spec,
-				.engine = sr_engine_find(a.engine), .fd = tgt.fd, .tgt_name = tgt.path,
-				.target_size = tgt.size, .extent = sc.model_bytes, .lbs = tgt.lbs, .mem = mem[j], .page = a.page,
+				.engine = sr_engine_find(a.engine), .fd = tgt.fd, .tgt_name = ts.n ? a.layout : tgt.path,
+				.target_size = tgt.size, .extent = size, .lbs = tgt.lbs, .mem = mem[j], .page = a.page,
 				.max_req = a.bs, .qd = (unsigned)a.qd,
 				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
 				.ignore_t_ns = a.compute_ms == 0 || !!a.trace,
 				.passes = a.trace ? a.tokens : 1, .model = sc.have_model ? &sc.model : NULL,
-				.seed = a.seed, .ra_kb = a.ra_kb, .stop = &sr_cli_stop,
+				.seed = a.seed, .ra_kb = a.ra_kb, .prefill_tokens = a.prefill,
+				.warmup_tokens = a.trace ? 0 : a.tokens / 2,
+				.fds = ts.n ? ts.fds : NULL, .nr_fds = ts.n, .stripe = a.stripe, .stop = &sr_cli_stop,
 			};
 
 			if (sc.src->rewind(sc.src, &e))
@@ -438,33 +547,45 @@ int cmd_simulate(int argc, char **argv)
 		}
 	}
 	if (a.real_mmap) {
+		/* per budget: plain mmap (llama.cpp's default, --advise), then each
+		 * strategy policy for real; last, the RAM-resident baseline */
 		for (j = 0; j <= nmem && !sr_cli_stop; j++) {
-			struct sr_sim_row *w = &rep.rows[rep.n];
-			struct sr_mmap_cfg mc = {
-				.path = target, .size = sc.model_bytes, .limit = j < nmem ? mem[j] : 0,
-				.warm = j == nmem, .advise = a.advise,
-				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
-				.ignore_t_ns = a.compute_ms == 0 || !!a.trace, .passes = a.trace ? a.tokens : 1,
-				.disk = tgt.disk, .stop = &sr_cli_stop,
-			};
+			for (i = 0; i <= (j < nmem ? a.npol : 0) && !sr_cli_stop; i++) {
+				struct sr_sim_row *w = &rep.rows[rep.n];
+				enum sr_mmap_strategy ms = i ? sr_mmap_strategy_of(a.pol[i - 1].spec) : SR_MS_NONE;
+				struct sr_mmap_cfg mc = {
+					.path = target, .size = size, .limit = j < nmem ? mem[j] : 0,
+					.warm = j == nmem, .advise = ms ? SR_ADV_NONE : a.advise,
+					.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
+					.ignore_t_ns = a.compute_ms == 0 || !!a.trace, .passes = a.trace ? a.tokens : 1,
+					.disk = tgt.disk, .stop = &sr_cli_stop, .strategy = ms,
+					.pp = i ? a.pol[i - 1].pp : (struct sr_policy_params){ 0 },
+					.model = sc.have_model ? &sc.model : NULL, .prefill_tokens = a.prefill,
+				};
 
-			if (j == nmem && a.no_ram)
-				break;
-			if (sc.src->rewind(sc.src, &e))
-				goto fail;
-			w->kind = j < nmem ? SR_ROW_MMAP : SR_ROW_RAM;
-			w->mem = j < nmem ? mem[j] : sc.model_bytes;
-			snprintf(w->policy, sizeof(w->policy), "%s", j < nmem ? "real-mmap" : "ram");
-			ret = sr_mmap_run(&mc, sc.src, &w->mm, &e);
-			if (ret) {
-				status = ret == -EOPNOTSUPP ? SR_EXIT_FAIL : sr_cli_fail(&e);
-				if (ret == -EOPNOTSUPP)
-					fprintf(stderr, "ssdreplay: %s\n", e.msg);
-				if (e.bad_input)
+				if (i && !ms)
+					continue;
+				if (j == nmem && a.no_ram)
+					break;
+				if (sc.src->rewind(sc.src, &e))
 					goto fail;
-				goto report;
+				w->kind = j < nmem ? SR_ROW_MMAP : SR_ROW_RAM;
+				w->mem = j < nmem ? mem[j] : size;
+				if (i)
+					snprintf(w->policy, sizeof(w->policy), "real:%s", a.pol[i - 1].spec);
+				else
+					snprintf(w->policy, sizeof(w->policy), "%s", j < nmem ? "real-mmap" : "ram");
+				ret = sr_mmap_run(&mc, sc.src, &w->mm, &e);
+				if (ret) {
+					status = ret == -EOPNOTSUPP ? SR_EXIT_FAIL : sr_cli_fail(&e);
+					if (ret == -EOPNOTSUPP)
+						fprintf(stderr, "ssdreplay: %s\n", e.msg);
+					if (e.bad_input)
+						goto fail;
+					goto report;
+				}
+				rep.n++;
 			}
-			rep.n++;
 		}
 	}
 report:
@@ -481,6 +602,9 @@ fail:
 out:
 	free(rep.rows);
 	close_schedule(&sc);
-	sr_target_close(&tgt);
+	if (ts.n)
+		close_targets(&ts);
+	else
+		sr_target_close(&tgt);
 	return status;
 }

@@ -360,18 +360,10 @@ static int parse_pagecache(const char *arg, struct sr_policy_params *pp, struct 
 	return 0;
 }
 
-struct pc {
-	uint64_t ra;          /* readahead window, pages */
-	uint64_t start, size; /* the current window (file_ra_state) */
-};
-
-static int pc_init(struct sr_policy *p, struct sr_err *e)
+int sr_pc_setup(struct sr_policy *p, struct sr_pc *c)
 {
-	struct pc *c = calloc(1, sizeof(*c));
 	uint64_t kb = p->pp.ra_kb ? p->pp.ra_kb : sr_sim_ra_kb(p->sim);
 
-	if (!c)
-		return sr_errf(e, -ENOMEM, "out of memory");
 	if (!kb)
 		kb = 128;
 	if (kb == UINT64_MAX)
@@ -379,16 +371,25 @@ static int pc_init(struct sr_policy *p, struct sr_err *e)
 	c->ra = kb * 1024 / sr_sim_page_size(p->sim);
 	if (!c->ra)
 		c->ra = 1;
-	p->priv = c;
 	return 0;
+}
+
+static int pc_init(struct sr_policy *p, struct sr_err *e)
+{
+	struct sr_pc *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	p->priv = c;
+	return sr_pc_setup(p, c);
 }
 
 /* do_sync_mmap_readahead() without madvise hints: read around the fault,
  * ra_pages centred on it, and mark the page async_size = ra/4 before the
  * window's end (PG_readahead). */
-static void pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, uint64_t *mark)
+void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, uint64_t *mark)
 {
-	struct pc *c = p->priv;
+	struct sr_pc *c = p->priv;
 
 	if (c->ra <= 1)
 		return;
@@ -400,9 +401,9 @@ static void pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *
 }
 
 /* The marked page was used: page_cache_async_ra() reads the next window. */
-static void pc_marked(struct sr_policy *p, uint64_t page)
+void sr_pc_marked(struct sr_policy *p, uint64_t page)
 {
-	struct pc *c = p->priv;
+	struct sr_pc *c = p->priv;
 	uint64_t ps = sr_sim_page_size(p->sim);
 
 	if (page >= c->start && page < c->start + c->size)
@@ -468,12 +469,13 @@ static const struct sr_policy_ops p_pagecache = {
 	.name = "pagecache", .args = "[RA_KB]",
 	.help = "the kernel page cache under mmap: faults, read-around and async readahead of read_ahead_kb, active/inactive LRU",
 	.repl = &sr_repl_2q, .parse = parse_pagecache, .init = pc_init, .fini = free_priv,
-	.miss = pc_miss, .marked = pc_marked,
+	.miss = sr_pc_miss, .marked = sr_pc_marked,
 };
 
 const struct sr_policy_ops *const sr_policies[] = {
 	&p_none, &p_lru, &p_fifo, &p_clock, &p_pinned, &p_lookahead, &p_temporal, &p_freq,
-	&p_guess, &p_oracle, &p_pagecache, NULL,
+	&p_guess, &p_oracle, &p_pagecache, &sr_pol_routed_willneed, &sr_pol_pread_prefetch,
+	&sr_pol_tensor_rule, NULL,
 };
 
 int sr_policy_parse(const char *spec, const struct sr_policy_ops **ops,
@@ -481,7 +483,7 @@ int sr_policy_parse(const char *spec, const struct sr_policy_ops **ops,
 {
 	const char *colon = strchr(spec, ':');
 	size_t n = colon ? (size_t)(colon - spec) : strlen(spec), i;
-	char names[512] = "";
+	char names[1024] = "";
 
 	memset(pp, 0, sizeof(*pp));
 	for (i = 0; sr_policies[i]; i++) {

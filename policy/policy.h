@@ -16,7 +16,8 @@
  * (sr_sim_peek) and issue prefetches (sr_sim_prefetch), widen a demand read
  * (readahead), or react to hits. New strategies (issue 10: routed WILLNEED,
  * pread expert pools, per-tensor mmap vs read) are new table entries that
- * combine a replacement with their own hooks and parameters. */
+ * combine a replacement with their own hooks and parameters
+ * (policy/strategies.c). */
 #ifndef SR_POLICY_H
 #define SR_POLICY_H
 
@@ -61,6 +62,8 @@ struct sr_repl_ops {
 	struct sr_frame *(*victim)(struct sr_sim *s); /* NULL: nothing evictable */
 	/* Optional: 0 = read the page through without caching it (MIN's bypass). */
 	int (*admit)(struct sr_sim *s, uint64_t page);
+	/* Optional: make a resident frame the next victim (sr_sim_cold). */
+	void (*cold)(struct sr_sim *s, struct sr_frame *f);
 };
 extern const struct sr_repl_ops sr_repl_lru, sr_repl_fifo, sr_repl_clock, sr_repl_lfu,
 	sr_repl_min, sr_repl_2q;
@@ -72,6 +75,12 @@ struct sr_policy_params {
 	double acc;          /* router-guess:ACC */
 	char pattern[256];   /* pinned:PATTERN (comma-separated globs) */
 	uint64_t ra_kb;      /* pagecache:RA_KB, 0 = the target's read_ahead_kb */
+	/* issue 10's strategies (policy/strategies.c) */
+	int dontneed;        /* routed-willneed:dontneed: drop a layer's expert ranges after use */
+	unsigned threads;    /* pread-prefetch:T: pread workers (0: min(8, cores)) */
+	unsigned ahead;      /* pread-prefetch::A: MoE layers streamed ahead in prefill (0: 3) */
+	int cold;            /* pread-prefetch: MADV_COLD streamed ranges after use (default on) */
+	char rules[256];     /* tensor-rule:GLOB=read|mmap,...: first match wins, unmatched = mmap */
 };
 
 enum {
@@ -97,6 +106,9 @@ struct sr_policy_ops {
 	void (*miss)(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, uint64_t *mark);
 	/* A demand access found a frame carrying a readahead mark. */
 	void (*marked)(struct sr_policy *p, uint64_t page);
+	/* Optional: 1 = keep pages of this tag resident (pinned); without the
+	 * hook, pinned:PATTERN's globs decide. */
+	int (*pin)(struct sr_policy *p, uint32_t tag);
 };
 
 struct sr_policy {
@@ -133,8 +145,17 @@ struct sr_sim_cfg {
 	const struct sr_model *model;/* NULL for traces without a model */
 	uint64_t seed;
 	uint64_t ra_kb;              /* the target's read_ahead_kb (pagecache default) */
+	uint64_t prefill_tokens;     /* prompt tokens in the schedule's prefill batch (its compute is this many tokens') */
+	uint64_t warmup_tokens;      /* decode tokens before the steady-state figures start counting */
+	/* RAID-0: fds[0..nr_fds) striped in `stripe` chunks (a multiple of
+	 * page); nr_fds 0 or 1: fd alone. target_size is the striped space. */
+	const int *fds;
+	unsigned nr_fds;
+	uint64_t stripe;
 	volatile sig_atomic_t *stop;
 };
+
+#define SR_SIM_MAX_DEV 16
 
 struct sr_sim_result {
 	uint64_t tokens, prefill_tokens;
@@ -155,6 +176,14 @@ struct sr_sim_result {
 	uint64_t compute_ns, stall_ns, wall_ns, busy_ns;
 	struct sr_hist token_stall;  /* per decode token stall, ns */
 	uint64_t capacity_pages, pinned_pages;
+	uint64_t prefill_ns;         /* compute + stall of the prefill batch */
+	uint64_t faults;             /* fault-style policies: demand misses that waited (the mmap rows' major faults) */
+	uint64_t pinned_read_bytes;  /* bytes read into pinned frames (per-tensor read: the private buffers) */
+	uint64_t max_pf_inflight;    /* most prefetch requests in flight at once */
+	uint64_t last_token_read_bytes; /* bytes read during the last decode token (0: converged) */
+	uint64_t steady_read_bytes, steady_tokens; /* decode tokens after warmup_tokens and what they read */
+	unsigned nr_dev;             /* striped devices (1 without --layout) */
+	uint64_t dev_bytes[SR_SIM_MAX_DEV], dev_busy_ns[SR_SIM_MAX_DEV], dev_ios[SR_SIM_MAX_DEV];
 	int partial;
 };
 
@@ -165,6 +194,7 @@ int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_
 double sr_sim_tokens_per_s(const struct sr_sim_result *r); /* tokens / (compute + stall) */
 double sr_sim_hit_rate(const struct sr_sim_result *r);     /* 1 - pages read / pages accessed */
 double sr_sim_served_rate(const struct sr_sim_result *r);  /* accesses that found the page (resident or in flight) */
+double sr_sim_prefill_tokens_per_s(const struct sr_sim_result *r, uint64_t prefill_tokens);
 
 /* For policies. */
 const struct sr_model *sr_sim_model(const struct sr_sim *s);
@@ -179,5 +209,11 @@ int sr_sim_peek(struct sr_sim *s, size_t i, const struct sr_access **out);
  * page number, UINT64_MAX none) for the marked() hook. */
 void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark);
 int sr_sim_cached(const struct sr_sim *s, uint64_t page); /* resident or in flight */
+/* Resident pages of [off, off + len) become the next to evict (MADV_COLD,
+ * and MADV_DONTNEED on a shared file mapping: the page cache keeps them,
+ * unmapped and first in line for reclaim). */
+void sr_sim_cold(struct sr_sim *s, uint64_t off, uint64_t len);
+/* At most n prefetch requests in flight (a pool of n reader threads); 0: qd - 1. */
+void sr_sim_prefetch_limit(struct sr_sim *s, unsigned n);
 
 #endif

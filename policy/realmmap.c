@@ -1,4 +1,5 @@
 #include "policy/realmmap.h"
+#include "policy/realstrat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -131,10 +132,7 @@ static void cg_remove(struct cg *cg)
 
 /* ---- the child ---- */
 
-struct acc {
-	uint64_t off, len, t_ns;
-	uint8_t flags;
-};
+#define acc sr_rs_acc
 
 static uint64_t proc_read_bytes(void)
 {
@@ -194,7 +192,7 @@ static int load(const struct sr_mmap_cfg *c, struct sr_source *src, struct acc *
 						return sr_errf(e, -ENOMEM, "out of memory for the schedule");
 					*out = na;
 				}
-				(*out)[(*n)++] = (struct acc){ r->off, r->len, r->t_ns,
+				(*out)[(*n)++] = (struct acc){ r->off, r->len, r->t_ns, r->tag,
 							       (uint8_t)(r->flags | (first ? SR_RF_TOKEN : 0)) };
 				first = 0;
 			}
@@ -215,9 +213,11 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 {
 	struct child_out o;
 	struct rusage ru0, ru1;
-	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, t0, tok_bytes = 0, last_t = 0;
+	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, mrb0, mrb, t0, tok_bytes = 0, last_t = 0, step0 = 0, rb_tok = 0;
 	volatile const unsigned char *map;
+	struct sr_rs *rs = NULL;
 	unsigned sum = 0;
+	int prefill = 0, in_step = 0;
 	char go;
 	int fd;
 
@@ -256,16 +256,34 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	}
 	getrusage(RUSAGE_SELF, &ru0);
 	rb0 = proc_read_bytes();
+	mrb0 = sr_rs_io_read_bytes("/proc/thread-self/io");
+	o.err = sr_rs_start(&rs, c, map, a, n, &o.r, o.msg, sizeof(o.msg));
+	if (o.err)
+		goto out;
 	t0 = sr_now_ns();
 	for (i = 0; i < n; i++) {
-		uint64_t p, gap = 0;
+		const volatile unsigned char *base;
+		uint64_t p, p0, gap = 0;
+		double per;
 
 		if (c->stop && *c->stop)
 			break;
 		if (a[i].flags & SR_RF_TOKEN) {
 			size_t j;
+			uint64_t now = sr_now_ns(), rb = proc_read_bytes();
 
-			o.r.tokens++;
+			if (in_step && prefill)
+				o.r.prefill_ns += now - step0;
+			else if (in_step)
+				o.r.wall_ns += now - step0;
+			if (in_step && !prefill)
+				o.r.last_token_read_bytes = rb - rb_tok;
+			rb_tok = rb;
+			step0 = now;
+			in_step = 1;
+			prefill = !!(a[i].flags & SR_RF_PREFILL);
+			if (!prefill)
+				o.r.tokens++;
 			for (j = i, tok_bytes = 0; j < n && (j == i || !(a[j].flags & SR_RF_TOKEN)); j++)
 				tok_bytes += a[j].len;
 			if (a[i].t_ns != SR_T_NONE && a[i].t_ns < last_t)
@@ -277,26 +295,76 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		}
 		if (gap) {
 			sleep_ns(gap);
-			o.r.compute_ns += gap;
+			if (!prefill)
+				o.r.compute_ns += gap;
 		}
-		for (p = a[i].off / pg * pg; p < a[i].off + a[i].len; p += pg)
-			sum += map[p];
+		sr_rs_access(rs, i);
+		base = sr_rs_private(rs, i);
+		if (base) { /* a private copy: memory reads, no faults */
+			for (p = 0; p < a[i].len; p += pg)
+				sum += base[p];
+		} else {
+			p0 = a[i].off / pg * pg;
+			for (p = p0; p < a[i].off + a[i].len; p += pg)
+				sum += map[p];
+		}
 		if (c->compute_ns_per_token && tok_bytes) {
-			gap = (uint64_t)((double)c->compute_ns_per_token * (double)a[i].len / (double)tok_bytes);
+			per = (double)c->compute_ns_per_token * (prefill && c->prefill_tokens ? (double)c->prefill_tokens : 1.0);
+			gap = (uint64_t)(per * (double)a[i].len / (double)tok_bytes);
 			sleep_ns(gap);
-			o.r.compute_ns += gap;
+			if (!prefill)
+				o.r.compute_ns += gap;
 		}
 	}
-	o.r.wall_ns = sr_now_ns() - t0;
+	if (in_step) {
+		uint64_t now = sr_now_ns();
+
+		if (prefill)
+			o.r.prefill_ns += now - step0;
+		else
+			o.r.wall_ns += now - step0;
+		if (!prefill)
+			o.r.last_token_read_bytes = proc_read_bytes() - rb_tok;
+	}
+	(void)t0;
+	sr_rs_stop(rs, &o.r);
+	rs = NULL;
+	if (c->prefill_tokens)
+		o.r.prefill_tokens = c->prefill_tokens;
 	getrusage(RUSAGE_SELF, &ru1);
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
 	o.r.read_bytes = proc_read_bytes() - rb0;
+	mrb = sr_rs_io_read_bytes("/proc/thread-self/io") - mrb0;
+	/* the main thread read for its faults, its WILLNEED calls and the private loads */
+	o.r.demand_bytes = mrb - o.r.willneed_read_bytes - o.r.private_read_bytes;
 	(void)sum; /* the loads are volatile: they happen */
 out:
+	sr_rs_stop(rs, &o.r);
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
 		_exit(4);
 	_exit(0);
+}
+
+/* io_ticks (ms the device had requests in flight) of a whole disk. */
+static int disk_ticks(const char *disk, uint64_t *ms)
+{
+	char path[256];
+	unsigned long long v[10];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", disk);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5], &v[6], &v[7], &v[8], &v[9]);
+	fclose(f);
+	if (n != 10)
+		return -EINVAL;
+	*ms = v[9];
+	return 0;
 }
 
 /* ---- the parent ---- */
@@ -308,7 +376,8 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	struct acc *a = NULL;
 	struct child_out o;
 	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd, status;
-	uint64_t rd0 = 0, rd1 = 0, wr;
+	uint64_t rd0 = 0, rd1 = 0, wr, tk0 = 0, tk1 = 0;
+	int have_ticks = 0;
 	size_t n;
 	pid_t pid = -1;
 	char pidbuf[32];
@@ -361,8 +430,10 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 			goto out;
 		}
 	}
-	if (c->disk && c->disk[0])
+	if (c->disk && c->disk[0]) {
 		sr_disk_sectors("/sys", c->disk, &rd0, &wr);
+		have_ticks = !disk_ticks(c->disk, &tk0);
+	}
 	if (write(go[1], "g", 1) != 1) {
 		ret = sr_errf(e, -EIO, "--real-mmap: the child did not start");
 		goto out;
@@ -381,14 +452,12 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	}
 	if (c->disk && c->disk[0] && !c->warm && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
 		o.r.dev_read_bytes = (rd1 - rd0) * 512;
+	if (have_ticks && !c->warm && !disk_ticks(c->disk, &tk1))
+		o.r.busy_ns = (tk1 - tk0) * 1000000ull;
+	snprintf(o.r.advise, sizeof(o.r.advise), "%s", r->advise);
+	*r = o.r;
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.dir[0] ? (cg.v1 ? "v1" : "v2") : "none");
-	r->tokens = o.r.tokens;
-	r->wall_ns = o.r.wall_ns;
-	r->compute_ns = o.r.compute_ns;
-	r->majflt = o.r.majflt;
-	r->minflt = o.r.minflt;
-	r->read_bytes = o.r.read_bytes;
-	r->dev_read_bytes = o.r.dev_read_bytes;
+	r->limit = c->limit;
 	ret = 0;
 out:
 	if (go[1] >= 0)

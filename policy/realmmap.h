@@ -10,7 +10,9 @@
 
 #include <signal.h>
 
+#include "policy/policy.h"
 #include "policy/simreport.h"
+#include "policy/strategy.h"
 #include "trace/source.h"
 
 /* The cgroup also holds the child's own pages (stack, libc, page tables):
@@ -30,6 +32,11 @@ struct sr_mmap_cfg {
 	uint64_t passes;
 	const char *disk;     /* sysfs name of the device holding path, for its read counters */
 	const char *cgroot;   /* "/sys/fs/cgroup" except in tests */
+	/* issue 10: a strategy on top of the mapping (needs model) */
+	enum sr_mmap_strategy strategy;
+	struct sr_policy_params pp; /* its knobs, parsed from the simulate policy spec */
+	const struct sr_model *model;
+	uint64_t prefill_tokens;    /* prompt tokens of the schedule's prefill batch */
 	volatile sig_atomic_t *stop;
 };
 

@@ -26,6 +26,20 @@ static void list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame 
 	l->n++;
 }
 
+static void list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	uint32_t i = (uint32_t)(f - s->fr);
+
+	f->prev = SR_NIL;
+	f->next = l->head;
+	if (l->head != SR_NIL)
+		s->fr[l->head].prev = i;
+	else
+		l->tail = i;
+	l->head = i;
+	l->n++;
+}
+
 static void list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
 {
 	if (f->prev != SR_NIL)
@@ -76,9 +90,15 @@ static struct sr_frame *lru_victim(struct sr_sim *s)
 	return s->l[0].head == SR_NIL ? NULL : &s->fr[s->l[0].head];
 }
 
+static void lru_cold(struct sr_sim *s, struct sr_frame *f)
+{
+	list_unlink(s, &s->l[0], f);
+	list_push_head(s, &s->l[0], f);
+}
+
 const struct sr_repl_ops sr_repl_lru = {
 	.name = "lru", .init = list_init, .fini = list_fini, .insert = lru_insert,
-	.touch = lru_touch, .remove = lru_remove, .victim = lru_victim,
+	.touch = lru_touch, .remove = lru_remove, .victim = lru_victim, .cold = lru_cold,
 };
 
 static void fifo_touch(struct sr_sim *s, struct sr_frame *f)
@@ -402,7 +422,17 @@ static struct sr_frame *q2_victim(struct sr_sim *s)
 	return s->l[1].n ? &s->fr[s->l[1].head] : NULL;
 }
 
+/* MADV_COLD (deactivate_page): to the inactive list, unreferenced; here at
+ * the reclaim end so it goes before pages that were never advised. */
+static void q2_cold(struct sr_sim *s, struct sr_frame *f)
+{
+	list_unlink(s, &s->l[f->list], f);
+	f->list = 0;
+	f->ref = 0;
+	list_push_head(s, &s->l[0], f);
+}
+
 const struct sr_repl_ops sr_repl_2q = {
 	.name = "2q", .init = list_init, .fini = list_fini, .insert = q2_insert,
-	.touch = q2_touch, .remove = q2_remove, .victim = q2_victim,
+	.touch = q2_touch, .remove = q2_remove, .victim = q2_victim, .cold = q2_cold,
 };

@@ -108,7 +108,8 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 	f->tag = tag;
 	f->state = SR_FR_IO;
 	f->prefetched = (uint8_t)prefetch;
-	if (s->c->pp.pattern[0] && s->r->pinned_pages < s->pin_cap && pin_match(s, tag)) {
+	if ((s->pol.ops->pin || s->c->pp.pattern[0]) && s->r->pinned_pages < s->pin_cap &&
+	    (s->pol.ops->pin ? s->pol.ops->pin(&s->pol, tag) : pin_match(s, tag))) {
 		f->pinned = 1;
 		s->r->pinned_pages++;
 	}
@@ -140,10 +141,12 @@ static int pin_match(const struct sr_sim *s, uint32_t tag)
 
 /* ---- I/O ---- */
 
-static void busy_start(struct sr_sim *s, uint64_t now)
+static void busy_start(struct sr_sim *s, unsigned dev, uint64_t now)
 {
 	if (!s->inflight++)
 		s->busy_since = now;
+	if (!s->dev_inflight[dev]++)
+		s->dev_since[dev] = now;
 }
 
 static void complete(struct sr_sim *s, struct sr_req *q, uint64_t now)
@@ -165,9 +168,49 @@ static void complete(struct sr_sim *s, struct sr_req *q, uint64_t now)
 		q->needed = 0;
 		s->needed--;
 	}
+	if (q->prefetch)
+		s->pf_inflight--;
 	if (!--s->inflight)
 		s->r->busy_ns += now - s->busy_since;
+	if (!--s->dev_inflight[q->dev])
+		s->r->dev_busy_ns[q->dev] += now - s->dev_since[q->dev];
 	s->free_slots[s->nfree++] = slot;
+}
+
+static const char *dev_name(const struct sr_sim *s, unsigned dev)
+{
+	static const char *const names[] = { "striped device 0", "striped device 1", "striped device 2",
+					     "striped device 3", "a striped device" };
+
+	if (s->c->nr_fds <= 1)
+		return s->c->tgt_name;
+	return names[dev < 4 ? dev : 4];
+}
+
+/* RAID-0: the device and its offset for striped byte off. Runs never cross
+ * a chunk (read_range and pump cut them), so a request is one piece. */
+static unsigned stripe_map(const struct sr_sim *s, uint64_t off, uint64_t *dev_off)
+{
+	uint64_t chunk, n = s->c->nr_fds;
+
+	if (n <= 1) {
+		*dev_off = off;
+		return 0;
+	}
+	chunk = off / s->c->stripe;
+	*dev_off = chunk / n * s->c->stripe + off % s->c->stripe;
+	return (unsigned)(chunk % n);
+}
+
+/* Pages from p to the end of p's stripe chunk (no limit without a stripe). */
+static uint64_t chunk_left(const struct sr_sim *s, uint64_t p)
+{
+	uint64_t per;
+
+	if (s->c->nr_fds <= 1)
+		return UINT64_MAX;
+	per = s->c->stripe / s->c->page;
+	return per - p % per;
 }
 
 static int check_res(struct sr_sim *s, struct sr_req *q)
@@ -177,14 +220,14 @@ static int check_res(struct sr_sim *s, struct sr_req *q)
 	if (q->io.res == (int64_t)want)
 		return 0;
 	/* O_DIRECT at the end of a file that is not a block multiple: short is fine */
-	eof = s->c->target_size - q->io.off;
+	eof = s->c->target_size - q->page0 * s->c->page;
 	if (q->io.res >= 0 && (uint64_t)q->io.res >= eof && eof < want)
 		return 0;
 	if (q->io.res < 0)
 		return sr_errf(s->e, (int)q->io.res, "%s: read at offset %" PRIu64 " length %u failed: %s",
-			       s->c->tgt_name, q->io.off, q->io.len, strerror((int)-q->io.res));
+			       dev_name(s, q->dev), q->io.off, q->io.len, strerror((int)-q->io.res));
 	return sr_errf(s->e, -EIO, "%s: short read at offset %" PRIu64 ": %" PRId64 " of %u bytes",
-		       s->c->tgt_name, q->io.off, q->io.res, q->io.len);
+		       dev_name(s, q->dev), q->io.off, q->io.res, q->io.len);
 }
 
 /* Reap completions, waiting up to timeout_ns for at least one when wait. */
@@ -229,6 +272,8 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uin
 
 		if (f && f->state == SR_FR_IO && !f->io)
 			f->io = slot + 1;
+		if (f && f->pinned)
+			s->r->pinned_read_bytes += page_bytes(s, p);
 		bytes += page_bytes(s, p);
 		if (p >= nlo && p < nhi)
 			dbytes += page_bytes(s, p);
@@ -239,10 +284,14 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uin
 	q->needed = needed;
 	if (needed)
 		s->needed++;
-	q->io.off = page0 * s->c->page;
+	if (q->prefetch && ++s->pf_inflight > s->r->max_pf_inflight)
+		s->r->max_pf_inflight = s->pf_inflight;
+	q->dev = stripe_map(s, page0 * s->c->page, &q->io.off);
 	q->io.len = (uint32_t)bytes;
 	q->io.op = SR_OP_READ;
-	q->io.target = 0;
+	q->io.target = q->dev;
+	s->r->dev_bytes[q->dev] += bytes;
+	s->r->dev_ios[q->dev]++;
 	q->io.res = 0;
 	q->io.issue_ns = sr_now_ns();
 	s->r->pages_read += n;
@@ -252,7 +301,7 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uin
 		s->r->demand_ios++;
 	else
 		s->r->prefetch_ios++;
-	busy_start(s, q->io.issue_ns);
+	busy_start(s, q->dev, q->io.issue_ns);
 	ret = s->c->engine->queue(&s->eng, &q->io);
 	if (ret == SR_Q_COMPLETED) {
 		ret = check_res(s, q);
@@ -295,7 +344,7 @@ static int pump(struct sr_sim *s)
 	unsigned reserve = s->c->qd > 1;
 	int ret;
 
-	while (s->pf_n && s->nfree > reserve) {
+	while (s->pf_n && s->nfree > reserve && (!s->pf_limit || s->pf_inflight < s->pf_limit)) {
 		struct sr_pf_run *run = &s->pf[s->pf_head];
 		uint64_t p, n = 0;
 
@@ -308,7 +357,8 @@ static int pump(struct sr_sim *s)
 			s->pf_n--;
 			continue;
 		}
-		for (p = run->page0; n < run->npages && n < max_pages(s) && !lookup(s, p); p++, n++) {
+		for (p = run->page0; n < run->npages && n < max_pages(s) && n < chunk_left(s, run->page0) &&
+		     !lookup(s, p); p++, n++) {
 			struct sr_frame *f = get_frame(s, p, run->tag, 1);
 
 			if (!f)
@@ -349,6 +399,26 @@ void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark
 	run->npages = p1 - p0;
 	run->mark = mark;
 	run->tag = s->win_n ? s->win[s->win_head].tag : 0;
+}
+
+void sr_sim_cold(struct sr_sim *s, uint64_t off, uint64_t len)
+{
+	uint64_t p, p1;
+
+	if (!len || !s->nfr || !s->repl->cold)
+		return;
+	p1 = (off + len - 1) / s->c->page + 1;
+	for (p = off / s->c->page; p < p1; p++) {
+		struct sr_frame *f = lookup(s, p);
+
+		if (f && f->state == SR_FR_RES && !f->pinned)
+			s->repl->cold(s, f);
+	}
+}
+
+void sr_sim_prefetch_limit(struct sr_sim *s, unsigned n)
+{
+	s->pf_limit = n;
 }
 
 /* Wait (doing background I/O) for ns of emulated compute. */
@@ -416,7 +486,7 @@ static int read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 			p++;
 			continue;
 		}
-		while (q < hi && q - p < max_pages(s) && !lookup(s, q)) {
+		while (q < hi && q - p < max_pages(s) && q - p < chunk_left(s, p) && !lookup(s, q)) {
 			struct sr_frame *f = NULL;
 
 			if (q >= nlo && q < nhi) {
@@ -443,24 +513,6 @@ static int read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 
 /* ---- the access window: the current access and the future policies peek at ---- */
 
-static long find_tensor(const struct sr_model *m, uint64_t off)
-{
-	size_t lo = 0, hi = m->n_tensors;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct sr_tensor *t = &m->tensors[mid];
-
-		if (off < t->off)
-			hi = mid;
-		else if (off >= t->off + t->bytes)
-			lo = mid + 1;
-		else
-			return (long)mid;
-	}
-	return -1;
-}
-
 static int to_access(struct sr_sim *s, const struct sr_rec *r, int pass_start, struct sr_access *a)
 {
 	const struct sr_model *m = s->c->model;
@@ -484,7 +536,7 @@ static int to_access(struct sr_sim *s, const struct sr_rec *r, int pass_start, s
 		a->expert = sr_tag_expert(r->tag);
 	} else if (m) {
 		/* a capture of the model file: find the tensor by offset */
-		t = find_tensor(m, r->off);
+		t = sr_model_find(m, r->off);
 		if (t >= 0 && m->tensors[t].expert_bytes)
 			a->expert = (int)((r->off - m->tensors[t].off) / m->tensors[t].expert_bytes);
 		if (t >= 0)
@@ -686,6 +738,7 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 		mark = UINT64_MAX;
 		if (po->miss) {
 			/* a fault: one page demanded, the policy decides what else comes with it */
+			s->r->faults++;
 			hi = p + 1;
 			po->miss(&s->pol, p, &lo, &hi, &mark);
 			if (lo > p)
@@ -742,9 +795,18 @@ static int token_bytes(struct sr_sim *s, uint64_t *bytes)
 
 static void end_token(struct sr_sim *s, int prefill)
 {
-	if (!prefill)
+	uint64_t rd = s->r->demand_bytes + s->r->prefetch_bytes;
+
+	if (!prefill) {
 		sr_hist_add(&s->r->token_stall, s->tok_stall);
+		s->r->last_token_read_bytes = rd - s->tok_read0;
+		if (s->n_decoded++ >= s->c->warmup_tokens) {
+			s->r->steady_read_bytes += rd - s->tok_read0;
+			s->r->steady_tokens++;
+		}
+	}
 	s->tok_stall = 0;
+	s->tok_read0 = rd;
 }
 
 static int walk(struct sr_sim *s)
@@ -788,6 +850,8 @@ static int walk(struct sr_sim *s)
 				return ret;
 			if (!prefill)
 				s->r->compute_ns += gap;
+			else
+				s->r->prefill_ns += gap;
 		}
 		s->r->accesses++;
 		if (s->repl == &sr_repl_lfu)
@@ -802,13 +866,21 @@ static int walk(struct sr_sim *s)
 		s->tok_stall += stall;
 		if (!prefill)
 			s->r->stall_ns += stall;
+		else
+			s->r->prefill_ns += stall;
 		if (c->compute_ns_per_token && tok_bytes) {
-			gap = (uint64_t)((double)c->compute_ns_per_token * (double)a->len / (double)tok_bytes);
+			/* a prefill batch computes for all its prompt tokens */
+			double per = (double)c->compute_ns_per_token *
+				     (prefill && c->prefill_tokens ? (double)c->prefill_tokens : 1.0);
+
+			gap = (uint64_t)(per * (double)a->len / (double)tok_bytes);
 			ret = compute(s, gap);
 			if (ret)
 				return ret;
 			if (!prefill)
 				s->r->compute_ns += gap;
+			else
+				s->r->prefill_ns += gap;
 		} else {
 			ret = pump(s);
 			if (!ret)
@@ -846,6 +918,11 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 				 c->max_req, c->page);
 	if (!c->qd)
 		return sr_inputf(e, "simulate: --qd must be at least 1");
+	if (c->nr_fds > SR_SIM_MAX_DEV)
+		return sr_inputf(e, "simulate: at most %d striped targets", SR_SIM_MAX_DEV);
+	if (c->nr_fds > 1 && (!c->stripe || c->stripe % c->page))
+		return sr_inputf(e, "simulate: --layout stripe:%" PRIu64 ": the chunk must be a multiple of --page %" PRIu64,
+				 c->stripe, c->page);
 	if (cap >= SR_NIL)
 		return sr_inputf(e, "simulate: --mem %" PRIu64 " holds too many %" PRIu64 "-byte pages: use a larger --page",
 				 c->mem, c->page);
@@ -898,8 +975,9 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 		s->free_slots[s->nfree++] = (uint32_t)(c->qd - 1 - i);
 	}
 	s->eng.ops = c->engine;
+	s->r->nr_dev = c->nr_fds > 1 ? c->nr_fds : 1;
 	s->eng.cfg = (struct sr_engine_cfg){
-		.fds = &c->fd, .nr_fds = 1, .qd = c->qd, .buf_size = (size_t)c->max_req,
+		.fds = c->nr_fds > 1 ? c->fds : &c->fd, .nr_fds = s->r->nr_dev, .qd = c->qd, .buf_size = (size_t)c->max_req,
 		.buf_base = (void *)al, .threads = !strcmp(c->engine->name, "psync") ? c->qd : 1,
 	};
 	ret = c->engine->init(&s->eng, e);
@@ -1023,6 +1101,11 @@ double sr_sim_tokens_per_s(const struct sr_sim_result *r)
 	double t = (double)(r->compute_ns + r->stall_ns) / 1e9;
 
 	return t > 0 ? (double)r->tokens / t : 0;
+}
+
+double sr_sim_prefill_tokens_per_s(const struct sr_sim_result *r, uint64_t prefill_tokens)
+{
+	return r->prefill_ns && prefill_tokens ? (double)prefill_tokens * 1e9 / (double)r->prefill_ns : 0;
 }
 
 double sr_sim_hit_rate(const struct sr_sim_result *r)

@@ -31,6 +31,7 @@ struct sr_req {
 	uint64_t page0, npages;
 	int prefetch;
 	int needed;          /* the compute thread waits for it */
+	unsigned dev;        /* striped device it went to */
 };
 
 struct sr_pf_run {
@@ -80,6 +81,9 @@ struct sr_sim {
 	void *bufmap;
 	size_t bufmap_len;
 	uint64_t busy_since;
+	unsigned pf_inflight, pf_limit;
+	unsigned dev_inflight[SR_SIM_MAX_DEV];
+	uint64_t dev_since[SR_SIM_MAX_DEV];
 	int eng_up, pol_up;
 
 	/* prefetch queue (ring) */
@@ -97,7 +101,21 @@ struct sr_sim {
 	int pass_start;
 	uint64_t ntok;             /* tokens started */
 	uint64_t tok_stall;        /* stall of the current token */
+	uint64_t tok_read0;        /* bytes read when the current token started */
+	uint64_t n_decoded;        /* decode tokens finished */
 };
+
+/* The pagecache policy's readahead state and hooks (policies.c), shared
+ * by the mmap-based strategies (strategies.c): their priv starts with it. */
+struct sr_pc {
+	uint64_t ra;          /* readahead window, pages */
+	uint64_t start, size; /* the current window (file_ra_state) */
+};
+int sr_pc_setup(struct sr_policy *p, struct sr_pc *c);
+void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, uint64_t *mark);
+void sr_pc_marked(struct sr_policy *p, uint64_t page);
+
+extern const struct sr_policy_ops sr_pol_routed_willneed, sr_pol_pread_prefetch, sr_pol_tensor_rule;
 
 /* repl.c helpers for the manager */
 void sr_list_init(struct sr_list *l);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "replay/plot.h"
+
 double sr_mmap_tokens_per_s(const struct sr_mmap_result *m)
 {
 	return m->wall_ns ? (double)m->tokens * 1e9 / (double)m->wall_ns : 0;
@@ -14,9 +16,9 @@ double sr_mmap_tokens_per_s(const struct sr_mmap_result *m)
 
 /* Every figure of a row, once: the three renderers walk the same list. */
 enum {
-	F_MEM, F_TOKENS, F_TPS, F_STALL_MEAN, F_STALL_P50, F_STALL_P99, F_HIT, F_SERVED, F_DEMAND,
-	F_PREFETCH, F_WASTED, F_UNUSED, F_READ, F_BUSY, F_GBPS, F_BUSY_GBPS, F_SPEC_PCT, F_CAL_PCT, F_MAJFLT,
-	F_WALL, F_NR
+	F_MEM, F_TOKENS, F_TPS, F_PP_TPS, F_STALL_MEAN, F_STALL_P50, F_STALL_P99, F_HIT, F_SERVED, F_DEMAND,
+	F_PREFETCH, F_WASTED, F_UNUSED, F_READ, F_BUSY, F_GBPS, F_BUSY_GBPS, F_SPEC_PCT, F_CAL_PCT, F_FAULTS,
+	F_MAJFLT, F_WALL, F_NR
 };
 
 static const struct {
@@ -28,6 +30,7 @@ static const struct {
 	[F_MEM] = { "mem_bytes", "mem", 9, 0, 1 },
 	[F_TOKENS] = { "tokens", NULL, 0, 0, 0 },
 	[F_TPS] = { "tokens_per_s", "tok/s", 8, 2, 0 },
+	[F_PP_TPS] = { "prefill_tokens_per_s", "pp tok/s", 8, 1, 0 },
 	[F_STALL_MEAN] = { "stall_ms_per_token_mean", "stall ms", 9, 2, 0 },
 	[F_STALL_P50] = { "stall_ms_per_token_p50", "p50", 8, 2, 0 },
 	[F_STALL_P99] = { "stall_ms_per_token_p99", "p99", 8, 2, 0 },
@@ -43,7 +46,8 @@ static const struct {
 	[F_BUSY_GBPS] = { "busy_GBps", NULL, 0, 0, 0 },
 	[F_SPEC_PCT] = { "pct_of_spec", "%spec", 6, 1, 0 },
 	[F_CAL_PCT] = { "pct_of_calibrated", NULL, 0, 0, 0 },
-	[F_MAJFLT] = { "major_faults", "majflt", 8, 0, 0 },
+	[F_FAULTS] = { "faults", "faults", 8, 0, 0 },
+	[F_MAJFLT] = { "major_faults", NULL, 0, 0, 0 },
 	[F_WALL] = { "wall_s", NULL, 0, 0, 0 },
 };
 
@@ -61,6 +65,10 @@ static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 
 		v[F_TOKENS] = (double)r->tokens;
 		v[F_TPS] = sr_sim_tokens_per_s(r);
+		if (r->prefill_tokens && rep->prefill_tokens)
+			v[F_PP_TPS] = sr_sim_prefill_tokens_per_s(r, rep->prefill_tokens);
+		if (r->faults)
+			v[F_FAULTS] = (double)r->faults; /* simulated: fault-style policies only */
 		v[F_STALL_MEAN] = sr_hist_mean(&r->token_stall) / 1e6;
 		v[F_STALL_P50] = (double)sr_hist_pct(&r->token_stall, 50) / 1e6;
 		v[F_STALL_P99] = (double)sr_hist_pct(&r->token_stall, 99) / 1e6;
@@ -82,18 +90,25 @@ static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 		v[F_WALL] = wall;
 	} else {
 		const struct sr_mmap_result *m = &w->mm;
-		double wall = (double)m->wall_ns / 1e9;
 		double rd = (double)m->read_bytes; /* the child's own: the device may be shared */
 		double stall = m->tokens ? (double)(m->wall_ns - (m->compute_ns < m->wall_ns ? m->compute_ns : m->wall_ns)) /
 						   (double)m->tokens / 1e6 : 0;
+		double all = (double)(m->wall_ns + m->prefill_ns + m->load_ns) / 1e9;
 
 		v[F_TOKENS] = (double)m->tokens;
 		v[F_TPS] = sr_mmap_tokens_per_s(m);
+		if (m->prefill_tokens && m->prefill_ns)
+			v[F_PP_TPS] = (double)m->prefill_tokens * 1e9 / (double)m->prefill_ns;
 		v[F_STALL_MEAN] = stall;
+		v[F_DEMAND] = (double)m->demand_bytes;
+		v[F_PREFETCH] = (double)m->prefetch_bytes;
 		v[F_READ] = rd;
-		v[F_GBPS] = wall > 0 ? rd / wall / 1e9 : 0;
+		v[F_GBPS] = all > 0 ? rd / all / 1e9 : 0;
+		if (m->busy_ns && all > 0)
+			v[F_BUSY] = 100 * (double)m->busy_ns / 1e9 / all;
+		v[F_FAULTS] = (double)m->majflt;
 		v[F_MAJFLT] = (double)m->majflt;
-		v[F_WALL] = wall;
+		v[F_WALL] = all;
 	}
 }
 
@@ -137,13 +152,25 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 		const struct sr_sim_row *w = &rep->rows[r];
 
 		figures(rep, w, v);
-		fprintf(f, "%-22.22s", w->kind == SR_ROW_SIM ? w->policy : kind_name(w->kind));
+		fprintf(f, "%-22.22s", w->policy);
 		for (i = 0; i < F_NR; i++)
 			if (fields[i].head)
 				text_cell(f, i, v[i]);
 		fprintf(f, "%s\n", w->kind == SR_ROW_SIM && w->res.partial ? " (partial)" : "");
 		if (w->kind == SR_ROW_RAM)
 			best_ram = v[F_TPS];
+	}
+	for (r = 0; r < rep->n; r++) {
+		const struct sr_sim_row *w = &rep->rows[r];
+		double wall = (double)w->res.wall_ns / 1e9;
+
+		if (w->kind != SR_ROW_SIM || w->res.nr_dev < 2 || wall <= 0)
+			continue;
+		fprintf(f, "%s at mem %.1f MiB over %s:", w->policy, (double)w->mem / 1048576.0, rep->layout ? rep->layout : "stripe");
+		for (unsigned k = 0; k < w->res.nr_dev; k++)
+			fprintf(f, " %s %.3f GB/s (busy %.0f%%)", rep->devs ? rep->devs[k] : "?",
+				(double)w->res.dev_bytes[k] / wall / 1e9, 100 * (double)w->res.dev_busy_ns[k] / 1e9 / wall);
+		fputc('\n', f);
 	}
 	if (best_ram > 0)
 		for (r = 0; r < rep->n; r++)
@@ -154,7 +181,7 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 					fprintf(f, "real-mmap at mem %.1f MiB: %.2fx slower than RAM-resident (%.2f vs %.2f tok/s)\n",
 						(double)rep->rows[r].mem / 1048576.0, best_ram / t, t, best_ram);
 			}
-	fprintf(f, "hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight\n");
+	fprintf(f, "hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight; faults: simulated for mmap policies, measured major faults for real rows\n");
 }
 
 static int write_json(FILE *f, const struct sr_sim_report *rep)
@@ -174,6 +201,15 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 	json_object_set_new(root, "max_request", json_integer((json_int_t)rep->max_req));
 	json_object_set_new(root, "compute_ms_per_token",
 			    rep->compute_ms_per_token < 0 ? json_null() : json_real(rep->compute_ms_per_token));
+	json_object_set_new(root, "prefill_tokens", json_integer((json_int_t)rep->prefill_tokens));
+	json_object_set_new(root, "layout", rep->layout ? json_string(rep->layout) : json_null());
+	if (rep->nr_dev > 1) {
+		json_t *d = json_array();
+
+		for (unsigned k = 0; k < rep->nr_dev; k++)
+			json_array_append_new(d, json_string(rep->devs[k]));
+		json_object_set_new(root, "targets", d);
+	}
 	json_object_set_new(root, "spec_read_Bps", rep->spec_Bps > 0 ? json_real(rep->spec_Bps) : json_null());
 	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_real(rep->cal_Bps) : json_null());
 	for (r = 0; r < rep->n; r++) {
@@ -181,7 +217,7 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 		json_t *o = json_object();
 
 		figures(rep, w, v);
-		json_object_set_new(o, "policy", json_string(w->kind == SR_ROW_SIM ? w->policy : kind_name(w->kind)));
+		json_object_set_new(o, "policy", json_string(w->policy));
 		json_object_set_new(o, "kind", json_string(kind_name(w->kind)));
 		for (i = 0; i < F_NR; i++)
 			json_object_set_new(o, fields[i].key,
@@ -204,6 +240,30 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 			json_object_set_new(o, "compute_s", json_real((double)s->compute_ns / 1e9));
 			json_object_set_new(o, "stall_s", json_real((double)s->stall_ns / 1e9));
 			json_object_set_new(o, "partial", json_boolean(s->partial));
+			json_object_set_new(o, "prefill_s", json_real((double)s->prefill_ns / 1e9));
+			json_object_set_new(o, "pinned_read_bytes", json_integer((json_int_t)s->pinned_read_bytes));
+			json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
+			json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)s->last_token_read_bytes));
+			json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
+			json_object_set_new(o, "steady_read_bytes_per_token",
+					    s->steady_tokens ? json_real((double)s->steady_read_bytes / (double)s->steady_tokens) : json_null());
+			if (s->nr_dev > 1) {
+				json_t *d = json_array();
+				double wall = (double)s->wall_ns / 1e9;
+
+				for (unsigned k = 0; k < s->nr_dev; k++) {
+					json_t *x = json_object();
+
+					json_object_set_new(x, "target", json_string(rep->devs ? rep->devs[k] : ""));
+					json_object_set_new(x, "read_bytes", json_integer((json_int_t)s->dev_bytes[k]));
+					json_object_set_new(x, "ios", json_integer((json_int_t)s->dev_ios[k]));
+					json_object_set_new(x, "busy_pct", json_real(wall > 0 ? 100 * (double)s->dev_busy_ns[k] / 1e9 / wall : 0));
+					json_object_set_new(x, "read_GBps", json_real(wall > 0 ? (double)s->dev_bytes[k] / wall / 1e9 : 0));
+					json_object_set_new(x, "busy_GBps", json_real(s->dev_busy_ns[k] ? (double)s->dev_bytes[k] / ((double)s->dev_busy_ns[k] / 1e9) / 1e9 : 0));
+					json_array_append_new(d, x);
+				}
+				json_object_set_new(o, "devices", d);
+			}
 		} else {
 			const struct sr_mmap_result *m = &w->mm;
 
@@ -213,6 +273,22 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 			json_object_set_new(o, "cgroup", json_string(m->cgroup));
 			json_object_set_new(o, "advise", json_string(m->advise));
 			json_object_set_new(o, "compute_s", json_real((double)m->compute_ns / 1e9));
+			json_object_set_new(o, "strategy", json_string(m->strategy[0] ? m->strategy : "mmap"));
+			json_object_set_new(o, "prefill_s", json_real((double)m->prefill_ns / 1e9));
+			json_object_set_new(o, "load_s", json_real((double)m->load_ns / 1e9));
+			json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)m->last_token_read_bytes));
+			json_object_set_new(o, "advised_bytes", json_integer((json_int_t)m->advised_bytes));
+			json_object_set_new(o, "willneed_read_bytes", json_integer((json_int_t)m->willneed_read_bytes));
+			json_object_set_new(o, "dropped_bytes", json_integer((json_int_t)m->dropped_bytes));
+			json_object_set_new(o, "pread_threads", json_integer(m->pread_threads));
+			json_object_set_new(o, "pread_max_inflight", json_integer(m->pread_max_inflight));
+			json_object_set_new(o, "pread_bytes", json_integer((json_int_t)m->pread_bytes));
+			json_object_set_new(o, "pread_jobs", json_integer((json_int_t)m->pread_jobs));
+			json_object_set_new(o, "pread_dropped", json_integer((json_int_t)m->pread_dropped));
+			json_object_set_new(o, "private_bytes", json_integer((json_int_t)m->private_bytes));
+			json_object_set_new(o, "private_read_bytes", json_integer((json_int_t)m->private_read_bytes));
+			json_object_set_new(o, "private_tensors", json_integer((json_int_t)m->private_tensors));
+			json_object_set_new(o, "device_busy_s", json_real((double)m->busy_ns / 1e9));
 		}
 		json_array_append_new(rows, o);
 	}
@@ -238,7 +314,7 @@ static void write_csv(FILE *f, const struct sr_sim_report *rep)
 
 		figures(rep, w, v);
 		/* policy specs may hold commas (pinned:a,b): quote */
-		fprintf(f, "\"%s\",%s,%" PRIu64 ",%u", w->kind == SR_ROW_SIM ? w->policy : kind_name(w->kind),
+		fprintf(f, "\"%s\",%s,%" PRIu64 ",%u", w->policy,
 			kind_name(w->kind), rep->page, rep->qd);
 		for (i = 0; i < F_NR; i++) {
 			if (isnan(v[i]))
@@ -264,4 +340,76 @@ int sr_sim_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_sim_report
 		write_text(f, rep);
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+/* ---- plots ---- */
+
+static double row_y(const struct sr_sim_report *rep, const struct sr_sim_row *w, int stall)
+{
+	double v[F_NR];
+
+	figures(rep, w, v);
+	return stall ? v[F_STALL_MEAN] : v[F_TPS];
+}
+
+/* One series per row name (policy, real:strategy, real-mmap, ram) over --mem. */
+static int plot_one(const char *dir, const char *name, const struct sr_sim_report *rep, int stall,
+		    struct sr_err *e)
+{
+	struct sr_plot_series *s = calloc(rep->n ? rep->n : 1, sizeof(*s));
+	double *xy = calloc(2 * (rep->n ? rep->n : 1), sizeof(*xy));
+	size_t i, j, ns = 0, used = 0;
+	char title[512];
+	int ret;
+
+	if (!s || !xy) {
+		free(s);
+		free(xy);
+		return sr_errf(e, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < rep->n; i++) {
+		double *x = xy + 2 * used, *y;
+		size_t n = 0;
+
+		for (j = 0; j < i && strcmp(rep->rows[j].policy, rep->rows[i].policy); j++)
+			;
+		if (j < i)
+			continue;
+		for (j = i; j < rep->n; j++)
+			if (!strcmp(rep->rows[j].policy, rep->rows[i].policy))
+				n++;
+		y = x + n;
+		n = 0;
+		for (j = i; j < rep->n; j++) {
+			if (strcmp(rep->rows[j].policy, rep->rows[i].policy))
+				continue;
+			x[n] = (double)rep->rows[j].mem;
+			y[n] = row_y(rep, &rep->rows[j], stall);
+			if (isnan(y[n]))
+				y[n] = 0;
+			n++;
+		}
+		used += n;
+		s[ns++] = (struct sr_plot_series){ .name = rep->rows[i].policy, .x = x, .y = y, .n = n,
+						   .style = n > 1 ? SR_SERIES_LINE : SR_SERIES_MARKERS };
+	}
+	snprintf(title, sizeof(title), "%s: %s vs memory budget", rep->model ? rep->model : rep->source,
+		 stall ? "stall per decode token" : "decode tokens/s");
+	ret = sr_plot_lines_files(dir, name, NULL,
+				  &(struct sr_plot_lines){
+					  .title = title, .s = s, .ns = ns,
+					  .x = { .label = "--mem (RAM budget)", .fmt = SR_AXIS_BYTES },
+					  .y = { .label = stall ? "stall ms per token" : "tokens/s" },
+					  .note = "simulated rows by policy name; real:NAME and real-mmap measured through mmap in a memory cgroup",
+				  }, e);
+	free(s);
+	free(xy);
+	return ret;
+}
+
+int sr_sim_plot(const char *dir, const struct sr_sim_report *rep, struct sr_err *e)
+{
+	int ret = plot_one(dir, "simulate-tokens", rep, 0, e);
+
+	return ret ? ret : plot_one(dir, "simulate-stall", rep, 1, e);
 }

@@ -11,9 +11,26 @@
 
 /* What --real-mmap measured in a child process. */
 struct sr_mmap_result {
-	uint64_t tokens;
-	uint64_t wall_ns;      /* the touching loop, compute included */
+	uint64_t tokens;       /* decode tokens (or trace passes) */
+	uint64_t wall_ns;      /* their touching loop, compute included */
 	uint64_t compute_ns;   /* emulated compute inside it */
+	uint64_t prefill_tokens, prefill_ns; /* the prefill batch: prompt tokens, its wall time */
+	uint64_t load_ns;      /* before the first token: tensor-rule's private reads */
+	uint64_t busy_ns;      /* the device's io_ticks over the run (every process's), 0 unknown */
+	uint64_t last_token_read_bytes; /* the child's read_bytes during the last token */
+	/* strategy counters */
+	uint64_t advised_bytes;   /* routed-willneed: bytes given MADV_WILLNEED */
+	uint64_t dropped_bytes;   /* MADV_DONTNEED / MADV_COLD after use */
+	uint64_t pread_bytes, pread_jobs, pread_dropped;
+	unsigned pread_threads, pread_max_inflight; /* the pool and the most preads seen at once */
+	uint64_t private_bytes;   /* tensor-rule: bytes read with O_DIRECT into private buffers */
+	/* read_bytes (/proc/.../io) split by cause: demand = the main thread's
+	 * faults; prefetch = its WILLNEED calls plus the pread workers' own;
+	 * private = tensor-rule's loads. read_bytes is the process total. */
+	uint64_t demand_bytes, prefetch_bytes, private_read_bytes;
+	uint64_t willneed_read_bytes; /* the part of prefetch_bytes read inside WILLNEED calls */
+	uint64_t private_tensors;
+	char strategy[32];
 	uint64_t majflt, minflt;
 	uint64_t read_bytes;   /* the child's /proc/self/io read_bytes */
 	uint64_t dev_read_bytes; /* the device's sectors read x 512 over the run (every process's), 0 unknown */
@@ -27,7 +44,7 @@ enum { SR_ROW_SIM, SR_ROW_MMAP, SR_ROW_RAM };
 
 struct sr_sim_row {
 	int kind;              /* SR_ROW_* */
-	char policy[300];      /* spec, or "real-mmap", "ram" */
+	char policy[300];      /* spec, or "real-mmap", "real:SPEC", "ram" */
 	uint64_t mem;
 	struct sr_sim_result res;
 	struct sr_mmap_result mm;
@@ -39,6 +56,10 @@ struct sr_sim_report {
 	unsigned qd;
 	uint64_t tokens;
 	double compute_ms_per_token; /* < 0: from the schedule */
+	uint64_t prefill_tokens;     /* --prefill */
+	const char *layout;          /* "stripe:128k" over several targets, NULL: one */
+	const char *const *devs;     /* the striped targets */
+	unsigned nr_dev;
 	double spec_Bps;       /* device spec sequential read, 0 unknown */
 	double cal_Bps;        /* calibrated here (devices --calibrate), 0 unknown */
 	const char *spec_source;

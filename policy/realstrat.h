@@ -1,0 +1,35 @@
+/* --real-mmap's strategies, inside the child that touches the mapping
+ * (policy/realmmap.c): the real madvise / pread pool / O_DIRECT calls of
+ * each strategy in policy/strategy.h. Internal to policy/. */
+#ifndef SR_REALSTRAT_H
+#define SR_REALSTRAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/realmmap.h"
+
+/* One access of the materialized schedule. */
+struct sr_rs_acc {
+	uint64_t off, len, t_ns;
+	uint32_t tag;
+	uint8_t flags;
+};
+
+struct sr_rs;
+
+/* Set up the strategy for the child's mapping: tensor-rule reads its
+ * private tensors here (timed into r->load_ns), pread-prefetch starts its
+ * workers. On failure msg says why. */
+int sr_rs_start(struct sr_rs **out, const struct sr_mmap_cfg *c, const volatile unsigned char *map,
+		const struct sr_rs_acc *a, size_t n, struct sr_mmap_result *r, char *msg, size_t msglen);
+/* Before access i is touched: hints and prefetches it triggers. */
+void sr_rs_access(struct sr_rs *x, size_t i);
+/* Where access i's bytes are: its private buffer (tensor-rule read), or NULL: the mapping. */
+const volatile unsigned char *sr_rs_private(struct sr_rs *x, size_t i);
+/* read_bytes of /proc/self/io or /proc/thread-self/io (0 if unreadable). */
+uint64_t sr_rs_io_read_bytes(const char *path);
+/* Stop the workers, add the counters to r, free. */
+void sr_rs_stop(struct sr_rs *x, struct sr_mmap_result *r);
+
+#endif

@@ -226,7 +226,7 @@ static void test_lookahead_no_extra(void **state)
 
 	(void)state;
 	dense_model(&m, 6, 128 * KiB);
-	r = dense_schedule(&m, 4, &n);
+	r = dense_schedule(&m, 8, &n);
 	simulate("none", &m, r, n, m.file_size / 4, NULL, &none);
 	simulate("lookahead:2", &m, r, n, m.file_size / 4, NULL, &la);
 	assert_int_equal(la.demand_bytes + la.prefetch_bytes, none.demand_bytes);
@@ -349,10 +349,12 @@ static void test_lookahead_hides_io(void **state)
 	close(fd);
 	assert_true(none.stall_ns > 0);
 	assert_true(none.busy_ns > 0);
-	/* the first tensor of the run is always a stall; little else may be */
-	if (la.stall_ns * 10 >= none.stall_ns)
-		fail_msg("lookahead stalled %llu ns, none %llu ns", (unsigned long long)la.stall_ns,
-			 (unsigned long long)none.stall_ns);
+	/* The first tensor of the run is always a stall, and on a loaded machine
+	 * it can be most of none's total: compare the typical token instead. */
+	if (sr_hist_pct(&la.token_stall, 50) * 10 >= sr_hist_pct(&none.token_stall, 50))
+		fail_msg("lookahead's median token stalled %llu ns, none's %llu ns",
+			 (unsigned long long)sr_hist_pct(&la.token_stall, 50),
+			 (unsigned long long)sr_hist_pct(&none.token_stall, 50));
 	assert_true(sr_sim_tokens_per_s(&la) > sr_sim_tokens_per_s(&none));
 	assert_int_equal(la.compute_ns / 1000000, none.compute_ns / 1000000);
 	free(r);

@@ -10,13 +10,16 @@ need_root
 
 head -c 32M /dev/urandom >"$T/model"
 sync "$T/model"
-cgs() { ls -d /sys/fs/cgroup/memory/ssdreplay-* /sys/fs/cgroup/ssdreplay-* 2>/dev/null; }
-cgs >"$T/cg0"
+# The cgroup is named after the simulate process; other tests running in
+# parallel have their own, so look only for this run's.
+cgs() { ls -d "/sys/fs/cgroup/memory/ssdreplay-$1" "/sys/fs/cgroup/ssdreplay-$1" 2>/dev/null; }
 python3 -c "
 print('offset,length,op')
 for i in range(32): print(f'{i*1048576},1048576,r')" >"$T/seq.csv"
 $SR simulate --trace "$T/seq.csv" "$T/model" --tokens 3 --mem 50% --policy pagecache --real-mmap \
-	--output-format json --output "$T/r.json" 2>"$T/err"
+	--output-format json --output "$T/r.json" 2>"$T/err" &
+sim=$!
+wait $sim
 rc=$?
 if [ $rc != 0 ]; then
 	grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$T/err" &&
@@ -24,7 +27,7 @@ if [ $rc != 0 ]; then
 	cat "$T/err" >&2
 	fail "simulate --real-mmap exited $rc"
 fi
-cgs | cmp -s - "$T/cg0" || fail "a ssdreplay cgroup was left behind: $(cgs)"
+[ -z "$(cgs $sim)" ] || fail "the run's cgroup was left behind: $(cgs $sim)"
 python3 - "$T/r.json" <<'PY' || fail "real-mmap figures"
 import json, sys
 j = json.load(open(sys.argv[1]))

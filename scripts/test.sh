@@ -11,5 +11,5 @@ for cfg in "build:-DSR_WERROR=ON" "build-san:-DSR_WERROR=ON -DSR_SANITIZE=ON"; d
 	cmake -S . -B "$dir" ${cfg#*:} >/dev/null
 	cmake --build "$dir" -j"$jobs" >/dev/null
 	echo "== ctest in $dir"
-	(cd "$dir" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure)
+	(cd "$dir" && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs")
 done

@@ -355,6 +355,17 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 		struct sr_io *io;
 		uint64_t due;
 
+		/* the rest of a short transfer, or a retry, goes before new
+		 * requests: a synchronous engine then sees the same order of
+		 * requests every run, whatever the time slices */
+		if (__builtin_expect(l->resub != NULL, 0)) {
+			ret = flush_resub(l);
+			if (ret)
+				return ret;
+			if (l->resub)
+				break; /* the engine is full */
+			continue;
+		}
 		if (!l->have_cur) {
 			ret = next_piece(l, &l->cur);
 			if (ret < 0)

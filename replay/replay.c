@@ -246,10 +246,13 @@ static int settle(struct sr_loop *l, struct sr_io *io, uint64_t now)
 	fail_io(l, io, err, res >= 0, now);
 	if (l->c->on_error == SR_ON_ERROR_CONTINUE)
 		return 0;
-	if (res >= 0)
-		return sr_errf(l->e, -EIO, "%s: short %s at offset %" PRIu64 ": %u of %u bytes, then 0%s",
+	if (res >= 0 && done)
+		return sr_errf(l->e, -EIO, "%s: short %s at offset %" PRIu64 ": %u of %u bytes, then 0 (past the end of the target?)%s",
 			       l->name, sr_op_name(io->op), io->off, done, io->len,
-			       tries ? " (after retries)" : "");
+			       tries ? " after retries" : "");
+	if (res >= 0)
+		return sr_errf(l->e, -EIO, "%s: %s of %u bytes at offset %" PRIu64 " transferred 0 bytes (past the end of the target?)%s",
+			       l->name, sr_op_name(io->op), io->len, io->off, tries ? " after retries" : "");
 	if (tries)
 		return sr_errf(l->e, -err, "%s: %s at offset %" PRIu64 " length %u failed after %u retr%s: %s",
 			       l->name, sr_op_name(io->op), io->off, io->len, tries, tries == 1 ? "y" : "ies",

@@ -89,7 +89,7 @@ struct args {
 	const struct sr_engine_ops *eng;
 	struct sr_faults faults;
 	int have_faults, on_error;
-	uint64_t retries;
+	unsigned retries;
 	int pattern; /* -1: none */
 	uint64_t size, seed, qd, batch, threads, bs, page, runtime_ns, loops, trace_size;
 	uint64_t range_start, range_len;
@@ -99,87 +99,6 @@ struct args {
 	const char *timing_str;
 	enum sr_out_fmt outfmt;
 };
-
-static int parse_rate(const char *s, double *out)
-{
-	char *end;
-
-	*out = strtod(s, &end);
-	return end == s || *end || !(*out >= 0 && *out <= 1) ? -EINVAL : 0;
-}
-
-/* --fault eio:RATE,short:RATE,delay:MS:RATE,fail-at:N (repeatable) */
-static int parse_faults(const char *arg, struct sr_faults *f, struct sr_err *e)
-{
-	char buf[256], *tok, *save = NULL;
-
-	if (strlen(arg) >= sizeof(buf))
-		return sr_inputf(e, CMD ": --fault: expected eio:RATE, short:RATE, delay:MS:RATE or fail-at:N, found %zu characters",
-				 strlen(arg));
-	snprintf(buf, sizeof(buf), "%s", arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(tok, ':'), *v2;
-		uint64_t n;
-
-		if (!v)
-			goto bad;
-		*v++ = 0;
-		if (!strcmp(tok, "eio")) {
-			if (parse_rate(v, &f->eio))
-				goto bad;
-		} else if (!strcmp(tok, "short")) {
-			if (parse_rate(v, &f->short_rate))
-				goto bad;
-		} else if (!strcmp(tok, "delay")) {
-			v2 = strchr(v, ':');
-			if (!v2)
-				goto bad;
-			*v2++ = 0;
-			if (sr_parse_u64(v, &n) || n > 3600000 || parse_rate(v2, &f->delay_rate))
-				goto bad;
-			f->delay_ns = n * 1000000ull;
-		} else if (!strcmp(tok, "fail-at")) {
-			if (sr_parse_u64(v, &n) || !n)
-				goto bad;
-			if (f->nr_fail_at == SR_FAULT_AT_MAX)
-				return sr_inputf(e, CMD ": --fault: at most %d fail-at:N", SR_FAULT_AT_MAX);
-			f->fail_at[f->nr_fail_at++] = n;
-		} else {
-			goto bad;
-		}
-	}
-	return 0;
-bad:
-	return sr_inputf(e, CMD ": --fault: expected eio:RATE, short:RATE, delay:MS:RATE or fail-at:N (RATE from 0 to 1, N from 1), found '%s'",
-			 arg);
-}
-
-/* --on-error stop|continue|retry:N[,continue] */
-static int parse_on_error(const char *arg, struct args *a, struct sr_err *e)
-{
-	char buf[64], *tok, *save = NULL;
-
-	if (strlen(arg) >= sizeof(buf))
-		goto bad;
-	snprintf(buf, sizeof(buf), "%s", arg);
-	a->on_error = SR_ON_ERROR_STOP;
-	a->retries = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "stop"))
-			a->on_error = SR_ON_ERROR_STOP;
-		else if (!strcmp(tok, "continue"))
-			a->on_error = SR_ON_ERROR_CONTINUE;
-		else if (strncmp(tok, "retry:", 6) || sr_parse_u64(tok + 6, &a->retries) || !a->retries ||
-			 a->retries > 1000)
-			goto bad;
-	}
-	if (!buf[0])
-		goto bad;
-	return 0;
-bad:
-	return sr_inputf(e, CMD ": --on-error: expected stop, continue, retry:N or retry:N,continue (N from 1 to 1000), found '%s'",
-			 arg);
-}
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
@@ -199,8 +118,16 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		}
 		a->engine = arg;
 		return 0;
-	case O_FAULT: return parse_faults(arg, &a->faults, e) ? -EINVAL : (a->have_faults = 1, 0);
-	case O_ON_ERROR: return parse_on_error(arg, a, e);
+	case O_FAULT:
+		a->have_faults = 1;
+		return sr_faults_parse(CMD, arg, &a->faults, e);
+	case O_ON_ERROR: {
+		unsigned retries;
+		int ret = sr_on_error_parse(CMD, arg, &a->on_error, &retries, e);
+
+		a->retries = retries;
+		return ret;
+	}
 	case O_PATTERN:
 		if (!strcmp(arg, "seq") || !strcmp(arg, "read"))
 			a->pattern = SR_PAT_SEQ;

@@ -98,6 +98,11 @@ extern const struct sr_engine_ops sr_engine_uring, sr_engine_aio, sr_engine_psyn
 	sr_engine_null;
 /* Not in sr_engines[]: it wraps one of them (cfg.faults->inner). */
 extern const struct sr_engine_ops sr_engine_faulty;
+
+/* Add one --fault argument to f: a comma list of eio:RATE, short:RATE,
+ * delay:MS:RATE, fail-at:N (RATE 0..1, MS up to an hour, N >= 1). cmd names
+ * the command in messages. 0 or -EINVAL with e set (bad input). */
+int sr_faults_parse(const char *cmd, const char *arg, struct sr_faults *f, struct sr_err *e);
 extern const struct sr_engine_ops *const sr_engines[]; /* NULL-terminated */
 
 const struct sr_engine_ops *sr_engine_find(const char *name);

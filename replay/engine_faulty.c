@@ -5,9 +5,11 @@
  * hits exactly one completion in the whole run and a single-threaded run is
  * repeatable. Nothing here runs unless the engine is selected. */
 #include "replay/engine.h"
+#include "replay/replay.h"
 #include "replay/units.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -211,3 +213,92 @@ const struct sr_engine_ops sr_engine_faulty = {
 	.reap = faulty_reap,
 	.cleanup = faulty_cleanup,
 };
+
+/* ---- option parsing (--fault, --on-error) ---- */
+
+static int parse_rate(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s || *s == ' ' || *s == '\t')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (end == s || *end || !(v >= 0 && v <= 1))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int sr_faults_parse(const char *cmd, const char *arg, struct sr_faults *f, struct sr_err *e)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf))
+		return sr_inputf(e, "%s: --fault: expected eio:RATE, short:RATE, delay:MS:RATE or fail-at:N, found %zu characters",
+				 cmd, strlen(arg));
+	memcpy(buf, arg, strlen(arg) + 1);
+	if (!buf[0])
+		goto bad;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(tok, ':'), *v2;
+		uint64_t n;
+
+		if (!v)
+			goto bad;
+		*v++ = 0;
+		if (!strcmp(tok, "eio")) {
+			if (parse_rate(v, &f->eio))
+				goto bad;
+		} else if (!strcmp(tok, "short")) {
+			if (parse_rate(v, &f->short_rate))
+				goto bad;
+		} else if (!strcmp(tok, "delay")) {
+			v2 = strchr(v, ':');
+			if (!v2)
+				goto bad;
+			*v2++ = 0;
+			if (sr_parse_u64(v, &n) || n > 3600000 || parse_rate(v2, &f->delay_rate))
+				goto bad;
+			f->delay_ns = n * 1000000ull;
+		} else if (!strcmp(tok, "fail-at")) {
+			if (sr_parse_u64(v, &n) || !n)
+				goto bad;
+			if (f->nr_fail_at == SR_FAULT_AT_MAX)
+				return sr_inputf(e, "%s: --fault: at most %d fail-at:N", cmd, SR_FAULT_AT_MAX);
+			f->fail_at[f->nr_fail_at++] = n;
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	return sr_inputf(e, "%s: --fault: expected eio:RATE, short:RATE, delay:MS:RATE or fail-at:N (RATE from 0 to 1, N from 1), found '%s'",
+			 cmd, arg);
+}
+
+int sr_on_error_parse(const char *cmd, const char *arg, int *on_error, unsigned *retries,
+		      struct sr_err *e)
+{
+	char buf[64], *tok, *save = NULL;
+	int pol = SR_ON_ERROR_STOP;
+	uint64_t n = 0;
+
+	if (strlen(arg) >= sizeof(buf) || !arg[0])
+		goto bad;
+	memcpy(buf, arg, strlen(arg) + 1);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "stop"))
+			pol = SR_ON_ERROR_STOP;
+		else if (!strcmp(tok, "continue"))
+			pol = SR_ON_ERROR_CONTINUE;
+		else if (strncmp(tok, "retry:", 6) || sr_parse_u64(tok + 6, &n) || !n || n > 1000)
+			goto bad;
+	}
+	*on_error = pol;
+	*retries = (unsigned)n;
+	return 0;
+bad:
+	return sr_inputf(e, "%s: --on-error: expected stop, continue, retry:N or retry:N,continue (N from 1 to 1000), found '%s'",
+			 cmd, arg);
+}

@@ -28,6 +28,11 @@ enum sr_timing { SR_TIMING_AFAP, SR_TIMING_RECORDED };
  * for the rest, as fio does. */
 enum sr_on_error { SR_ON_ERROR_STOP = 0, SR_ON_ERROR_CONTINUE };
 
+/* --on-error stop|continue|retry:N[,continue] (N 1..1000); cmd names the
+ * command in messages. 0 or -EINVAL with e set (bad input). */
+int sr_on_error_parse(const char *cmd, const char *arg, int *on_error, unsigned *retries,
+		      struct sr_err *e);
+
 /* How records find their device among several targets. */
 enum sr_layout {
 	SR_LAYOUT_NONE = 0, /* one target: everything goes to it; else the record's target indexes fds */

@@ -238,8 +238,10 @@ int sr_faults_parse(const char *cmd, const char *arg, struct sr_faults *f, struc
 		return sr_inputf(e, "%s: --fault: expected eio:RATE, short:RATE, delay:MS:RATE or fail-at:N, found %zu characters",
 				 cmd, strlen(arg));
 	memcpy(buf, arg, strlen(arg) + 1);
-	if (!buf[0])
-		goto bad;
+	if (!strtok_r(buf, ",", &save))
+		goto bad; /* nothing but commas */
+	memcpy(buf, arg, strlen(arg) + 1);
+	save = NULL;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *v = strchr(tok, ':'), *v2;
 		uint64_t n;
@@ -287,6 +289,10 @@ int sr_on_error_parse(const char *cmd, const char *arg, int *on_error, unsigned 
 	if (strlen(arg) >= sizeof(buf) || !arg[0])
 		goto bad;
 	memcpy(buf, arg, strlen(arg) + 1);
+	if (!strtok_r(buf, ",", &save))
+		goto bad; /* nothing but commas */
+	memcpy(buf, arg, strlen(arg) + 1);
+	save = NULL;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "stop"))
 			pol = SR_ON_ERROR_STOP;

@@ -26,7 +26,7 @@ enum {
 	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
 	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
 	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_PLACE,
-	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY, O_PLOT,
+	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY, O_PLOT, O_FAULT, O_ON_ERROR,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
@@ -36,8 +36,10 @@ static const struct sr_opt opts[] = {
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
 	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
-	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand" },
-	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null" },
+	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand and --fault" },
+	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null; faulty:NAME injects --fault into NAME's completions" },
+	{ "fault", O_FAULT, 1, "SPEC,...", "", "with --engine faulty:NAME: eio:RATE, short:RATE, delay:MS:RATE (RATE 0..1 per completion), fail-at:N (the Nth completion fails with EIO); repeatable" },
+	{ "on-error", O_ON_ERROR, 1, "stop|continue|retry:N", "stop", "a failed request (an errno, or 0 bytes): stop the run, count it and go on, or retry it N times first (retry:N,continue: then go on); exit status 1 if any request failed in the end" },
 	{ "qd", O_QD, 1, "N", "32", "requests in flight" },
 	{ "batch", O_BATCH, 1, "N", "1", "submit after this many requests are queued (as fio's iodepth_batch_submit)" },
 	{ "threads", O_THREADS, 1, "N", "1", "psync: worker threads (requests in flight); io_uring, libaio, null: replay threads per target, each with its own ring and --qd slots" },
@@ -84,6 +86,10 @@ struct args {
 	cpu_set_t cpus;
 	int have_cpus, tag_stats;
 	const char *trace, *format, *output, *timeline, *engine, *plot;
+	const struct sr_engine_ops *eng;
+	struct sr_faults faults;
+	int have_faults, on_error;
+	unsigned retries;
 	int pattern; /* -1: none */
 	uint64_t size, seed, qd, batch, threads, bs, page, runtime_ns, loops, trace_size;
 	uint64_t range_start, range_len;
@@ -102,10 +108,26 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_TRACE: a->trace = arg; return 0;
 	case O_FORMAT: a->format = arg; return 0;
 	case O_ENGINE:
-		if (!sr_engine_find(arg))
-			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync or null, found '%s'", arg);
+		if (!strncmp(arg, "faulty:", 7)) {
+			a->faults.inner = sr_engine_find(arg + 7);
+			if (!a->faults.inner)
+				return sr_inputf(e, CMD ": --engine: expected faulty:NAME with NAME io_uring, libaio, psync or null, found '%s'", arg);
+			a->eng = &sr_engine_faulty;
+		} else if (!(a->eng = sr_engine_find(arg))) {
+			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync, null or faulty:NAME, found '%s'", arg);
+		}
 		a->engine = arg;
 		return 0;
+	case O_FAULT:
+		a->have_faults = 1;
+		return sr_faults_parse(CMD, arg, &a->faults, e);
+	case O_ON_ERROR: {
+		unsigned retries;
+		int ret = sr_on_error_parse(CMD, arg, &a->on_error, &retries, e);
+
+		a->retries = retries;
+		return ret;
+	}
 	case O_PATTERN:
 		if (!strcmp(arg, "seq") || !strcmp(arg, "read"))
 			a->pattern = SR_PAT_SEQ;
@@ -410,7 +432,8 @@ static int run_ids(const struct args *a, struct tgt_ctx *tc, struct sr_err *e)
 
 int cmd_replay(int argc, char **argv)
 {
-	struct args a = { .in.topts.event = 'D', .format = "auto", .engine = "io_uring", .pattern = -1, .seed = 1,
+	struct args a = { .in.topts.event = 'D', .format = "auto", .engine = "io_uring", .eng = &sr_engine_uring,
+			  .pattern = -1, .seed = 1,
 			  .qd = 32, .threads = 1, .loops = 1, .timing_str = "afap", .scale = 1 };
 	struct sr_err e = { 0 };
 	struct tgt_ctx *tc = NULL;
@@ -422,6 +445,7 @@ int cmd_replay(int argc, char **argv)
 	char srcname[64], tgtnames[1024] = "";
 	uint64_t size, min_size = UINT64_MAX;
 	uint32_t lbs = 1;
+	const struct sr_engine_ops *inner;
 	unsigned i;
 	int pos, ret, status = SR_EXIT_OK;
 
@@ -459,7 +483,12 @@ int cmd_replay(int argc, char **argv)
 		sr_inputf(&e, CMD ": --loops 0 repeats forever: give --runtime too");
 		goto fail;
 	}
-	if (a.verify && !strcmp(sr_engine_find(a.engine)->name, "null")) {
+	inner = a.eng == &sr_engine_faulty ? a.faults.inner : a.eng;
+	if (a.have_faults && a.eng != &sr_engine_faulty) {
+		sr_inputf(&e, CMD ": --fault needs --engine faulty:NAME (faulty:io_uring, faulty:psync, ...)");
+		goto fail;
+	}
+	if (a.verify && inner == &sr_engine_null) {
 		sr_inputf(&e, CMD ": --verify needs an engine that reads (--engine null moves no data)");
 		goto fail;
 	}
@@ -552,7 +581,7 @@ int cmd_replay(int argc, char **argv)
 		a.batch = a.qd;
 
 	rc = (struct sr_replay_cfg){
-		.engine = sr_engine_find(a.engine), .qd = (unsigned)a.qd, .batch = (unsigned)a.batch,
+		.engine = a.eng, .qd = (unsigned)a.qd, .batch = (unsigned)a.batch,
 		.threads = (unsigned)a.threads, .sqpoll = a.sqpoll, .hipri = a.hipri,
 		.no_register = a.noreg, .timing = a.timing, .time_scale = a.scale,
 		.runtime_ns = a.runtime_ns, .loops = a.loops, .verify = a.verify,
@@ -565,8 +594,14 @@ int cmd_replay(int argc, char **argv)
 			.merge = a.merge, .allow_write = a.allow_write, .merge_same_tag = a.tag_stats,
 		},
 		.targets = tc->rt, .layout = a.layout, .stripe = a.stripe, .tag_stats = a.tag_stats,
+		.on_error = a.on_error, .retries = (unsigned)a.retries,
 	};
-	if (!strcmp(rc.engine->name, "psync")) {
+	if (a.eng == &sr_engine_faulty) {
+		a.faults.seed = a.seed;
+		a.faults.align = lbs;
+		rc.faults = &a.faults;
+	}
+	if (inner == &sr_engine_psync) {
 		if (a.threads > 1 && a.qd > a.threads)
 			rc.qd = (unsigned)a.threads; /* more slots than workers would only queue */
 	} else {
@@ -588,11 +623,12 @@ int cmd_replay(int argc, char **argv)
 	snprintf(srcname, sizeof(srcname), "%s", src->name);
 	ri = (struct sr_report_info){
 		.cmd = CMD, .target = tgtnames, .source = a.trace ? a.trace : srcname,
-		.format = src->format ? src->format : a.format, .engine = rc.engine->name, .qd = rc.qd,
+		.format = src->format ? src->format : a.format, .engine = a.engine, .qd = rc.qd,
 		.bs = a.bs, .page = a.page, .direct = !a.buffered, .merge = a.merge,
 		.timing = a.timing_str, .target_size = size, .lbs = lbs,
 		.layout = a.layout_str, .threads = rc.workers ? rc.workers : 1,
 		.spec = tc->n == 1 ? &tc->spec[0] : NULL, .tgt_specs = tc->spec,
+		.faults = rc.faults, .seed = a.seed, .on_error = a.on_error, .retries = rc.retries,
 	};
 	if (ret)
 		status = sr_cli_fail(&e);
@@ -603,6 +639,12 @@ int cmd_replay(int argc, char **argv)
 	} else if (sr_cli_stop) {
 		fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
 		status = SR_EXIT_SIGNAL;
+	} else if (!ret && st.fates.failed) {
+		char line[512];
+
+		sr_report_failures(line, sizeof(line), &ri, &st);
+		fprintf(stderr, "ssdreplay: %s\n", line);
+		status = SR_EXIT_FAIL;
 	}
 	goto out;
 fail:

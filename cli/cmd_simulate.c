@@ -576,6 +576,8 @@ int cmd_simulate(int argc, char **argv)
 				else
 					snprintf(w->policy, sizeof(w->policy), "%s", j < nmem ? "real-mmap" : "ram");
 				ret = sr_mmap_run(&mc, sc.src, &w->mm, &e);
+				if (ret && sr_cli_stop && !e.bad_input)
+					goto report; /* interrupted: that row is dropped, the rest reported, exit 130 */
 				if (ret) {
 					status = ret == -EOPNOTSUPP ? SR_EXIT_FAIL : sr_cli_fail(&e);
 					if (ret == -EOPNOTSUPP)

@@ -23,6 +23,31 @@ struct sr_io {
 	uint64_t sched_ns;   /* recorded-timing schedule, for lag stats */
 	int64_t res;         /* bytes transferred or -errno, set by the engine */
 	struct sr_io *next;  /* free list / engine-private queues */
+	/* Set by the replay loop: a short completion's remainder is resubmitted
+	 * with off, buf advanced and len reduced by the bytes done so far. */
+	uint32_t done;       /* bytes of the request already transferred */
+	uint32_t tries;      /* retries after errors (--on-error retry:N) */
+	int64_t expect;      /* the res that needs no second look: len, or
+			      * INT64_MIN once the request was resubmitted */
+};
+
+/* --engine faulty:INNER (engine_faulty.c): faults injected into completions
+ * of the inner engine, decided per completion from a counter and a seed, so
+ * a single-threaded run injects the same faults every time. */
+#define SR_FAULT_AT_MAX 16
+struct sr_faults {
+	const struct sr_engine_ops *inner;
+	double eio;          /* probability a completion becomes -EIO */
+	double short_rate;   /* ... comes back short (a multiple of align, never 0) */
+	double delay_rate;   /* ... is held back delay_ns */
+	uint64_t delay_ns;
+	uint64_t fail_at[SR_FAULT_AT_MAX]; /* these completions (1 = the first) become -EIO */
+	unsigned nr_fail_at;
+	uint64_t seed;
+	uint32_t align;      /* short completions are multiples of this (logical block size) */
+	/* Shared by every engine instance of a run (replay threads); atomics. */
+	uint64_t seq;        /* completions seen so far */
+	uint64_t injected_eio, injected_short, injected_delay;
 };
 
 struct sr_engine_cfg {
@@ -36,6 +61,7 @@ struct sr_engine_cfg {
 	int sqpoll;          /* io_uring: kernel submission thread */
 	int hipri;           /* polled completions (io_uring IOPOLL, libaio/psync RWF_HIPRI) */
 	int no_register;     /* io_uring: don't register files and buffers */
+	struct sr_faults *faults; /* faulty engine only: what to inject, and into what */
 };
 
 enum {
@@ -70,6 +96,13 @@ struct sr_engine {
 
 extern const struct sr_engine_ops sr_engine_uring, sr_engine_aio, sr_engine_psync,
 	sr_engine_null;
+/* Not in sr_engines[]: it wraps one of them (cfg.faults->inner). */
+extern const struct sr_engine_ops sr_engine_faulty;
+
+/* Add one --fault argument to f: a comma list of eio:RATE, short:RATE,
+ * delay:MS:RATE, fail-at:N (RATE 0..1, MS up to an hour, N >= 1). cmd names
+ * the command in messages. 0 or -EINVAL with e set (bad input). */
+int sr_faults_parse(const char *cmd, const char *arg, struct sr_faults *f, struct sr_err *e);
 extern const struct sr_engine_ops *const sr_engines[]; /* NULL-terminated */
 
 const struct sr_engine_ops *sr_engine_find(const char *name);

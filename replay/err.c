@@ -11,6 +11,11 @@ static int verrf(struct sr_err *e, int code, int bad_input, const char *fmt, va_
 	e->code = code;
 	e->bad_input = bad_input;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	/* one line, whatever the input quoted in it holds (a newline in a flag
+	 * value, control bytes from a binary file) */
+	for (char *p = e->msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return code;
 }
 

@@ -69,7 +69,8 @@ struct sr_loop {
 	size_t map_len;
 	size_t buf_size;
 	struct sr_io **done;
-	unsigned inflight;
+	unsigned inflight;        /* requests the engine holds */
+	struct sr_io *resub;      /* requests to send again: rest of a short transfer, retries */
 
 	struct sr_feed *feed;     /* inline: pieces straight from the source */
 	struct sr_queue *q;       /* worker: pieces from the dispatcher */

@@ -164,20 +164,119 @@ static uint64_t due_ns(const struct sr_loop *l, const struct sr_rec *r)
 	return l->start_ns + (uint64_t)((double)r->t_ns * l->c->time_scale);
 }
 
+static void requeue(struct sr_loop *l, struct sr_io *io)
+{
+	io->expect = INT64_MIN; /* every completion of it gets the second look */
+	io->next = l->resub;
+	l->resub = io;
+}
+
+/* Back to the request as it was issued, before resubmissions cut it down. */
+static void rewind_io(struct sr_io *io)
+{
+	io->off -= io->done;
+	io->buf = (char *)io->buf - io->done;
+	io->len += io->done;
+	io->done = 0;
+	io->tries = 0;
+}
+
+/* Count io (rewound) as failed, for good; remember it if it is the first. */
+static void fail_io(struct sr_loop *l, struct sr_io *io, int err, int zero, uint64_t now)
+{
+	struct sr_io_fates *f = &l->st->fates;
+
+	f->failed++;
+	f->failed_bytes += io->len;
+	l->st->op[io->op == SR_OP_WRITE].errors++;
+	if (f->have_first)
+		return;
+	f->have_first = 1;
+	f->first_errno = err;
+	f->first_short = zero;
+	f->first_op = io->op;
+	f->first_target = l->q ? l->tgt : io->target;
+	f->first_off = io->off;
+	f->first_len = io->len;
+	f->first_t_ns = now - l->start_ns;
+}
+
+/* A completion that is not a plain success. Returns 1 when io goes back to
+ * the engine (the rest of a short transfer, or a retry), 2 when it is now
+ * complete (rewound to the request as issued), 0 when it failed and the run
+ * goes on, -errno when it failed and the run stops (e set). */
+static int settle(struct sr_loop *l, struct sr_io *io, uint64_t now)
+{
+	struct sr_io_fates *f = &l->st->fates;
+	int64_t res = io->res;
+	uint32_t tries = io->tries, done = io->done;
+	int err;
+
+	if (res == (int64_t)io->len) {
+		if (io->tries)
+			f->retried_ok++;
+		rewind_io(io);
+		return 2;
+	}
+	if (res >= 0 && res < (int64_t)io->len) {
+		f->short_ios++;
+		l->st->op[io->op == SR_OP_WRITE].short_ios++;
+		if (res > 0) { /* progress: send the rest, as fio does */
+			io->done += (uint32_t)res;
+			io->off += (uint64_t)res;
+			io->buf = (char *)io->buf + res;
+			io->len -= (uint32_t)res;
+			f->resubmitted++;
+			requeue(l, io);
+			return 1;
+		}
+	} else if (res == -EIO) {
+		f->eio++;
+	} else {
+		f->errno_other++;
+	}
+	if (io->tries < l->c->retries) {
+		io->tries++;
+		f->retried++;
+		requeue(l, io);
+		return 1;
+	}
+	err = res < 0 ? (int)-res : EIO; /* 0 bytes: no progress, EIO as fio's "full resid" */
+	rewind_io(io);
+	fail_io(l, io, err, res >= 0, now);
+	if (l->c->on_error == SR_ON_ERROR_CONTINUE)
+		return 0;
+	if (res >= 0 && done)
+		return sr_errf(l->e, -EIO, "%s: short %s at offset %" PRIu64 ": %u of %u bytes, then 0 (past the end of the target?)%s",
+			       l->name, sr_op_name(io->op), io->off, done, io->len,
+			       tries ? " after retries" : "");
+	if (res >= 0)
+		return sr_errf(l->e, -EIO, "%s: %s of %u bytes at offset %" PRIu64 " transferred 0 bytes (past the end of the target?)%s",
+			       l->name, sr_op_name(io->op), io->len, io->off, tries ? " after retries" : "");
+	if (tries)
+		return sr_errf(l->e, -err, "%s: %s at offset %" PRIu64 " length %u failed after %u retr%s: %s",
+			       l->name, sr_op_name(io->op), io->off, io->len, tries, tries == 1 ? "y" : "ies",
+			       strerror(err));
+	return sr_errf(l->e, -err, "%s: %s at offset %" PRIu64 " length %u failed: %s", l->name,
+		       sr_op_name(io->op), io->off, io->len, strerror(err));
+}
+
 static int complete(struct sr_loop *l, struct sr_io *io, uint64_t now)
 {
 	int ret = 0;
 
 	l->inflight--;
-	if (io->res != (int64_t)io->len) {
-		l->st->op[io->op == SR_OP_WRITE].errors++;
-		if (io->res < 0)
-			ret = sr_errf(l->e, (int)io->res, "%s: %s at offset %" PRIu64 " length %u failed: %s",
-				      l->name, sr_op_name(io->op), io->off, io->len, strerror((int)-io->res));
-		else
-			ret = sr_errf(l->e, -EIO, "%s: short %s at offset %" PRIu64 ": %" PRId64 " of %u bytes",
-				      l->name, sr_op_name(io->op), io->off, io->res, io->len);
-	} else {
+	/* One check on the fast path: anything unusual (an error, a short
+	 * transfer, the end of a resubmitted request) takes the slow one. */
+	if (__builtin_expect(io->res != io->expect, 0)) {
+		ret = settle(l, io, now);
+		if (ret == 1)
+			return 0;
+		if (ret != 2)
+			goto free;
+		ret = 0;
+	}
+	{
 		uint64_t lat = now - io->issue_ns;
 
 		if (l->c->verify && io->op == SR_OP_READ) {
@@ -200,9 +299,47 @@ static int complete(struct sr_loop *l, struct sr_io *io, uint64_t now)
 			__atomic_store_n(&l->pub_bytes[io->op == SR_OP_WRITE],
 					 l->st->op[io->op == SR_OP_WRITE].bytes, __ATOMIC_RELAXED);
 	}
+free:
 	io->next = l->free_ios;
 	l->free_ios = io;
 	return ret;
+}
+
+/* Send requests waiting for resubmission back to the engine, then submit.
+ * Returns 0 or -errno (e set). */
+static int flush_resub(struct sr_loop *l)
+{
+	const struct sr_replay_cfg *c = l->c;
+	int ret;
+
+	while (l->resub) {
+		struct sr_io *io = l->resub;
+
+		l->resub = io->next;
+		ret = c->engine->queue(&l->eng, io);
+		if (ret == SR_Q_BUSY) {
+			io->next = l->resub;
+			l->resub = io;
+			break;
+		}
+		if (ret < 0) {
+			rewind_io(io);
+			fail_io(l, io, -ret, 0, sr_now_ns());
+			io->next = l->free_ios;
+			l->free_ios = io;
+			return sr_errf(l->e, ret, "%s: queue: %s", l->name, strerror(-ret));
+		}
+		l->inflight++;
+		if (ret == SR_Q_COMPLETED) {
+			ret = complete(l, io, sr_now_ns());
+			if (ret)
+				return ret;
+		}
+	}
+	ret = c->engine->submit(&l->eng);
+	if (ret < 0)
+		return sr_errf(l->e, ret, "%s: submit: %s", l->name, strerror(-ret));
+	return 0;
 }
 
 /* Queue as many requests as slots and the schedule allow. Sets *wait_until
@@ -221,6 +358,17 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 		struct sr_io *io;
 		uint64_t due;
 
+		/* the rest of a short transfer, or a retry, goes before new
+		 * requests: a synchronous engine then sees the same order of
+		 * requests every run, whatever the time slices */
+		if (__builtin_expect(l->resub != NULL, 0)) {
+			ret = flush_resub(l);
+			if (ret)
+				return ret;
+			if (l->resub)
+				break; /* the engine is full */
+			continue;
+		}
 		if (!l->have_cur) {
 			ret = next_piece(l, &l->cur);
 			if (ret < 0)
@@ -250,6 +398,7 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 		io->op = l->cur.op;
 		io->target = l->q ? 0 : l->cur.target; /* a worker's engine has its one device */
 		io->tag = l->cur.tag;
+		io->expect = (int64_t)io->len;
 		io->issue_ns = now;
 		if (due)
 			sr_hist_add(&l->st->lag, now - due);
@@ -261,8 +410,14 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 			l->free_ios = io;
 			break;
 		}
-		if (ret < 0)
+		l->st->fates.issued++;
+		l->st->fates.issued_bytes += io->len;
+		if (ret < 0) {
+			fail_io(l, io, -ret, 0, now);
+			io->next = l->free_ios;
+			l->free_ios = io;
 			return sr_errf(l->e, ret, "%s: queue: %s", l->name, strerror(-ret));
+		}
 		l->inflight++;
 		l->have_cur = 0;
 		if (ret == SR_Q_COMPLETED) {
@@ -362,6 +517,7 @@ int sr_loop_setup(struct sr_loop *l, const int *fds, unsigned nr_fds, int numa_n
 		.fds = fds, .nr_fds = nr_fds, .qd = c->qd, .ios = l->ios,
 		.buf_size = l->buf_size, .buf_base = l->bufs, .threads = c->threads,
 		.sqpoll = c->sqpoll, .hipri = c->hipri, .no_register = c->no_register,
+		.faults = c->faults,
 	};
 	ret = c->engine->init(&l->eng, l->e);
 	if (ret)
@@ -383,6 +539,11 @@ static int wait_and_reap(struct sr_loop *l, uint64_t wait_until, uint64_t next_t
 	/* an empty queue may refill any moment: don't sleep long on the ring */
 	if (starved && limit > now + SR_STARVED_WAIT_NS)
 		limit = now + SR_STARVED_WAIT_NS;
+	if (l->resub) {
+		ret = flush_resub(l);
+		if (ret)
+			return ret;
+	}
 	if (!l->inflight) {
 		/* nothing in flight: sleep only for a schedule (recorded timing) */
 		if (wait_until && limit > now) {
@@ -413,11 +574,18 @@ static void drain(struct sr_loop *l)
 	uint64_t deadline = sr_now_ns() + 30 * SR_TICK_NS;
 
 	/* Stop issuing, but let what is in flight land so buffers are not freed
-	 * under the kernel's feet. Errors here are already counted. Requests
-	 * staged but not yet submitted (an error cut fill() short) go first. */
+	 * under the kernel's feet, and finish what was resubmitted, so every
+	 * request ends completed or failed. Errors here are already counted.
+	 * Requests staged but not yet submitted (an error cut fill() short) go
+	 * first. */
 	l->c->engine->submit(&l->eng);
-	while (l->inflight && sr_now_ns() < deadline) {
-		int n = l->c->engine->reap(&l->eng, 1, l->c->qd, SR_MAX_WAIT_NS, l->done), i;
+	while ((l->inflight || l->resub) && sr_now_ns() < deadline) {
+		int n, i;
+
+		flush_resub(l);
+		if (!l->inflight)
+			continue;
+		n = l->c->engine->reap(&l->eng, 1, l->c->qd, SR_MAX_WAIT_NS, l->done);
 
 		if (n < 0)
 			break;
@@ -444,7 +612,7 @@ int sr_loop_run(struct sr_loop *l)
 			if (ret)
 				break;
 		}
-		if (!issuing && !l->inflight)
+		if (!issuing && !l->inflight && !l->resub)
 			break;
 		ret = wait_and_reap(l, issuing ? wait_until : 0, next_tick, issuing && starved);
 		if (ret)

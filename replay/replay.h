@@ -22,6 +22,17 @@
 
 enum sr_timing { SR_TIMING_AFAP, SR_TIMING_RECORDED };
 
+/* What a request that fails (an errno, or a transfer of 0 bytes) does to the
+ * run, after cfg.retries retries: stop it (the default) or be counted and
+ * let it go on. Short transfers that make progress are always resubmitted
+ * for the rest, as fio does. */
+enum sr_on_error { SR_ON_ERROR_STOP = 0, SR_ON_ERROR_CONTINUE };
+
+/* --on-error stop|continue|retry:N[,continue] (N 1..1000); cmd names the
+ * command in messages. 0 or -EINVAL with e set (bad input). */
+int sr_on_error_parse(const char *cmd, const char *arg, int *on_error, unsigned *retries,
+		      struct sr_err *e);
+
 /* How records find their device among several targets. */
 enum sr_layout {
 	SR_LAYOUT_NONE = 0, /* one target: everything goes to it; else the record's target indexes fds */
@@ -66,9 +77,16 @@ struct sr_replay_cfg {
 	unsigned workers;     /* replay threads per target, each with its own engine (0: 1) */
 	int tag_stats;        /* per-tag counters into st->tags */
 	uint32_t tag_cap;     /* distinct tags tracked (0: SR_TAG_DEFAULT_CAP) */
+
+	/* Added for fault handling; zero keeps stop-at-the-first-failure. */
+	int on_error;         /* enum sr_on_error */
+	unsigned retries;     /* retries of a failed request before it counts as failed */
+	struct sr_faults *faults; /* engine sr_engine_faulty: what it injects */
 };
 
-/* Returns 0, or -errno with e set. Stats are valid (maybe partial) either way.
+/* Returns 0, or -errno with e set. Stats are valid (maybe partial) either way;
+ * st->fates accounts for every request (see stats.h). With on_error continue,
+ * failed requests do not make it return an error: check st->fates.failed.
  * With cfg.targets, st->tgt gets one entry per target; with cfg.tag_stats,
  * st->tags the per-tag table (both freed by sr_stats_free). In stripe and
  * by-target layouts c->shape describes the logical space (stripe: its size;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "replay/record.h"
+#include "replay/replay.h"
 #include "replay/units.h"
 
 static const double pcts[] = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
@@ -32,6 +33,48 @@ double sr_amplification(const struct sr_stats *st)
 	uint64_t issued = st->op[0].bytes + st->op[1].bytes;
 
 	return asked ? (double)issued / (double)asked : 0;
+}
+
+static const char *target_of(const struct sr_report_info *ri, const struct sr_stats *st, uint32_t t)
+{
+	if (st->nr_tgt > 1 && t < st->nr_tgt && st->tgt[t].name)
+		return st->tgt[t].name;
+	return ri->target;
+}
+
+static const char *on_error_str(const struct sr_report_info *ri, char *buf, size_t n)
+{
+	const char *policy = ri->on_error == SR_ON_ERROR_CONTINUE ? "continue" : "stop";
+
+	if (ri->retries)
+		snprintf(buf, n, "retry:%u,%s", ri->retries, policy);
+	else
+		snprintf(buf, n, "%s", policy);
+	return buf;
+}
+
+static void first_failure(char *buf, size_t n, const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	const struct sr_io_fates *f = &st->fates;
+
+	snprintf(buf, n, "%s of %" PRIu64 " bytes at offset %" PRIu64 " on %s: %s (errno %d)",
+		 sr_op_name(f->first_op), f->first_len, f->first_off, target_of(ri, st, f->first_target),
+		 f->first_short ? "transferred 0 bytes (past the end of the target?)" : strerror(f->first_errno),
+		 f->first_errno);
+}
+
+void sr_report_failures(char *buf, size_t n, const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	const struct sr_io_fates *f = &st->fates;
+	char b1[32], first[400];
+	int k;
+
+	k = snprintf(buf, n, "%" PRIu64 " of %" PRIu64 " requests failed (%s)", f->failed, f->issued,
+		     sr_fmt_bytes(b1, sizeof(b1), f->failed_bytes));
+	if (f->have_first && k > 0 && (size_t)k < n) {
+		first_failure(first, sizeof(first), ri, st);
+		snprintf(buf + k, n - (size_t)k, "; first: %s", first);
+	}
 }
 
 static uint64_t hmin(const struct sr_hist *h)
@@ -215,6 +258,38 @@ static void text_tags(FILE *f, const struct sr_report_info *ri, const struct sr_
 	free(v);
 }
 
+static void text_fates(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	const struct sr_io_fates *x = &st->fates;
+	const struct sr_faults *fl = ri->faults;
+	char b1[32], b2[32], b3[32], pol[32], first[400];
+	unsigned i;
+
+	if (!fl && !x->failed && !x->eio && !x->errno_other && !x->short_ios && !x->retried)
+		return;
+	fprintf(f, "  requests: %" PRIu64 " issued (%s) = %" PRIu64 " completed (%s) + %" PRIu64 " failed (%s)\n",
+		x->issued, sr_fmt_bytes(b1, sizeof(b1), x->issued_bytes), st->op[0].ios + st->op[1].ios,
+		sr_fmt_bytes(b2, sizeof(b2), st->op[0].bytes + st->op[1].bytes), x->failed,
+		sr_fmt_bytes(b3, sizeof(b3), x->failed_bytes));
+	fprintf(f, "  errors: %" PRIu64 " EIO, %" PRIu64 " other errno, %" PRIu64 " short (%" PRIu64
+		   " remainders resubmitted), %" PRIu64 " retries (%" PRIu64 " requests then completed); on error %s\n",
+		x->eio, x->errno_other, x->short_ios, x->resubmitted, x->retried, x->retried_ok,
+		on_error_str(ri, pol, sizeof(pol)));
+	if (x->have_first) {
+		first_failure(first, sizeof(first), ri, st);
+		fprintf(f, "    first failure: %s\n", first);
+	}
+	if (!fl)
+		return;
+	fprintf(f, "  faults injected (seed %" PRIu64 "): %" PRIu64 " EIO, %" PRIu64 " short, %" PRIu64 " delayed",
+		ri->seed, fl->injected_eio, fl->injected_short, fl->injected_delay);
+	if (fl->delay_ns)
+		fprintf(f, " by %" PRIu64 " ms", fl->delay_ns / 1000000);
+	for (i = 0; i < fl->nr_fail_at; i++)
+		fprintf(f, "%s%" PRIu64, i ? "," : "; fail-at ", fl->fail_at[i]);
+	fputc('\n', f);
+}
+
 static void write_text(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
 {
 	char b1[32], b2[32], b3[32];
@@ -268,6 +343,7 @@ static void write_text(FILE *f, const struct sr_report_info *ri, const struct sr
 	if (st->verified_bytes || st->verify_errors)
 		fprintf(f, "  verify: %s checked, %" PRIu64 " errors\n",
 			sr_fmt_bytes(b1, sizeof(b1), st->verified_bytes), st->verify_errors);
+	text_fates(f, ri, st);
 	fprintf(f, "  cpu: usr=%.3f s sys=%.3f s, %.2f us/request\n", st->usr_cpu_s, st->sys_cpu_s,
 		reqs ? cpu * 1e6 / (double)reqs : 0);
 }
@@ -307,7 +383,7 @@ static json_t *json_op(const struct sr_stats *st, int op)
 	json_object_set_new(j, "iops", json_real(t > 0 ? (double)o->ios / t : 0));
 	json_object_set_new(j, "runtime", json_integer((json_int_t)(t * 1000)));
 	json_object_set_new(j, "total_ios", json_integer((json_int_t)o->ios));
-	json_object_set_new(j, "short_ios", json_integer(0));
+	json_object_set_new(j, "short_ios", json_integer((json_int_t)o->short_ios));
 	json_object_set_new(j, "errors", json_integer((json_int_t)o->errors));
 	json_object_set_new(j, "clat_ns", json_hist(&o->clat));
 	json_object_set_new(j, "lat_ns", json_hist(&o->clat));
@@ -483,6 +559,65 @@ static void json_tags(json_t *j, const struct sr_report_info *ri, const struct s
 	json_object_set_new(j, "tags_other", json_tag(ri, &st->tags->other, 1));
 }
 
+static json_t *json_fates(const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	const struct sr_io_fates *x = &st->fates;
+	json_t *j = json_object(), *fe;
+	char pol[32];
+
+	json_object_set_new(j, "issued", JU(x->issued));
+	json_object_set_new(j, "issued_bytes", JU(x->issued_bytes));
+	json_object_set_new(j, "completed", JU(st->op[0].ios + st->op[1].ios));
+	json_object_set_new(j, "completed_bytes", JU(st->op[0].bytes + st->op[1].bytes));
+	json_object_set_new(j, "failed", JU(x->failed));
+	json_object_set_new(j, "failed_bytes", JU(x->failed_bytes));
+	json_object_set_new(j, "eio", JU(x->eio));
+	json_object_set_new(j, "errno_other", JU(x->errno_other));
+	json_object_set_new(j, "short", JU(x->short_ios));
+	json_object_set_new(j, "resubmitted", JU(x->resubmitted));
+	json_object_set_new(j, "retried", JU(x->retried));
+	json_object_set_new(j, "retried_ok", JU(x->retried_ok));
+	json_object_set_new(j, "on_error", json_string(on_error_str(ri, pol, sizeof(pol))));
+	if (!x->have_first) {
+		json_object_set_new(j, "first_error", json_null());
+		return j;
+	}
+	fe = json_object();
+	json_object_set_new(fe, "offset", JU(x->first_off));
+	json_object_set_new(fe, "len", JU(x->first_len));
+	json_object_set_new(fe, "errno", json_integer(x->first_errno));
+	json_object_set_new(fe, "error", json_string(x->first_short ? "transferred 0 bytes" : strerror(x->first_errno)));
+	json_object_set_new(fe, "short", json_boolean(x->first_short));
+	json_object_set_new(fe, "op", json_string(sr_op_name(x->first_op)));
+	json_object_set_new(fe, "target", json_string(target_of(ri, st, x->first_target)));
+	json_object_set_new(fe, "target_index", JU(x->first_target));
+	json_object_set_new(fe, "time_ns", JU(x->first_t_ns));
+	json_object_set_new(j, "first_error", fe);
+	return j;
+}
+
+static json_t *json_faults(const struct sr_report_info *ri)
+{
+	const struct sr_faults *fl = ri->faults;
+	json_t *j = json_object(), *at = json_array();
+	unsigned i;
+
+	json_object_set_new(j, "inner", json_string(fl->inner ? fl->inner->name : ""));
+	json_object_set_new(j, "seed", JU(ri->seed));
+	json_object_set_new(j, "eio_rate", json_real(fl->eio));
+	json_object_set_new(j, "short_rate", json_real(fl->short_rate));
+	json_object_set_new(j, "delay_ms", JU(fl->delay_ns / 1000000));
+	json_object_set_new(j, "delay_rate", json_real(fl->delay_rate));
+	for (i = 0; i < fl->nr_fail_at; i++)
+		json_array_append_new(at, JU(fl->fail_at[i]));
+	json_object_set_new(j, "fail_at", at);
+	json_object_set_new(j, "completions", JU(fl->seq));
+	json_object_set_new(j, "injected_eio", JU(fl->injected_eio));
+	json_object_set_new(j, "injected_short", JU(fl->injected_short));
+	json_object_set_new(j, "injected_delay", JU(fl->injected_delay));
+	return j;
+}
+
 static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *st)
 {
 	json_t *j = json_object(), *tl = json_array();
@@ -517,6 +652,9 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	json_object_set_new(j, "amplification", json_real(sr_amplification(st)));
 	json_object_set_new(j, "verified_bytes", JU(st->verified_bytes));
 	json_object_set_new(j, "verify_errors", JU(st->verify_errors));
+	json_object_set_new(j, "errors", json_fates(ri, st));
+	if (ri->faults)
+		json_object_set_new(j, "faults", json_faults(ri));
 	json_object_set_new(j, "bw_MiBps", json_real((sr_bw_bytes(st, 0) + sr_bw_bytes(st, 1)) / 1048576.0));
 	json_object_set_new(j, "bw_GBps", json_real((sr_bw_bytes(st, 0) + sr_bw_bytes(st, 1)) / 1e9));
 	if (st->lag.n)
@@ -557,7 +695,10 @@ static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_
 	json_object_set_new(root, "fio version", json_string("ssdreplay-" SR_VERSION));
 	json_object_set_new(job, "jobname", json_string(ri->cmd));
 	json_object_set_new(job, "groupid", json_integer(0));
-	json_object_set_new(job, "error", json_integer(st->partial ? 1 : 0));
+	/* fio's td->error: the errno of the first request that failed; a run
+	 * cut short otherwise (signal, verify mismatch) keeps its old 1 */
+	json_object_set_new(job, "error", json_integer(st->fates.have_first ? st->fates.first_errno
+									  : st->partial ? 1 : 0));
 	json_object_set_new(job, "job_runtime", JU(t * 1000));
 	json_object_set_new(job, "read", json_op(st, SR_OP_READ));
 	json_object_set_new(job, "write", json_op(st, SR_OP_WRITE));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "devices/spec.h"
+#include "replay/engine.h"
 #include "replay/stats.h"
 
 struct sr_report_info {
@@ -35,6 +36,11 @@ struct sr_report_info {
 	const char *(*tag_name)(void *arg, uint32_t tag, char *buf, size_t n);
 	void *tag_name_arg;
 	unsigned tag_top;       /* tags in the text report (0: 10) */
+	/* --engine faulty:NAME: what was injected (NULL: nothing). */
+	const struct sr_faults *faults;
+	uint64_t seed;
+	int on_error;           /* enum sr_on_error (replay/replay.h) */
+	unsigned retries;
 };
 
 enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV };
@@ -42,6 +48,9 @@ enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV };
 int sr_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_report_info *ri,
 		    const struct sr_stats *st);
 int sr_report_timeline_csv(FILE *f, const struct sr_stats *st);
+/* One line (no newline) saying how many requests failed and how the first
+ * one did: "3 of 1000 requests failed (12 KiB); first: read at offset ..." */
+void sr_report_failures(char *buf, size_t n, const struct sr_report_info *ri, const struct sr_stats *st);
 
 /* Derived figures, shared by reporters and the progress line. */
 double sr_runtime_s(const struct sr_stats *st);

@@ -238,9 +238,34 @@ void sr_op_stats_merge(struct sr_op_stats *dst, const struct sr_op_stats *src)
 	dst->ios += src->ios;
 	dst->bytes += src->bytes;
 	dst->errors += src->errors;
+	dst->short_ios += src->short_ios;
 	sr_hist_merge(&dst->clat, &src->clat);
 	for (k = 0; k < SR_SIZE_BUCKETS; k++)
 		dst->sizes.b[k] += src->sizes.b[k];
+}
+
+void sr_io_fates_merge(struct sr_io_fates *dst, const struct sr_io_fates *src)
+{
+	dst->issued += src->issued;
+	dst->issued_bytes += src->issued_bytes;
+	dst->failed += src->failed;
+	dst->failed_bytes += src->failed_bytes;
+	dst->eio += src->eio;
+	dst->errno_other += src->errno_other;
+	dst->short_ios += src->short_ios;
+	dst->resubmitted += src->resubmitted;
+	dst->retried += src->retried;
+	dst->retried_ok += src->retried_ok;
+	if (src->have_first && (!dst->have_first || src->first_t_ns < dst->first_t_ns)) {
+		dst->have_first = 1;
+		dst->first_errno = src->first_errno;
+		dst->first_short = src->first_short;
+		dst->first_op = src->first_op;
+		dst->first_target = src->first_target;
+		dst->first_off = src->first_off;
+		dst->first_len = src->first_len;
+		dst->first_t_ns = src->first_t_ns;
+	}
 }
 
 int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src)
@@ -250,6 +275,7 @@ int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src)
 
 	sr_op_stats_merge(&dst->op[0], &src->op[0]);
 	sr_op_stats_merge(&dst->op[1], &src->op[1]);
+	sr_io_fates_merge(&dst->fates, &src->fates);
 	dst->verify_errors += src->verify_errors;
 	dst->verified_bytes += src->verified_bytes;
 	sr_hist_merge(&dst->lag, &src->lag);

@@ -59,7 +59,8 @@ void sr_size_hist_add(struct sr_size_hist *h, uint64_t len);
 struct sr_op_stats {
 	uint64_t ios;        /* completed requests */
 	uint64_t bytes;      /* completed bytes */
-	uint64_t errors;     /* requests that failed or came back short */
+	uint64_t errors;     /* requests that finally failed (after any retries) */
+	uint64_t short_ios;  /* completions that transferred less than asked (fio's short_ios) */
 	struct sr_hist clat; /* completion latency, ns (submit to reap) */
 	struct sr_size_hist sizes;
 };
@@ -110,8 +111,33 @@ struct sr_target_stats {
 	char cpus[128];          /* CPUs its replay threads were allowed on ("0,2-3") */
 };
 
+/* What became of every request the loop handed to the engine. Each one is
+ * counted once in `issued` and ends either completed (op[].ios, op[].bytes:
+ * all its bytes, after resubmitting the rest of short transfers and any
+ * retries) or failed (all its bytes in failed_bytes), so
+ *   issued = completed + failed,  issued_bytes = completed bytes + failed_bytes.
+ * Resubmissions and retries are counted apart and never as new requests. */
+struct sr_io_fates {
+	uint64_t issued, issued_bytes;
+	uint64_t failed, failed_bytes;
+	uint64_t eio;          /* completions with -EIO */
+	uint64_t errno_other;  /* completions with another -errno */
+	uint64_t short_ios;    /* completions short of what was asked (0 bytes included) */
+	uint64_t resubmitted;  /* remainders of short completions sent again */
+	uint64_t retried;      /* retries after a failed completion (--on-error retry:N) */
+	uint64_t retried_ok;   /* requests retried at least once that then completed */
+	/* the first request to fail finally (earliest in run time) */
+	int have_first;
+	int first_errno;       /* positive errno; EIO for a transfer of 0 bytes */
+	int first_short;       /* it failed by transferring 0 bytes, not with an errno */
+	uint8_t first_op;
+	uint32_t first_target; /* index into tgt[] (0 with one target) */
+	uint64_t first_off, first_len, first_t_ns;
+};
+
 struct sr_stats {
 	struct sr_op_stats op[2]; /* SR_OP_READ, SR_OP_WRITE */
+	struct sr_io_fates fates;
 
 	/* Shaping counters (the report must not hide what it changed). */
 	uint64_t records;          /* records read from the source */
@@ -154,5 +180,7 @@ int sr_stats_complete(struct sr_stats *s, int op, uint64_t bytes, uint64_t clat_
  * Timelines must share a start time. Returns 0 or -ENOMEM. */
 int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src);
 void sr_op_stats_merge(struct sr_op_stats *dst, const struct sr_op_stats *src);
+/* Add src's counts into dst; the earlier first failure wins. */
+void sr_io_fates_merge(struct sr_io_fates *dst, const struct sr_io_fates *src);
 
 #endif

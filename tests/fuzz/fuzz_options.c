@@ -1,0 +1,62 @@
+/* Fuzz the option value parsers beyond sizes and durations (fuzz_units):
+ * --fault, --on-error, --cpus, the trace filters (--event --dev --pid --comm
+ * --rw --time), --output-format and every sweep grid dimension. The input
+ * up to the first NUL is the argument. Contract: 0, or -EINVAL with a
+ * one-line message marked as bad input. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "devices/affinity.h"
+#include "replay/engine.h"
+#include "replay/replay.h"
+#include "replay/sweep.h"
+
+#include "fuzz_common.h"
+
+static void check(int ret, struct sr_err *e)
+{
+	if (ret && (ret != -EINVAL || !e->bad_input || !e->msg[0] || strchr(e->msg, '\n')))
+		abort();
+	if (!ret && e->code)
+		abort();
+	sr_err_clear(e);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct sr_sweep_axis ax; /* 256 values: keep it off the stack */
+	struct sr_faults f;
+	struct sr_trace_opts o;
+	struct sr_err e = { 0 };
+	enum sr_out_fmt fmt;
+	cpu_set_t cpus;
+	unsigned retries;
+	int pol, which, d;
+	char buf[512];
+	size_t n = size < sizeof(buf) - 1 ? size : sizeof(buf) - 1;
+
+	memcpy(buf, data, n);
+	buf[n] = '\0';
+
+	memset(&f, 0, sizeof(f));
+	check(sr_faults_parse("fuzz", buf, &f, &e), &e);
+	if (f.nr_fail_at > SR_FAULT_AT_MAX || !(f.eio >= 0 && f.eio <= 1) ||
+	    !(f.short_rate >= 0 && f.short_rate <= 1) || !(f.delay_rate >= 0 && f.delay_rate <= 1))
+		abort();
+	check(sr_on_error_parse("fuzz", buf, &pol, &retries, &e), &e);
+	check(sr_cpulist_parse("fuzz: --cpus", buf, &cpus, &e), &e);
+	check(sr_cli_outfmt("fuzz", buf, &fmt, &e), &e);
+	for (which = 0; which < 6; which++) {
+		memset(&o, 0, sizeof(o));
+		check(sr_cli_trace_opt("fuzz", which, buf, &o, &e), &e);
+	}
+	for (d = 0; d < SR_DIM_NR; d++) {
+		memset(&ax, 0, sizeof(ax));
+		check(sr_sweep_parse((enum sr_sweep_dim)d, buf, &ax, &e), &e);
+		if (ax.n > SR_SWEEP_MAX_VALUES)
+			abort();
+	}
+	return 0;
+}

@@ -1,0 +1,133 @@
+#!/bin/bash
+# Every class of bad input, one row each: the command must exit 2 with one
+# line on stderr matching the row's pattern (rows marked 0 are accepted on
+# purpose and say so in the report). The same table is docs/bad-inputs.md:
+#   SSDREPLAY=build/ssdreplay SR_TESTLIB=tests/integration/lib/common.sh \
+#     tests/integration/bad_inputs_table.sh --markdown >docs/bad-inputs.md
+# so the documented messages are the real ones and cannot drift.
+. "$SR_TESTLIB"
+
+markdown=0
+[ "${1:-}" = --markdown ] && markdown=1
+
+F=$T/target
+$SR prep "$F" --size 8M --quiet || fail "prep"
+truncate -s 4G "$T/sparse"
+mk() { local name=$1; shift; { printf 'offset,length\n'; printf '%s\n' "$@"; } >"$T/$name"; }
+mk short.csv 0,4096 4096
+mk zero.csv 0,0
+mk ovf.csv 0,99999999999999999999
+mk neg.csv 0,-4096
+mk negoff.csv -1,4096
+mk big.csv 0,3221225472
+mk past.csv 0,4096 16777216,4096
+mk unal.csv 0,4096 100,4096
+python3 - "$T" <<'EOF'
+import struct, sys
+d = sys.argv[1]
+open(d + "/long.csv", "w").write("offset,length\n0," + "4" * 100000 + "\n")
+# blktrace: struct blk_io_trace, 48 bytes; magic 0x65617400 | version 7
+rec = struct.pack("<IIQQIIIIIHH", 0x65617407, 0, 1000, 0, 4096, 0x00010001, 1, 8 << 20, 0, 0, 0)
+open(d + "/trunc.blk", "wb").write(rec * 2 + rec[:30])
+open(d + "/magic.blk", "wb").write(b"\x00\x11\x22\x33" + rec[4:])
+open(d + "/ver.blk", "wb").write(struct.pack("<I", 0x65617409) + rec[4:])
+open(d + "/junk.bin", "wb").write(bytes(range(256)) * 12)
+# GGUF: magic, u32 version, u64 tensor count, u64 kv count
+open(d + "/trunc.gguf", "wb").write(b"GGUF" + struct.pack("<I", 3))
+open(d + "/magic.gguf", "wb").write(b"GGUX" + struct.pack("<IQQ", 3, 0, 0))
+open(d + "/ver.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 99, 0, 0))
+open(d + "/ovf.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 0))
+open(d + "/v9.iolog", "w").write("fio version 9 iolog\n")
+open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
+open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
+EOF
+
+# class | input | exit | stderr pattern (ERE; exit 0: stdout) | command (eval'd; $SR $F $T)
+rows=(
+	'truncated|blktrace cut inside a record|2|trunc\.blk@96: truncated record: expected 48 bytes, found 30|$SR replay $F --trace $T/trunc.blk --format blktrace'
+	'truncated|GGUF cut inside the header|2|trunc\.gguf@8: truncated tensor count|$SR synth --gguf $T/trunc.gguf'
+	'truncated|CSV row missing a column|2|short\.csv:3: |$SR replay $F --trace $T/short.csv'
+	'wrong magic|blktrace|2|magic\.blk@0: expected blktrace magic 0x65617407, found 0x33221100|$SR replay $F --trace $T/magic.blk --format blktrace'
+	'wrong magic|GGUF|2|magic\.gguf@0: bad magic .* expected .GGUF.|$SR synth --gguf $T/magic.gguf'
+	'wrong magic|no known format (--format auto)|2|junk\.bin: cannot tell the trace format|$SR replay $F --trace $T/junk.bin'
+	'unknown version|blktrace version 9|2|ver\.blk@0: unknown blktrace version 9, expected 7 or 8|$SR replay $F --trace $T/ver.blk --format blktrace'
+	'unknown version|GGUF version 99|2|ver\.gguf@4: unknown GGUF version 99, expected 2 or 3|$SR synth --gguf $T/ver.gguf'
+	'unknown version|fio iolog version 9|2|v9\.iolog:1: |$SR replay $F --trace $T/v9.iolog'
+	'overlong line|CSV line of 100 000 bytes|2|long\.csv:2: line longer than 4096 bytes|$SR replay $F --trace $T/long.csv'
+	'overflowing numbers|CSV length 99999999999999999999|2|ovf\.csv:2: expected length as an unsigned 64-bit integer|$SR replay $F --trace $T/ovf.csv'
+	'overflowing numbers|GGUF tensor count 2^60|2|ovf\.gguf@8: tensor count 1152921504606846976 cannot fit|$SR synth --gguf $T/ovf.gguf'
+	'overflowing numbers|--size 99999999999999999999999|2|--size: size .* does not fit in 64 bits|$SR replay $F --pattern seq --size 99999999999999999999999'
+	'overflowing numbers|--qd 99999999999999999999|2|--qd: expected an integer from 1 to 65536|$SR replay $F --pattern seq --qd 99999999999999999999'
+	'negative sizes|CSV length -4096|2|neg\.csv:2: expected length as an unsigned 64-bit integer, found .-4096.|$SR replay $F --trace $T/neg.csv'
+	'negative sizes|CSV offset -1|2|negoff\.csv:2: expected offset as an unsigned 64-bit integer, found .-1.|$SR replay $F --trace $T/negoff.csv'
+	'negative sizes|--bs -4k|2|--bs: expected a size like 4096, 128k, 4M, 2G, found .-4k.|$SR replay $F --pattern seq --bs -4k'
+	'zero-length requests|CSV length 0|2|zero\.csv:2: expected length > 0|$SR replay $F --trace $T/zero.csv'
+	'lengths > 2 GiB|a 3 GiB record on an 8 MiB target|2|big\.csv:2: length 3221225472 is larger than the target region|$SR replay $F --trace $T/big.csv'
+	'lengths > 2 GiB|a 3 GiB record on a 4 GiB target: split to --bs|0|split \+3071|$SR replay $T/sparse --trace $T/big.csv --engine null'
+	'lengths > 2 GiB|--bs 3G|2|--bs: expected 1 byte to 1 GiB, found .3G.|$SR replay $F --pattern seq --bs 3G'
+	'offsets past the end|offset 16 MiB on an 8 MiB target|2|past\.csv:3: offset 16777216 .* past the end|$SR replay $F --trace $T/past.csv'
+	'unaligned offsets under O_DIRECT|offset 100 with --align error|2|unal\.csv:3: offset 100 length 4096 not aligned to the 512-byte|$SR replay $F --trace $T/unal.csv --align error'
+	'unaligned offsets under O_DIRECT|offset 100 (default --align expand): rounded out, counted|0|realigned 1|$SR replay $F --trace $T/unal.csv'
+	'unaligned offsets under O_DIRECT|--range 100:4M|2|--range 100:4194304 is not aligned|$SR replay $F --pattern seq --range 100:4M'
+	'unaligned offsets under O_DIRECT|--bs 1000|2|--bs 1000 is not a multiple of .* 512-byte logical block size|$SR replay $F --pattern seq --bs 1000'
+	'unknown format|--format blk|2|format|$SR replay $F --trace $T/past.csv --format blk'
+	'unknown format|convert --to nosuch|2|--to: expected csv, fio-iolog, blkparse, found .nosuch.|$SR convert $T/past.csv --to nosuch --output $T/x.out'
+	'unknown engine|--engine spdk|2|--engine: expected io_uring, libaio, psync, null or faulty:NAME, found .spdk.|$SR replay $F --pattern seq --engine spdk'
+	'unknown engine|--engine faulty:spdk|2|--engine: expected faulty:NAME with NAME io_uring, libaio, psync or null|$SR replay $F --pattern seq --engine faulty:spdk'
+	'unknown policy|simulate --policy nosuch|2|unknown policy .nosuch.: expected one of none, lru|$SR simulate --profile tiny-llama $F --policy nosuch'
+	'unknown profile|simulate --profile nosuch|2|unknown model profile .nosuch. \(installed in|$SR simulate --profile nosuch $F'
+	'bad INI profile|unknown key|2|key\.ini:3: unknown key .n_layers. in \[model\]|$SR synth --profile $T/key.ini'
+	'bad INI profile|key before any section|2|nosect\.ini:1: key .name. before any \[section\]|$SR synth --profile $T/nosect.ini'
+	'bad --spec|seq_read=fast|2|--spec: seq_read: expected a bandwidth like 7000MB/s|$SR replay $F --pattern seq --spec seq_read=fast'
+	'bad --spec|unknown key|2|--spec: unknown key .bogus.|$SR replay $F --pattern seq --spec bogus=1'
+	'bad --spec|a file that does not exist|2|--spec: .*/nonexistent.ini. is neither a readable profile file nor key=value|$SR replay $F --pattern seq --spec $T/nonexistent.ini'
+	'bad --fault|rate above 1|2|--fault: expected eio:RATE, short:RATE, delay:MS:RATE or fail-at:N|$SR replay $F --pattern seq --engine faulty:null --fault eio:1.5'
+	'bad --fault|without --engine faulty:NAME|2|--fault needs --engine faulty:NAME|$SR replay $F --pattern seq --fault eio:0.1'
+	'bad --on-error|retry:0|2|--on-error: expected stop, continue, retry:N or retry:N,continue|$SR replay $F --pattern seq --on-error retry:0'
+	'unknown routing|synth --routing bogus|2|--routing: expected uniform, zipf:S, temporal|$SR synth --profile tiny-llama --routing bogus'
+	'unknown option|--frobnicate|2|unknown option .--frobnicate.|$SR replay $F --pattern seq --frobnicate'
+	'unknown command|ssdreplay frob|2|unknown command .frob.|$SR frob'
+)
+
+md_cell() { sed -e 's/|/\\|/g' -e "s#$T/#DIR/#g" -e 's#[$]SR#ssdreplay#g' -e 's#[$]F#DIR/target#g' -e 's#[$]T/#DIR/#g'; }
+
+if [ $markdown = 1 ]; then
+	cat <<'EOF'
+# Bad inputs
+
+Every class of bad input tried, with the exact message it gets. Bad input is
+one line on stderr naming the file and line (`FILE:LINE`), byte offset
+(`FILE@OFFSET`) or flag, and what was expected; exit status 2; nothing
+written. Rows with exit 0 are accepted on purpose and counted in the report.
+Generated by `tests/integration/bad_inputs_table.sh --markdown`, which also
+runs every row as a test (DIR is the test's scratch directory).
+
+| class | input | command | exit | message |
+|---|---|---|---|---|
+EOF
+fi
+
+n=0
+for row in "${rows[@]}"; do
+	IFS='|' read -r class what want re cmd <<<"$row"
+	rm -f "$T/report"
+	eval "$cmd" --output "$T/report" >"$T/out" 2>"$T/err" </dev/null
+	got=$?
+	[ "$got" = "$want" ] || { cat "$T/err" >&2; fail "$class / $what: exit $got, expected $want"; }
+	if [ "$want" = 2 ]; then
+		[ "$(wc -l <"$T/err")" = 1 ] || { cat "$T/err" >&2; fail "$class / $what: expected one line on stderr"; }
+		grep -Eq -- "$re" "$T/err" || { cat "$T/err" >&2; fail "$class / $what: stderr does not match /$re/"; }
+		[ ! -e "$T/report" ] || fail "$class / $what: a report was written despite bad input"
+		msg=$(cat "$T/err")
+	else
+		[ ! -s "$T/err" ] || { cat "$T/err" >&2; fail "$class / $what: accepted, but said something on stderr"; }
+		grep -Eq -- "$re" "$T/report" || { cat "$T/report" >&2; fail "$class / $what: report does not say /$re/"; }
+		msg="(report) $(grep -Eo -- "[^,;:]*$re[^,;]*" "$T/report" | head -1 | sed 's/^ *//')"
+	fi
+	n=$((n + 1))
+	if [ $markdown = 1 ]; then
+		printf '| %s | %s | `%s` | %s | `%s` |\n' "$class" "$what" "$(echo "$cmd" | md_cell)" "$want" \
+			"$(echo "$msg" | md_cell)"
+	fi
+done
+[ $markdown = 1 ] || ok "$n bad-input rows: exit status, one line, message"

@@ -592,6 +592,7 @@ int cmd_simulate(int argc, char **argv)
 	}
 report:
 	sr_err_clear(&e);
+	rep.partial = !!sr_cli_stop;
 	if (write_report(&a, &rep, &e)) {
 		status = sr_cli_fail(&e);
 	} else if (sr_cli_stop) {

@@ -382,6 +382,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	pid_t pid = -1;
 	char pidbuf[32];
 	ssize_t got;
+	int fwd = 0;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->advise, sizeof(r->advise), "%s", sr_advise_name(c->advise));
@@ -438,9 +439,15 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 		ret = sr_errf(e, -EIO, "--real-mmap: the child did not start");
 		goto out;
 	}
-	do
+	do {
 		got = read(res[0], &o, sizeof(o));
-	while (got < 0 && errno == EINTR && !(c->stop && *c->stop));
+		/* A signal to us alone (kill PID): pass it on, so the child stops
+		 * at its next access and still reports what it did. */
+		if (got < 0 && errno == EINTR && c->stop && *c->stop && !fwd) {
+			kill(pid, SIGTERM);
+			fwd = 1;
+		}
+	} while (got < 0 && errno == EINTR);
 	if (got != (ssize_t)sizeof(o)) {
 		ret = sr_errf(e, -EIO, "--real-mmap: the child died before reporting%s",
 			      c->stop && *c->stop ? " (stopped by a signal)" : " (out of memory in the cgroup?)");

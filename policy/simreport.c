@@ -135,6 +135,8 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 
 	fprintf(f, "simulate: %s on %s (%s, qd %u, page %" PRIu64 ", max read %" PRIu64 ")\n", rep->source,
 		rep->target, rep->engine, rep->qd, rep->page, rep->max_req);
+	if (rep->partial)
+		fprintf(f, "PARTIAL: stopped by a signal; the rows below are the ones that completed\n");
 	fprintf(f, "model %s: %.1f MiB; compute %s", rep->model ? rep->model : "-",
 		(double)rep->model_bytes / 1048576.0, rep->compute_ms_per_token < 0 ? "from the schedule" : "");
 	if (rep->compute_ms_per_token >= 0)
@@ -191,6 +193,7 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 	size_t r;
 	int i, ret;
 
+	json_object_set_new(root, "partial", json_boolean(rep->partial));
 	json_object_set_new(root, "source", json_string(rep->source));
 	json_object_set_new(root, "target", json_string(rep->target));
 	json_object_set_new(root, "model", rep->model ? json_string(rep->model) : json_null());

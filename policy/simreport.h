@@ -65,6 +65,7 @@ struct sr_sim_report {
 	const char *spec_source;
 	struct sr_sim_row *rows;
 	size_t n;
+	int partial;           /* stopped by a signal: rows are what completed */
 };
 
 int sr_sim_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_sim_report *rep);

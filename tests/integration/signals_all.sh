@@ -69,7 +69,7 @@ for sig in INT TERM; do
 	stop $pid $sig
 	[ $rc = 130 ] || { cat "$T/err"; fail "simulate SIG$sig: exit $rc"; }
 	parses json "$T/sim.json"
-	[ "$(json "$T/sim.json" 'len(j["rows"]) >= 1 and j["rows"][-1]["partial"] and 0 < j["rows"][-1]["tokens"] < 200')" = True ] ||
+	[ "$(json "$T/sim.json" 'j["partial"] and len(j["rows"]) >= 1 and j["rows"][-1]["partial"] and 0 < j["rows"][-1]["tokens"] < 200')" = True ] ||
 		fail "simulate SIG$sig: last row not partial: $(cat "$T/sim.json")"
 	one_partial_line "simulate SIG$sig"
 	ok "simulate SIG$sig: partial row"

@@ -50,8 +50,8 @@ static const struct sr_opt opts[] = {
 	{ "models", O_MODELS, 1, "A,B", "llama-2-7b-q4_k_m,gpt-oss-20b-mxfp4 (--quick: the -quick profiles)", "model profiles or GGUF files" },
 	{ "target", O_TARGET, 1, "FILE|DEV", "DIR/MODEL.gguf", "read the models from here (read-only; a missing FILE is written with the largest model)" },
 	{ "quick", O_QUICK, 0, "", "", "scaled-down models, 6 tokens, a short sweep: minutes, not hours" },
-	{ "smoke", O_SMOKE, 0, "", "", "smaller still (tests): 3 tokens, a 4-point sweep" },
-	{ "tokens", O_TOKENS, 1, "N", "16 (--quick 6, --smoke 3)", "decode tokens per run" },
+	{ "smoke", O_SMOKE, 0, "", "", "the --quick models with 2 tokens and a 4-point sweep (tests)" },
+	{ "tokens", O_TOKENS, 1, "N", "16 (--quick 6, --smoke 2)", "decode tokens per run" },
 	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for H4: a profiles/devices file or seq_read=7000MB/s,..." },
 	{ "cgroup-root", O_CGROOT, 1, "DIR", "/sys/fs/cgroup", "where memory cgroups are made (a directory without them: real-mmap rows are skipped)" },
 	{ "keep-traces", O_KEEP, 0, "", "", "keep the tracefs captures in DIR/traces (default: removed once analyzed)" },
@@ -66,7 +66,7 @@ struct mode {
 static const struct mode modes[] = {
 	{ "full", "llama-2-7b-q4_k_m,gpt-oss-20b-mxfp4", "4k,16k,64k,128k,256k,1m,4m", "1,4,16,32", "1", 16 },
 	{ "quick", "llama-2-7b-quick,gpt-oss-20b-quick", "4k,16k,64k,256k,1m", "1,8,32", "0.3", 6 },
-	{ "smoke", "llama-2-7b-smoke,gpt-oss-20b-smoke", "64k,1m", "1,8", "0.2", 3 },
+	{ "smoke", "llama-2-7b-quick,gpt-oss-20b-quick", "64k,1m", "1,8", "0.2", 2 },
 };
 
 struct args {
@@ -1014,6 +1014,8 @@ static int run_model(struct study *s, struct mctx *mc, struct sr_err *e)
 
 	if (low < (16u << 20))
 		low = 16u << 20;
+	if (low > half / 2) /* tiny models */
+		low = half / 2 / 4096 * 4096;
 	if (anon > (1ull << 30))
 		anon = 1ull << 30;
 	if (run_faults(s, mc, e))

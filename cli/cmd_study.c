@@ -102,7 +102,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 struct mctx {
 	char name[64];
 	struct sr_model m;
-	int loaded, moe;
+	int loaded, moe, opened;
 	char path[4096];        /* what is read: its scratch GGUF or --target */
 	struct sr_target tgt;   /* O_DIRECT, for the simulated runs */
 	uint64_t bytes;         /* model bytes from offset 0 */
@@ -671,6 +671,8 @@ static int prepare_targets(struct study *s, struct sr_err *e)
 	for (i = 0; i < s->nm; i++) {
 		struct mctx *mc = &s->mc[i];
 
+		if (sr_cli_stop)
+			return 0;
 		if (s->a.target) {
 			struct stat st;
 
@@ -690,6 +692,7 @@ static int prepare_targets(struct study *s, struct sr_err *e)
 		}
 		if (sr_target_open(mc->path, SR_TGT_DIRECT, &mc->tgt, e))
 			return -EINVAL;
+		mc->opened = 1;
 		if (mc->tgt.size < mc->bytes)
 			return sr_inputf(e, "%s: %" PRIu64 " bytes, smaller than %s (%" PRIu64 " bytes)", mc->path,
 					 mc->tgt.size, mc->name, mc->bytes);
@@ -1092,6 +1095,18 @@ static void final_notes(struct study *s)
 		note(s, "No swap here (/proc/swaps lists no area): swappiness has nothing to act on, so H3 is inconclusive; "
 			"its runs still show what an unswappable anonymous set does to the model's page cache. No swap file was "
 			"made (that would change the host).");
+	for (i = 0; i < s->nm && !s->have_swap; i++) {
+		const struct sr_study_run *a = R(s, s->mc[i].r_sw[0]), *b = R(s, s->mc[i].r_sw[1]), *c = R(s, s->mc[i].r_sw[2]);
+		double lo, hi;
+
+		if (!a || !b || !c)
+			continue;
+		lo = fmin(a->tps, fmin(b->tps, c->tps));
+		hi = fmax(a->tps, fmax(b->tps, c->tps));
+		note(s, "Run-to-run noise: without swap the three H3 runs of %s are one experiment repeated; their tokens/s "
+			"span %.3g-%.3g (%.2fx). Single runs here differ by that much (a shared 2-core machine).",
+		     s->mc[i].name, lo, hi, hi / lo);
+	}
 	if (s->cg == 0)
 		note(s, "Real-mmap rows skipped, simulated only: %s. H2 and H4 use the pagecache simulation, H3 did not run, "
 			"H1 page-cache/block levels come from one cold pass without a memory limit.", s->cg_why);
@@ -1195,19 +1210,6 @@ int cmd_study(int argc, char **argv)
 	s->ns_per_byte = s->mem_Bps > 0 ? 1e9 / s->mem_Bps : 0;
 	s->have_swap = sr_smmap_have_swap();
 	for (i = 0; i < s->nm; i++) {
-		s->mc[i].bytes_per_token = (double)s->mc[i].bytes; /* until the schedule says */
-		s->mc[i].compute_ns = (double)s->mc[i].bytes * s->ns_per_byte;
-	}
-	fprintf(stderr, "ssdreplay: study (%s): first estimate ~%.0f s (%.1f min) for %zu models at 1 GB/s\n",
-		s->mode->name, estimate(s, 1e9, 1) + 10, (estimate(s, 1e9, 1) + 10) / 60, s->nm);
-	if (prepare_targets(s, &e))
-		goto fail;
-	dev_of(s, s->mc[0].path);
-	s->ra_kb = read_ahead_kb(s->mc[0].tgt.disk);
-	if (sr_devspec_for_path(s->mc[0].path, s->a.spec, "/sys", &s->ds, &e))
-		goto fail;
-	describe(s);
-	for (i = 0; i < s->nm; i++) {
 		struct mctx *mc = &s->mc[i];
 
 		mc->r_ram = mc->r_50 = mc->r_0 = mc->r_cold = mc->r_s100 = mc->r_s50 = mc->r_s0 = -1;
@@ -1217,11 +1219,20 @@ int cmd_study(int argc, char **argv)
 			goto fail;
 	}
 	s->planned = 1 + 13 * s->nm;
-	s->expected_s = since(s) + estimate(s, s->ds.cal_seq_read_Bps > 0 ? s->ds.cal_seq_read_Bps : 1e9, 0) + 10;
+	s->expected_s = estimate(s, s->ds.cal_seq_read_Bps > 0 ? s->ds.cal_seq_read_Bps : 1e9, 1) + 10;
 	fprintf(stderr, "ssdreplay: study (%s): %zu models, %" PRIu64 " tokens per run, %zu runs; expected duration "
-		"~%.0f s (%.1f min) at 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
+		"~%.0f s (%.1f min) at an assumed 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
 		s->mode->name, s->nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
-	if (run_sweep(s, &s->mc[0], &e))
+	if (prepare_targets(s, &e))
+		goto fail;
+	if (sr_cli_stop)
+		goto finish;
+	dev_of(s, s->mc[0].path);
+	s->ra_kb = read_ahead_kb(s->mc[0].tgt.disk);
+	if (sr_devspec_for_path(s->mc[0].path, s->a.spec, "/sys", &s->ds, &e))
+		goto fail;
+	describe(s);
+	if (!sr_cli_stop && run_sweep(s, &s->mc[0], &e))
 		goto fail;
 	s->setup_s = since(s);
 	if (s->sweep_best > 0) {
@@ -1235,6 +1246,7 @@ int cmd_study(int argc, char **argv)
 			stopped = 1;
 			break;
 		}
+finish:
 	if (sr_cli_stop) {
 		stopped = 1;
 		status = SR_EXIT_SIGNAL;

@@ -32,7 +32,7 @@ const char *sr_verdict_name(enum sr_verdict v); /* "supported", ... */
 /* A verdict with the reason (one sentence, figures included). */
 struct sr_judgement {
 	enum sr_verdict v;
-	char why[512];
+	char why[1024];
 };
 
 /* ---- H1: sequential share of gaps at one level ---- */

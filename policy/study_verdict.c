@@ -22,7 +22,7 @@ static void set(struct sr_judgement *j, enum sr_verdict v, const char *why)
 
 void sr_study_h1(int moe, double seq_pct, const char *missing, struct sr_judgement *j)
 {
-	char b[512];
+	char b[1024];
 	int in;
 
 	if (seq_pct < 0) {
@@ -45,7 +45,7 @@ void sr_study_h1(int moe, double seq_pct, const char *missing, struct sr_judgeme
 void sr_study_h2(int half, double ram_tps, double tps, struct sr_judgement *j)
 {
 	double lo = half ? SR_H2_HALF_LO : SR_H2_SSD_LO, hi = half ? SR_H2_HALF_HI : SR_H2_SSD_HI, r;
-	char b[512];
+	char b[1024];
 
 	if (!(ram_tps > 0) || !(tps > 0)) {
 		snprintf(b, sizeof(b), "not measured (RAM-resident %.3g tokens/s, %s %.3g tokens/s)", ram_tps,
@@ -95,7 +95,7 @@ void sr_study_h3(const struct sr_h3_figs *f, struct sr_judgement *j)
 void sr_study_h4(double pct_dense, double pct_moe, struct sr_judgement *j)
 {
 	int din, min;
-	char b[512];
+	char b[1024];
 
 	if (pct_dense < 0 || pct_moe < 0) {
 		set(j, SR_V_INCONCLUSIVE, "no spec for this device (give --spec seq_read=...MB/s): % of spec unknown");
@@ -112,7 +112,7 @@ void sr_study_h4(double pct_dense, double pct_moe, struct sr_judgement *j)
 void sr_study_h5(double eff_dense, double eff_moe, struct sr_judgement *j)
 {
 	int md, mm, differ;
-	char b[512];
+	char b[1024];
 
 	if (!(eff_dense > 0) || !(eff_moe > 0)) {
 		set(j, SR_V_INCONCLUSIVE, "not measured for both architectures");
@@ -130,7 +130,7 @@ void sr_study_h5(double eff_dense, double eff_moe, struct sr_judgement *j)
 void sr_study_pred(const struct sr_pred *p, struct sr_judgement *j)
 {
 	double err = p->n >= 3 ? p->loo_mape : p->mape;
-	char b[512];
+	char b[1024];
 
 	if (p->mape < 0 || p->n < 3) {
 		snprintf(b, sizeof(b), "too few streamed runs to fit and check (%zu, need 3)", p->n);

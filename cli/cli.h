@@ -80,5 +80,6 @@ int cmd_simulate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_cheops(int argc, char **argv);
+int cmd_study(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct sr_cmd cmds[] = {
 	{ "sweep", cmd_sweep, "grid over request size, queue depth, page, engine, policy; CSV/JSON/plots" },
 	{ "devices", cmd_devices, "list block devices: model, spec, PCIe link, NUMA node; --calibrate" },
 	{ "cheops", cmd_cheops, "reproduce the CHEOPS'25 experiments beside the published figures" },
+	{ "study", cmd_study, "the SSD-backed inference experiment matrix: verdicts per hypothesis, predictor, report" },
 	{ NULL, NULL, NULL },
 };
 

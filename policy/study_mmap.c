@@ -1,0 +1,504 @@
+#include "policy/study_mmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devices/target.h"
+#include "replay/units.h"
+#include "trace/record.h"
+
+/* The child's own pages (stack, libc, page tables) on top of the limit. */
+#define SLACK (8ull << 20)
+
+static volatile uint64_t sink;
+
+/* The decode's work on [p, p + len): every byte loaded once. */
+static uint64_t sum_range(const unsigned char *p, uint64_t len)
+{
+	uint64_t s = 0, i = 0, w;
+
+	for (; i < len && ((uintptr_t)(p + i) & 7); i++)
+		s += p[i];
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		s += w;
+	}
+	for (; i < len; i++)
+		s += p[i];
+	return s;
+}
+
+double sr_smmap_mem_Bps(uint64_t bytes)
+{
+	unsigned char *b = malloc(bytes);
+	uint64_t t0, best = UINT64_MAX, s = 0;
+	int k;
+
+	if (!b)
+		return 0;
+	memset(b, 1, bytes);
+	for (k = 0; k < 5; k++) {
+		t0 = sr_now_ns();
+		s += sum_range(b, bytes);
+		t0 = sr_now_ns() - t0;
+		if (t0 < best)
+			best = t0;
+	}
+	sink = s;
+	free(b);
+	return best ? (double)bytes * 1e9 / (double)best : 0;
+}
+
+int sr_smmap_have_swap(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1; /* a header line, then one per area */
+}
+
+/* ---- the memory cgroup (as policy/realmmap.c, plus swappiness) ---- */
+
+struct cg {
+	char dir[512];
+	char procs[600];
+	int v1;
+};
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	size_t n = strlen(val);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, n) != (ssize_t)n)
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+static int has_memory_v2(const char *root)
+{
+	char path[512], buf[512], *tok, *save = NULL;
+	int ok = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f))
+		for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+			ok |= !strcmp(tok, "memory");
+	fclose(f);
+	return ok;
+}
+
+static int unsupported(int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS || err == ENOENT;
+}
+
+static int cg_create(const char *root, uint64_t limit, int swappiness, struct cg *cg, int *swp_set,
+		     struct sr_err *e)
+{
+	char path[700], val[32];
+	int ret;
+
+	*swp_set = 0;
+	if (has_memory_v2(root)) {
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
+		write_file(path, "+memory");
+		snprintf(cg->dir, sizeof(cg->dir), "%s/ssdreplay-study-%d", root, (int)getpid());
+		cg->v1 = 0;
+	} else {
+		snprintf(path, sizeof(path), "%s/memory", root);
+		if (access(path, F_OK))
+			return sr_errf(e, -EOPNOTSUPP, "no memory cgroup controller under %s (neither v2 memory.max nor v1 memory/)", root);
+		snprintf(cg->dir, sizeof(cg->dir), "%s/memory/ssdreplay-study-%d", root, (int)getpid());
+		cg->v1 = 1;
+	}
+	if (mkdir(cg->dir, 0755) && errno != EEXIST) {
+		ret = errno;
+		cg->dir[0] = 0;
+		return sr_errf(e, unsupported(ret) ? -EOPNOTSUPP : -ret, "cannot create the cgroup %s: %s",
+			       cg->dir, strerror(ret));
+	}
+	snprintf(val, sizeof(val), "%" PRIu64, limit);
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
+	ret = write_file(path, val);
+	if (ret) {
+		rmdir(cg->dir);
+		cg->dir[0] = 0;
+		return sr_errf(e, unsupported(-ret) ? -EOPNOTSUPP : ret, "cannot set the memory limit in %s: %s", path,
+			       strerror(-ret));
+	}
+	if (!cg->v1) {
+		snprintf(path, sizeof(path), "%s/memory.swap.max", cg->dir);
+		write_file(path, swappiness == 0 ? "0" : "max"); /* absent without swap accounting */
+	} else if (swappiness >= 0) {
+		snprintf(path, sizeof(path), "%s/memory.swappiness", cg->dir);
+		snprintf(val, sizeof(val), "%d", swappiness);
+		*swp_set = !write_file(path, val);
+	}
+	snprintf(cg->procs, sizeof(cg->procs), "%s/%s", cg->dir, cg->v1 ? "tasks" : "cgroup.procs");
+	return 0;
+}
+
+static void cg_remove(struct cg *cg)
+{
+	int i;
+
+	if (!cg->dir[0])
+		return;
+	for (i = 0; i < 100 && rmdir(cg->dir) && errno == EBUSY; i++)
+		usleep(20000);
+	cg->dir[0] = 0;
+}
+
+/* ---- the child ---- */
+
+struct acc {
+	uint64_t off, len;
+	int token;
+};
+
+static uint64_t proc_read_bytes(void)
+{
+	char line[128];
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static int load(const struct sr_smmap_cfg *c, struct sr_source *src, struct acc **out, size_t *n,
+		struct sr_err *e)
+{
+	struct sr_rec in[256];
+	size_t cap = 0;
+	int ret, k, first = 1;
+
+	*out = NULL;
+	*n = 0;
+	while ((ret = sr_source_next(src, in, 256, e)) > 0) {
+		for (k = 0; k < ret; k++) {
+			struct sr_rec *r = &in[k];
+
+			if (r->op != SR_OP_READ || !r->len)
+				continue;
+			if (r->off >= c->size || r->len > c->size - r->off)
+				return sr_inputf(e, "%s: record %" PRIu64 ": bytes beyond %s (%" PRIu64 " bytes)", src->name,
+						 r->seq, c->path, c->size);
+			if (*n == cap) {
+				struct acc *na;
+
+				cap = cap ? cap * 2 : 4096;
+				na = realloc(*out, cap * sizeof(*na));
+				if (!na)
+					return sr_errf(e, -ENOMEM, "out of memory for the schedule");
+				*out = na;
+			}
+			(*out)[(*n)++] = (struct acc){ r->off, r->len, first || (r->flags & SR_RF_TOKEN) };
+			first = 0;
+		}
+	}
+	if (ret < 0)
+		return ret;
+	return src->rewind(src, e);
+}
+
+struct child_out {
+	int err;
+	char msg[200];
+	int hugepage;
+	struct sr_smmap_result r;
+};
+
+static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, int go_fd, int out_fd)
+{
+	struct child_out o;
+	struct rusage ru0, ru1;
+	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, t0, s = 0, p;
+	const unsigned char *map;
+	unsigned char *anon = NULL;
+	char go;
+	int fd;
+
+	memset(&o, 0, sizeof(o));
+	if (read(go_fd, &go, 1) != 1 || go != 'g')
+		_exit(3);
+	fd = open(c->path, O_RDONLY);
+	if (fd < 0) {
+		o.err = -errno;
+		snprintf(o.msg, sizeof(o.msg), "%s: %s", c->path, strerror(errno));
+		goto out;
+	}
+	map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		o.err = -errno;
+		snprintf(o.msg, sizeof(o.msg), "%s: mmap: %s", c->path, strerror(errno));
+		goto out;
+	}
+	if (c->hugepage)
+		o.hugepage = madvise((void *)map, c->size, MADV_HUGEPAGE) ? -1 : 1;
+	if (c->anon) {
+		anon = mmap(NULL, c->anon, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (anon == MAP_FAILED) {
+			o.err = -errno;
+			snprintf(o.msg, sizeof(o.msg), "anonymous working set of %" PRIu64 " bytes: %s", c->anon,
+				 strerror(errno));
+			goto out;
+		}
+		for (p = 0; p < c->anon; p += pg)
+			anon[p] = (unsigned char)p;
+	}
+	if (c->warm)
+		for (p = 0; p < c->size; p += pg)
+			s += map[p];
+	getrusage(RUSAGE_SELF, &ru0);
+	rb0 = proc_read_bytes();
+	t0 = sr_now_ns();
+	for (i = 0; i < n; i++) {
+		if (c->stop && *c->stop)
+			break;
+		if (a[i].token) {
+			if (o.r.tokens == 1)
+				o.r.first_token_ns = sr_now_ns() - t0;
+			o.r.tokens++;
+			for (p = 0; p < c->anon; p += pg) /* the working set stays hot and dirty */
+				anon[p]++;
+		}
+		s += sum_range(map + a[i].off, a[i].len);
+		o.r.bytes += a[i].len;
+	}
+	o.r.wall_ns = sr_now_ns() - t0;
+	if (o.r.tokens == 1)
+		o.r.first_token_ns = o.r.wall_ns;
+	getrusage(RUSAGE_SELF, &ru1);
+	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
+	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
+	o.r.read_bytes = proc_read_bytes() - rb0;
+	sink = s;
+out:
+	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
+		_exit(4);
+	_exit(0);
+}
+
+/* ---- recording ---- */
+
+struct rec {
+	struct sr_record *r;
+	int fd;
+};
+
+static void rec_stop(struct rec *t, struct sr_smmap_result *res, int ok)
+{
+	struct sr_record_stats st;
+	struct sr_err e = { 0 };
+
+	if (!t->r)
+		return;
+	if (ok && sr_record_finish(t->r, t->fd, &e)) {
+		snprintf(res->trace_note, sizeof(res->trace_note), "%.250s", e.msg);
+		ok = 0;
+	}
+	sr_record_stats(t->r, &st);
+	res->trace_lost = st.have_lost ? st.lost : 0;
+	sr_err_clear(&e);
+	sr_record_close(t->r, &e);
+	t->r = NULL;
+	if (t->fd >= 0 && close(t->fd) && ok) {
+		snprintf(res->trace_note, sizeof(res->trace_note), "trace: %s", strerror(errno));
+		ok = 0;
+	}
+	t->fd = -1;
+	res->traced = ok;
+}
+
+static int rec_start(const struct sr_smmap_cfg *c, struct rec *t, struct sr_smmap_result *res)
+{
+	struct sr_record_cfg rc = { .events = SR_RECORD_BLOCK | SR_RECORD_FILEMAP, .buffer_kb = 16384,
+				    .all = 1, .self = getpid() };
+	struct sr_err e = { 0 };
+
+	t->fd = -1;
+	if (sr_record_open(&rc, &t->r, &e))
+		goto bad;
+	t->fd = open(c->trace, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (t->fd < 0) {
+		sr_errf(&e, -errno, "%s: %s", c->trace, strerror(errno));
+		goto bad;
+	}
+	if (sr_record_header(t->r, t->fd, NULL, &e) || sr_record_start(t->r, &e))
+		goto bad;
+	return 0;
+bad:
+	snprintf(res->trace_note, sizeof(res->trace_note), "%.250s", e.msg);
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	sr_err_clear(&e);
+	sr_record_close(t->r, &e);
+	t->r = NULL;
+	return -1;
+}
+
+/* ---- the parent ---- */
+
+int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_smmap_result *r,
+		 struct sr_err *e)
+{
+	struct cg cg = { .dir = "" };
+	struct rec t = { NULL, -1 };
+	struct acc *a = NULL;
+	struct child_out o;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd, status;
+	uint64_t rd0 = 0, rd1 = 0, wr;
+	size_t n;
+	pid_t pid = -1;
+	char pidbuf[32];
+	ssize_t got;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->cgroup, sizeof(r->cgroup), "none");
+	ret = load(c, src, &a, &n, e);
+	if (ret)
+		goto out;
+	fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = sr_errf(e, -errno, "%s: %s", c->path, strerror(errno));
+		goto out;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* start cold */
+	close(fd);
+	if (c->limit) {
+		ret = cg_create(c->cgroot ? c->cgroot : "/sys/fs/cgroup", c->limit + c->anon + SLACK, c->swappiness,
+				&cg, &r->swappiness_set, e);
+		if (ret)
+			goto out;
+		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.v1 ? "v1" : "v2");
+	}
+	if (pipe2(go, O_CLOEXEC) || pipe2(res, O_CLOEXEC)) {
+		ret = sr_errf(e, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = sr_errf(e, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid) {
+		close(go[1]);
+		close(res[0]);
+		child(c, a, n, go[0], res[1]);
+	}
+	r->pid = pid;
+	close(go[0]);
+	close(res[1]);
+	go[0] = res[1] = -1;
+	if (cg.dir[0]) {
+		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
+		ret = write_file(cg.procs, pidbuf);
+		if (ret) {
+			ret = sr_errf(e, unsupported(-ret) ? -EOPNOTSUPP : ret, "cannot move the child into %s: %s",
+				      cg.procs, strerror(-ret));
+			goto out;
+		}
+	}
+	if (c->trace)
+		rec_start(c, &t, r);
+	if (c->disk && c->disk[0])
+		sr_disk_sectors("/sys", c->disk, &rd0, &wr);
+	if (write(go[1], "g", 1) != 1) {
+		ret = sr_errf(e, -EIO, "real-mmap: the child did not start");
+		goto out;
+	}
+	for (;;) {
+		struct pollfd pf = { .fd = res[0], .events = POLLIN };
+
+		if (c->stop && *c->stop)
+			break;
+		if (t.r) {
+			if (sr_record_pump(t.r, t.fd, 100, e) < 0) {
+				snprintf(r->trace_note, sizeof(r->trace_note), "%.250s", e->msg);
+				sr_err_clear(e);
+				rec_stop(&t, r, 0);
+			}
+			if (poll(&pf, 1, 0) > 0)
+				break;
+		} else if (poll(&pf, 1, 200) > 0) {
+			break;
+		}
+	}
+	if (c->stop && *c->stop) {
+		ret = sr_errf(e, -EINTR, "real-mmap: stopped by a signal");
+		goto out;
+	}
+	do
+		got = read(res[0], &o, sizeof(o));
+	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)sizeof(o)) {
+		ret = sr_errf(e, -EIO, "real-mmap: the child died before reporting (out of memory in the cgroup?)");
+		goto out;
+	}
+	if (o.err) {
+		ret = sr_errf(e, o.err, "real-mmap: %s", o.msg);
+		goto out;
+	}
+	if (c->disk && c->disk[0] && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
+		r->dev_read_bytes = (rd1 - rd0) * 512;
+	rec_stop(&t, r, 1);
+	r->tokens = o.r.tokens;
+	r->wall_ns = o.r.wall_ns;
+	r->first_token_ns = o.r.first_token_ns;
+	r->majflt = o.r.majflt;
+	r->minflt = o.r.minflt;
+	r->read_bytes = o.r.read_bytes;
+	r->bytes = o.r.bytes;
+	r->hugepage = o.hugepage;
+	ret = 0;
+out:
+	rec_stop(&t, r, 0);
+	if (go[1] >= 0)
+		close(go[1]);
+	if (go[0] >= 0)
+		close(go[0]);
+	if (res[0] >= 0)
+		close(res[0]);
+	if (res[1] >= 0)
+		close(res[1]);
+	if (pid > 0) {
+		if (ret)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	cg_remove(&cg);
+	free(a);
+	return ret;
+}

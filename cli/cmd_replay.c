@@ -16,6 +16,7 @@
 #include "replay/replay.h"
 #include "replay/report.h"
 #include "replay/units.h"
+#include "synth/profile.h"
 #include "replay/verify.h"
 
 #define CMD "replay"
@@ -430,6 +431,11 @@ static int run_ids(const struct args *a, struct tgt_ctx *tc, struct sr_err *e)
 	return 0;
 }
 
+static const char *tag_name(void *arg, uint32_t tag, char *buf, size_t n)
+{
+	return sr_tag_name(arg, tag, buf, n);
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct args a = { .in.topts.event = 'D', .format = "auto", .engine = "io_uring", .eng = &sr_engine_uring,
@@ -441,6 +447,8 @@ int cmd_replay(int argc, char **argv)
 	struct sr_stats st;
 	struct sr_replay_cfg rc;
 	struct sr_report_info ri;
+	struct sr_model model = { 0 };
+	int have_model = 0;
 	struct progress prog = { 0 };
 	char srcname[64], tgtnames[1024] = "";
 	uint64_t size, min_size = UINT64_MAX;
@@ -545,7 +553,14 @@ int cmd_replay(int argc, char **argv)
 	}
 
 	if (a.trace) {
-		ret = sr_cli_trace_in_open(&a.in, a.trace, a.format, &src, &e);
+		if (a.in.gguf) { /* kept here too, to name tags in the report */
+			ret = sr_model_load(a.in.gguf, &model, &e);
+			if (ret)
+				goto fail;
+			have_model = 1;
+		}
+		ret = sr_cli_trace_in_open_model(&a.in, a.trace, a.format, have_model ? &model : NULL, &src,
+						 &e);
 		if (ret)
 			goto fail;
 		if (!a.bs)
@@ -629,6 +644,7 @@ int cmd_replay(int argc, char **argv)
 		.layout = a.layout_str, .threads = rc.workers ? rc.workers : 1,
 		.spec = tc->n == 1 ? &tc->spec[0] : NULL, .tgt_specs = tc->spec,
 		.faults = rc.faults, .seed = a.seed, .on_error = a.on_error, .retries = rc.retries,
+		.tag_name = have_model ? tag_name : NULL, .tag_name_arg = &model,
 	};
 	if (ret)
 		status = sr_cli_fail(&e);
@@ -656,5 +672,7 @@ out:
 		sr_target_close(&tc->t[i]);
 	free(tc);
 	sr_stats_free(&st);
+	if (have_model)
+		sr_model_free(&model);
 	return status;
 }

@@ -4,6 +4,7 @@
  * for llama, mixtral = llama with experts, gpt-oss = LLM_ARCH_OPENAI_MOE and
  * deepseek2): "token_embd", "output_norm", "output", then per layer
  * "blk.%d.<base>" with ".weight" or ".bias" appended. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,4 +221,18 @@ int sr_tensor_classify(struct sr_tensor *t, struct sr_err *e)
 		t->expert_bytes = bytes / last;
 	}
 	return 0;
+}
+
+const char *sr_tag_name(const struct sr_model *m, uint32_t tag, char *buf, size_t n)
+{
+	long t = sr_tag_tensor(tag);
+	int ex = sr_tag_expert(tag);
+
+	if (!m || t < 0 || (size_t)t >= m->n_tensors)
+		return NULL;
+	if (ex >= 0)
+		snprintf(buf, n, "%s[e%d]", m->tensors[t].name, ex);
+	else
+		snprintf(buf, n, "%s", m->tensors[t].name);
+	return buf;
 }

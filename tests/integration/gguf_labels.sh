@@ -73,9 +73,15 @@ assert tags == [tag("token_embd.weight"), tag("blk.0.attn_q.weight"), tag("blk.0
 PY
 ok "convert --gguf writes tensor/expert tags"
 
-"$SR" replay --gguf "$T/m.gguf" --trace "$T/trace.csv" --engine psync --buffered -o /dev/null "$T/m.gguf" ||
-	fail "replay --gguf"
-ok "replay --gguf"
+"$SR" replay --gguf "$T/m.gguf" --trace "$T/trace.csv" --engine psync --buffered --tag-stats \
+	--output-format json -o "$T/rp.json" "$T/m.gguf" || fail "replay --gguf"
+python3 - "$T/rp.json" <<'PY' || fail "replay --gguf --tag-stats: tags not named after tensors"
+import json, sys
+tags = {t["name"]: t for t in json.load(open(sys.argv[1]))["jobs"][0]["ssdreplay"]["tags"]}
+assert tags["blk.0.attn_q.weight"]["ios"] == 2, tags.keys()
+assert "blk.1.ffn_up_exps.weight[e3]" in tags, tags.keys()
+PY
+ok "replay --gguf --tag-stats names tags tensor[expert]"
 
 expect_exit 2 "none.gguf" "$SR" analyze --gguf "$T/none.gguf" "$T/trace.csv"
 expect_exit 2 "no-such-profile" "$SR" convert --gguf no-such-profile --to csv -o "$T/x.csv" "$T/trace.csv"

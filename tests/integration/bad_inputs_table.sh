@@ -89,7 +89,7 @@ rows=(
 	'unknown command|ssdreplay frob|2|unknown command .frob.|$SR frob'
 )
 
-md_cell() { sed -e 's/|/\\|/g' -e "s#$T/#DIR/#g" -e 's#[$]SR#ssdreplay#g' -e 's#[$]F#DIR/target#g' -e 's#[$]T/#DIR/#g'; }
+md_cell() { sed -e 's/|/\\|/g' -e "s#$T/#DIR/#g" -e "s#${SR_SRC:-/nonexistent}/#SRC/#g" -e 's#[$]SR#ssdreplay#g' -e 's#[$]F#DIR/target#g' -e 's#[$]T/#DIR/#g'; }
 
 if [ $markdown = 1 ]; then
 	cat <<'EOF'

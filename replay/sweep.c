@@ -85,8 +85,13 @@ static int parse_item(enum sr_sweep_dim d, char *item, const char *spec, struct 
 
 	if (!*item)
 		return bad_spec(d, item, spec, "empty item", e);
+	if (d == SR_DIM_POLICY) { /* NAME[:ARGS], ARGS may hold ',' ':' '.' '*' */
+		if (strlen(item) >= sizeof(a->v[0].s) || strpbrk(item, " \t\"\\"))
+			return bad_spec(d, item, spec, "expected ';'-separated policy specs of up to 127 characters without blanks or quotes", e);
+		return push(d, a, 0, item, spec, e);
+	}
 	if (dims[d].kind == K_NAME) {
-		if (strlen(item) >= sizeof(a->v[0].s) || strpbrk(item, " .:\"\\"))
+		if (strlen(item) > 31 || strpbrk(item, " .:\"\\"))
 			return bad_spec(d, item, spec, "expected names of up to 31 characters", e);
 		return push(d, a, 0, item, spec, e);
 	}
@@ -137,6 +142,84 @@ int sr_sweep_parse(enum sr_sweep_dim d, const char *spec, struct sr_sweep_axis *
 		   struct sr_err *e)
 {
 	char *copy = strdup(spec), *p, *item;
+	int ret = 0, sep = d == SR_DIM_POLICY ? ';' : ',';
+
+	if (!copy)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	out->n = 0;
+	out->given = 1;
+	p = copy;
+	do {
+		item = p;
+		p = strchr(p, sep);
+		if (p)
+			*p++ = 0;
+		ret = parse_item(d, item, spec, out, e);
+	} while (!ret && p);
+	free(copy);
+	return ret;
+}
+
+/* "P%" or "A%..B%[:+N|xN]": percentages of base. */
+static int parse_pct_item(char *item, uint64_t base, const char *spec, struct sr_sweep_axis *a,
+			  struct sr_err *e)
+{
+	static const char why[] = "expected sizes (2G), percentages of the model (25%) or ranges (25%..100%:+25)";
+	char *dots = strstr(item, ".."), *end, *colon;
+	double lo, hi, step = 0, v;
+	int geo = 0, n = 0;
+
+	lo = strtod(item, &end);
+	if (end == item || *end != '%' || (dots ? end + 1 != dots : end[1]) || !(lo > 0 && lo <= 100000))
+		goto bad;
+	hi = lo;
+	if (dots) {
+		hi = strtod(dots + 2, &end);
+		if (end == dots + 2 || *end != '%' || !(hi >= lo && hi <= 100000))
+			goto bad;
+		colon = end + 1;
+		if (*colon && *colon != ':')
+			goto bad;
+		if (*colon) {
+			geo = colon[1] == 'x' || colon[1] == '*';
+			if (!geo && colon[1] != '+')
+				goto bad;
+			step = strtod(colon + 2, &end);
+			if (end == colon + 2 || *end || !(geo ? step > 1 : step > 0))
+				goto bad;
+		} else {
+			step = 1e300; /* A%..B% alone: both ends */
+		}
+	}
+	for (v = lo; n == 0 || v <= hi * (1 + 1e-9); n++) {
+		char label[32];
+		uint64_t bytes = (uint64_t)(v / 100.0 * (double)base);
+		int ret;
+
+		if (!bytes)
+			return bad_spec(SR_DIM_MEM, item, spec, "expected a budget of at least 1 byte (the model is too small for that %)", e);
+		snprintf(label, sizeof(label), "%g%%", v);
+		ret = push(SR_DIM_MEM, a, bytes, label, spec, e);
+		if (ret)
+			return ret;
+		if (!dots)
+			break;
+		if (step >= 1e300) {
+			if (v == hi)
+				break;
+			v = hi;
+			continue;
+		}
+		v = geo ? v * step : v + step;
+	}
+	return 0;
+bad:
+	return bad_spec(SR_DIM_MEM, item, spec, why, e);
+}
+
+int sr_sweep_parse_mem(const char *spec, uint64_t base, struct sr_sweep_axis *out, struct sr_err *e)
+{
+	char *copy = strdup(spec), *p, *item;
 	int ret = 0;
 
 	if (!copy)
@@ -149,7 +232,10 @@ int sr_sweep_parse(enum sr_sweep_dim d, const char *spec, struct sr_sweep_axis *
 		p = strchr(p, ',');
 		if (p)
 			*p++ = 0;
-		ret = parse_item(d, item, spec, out, e);
+		if (strchr(item, '%'))
+			ret = parse_pct_item(item, base, spec, out, e);
+		else
+			ret = parse_item(SR_DIM_MEM, item, spec, out, e);
 	} while (!ret && p);
 	free(copy);
 	return ret;
@@ -292,6 +378,14 @@ static double metric(const struct sr_sweep_sample *x, int m)
 	const struct sr_sweep_op *o = &x->op[m >= SR_SM_WBW];
 
 	switch (m) {
+	case SR_SM_TPS: return x->sim.tokens_per_s;
+	case SR_SM_STALL50: return x->sim.stall_p50_ns;
+	case SR_SM_STALL99: return x->sim.stall_p99_ns;
+	case SR_SM_HIT: return x->sim.hit_rate;
+	case SR_SM_READ: return x->sim.read_bytes;
+	case SR_SM_STEADY: return x->sim.steady_read_bytes;
+	case SR_SM_DEMAND: return x->sim.demand_bytes;
+	case SR_SM_PREFETCH: return x->sim.prefetch_bytes;
 	case SR_SM_BW: return x->bw_bytes;
 	case SR_SM_P99: return x->clat_p99_ns;
 	case SR_SM_RBW: case SR_SM_WBW: return o->bw_bytes;
@@ -364,11 +458,49 @@ static void csv_dims(FILE *f, const struct sr_sweep *s, const struct sr_sweep_po
 	int d;
 
 	for (d = 0; d < SR_DIM_NR; d++) {
+		const char *v = sr_sweep_str(s, p, (enum sr_sweep_dim)d), *c;
+
 		if (d == SR_DIM_PAGE && !s->ax[d].given)
 			fputs("0,", f); /* no page rounding */
-		else
-			fprintf(f, "%s,", sr_sweep_str(s, p, (enum sr_sweep_dim)d));
+		else if (d == SR_DIM_MEM)
+			fprintf(f, "%" PRIu64 ",", sr_sweep_num(s, p, SR_DIM_MEM)); /* bytes, not "25%" */
+		else if (!strpbrk(v, ",\""))
+			fprintf(f, "%s,", v);
+		else { /* a policy's pattern list: RFC 4180 quoting */
+			fputc('"', f);
+			for (c = v; *c; c++)
+				fputs(*c == '"' ? "\"\"" : (char[]){ *c, 0 }, f);
+			fputs("\",", f);
+		}
 	}
+}
+
+static int write_csv_sim(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
+{
+	size_t i;
+	int d;
+
+	for (d = 0; d < SR_DIM_NR; d++)
+		fprintf(f, "%s,", sr_sweep_dim_names[d]);
+	fputs("mem_pct,repeats,tokens,tokens_per_s,tokens_per_s_min,tokens_per_s_max,stall_p50_ns,stall_p99_ns,"
+	      "hit_rate,read_bytes,demand_bytes,prefetch_bytes,steady_read_bytes,read_bw_bytes,read_gb_s\n", f);
+	for (i = 0; i < s->npoints; i++) {
+		const struct sr_sweep_point *p = &s->pt[i];
+
+		if (!p->n)
+			continue;
+		csv_dims(f, s, p);
+		if (in->model_bytes)
+			fprintf(f, "%.1f,", 100.0 * (double)sr_sweep_num(s, p, SR_DIM_MEM) / (double)in->model_bytes);
+		else
+			fputc(',', f);
+		fprintf(f, "%zu,%" PRIu64 ",%.3f,%.3f,%.3f,%.0f,%.0f,%.6f,%.0f,%.0f,%.0f,%.0f,%.0f,%.3f\n", p->n,
+			p->samples[0].sim.tokens, p->med[SR_SM_TPS], p->min[SR_SM_TPS], p->max[SR_SM_TPS],
+			p->med[SR_SM_STALL50], p->med[SR_SM_STALL99], p->med[SR_SM_HIT], p->med[SR_SM_READ],
+			p->med[SR_SM_DEMAND], p->med[SR_SM_PREFETCH], p->med[SR_SM_STEADY], p->med[SR_SM_BW],
+			p->med[SR_SM_BW] / 1e9);
+	}
+	return ferror(f) ? -EIO : 0;
 }
 
 int sr_sweep_write_csv(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
@@ -376,6 +508,8 @@ int sr_sweep_write_csv(FILE *f, const struct sr_sweep *s, const struct sr_sweep_
 	size_t i;
 	int d;
 
+	if (s->sim)
+		return write_csv_sim(f, s, in);
 	for (d = 0; d < SR_DIM_NR; d++)
 		fprintf(f, "%s,", sr_sweep_dim_names[d]);
 	fputs("repeats,bw_bytes,bw_bytes_min,bw_bytes_max,clat_p99_ns,clat_p99_ns_min,clat_p99_ns_max,"
@@ -424,6 +558,36 @@ static json_t *json_point(const struct sr_sweep *s, const struct sr_sweep_point 
 					    (json_int_t)sr_sweep_num(s, p, (enum sr_sweep_dim)d)));
 	}
 	json_object_set_new(o, "repeats", json_integer((json_int_t)p->n));
+	if (s->sim) {
+		json_object_set_new(o, "mem_label", json_string(sr_sweep_str(s, p, SR_DIM_MEM)));
+		if (in->model_bytes)
+			json_object_set_new(o, "mem_pct", json_real(100.0 * (double)sr_sweep_num(s, p, SR_DIM_MEM) /
+								   (double)in->model_bytes));
+		json_object_set_new(o, "tokens", json_integer((json_int_t)p->samples[0].sim.tokens));
+		json_object_set_new(o, "tokens_per_s", json_real(p->med[SR_SM_TPS]));
+		json_object_set_new(o, "stall_ns", json_pack("{s:f, s:f}", "p50", p->med[SR_SM_STALL50],
+							     "p99", p->med[SR_SM_STALL99]));
+		json_object_set_new(o, "hit_rate", json_real(p->med[SR_SM_HIT]));
+		json_object_set_new(o, "read_bytes", json_real(p->med[SR_SM_READ]));
+		json_object_set_new(o, "demand_bytes", json_real(p->med[SR_SM_DEMAND]));
+		json_object_set_new(o, "prefetch_bytes", json_real(p->med[SR_SM_PREFETCH]));
+		json_object_set_new(o, "steady_read_bytes", json_real(p->med[SR_SM_STEADY]));
+		json_object_set_new(o, "steady_tokens", json_integer((json_int_t)p->samples[0].sim.steady_tokens));
+		json_object_set_new(o, "read_bw_bytes", json_real(p->med[SR_SM_BW]));
+		json_object_set_new(o, "read_gb_s", json_real(p->med[SR_SM_BW] / 1e9));
+		json_object_set_new(o, "spread", json_pack("{s:f, s:f, s:f, s:f}", "tokens_per_s_min",
+							   p->min[SR_SM_TPS], "tokens_per_s_max", p->max[SR_SM_TPS],
+							   "stall_p99_ns_min", p->min[SR_SM_STALL99],
+							   "stall_p99_ns_max", p->max[SR_SM_STALL99]));
+		for (k = 0; k < p->n; k++)
+			json_array_append_new(arr, json_pack("{s:f, s:f, s:f, s:f, s:f}", "tokens_per_s",
+							     p->samples[k].sim.tokens_per_s, "stall_p99_ns",
+							     p->samples[k].sim.stall_p99_ns, "read_bytes",
+							     p->samples[k].sim.read_bytes, "read_bw_bytes",
+							     p->samples[k].bw_bytes, "runtime_s", p->samples[k].runtime_s));
+		json_object_set_new(o, "samples", arr);
+		return o;
+	}
 	json_object_set_new(o, "bw_bytes", json_real(p->med[SR_SM_BW]));
 	json_object_set_new(o, "read", json_op(p, SR_SM_RBW));
 	json_object_set_new(o, "write", json_op(p, SR_SM_WBW));
@@ -450,9 +614,16 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 
 	json_object_set_new(meta, "version", json_string(SR_VERSION));
 	json_object_set_new(meta, "cmd", json_string("sweep"));
+	json_object_set_new(meta, "mode", json_string(s->sim ? "simulate" : "replay"));
+	if (s->sim) {
+		json_object_set_new(meta, "model", in->model ? json_string(in->model) : json_null());
+		json_object_set_new(meta, "model_bytes", json_integer((json_int_t)in->model_bytes));
+		json_object_set_new(meta, "tokens", json_integer((json_int_t)in->tokens));
+	}
 	json_object_set_new(meta, "target", json_string(in->target ? in->target : ""));
 	json_object_set_new(meta, "source", json_string(in->source ? in->source : ""));
-	json_object_set_new(meta, "runtime_s", json_real(in->runtime_s));
+	if (!s->sim)
+		json_object_set_new(meta, "runtime_s", json_real(in->runtime_s));
 	json_object_set_new(meta, "repeat", json_integer(s->repeat));
 	json_object_set_new(meta, "order", json_string(in->shuffle ? "shuffled" : "grid"));
 	json_object_set_new(meta, "seed", json_integer((json_int_t)in->seed));
@@ -475,7 +646,7 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 	if (in->spec_Bps > 0)
 		json_object_set_new(meta, "spec", json_pack("{s:f, s:s}", "seq_read_bw_bytes", in->spec_Bps,
 							    "source", in->spec_source ? in->spec_source : ""));
-	if (knee >= 0)
+	if (knee >= 0 && !s->sim)
 		json_object_set_new(meta, "knee", json_pack("{s:f, s:I, s:I, s:f, s:f, s:I, s:I}", "fraction", 0.9,
 				     "bs", (json_int_t)sr_sweep_num(s, &s->pt[knee], SR_DIM_BS),
 				     "qd", (json_int_t)sr_sweep_num(s, &s->pt[knee], SR_DIM_QD),
@@ -506,12 +677,16 @@ struct plot_series {
 static enum sr_sweep_dim x_dim(const struct sr_sweep *s)
 {
 	static const enum sr_sweep_dim pref[] = { SR_DIM_BS, SR_DIM_QD, SR_DIM_THREADS, SR_DIM_PAGE, SR_DIM_MEM };
+	static const enum sr_sweep_dim sim[] = { SR_DIM_MEM, SR_DIM_PAGE, SR_DIM_BS, SR_DIM_QD };
 	size_t i;
 
-	for (i = 0; i < sizeof(pref) / sizeof(pref[0]); i++)
+	for (i = 0; s->sim && i < sizeof(sim) / sizeof(sim[0]); i++)
+		if (s->ax[sim[i]].n > 1)
+			return sim[i];
+	for (i = 0; !s->sim && i < sizeof(pref) / sizeof(pref[0]); i++)
 		if (s->ax[pref[i]].n > 1)
 			return pref[i];
-	return SR_DIM_BS;
+	return s->sim ? SR_DIM_MEM : SR_DIM_BS;
 }
 
 /* Series id of p: its indices in the varying dimensions other than xd. */
@@ -542,7 +717,9 @@ static void series_name(const struct sr_sweep *s, const struct sr_sweep_point *p
 		if (d != (int)xd && s->ax[d].n > 1 && len < n)
 			len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "", sr_sweep_dim_names[d],
 						sr_sweep_str(s, p, (enum sr_sweep_dim)d));
-	if (!buf[0]) /* nothing else varies: name it by its queue depth (or bs) */
+	if (!buf[0] && s->sim) /* nothing else varies: name it by its policy */
+		snprintf(buf, n, "%s", sr_sweep_str(s, p, SR_DIM_POLICY));
+	else if (!buf[0]) /* nothing else varies: name it by its queue depth (or bs) */
 		snprintf(buf, n, "%s=%s", xd == SR_DIM_QD ? "bs" : "qd",
 			 sr_sweep_str(s, p, xd == SR_DIM_QD ? SR_DIM_BS : SR_DIM_QD));
 }
@@ -599,6 +776,39 @@ static size_t build(const struct sr_sweep *s, enum sr_sweep_dim xd, int m, doubl
 	return k;
 }
 
+/* Simulate points: tokens/s, stall per token and hit rate over x (mem). */
+static int plots_sim(const char *dir, const struct sr_sweep *s, const struct sr_sweep_info *in, const char *term,
+		     enum sr_sweep_dim xd, struct sr_plot_axis xa, struct plot_series *ps, size_t nseries,
+		     struct sr_plot_series *out, struct sr_err *e)
+{
+	static const struct {
+		const char *file, *title, *ylabel;
+		int m;
+		double mul;
+	} fig[] = {
+		{ "tokens", "Decode tokens/s", "tokens/s", SR_SM_TPS, 1 },
+		{ "stall", "p99 stall per token", "p99 stall per token (ms)", SR_SM_STALL99, 1e-6 },
+		{ "hit_rate", "Page hit rate", "hit rate (%)", SR_SM_HIT, 100 },
+	};
+	char title[256], note[256];
+	size_t i, k;
+	int ret = 0;
+
+	snprintf(note, sizeof(note), "median of %u run%s of %" PRIu64 " token%s per point%s; %s%s%s", s->repeat,
+		 s->repeat > 1 ? "s" : "", in->tokens, in->tokens == 1 ? "" : "s",
+		 s->repeat > 1 ? ", whiskers min..max" : "", in->source ? in->source : "?",
+		 in->target ? " on " : "", in->target ? in->target : "");
+	for (i = 0; i < sizeof(fig) / sizeof(fig[0]) && !ret; i++) {
+		k = build(s, xd, fig[i].m, fig[i].mul, ps, nseries, out);
+		snprintf(title, sizeof(title), "%s vs %s (%s)", fig[i].title, xa.label,
+			 in->model ? in->model : in->source ? in->source : "?");
+		ret = sr_plot_lines_files(dir, fig[i].file, term,
+					  &(struct sr_plot_lines){ .title = title, .x = xa, .s = out, .ns = k,
+								   .y = { .label = fig[i].ylabel }, .note = note }, e);
+	}
+	return ret;
+}
+
 int sr_sweep_plots(const char *dir, const struct sr_sweep *s, const struct sr_sweep_info *in,
 		   const char *term, struct sr_err *e)
 {
@@ -626,10 +836,14 @@ int sr_sweep_plots(const char *dir, const struct sr_sweep *s, const struct sr_sw
 		ps[i].yhi = ps[i].ylo + nx;
 	}
 	snprintf(xlabel, sizeof(xlabel), "%s", xd == SR_DIM_BS ? "request size" : xd == SR_DIM_QD ?
-		 "queue depth" : sr_sweep_dim_names[xd]);
+		 "queue depth" : xd == SR_DIM_MEM ? "memory budget" : sr_sweep_dim_names[xd]);
 	xa = (struct sr_plot_axis){ .label = xlabel, .scale = SR_AXIS_LOG2,
 				    .fmt = xd == SR_DIM_BS || xd == SR_DIM_PAGE || xd == SR_DIM_MEM ?
 					   SR_AXIS_BYTES : SR_AXIS_NUM };
+	if (s->sim) {
+		ret = plots_sim(dir, s, in, term, xd, xa, ps, nseries, out, e);
+		goto out;
+	}
 	snprintf(note, sizeof(note), "median of %u run%s of %.3g s per point%s; source %s", s->repeat,
 		 s->repeat > 1 ? "s" : "", in->runtime_s, s->repeat > 1 ? ", whiskers min..max" : "",
 		 in->source ? in->source : "?");

@@ -565,8 +565,16 @@ static int setup_sim(struct args *a, int pattern_given, struct sr_err *e)
 		const struct sr_policy_ops *ops;
 		struct sr_policy_params pp;
 
-		if (sr_policy_parse(sw->ax[SR_DIM_POLICY].v[i].s, &ops, &pp, e))
-			return -EINVAL;
+		if (sr_policy_parse(sw->ax[SR_DIM_POLICY].v[i].s, &ops, &pp, e)) {
+			char msg[sizeof(e->msg)];
+			const char *m = e->msg;
+
+			if (!strncmp(m, "simulate: ", 10))
+				m += 10;
+			snprintf(msg, sizeof(msg), "%s", m);
+			sr_err_clear(e);
+			return sr_inputf(e, CMD ": --policy: %.480s", msg);
+		}
 		if ((ops->needs & SR_PN_MODEL) && !a->profile && !a->in.gguf)
 			return sr_inputf(e, CMD ": policy %s needs the model's tensors: give --profile or --gguf",
 					 sw->ax[SR_DIM_POLICY].v[i].s);

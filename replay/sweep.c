@@ -197,7 +197,8 @@ static int parse_pct_item(char *item, uint64_t base, const char *spec, struct sr
 		int ret;
 
 		if (!bytes)
-			return bad_spec(SR_DIM_MEM, item, spec, "expected a budget of at least 1 byte (the model is too small for that %)", e);
+			return sr_inputf(e, "sweep: --mem: expected a budget of at least 1 byte (the model is too small for that %%), found '%s' in '%s'",
+					 item, spec);
 		snprintf(label, sizeof(label), "%g%%", v);
 		ret = push(SR_DIM_MEM, a, bytes, label, spec, e);
 		if (ret)
@@ -214,7 +215,7 @@ static int parse_pct_item(char *item, uint64_t base, const char *spec, struct sr
 	}
 	return 0;
 bad:
-	return bad_spec(SR_DIM_MEM, item, spec, why, e);
+	return sr_inputf(e, "sweep: --mem: %s, found '%s' in '%s'", why, item, spec);
 }
 
 int sr_sweep_parse_mem(const char *spec, uint64_t base, struct sr_sweep_axis *out, struct sr_err *e)
@@ -714,9 +715,10 @@ static void series_name(const struct sr_sweep *s, const struct sr_sweep_point *p
 
 	buf[0] = 0;
 	for (d = 0; d < SR_DIM_NR; d++)
-		if (d != (int)xd && s->ax[d].n > 1 && len < n)
-			len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "", sr_sweep_dim_names[d],
-						sr_sweep_str(s, p, (enum sr_sweep_dim)d));
+		if (d != (int)xd && s->ax[d].n > 1 && len < n) /* a policy goes by its name alone */
+			len += (size_t)snprintf(buf + len, n - len, "%s%s%s%s", len ? " " : "",
+						s->sim && d == SR_DIM_POLICY ? "" : sr_sweep_dim_names[d],
+						s->sim && d == SR_DIM_POLICY ? "" : "=", sr_sweep_str(s, p, (enum sr_sweep_dim)d));
 	if (!buf[0] && s->sim) /* nothing else varies: name it by its policy */
 		snprintf(buf, n, "%s", sr_sweep_str(s, p, SR_DIM_POLICY));
 	else if (!buf[0]) /* nothing else varies: name it by its queue depth (or bs) */

@@ -80,3 +80,18 @@ expect_exit 2 "simulate pages are powers of two from 4k to 2M" $SR sweep --gguf 
 expect_exit 2 "smaller than the model" $SR sweep --profile tiny-moe "$T/sim.json" -o "$T/bad"
 [ ! -e "$T/bad" ] || fail "bad input created the output directory"
 ok "bad policies and budgets: exit 2, one line"
+
+# SIGINT: the simulation in flight stops, what completed is written, exit 130.
+$SR sweep --gguf "$m" --policy 'lru;fifo' --mem 10%..100%:+10 --tokens 60 -o "$T/int" >/dev/null 2>"$T/int.err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+[ "$rc" = 130 ] || { cat "$T/int.err"; fail "SIGINT: exit $rc, expected 130"; }
+[ "$(json "$T/int/sweep.json" 'j["ssdreplay"]["complete"]')" = False ] || fail "partial JSON not marked"
+n=$(json "$T/int/sweep.json" 'len(j["points"])')
+[ "$n" -lt 20 ] || fail "SIGINT: all 20 points complete"
+[ "$(($(wc -l <"$T/int/sweep.csv") - 1))" = "$n" ] || fail "partial CSV and JSON disagree"
+grep -q "partial" "$T/int.err" || fail "no partial notice"
+ok "SIGINT: exit 130 with $n complete points"

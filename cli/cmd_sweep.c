@@ -1,5 +1,8 @@
 /* ssdreplay sweep [options] TARGET: a grid of replays, one point per
- * combination of --bs, --qd, --page, --engine, --threads. */
+ * combination of --bs, --qd, --page, --engine, --threads; or, with a model
+ * (--profile, --gguf), --policy or --mem, a grid of simulations (simulate's
+ * buffer manager over a schedule, real reads on TARGET), one point per
+ * combination of --policy, --mem, --page, --bs, --qd, --engine. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,36 +15,44 @@
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
+#include "policy/policy.h"
 #include "replay/plot.h"
 #include "replay/replay.h"
 #include "replay/report.h"
 #include "replay/sweep.h"
 #include "replay/units.h"
+#include "synth/model.h"
+#include "synth/profile.h"
+#include "synth/schedule.h"
 
 #define CMD "sweep"
 
 enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_OUTPUT = 'o',
 	O_PATTERN = 256, O_SIZE, O_SEED, O_NO_SHUFFLE, O_RUNTIME, O_REPEAT, O_ALLOW_WRITE,
-	O_OUTFMT, O_PROGRESS, O_NO_PNG, O_SPEC,
+	O_OUTFMT, O_PROGRESS, O_NO_PNG, O_SPEC, O_PROFILE, O_TOKENS, O_ROUTING, O_COMPUTE,
 	O_DIM, O_DIM_LAST = O_DIM + SR_DIM_NR - 1,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
 static const struct sr_opt opts[] = {
-	{ "trace", O_TRACE, 1, "FILE", "", "replay this trace at every point" },
+	{ "trace", O_TRACE, 1, "FILE", "", "replay this trace at every point (with a model, --policy or --mem: simulate it, one pass per --tokens)" },
 	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
+	{ "profile", O_PROFILE, 1, "NAME", "", "simulate: synthesize the schedule from a model profile (profiles/models/NAME.ini); --gguf FILE does it from a GGUF" },
+	{ "tokens", O_TOKENS, 1, "N", "16 (trace: 1 pass)", "simulate: decode tokens per point (trace: passes); steady-state figures count the second half" },
+	{ "routing", O_ROUTING, 1, "R", "uniform", "simulate: MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE" },
+	{ "compute-ms-per-token", O_COMPUTE, 1, "MS", "the schedule's", "simulate: compute per token (0: none)" },
 	{ "pattern", O_PATTERN, 1, "seq|rand", "seq", "built-in workload when there is no --trace (fio rw=read|randread)" },
 	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
-	{ "bs", O_DIM + SR_DIM_BS, 1, "LIST", "4k..1m:x4 (pattern), 1m (trace)", "request sizes (a trace's records are split to it): 4k,64k or 4k..4m:x2" },
-	{ "qd", O_DIM + SR_DIM_QD, 1, "LIST", "1,8,32", "queue depths: 1,4,16 or 1..32:+4 or 1..64:x2" },
-	{ "page", O_DIM + SR_DIM_PAGE, 1, "LIST", "none", "page sizes every access is rounded out to: 4k,2m" },
+	{ "bs", O_DIM + SR_DIM_BS, 1, "LIST", "4k..1m:x4 (pattern), 1m (trace, simulate)", "request sizes (a trace's records are split to it; simulate: the largest read): 4k,64k or 4k..4m:x2" },
+	{ "qd", O_DIM + SR_DIM_QD, 1, "LIST", "1,8,32 (simulate: 32)", "queue depths: 1,4,16 or 1..32:+4 or 1..64:x2" },
+	{ "page", O_DIM + SR_DIM_PAGE, 1, "LIST", "none (simulate: 4k)", "page sizes every access is rounded out to (simulate: the cache page, 4k..2m): 4k,2m" },
 	{ "engine", O_DIM + SR_DIM_ENGINE, 1, "LIST", "io_uring", "engines: io_uring,libaio,psync,null" },
 	{ "threads", O_DIM + SR_DIM_THREADS, 1, "LIST", "1", "psync worker threads: 1,4,16" },
-	{ "policy", O_DIM + SR_DIM_POLICY, 1, "LIST", "", "cache policies (needs simulate)" },
-	{ "mem", O_DIM + SR_DIM_MEM, 1, "LIST", "", "memory budgets (needs simulate)" },
-	{ "runtime", O_RUNTIME, 1, "SEC", "5", "time per point and repeat (10, 500ms, 0.3s)" },
+	{ "policy", O_DIM + SR_DIM_POLICY, 1, "LIST", "lru", "simulate: buffer-manager policies separated by ';' (specs hold ':' and ','), or repeat --policy: 'lru;lookahead:2;pinned:*norm*,token_embd*' (see simulate --help)" },
+	{ "mem", O_DIM + SR_DIM_MEM, 1, "LIST", "50%", "simulate: memory budgets, sizes or % of the model: 25%,50%,100% or 10%..100%:+30 or 256m..4g" },
+	{ "runtime", O_RUNTIME, 1, "SEC", "5", "replay: time per point and repeat (10, 500ms, 0.3s); a simulate point runs its --tokens" },
 	{ "repeat", O_REPEAT, 1, "R", "1", "runs per point: the median is reported, with min and max" },
 	{ "seed", O_SEED, 1, "N", "1", "seed of the shuffled run order and of --pattern rand" },
 	{ "no-shuffle", O_NO_SHUFFLE, 0, "", "", "run the grid in order (default: shuffled, to spread drift)" },
@@ -54,11 +65,15 @@ static const struct sr_opt opts[] = {
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
+#define POLICY_LIST_MAX 4096
+
 struct args {
 	struct sr_cli_trace_in in;
-	const char *trace, *format, *output, *spec;
-	int pattern, no_shuffle, allow_write, progress, no_png;
-	uint64_t size, seed, repeat, runtime_ns;
+	const char *trace, *format, *output, *spec, *profile, *routing, *mem_arg;
+	int pattern, no_shuffle, allow_write, progress, no_png, runtime_given, tokens_given;
+	uint64_t size, seed, repeat, runtime_ns, tokens;
+	double compute_ms; /* < 0: from the schedule */
+	char policies[POLICY_LIST_MAX]; /* every --policy joined by ';' */
 	enum sr_out_fmt outfmt;
 	struct sr_sweep sw;
 };
@@ -81,7 +96,21 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_NO_SHUFFLE: a->no_shuffle = 1; return 0;
+	case O_PROFILE: a->profile = arg; return 0;
+	case O_TOKENS:
+		a->tokens_given = 1;
+		return sr_cli_uint(CMD, "tokens", arg, 1, 1000000, &a->tokens, e);
+	case O_ROUTING: a->routing = arg; return 0;
+	case O_COMPUTE: {
+		char *end;
+
+		a->compute_ms = strtod(arg, &end);
+		if (end == arg || *end || !(a->compute_ms >= 0 && a->compute_ms <= 3.6e6))
+			return sr_inputf(e, CMD ": --compute-ms-per-token: expected milliseconds >= 0 (25, 7.5), found '%s'", arg);
+		return 0;
+	}
 	case O_RUNTIME:
+		a->runtime_given = 1;
 		if (sr_parse_duration(arg, &a->runtime_ns) || !a->runtime_ns)
 			return sr_inputf(e, CMD ": --runtime: expected a duration like 10, 500ms, 0.3s, found '%s'", arg);
 		return 0;
@@ -98,9 +127,19 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			struct sr_sweep_axis *ax = &a->sw.ax[d];
 			size_t i;
 
-			if (d == SR_DIM_POLICY || d == SR_DIM_MEM)
-				return sr_inputf(e, CMD ": --%s needs simulate (policies and memory budgets are swept by `ssdreplay simulate`, not yet here)",
-						 sr_sweep_dim_names[d]);
+			if (d == SR_DIM_MEM) { /* percentages need the model: parsed once it is loaded */
+				a->mem_arg = arg;
+				return 0;
+			}
+			if (d == SR_DIM_POLICY) { /* repeated --policy adds to the list */
+				size_t l = strlen(a->policies);
+
+				if (l + 1 + strlen(arg) >= sizeof(a->policies))
+					return sr_inputf(e, CMD ": --policy: the policies add up to more than %d characters",
+							 POLICY_LIST_MAX - 1);
+				snprintf(a->policies + l, sizeof(a->policies) - l, "%s%s", l ? ";" : "", arg);
+				return 0;
+			}
 			if (sr_sweep_parse(d, arg, ax, e))
 				return -EINVAL;
 			for (i = 0; d == SR_DIM_ENGINE && i < ax->n; i++)
@@ -115,13 +154,146 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
 
+/* The schedule of simulate points: synthesized from the model, or a trace
+ * (labelled with the model's tensors when one is given). A copy of
+ * cmd_simulate.c's open_schedule, with sweep's trace filters. */
+struct sched {
+	struct sr_source *src;
+	struct sr_model model;
+	int have_model;
+	uint64_t model_bytes;
+	const char *name;
+};
+
+static int open_schedule(const struct args *a, struct sched *s, const struct sr_target *tgt, struct sr_err *e)
+{
+	const char *model = a->profile ? a->profile : a->in.gguf;
+	struct sr_synth_opts so;
+
+	memset(s, 0, sizeof(*s));
+	if (model) {
+		if (sr_model_load(model, &s->model, e))
+			return -EINVAL;
+		s->have_model = 1;
+		s->model_bytes = s->model.file_size;
+		s->name = model;
+	}
+	if (a->trace) {
+		struct sr_cli_trace_in in = a->in;
+
+		in.gguf = NULL; /* labelled with the model loaded here */
+		if (sr_cli_trace_in_open_model(&in, a->trace, a->format, s->have_model ? &s->model : NULL, &s->src, e))
+			return -EINVAL;
+		s->name = a->trace;
+		if (!s->have_model)
+			s->model_bytes = tgt->size;
+		return 0;
+	}
+	sr_synth_opts_default(&so);
+	so.tokens = a->tokens;
+	so.seed = a->seed;
+	so.access = SR_ACCESS_TENSOR; /* the simulation cuts accesses into --page itself */
+	if (a->routing && sr_routing_parse(a->routing, &so.routing, e))
+		return -EINVAL;
+	return sr_synth_open(&s->model, &so, &s->src, e);
+}
+
+static void close_schedule(struct sched *s)
+{
+	if (s->src)
+		s->src->close(s->src);
+	if (s->have_model)
+		sr_model_free(&s->model);
+}
+
+/* The target's read_ahead_kb: the pagecache policy's default (as simulate). */
+static uint64_t read_ahead_kb(const char *disk)
+{
+	char path[256];
+	uint64_t v = 0;
+	FILE *f;
+
+	if (!disk || !disk[0])
+		return 0;
+	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%" SCNu64, &v) != 1)
+		v = 0;
+	else if (!v)
+		v = UINT64_MAX; /* the device reads no ahead */
+	fclose(f);
+	return v;
+}
+
 struct runner {
 	struct args *a;
 	struct sr_target *tgt;
 	uint64_t pat_size;
 	int show;
 	char last[160];
+	/* simulate points */
+	struct sched *sc;
+	uint64_t ra_kb;
 };
+
+static int run_point_sim(void *arg, const struct sr_sweep *s, const struct sr_sweep_point *p,
+			 struct sr_sweep_sample *out, struct sr_err *e)
+{
+	struct runner *r = arg;
+	const struct args *a = r->a;
+	const char *spec = sr_sweep_str(s, p, SR_DIM_POLICY);
+	uint64_t page = sr_sweep_num(s, p, SR_DIM_PAGE), bs = sr_sweep_num(s, p, SR_DIM_BS);
+	struct sr_sim_result *res;
+	struct sr_sim_cfg c;
+	double wall;
+	int ret;
+
+	c = (struct sr_sim_cfg){
+		.policy_spec = spec, .engine = sr_engine_find(sr_sweep_str(s, p, SR_DIM_ENGINE)),
+		.fd = r->tgt->fd, .tgt_name = r->tgt->path, .target_size = r->tgt->size,
+		.extent = r->sc->model_bytes, .lbs = r->tgt->lbs, .mem = sr_sweep_num(s, p, SR_DIM_MEM),
+		.page = page, .max_req = bs > page ? bs : page, .qd = (unsigned)sr_sweep_num(s, p, SR_DIM_QD),
+		.compute_ns_per_token = a->compute_ms > 0 ? (uint64_t)(a->compute_ms * 1e6) : 0,
+		.ignore_t_ns = a->compute_ms == 0 || !!a->trace, .passes = a->trace ? a->tokens : 1,
+		.model = r->sc->have_model ? &r->sc->model : NULL, .seed = a->seed, .ra_kb = r->ra_kb,
+		.warmup_tokens = a->trace ? 0 : a->tokens / 2, .stop = &sr_cli_stop,
+	};
+	if (sr_policy_parse(spec, &c.policy, &c.pp, e))
+		return -EINVAL;
+	if (r->sc->src->rewind(r->sc->src, e))
+		return -EIO;
+	res = calloc(1, sizeof(*res)); /* its histogram is 30 KiB */
+	if (!res)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	ret = sr_sim_run(&c, r->sc->src, res, e);
+	if (ret == 0 && (sr_cli_stop || res->partial))
+		ret = 1;
+	else if (ret < 0 && sr_cli_stop && !e->bad_input)
+		ret = 1; /* interrupted mid-run: drop the sample, keep the rest */
+	if (ret == 0) {
+		wall = (double)res->wall_ns / 1e9;
+		out->runtime_s = wall;
+		out->sim = (struct sr_sweep_sim){
+			.tokens_per_s = sr_sim_tokens_per_s(res),
+			.stall_p50_ns = (double)sr_hist_pct(&res->token_stall, 50),
+			.stall_p99_ns = (double)sr_hist_pct(&res->token_stall, 99),
+			.hit_rate = sr_sim_hit_rate(res),
+			.read_bytes = (double)(res->demand_bytes + res->prefetch_bytes),
+			.demand_bytes = (double)res->demand_bytes, .prefetch_bytes = (double)res->prefetch_bytes,
+			.steady_read_bytes = (double)res->steady_read_bytes,
+			.tokens = res->tokens, .steady_tokens = res->steady_tokens,
+		};
+		out->bw_bytes = wall > 0 ? out->sim.read_bytes / wall : 0;
+		out->op[0].bw_bytes = out->bw_bytes;
+		out->op[0].bytes = res->demand_bytes + res->prefetch_bytes;
+		out->op[0].ios = res->demand_ios + res->prefetch_ios;
+		out->clat_p99_ns = out->sim.stall_p99_ns;
+	}
+	free(res);
+	return ret;
+}
 
 static void fill_op(struct sr_sweep_op *o, const struct sr_op_stats *os, double t)
 {
@@ -201,12 +373,55 @@ static void show_progress(void *arg, const struct sr_sweep *s, const struct sr_s
 
 	if (!r->show)
 		return;
+	if (s->sim) {
+		fprintf(stderr, "\r[%zu/%zu] policy=%.40s mem=%s page=%s qd=%s: %9.2f tokens/s  elapsed %.1fs eta %.1fs ",
+			s->done + 1, s->nruns, sr_sweep_str(s, p, SR_DIM_POLICY),
+			sr_plot_short_bytes(b, sizeof(b), sr_sweep_num(s, p, SR_DIM_MEM)),
+			sr_sweep_str(s, p, SR_DIM_PAGE), sr_sweep_str(s, p, SR_DIM_QD), last->sim.tokens_per_s, el, eta);
+		if (s->done + 1 == s->nruns)
+			fputc('\n', stderr);
+		return;
+	}
 	fprintf(stderr, "\r[%zu/%zu] bs=%s qd=%s engine=%s threads=%s: %9.1f MiB/s  elapsed %.1fs eta %.1fs ",
 		s->done + 1, s->nruns, sr_plot_short_bytes(b, sizeof(b), sr_sweep_num(s, p, SR_DIM_BS)),
 		sr_sweep_str(s, p, SR_DIM_QD), sr_sweep_str(s, p, SR_DIM_ENGINE),
 		sr_sweep_str(s, p, SR_DIM_THREADS), last->bw_bytes / 1048576.0, el, eta);
 	if (s->done + 1 == s->nruns)
 		fputc('\n', stderr);
+}
+
+static void write_text_sim(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
+{
+	char b1[32], b2[32], b3[32], b4[32], b5[32];
+	size_t i;
+
+	fprintf(f, "ssdreplay %s: sweep of simulations of %s%s%s on %s: %zu points x %u, %" PRIu64 " %s each, %s order%s\n",
+		SR_VERSION, in->source, in->model && strcmp(in->model, in->source) ? " with " : "",
+		in->model && strcmp(in->model, in->source) ? in->model : "", in->target, s->npoints, s->repeat,
+		in->tokens, in->model && !strcmp(in->model, in->source) ? "tokens" : "tokens/passes",
+		in->shuffle ? "shuffled" : "grid", s->stopped ? " (stopped early: partial)" : "");
+	fprintf(f, "%-24s %10s %6s %8s %8s %5s %9s %3s %10s %23s %10s %10s %7s %10s %10s %8s\n", "policy", "mem", "mem%",
+		"page", "bs", "qd", "engine", "n", "tokens/s", "(min..max)", "stall p50", "stall p99", "hit%",
+		"read", "steady", "GB/s");
+	for (i = 0; i < s->npoints; i++) {
+		const struct sr_sweep_point *p = &s->pt[i];
+		char pct[16] = "-";
+
+		if (!p->n)
+			continue;
+		if (in->model_bytes)
+			snprintf(pct, sizeof(pct), "%.1f", 100.0 * (double)sr_sweep_num(s, p, SR_DIM_MEM) / (double)in->model_bytes);
+		fprintf(f, "%-24s %10s %6s %8s %8s %5s %9s %3zu %10.2f %10.2f..%-11.2f %8.2fms %8.2fms %7.2f %10s %10s %8.3f\n",
+			sr_sweep_str(s, p, SR_DIM_POLICY), sr_plot_short_bytes(b1, sizeof(b1), sr_sweep_num(s, p, SR_DIM_MEM)),
+			pct, sr_plot_short_bytes(b2, sizeof(b2), sr_sweep_num(s, p, SR_DIM_PAGE)),
+			sr_plot_short_bytes(b3, sizeof(b3), sr_sweep_num(s, p, SR_DIM_BS)), sr_sweep_str(s, p, SR_DIM_QD),
+			sr_sweep_str(s, p, SR_DIM_ENGINE), p->n, p->med[SR_SM_TPS], p->min[SR_SM_TPS], p->max[SR_SM_TPS],
+			p->med[SR_SM_STALL50] / 1e6, p->med[SR_SM_STALL99] / 1e6, 100 * p->med[SR_SM_HIT],
+			sr_plot_short_bytes(b4, sizeof(b4), (uint64_t)p->med[SR_SM_READ]),
+			sr_plot_short_bytes(b5, sizeof(b5), (uint64_t)p->med[SR_SM_STEADY]), p->med[SR_SM_BW] / 1e9);
+	}
+	fprintf(f, "read: bytes read from %s per point (demand + prefetch); steady: read by the decode tokens after the first half; stall per decode token\n",
+		in->target);
 }
 
 static void write_text(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
@@ -275,7 +490,7 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 	int ret = 0;
 
 	switch (a->outfmt) {
-	case SR_OUT_TEXT: write_text(stdout, s, in); break;
+	case SR_OUT_TEXT: (s->sim ? write_text_sim : write_text)(stdout, s, in); break;
 	case SR_OUT_JSON: ret = sr_sweep_write_json(stdout, s, in); break;
 	case SR_OUT_CSV: ret = sr_sweep_write_csv(stdout, s, in); break;
 	}
@@ -292,19 +507,113 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 	return ret;
 }
 
+/* Fill the grid's defaults and check what a replay grid may hold. */
+static int setup_replay(struct args *a, int pattern_given, struct sr_err *e)
+{
+	struct sr_sweep *sw = &a->sw;
+
+	if (a->trace && pattern_given)
+		return sr_inputf(e, CMD ": expected --trace FILE or --pattern seq|rand, not both");
+	if (!a->trace && (sr_cli_trace_filtering(&a->in.topts) || a->in.file_map))
+		return sr_inputf(e, CMD ": --event/--dev/--pid/--comm/--rw/--time/--file-map filter a --trace");
+	if (a->tokens_given || a->routing || a->compute_ms >= 0)
+		return sr_inputf(e, CMD ": --tokens/--routing/--compute-ms-per-token shape simulate points: give a model (--profile, --gguf), --policy or --mem");
+	if (!sw->ax[SR_DIM_BS].n && sr_sweep_parse(SR_DIM_BS, a->trace ? "1m" : "4k..1m:x4", &sw->ax[SR_DIM_BS], e))
+		return -EINVAL;
+	if (!sw->ax[SR_DIM_QD].n && sr_sweep_parse(SR_DIM_QD, "1,8,32", &sw->ax[SR_DIM_QD], e))
+		return -EINVAL;
+	if (!sw->ax[SR_DIM_PAGE].n)
+		sr_sweep_default(&sw->ax[SR_DIM_PAGE], 0, "0");
+	sr_sweep_default(&sw->ax[SR_DIM_POLICY], 0, "none");
+	sr_sweep_default(&sw->ax[SR_DIM_MEM], 0, "0");
+	return 0;
+}
+
+static int setup_sim(struct args *a, int pattern_given, struct sr_err *e)
+{
+	struct sr_sweep *sw = &a->sw;
+	uint64_t page;
+	size_t i, j;
+
+	if (a->profile && a->in.gguf)
+		return sr_inputf(e, CMD ": expected --profile NAME or --gguf FILE (the model), not both");
+	if (!a->profile && !a->in.gguf && !a->trace)
+		return sr_inputf(e, CMD ": --policy and --mem simulate a schedule: give --profile NAME or --gguf FILE (the model) or --trace FILE");
+	if (pattern_given || a->size)
+		return sr_inputf(e, CMD ": --pattern/--size shape replay points; simulate points read the schedule (--profile, --gguf, --trace)");
+	if (sw->ax[SR_DIM_THREADS].n)
+		return sr_inputf(e, CMD ": --threads applies to replay points (psync workers); simulate points take --qd");
+	if (a->runtime_given)
+		return sr_inputf(e, CMD ": --runtime applies to replay points; a simulate point runs its --tokens");
+	if (a->allow_write)
+		return sr_inputf(e, CMD ": --allow-write applies to replay points; simulate points only read");
+	if (a->routing && a->trace)
+		return sr_inputf(e, CMD ": --routing shapes a synthesized schedule, not a --trace");
+	if (!a->trace && (sr_cli_trace_filtering(&a->in.topts) || a->in.file_map))
+		return sr_inputf(e, CMD ": --event/--dev/--pid/--comm/--rw/--time/--file-map filter a --trace");
+	if (!a->tokens_given)
+		a->tokens = a->trace ? 1 : 16;
+	if (!sw->ax[SR_DIM_BS].n && sr_sweep_parse(SR_DIM_BS, "1m", &sw->ax[SR_DIM_BS], e))
+		return -EINVAL;
+	if (!sw->ax[SR_DIM_QD].n && sr_sweep_parse(SR_DIM_QD, "32", &sw->ax[SR_DIM_QD], e))
+		return -EINVAL;
+	if (!sw->ax[SR_DIM_PAGE].n && sr_sweep_parse(SR_DIM_PAGE, "4k", &sw->ax[SR_DIM_PAGE], e))
+		return -EINVAL;
+	if (sr_sweep_parse(SR_DIM_POLICY, a->policies[0] ? a->policies : "lru", &sw->ax[SR_DIM_POLICY], e))
+		return -EINVAL;
+	for (i = 0; i < sw->ax[SR_DIM_POLICY].n; i++) {
+		const struct sr_policy_ops *ops;
+		struct sr_policy_params pp;
+
+		if (sr_policy_parse(sw->ax[SR_DIM_POLICY].v[i].s, &ops, &pp, e)) {
+			char msg[sizeof(e->msg)];
+			const char *m = e->msg;
+
+			if (!strncmp(m, "simulate: ", 10))
+				m += 10;
+			snprintf(msg, sizeof(msg), "%s", m);
+			sr_err_clear(e);
+			return sr_inputf(e, CMD ": --policy: %.480s", msg);
+		}
+		if ((ops->needs & SR_PN_MODEL) && !a->profile && !a->in.gguf)
+			return sr_inputf(e, CMD ": policy %s needs the model's tensors: give --profile or --gguf",
+					 sw->ax[SR_DIM_POLICY].v[i].s);
+	}
+	/* the budgets' syntax now (percentages resolve once the model is loaded) */
+	if (a->mem_arg && sr_sweep_parse_mem(a->mem_arg, 1ull << 50, &sw->ax[SR_DIM_MEM], e))
+		return -EINVAL;
+	for (i = 0; i < sw->ax[SR_DIM_PAGE].n; i++) {
+		page = sw->ax[SR_DIM_PAGE].v[i].n;
+		if (page < 4096 || page > (2u << 20))
+			return sr_inputf(e, CMD ": --page: simulate pages are powers of two from 4k to 2M, found %" PRIu64, page);
+		for (j = 0; j < sw->ax[SR_DIM_BS].n; j++) {
+			uint64_t bs = sw->ax[SR_DIM_BS].v[j].n;
+
+			if (bs < 4096 || bs > (64u << 20))
+				return sr_inputf(e, CMD ": --bs: simulate reads are 4k to 64M, found %" PRIu64, bs);
+			if (bs > page && bs % page)
+				return sr_inputf(e, CMD ": --bs %" PRIu64 " is not a multiple of --page %" PRIu64, bs, page);
+		}
+	}
+	sw->ax[SR_DIM_PAGE].given = sw->ax[SR_DIM_POLICY].given = 1;
+	sw->sim = 1;
+	return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	struct args a = { .in.topts.event = 'D', .format = "auto", .pattern = -1, .seed = 1,
-			  .repeat = 1, .runtime_ns = 5000000000ull };
+			  .repeat = 1, .runtime_ns = 5000000000ull, .compute_ms = -1 };
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct sr_sweep *sw = &a.sw;
-	struct runner r = { .a = &a, .tgt = &tgt };
+	struct sched sc = { 0 };
+	struct runner r = { .a = &a, .tgt = &tgt, .sc = &sc };
 	struct sr_sweep_info in;
 	struct sr_devspec ds;
 	struct stat sb;
 	char srcname[4200];
-	int pos, ret, status = SR_EXIT_OK, pattern_given;
+	int pos, ret, status = SR_EXIT_OK, pattern_given, sim;
 	size_t i;
 
 	memset(sw, 0, sizeof(*sw));
@@ -313,45 +622,29 @@ int cmd_sweep(int argc, char **argv)
 		return SR_EXIT_OK;
 	if (ret)
 		goto fail;
-	if (argc - pos != 1) {
+	sim = a.profile || a.in.gguf || a.policies[0] || a.mem_arg;
+	if (argc - pos != 1 && !(sim && a.in.gguf && argc == pos)) {
 		sr_inputf(&e, CMD ": expected one TARGET (a file or block device), found %d; see ssdreplay sweep --help",
 			  argc - pos);
 		goto fail;
 	}
 	pattern_given = a.pattern >= 0;
-	if (a.trace && pattern_given) {
-		sr_inputf(&e, CMD ": expected --trace FILE or --pattern seq|rand, not both");
+	if (sim ? setup_sim(&a, pattern_given, &e) : setup_replay(&a, pattern_given, &e))
 		goto fail;
-	}
-	if (!a.trace && (sr_cli_trace_filtering(&a.in.topts) || a.in.file_map)) {
-		sr_inputf(&e, CMD ": --event/--dev/--pid/--comm/--rw/--time/--file-map filter a --trace");
-		goto fail;
-	}
 	if (!pattern_given)
 		a.pattern = SR_PAT_SEQ;
-	if (!sw->ax[SR_DIM_BS].n && sr_sweep_parse(SR_DIM_BS, a.trace ? "1m" : "4k..1m:x4", &sw->ax[SR_DIM_BS], &e))
-		goto fail;
-	if (!sw->ax[SR_DIM_QD].n && sr_sweep_parse(SR_DIM_QD, "1,8,32", &sw->ax[SR_DIM_QD], &e))
-		goto fail;
-	if (!sw->ax[SR_DIM_PAGE].n)
-		sr_sweep_default(&sw->ax[SR_DIM_PAGE], 0, "0");
 	if (!sw->ax[SR_DIM_ENGINE].n)
 		sr_sweep_default(&sw->ax[SR_DIM_ENGINE], 0, "io_uring");
 	if (!sw->ax[SR_DIM_THREADS].n)
 		sr_sweep_default(&sw->ax[SR_DIM_THREADS], 1, NULL);
-	sr_sweep_default(&sw->ax[SR_DIM_POLICY], 0, "none");
-	sr_sweep_default(&sw->ax[SR_DIM_MEM], 0, "0");
 	sw->ax[SR_DIM_BS].given = sw->ax[SR_DIM_QD].given = 1; /* always reported */
 
-	if (a.output && stat(a.output, &sb) && mkdir(a.output, 0777) && errno != EEXIST) {
-		sr_errf(&e, -errno, CMD ": --output %s: %s", a.output, strerror(errno));
-		goto fail;
-	}
-	if (a.output && (stat(a.output, &sb) || !S_ISDIR(sb.st_mode))) {
+	if (a.output && !stat(a.output, &sb) && !S_ISDIR(sb.st_mode)) {
 		sr_inputf(&e, CMD ": --output %s: expected a directory", a.output);
 		goto fail;
 	}
-	ret = sr_target_open(argv[pos], (a.allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, &tgt, &e);
+	ret = sr_target_open(argc > pos ? argv[pos] : a.in.gguf, (a.allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT,
+			     &tgt, &e);
 	if (ret)
 		goto fail;
 	if (a.allow_write && sr_target_write_check(&tgt, "/sys", &e))
@@ -377,13 +670,31 @@ int cmd_sweep(int argc, char **argv)
 				  bs, tgt.path, tgt.lbs);
 			goto fail;
 		}
-		if (!a.trace && bs > r.pat_size) {
+		if (!a.trace && !sim && bs > r.pat_size) {
 			sr_inputf(&e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern covers",
 				  bs, r.pat_size);
 			goto fail;
 		}
 	}
-	if (a.trace) { /* refuse a bad trace before the first point */
+	if (sim) {
+		for (i = 0; i < sw->ax[SR_DIM_PAGE].n; i++)
+			if (sw->ax[SR_DIM_PAGE].v[i].n % tgt.lbs) {
+				sr_inputf(&e, CMD ": --page %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
+					  sw->ax[SR_DIM_PAGE].v[i].n, tgt.path, tgt.lbs);
+				goto fail;
+			}
+		if (open_schedule(&a, &sc, &tgt, &e))
+			goto fail;
+		if (sc.model_bytes > tgt.size) {
+			sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay synth --profile NAME --write-gguf %s, or ssdreplay prep %s --size %" PRIu64,
+				  tgt.path, tgt.size, sc.model_bytes, tgt.path, tgt.path, sc.model_bytes);
+			goto fail;
+		}
+		if (sr_sweep_parse_mem(a.mem_arg ? a.mem_arg : "50%", sc.model_bytes, &sw->ax[SR_DIM_MEM], &e))
+			goto fail;
+		sw->ax[SR_DIM_MEM].given = 1;
+		r.ra_kb = read_ahead_kb(tgt.disk);
+	} else if (a.trace) { /* refuse a bad trace before the first point */
 		struct sr_source *src;
 
 		ret = sr_cli_trace_in_open(&a.in, a.trace, a.format, &src, &e);
@@ -394,17 +705,28 @@ int cmd_sweep(int argc, char **argv)
 	ret = sr_sweep_init(sw, (unsigned)a.repeat, a.seed, !a.no_shuffle, &e);
 	if (ret)
 		goto fail;
+	sw->sim = sim;
+	if (a.output && stat(a.output, &sb) && mkdir(a.output, 0777) && errno != EEXIST) {
+		sr_errf(&e, -errno, CMD ": --output %s: %s", a.output, strerror(errno));
+		goto fail;
+	}
 
-	snprintf(srcname, sizeof(srcname), "%s", a.trace ? a.trace : a.pattern == SR_PAT_RAND ? "pattern:rand" : "pattern:seq");
+	snprintf(srcname, sizeof(srcname), "%s", sim ? sc.name : a.trace ? a.trace :
+		 a.pattern == SR_PAT_RAND ? "pattern:rand" : "pattern:seq");
 	in = (struct sr_sweep_info){ .target = tgt.path, .source = srcname, .runtime_s = (double)a.runtime_ns / 1e9,
 				     .seed = a.seed, .shuffle = !a.no_shuffle, .spec_Bps = ds.seq_read_Bps,
-				     .spec_source = ds.source[0] ? ds.source : ds.profile[0] ? ds.profile : a.spec };
+				     .spec_source = ds.source[0] ? ds.source : ds.profile[0] ? ds.profile : a.spec,
+				     .model = sc.have_model ? sc.model.name : NULL, .model_bytes = sc.model_bytes,
+				     .tokens = a.tokens };
 	r.show = a.progress || isatty(STDERR_FILENO);
-	if (r.show)
+	if (r.show && sim)
+		fprintf(stderr, "sweep: %zu points x %u runs of %" PRIu64 " %s\n", sw->npoints, sw->repeat, a.tokens,
+			a.trace ? "passes" : "tokens");
+	else if (r.show)
 		fprintf(stderr, "sweep: %zu points x %u runs of %.3g s: at least %.0f s\n", sw->npoints, sw->repeat,
 			in.runtime_s, in.runtime_s * (double)sw->nruns);
 	sr_cli_install_signals();
-	ret = sr_sweep_execute(sw, run_point, &r, show_progress, &r, &sr_cli_stop, &e);
+	ret = sr_sweep_execute(sw, sim ? run_point_sim : run_point, &r, show_progress, &r, &sr_cli_stop, &e);
 	if (r.show && sw->done < sw->nruns)
 		fputc('\n', stderr);
 	if (ret && e.bad_input)
@@ -424,6 +746,7 @@ fail:
 	status = sr_cli_fail(&e);
 out:
 	sr_sweep_free(sw);
+	close_schedule(&sc);
 	sr_target_close(&tgt);
 	return status;
 }

@@ -1,13 +1,12 @@
+/* Sweep grids: the specs of each dimension, the points and their shuffled
+ * run order, running them and the medians (replay/sweep.h). */
 #include "replay/sweep.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/plot.h"
 #include "replay/units.h"
 
 const char *const sr_sweep_dim_names[SR_DIM_NR] = { "bs", "qd", "page", "engine", "threads", "policy", "mem" };
@@ -85,8 +84,13 @@ static int parse_item(enum sr_sweep_dim d, char *item, const char *spec, struct 
 
 	if (!*item)
 		return bad_spec(d, item, spec, "empty item", e);
+	if (d == SR_DIM_POLICY) { /* NAME[:ARGS], ARGS may hold ',' ':' '.' '*' */
+		if (strlen(item) >= sizeof(a->v[0].s) || strpbrk(item, " \t\"\\"))
+			return bad_spec(d, item, spec, "expected ';'-separated policy specs of up to 127 characters without blanks or quotes", e);
+		return push(d, a, 0, item, spec, e);
+	}
 	if (dims[d].kind == K_NAME) {
-		if (strlen(item) >= sizeof(a->v[0].s) || strpbrk(item, " .:\"\\"))
+		if (strlen(item) > 31 || strpbrk(item, " .:\"\\"))
 			return bad_spec(d, item, spec, "expected names of up to 31 characters", e);
 		return push(d, a, 0, item, spec, e);
 	}
@@ -137,6 +141,85 @@ int sr_sweep_parse(enum sr_sweep_dim d, const char *spec, struct sr_sweep_axis *
 		   struct sr_err *e)
 {
 	char *copy = strdup(spec), *p, *item;
+	int ret = 0, sep = d == SR_DIM_POLICY ? ';' : ',';
+
+	if (!copy)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	out->n = 0;
+	out->given = 1;
+	p = copy;
+	do {
+		item = p;
+		p = strchr(p, sep);
+		if (p)
+			*p++ = 0;
+		ret = parse_item(d, item, spec, out, e);
+	} while (!ret && p);
+	free(copy);
+	return ret;
+}
+
+/* "P%" or "A%..B%[:+N|xN]": percentages of base. */
+static int parse_pct_item(char *item, uint64_t base, const char *spec, struct sr_sweep_axis *a,
+			  struct sr_err *e)
+{
+	static const char why[] = "expected sizes (2G), percentages of the model (25%) or ranges (25%..100%:+25)";
+	char *dots = strstr(item, ".."), *end, *colon;
+	double lo, hi, step = 0, v;
+	int geo = 0, n = 0;
+
+	lo = strtod(item, &end);
+	if (end == item || *end != '%' || (dots ? end + 1 != dots : end[1]) || !(lo > 0 && lo <= 100000))
+		goto bad;
+	hi = lo;
+	if (dots) {
+		hi = strtod(dots + 2, &end);
+		if (end == dots + 2 || *end != '%' || !(hi >= lo && hi <= 100000))
+			goto bad;
+		colon = end + 1;
+		if (*colon && *colon != ':')
+			goto bad;
+		if (*colon) {
+			geo = colon[1] == 'x' || colon[1] == '*';
+			if (!geo && colon[1] != '+')
+				goto bad;
+			step = strtod(colon + 2, &end);
+			if (end == colon + 2 || *end || !(geo ? step > 1 : step > 0))
+				goto bad;
+		} else {
+			step = 1e300; /* A%..B% alone: both ends */
+		}
+	}
+	for (v = lo; n == 0 || v <= hi * (1 + 1e-9); n++) {
+		char label[32];
+		uint64_t bytes = (uint64_t)(v / 100.0 * (double)base);
+		int ret;
+
+		if (!bytes)
+			return sr_inputf(e, "sweep: --mem: expected a budget of at least 1 byte (the model is too small for that %%), found '%s' in '%s'",
+					 item, spec);
+		snprintf(label, sizeof(label), "%g%%", v);
+		ret = push(SR_DIM_MEM, a, bytes, label, spec, e);
+		if (ret)
+			return ret;
+		if (!dots)
+			break;
+		if (step >= 1e300) {
+			if (v == hi)
+				break;
+			v = hi;
+			continue;
+		}
+		v = geo ? v * step : v + step;
+	}
+	return 0;
+bad:
+	return sr_inputf(e, "sweep: --mem: %s, found '%s' in '%s'", why, item, spec);
+}
+
+int sr_sweep_parse_mem(const char *spec, uint64_t base, struct sr_sweep_axis *out, struct sr_err *e)
+{
+	char *copy = strdup(spec), *p, *item;
 	int ret = 0;
 
 	if (!copy)
@@ -149,7 +232,10 @@ int sr_sweep_parse(enum sr_sweep_dim d, const char *spec, struct sr_sweep_axis *
 		p = strchr(p, ',');
 		if (p)
 			*p++ = 0;
-		ret = parse_item(d, item, spec, out, e);
+		if (strchr(item, '%'))
+			ret = parse_pct_item(item, base, spec, out, e);
+		else
+			ret = parse_item(SR_DIM_MEM, item, spec, out, e);
 	} while (!ret && p);
 	free(copy);
 	return ret;
@@ -292,6 +378,14 @@ static double metric(const struct sr_sweep_sample *x, int m)
 	const struct sr_sweep_op *o = &x->op[m >= SR_SM_WBW];
 
 	switch (m) {
+	case SR_SM_TPS: return x->sim.tokens_per_s;
+	case SR_SM_STALL50: return x->sim.stall_p50_ns;
+	case SR_SM_STALL99: return x->sim.stall_p99_ns;
+	case SR_SM_HIT: return x->sim.hit_rate;
+	case SR_SM_READ: return x->sim.read_bytes;
+	case SR_SM_STEADY: return x->sim.steady_read_bytes;
+	case SR_SM_DEMAND: return x->sim.demand_bytes;
+	case SR_SM_PREFETCH: return x->sim.prefetch_bytes;
 	case SR_SM_BW: return x->bw_bytes;
 	case SR_SM_P99: return x->clat_p99_ns;
 	case SR_SM_RBW: case SR_SM_WBW: return o->bw_bytes;
@@ -355,321 +449,4 @@ long sr_sweep_knee(const struct sr_sweep *s, double frac, long *best)
 			k = (long)i;
 	}
 	return k;
-}
-
-/* ---- reports ---- */
-
-static void csv_dims(FILE *f, const struct sr_sweep *s, const struct sr_sweep_point *p)
-{
-	int d;
-
-	for (d = 0; d < SR_DIM_NR; d++) {
-		if (d == SR_DIM_PAGE && !s->ax[d].given)
-			fputs("0,", f); /* no page rounding */
-		else
-			fprintf(f, "%s,", sr_sweep_str(s, p, (enum sr_sweep_dim)d));
-	}
-}
-
-int sr_sweep_write_csv(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
-{
-	size_t i;
-	int d;
-
-	for (d = 0; d < SR_DIM_NR; d++)
-		fprintf(f, "%s,", sr_sweep_dim_names[d]);
-	fputs("repeats,bw_bytes,bw_bytes_min,bw_bytes_max,clat_p99_ns,clat_p99_ns_min,clat_p99_ns_max,"
-	      "read_bw_bytes,read_iops,read_clat_mean_ns,read_clat_p50_ns,read_clat_p99_ns,"
-	      "write_bw_bytes,write_iops,write_clat_mean_ns,write_clat_p50_ns,write_clat_p99_ns,pct_spec\n", f);
-	for (i = 0; i < s->npoints; i++) {
-		const struct sr_sweep_point *p = &s->pt[i];
-		int m;
-
-		if (!p->n)
-			continue;
-		csv_dims(f, s, p);
-		fprintf(f, "%zu,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f", p->n, p->med[SR_SM_BW], p->min[SR_SM_BW],
-			p->max[SR_SM_BW], p->med[SR_SM_P99], p->min[SR_SM_P99], p->max[SR_SM_P99]);
-		for (m = SR_SM_RBW; m < SR_SM_NR; m++)
-			fprintf(f, m == SR_SM_RIOPS || m == SR_SM_WIOPS ? ",%.1f" : ",%.0f", p->med[m]);
-		if (in->spec_Bps > 0)
-			fprintf(f, ",%.1f\n", 100 * p->med[SR_SM_BW] / in->spec_Bps);
-		else
-			fputs(",\n", f);
-	}
-	return ferror(f) ? -EIO : 0;
-}
-
-static json_t *json_op(const struct sr_sweep_point *p, int base)
-{
-	return json_pack("{s:f, s:f, s:{s:f, s:{s:f, s:f}}}", "bw_bytes", p->med[base], "iops",
-			 p->med[base + 1], "clat_ns", "mean", p->med[base + 2], "percentile",
-			 "50.000000", p->med[base + 3], "99.000000", p->med[base + 4]);
-}
-
-static json_t *json_point(const struct sr_sweep *s, const struct sr_sweep_point *p,
-			  const struct sr_sweep_info *in)
-{
-	json_t *o = json_object(), *arr = json_array();
-	size_t k;
-	int d;
-
-	for (d = 0; d < SR_DIM_NR; d++) {
-		const char *name = sr_sweep_dim_names[d];
-
-		if (d == SR_DIM_ENGINE || d == SR_DIM_POLICY)
-			json_object_set_new(o, name, json_string(sr_sweep_str(s, p, (enum sr_sweep_dim)d)));
-		else
-			json_object_set_new(o, name, json_integer(d == SR_DIM_PAGE && !s->ax[d].given ? 0 :
-					    (json_int_t)sr_sweep_num(s, p, (enum sr_sweep_dim)d)));
-	}
-	json_object_set_new(o, "repeats", json_integer((json_int_t)p->n));
-	json_object_set_new(o, "bw_bytes", json_real(p->med[SR_SM_BW]));
-	json_object_set_new(o, "read", json_op(p, SR_SM_RBW));
-	json_object_set_new(o, "write", json_op(p, SR_SM_WBW));
-	json_object_set_new(o, "spread", json_pack("{s:f, s:f, s:f, s:f}", "bw_bytes_min", p->min[SR_SM_BW],
-						   "bw_bytes_max", p->max[SR_SM_BW], "clat_p99_ns_min",
-						   p->min[SR_SM_P99], "clat_p99_ns_max", p->max[SR_SM_P99]));
-	if (in->spec_Bps > 0)
-		json_object_set_new(o, "pct_spec", json_real(100 * p->med[SR_SM_BW] / in->spec_Bps));
-	for (k = 0; k < p->n; k++)
-		json_array_append_new(arr, json_pack("{s:f, s:f, s:f, s:I}", "bw_bytes", p->samples[k].bw_bytes,
-						     "clat_p99_ns", p->samples[k].clat_p99_ns, "runtime_s",
-						     p->samples[k].runtime_s, "errors",
-						     (json_int_t)p->samples[k].errors));
-	json_object_set_new(o, "samples", arr);
-	return o;
-}
-
-int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
-{
-	json_t *root = json_object(), *meta = json_object(), *pts = json_array(), *grid = json_object();
-	long best, knee = sr_sweep_knee(s, 0.9, &best);
-	size_t i, k;
-	int d, ret;
-
-	json_object_set_new(meta, "version", json_string(SR_VERSION));
-	json_object_set_new(meta, "cmd", json_string("sweep"));
-	json_object_set_new(meta, "target", json_string(in->target ? in->target : ""));
-	json_object_set_new(meta, "source", json_string(in->source ? in->source : ""));
-	json_object_set_new(meta, "runtime_s", json_real(in->runtime_s));
-	json_object_set_new(meta, "repeat", json_integer(s->repeat));
-	json_object_set_new(meta, "order", json_string(in->shuffle ? "shuffled" : "grid"));
-	json_object_set_new(meta, "seed", json_integer((json_int_t)in->seed));
-	json_object_set_new(meta, "points", json_integer((json_int_t)s->npoints));
-	json_object_set_new(meta, "runs", json_integer((json_int_t)s->nruns));
-	json_object_set_new(meta, "runs_done", json_integer((json_int_t)s->done));
-	json_object_set_new(meta, "complete", json_boolean(!s->stopped && s->done == s->nruns));
-	for (d = 0; d < SR_DIM_NR; d++) {
-		json_t *vals;
-
-		if (!s->ax[d].given)
-			continue;
-		vals = json_array();
-		for (k = 0; k < s->ax[d].n; k++)
-			json_array_append_new(vals, d == SR_DIM_ENGINE || d == SR_DIM_POLICY ?
-					      json_string(s->ax[d].v[k].s) : json_integer((json_int_t)s->ax[d].v[k].n));
-		json_object_set_new(grid, sr_sweep_dim_names[d], vals);
-	}
-	json_object_set_new(meta, "grid", grid);
-	if (in->spec_Bps > 0)
-		json_object_set_new(meta, "spec", json_pack("{s:f, s:s}", "seq_read_bw_bytes", in->spec_Bps,
-							    "source", in->spec_source ? in->spec_source : ""));
-	if (knee >= 0)
-		json_object_set_new(meta, "knee", json_pack("{s:f, s:I, s:I, s:f, s:f, s:I, s:I}", "fraction", 0.9,
-				     "bs", (json_int_t)sr_sweep_num(s, &s->pt[knee], SR_DIM_BS),
-				     "qd", (json_int_t)sr_sweep_num(s, &s->pt[knee], SR_DIM_QD),
-				     "bw_bytes", s->pt[knee].med[SR_SM_BW],
-				     "best_bw_bytes", s->pt[best].med[SR_SM_BW],
-				     "best_bs", (json_int_t)sr_sweep_num(s, &s->pt[best], SR_DIM_BS),
-				     "best_qd", (json_int_t)sr_sweep_num(s, &s->pt[best], SR_DIM_QD)));
-	json_object_set_new(root, "ssdreplay", meta);
-	for (i = 0; i < s->npoints; i++)
-		if (s->pt[i].n)
-			json_array_append_new(pts, json_point(s, &s->pt[i], in));
-	json_object_set_new(root, "points", pts);
-	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	json_decref(root);
-	fputc('\n', f);
-	return ret || ferror(f) ? -EIO : 0;
-}
-
-/* ---- plots ---- */
-
-struct plot_series {
-	double *x, *y, *ylo, *yhi;
-	size_t n;
-	char name[160];
-};
-
-/* The x dimension: bs when it varies, else the first numeric one that does. */
-static enum sr_sweep_dim x_dim(const struct sr_sweep *s)
-{
-	static const enum sr_sweep_dim pref[] = { SR_DIM_BS, SR_DIM_QD, SR_DIM_THREADS, SR_DIM_PAGE, SR_DIM_MEM };
-	size_t i;
-
-	for (i = 0; i < sizeof(pref) / sizeof(pref[0]); i++)
-		if (s->ax[pref[i]].n > 1)
-			return pref[i];
-	return SR_DIM_BS;
-}
-
-/* Series id of p: its indices in the varying dimensions other than xd. */
-static size_t series_of(const struct sr_sweep *s, const struct sr_sweep_point *p, enum sr_sweep_dim xd,
-			size_t *nseries)
-{
-	size_t id = 0, mul = 1;
-	int d;
-
-	for (d = 0; d < SR_DIM_NR; d++) {
-		if (d == (int)xd)
-			continue;
-		id += p->idx[d] * mul;
-		mul *= s->ax[d].n;
-	}
-	*nseries = mul;
-	return id;
-}
-
-static void series_name(const struct sr_sweep *s, const struct sr_sweep_point *p, enum sr_sweep_dim xd,
-			char *buf, size_t n)
-{
-	size_t len = 0;
-	int d;
-
-	buf[0] = 0;
-	for (d = 0; d < SR_DIM_NR; d++)
-		if (d != (int)xd && s->ax[d].n > 1 && len < n)
-			len += (size_t)snprintf(buf + len, n - len, "%s%s=%s", len ? " " : "", sr_sweep_dim_names[d],
-						sr_sweep_str(s, p, (enum sr_sweep_dim)d));
-	if (!buf[0]) /* nothing else varies: name it by its queue depth (or bs) */
-		snprintf(buf, n, "%s=%s", xd == SR_DIM_QD ? "bs" : "qd",
-			 sr_sweep_str(s, p, xd == SR_DIM_QD ? SR_DIM_BS : SR_DIM_QD));
-}
-
-/* Sort one series' points by x (insertion sort: a few dozen points). */
-static void sort_series(struct plot_series *ps)
-{
-	size_t i, j;
-
-	for (i = 1; i < ps->n; i++)
-		for (j = i; j > 0 && ps->x[j - 1] > ps->x[j]; j--) {
-			double t;
-#define SWAP(a) (t = ps->a[j], ps->a[j] = ps->a[j - 1], ps->a[j - 1] = t)
-			SWAP(x);
-			SWAP(y);
-			SWAP(ylo);
-			SWAP(yhi);
-#undef SWAP
-		}
-}
-
-/* Build series of metric m (scaled by mul) over the x dimension. */
-static size_t build(const struct sr_sweep *s, enum sr_sweep_dim xd, int m, double mul,
-		    struct plot_series *ps, size_t nseries, struct sr_plot_series *out)
-{
-	size_t i, id, ns, k = 0;
-
-	for (i = 0; i < nseries; i++)
-		ps[i].n = 0;
-	for (i = 0; i < s->npoints; i++) {
-		const struct sr_sweep_point *p = &s->pt[i];
-		struct plot_series *q;
-
-		if (!p->n)
-			continue;
-		id = series_of(s, p, xd, &ns);
-		q = &ps[id];
-		if (!q->n)
-			series_name(s, p, xd, q->name, sizeof(q->name));
-		q->x[q->n] = (double)sr_sweep_num(s, p, xd);
-		q->y[q->n] = p->med[m] * mul;
-		q->ylo[q->n] = p->min[m] * mul;
-		q->yhi[q->n] = p->max[m] * mul;
-		q->n++;
-	}
-	for (i = 0; i < nseries; i++) {
-		if (!ps[i].n)
-			continue;
-		sort_series(&ps[i]);
-		out[k++] = (struct sr_plot_series){ .name = ps[i].name, .x = ps[i].x, .y = ps[i].y,
-						    .ylo = s->repeat > 1 ? ps[i].ylo : NULL,
-						    .yhi = s->repeat > 1 ? ps[i].yhi : NULL, .n = ps[i].n };
-	}
-	return k;
-}
-
-int sr_sweep_plots(const char *dir, const struct sr_sweep *s, const struct sr_sweep_info *in,
-		   const char *term, struct sr_err *e)
-{
-	enum sr_sweep_dim xd = x_dim(s);
-	size_t nseries, nx = s->ax[xd].n, i, k;
-	struct plot_series *ps;
-	struct sr_plot_series *out;
-	double *mem, spec_x[2], spec_y[2];
-	char title[256], xlabel[64], note[256];
-	struct sr_plot_axis xa;
-	int ret = -ENOMEM;
-
-	series_of(s, &s->pt[0], xd, &nseries);
-	ps = calloc(nseries, sizeof(*ps));
-	out = calloc(nseries + 1, sizeof(*out));
-	mem = calloc(nseries * nx * 4, sizeof(*mem));
-	if (!ps || !out || !mem) {
-		sr_errf(e, -ENOMEM, "out of memory for the plots");
-		goto out;
-	}
-	for (i = 0; i < nseries; i++) {
-		ps[i].x = mem + i * nx * 4;
-		ps[i].y = ps[i].x + nx;
-		ps[i].ylo = ps[i].y + nx;
-		ps[i].yhi = ps[i].ylo + nx;
-	}
-	snprintf(xlabel, sizeof(xlabel), "%s", xd == SR_DIM_BS ? "request size" : xd == SR_DIM_QD ?
-		 "queue depth" : sr_sweep_dim_names[xd]);
-	xa = (struct sr_plot_axis){ .label = xlabel, .scale = SR_AXIS_LOG2,
-				    .fmt = xd == SR_DIM_BS || xd == SR_DIM_PAGE || xd == SR_DIM_MEM ?
-					   SR_AXIS_BYTES : SR_AXIS_NUM };
-	snprintf(note, sizeof(note), "median of %u run%s of %.3g s per point%s; source %s", s->repeat,
-		 s->repeat > 1 ? "s" : "", in->runtime_s, s->repeat > 1 ? ", whiskers min..max" : "",
-		 in->source ? in->source : "?");
-
-	k = build(s, xd, SR_SM_BW, 1 / 1048576.0, ps, nseries, out);
-	if (in->spec_Bps > 0 && k) {
-		spec_x[0] = s->ax[xd].v[0].n;
-		spec_x[1] = s->ax[xd].v[0].n;
-		for (i = 0; i < nx; i++) {
-			spec_x[0] = fmin(spec_x[0], (double)s->ax[xd].v[i].n);
-			spec_x[1] = fmax(spec_x[1], (double)s->ax[xd].v[i].n);
-		}
-		spec_y[0] = spec_y[1] = in->spec_Bps / 1048576.0;
-		out[k++] = (struct sr_plot_series){ .name = "spec sequential read", .x = spec_x, .y = spec_y,
-						    .n = 2, .style = SR_SERIES_DASHED };
-	}
-	snprintf(title, sizeof(title), "Bandwidth vs %s on %s", xlabel, in->target ? in->target : "?");
-	ret = sr_plot_lines_files(dir, "bandwidth", term,
-				  &(struct sr_plot_lines){ .title = title, .x = xa, .s = out, .ns = k,
-							   .y = { .label = "MiB/s" }, .note = note }, e);
-	if (ret)
-		goto out;
-
-	k = build(s, xd, SR_SM_P99, 1e-3, ps, nseries, out);
-	snprintf(title, sizeof(title), "p99 completion latency vs %s on %s", xlabel, in->target ? in->target : "?");
-	ret = sr_plot_lines_files(dir, "p99", term,
-				  &(struct sr_plot_lines){ .title = title, .x = xa, .s = out, .ns = k,
-							   .y = { .label = "p99 latency (us)", .scale = SR_AXIS_LOG10 },
-							   .note = note }, e);
-	if (ret || !(in->spec_Bps > 0))
-		goto out;
-
-	k = build(s, xd, SR_SM_BW, 100 / in->spec_Bps, ps, nseries, out);
-	snprintf(title, sizeof(title), "%% of spec sequential read vs %s on %s", xlabel, in->target ? in->target : "?");
-	ret = sr_plot_lines_files(dir, "pct_spec", term,
-				  &(struct sr_plot_lines){ .title = title, .x = xa, .s = out, .ns = k,
-							   .y = { .label = "% of spec sequential read" }, .note = note }, e);
-out:
-	free(ps);
-	free(out);
-	free(mem);
-	return ret;
 }

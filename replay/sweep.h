@@ -1,11 +1,12 @@
 /* Parameter sweeps: a grid over request size, queue depth, page size,
- * engine, threads (and, for simulate, policy and memory), run point by point
+ * engine, threads (replay points), or over policy, memory budget, page size,
+ * request size, queue depth and engine (simulate points), run point by point
  * in a shuffled order (so slow drift — thermal, garbage collection, other
  * tenants — spreads over the grid instead of biasing one corner), each point
  * repeated R times and summarised by its median and min/max.
  *
  * The grid knows nothing about how a point is measured: the caller passes a
- * run callback (the replay loop for `sweep`, a simulation later). */
+ * run callback (the replay loop, or a simulation: cli/cmd_sweep.c). */
 #ifndef SR_SWEEP_H
 #define SR_SWEEP_H
 
@@ -27,7 +28,7 @@ extern const char *const sr_sweep_dim_names[SR_DIM_NR]; /* "bs", "qd", ... */
 
 struct sr_sweep_val {
 	uint64_t n;   /* numeric dimensions */
-	char s[32];   /* engine, policy; also n printed for numeric ones */
+	char s[128];  /* engine, policy; n printed (mem: "25%" as given) for numeric ones */
 };
 
 struct sr_sweep_axis {
@@ -40,9 +41,15 @@ struct sr_sweep_axis {
  * range A..B[:STEP] with STEP xN (geometric) or +N (arithmetic); the range
  * stops at the last value <= B. Defaults: x2 for sizes, +1 for counts.
  * Sizes take suffixes (4k, 1M); bs, qd, threads, page, mem must be >= 1;
- * page must be a power of two. Bad specs are bad input naming opt. */
+ * page must be a power of two. Bad specs are bad input naming opt.
+ * Policies are separated by ';' instead (a policy spec holds ':' and ',':
+ * "lru;pinned:*norm*,token_embd*;oracle"); their names are checked by the
+ * caller. */
 int sr_sweep_parse(enum sr_sweep_dim d, const char *spec, struct sr_sweep_axis *out,
 		   struct sr_err *e);
+/* --mem: like sr_sweep_parse's sizes, and also percentages of base bytes
+ * (the model): "25%,100%", "10%..100%:+30" (the label keeps the "%"). */
+int sr_sweep_parse_mem(const char *spec, uint64_t base, struct sr_sweep_axis *out, struct sr_err *e);
 /* Set a single default value (not marked given). */
 void sr_sweep_default(struct sr_sweep_axis *a, uint64_t n, const char *s);
 
@@ -51,17 +58,31 @@ struct sr_sweep_op {
 	double bw_bytes, iops, clat_mean_ns, clat_p50_ns, clat_p99_ns;
 	uint64_t bytes, ios;
 };
+/* What a simulate point measured (zero for replay points). */
+struct sr_sweep_sim {
+	double tokens_per_s;      /* decode tokens / (compute + stall) */
+	double stall_p50_ns, stall_p99_ns; /* per decode token */
+	double hit_rate;          /* 1 - pages read / pages accessed */
+	double read_bytes;        /* demand + prefetch bytes read from the device */
+	double demand_bytes, prefetch_bytes;
+	double steady_read_bytes; /* read by the decode tokens after the warmup half */
+	uint64_t tokens, steady_tokens;
+};
+
 struct sr_sweep_sample {
-	double bw_bytes;          /* read + write bytes per second */
-	double clat_p99_ns;       /* over all requests */
+	double bw_bytes;          /* read + write bytes per second (simulate: read_bytes / wall time) */
+	double clat_p99_ns;       /* over all requests (simulate: stall per token p99) */
 	double runtime_s;
 	struct sr_sweep_op op[2]; /* SR_OP_READ, SR_OP_WRITE */
 	uint64_t errors;
+	struct sr_sweep_sim sim;
 };
 
 /* Summaries over a point's samples: index with SR_SM_*. */
 enum { SR_SM_BW, SR_SM_P99, SR_SM_RBW, SR_SM_RIOPS, SR_SM_RMEAN, SR_SM_RP50, SR_SM_RP99,
-       SR_SM_WBW, SR_SM_WIOPS, SR_SM_WMEAN, SR_SM_WP50, SR_SM_WP99, SR_SM_NR };
+       SR_SM_WBW, SR_SM_WIOPS, SR_SM_WMEAN, SR_SM_WP50, SR_SM_WP99,
+       SR_SM_TPS, SR_SM_STALL50, SR_SM_STALL99, SR_SM_HIT, SR_SM_READ, SR_SM_STEADY, SR_SM_DEMAND,
+       SR_SM_PREFETCH, SR_SM_NR };
 
 struct sr_sweep_point {
 	size_t idx[SR_DIM_NR];    /* value index in each dimension */
@@ -77,6 +98,7 @@ struct sr_sweep {
 	struct sr_sweep_point *pt;
 	size_t *order;            /* run r measures point order[r] / repeat */
 	int stopped;              /* the stop flag ended it early */
+	int sim;                  /* points are simulations: reports show tokens/s, stall, hit rate */
 };
 
 /* After filling every s->ax (each with >= 1 value): lay out the points and
@@ -115,9 +137,13 @@ struct sr_sweep_info {
 	int shuffle;
 	double spec_Bps;          /* sequential read spec of the target; 0: unknown */
 	const char *spec_source;
+	/* simulate points */
+	const char *model;        /* model name, NULL: a trace alone */
+	uint64_t model_bytes, tokens;
 };
 
-/* One row per point with data, medians, min/max of bandwidth and p99. */
+/* One row per point with data, medians, min/max of bandwidth and p99
+ * (simulate: tokens/s, stall per token p50/p99, hit rate, bytes, GB/s). */
 int sr_sweep_write_csv(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in);
 /* fio's keys per point: read/write .bw_bytes, .iops, .clat_ns.mean,
  * .clat_ns.percentile."50.000000"/"99.000000"; plus spread and samples. */
@@ -125,7 +151,9 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 /* bandwidth.svg (+ a dashed spec line), p99.svg, and pct_spec.svg when the
  * spec is known; x is bs when it varies (else the first dimension that
  * does), one series per combination of the other varying dimensions (per
- * queue depth in a bs x qd grid). PNGs too when term is set. */
+ * queue depth in a bs x qd grid). PNGs too when term is set. Simulate:
+ * tokens.svg, stall.svg and hit_rate.svg over mem (when it varies), one line
+ * per policy (and other varying dimensions). */
 int sr_sweep_plots(const char *dir, const struct sr_sweep *s, const struct sr_sweep_info *in,
 		   const char *term, struct sr_err *e);
 

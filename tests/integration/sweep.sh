@@ -51,8 +51,8 @@ expect_exit 2 "--bs: expected A..B with A <= B" $SR sweep "$f" --bs 4k..1k -o "$
 expect_exit 2 "--qd: expected integers from 1 to 65536" $SR sweep "$f" --qd 0 -o "$T/bad"
 expect_exit 2 "--bs: expected a step" $SR sweep "$f" --bs 4k..1m:x1 -o "$T/bad"
 expect_exit 2 "--engine: expected io_uring, libaio, psync or null, found 'spdk'" $SR sweep "$f" --engine io_uring,spdk
-expect_exit 2 "--policy needs simulate" $SR sweep "$f" --policy lru
-expect_exit 2 "--mem needs simulate" $SR sweep "$f" --mem 1g
+expect_exit 2 "--policy and --mem simulate a schedule: give --profile" $SR sweep "$f" --policy lru
+expect_exit 2 "--policy and --mem simulate a schedule: give --profile" $SR sweep "$f" --mem 1g
 expect_exit 2 "not a multiple of .*512-byte" $SR sweep "$f" --bs 1000
 expect_exit 2 "larger than the .* bytes the pattern covers" $SR sweep "$f" --bs 1m --size 512k
 expect_exit 2 "expected one TARGET" $SR sweep --bs 4k

@@ -281,6 +281,134 @@ static void test_stop_and_reports(void **state)
 	sr_sweep_free(&s);
 }
 
+/* --policy splits on ';' (specs hold ':' and ','); --mem takes % of a base. */
+static void test_parse_policy_mem(void **state)
+{
+	static struct sr_sweep_axis a;
+	struct sr_err e = { 0 };
+
+	(void)state;
+	assert_int_equal(sr_sweep_parse(SR_DIM_POLICY, "lru;pinned:*norm*,token_embd*;lookahead:2", &a, &e), 0);
+	assert_int_equal(a.n, 3);
+	assert_string_equal(a.v[1].s, "pinned:*norm*,token_embd*");
+	assert_string_equal(a.v[2].s, "lookahead:2");
+	expect_bad(SR_DIM_POLICY, "lru;;oracle", "--policy: empty item");
+	expect_bad(SR_DIM_POLICY, "lru; oracle", "without blanks or quotes");
+
+	assert_int_equal(sr_sweep_parse_mem("25%,100%,1m", 1000000, &a, &e), 0);
+	assert_int_equal(a.n, 3);
+	assert_true(a.v[0].n == 250000 && a.v[1].n == 1000000 && a.v[2].n == M);
+	assert_string_equal(a.v[0].s, "25%");
+	assert_int_equal(sr_sweep_parse_mem("10%..100%:+30", 1000, &a, &e), 0);
+	assert_int_equal(a.n, 4);
+	assert_true(a.v[0].n == 100 && a.v[1].n == 400 && a.v[2].n == 700 && a.v[3].n == 1000);
+	assert_int_equal(sr_sweep_parse_mem("25%..100%", 1000, &a, &e), 0); /* both ends */
+	assert_int_equal(a.n, 2);
+	assert_int_equal(sr_sweep_parse_mem("12.5%..100%:x2", 800, &a, &e), 0);
+	assert_int_equal(a.n, 4);
+	assert_true(a.v[3].n == 800);
+	assert_int_equal(sr_sweep_parse_mem("256m..1g", 1, &a, &e), 0);
+	assert_int_equal(a.n, 3);
+	{
+		static const char *const bad[] = { "0%", "25%..10%", "x%", "10%..100%:x1", "10%..100%:+0", "10%%",
+						   "10%..", "abc", "", "1%,,2%" };
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			memset(&e, 0, sizeof(e));
+			assert_true(sr_sweep_parse_mem(bad[i], 1000, &a, &e) < 0);
+			assert_true(e.bad_input);
+			assert_non_null(strstr(e.msg, "--mem"));
+		}
+		memset(&e, 0, sizeof(e));
+		assert_true(sr_sweep_parse_mem("0.01%", 100, &a, &e) < 0); /* rounds to 0 bytes */
+		assert_non_null(strstr(e.msg, "at least 1 byte"));
+	}
+}
+
+/* Simulate points: tokens/s over policy x mem, its CSV (a quoted policy)
+ * and JSON. */
+static int fake_sim(void *arg, const struct sr_sweep *s, const struct sr_sweep_point *p,
+		    struct sr_sweep_sample *out, struct sr_err *e)
+{
+	double mem = (double)sr_sweep_num(s, p, SR_DIM_MEM);
+
+	(void)arg;
+	(void)e;
+	out->sim.tokens_per_s = mem / 100 * (p->idx[SR_DIM_POLICY] + 1);
+	out->sim.stall_p50_ns = 1e6;
+	out->sim.stall_p99_ns = 2e6 + p->n;
+	out->sim.hit_rate = 0.5;
+	out->sim.read_bytes = 1e6 / mem;
+	out->sim.tokens = 8;
+	out->bw_bytes = 1e9;
+	return 0;
+}
+
+static void test_sim_reports(void **state)
+{
+	static struct sr_sweep s;
+	struct sr_err e = { 0 };
+	struct sr_sweep_info in = { .target = "m.gguf", .source = "tiny", .model = "tiny", .model_bytes = 1000,
+				    .tokens = 8, .shuffle = 1 };
+	json_error_t je;
+	json_t *j, *pts;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *mf;
+	int d;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	for (d = 0; d < SR_DIM_NR; d++)
+		sr_sweep_default(&s.ax[d], d == SR_DIM_THREADS || d == SR_DIM_BS || d == SR_DIM_QD,
+				 d == SR_DIM_ENGINE ? "io_uring" : NULL);
+	assert_int_equal(sr_sweep_parse(SR_DIM_POLICY, "lru;pinned:a*,b*", &s.ax[SR_DIM_POLICY], &e), 0);
+	assert_int_equal(sr_sweep_parse_mem("25%,50%,100%", 1000, &s.ax[SR_DIM_MEM], &e), 0);
+	assert_int_equal(sr_sweep_init(&s, 3, 1, 1, &e), 0);
+	s.sim = 1;
+	assert_int_equal(sr_sweep_execute(&s, fake_sim, NULL, NULL, NULL, NULL, &e), 0);
+	assert_int_equal(s.npoints, 6);
+	for (i = 0; i < s.npoints; i++) {
+		assert_true(s.pt[i].med[SR_SM_TPS] ==
+			    (double)sr_sweep_num(&s, &s.pt[i], SR_DIM_MEM) / 100 * (s.pt[i].idx[SR_DIM_POLICY] + 1));
+		assert_true(s.pt[i].med[SR_SM_STALL99] == 2e6 + 1);  /* samples 2e6, +1, +2 */
+		assert_true(s.pt[i].max[SR_SM_STALL99] == 2e6 + 2);
+	}
+
+	mf = open_memstream(&buf, &len);
+	assert_int_equal(sr_sweep_write_csv(mf, &s, &in), 0);
+	fclose(mf);
+	assert_non_null(strstr(buf, "policy,mem,mem_pct,repeats,tokens,tokens_per_s,"));
+	assert_non_null(strstr(buf, ",\"pinned:a*,b*\",250,25.0,3,8,5.000,"));
+	for (i = 0, len = 0; buf[i]; i++)
+		len += buf[i] == '\n';
+	assert_int_equal(len, 7);
+	free(buf);
+
+	buf = NULL;
+	mf = open_memstream(&buf, &len);
+	assert_int_equal(sr_sweep_write_json(mf, &s, &in), 0);
+	fclose(mf);
+	j = json_loads(buf, 0, &je);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "ssdreplay"), "mode")), "simulate");
+	assert_null(json_object_get(json_object_get(j, "ssdreplay"), "knee"));
+	pts = json_object_get(j, "points");
+	assert_int_equal(json_array_size(pts), 6);
+	for (i = 0; i < 6; i++) {
+		json_t *p = json_array_get(pts, i);
+
+		assert_non_null(json_object_get(p, "tokens_per_s"));
+		assert_non_null(json_object_get(json_object_get(p, "stall_ns"), "p99"));
+		assert_true(json_real_value(json_object_get(p, "hit_rate")) == 0.5);
+		assert_int_equal(json_array_size(json_object_get(p, "samples")), 3);
+	}
+	json_decref(j);
+	free(buf);
+	sr_sweep_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +416,8 @@ int main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_execute_and_knee),
 		cmocka_unit_test(test_stop_and_reports),
+		cmocka_unit_test(test_parse_policy_mem),
+		cmocka_unit_test(test_sim_reports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,7 +53,7 @@ struct sr_cli_trace_in {
 	{ "time", (base) + 5, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" }, \
 	{ "file-map", (base) + 6, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" }, \
 	{ "dev-base", (base) + 7, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" }, \
-	{ "gguf", (base) + 8, 1, "MODEL", "", "label each access with the tensor it falls in (a .gguf file or a model profile)" }
+	{ "gguf", (base) + 8, 1, "MODEL", "", "label each access with the tensor it falls in (a .gguf file or a model profile); sweep: the model of simulate points" }
 int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_cli_trace_in *in,
 			struct sr_err *e);
 /* Open path as fmt with the filters, then the file mapping and the --gguf

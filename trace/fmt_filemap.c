@@ -11,7 +11,9 @@
  * Each line is a read of 4096 << order bytes (order 0 when absent) at file
  * offset ofs, which the kernel prints as index << PAGE_SHIFT: 4 KiB pages
  * are assumed. Every file maps onto target 0 at its own offsets; pid and
- * comm are the task's. Lines of other events are skipped. */
+ * comm are the task's. Lines of other events are skipped. Opened with a
+ * file key (--file-map FILE, --ino N: trace/filekey.h), only that inode's
+ * insertions are kept. */
 #include "trace/filekey.h"
 
 #include <string.h>

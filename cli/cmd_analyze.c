@@ -25,7 +25,7 @@ enum {
 };
 
 static const struct sr_opt opts[] = {
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
 	{ "page", O_PAGE, 1, "SIZE", "4k", "granularity of unique bytes: a power of two from 512 to 1G" },
 	{ "size", O_SIZE, 1, "SIZE", "highest offset in trace", "extent coverage is against (the model or device size)" },
 	{ "target", O_TARGET, 1, "FILE", "", "take the coverage extent from this file's or block device's size" },

@@ -35,15 +35,17 @@ int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trac
 int sr_cli_trace_filtering(const struct sr_trace_opts *o);
 
 /* How replay, analyze and convert read a trace: the filters above plus
- * --file-map/--dev-base and --gguf (label records with the model's tensors).
- * Their option table entries, keys base .. base+8: */
+ * --file-map/--dev-base, --ino and --gguf (label records with the model's
+ * tensors). Their option table entries, keys base .. base+9: */
 struct sr_cli_trace_in {
 	struct sr_trace_opts topts; /* .event = 'D' by default */
 	const char *file_map;
 	uint64_t dev_base;
 	const char *gguf;           /* a GGUF file or a model profile name */
+	int have_ino;               /* --ino: keep one inode's records (filemap, faults) */
+	uint64_t ino;
 };
-#define SR_CLI_TRACE_IN_NR 9
+#define SR_CLI_TRACE_IN_NR 10
 #define SR_CLI_TRACE_IN_OPTS(base)                                                                  \
 	{ "event", (base), 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: issue, queue or complete events" }, \
 	{ "dev", (base) + 1, 1, "MAJ:MIN", "", "keep only this device's events" },                    \
@@ -51,9 +53,10 @@ struct sr_cli_trace_in {
 	{ "comm", (base) + 3, 1, "NAME", "", "keep only events of processes with this command name" }, \
 	{ "rw", (base) + 4, 1, "r|w|rw", "rw", "keep reads, writes or both" },                         \
 	{ "time", (base) + 5, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" }, \
-	{ "file-map", (base) + 6, 1, "FILE", "", "keep only I/O to FILE's extents (FIEMAP), as offsets in FILE" }, \
+	{ "file-map", (base) + 6, 1, "FILE", "", "keep only FILE's I/O as offsets in FILE: by its extents (FIEMAP) in block traces, by device and inode in filemap/faults traces" }, \
 	{ "dev-base", (base) + 7, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" }, \
-	{ "gguf", (base) + 8, 1, "MODEL", "", "label each access with the tensor it falls in (a .gguf file or a model profile); sweep: the model of simulate points" }
+	{ "gguf", (base) + 8, 1, "MODEL", "", "label each access with the tensor it falls in (a .gguf file or a model profile); sweep: the model of simulate points" }, \
+	{ "ino", (base) + 9, 1, "N", "", "filemap/faults traces: keep only inode N's records (decimal, or 0x hex)" }
 int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_cli_trace_in *in,
 			struct sr_err *e);
 /* Open path as fmt with the filters, then the file mapping and the --gguf

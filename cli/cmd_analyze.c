@@ -25,7 +25,7 @@ enum {
 };
 
 static const struct sr_opt opts[] = {
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
 	{ "page", O_PAGE, 1, "SIZE", "4k", "granularity of unique bytes: a power of two from 512 to 1G" },
 	{ "size", O_SIZE, 1, "SIZE", "highest offset in trace", "extent coverage is against (the model or device size)" },
 	{ "target", O_TARGET, 1, "FILE", "", "take the coverage extent from this file's or block device's size" },
@@ -191,8 +191,8 @@ static void write_text(FILE *f, const struct args *a, const struct sr_analysis *
 	uint64_t sz[SR_SIZE_BUCKETS];
 	unsigned k;
 
-	fprintf(f, "ssdreplay %s: analyze of %s (%s), page %s\n", SR_VERSION, a->trace, a->src_format,
-		sr_fmt_bytes(b1, sizeof(b1), an->page));
+	fprintf(f, "ssdreplay %s: analyze of %s (%s, level %s), page %s\n", SR_VERSION, a->trace,
+		a->src_format, sr_trace_format_level(a->src_format), sr_fmt_bytes(b1, sizeof(b1), an->page));
 	if (sr_cli_trace_filtering(&a->in.topts))
 		fprintf(f, "  filtered: only records passing --event/--dev/--pid/--comm/--rw/--time\n");
 	fprintf(f, "  records: %" PRIu64 ": %" PRIu64 " reads (%s), %" PRIu64 " writes (%s), %" PRIu64
@@ -283,6 +283,7 @@ static int write_json(FILE *f, const struct args *a, const struct sr_analysis *a
 	SET(o, "version", json_string(SR_VERSION));
 	SET(o, "source", json_string(a->trace));
 	SET(o, "format", json_string(a->src_format));
+	SET(o, "level", json_string(sr_trace_format_level(a->src_format)));
 	SET(o, "page", JU(an->page));
 	SET(o, "filtered", json_boolean(sr_cli_trace_filtering(&a->in.topts)));
 	SET(o, "targets", JU((uint64_t)an->max_target + 1));

@@ -12,6 +12,7 @@
 #include "synth/profile.h"
 #include "synth/schedule.h"
 #include "trace/fiemap.h"
+#include "trace/filekey.h"
 #include "trace/source.h"
 
 volatile sig_atomic_t sr_cli_stop;
@@ -135,6 +136,12 @@ int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_c
 	}
 	if (which == 7)
 		return sr_cli_size(cmd, "dev-base", arg, &in->dev_base, e);
+	if (which == 9) {
+		if (sr_parse_u64(arg, &in->ino))
+			return sr_inputf(e, "%s: --ino: expected an inode number (decimal or 0x hex), found '%s'", cmd, arg);
+		in->have_ino = 1;
+		return 0;
+	}
 	if (which == 8) {
 		if (!*arg)
 			return sr_inputf(e, "%s: --gguf: expected a .gguf file or a model profile name", cmd);
@@ -142,6 +149,39 @@ int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_c
 		return 0;
 	}
 	return sr_cli_trace_opt(cmd, which, arg, &in->topts, e);
+}
+
+/* The trace with --file-map/--ino applied: file-level traces (filemap,
+ * faults) keep FILE's records by device and inode, block-level ones are cut
+ * to its extents and re-addressed. */
+static int open_mapped(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
+		       struct sr_source **src, struct sr_err *e)
+{
+	struct sr_file_key k = { 0 };
+	const char *name;
+	int ret, keyed;
+
+	if (!in->file_map && !in->have_ino)
+		return sr_trace_open_opts(path, fmt, &in->topts, src, e);
+	if (in->file_map && in->have_ino)
+		return sr_inputf(e, "--file-map and --ino: give one or the other");
+	ret = sr_trace_format_pick(path, fmt, &name, &keyed, e);
+	if (ret)
+		return ret;
+	if (!keyed && in->file_map) {
+		ret = sr_trace_open_opts(path, fmt, &in->topts, src, e);
+		return ret ? ret : sr_fiemap_wrap(src, in->file_map, in->dev_base, e);
+	}
+	if (keyed && in->dev_base)
+		return sr_inputf(e, "%s: --dev-base: the %s format holds file offsets already", path, name);
+	if (in->file_map) {
+		ret = sr_file_key_of(in->file_map, &k, e);
+		if (ret)
+			return ret;
+	} else {
+		k.ino = in->ino;
+	}
+	return sr_trace_open_file(path, name, &in->topts, &k, src, e);
 }
 
 int sr_cli_trace_in_open_model(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
@@ -169,9 +209,7 @@ int sr_cli_trace_in_open_model(const struct sr_cli_trace_in *in, const char *pat
 		}
 		model = own;
 	}
-	ret = sr_trace_open_opts(path, fmt, &in->topts, src, e);
-	if (!ret && in->file_map)
-		ret = sr_fiemap_wrap(src, in->file_map, in->dev_base, e);
+	ret = open_mapped(in, path, fmt, src, e);
 	if (!ret && model)
 		ret = sr_label_wrap(src, model, own != NULL, e);
 	if (ret) {

@@ -18,9 +18,11 @@
 #define CMD "record"
 #define USAGE "-o TRACE [options] (-- CMD [ARGS...] | --pid PID [--duration SEC])"
 #define TICK_MS 100
+#define TICK_FAULTS_MS 10 /* with --faults: how often /proc/PID/maps is sampled */
 
 enum {
-	O_OUTPUT = 'o', O_BLOCK = 256, O_COMPLETE, O_FILEMAP, O_ALL, O_BUFKB, O_PID, O_DURATION,
+	O_OUTPUT = 'o', O_BLOCK = 256, O_COMPLETE, O_FILEMAP, O_FAULTS, O_FILE, O_ALL, O_BUFKB, O_PID,
+	O_DURATION,
 };
 
 static const struct sr_opt opts[] = {
@@ -28,6 +30,8 @@ static const struct sr_opt opts[] = {
 	{ "block", O_BLOCK, 0, "", "", "block requests as issued: block/block_rq_issue (default)" },
 	{ "complete", O_COMPLETE, 0, "", "", "block_rq_complete as well (implies --block)" },
 	{ "filemap", O_FILEMAP, 0, "", "", "page-cache insertions: filemap/mm_filemap_add_to_page_cache" },
+	{ "faults", O_FAULTS, 0, "", "", "user page faults on mapped files: exceptions/page_fault_user + /proc/PID/maps" },
+	{ "file", O_FILE, 1, "MODEL", "", "with --faults: follow mappings of MODEL only (default: every mapped file)" },
 	{ "all", O_ALL, 0, "", "", "every process, not just CMD or PID and its children" },
 	{ "buffer-kb", O_BUFKB, 1, "N", "8192", "ring buffer per CPU, KiB" },
 	{ "pid", O_PID, 1, "PID", "", "record a running process (and children it starts) until it exits" },
@@ -37,8 +41,14 @@ static const struct sr_opt opts[] = {
 
 static const char notes[] =
 	"\nThe trace is tracefs text with a '#' header naming its level: block requests\n"
-	"(--block; read back with --format ftrace, --event C for --complete) or page-cache\n"
-	"insertions (--filemap; --format filemap). Both may be recorded into one file.\n"
+	"(--block; read back with --format ftrace, --event C for --complete), page-cache\n"
+	"insertions (--filemap; --format filemap) or user page faults (--faults; --format\n"
+	"faults). Several may be recorded into one file. With --faults, record samples\n"
+	"the process's /proc/PID/maps every 10 ms and writes mapping changes as '# map'\n"
+	"lines; a mapping made and unmapped between two samples, and mappings of child\n"
+	"processes, are not seen (their faults are left out when read back). Only first\n"
+	"touches fault, and a read fault maps up to fault_around_bytes (64 KiB) of\n"
+	"cached pages around it.\n"
 	"Events are kept for CMD/PID and the processes it forks. Block requests issued\n"
 	"on a task's behalf by another one (kblockd, writeback, an I/O scheduler) carry\n"
 	"that task's pid and are missed: use --all and filter with --dev when reading\n"
@@ -47,7 +57,7 @@ static const char notes[] =
 	"alone is passed on to CMD. Needs root (tracefs).\n";
 
 struct args {
-	const char *output;
+	const char *output, *file;
 	unsigned events;
 	int all;
 	uint64_t buffer_kb, pid, duration_ns;
@@ -66,6 +76,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_BLOCK: a->events |= SR_RECORD_BLOCK; return 0;
 	case O_COMPLETE: a->events |= SR_RECORD_BLOCK | SR_RECORD_COMPLETE; return 0;
 	case O_FILEMAP: a->events |= SR_RECORD_FILEMAP; return 0;
+	case O_FAULTS: a->events |= SR_RECORD_FAULTS; return 0;
+	case O_FILE:
+		if (!*arg)
+			return sr_inputf(e, CMD ": --file: expected the file the command maps, found ''");
+		a->file = arg;
+		return 0;
 	case O_ALL: a->all = 1; return 0;
 	case O_BUFKB: return sr_cli_uint(CMD, "buffer-kb", arg, 4, 1u << 20, &a->buffer_kb, e);
 	case O_PID:
@@ -235,12 +251,13 @@ static int stream(struct sr_record *rec, int fd, const struct args *a, struct ch
 		  struct sr_err *e)
 {
 	uint64_t t0 = now_ns();
+	int tick = a->events & SR_RECORD_FAULTS ? TICK_FAULTS_MS : TICK_MS;
 	int64_t n;
 	int ws;
 	pid_t w;
 
 	for (;;) {
-		n = sr_record_pump(rec, fd, TICK_MS, e);
+		n = sr_record_pump(rec, fd, tick, e);
 		if (n < 0)
 			return (int)n;
 		if (c) {
@@ -304,6 +321,10 @@ static int parse_args(int argc, char **argv, struct args *a, char ***cmdv, struc
 		return sr_inputf(e, CMD ": --duration goes with --pid (a command is recorded until it exits)");
 	if (a->pid && pid_gone((pid_t)a->pid))
 		return sr_inputf(e, CMD ": --pid %" PRIu64 ": no such process", a->pid);
+	if (a->file && !(a->events & SR_RECORD_FAULTS))
+		return sr_inputf(e, CMD ": --file goes with --faults");
+	if (a->all && (a->events & SR_RECORD_FAULTS))
+		return sr_inputf(e, CMD ": --faults follows one process's mappings: not with --all");
 	if (!a->events)
 		a->events = SR_RECORD_BLOCK;
 	return 0;
@@ -333,7 +354,7 @@ int cmd_record(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* after the fork: CMD keeps its default */
 	cfg = (struct sr_record_cfg){
 		.events = a.events, .buffer_kb = (unsigned)a.buffer_kb, .all = a.all,
-		.pid = cmdv ? c.pid : (pid_t)a.pid, .self = getpid(),
+		.pid = cmdv ? c.pid : (pid_t)a.pid, .self = getpid(), .file = a.file,
 	};
 	if (sr_record_open(&cfg, &rec, &e))
 		goto fail;

@@ -355,6 +355,22 @@ void sr_analysis_finish(const struct sr_analysis *a, uint64_t size, struct sr_an
 	r->iat_p99 = sr_hist_pct(&a->iat, 99);
 }
 
+const char *sr_trace_format_level(const char *format)
+{
+	static const struct {
+		const char *format, *level;
+	} levels[] = {
+		{ "blktrace", "block" }, { "blkparse", "block" }, { "ftrace", "block" },
+		{ "filemap", "page-cache" }, { "faults", "page-fault" },
+	};
+	size_t i;
+
+	for (i = 0; format && i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (!strcmp(format, levels[i].format))
+			return levels[i].level;
+	return "unknown";
+}
+
 int sr_analyze_file_size(const char *path, uint64_t *size, struct sr_err *e)
 {
 	struct stat st;

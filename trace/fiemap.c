@@ -1,4 +1,5 @@
 #include "trace/fiemap.h"
+#include "trace/filekey.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define BATCH_EXTENTS 256
@@ -217,5 +220,18 @@ int sr_fiemap_wrap(struct sr_source **src, const char *path, uint64_t dev_base, 
 	m->src.rewind = fmap_rewind;
 	m->src.close = fmap_close;
 	*src = &m->src;
+	return 0;
+}
+
+int sr_file_key_of(const char *path, struct sr_file_key *k, struct sr_err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return sr_inputf(e, "%s: --file-map: %s", path, strerror(errno));
+	k->have_dev = 1;
+	k->major = major(st.st_dev);
+	k->minor = minor(st.st_dev);
+	k->ino = (uint64_t)st.st_ino;
 	return 0;
 }

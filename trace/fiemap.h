@@ -1,6 +1,8 @@
 /* Sector -> file: a block-layer trace holds device offsets; FIEMAP gives
  * the extents of one file (what `filefrag -v` shows), so the trace can be
- * cut down to that file's I/O and expressed as file offsets. */
+ * cut down to that file's I/O and expressed as file offsets. File-level
+ * traces (page-cache insertions, page faults) name the file of each record
+ * by inode instead: trace/filekey.h. */
 #ifndef SR_FIEMAP_H
 #define SR_FIEMAP_H
 

@@ -11,21 +11,35 @@
  * Each line is a read of 4096 << order bytes (order 0 when absent) at file
  * offset ofs, which the kernel prints as index << PAGE_SHIFT: 4 KiB pages
  * are assumed. Every file maps onto target 0 at its own offsets; pid and
- * comm are the task's. Lines of other events are skipped. */
-#include "trace/textparse.h"
+ * comm are the task's. Lines of other events are skipped. Opened with a
+ * file key (--file-map FILE, --ino N: trace/filekey.h), only that inode's
+ * insertions are kept. */
+#include "trace/filekey.h"
 
 #include <string.h>
 
 #define EVENT "mm_filemap_add_to_page_cache"
 #define PAGE_BYTES 4096u
 
-static int is_hex(const char *s, const char *end)
+/* With --file-map/--ino: keep one file's insertions. */
+struct filemap {
+	struct sr_tsrc t; /* first: the source's close frees the whole */
+	struct sr_file_key key;
+};
+
+/* Hex digits (no 0x) making up all of [s, end): 1 with *v set, else 0. */
+static int hex_ino(const char *s, const char *end, uint64_t *v)
 {
-	if (s == end)
+	if (s == end || end - s > 16)
 		return 0;
-	for (; s < end; s++)
-		if (!sr_tp_digit(*s) && !((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f'))
+	for (*v = 0; s < end; s++) {
+		if (sr_tp_digit(*s))
+			*v = *v << 4 | (uint64_t)(*s - '0');
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			*v = *v << 4 | (uint64_t)((*s | 0x20) - 'a' + 10);
+		else
 			return 0;
+	}
 	return 1;
 }
 
@@ -35,7 +49,7 @@ static int filemap_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_re
 	struct sr_ftrace_head h;
 	const char *p, *tok, *end, *ofs_tok = NULL;
 	uint32_t maj, min, order = 0;
-	uint64_t ofs = 0;
+	uint64_t ofs = 0, ino;
 	int ret;
 
 	(void)len;
@@ -56,7 +70,7 @@ static int filemap_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_re
 		return sr_tsrc_bad(t, "'ino INODE'", p, e);
 	tok = sr_tp_blanks(p + 4);
 	end = sr_tp_tok_end(tok);
-	if (!is_hex(tok, end))
+	if (!hex_ino(tok, end, &ino))
 		return sr_tsrc_bad(t, "an inode number in hex", tok, e);
 	/* KEY=VALUE fields: ofs and order count, pfn and page are ignored */
 	for (tok = sr_tp_blanks(end); *tok; tok = sr_tp_blanks(end)) {
@@ -81,6 +95,8 @@ static int filemap_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_re
 	r->len = (uint64_t)PAGE_BYTES << order;
 	if (r->off + r->len < r->off)
 		return sr_tsrc_bad(t, "ofs + page size within 64 bits", ofs_tok, e);
+	if (t->kind && !sr_file_key_match(&((struct filemap *)t)->key, maj, min, ino))
+		return 0;
 	if (!sr_tsrc_keep(t, maj, min, h.pid, h.comm))
 		return 0;
 	r->op = SR_OP_READ;
@@ -98,6 +114,21 @@ static int filemap_open(const char *path, const struct sr_trace_opts *o, struct 
 	ret = sr_tsrc_open(path, o, filemap_parse, &t, e);
 	if (ret)
 		return ret;
+	*out = &t->src;
+	return 0;
+}
+
+int sr_filemap_open_key(const char *path, const struct sr_trace_opts *o,
+			const struct sr_file_key *k, struct sr_source **out, struct sr_err *e)
+{
+	struct sr_tsrc *t;
+	int ret;
+
+	ret = sr_tsrc_open_in(path, o, filemap_parse, sizeof(struct filemap), &t, e);
+	if (ret)
+		return ret;
+	t->kind = 1; /* keyed */
+	((struct filemap *)t)->key = *k;
 	*out = &t->src;
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* The trace format table and opening a trace by format name or by probing. */
+#include "trace/filekey.h"
 #include "trace/lines.h"
 
 #include <dirent.h>
@@ -19,6 +20,7 @@ const struct sr_trace_format *const sr_trace_formats[] = {
 	&sr_trace_fmt_blkparse,
 	&sr_trace_fmt_ftrace,
 	&sr_trace_fmt_filemap,
+	&sr_trace_fmt_faults,
 	&sr_trace_fmt_cheops,
 	NULL,
 };
@@ -132,23 +134,28 @@ int sr_trace_open(const char *path, const char *fmt, struct sr_source **out, str
 	return sr_trace_open_opts(path, fmt, NULL, out, e);
 }
 
-int sr_trace_open_opts(const char *path, const char *fmt, const struct sr_trace_opts *o,
-		       struct sr_source **out, struct sr_err *e)
+/* The format fmt names, or for "auto" the best probe. */
+static int pick(const char *path, const char *fmt, const struct sr_trace_format **out,
+		struct sr_err *e)
 {
 	const struct sr_trace_format *best = NULL;
-	char head[PROBE_BYTES], names[128];
+	char head[PROBE_BYTES], names[160];
 	size_t i, len = 0;
 	int ret, score, best_score = 0;
 
 	if (fmt && strcmp(fmt, "auto")) {
 		for (i = 0; sr_trace_formats[i]; i++)
-			if (!strcmp(sr_trace_formats[i]->name, fmt))
-				return open_as(sr_trace_formats[i], path, o, out, e);
+			if (!strcmp(sr_trace_formats[i]->name, fmt)) {
+				*out = sr_trace_formats[i];
+				return 0;
+			}
 		return sr_inputf(e, "unknown trace format '%s', expected auto, %s", fmt,
 				 format_names(names, sizeof(names), ", "));
 	}
-	if (blktrace_set(path))
-		return open_as(&sr_trace_fmt_blktrace, path, o, out, e);
+	if (blktrace_set(path)) {
+		*out = &sr_trace_fmt_blktrace;
+		return 0;
+	}
 	ret = read_head(path, head, sizeof(head), &len, e);
 	if (ret)
 		return ret;
@@ -162,5 +169,60 @@ int sr_trace_open_opts(const char *path, const char *fmt, const struct sr_trace_
 	if (!best)
 		return sr_inputf(e, "%s: cannot tell the trace format; use --format %s", path,
 				 format_names(names, sizeof(names), "|"));
-	return open_as(best, path, o, out, e);
+	*out = best;
+	return 0;
+}
+
+int sr_trace_open_opts(const char *path, const char *fmt, const struct sr_trace_opts *o,
+		       struct sr_source **out, struct sr_err *e)
+{
+	const struct sr_trace_format *f;
+	int ret;
+
+	ret = pick(path, fmt, &f, e);
+	return ret ? ret : open_as(f, path, o, out, e);
+}
+
+static int keyed(const struct sr_trace_format *f)
+{
+	return f == &sr_trace_fmt_filemap || f == &sr_trace_fmt_faults;
+}
+
+int sr_trace_format_pick(const char *path, const char *fmt, const char **name, int *is_keyed,
+			 struct sr_err *e)
+{
+	const struct sr_trace_format *f;
+	int ret;
+
+	ret = pick(path, fmt, &f, e);
+	if (ret)
+		return ret;
+	*name = f->name;
+	*is_keyed = keyed(f);
+	return 0;
+}
+
+int sr_trace_open_file(const char *path, const char *fmt, const struct sr_trace_opts *o,
+		       const struct sr_file_key *k, struct sr_source **out, struct sr_err *e)
+{
+	static const struct sr_trace_opts none = { .event = 'D' };
+	const struct sr_trace_format *f;
+	int ret;
+
+	ret = pick(path, fmt, &f, e);
+	if (ret)
+		return ret;
+	if (!keyed(f))
+		return sr_inputf(e, "%s: --ino: the %s format names no file (filemap and faults do)",
+				 path, f->name);
+	if (!o)
+		o = &none;
+	if (o->event && o->event != 'D')
+		return sr_inputf(e, "%s: --event: the %s format has one kind of event", path, f->name);
+	ret = f == &sr_trace_fmt_faults ? sr_faults_open_key(path, o, k, out, e) :
+		sr_filemap_open_key(path, o, k, out, e);
+	if (ret)
+		return ret;
+	(*out)->format = f->name;
+	return sr_filter_wrap(out, o, e);
 }

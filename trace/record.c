@@ -7,6 +7,7 @@
  * not fit is counted as overruns in per_cpu/cpuN/stats (and marked by
  * "CPU:N [LOST M EVENTS]" lines, which the readers skip). */
 #include "trace/record.h"
+#include "trace/procmaps.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +44,8 @@ struct sr_record {
 	int clock_mono;         /* trace_clock is mono (else the kernel's default, local) */
 	char head[4];           /* the first bytes of the line being streamed */
 	size_t head_len;
+	struct sr_procmaps *maps; /* with FAULTS */
+	char file[PATH_MAX];    /* with FAULTS: --file, or "" */
 };
 
 static const struct {
@@ -52,15 +55,20 @@ static const struct {
 	{ SR_RECORD_BLOCK, "block", "block_rq_issue" },
 	{ SR_RECORD_COMPLETE, "block", "block_rq_complete" },
 	{ SR_RECORD_FILEMAP, "filemap", "mm_filemap_add_to_page_cache" },
+	{ SR_RECORD_FAULTS, "exceptions", "page_fault_user" },
 };
 
 #define NEVENTS (sizeof(events) / sizeof(events[0]))
 
 const char *sr_record_level(unsigned ev)
 {
-	if ((ev & SR_RECORD_BLOCK) && (ev & SR_RECORD_FILEMAP))
-		return "block+page-cache";
-	return ev & SR_RECORD_FILEMAP ? "page-cache" : "block";
+	static const char *const level[8] = {
+		"block", "block", "page-cache", "block+page-cache", "page-fault",
+		"block+page-fault", "page-cache+page-fault", "block+page-cache+page-fault",
+	};
+
+	return level[(ev & SR_RECORD_BLOCK ? 1 : 0) | (ev & SR_RECORD_FILEMAP ? 2 : 0) |
+		     (ev & SR_RECORD_FAULTS ? 4 : 0)];
 }
 
 /* write() all of s, or the errno why not. */
@@ -291,10 +299,14 @@ int sr_record_open(const struct sr_record_cfg *c, struct sr_record **out, struct
 	int ret, err;
 
 	*out = NULL;
-	if (!(c->events & (SR_RECORD_BLOCK | SR_RECORD_FILEMAP)))
+	if (!(c->events & (SR_RECORD_BLOCK | SR_RECORD_FILEMAP | SR_RECORD_FAULTS)))
 		return sr_inputf(e, "record: no events to record");
 	if (!c->all && c->pid <= 0)
 		return sr_inputf(e, "record: no process to follow");
+	if ((c->events & SR_RECORD_FAULTS) && c->all)
+		return sr_inputf(e, "record: --faults follows one process's mappings: not with --all");
+	if (c->file && strlen(c->file) >= PATH_MAX)
+		return sr_inputf(e, "record: --file: path too long");
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return sr_errf(e, -ENOMEM, "out of memory");
@@ -306,6 +318,13 @@ int sr_record_open(const struct sr_record_cfg *c, struct sr_record **out, struct
 	if (!r->buf) {
 		ret = sr_errf(e, -ENOMEM, "out of memory");
 		goto fail_free;
+	}
+	if (c->events & SR_RECORD_FAULTS) {
+		ret = sr_procmaps_new(c->pid, c->file, &r->maps, e);
+		if (ret)
+			goto fail_free;
+		if (c->file)
+			snprintf(r->file, sizeof(r->file), "%s", c->file);
 	}
 	ret = find_tracefs(r->root, sizeof(r->root), e);
 	if (ret)
@@ -340,19 +359,20 @@ fail_rmdir:
 		close(r->pipe_fd);
 	remove_instance(r->dir);
 fail_free:
+	sr_procmaps_free(r->maps);
 	free(r->buf);
 	free(r);
 	return ret;
 }
 
-static int flush(struct sr_record *r, int fd, struct sr_err *e)
+static int write_out(struct sr_record *r, int fd, size_t n, struct sr_err *e)
 {
 	size_t off = 0;
 	ssize_t w;
 	int err;
 
-	while (off < r->fill) {
-		w = write(fd, r->buf + off, r->fill - off);
+	while (off < n) {
+		w = write(fd, r->buf + off, n - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -361,9 +381,35 @@ static int flush(struct sr_record *r, int fd, struct sr_err *e)
 		}
 		off += (size_t)w;
 	}
-	r->st.bytes += r->fill;
-	r->fill = 0;
+	r->st.bytes += n;
+	memmove(r->buf, r->buf + n, r->fill - n);
+	r->fill -= n;
 	return 0;
+}
+
+/* Write what is buffered. With page faults, only whole lines (map lines go
+ * in between), after sampling the mappings: those added go first, since
+ * the faults just read may fall in them, those gone last. */
+static int flush(struct sr_record *r, int fd, struct sr_err *e)
+{
+	char *nl;
+	size_t n;
+	int ret;
+
+	if (!r->maps)
+		return write_out(r, fd, r->fill, e);
+	nl = r->fill ? memrchr(r->buf, '\n', r->fill) : NULL;
+	n = nl ? (size_t)(nl - r->buf) + 1 : 0;
+	if (!n && r->fill > BUF_BYTES - PIPE_READ)
+		n = r->fill; /* no newline in 192 KiB: not tracefs text, keep going */
+	ret = sr_procmaps_sample(r->maps, e);
+	if (!ret)
+		ret = sr_procmaps_write(r->maps, fd, 1, &r->st.bytes, e);
+	if (!ret)
+		ret = write_out(r, fd, n, e);
+	if (!ret)
+		ret = sr_procmaps_write(r->maps, fd, 0, &r->st.bytes, e);
+	return ret;
 }
 
 /* Count the event lines in text streamed from trace_pipe ("CPU:N [LOST M
@@ -442,7 +488,7 @@ int sr_record_header(struct sr_record *r, int out_fd, char *const argv[], struct
 
 		if (ret)
 			return ret;
-		h = r->buf;
+		h = r->buf + r->fill;
 	}
 	header_add(h, &pos, "# ssdreplay record: level=");
 	header_add(h, &pos, sr_record_level(r->events));
@@ -455,8 +501,33 @@ int sr_record_header(struct sr_record *r, int out_fd, char *const argv[], struct
 		sep = ",";
 	}
 	header_add(h, &pos, " format=");
-	header_add(h, &pos, r->events & SR_RECORD_BLOCK ?
-		   (r->events & SR_RECORD_FILEMAP ? "ftrace,filemap" : "ftrace") : "filemap");
+	sep = "";
+	for (i = 0; i < 3; i++) {
+		static const struct { unsigned bit; const char *name; } fmts[] = {
+			{ SR_RECORD_BLOCK, "ftrace" }, { SR_RECORD_FILEMAP, "filemap" },
+			{ SR_RECORD_FAULTS, "faults" },
+		};
+
+		if (!(r->events & fmts[i].bit))
+			continue;
+		header_add(h, &pos, sep);
+		header_add(h, &pos, fmts[i].name);
+		sep = ",";
+	}
+	if (r->maps) {
+		uint32_t maj, min;
+		uint64_t ino;
+
+		if (!sr_procmaps_file(r->maps, &maj, &min, &ino)) {
+			snprintf(tmp, sizeof(tmp), " file_dev=%u:%u file_ino=0x%llx", maj, min,
+				 (unsigned long long)ino);
+			header_add(h, &pos, tmp);
+			header_add(h, &pos, " file=");
+			header_add(h, &pos, r->file);
+		} else {
+			header_add(h, &pos, " file=*");
+		}
+	}
 	if (r->all)
 		snprintf(tmp, sizeof(tmp), " filter=all");
 	else
@@ -476,7 +547,7 @@ int sr_record_header(struct sr_record *r, int out_fd, char *const argv[], struct
 	}
 	h[pos++] = '\n';
 	r->fill = (size_t)(h - r->buf) + pos;
-	return flush(r, out_fd, e);
+	return write_out(r, out_fd, r->fill, e); /* the first line: no map lines before it */
 }
 
 int sr_record_start(struct sr_record *r, struct sr_err *e)
@@ -546,7 +617,9 @@ int sr_record_finish(struct sr_record *r, int out_fd, struct sr_err *e)
 	if (ret)
 		return ret;
 	n = drain(r, out_fd, UINT64_MAX, e);
-	return n < 0 ? (int)n : 0;
+	if (n < 0)
+		return (int)n;
+	return r->fill ? write_out(r, out_fd, r->fill, e) : 0; /* a last line without its newline */
 }
 
 void sr_record_stats(struct sr_record *r, struct sr_record_stats *st)
@@ -566,6 +639,7 @@ int sr_record_close(struct sr_record *r, struct sr_err *e)
 	ret = remove_instance(r->dir);
 	if (ret)
 		sr_errf(e, ret, "tracefs: cannot remove the instance %s: %s", r->dir, strerror(-ret));
+	sr_procmaps_free(r->maps);
 	free(r->buf);
 	free(r);
 	return ret;

@@ -1,8 +1,11 @@
 /* Live capture through a private tracefs instance: create
- * instances/ssdreplay-<pid>, enable the block and/or page-cache events,
+ * instances/ssdreplay-<pid>, enable the block, page-cache and/or page-fault
+ * events,
  * filter them to a process tree (set_event_pid + options/event-fork) or
  * not at all, and stream the instance's trace_pipe text into a file that the
- * ftrace and filemap readers read back. Library code: never prints; every
+ * ftrace, filemap and faults readers read back. With page faults, the
+ * process's file mappings are sampled at every pump and written in between
+ * as '#' map lines (trace/procmaps.h). Library code: never prints; every
  * failure is -errno with e set (a missing tracefs or event is a runtime
  * failure, not bad input). */
 #ifndef SR_TRACE_RECORD_H
@@ -20,6 +23,7 @@ enum {
 	SR_RECORD_BLOCK = 1,    /* block/block_rq_issue: block requests */
 	SR_RECORD_COMPLETE = 2, /* block/block_rq_complete as well (with BLOCK) */
 	SR_RECORD_FILEMAP = 4,  /* filemap/mm_filemap_add_to_page_cache: page-cache fills */
+	SR_RECORD_FAULTS = 8,   /* exceptions/page_fault_user + /proc/PID/maps: user page faults */
 };
 
 struct sr_record_cfg {
@@ -28,6 +32,7 @@ struct sr_record_cfg {
 	pid_t pid;          /* trace this process, its threads and future children... */
 	int all;            /* ...or, when set, every process (pid is then unused) */
 	pid_t self;         /* with all: a process to leave out (the recorder), 0: none */
+	const char *file;   /* with FAULTS: follow mappings of this file only; NULL: every file */
 };
 
 struct sr_record_stats {
@@ -45,8 +50,8 @@ struct sr_record;
  * (buffer size, clock, pid filter, events) with tracing still off; open its
  * trace_pipe. Nothing is recorded until sr_record_start(). */
 int sr_record_open(const struct sr_record_cfg *c, struct sr_record **out, struct sr_err *e);
-/* Write the '#' header line to out_fd: the level (block requests or
- * page-cache insertions), the events, the filter and what was run (argv, or
+/* Write the '#' header line to out_fd: the level (block requests,
+ * page-cache insertions, page faults), the events, the file (faults), the filter and what was run (argv, or
  * NULL). Counts in the stats' bytes. */
 int sr_record_header(struct sr_record *r, int out_fd, char *const argv[], struct sr_err *e);
 /* Turn tracing on. */
@@ -63,8 +68,8 @@ void sr_record_stats(struct sr_record *r, struct sr_record_stats *st);
  * Returns 0 or -errno with e set when the instance could not be removed. */
 int sr_record_close(struct sr_record *r, struct sr_err *e);
 
-/* The header's level word for these events: "block", "page-cache" or
- * "block+page-cache". */
+/* The header's level word for these events: "block", "page-cache",
+ * "page-fault", or several joined by '+' ("block+page-cache"). */
 const char *sr_record_level(unsigned events);
 
 #endif

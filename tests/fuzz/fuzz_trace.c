@@ -22,7 +22,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const fmts[] = { "auto",	 "csv",	    "fio-iolog", "blktrace",
-					    "blkparse", "ftrace", "filemap",   "cheops-csv" };
+					    "blkparse", "ftrace", "filemap", "faults", "cheops-csv" };
 	struct sr_err e = { 0 };
 	struct sr_source *s = NULL;
 	struct sr_rec buf[64];

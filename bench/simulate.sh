@@ -11,7 +11,8 @@
 #   POLICIES   the --compare list             SCRATCH directory for the model files (default /var/tmp)
 #   REAL_MMAP  1 (default) adds --real-mmap when root
 # Writes bench/results/simulate-<model>-<date>.{txt,json,csv} and SVGs.
-# The scratch file is written in full (no sparse blocks) and removed after.
+# The scratch file is the model's GGUF layout written in full with random
+# weights (synth --write-gguf) and removed after.
 set -eu
 B=${1:-build}/ssdreplay
 MODELS=${MODELS:-"llama-2-7b-q4_k_m gpt-oss-20b-mxfp4"}
@@ -29,14 +30,12 @@ mkdir -p "$here/results"
 
 for m in $MODELS; do
 	f="$SCRATCH/sr-simulate-$m.bin"
-	trap 'rm -f "$f" "$f.probe"' EXIT
-	# the model's size: a dry run on a sparse probe with the null engine
-	truncate -s 1T "$f.probe"
-	size=$("$B" simulate --profile "$m" "$f.probe" --engine null --tokens 1 --policy none --mem 1M \
-		--output-format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["model_bytes"])')
-	rm -f "$f.probe"
+	trap 'rm -f "$f" "$f.tmp"' EXIT
+	# the model's real layout with random weights, fully written (zeros could
+	# be stored sparse by a thin-provisioned disk underneath and read from nowhere)
+	"$B" synth --profile "$m" --write-gguf "$f"
+	size=$(stat -c %s "$f")
 	echo "== $m: $size bytes -> $f" >&2
-	dd if=/dev/zero of="$f" bs=4M count=$(((size + 4194303) / 4194304)) oflag=direct status=none
 	mm=()
 	[ "$REAL_MMAP" = 1 ] && [ "$(id -u)" = 0 ] && mm=(--real-mmap)
 	base="$here/results/simulate-$m-$stamp"

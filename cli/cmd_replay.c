@@ -33,7 +33,7 @@ enum {
 
 static const struct sr_opt opts[] = {
 	{ "trace", O_TRACE, 1, "FILE", "", "trace to replay" },
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
 	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },

@@ -37,7 +37,7 @@ enum {
 
 static const struct sr_opt opts[] = {
 	{ "trace", O_TRACE, 1, "FILE", "", "replay this trace at every point (with a model, --policy or --mem: simulate it, one pass per --tokens)" },
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, cheops-csv" },
+	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ "profile", O_PROFILE, 1, "NAME", "", "simulate: synthesize the schedule from a model profile (profiles/models/NAME.ini); --gguf FILE does it from a GGUF" },
 	{ "tokens", O_TOKENS, 1, "N", "16 (trace: 1 pass)", "simulate: decode tokens per point (trace: passes); steady-state figures count the second half" },

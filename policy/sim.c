@@ -130,6 +130,16 @@ static void end_token(struct sr_sim *s, int prefill)
 	s->tok_read0 = rd;
 }
 
+/* Emulated compute, charged to decode or to the prefill batch. */
+static int compute(struct sr_sim *s, uint64_t ns, int prefill)
+{
+	int ret = sr_sim_compute(s, ns);
+
+	if (!ret)
+		*(prefill ? &s->r->prefill_ns : &s->r->compute_ns) += ns;
+	return ret;
+}
+
 static int walk(struct sr_sim *s)
 {
 	const struct sr_sim_cfg *c = s->c;
@@ -165,15 +175,8 @@ static int walk(struct sr_sim *s)
 			gap = a->t_ns >= last_t ? a->t_ns - last_t : a->t_ns;
 			last_t = a->t_ns;
 		}
-		if (gap) {
-			ret = sr_sim_compute(s, gap);
-			if (ret)
-				return ret;
-			if (!prefill)
-				s->r->compute_ns += gap;
-			else
-				s->r->prefill_ns += gap;
-		}
+		if (gap && (ret = compute(s, gap, prefill)))
+			return ret;
 		s->r->accesses++;
 		if (s->repl == &sr_repl_lfu)
 			sr_repl_lfu_count(s, a->tag);
@@ -195,13 +198,9 @@ static int walk(struct sr_sim *s)
 				     (prefill && c->prefill_tokens ? (double)c->prefill_tokens : 1.0);
 
 			gap = (uint64_t)(per * (double)a->len / (double)tok_bytes);
-			ret = sr_sim_compute(s, gap);
+			ret = compute(s, gap, prefill);
 			if (ret)
 				return ret;
-			if (!prefill)
-				s->r->compute_ns += gap;
-			else
-				s->r->prefill_ns += gap;
 		} else {
 			ret = sr_sim_pump(s);
 			if (!ret)

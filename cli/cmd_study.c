@@ -5,19 +5,16 @@
  * 0/60/100 beside an anonymous working set; MADV_HUGEPAGE), each recorded
  * through tracefs (H1 at the page-cache and block levels), simulated runs
  * with the pagecache policy (RAM shares, page sizes 4K/64K/2M), and once a
- * device curve (sweep). Verdicts and the predictor: policy/study_verdict.c,
- * policy/study_fit.c; the report: policy/study_report.c. */
+ * device curve (sweep). The measurement levels: policy/study_levels.c; the
+ * verdict rows and notes: policy/study_rows.c (one hypothesis judged:
+ * study_verdict.c; the predictor: study_fit.c); the report: study_report.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +24,7 @@
 #include "devices/target.h"
 #include "policy/policy.h"
 #include "policy/study.h"
+#include "policy/study_levels.h"
 #include "policy/study_mmap.h"
 #include "policy/study_report.h"
 #include "policy/study_rows.h"
@@ -35,8 +33,6 @@
 #include "synth/model.h"
 #include "synth/profile.h"
 #include "synth/schedule.h"
-#include "trace/analyze.h"
-#include "trace/fiemap.h"
 
 #define CMD "study"
 #define MAX_MODELS SR_STUDY_MAX_MODELS
@@ -119,9 +115,7 @@ struct study {
 	uint64_t ra_kb, t0;
 	size_t planned, done;
 	double expected_s;
-	dev_t blk_dev;          /* the disk block_rq_issue names */
-	uint64_t dev_base;      /* where the target's file system starts on it */
-	int target_is_blk;
+	struct sr_study_disk disk; /* the target's */
 	double setup_s;         /* writing files and the sweep */
 };
 
@@ -171,52 +165,19 @@ static int open_sched(const struct study *s, struct mctx *mc, enum sr_access_kin
 	return sr_synth_open(&mc->m, &so, src, e);
 }
 
-struct pattern {
-	struct sr_analysis_res res;
-	struct sr_mix mix;
-	uint64_t reads;
-};
-
-static int analyze(struct sr_source *src, struct pattern *p, struct sr_err *e)
-{
-	struct sr_analysis an;
-	struct sr_rec rec[256];
-	int n, k, ret;
-
-	memset(p, 0, sizeof(*p));
-	ret = sr_analysis_init(&an, 4096, e);
-	if (ret)
-		return ret;
-	while ((n = sr_source_next(src, rec, 256, e)) > 0)
-		for (k = 0; k < n; k++) {
-			if (rec[k].op != SR_OP_READ || !rec[k].len)
-				continue;
-			if ((ret = sr_analysis_add(&an, &rec[k], e)))
-				goto out;
-			sr_mix_add(&p->mix, rec[k].len);
-			p->reads++;
-		}
-	ret = n < 0 ? n : 0;
-	if (!ret)
-		sr_analysis_finish(&an, 0, &p->res);
-out:
-	sr_analysis_free(&an);
-	return ret;
-}
-
 /* H1 at the page-fault level: the schedule at 4 KiB pages, what mmap faults on. */
 static int run_faults(struct study *s, struct mctx *mc, struct sr_err *e)
 {
 	struct sr_study_run *u = sr_study_new_run(&s->x, mc->v, "H1", "schedule", "page faults: schedule at 4 KiB pages");
 	struct sr_source *src = NULL;
-	struct pattern p;
+	struct sr_study_pattern p;
 	int ret;
 
 	if (!u)
 		return 0;
 	if ((ret = open_sched(s, mc, SR_ACCESS_PAGE, &src, e)))
 		return ret;
-	ret = analyze(src, &p, e);
+	ret = sr_study_pattern(src, &p, e);
 	src->close(src);
 	if (ret)
 		return ret;
@@ -306,76 +267,6 @@ static long run_sim(struct study *s, struct mctx *mc, const char *hyp, const cha
 
 /* ---- real page-cache runs ---- */
 
-static void dev_of(struct study *s, const char *path)
-{
-	char p[256], buf[64];
-	struct stat st;
-	unsigned maj, min;
-	uint64_t start;
-	dev_t d;
-	FILE *f;
-
-	if (stat(path, &st))
-		return;
-	s->target_is_blk = S_ISBLK(st.st_mode);
-	d = s->target_is_blk ? st.st_rdev : st.st_dev;
-	s->blk_dev = d;
-	s->dev_base = 0;
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/partition", major(d), minor(d));
-	if (access(p, F_OK))
-		return;
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/start", major(d), minor(d));
-	f = fopen(p, "r");
-	if (f) {
-		if (fscanf(f, "%" SCNu64, &start) == 1)
-			s->dev_base = start * 512;
-		fclose(f);
-	}
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/../dev", major(d), minor(d));
-	f = fopen(p, "r");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &maj, &min) == 2)
-			s->blk_dev = makedev(maj, min);
-		fclose(f);
-	}
-}
-
-/* The captured levels of a traced run: page-cache insertions of the child,
- * block requests on the target's disk inside the model file. */
-static void analyze_trace(struct study *s, struct mctx *mc, struct sr_study_run *u, const char *trace, pid_t pid)
-{
-	struct sr_trace_opts fo = { .event = 'D', .have_pid = 1, .pid = (uint32_t)pid };
-	struct sr_trace_opts bo = { .event = 'D', .have_dev = 1, .dev_major = major(s->blk_dev),
-				    .dev_minor = minor(s->blk_dev), .rw = SR_RW_READ };
-	struct sr_source *src = NULL;
-	struct sr_err e = { 0 };
-	struct pattern p;
-
-	if (!sr_trace_open_opts(trace, "filemap", &fo, &src, &e) && !analyze(src, &p, &e) && p.reads) {
-		u->pc_seq_pct = p.res.seq_pct;
-		u->pc_mean_req = p.res.mean_req;
-	} else if (e.msg[0]) {
-		snprintf(u->note, sizeof(u->note), "page-cache level: %.200s", e.msg);
-	}
-	if (src)
-		src->close(src);
-	src = NULL;
-	sr_err_clear(&e);
-	if (!sr_trace_open_opts(trace, "ftrace", &bo, &src, &e) &&
-	    (s->target_is_blk || !sr_fiemap_wrap(&src, mc->path, s->dev_base, &e)) && !analyze(src, &p, &e) && p.reads) {
-		u->seq_pct = p.res.seq_pct;
-		u->fwd_pct = p.res.fwd_pct;
-		u->back_pct = p.res.back_pct;
-		u->mean_req = p.res.mean_req;
-		u->mix = p.mix;
-		snprintf(u->level, sizeof(u->level), "block");
-	} else if (e.msg[0]) {
-		snprintf(u->note, sizeof(u->note), "block level: %.200s", e.msg);
-	}
-	if (src)
-		src->close(src);
-}
-
 /* Returns the run index, -1 when it could not run (skipped, noted), -2 on
  * a failure that ends the study. */
 static long run_real(struct study *s, struct mctx *mc, const char *hyp, const char *what, uint64_t limit, int warm,
@@ -444,7 +335,7 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 		snprintf(u->note, sizeof(u->note), "memory.swappiness could not be set (cgroup %s)", res.cgroup);
 	if (traced) {
 		if (res.traced) {
-			analyze_trace(s, mc, u, trace, res.pid);
+			sr_study_trace_levels(&s->disk, mc->path, trace, res.pid, u);
 			if (res.trace_lost)
 				snprintf(u->note, sizeof(u->note), "%" PRIu64 " trace events lost", res.trace_lost);
 		} else {
@@ -463,10 +354,7 @@ static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 {
 	struct sr_study_run *u = sr_study_new_run(&s->x, NULL, "sweep", "sweep", "device curve: sequential reads, bs x qd");
 	char out[4200], err[4200], size[32], *argv[24];
-	json_t *j, *pts, *p;
-	json_error_t je;
 	unsigned minqd = UINT32_MAX;
-	size_t i;
 	pid_t pid;
 	int ws, argc = 0;
 
@@ -522,25 +410,7 @@ static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 		commit_run(s, u);
 		return 0;
 	}
-	j = json_load_file(out, 0, &je);
-	pts = j ? json_object_get(j, "points") : NULL;
-	json_array_foreach(pts, i, p) {
-		unsigned qd = (unsigned)json_integer_value(json_object_get(p, "qd"));
-
-		if (qd < minqd)
-			minqd = qd;
-	}
-	json_array_foreach(pts, i, p) {
-		unsigned qd = (unsigned)json_integer_value(json_object_get(p, "qd"));
-		uint64_t bs = (uint64_t)json_integer_value(json_object_get(p, "bs"));
-		double bw = json_number_value(json_object_get(json_object_get(p, "read"), "bw_bytes"));
-
-		if (bw > s->x.sweep_best)
-			s->x.sweep_best = bw;
-		if (qd == minqd)
-			sr_curve_add(&s->x.curve, bs, bw);
-	}
-	json_decref(j);
+	sr_study_sweep_curve(out, &s->x.curve, &s->x.sweep_best, &minqd);
 	u->dev_Bps = s->x.sweep_best;
 	u->ok = s->x.curve.n > 0;
 	snprintf(u->note, sizeof(u->note), "best %.2f GB/s; the predictor uses the qd %u curve (%zu sizes)",
@@ -636,22 +506,6 @@ static int prepare_targets(struct study *s, struct sr_err *e)
 					 mc->tgt.size, mc->v->name, mc->v->bytes);
 	}
 	return 0;
-}
-
-static uint64_t read_ahead_kb(const char *disk)
-{
-	char path[256];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk);
-	f = disk[0] ? fopen(path, "r") : NULL;
-	if (!f)
-		return 128;
-	if (fscanf(f, "%" SCNu64, &v) != 1 || !v)
-		v = 128;
-	fclose(f);
-	return v;
 }
 
 /* Bytes per token of the tensor-granularity schedule. */
@@ -883,8 +737,8 @@ int cmd_study(int argc, char **argv)
 		goto fail;
 	if (sr_cli_stop)
 		goto finish;
-	dev_of(s, s->mc[0].path);
-	s->ra_kb = read_ahead_kb(s->mc[0].tgt.disk);
+	sr_study_disk_of(s->mc[0].path, &s->disk);
+	s->ra_kb = sr_study_read_ahead_kb(s->mc[0].tgt.disk);
 	if (sr_devspec_for_path(s->mc[0].path, s->a.spec, "/sys", &s->x.ds, &e))
 		goto fail;
 	describe(s);

@@ -3,9 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int write_file(const char *path, const char *val)
@@ -119,4 +122,61 @@ void sr_cgroup_remove(struct sr_cgroup *cg)
 	for (i = 0; i < 100 && rmdir(cg->dir) && errno == EBUSY; i++)
 		usleep(20000);
 	cg->dir[0] = 0;
+}
+
+uint64_t sr_proc_read_bytes(void)
+{
+	char line[128];
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+int sr_child_map(int go_fd, const char *path, uint64_t size, int *fd, const unsigned char **map, char *msg,
+		 size_t n)
+{
+	void *m;
+	char go;
+
+	if (read(go_fd, &go, 1) != 1 || go != 'g')
+		_exit(3); /* the parent gave up */
+	*fd = open(path, O_RDONLY);
+	if (*fd < 0) {
+		snprintf(msg, n, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	m = mmap(NULL, size, PROT_READ, MAP_SHARED, *fd, 0);
+	if (m == MAP_FAILED) {
+		snprintf(msg, n, "%s: mmap: %s", path, strerror(errno));
+		return -errno;
+	}
+	*map = m;
+	return 0;
+}
+
+void sr_child_end(pid_t pid, int failed, int go[2], int res[2], struct sr_cgroup *cg)
+{
+	int i, status;
+
+	for (i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (res[i] >= 0)
+			close(res[i]);
+		go[i] = res[i] = -1;
+	}
+	if (pid > 0) {
+		if (failed)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	sr_cgroup_remove(cg);
 }

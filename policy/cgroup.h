@@ -37,4 +37,18 @@ int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e);
 /* Waits (up to 2 s) for the kernel to let go of a reaped child; no-op on "". */
 void sr_cgroup_remove(struct sr_cgroup *cg);
 
+/* The measured child's side: read_bytes of /proc/self/io, what this
+ * process has made the block layer read. */
+uint64_t sr_proc_read_bytes(void);
+/* The measured child's start: waits for the parent's "g" (exits 3 when
+ * the parent gave up), then opens path (*fd, left open) and maps its first
+ * size bytes shared and read-only. Returns 0 or -errno with msg (n bytes)
+ * naming what failed. */
+int sr_child_map(int go_fd, const char *path, uint64_t size, int *fd, const unsigned char **map, char *msg,
+		 size_t n);
+/* The parent's cleanup of a measured child: closes the pipe ends still
+ * open (>= 0), SIGKILLs the child when the run failed, reaps it (pid > 0),
+ * then removes its cgroup. */
+void sr_child_end(pid_t pid, int failed, int go[2], int res[2], struct sr_cgroup *cg);
+
 #endif

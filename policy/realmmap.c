@@ -43,21 +43,6 @@ const char *sr_advise_name(enum sr_advise a)
 
 #define acc sr_rs_acc
 
-static uint64_t proc_read_bytes(void)
-{
-	char line[128];
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/self/io", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static void sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
@@ -124,27 +109,17 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	struct rusage ru0, ru1;
 	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, mrb0, mrb, t0, tok_bytes = 0, last_t = 0, step0 = 0, rb_tok = 0;
 	volatile const unsigned char *map;
+	const unsigned char *m0;
 	struct sr_rs *rs = NULL;
 	unsigned sum = 0;
 	int prefill = 0, in_step = 0;
-	char go;
 	int fd;
 
 	memset(&o, 0, sizeof(o));
-	if (read(go_fd, &go, 1) != 1 || go != 'g')
-		_exit(3); /* the parent gave up */
-	fd = open(c->path, O_RDONLY);
-	if (fd < 0) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: %s", c->path, strerror(errno));
+	o.err = sr_child_map(go_fd, c->path, c->size, &fd, &m0, o.msg, sizeof(o.msg));
+	if (o.err)
 		goto out;
-	}
-	map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: mmap: %s", c->path, strerror(errno));
-		goto out;
-	}
+	map = m0;
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];
@@ -164,7 +139,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		break;
 	}
 	getrusage(RUSAGE_SELF, &ru0);
-	rb0 = proc_read_bytes();
+	rb0 = sr_proc_read_bytes();
 	mrb0 = sr_rs_io_read_bytes("/proc/thread-self/io");
 	o.err = sr_rs_start(&rs, c, map, a, n, &o.r, o.msg, sizeof(o.msg));
 	if (o.err)
@@ -179,7 +154,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 			break;
 		if (a[i].flags & SR_RF_TOKEN) {
 			size_t j;
-			uint64_t now = sr_now_ns(), rb = proc_read_bytes();
+			uint64_t now = sr_now_ns(), rb = sr_proc_read_bytes();
 
 			if (in_step && prefill)
 				o.r.prefill_ns += now - step0;
@@ -233,7 +208,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		else
 			o.r.wall_ns += now - step0;
 		if (!prefill)
-			o.r.last_token_read_bytes = proc_read_bytes() - rb_tok;
+			o.r.last_token_read_bytes = sr_proc_read_bytes() - rb_tok;
 	}
 	(void)t0;
 	sr_rs_stop(rs, &o.r);
@@ -243,7 +218,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	getrusage(RUSAGE_SELF, &ru1);
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
-	o.r.read_bytes = proc_read_bytes() - rb0;
+	o.r.read_bytes = sr_proc_read_bytes() - rb0;
 	mrb = sr_rs_io_read_bytes("/proc/thread-self/io") - mrb0;
 	/* the main thread read for its faults, its WILLNEED calls and the private loads */
 	o.r.demand_bytes = mrb - o.r.willneed_read_bytes - o.r.private_read_bytes;
@@ -284,7 +259,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	struct sr_cgroup cg = { .dir = "" };
 	struct acc *a = NULL;
 	struct child_out o;
-	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd, status;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
 	uint64_t rd0 = 0, rd1 = 0, wr, tk0 = 0, tk1 = 0;
 	int have_ticks = 0;
 	size_t n;
@@ -372,21 +347,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	r->limit = c->limit;
 	ret = 0;
 out:
-	if (go[1] >= 0)
-		close(go[1]);
-	if (go[0] >= 0)
-		close(go[0]);
-	if (res[0] >= 0)
-		close(res[0]);
-	if (res[1] >= 0)
-		close(res[1]);
-	if (pid > 0) {
-		if (ret)
-			kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	sr_cgroup_remove(&cg);
+	sr_child_end(pid, ret, go, res, &cg);
 	free(a);
 	return ret;
 }

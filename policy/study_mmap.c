@@ -81,21 +81,6 @@ struct acc {
 	int token;
 };
 
-static uint64_t proc_read_bytes(void)
-{
-	char line[128];
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/self/io", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static int load(const struct sr_smmap_cfg *c, struct sr_source *src, struct acc **out, size_t *n,
 		struct sr_err *e)
 {
@@ -146,24 +131,12 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, t0, s = 0, p;
 	const unsigned char *map;
 	unsigned char *anon = NULL;
-	char go;
 	int fd;
 
 	memset(&o, 0, sizeof(o));
-	if (read(go_fd, &go, 1) != 1 || go != 'g')
-		_exit(3);
-	fd = open(c->path, O_RDONLY);
-	if (fd < 0) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: %s", c->path, strerror(errno));
+	o.err = sr_child_map(go_fd, c->path, c->size, &fd, &map, o.msg, sizeof(o.msg));
+	if (o.err)
 		goto out;
-	}
-	map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: mmap: %s", c->path, strerror(errno));
-		goto out;
-	}
 	if (c->hugepage)
 		o.hugepage = madvise((void *)map, c->size, MADV_HUGEPAGE) ? -1 : 1;
 	if (c->anon) {
@@ -181,7 +154,7 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 		for (p = 0; p < c->size; p += pg)
 			s += map[p];
 	getrusage(RUSAGE_SELF, &ru0);
-	rb0 = proc_read_bytes();
+	rb0 = sr_proc_read_bytes();
 	t0 = sr_now_ns();
 	for (i = 0; i < n; i++) {
 		if (c->stop && *c->stop)
@@ -202,7 +175,7 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 	getrusage(RUSAGE_SELF, &ru1);
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
-	o.r.read_bytes = proc_read_bytes() - rb0;
+	o.r.read_bytes = sr_proc_read_bytes() - rb0;
 	sink = s;
 out:
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
@@ -278,7 +251,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	struct rec t = { NULL, -1 };
 	struct acc *a = NULL;
 	struct child_out o;
-	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd, status;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
 	uint64_t rd0 = 0, rd1 = 0, wr;
 	size_t n;
 	pid_t pid = -1;
@@ -380,21 +353,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	ret = 0;
 out:
 	rec_stop(&t, r, 0);
-	if (go[1] >= 0)
-		close(go[1]);
-	if (go[0] >= 0)
-		close(go[0]);
-	if (res[0] >= 0)
-		close(res[0]);
-	if (res[1] >= 0)
-		close(res[1]);
-	if (pid > 0) {
-		if (ret)
-			kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	sr_cgroup_remove(&cg);
+	sr_child_end(pid, ret, go, res, &cg);
 	free(a);
 	return ret;
 }

@@ -3,7 +3,9 @@
  * the memory controller, else of v1's memory/ hierarchy, with a memory
  * limit; the run's child is moved in, and the cgroup removed after it is
  * reaped. What this host does not allow (no controller, no permission, a
- * read-only hierarchy) comes back as -EOPNOTSUPP, so callers can skip. */
+ * read-only hierarchy) comes back as -EOPNOTSUPP, so callers can skip.
+ * Also the rest of that child's plumbing both callers share: its start,
+ * its read counter, and the parent's cleanup. */
 #ifndef SR_CGROUP_H
 #define SR_CGROUP_H
 

@@ -5,19 +5,16 @@
  * 0/60/100 beside an anonymous working set; MADV_HUGEPAGE), each recorded
  * through tracefs (H1 at the page-cache and block levels), simulated runs
  * with the pagecache policy (RAM shares, page sizes 4K/64K/2M), and once a
- * device curve (sweep). Verdicts and the predictor: policy/study_verdict.c,
- * policy/study_fit.c; the report: policy/study_report.c. */
+ * device curve (sweep). The measurement levels: policy/study_levels.c; the
+ * verdict rows and notes: policy/study_rows.c (one hypothesis judged:
+ * study_verdict.c; the predictor: study_fit.c); the report: study_report.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,19 +24,18 @@
 #include "devices/target.h"
 #include "policy/policy.h"
 #include "policy/study.h"
+#include "policy/study_levels.h"
 #include "policy/study_mmap.h"
 #include "policy/study_report.h"
+#include "policy/study_rows.h"
 #include "replay/units.h"
 #include "synth/gguf.h"
 #include "synth/model.h"
 #include "synth/profile.h"
 #include "synth/schedule.h"
-#include "trace/analyze.h"
-#include "trace/fiemap.h"
 
 #define CMD "study"
-#define MAX_MODELS 4
-#define MAX_RUNS 128
+#define MAX_MODELS SR_STUDY_MAX_MODELS
 
 enum {
 	O_OUTPUT = 'o', O_MODELS = 256, O_TARGET, O_QUICK, O_SMOKE, O_TOKENS, O_SPEC, O_CGROOT, O_KEEP, O_SEED,
@@ -98,19 +94,14 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
 
-/* One model of the matrix and the runs that serve it. */
+/* One model of the matrix: v holds its figures and runs (policy/study_rows.h). */
 struct mctx {
-	char name[64];
+	struct sr_study_model *v;
 	struct sr_model m;
-	int loaded, moe, opened;
+	int loaded, opened;
 	char path[4096];        /* what is read: its scratch GGUF or --target */
 	struct sr_target tgt;   /* O_DIRECT, for the simulated runs */
-	uint64_t bytes;         /* model bytes from offset 0 */
 	double bytes_per_token; /* schedule bytes per token (tensor granularity) */
-	double compute_ns;      /* per token, at the measured memory bandwidth */
-	double seq[3];          /* H1: fault, page-cache, block; < 0 unknown */
-	char seq_runs[3][16], seq_missing[3][256], seq_basis[3][48];
-	long r_ram, r_50, r_0, r_cold, r_s100, r_s50, r_s0, r_p64, r_p2m, r_sw[3], r_huge;
 };
 
 struct study {
@@ -118,42 +109,15 @@ struct study {
 	const struct mode *mode;
 	char dir[4096], cmdline[2048], exe[4096];
 	struct mctx mc[MAX_MODELS];
-	size_t nm;
-	struct sr_study_run runs[MAX_RUNS];
-	size_t nruns;
-	struct sr_study_row rows[64];
-	size_t nrows;
-	char notes[32][512];
-	size_t nnotes;
-	double mem_Bps, ns_per_byte;
-	struct sr_curve curve;  /* the sweep at its lowest queue depth */
-	double sweep_best;
-	struct sr_devspec ds;
+	struct sr_study_state x;
+	double ns_per_byte;
 	char device_desc[768], target_desc[1024];
-	int cg;                 /* 1 cgroups work, 0 not (cg_why), -1 not tried */
-	char cg_why[512];
-	int have_swap;
 	uint64_t ra_kb, t0;
 	size_t planned, done;
 	double expected_s;
-	dev_t blk_dev;          /* the disk block_rq_issue names */
-	uint64_t dev_base;      /* where the target's file system starts on it */
-	int target_is_blk;
-	struct sr_pred pred_fit;
+	struct sr_study_disk disk; /* the target's */
 	double setup_s;         /* writing files and the sweep */
 };
-
-static void note(struct study *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct study *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (s->nnotes == sizeof(s->notes) / sizeof(s->notes[0]))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(s->notes[s->nnotes++], sizeof(s->notes[0]), fmt, ap);
-	va_end(ap);
-}
 
 static double since(const struct study *s)
 {
@@ -178,45 +142,12 @@ static void progress(struct study *s, const struct sr_study_run *u)
 	fprintf(stderr, " (%.0f s elapsed, ~%.0f s left)\n", el, left > 0 ? left : 0);
 }
 
-static struct sr_study_run *new_run(struct study *s, struct mctx *mc, const char *hyp, const char *kind,
-				    const char *what)
-{
-	struct sr_study_run *u;
-
-	if (s->nruns == MAX_RUNS)
-		return NULL;
-	u = &s->runs[s->nruns];
-	memset(u, 0, sizeof(*u));
-	snprintf(u->id, sizeof(u->id), "r%02zu", s->nruns + 1);
-	snprintf(u->hyp, sizeof(u->hyp), "%s", hyp);
-	snprintf(u->kind, sizeof(u->kind), "%s", kind);
-	snprintf(u->what, sizeof(u->what), "%s", what);
-	if (mc) {
-		snprintf(u->model, sizeof(u->model), "%s", mc->name);
-		u->moe = mc->moe;
-		u->model_bytes = mc->bytes;
-	}
-	u->swappiness = -1;
-	u->tps = u->wall_s = u->compute_s = u->bytes_read = u->majflt = u->amp = -1;
-	u->seq_pct = u->fwd_pct = u->back_pct = u->mean_req = u->pc_seq_pct = u->pc_mean_req = -1;
-	u->dev_Bps = u->pct_spec = u->pct_link = u->pct_cal = u->pct_sweep = -1;
-	return u;
-}
-
 static long commit_run(struct study *s, struct sr_study_run *u)
 {
-	if (u->dev_Bps > 0) {
-		if (s->ds.seq_read_Bps > 0)
-			u->pct_spec = 100 * u->dev_Bps / s->ds.seq_read_Bps;
-		if (s->ds.link_Bps > 0)
-			u->pct_link = 100 * u->dev_Bps / s->ds.link_Bps;
-		if (s->ds.cal_seq_read_Bps > 0)
-			u->pct_cal = 100 * u->dev_Bps / s->ds.cal_seq_read_Bps;
-		if (s->sweep_best > 0)
-			u->pct_sweep = 100 * u->dev_Bps / s->sweep_best;
-	}
+	long i = sr_study_commit(&s->x, u);
+
 	progress(s, u);
-	return (long)s->nruns++;
+	return i;
 }
 
 /* ---- schedules and analysis ---- */
@@ -234,52 +165,19 @@ static int open_sched(const struct study *s, struct mctx *mc, enum sr_access_kin
 	return sr_synth_open(&mc->m, &so, src, e);
 }
 
-struct pattern {
-	struct sr_analysis_res res;
-	struct sr_mix mix;
-	uint64_t reads;
-};
-
-static int analyze(struct sr_source *src, struct pattern *p, struct sr_err *e)
-{
-	struct sr_analysis an;
-	struct sr_rec rec[256];
-	int n, k, ret;
-
-	memset(p, 0, sizeof(*p));
-	ret = sr_analysis_init(&an, 4096, e);
-	if (ret)
-		return ret;
-	while ((n = sr_source_next(src, rec, 256, e)) > 0)
-		for (k = 0; k < n; k++) {
-			if (rec[k].op != SR_OP_READ || !rec[k].len)
-				continue;
-			if ((ret = sr_analysis_add(&an, &rec[k], e)))
-				goto out;
-			sr_mix_add(&p->mix, rec[k].len);
-			p->reads++;
-		}
-	ret = n < 0 ? n : 0;
-	if (!ret)
-		sr_analysis_finish(&an, 0, &p->res);
-out:
-	sr_analysis_free(&an);
-	return ret;
-}
-
 /* H1 at the page-fault level: the schedule at 4 KiB pages, what mmap faults on. */
 static int run_faults(struct study *s, struct mctx *mc, struct sr_err *e)
 {
-	struct sr_study_run *u = new_run(s, mc, "H1", "schedule", "page faults: schedule at 4 KiB pages");
+	struct sr_study_run *u = sr_study_new_run(&s->x, mc->v, "H1", "schedule", "page faults: schedule at 4 KiB pages");
 	struct sr_source *src = NULL;
-	struct pattern p;
+	struct sr_study_pattern p;
 	int ret;
 
 	if (!u)
 		return 0;
 	if ((ret = open_sched(s, mc, SR_ACCESS_PAGE, &src, e)))
 		return ret;
-	ret = analyze(src, &p, e);
+	ret = sr_study_pattern(src, &p, e);
 	src->close(src);
 	if (ret)
 		return ret;
@@ -291,11 +189,11 @@ static int run_faults(struct study *s, struct mctx *mc, struct sr_err *e)
 	u->page = 4096;
 	snprintf(u->level, sizeof(u->level), "fault");
 	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay synth --profile %s --tokens %" PRIu64 " --seed %" PRIu64
-		 " --access page:4k -o S.csv && ssdreplay analyze S.csv --page 4k", mc->name, s->a.tokens, s->a.seed);
+		 " --access page:4k -o S.csv && ssdreplay analyze S.csv --page 4k", mc->v->name, s->a.tokens, s->a.seed);
 	u->ok = 1;
-	mc->seq[0] = u->seq_pct;
-	snprintf(mc->seq_runs[0], sizeof(mc->seq_runs[0]), "%s", u->id);
-	snprintf(mc->seq_basis[0], sizeof(mc->seq_basis[0]), "schedule");
+	mc->v->seq[0] = u->seq_pct;
+	snprintf(mc->v->seq_runs[0], sizeof(mc->v->seq_runs[0]), "%s", u->id);
+	snprintf(mc->v->seq_basis[0], sizeof(mc->v->seq_basis[0]), "schedule");
 	commit_run(s, u);
 	return 0;
 }
@@ -305,7 +203,7 @@ static int run_faults(struct study *s, struct mctx *mc, struct sr_err *e)
 static long run_sim(struct study *s, struct mctx *mc, const char *hyp, const char *what, uint64_t mem,
 		    uint64_t page, struct sr_err *e)
 {
-	struct sr_study_run *u = new_run(s, mc, hyp, "simulated", what);
+	struct sr_study_run *u = sr_study_new_run(&s->x, mc->v, hyp, "simulated", what);
 	const struct sr_policy_ops *ops;
 	struct sr_policy_params pp;
 	struct sr_sim_result res;
@@ -323,9 +221,9 @@ static long run_sim(struct study *s, struct mctx *mc, const char *hyp, const cha
 	{
 		struct sr_sim_cfg c = {
 			.policy = ops, .pp = pp, .policy_spec = spec, .engine = sr_engine_find("io_uring"),
-			.fd = mc->tgt.fd, .tgt_name = mc->tgt.path, .target_size = mc->tgt.size, .extent = mc->bytes,
+			.fd = mc->tgt.fd, .tgt_name = mc->tgt.path, .target_size = mc->tgt.size, .extent = mc->v->bytes,
 			.lbs = mc->tgt.lbs, .mem = mem, .page = page, .max_req = page > (1u << 20) ? page : 1u << 20,
-			.qd = 32, .compute_ns_per_token = (uint64_t)mc->compute_ns, .passes = 1, .model = &mc->m,
+			.qd = 32, .compute_ns_per_token = (uint64_t)mc->v->compute_ns, .passes = 1, .model = &mc->m,
 			.seed = s->a.seed, .ra_kb = s->ra_kb, .stop = &sr_cli_stop,
 		};
 
@@ -334,11 +232,11 @@ static long run_sim(struct study *s, struct mctx *mc, const char *hyp, const cha
 	src->close(src);
 	u->mem = mem;
 	u->page = page;
-	u->ram_share = (double)mem / (double)mc->bytes;
+	u->ram_share = (double)mem / (double)mc->v->bytes;
 	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay simulate --profile %s %.300s --tokens %" PRIu64 " --seed %" PRIu64
 		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd 32 --compute-ms-per-token %.3f",
-		 mc->name, mc->path, s->a.tokens, s->a.seed, spec, mem, page, page > (1u << 20) ? page : 1u << 20,
-		 mc->compute_ns / 1e6);
+		 mc->v->name, mc->path, s->a.tokens, s->a.seed, spec, mem, page, page > (1u << 20) ? page : 1u << 20,
+		 mc->v->compute_ns / 1e6);
 	if (ret || res.partial) {
 		snprintf(u->note, sizeof(u->note), "%.250s", ret ? e->msg : "stopped");
 		if (ret && e->bad_input)
@@ -352,7 +250,7 @@ static long run_sim(struct study *s, struct mctx *mc, const char *hyp, const cha
 	u->tokens = res.tokens;
 	u->tps = sr_sim_tokens_per_s(&res);
 	u->wall_s = (double)res.wall_ns / 1e9;
-	u->compute_s = mc->compute_ns / 1e9;
+	u->compute_s = mc->v->compute_ns / 1e9;
 	u->bytes_read = bytes;
 	u->amp = bytes / (mc->bytes_per_token * (double)(res.tokens ? res.tokens : 1));
 	u->dev_Bps = res.wall_ns ? bytes * 1e9 / (double)res.wall_ns : 0;
@@ -361,83 +259,13 @@ static long run_sim(struct study *s, struct mctx *mc, const char *hyp, const cha
 		sr_mix_add_bytes(&u->mix, (uint64_t)u->mean_req, bytes);
 	}
 	/* the simulated reads follow the schedule: its fault-level gaps */
-	u->seq_pct = mc->seq[0];
+	u->seq_pct = mc->v->seq[0];
 	snprintf(u->level, sizeof(u->level), "fault");
 	u->ok = 1;
 	return commit_run(s, u);
 }
 
 /* ---- real page-cache runs ---- */
-
-static void dev_of(struct study *s, const char *path)
-{
-	char p[256], buf[64];
-	struct stat st;
-	unsigned maj, min;
-	uint64_t start;
-	dev_t d;
-	FILE *f;
-
-	if (stat(path, &st))
-		return;
-	s->target_is_blk = S_ISBLK(st.st_mode);
-	d = s->target_is_blk ? st.st_rdev : st.st_dev;
-	s->blk_dev = d;
-	s->dev_base = 0;
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/partition", major(d), minor(d));
-	if (access(p, F_OK))
-		return;
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/start", major(d), minor(d));
-	f = fopen(p, "r");
-	if (f) {
-		if (fscanf(f, "%" SCNu64, &start) == 1)
-			s->dev_base = start * 512;
-		fclose(f);
-	}
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/../dev", major(d), minor(d));
-	f = fopen(p, "r");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f) && sscanf(buf, "%u:%u", &maj, &min) == 2)
-			s->blk_dev = makedev(maj, min);
-		fclose(f);
-	}
-}
-
-/* The captured levels of a traced run: page-cache insertions of the child,
- * block requests on the target's disk inside the model file. */
-static void analyze_trace(struct study *s, struct mctx *mc, struct sr_study_run *u, const char *trace, pid_t pid)
-{
-	struct sr_trace_opts fo = { .event = 'D', .have_pid = 1, .pid = (uint32_t)pid };
-	struct sr_trace_opts bo = { .event = 'D', .have_dev = 1, .dev_major = major(s->blk_dev),
-				    .dev_minor = minor(s->blk_dev), .rw = SR_RW_READ };
-	struct sr_source *src = NULL;
-	struct sr_err e = { 0 };
-	struct pattern p;
-
-	if (!sr_trace_open_opts(trace, "filemap", &fo, &src, &e) && !analyze(src, &p, &e) && p.reads) {
-		u->pc_seq_pct = p.res.seq_pct;
-		u->pc_mean_req = p.res.mean_req;
-	} else if (e.msg[0]) {
-		snprintf(u->note, sizeof(u->note), "page-cache level: %.200s", e.msg);
-	}
-	if (src)
-		src->close(src);
-	src = NULL;
-	sr_err_clear(&e);
-	if (!sr_trace_open_opts(trace, "ftrace", &bo, &src, &e) &&
-	    (s->target_is_blk || !sr_fiemap_wrap(&src, mc->path, s->dev_base, &e)) && !analyze(src, &p, &e) && p.reads) {
-		u->seq_pct = p.res.seq_pct;
-		u->fwd_pct = p.res.fwd_pct;
-		u->back_pct = p.res.back_pct;
-		u->mean_req = p.res.mean_req;
-		u->mix = p.mix;
-		snprintf(u->level, sizeof(u->level), "block");
-	} else if (e.msg[0]) {
-		snprintf(u->note, sizeof(u->note), "block level: %.200s", e.msg);
-	}
-	if (src)
-		src->close(src);
-}
 
 /* Returns the run index, -1 when it could not run (skipped, noted), -2 on
  * a failure that ends the study. */
@@ -450,16 +278,16 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 	char trace[4200];
 	int ret;
 
-	if (limit && s->cg == 0)
+	if (limit && s->x.cg == 0)
 		return -1;
-	u = new_run(s, mc, hyp, warm ? "ram" : "real-mmap", what);
+	u = sr_study_new_run(&s->x, mc->v, hyp, warm ? "ram" : "real-mmap", what);
 	if (!u)
 		return -1;
 	snprintf(trace, sizeof(trace), "%s/traces/%s.trace", s->dir, u->id);
 	if (open_sched(s, mc, SR_ACCESS_TENSOR, &src, e))
 		return -2;
 	{
-		struct sr_smmap_cfg c = { .path = mc->path, .size = mc->bytes, .limit = limit, .warm = warm,
+		struct sr_smmap_cfg c = { .path = mc->path, .size = mc->v->bytes, .limit = limit, .warm = warm,
 					  .swappiness = swappiness, .anon = anon, .hugepage = hugepage,
 					  .cgroot = s->a.cgroot, .disk = mc->tgt.disk, .trace = traced ? trace : NULL,
 					  .stop = &sr_cli_stop };
@@ -468,15 +296,15 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 	}
 	src->close(src);
 	if (ret == -EOPNOTSUPP) {
-		s->cg = 0;
-		snprintf(s->cg_why, sizeof(s->cg_why), "%s", e->msg);
+		s->x.cg = 0;
+		snprintf(s->x.cg_why, sizeof(s->x.cg_why), "%s", e->msg);
 		sr_err_clear(e);
 		return -1;
 	}
 	if (limit)
-		s->cg = 1;
-	u->mem = warm ? mc->bytes : limit;
-	u->ram_share = warm ? 1.0 : (double)limit / (double)mc->bytes;
+		s->x.cg = 1;
+	u->mem = warm ? mc->v->bytes : limit;
+	u->ram_share = warm ? 1.0 : (double)limit / (double)mc->v->bytes;
 	u->anon = anon;
 	u->swappiness = swappiness;
 	u->page = 4096;
@@ -485,8 +313,8 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 		 mc->path, warm ? "read fully first, no limit" : "memory cgroup limit = mem + anon + 8 MiB",
 		 swappiness >= 0 ? ", memory.swappiness set" : "", anon ? ", anonymous working set dirtied per token" : "",
 		 hugepage ? ", madvise(MADV_HUGEPAGE)" : "",
-		 traced ? "; recorded as ssdreplay record --all --block --filemap would" : "", mc->name, mc->path,
-		 s->a.tokens, warm ? mc->bytes : limit, traced ? "" : "");
+		 traced ? "; recorded as ssdreplay record --all --block --filemap would" : "", mc->v->name, mc->path,
+		 s->a.tokens, warm ? mc->v->bytes : limit, traced ? "" : "");
 	if (ret) {
 		snprintf(u->note, sizeof(u->note), "%.250s", e->msg);
 		if (e->bad_input)
@@ -507,7 +335,7 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 		snprintf(u->note, sizeof(u->note), "memory.swappiness could not be set (cgroup %s)", res.cgroup);
 	if (traced) {
 		if (res.traced) {
-			analyze_trace(s, mc, u, trace, res.pid);
+			sr_study_trace_levels(&s->disk, mc->path, trace, res.pid, u);
 			if (res.trace_lost)
 				snprintf(u->note, sizeof(u->note), "%" PRIu64 " trace events lost", res.trace_lost);
 		} else {
@@ -524,12 +352,9 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 
 static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 {
-	struct sr_study_run *u = new_run(s, NULL, "sweep", "sweep", "device curve: sequential reads, bs x qd");
+	struct sr_study_run *u = sr_study_new_run(&s->x, NULL, "sweep", "sweep", "device curve: sequential reads, bs x qd");
 	char out[4200], err[4200], size[32], *argv[24];
-	json_t *j, *pts, *p;
-	json_error_t je;
 	unsigned minqd = UINT32_MAX;
-	size_t i;
 	pid_t pid;
 	int ws, argc = 0;
 
@@ -537,7 +362,7 @@ static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 		return 0;
 	snprintf(out, sizeof(out), "%s/sweep", s->dir);
 	snprintf(err, sizeof(err), "%s/sweep/stderr.txt", s->dir);
-	snprintf(size, sizeof(size), "%" PRIu64, mc->bytes);
+	snprintf(size, sizeof(size), "%" PRIu64, mc->v->bytes);
 	mkdir(out, 0755);
 	argv[argc++] = s->exe;
 	argv[argc++] = "sweep";
@@ -585,29 +410,11 @@ static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 		commit_run(s, u);
 		return 0;
 	}
-	j = json_load_file(out, 0, &je);
-	pts = j ? json_object_get(j, "points") : NULL;
-	json_array_foreach(pts, i, p) {
-		unsigned qd = (unsigned)json_integer_value(json_object_get(p, "qd"));
-
-		if (qd < minqd)
-			minqd = qd;
-	}
-	json_array_foreach(pts, i, p) {
-		unsigned qd = (unsigned)json_integer_value(json_object_get(p, "qd"));
-		uint64_t bs = (uint64_t)json_integer_value(json_object_get(p, "bs"));
-		double bw = json_number_value(json_object_get(json_object_get(p, "read"), "bw_bytes"));
-
-		if (bw > s->sweep_best)
-			s->sweep_best = bw;
-		if (qd == minqd)
-			sr_curve_add(&s->curve, bs, bw);
-	}
-	json_decref(j);
-	u->dev_Bps = s->sweep_best;
-	u->ok = s->curve.n > 0;
+	sr_study_sweep_curve(out, &s->x.curve, &s->x.sweep_best, &minqd);
+	u->dev_Bps = s->x.sweep_best;
+	u->ok = s->x.curve.n > 0;
 	snprintf(u->note, sizeof(u->note), "best %.2f GB/s; the predictor uses the qd %u curve (%zu sizes)",
-		 s->sweep_best / 1e9, minqd == UINT32_MAX ? 0 : minqd, s->curve.n);
+		 s->x.sweep_best / 1e9, minqd == UINT32_MAX ? 0 : minqd, s->x.curve.n);
 	commit_run(s, u);
 	return 0;
 }
@@ -642,21 +449,22 @@ static int load_models(struct study *s, struct sr_err *e)
 
 	snprintf(buf, sizeof(buf), "%s", s->a.models ? s->a.models : s->mode->models);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		struct mctx *mc = &s->mc[s->nm];
+		struct mctx *mc = &s->mc[s->x.nm];
 
-		if (s->nm == MAX_MODELS)
+		if (s->x.nm == MAX_MODELS)
 			return sr_inputf(e, CMD ": --models: at most %d models", MAX_MODELS);
 		memset(mc, 0, sizeof(*mc));
+		mc->v = &s->x.mod[s->x.nm];
 		mc->tgt.fd = -1;
 		if (sr_model_load(tok, &mc->m, e))
 			return -EINVAL;
 		mc->loaded = 1;
-		snprintf(mc->name, sizeof(mc->name), "%s", mc->m.name);
-		mc->moe = mc->m.hp.n_expert > 0;
-		mc->bytes = mc->m.file_size;
-		s->nm++;
+		snprintf(mc->v->name, sizeof(mc->v->name), "%s", mc->m.name);
+		mc->v->moe = mc->m.hp.n_expert > 0;
+		mc->v->bytes = mc->m.file_size;
+		s->x.nm++;
 	}
-	if (!s->nm)
+	if (!s->x.nm)
 		return sr_inputf(e, CMD ": --models: expected a comma-separated list of profiles or GGUF files");
 	return 0;
 }
@@ -665,10 +473,10 @@ static int prepare_targets(struct study *s, struct sr_err *e)
 {
 	size_t i, big = 0;
 
-	for (i = 1; i < s->nm; i++)
-		if (s->mc[i].bytes > s->mc[big].bytes)
+	for (i = 1; i < s->x.nm; i++)
+		if (s->mc[i].v->bytes > s->mc[big].v->bytes)
 			big = i;
-	for (i = 0; i < s->nm; i++) {
+	for (i = 0; i < s->x.nm; i++) {
 		struct mctx *mc = &s->mc[i];
 
 		if (sr_cli_stop)
@@ -686,34 +494,18 @@ static int prepare_targets(struct study *s, struct sr_err *e)
 						 s->a.target);
 			}
 		} else {
-			snprintf(mc->path, sizeof(mc->path), "%.4000s/%.60s.gguf", s->dir, mc->name);
-			if (!fully_written(mc->path, mc->bytes) && write_model(s, &mc->m, mc->path, e))
+			snprintf(mc->path, sizeof(mc->path), "%.4000s/%.60s.gguf", s->dir, mc->v->name);
+			if (!fully_written(mc->path, mc->v->bytes) && write_model(s, &mc->m, mc->path, e))
 				return -EIO;
 		}
 		if (sr_target_open(mc->path, SR_TGT_DIRECT, &mc->tgt, e))
 			return -EINVAL;
 		mc->opened = 1;
-		if (mc->tgt.size < mc->bytes)
+		if (mc->tgt.size < mc->v->bytes)
 			return sr_inputf(e, "%s: %" PRIu64 " bytes, smaller than %s (%" PRIu64 " bytes)", mc->path,
-					 mc->tgt.size, mc->name, mc->bytes);
+					 mc->tgt.size, mc->v->name, mc->v->bytes);
 	}
 	return 0;
-}
-
-static uint64_t read_ahead_kb(const char *disk)
-{
-	char path[256];
-	uint64_t v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk);
-	f = disk[0] ? fopen(path, "r") : NULL;
-	if (!f)
-		return 128;
-	if (fscanf(f, "%" SCNu64, &v) != 1 || !v)
-		v = 128;
-	fclose(f);
-	return v;
 }
 
 /* Bytes per token of the tensor-granularity schedule. */
@@ -734,7 +526,7 @@ static int schedule_bytes(struct study *s, struct mctx *mc, struct sr_err *e)
 	if (n < 0)
 		return n;
 	mc->bytes_per_token = b / (double)s->a.tokens;
-	mc->compute_ns = mc->bytes_per_token * s->ns_per_byte;
+	mc->v->compute_ns = mc->bytes_per_token * s->ns_per_byte;
 	return 0;
 }
 
@@ -748,261 +540,23 @@ static double estimate(const struct study *s, double bw, int with_writes)
 	double t = 0, v;
 	size_t i;
 
-	for (i = 0; i < s->nm; i++) {
+	for (i = 0; i < s->x.nm; i++) {
 		const struct mctx *mc = &s->mc[i];
 
 		v = (double)s->a.tokens * mc->bytes_per_token;
-		t += 7.6 * v / (0.2 * bw) + 4.7 * v / (0.6 * bw) + 11.0 * (double)s->a.tokens * mc->compute_ns / 1e9;
+		t += 7.6 * v / (0.2 * bw) + 4.7 * v / (0.6 * bw) + 11.0 * (double)s->a.tokens * mc->v->compute_ns / 1e9;
 		if (with_writes && !s->a.target)
-			t += (double)mc->bytes / 0.4e9;
+			t += (double)mc->v->bytes / 0.4e9;
 	}
 	return t;
-}
-
-/* ---- verdicts ---- */
-
-static struct sr_study_row *row(struct study *s, const char *hyp, const char *title, const struct mctx *mc,
-				const char *basis)
-{
-	struct sr_study_row *w = &s->rows[s->nrows++];
-
-	memset(w, 0, sizeof(*w));
-	snprintf(w->hyp, sizeof(w->hyp), "%s", hyp);
-	snprintf(w->title, sizeof(w->title), "%s", title);
-	snprintf(w->model, sizeof(w->model), "%s", mc ? mc->name : "");
-	snprintf(w->basis, sizeof(w->basis), "%s", basis);
-	return w;
-}
-
-static const struct sr_study_run *R(const struct study *s, long i)
-{
-	return i >= 0 && s->runs[i].ok ? &s->runs[i] : NULL;
-}
-
-static void src_add(struct sr_study_row *w, const struct study *s, long i)
-{
-	size_t l = strlen(w->sources);
-
-	if (i >= 0 && l + 5 < sizeof(w->sources))
-		snprintf(w->sources + l, sizeof(w->sources) - l, "%s%s", l ? " " : "", s->runs[i].id);
-}
-
-static void why_add(struct sr_study_row *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void why_add(struct sr_study_row *w, const char *fmt, ...)
-{
-	size_t l = strlen(w->j.why);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(w->j.why + l, sizeof(w->j.why) - l, fmt, ap);
-	va_end(ap);
-}
-
-static double tps_of(const struct study *s, long i)
-{
-	const struct sr_study_run *u = R(s, i);
-
-	return u ? u->tps : -1;
-}
-
-static void verdicts(struct study *s)
-{
-	static const char *const lv[3] = { "page faults", "page-cache insertions", "block requests" };
-	const struct mctx *dense = NULL, *moe = NULL;
-	struct sr_study_row *w;
-	struct sr_pred_run pr[MAX_RUNS];
-	long pidx[MAX_RUNS];
-	size_t i, l, np = 0;
-	char t[96];
-
-	for (i = 0; i < s->nm; i++) {
-		struct mctx *mc = &s->mc[i];
-		const struct sr_study_run *u0 = R(s, mc->r_0) ? R(s, mc->r_0) : R(s, mc->r_cold);
-
-		if (mc->moe && !moe)
-			moe = mc;
-		if (!mc->moe && !dense)
-			dense = mc;
-		if (u0) {
-			mc->seq[2] = u0->level[0] && !strcmp(u0->level, "block") ? u0->seq_pct : -1;
-			mc->seq[1] = u0->pc_seq_pct;
-			for (l = 1; l < 3; l++) {
-				snprintf(mc->seq_runs[l], sizeof(mc->seq_runs[l]), "%s", u0->id);
-				snprintf(mc->seq_basis[l], sizeof(mc->seq_basis[l]), "%s",
-					 u0->mem ? "real-mmap" : "real-mmap, cold, no cgroup");
-				if (mc->seq[l] < 0)
-					snprintf(mc->seq_missing[l], sizeof(mc->seq_missing[l]), "%s",
-						 u0->note[0] ? u0->note : "no events of this level in the capture");
-			}
-		}
-		for (l = 0; l < 3; l++) {
-			snprintf(t, sizeof(t), "access pattern (%s): %s", mc->moe ? "MoE 40-60%" : "dense > 80%", lv[l]);
-			w = row(s, "H1", t, mc, mc->seq_basis[l][0] ? mc->seq_basis[l] : "not measured");
-			sr_study_h1(mc->moe, mc->seq[l], mc->seq_missing[l][0] ? mc->seq_missing[l] : "no traced run",
-				    &w->j);
-			if (mc->seq_runs[l][0])
-				snprintf(w->sources, sizeof(w->sources), "%s", mc->seq_runs[l]);
-		}
-	}
-	for (i = 0; i < s->nm; i++) {
-		struct mctx *mc = &s->mc[i];
-		int real = R(s, mc->r_ram) && (R(s, mc->r_0) || R(s, mc->r_50));
-		double ram_sim = mc->compute_ns > 0 ? 1e9 / mc->compute_ns : -1;
-		int half;
-
-		for (half = 0; half < 2; half++) {
-			long ri = half ? mc->r_50 : mc->r_0, si = half ? mc->r_s50 : mc->r_s0;
-
-			w = row(s, half ? "H2b" : "H2a", half ? "50% in RAM is 1.3-1.8x slower than RAM-resident" :
-				"streamed from the SSD is 2-5x slower than RAM-resident", mc,
-				real && R(s, ri) ? "real-mmap" : "simulated only");
-			if (real && R(s, ri)) {
-				sr_study_h2(half, tps_of(s, mc->r_ram), tps_of(s, ri), &w->j);
-				src_add(w, s, mc->r_ram);
-				src_add(w, s, ri);
-				if (R(s, si))
-					why_add(w, "; pagecache simulation: %.2fx", ram_sim / tps_of(s, si));
-			} else {
-				sr_study_h2(half, ram_sim, tps_of(s, si), &w->j);
-				why_add(w, "; RAM-resident = compute only (%.3g ms/token)", mc->compute_ns / 1e6);
-			}
-			src_add(w, s, si);
-		}
-	}
-	for (i = 0; i < s->nm; i++) {
-		struct mctx *mc = &s->mc[i];
-		struct sr_h3_figs f = { .have_swap = s->have_swap, .per_cgroup = 1, .tps0 = tps_of(s, mc->r_sw[0]),
-					.tps100 = tps_of(s, mc->r_sw[2]) };
-		int k;
-
-		if (R(s, mc->r_sw[0]) && R(s, mc->r_sw[2])) {
-			f.read0 = R(s, mc->r_sw[0])->bytes_read;
-			f.read100 = R(s, mc->r_sw[2])->bytes_read;
-			f.per_cgroup = strstr(R(s, mc->r_sw[0])->note, "swappiness could not") == NULL;
-		}
-		w = row(s, "H3", "swappiness 0/60/100 per memory cgroup, anonymous set beside the model", mc,
-			R(s, mc->r_sw[0]) ? "real-mmap" : "not run (no memory cgroup): simulated only has no swap");
-		if (!R(s, mc->r_sw[0]) && s->cg == 0) {
-			w->j.v = SR_V_INCONCLUSIVE;
-			snprintf(w->j.why, sizeof(w->j.why), "no memory cgroup here (%.300s)", s->cg_why);
-		} else {
-			sr_study_h3(&f, &w->j);
-		}
-		for (k = 0; k < 3; k++) {
-			const struct sr_study_run *u = R(s, mc->r_sw[k]);
-
-			src_add(w, s, mc->r_sw[k]);
-			if (u)
-				why_add(w, "%s swappiness %d: %.3g tok/s, %.0f major faults, %.1f MiB read, %.1f%% seq (block)",
-					k ? ";" : ". Per value:", u->swappiness, u->tps, u->majflt, u->bytes_read / 1048576.0,
-					u->seq_pct);
-		}
-	}
-	{
-		const struct sr_study_run *d = NULL, *m = NULL;
-		const char *basis = "real-mmap";
-
-		if (dense)
-			d = R(s, dense->r_0) ? R(s, dense->r_0) : R(s, dense->r_s0);
-		if (moe)
-			m = R(s, moe->r_0) ? R(s, moe->r_0) : R(s, moe->r_s0);
-		if ((d && !strcmp(d->kind, "simulated")) || (m && !strcmp(m->kind, "simulated")))
-			basis = "simulated only";
-		w = row(s, "H4", "streamed runs reach 40-70% of spec, dense closer than MoE", NULL, basis);
-		if (!dense || !moe) {
-			w->j.v = SR_V_INCONCLUSIVE;
-			snprintf(w->j.why, sizeof(w->j.why), "needs a dense and an MoE model");
-		} else {
-			sr_study_h4(d ? d->pct_spec : -1, m ? m->pct_spec : -1, &w->j);
-		}
-		if (d) {
-			src_add(w, s, d - s->runs);
-			why_add(w, ". Dense %.2f GB/s = %.0f%% of the sweep's best %.2f GB/s", d->dev_Bps / 1e9, d->pct_sweep,
-				s->sweep_best / 1e9);
-			if (d->pct_link >= 0)
-				why_add(w, ", %.0f%% of link", d->pct_link);
-			if (d->pct_cal >= 0)
-				why_add(w, ", %.0f%% of calibrated", d->pct_cal);
-		}
-		if (m) {
-			src_add(w, s, m - s->runs);
-			why_add(w, "; MoE %.2f GB/s = %.0f%% of the sweep's best", m->dev_Bps / 1e9, m->pct_sweep);
-			if (m->pct_link >= 0)
-				why_add(w, ", %.0f%% of link", m->pct_link);
-		}
-	}
-	{
-		double ed = -1, em = -1;
-
-		w = row(s, "H5", "page size 4K vs 64K vs 2M matters per architecture", NULL, "simulated (+ real-mmap MADV_HUGEPAGE)");
-		if (dense && tps_of(s, dense->r_s50) > 0 && tps_of(s, dense->r_p2m) > 0)
-			ed = tps_of(s, dense->r_p2m) / tps_of(s, dense->r_s50);
-		if (moe && tps_of(s, moe->r_s50) > 0 && tps_of(s, moe->r_p2m) > 0)
-			em = tps_of(s, moe->r_p2m) / tps_of(s, moe->r_s50);
-		sr_study_h5(ed, em, &w->j);
-		for (i = 0; i < s->nm; i++) {
-			const struct mctx *mc = &s->mc[i];
-			const struct sr_study_run *a = R(s, mc->r_s50), *b = R(s, mc->r_p64), *c = R(s, mc->r_p2m);
-			const struct sr_study_run *h = R(s, mc->r_huge), *p = R(s, mc->r_50);
-
-			src_add(w, s, mc->r_s50);
-			src_add(w, s, mc->r_p64);
-			src_add(w, s, mc->r_p2m);
-			if (a && b && c)
-				why_add(w, ". %s at 50%% RAM, 4K/64K/2M: %.3g/%.3g/%.3g tok/s, read amplification %.2f/%.2f/%.2f",
-					mc->name, a->tps, b->tps, c->tps, a->amp, b->amp, c->amp);
-			if (h && p) {
-				src_add(w, s, mc->r_huge);
-				why_add(w, "; real-mmap MADV_HUGEPAGE %s: %.2fx tokens/s of plain, page-cache insertions %.0f KiB vs %.0f KiB on average",
-					h->hugepage > 0 ? "accepted" : "refused", h->tps / p->tps, h->pc_mean_req / 1024,
-					p->pc_mean_req / 1024);
-			}
-		}
-	}
-	/* the predictor: every streamed run with reads and a curve time */
-	for (i = 0; i < s->nruns; i++) {
-		struct sr_study_run *u = &s->runs[i];
-		const struct mctx *mc = NULL;
-		size_t k;
-
-		for (k = 0; k < s->nm; k++)
-			if (!strcmp(s->mc[k].name, u->model))
-				mc = &s->mc[k];
-		if (!mc || !u->ok || !(u->tps > 0) || !(u->bytes_read > 0) || !u->tokens || !s->curve.n ||
-		    (strcmp(u->kind, "simulated") && strcmp(u->kind, "real-mmap")) || sr_mix_total(&u->mix) <= 0)
-			continue;
-		memset(&pr[np], 0, sizeof(pr[np]));
-		pr[np].tps = u->tps;
-		if (!strcmp(u->kind, "real-mmap"))
-			pr[np].compute_s = R(s, mc->r_ram) ? 1 / R(s, mc->r_ram)->tps : mc->compute_ns / 1e9;
-		else
-			pr[np].compute_s = mc->compute_ns / 1e9;
-		/* the mix's shape, scaled to the run's bytes per token */
-		pr[np].io_s = sr_mix_seconds(&u->mix, &s->curve) * (u->bytes_read / sr_mix_total(&u->mix)) /
-			      (double)u->tokens;
-		pr[np].seq = u->seq_pct >= 0 ? u->seq_pct / 100 : 0;
-		u->compute_s = pr[np].compute_s;
-		pidx[np++] = (long)i;
-	}
-	sr_pred_fit(pr, np, &s->pred_fit);
-	for (i = 0; i < np; i++) {
-		s->runs[pidx[i]].predictor = 1;
-		s->runs[pidx[i]].pred_tps = pr[i].pred_tps;
-		s->runs[pidx[i]].loo_tps = pr[i].loo_tps;
-	}
-	w = row(s, "P", "tokens/s predicted within 25% from seq share, request sizes, device curve", NULL,
-		"fit on the runs above");
-	sr_study_pred(&s->pred_fit, &w->j);
-	for (i = 0; i < np; i++)
-		src_add(w, s, pidx[i]);
 }
 
 /* ---- the matrix ---- */
 
 static int run_model(struct study *s, struct mctx *mc, struct sr_err *e)
 {
-	uint64_t half = mc->bytes / 2 / 4096 * 4096, low = mc->bytes / 50 / 4096 * 4096;
-	uint64_t anon = mc->bytes / 4 / 4096 * 4096;
+	uint64_t half = mc->v->bytes / 2 / 4096 * 4096, low = mc->v->bytes / 50 / 4096 * 4096;
+	uint64_t anon = mc->v->bytes / 4 / 4096 * 4096;
 	static const int swp[3] = { 0, 60, 100 };
 	char what[96];
 	int k;
@@ -1023,28 +577,28 @@ static int run_model(struct study *s, struct mctx *mc, struct sr_err *e)
 		anon = 1ull << 30;
 	if (run_faults(s, mc, e))
 		return -EIO;
-	STEP(mc->r_ram = run_real(s, mc, "H2", "RAM-resident (read fully first)", 0, 1, -1, 0, 0, 0, e));
-	STEP(mc->r_50 = run_real(s, mc, "H2", "50% of the model in RAM", half, 0, -1, 0, 0, 1, e));
-	STEP(mc->r_0 = run_real(s, mc, "H2", "streamed (~0% in RAM)", low, 0, -1, 0, 0, 1, e));
-	if (mc->r_0 < 0 && s->cg == 0)
-		STEP(mc->r_cold = run_real(s, mc, "H1", "one cold pass, no cgroup (levels only)", 0, 0, -1, 0, 0, 1, e));
-	STEP(mc->r_s100 = run_sim(s, mc, "H2", "100% of the model in RAM", mc->bytes, 4096, e));
-	STEP(mc->r_s50 = run_sim(s, mc, "H2", "50% of the model in RAM, 4 KiB pages", half, 4096, e));
-	STEP(mc->r_s0 = run_sim(s, mc, "H2", "streamed (~0% in RAM)", low, 4096, e));
-	STEP(mc->r_p64 = run_sim(s, mc, "H5", "50% in RAM, 64 KiB pages", half, 64u << 10, e));
-	STEP(mc->r_p2m = run_sim(s, mc, "H5", "50% in RAM, 2 MiB pages", half, 2u << 20, e));
+	STEP(mc->v->r_ram = run_real(s, mc, "H2", "RAM-resident (read fully first)", 0, 1, -1, 0, 0, 0, e));
+	STEP(mc->v->r_50 = run_real(s, mc, "H2", "50% of the model in RAM", half, 0, -1, 0, 0, 1, e));
+	STEP(mc->v->r_0 = run_real(s, mc, "H2", "streamed (~0% in RAM)", low, 0, -1, 0, 0, 1, e));
+	if (mc->v->r_0 < 0 && s->x.cg == 0)
+		STEP(mc->v->r_cold = run_real(s, mc, "H1", "one cold pass, no cgroup (levels only)", 0, 0, -1, 0, 0, 1, e));
+	STEP(mc->v->r_s100 = run_sim(s, mc, "H2", "100% of the model in RAM", mc->v->bytes, 4096, e));
+	STEP(mc->v->r_s50 = run_sim(s, mc, "H2", "50% of the model in RAM, 4 KiB pages", half, 4096, e));
+	STEP(mc->v->r_s0 = run_sim(s, mc, "H2", "streamed (~0% in RAM)", low, 4096, e));
+	STEP(mc->v->r_p64 = run_sim(s, mc, "H5", "50% in RAM, 64 KiB pages", half, 64u << 10, e));
+	STEP(mc->v->r_p2m = run_sim(s, mc, "H5", "50% in RAM, 2 MiB pages", half, 2u << 20, e));
 	for (k = 0; k < 3; k++) {
 		snprintf(what, sizeof(what), "swappiness %d, 50%% in RAM + %" PRIu64 " MiB anonymous", swp[k], anon >> 20);
-		STEP(mc->r_sw[k] = run_real(s, mc, "H3", what, half, 0, swp[k], anon, 0, 1, e));
+		STEP(mc->v->r_sw[k] = run_real(s, mc, "H3", what, half, 0, swp[k], anon, 0, 1, e));
 	}
-	STEP(mc->r_huge = run_real(s, mc, "H5", "MADV_HUGEPAGE, 50% in RAM", half, 0, -1, 0, 1, 1, e));
+	STEP(mc->v->r_huge = run_real(s, mc, "H5", "MADV_HUGEPAGE, 50% in RAM", half, 0, -1, 0, 1, 1, e));
 #undef STEP
 	return 0;
 }
 
 static void describe(struct study *s)
 {
-	const struct sr_devspec *d = &s->ds;
+	const struct sr_devspec *d = &s->x.ds;
 
 	snprintf(s->device_desc, sizeof(s->device_desc), "%s%s%.128s%s; %s%.256s", d->disk[0] ? d->disk : "unknown disk",
 		 d->model[0] ? " (" : "", d->model, d->model[0] ? ")" : "",
@@ -1069,66 +623,24 @@ static int write_report(struct study *s, int stopped, struct sr_err *e)
 	struct sr_study_report rep = { 0 };
 	size_t i, l;
 
-	for (i = 0; i < s->nnotes; i++)
-		notes[i] = s->notes[i];
+	for (i = 0; i < s->x.nnotes; i++)
+		notes[i] = s->x.notes[i];
 	rep = (struct sr_study_report){
 		.dir = s->dir, .cmdline = s->cmdline, .target_desc = s->target_desc, .device_desc = s->device_desc,
-		.mode = s->mode->name, .mem_Bps = s->mem_Bps, .sweep_best_Bps = s->sweep_best,
-		.spec_Bps = s->ds.seq_read_Bps, .link_Bps = s->ds.link_Bps, .cal_Bps = s->ds.cal_seq_read_Bps,
+		.mode = s->mode->name, .mem_Bps = s->x.mem_Bps, .sweep_best_Bps = s->x.sweep_best,
+		.spec_Bps = s->x.ds.seq_read_Bps, .link_Bps = s->x.ds.link_Bps, .cal_Bps = s->x.ds.cal_seq_read_Bps,
 		.elapsed_s = since(s), .expected_s = s->expected_s, .stopped = stopped, .notes = notes,
-		.nnotes = s->nnotes, .runs = s->runs, .nruns = s->nruns, .rows = s->rows, .nrows = s->nrows,
-		.pred = s->pred_fit, .nmodels = s->nm,
+		.nnotes = s->x.nnotes, .runs = s->x.runs, .nruns = s->x.nruns, .rows = s->x.rows, .nrows = s->x.nrows,
+		.pred = s->x.pred_fit, .nmodels = s->x.nm,
 	};
-	for (i = 0; i < s->nm && i < 8; i++) {
-		rep.models[i] = s->mc[i].name;
+	for (i = 0; i < s->x.nm && i < 8; i++) {
+		rep.models[i] = s->mc[i].v->name;
 		for (l = 0; l < 3; l++)
-			rep.seq[i][l] = s->mc[i].seq[l];
+			rep.seq[i][l] = s->mc[i].v->seq[l];
 	}
 	return sr_study_write(&rep, e);
 }
 
-static void final_notes(struct study *s)
-{
-	size_t i;
-
-	if (!s->have_swap)
-		note(s, "No swap here (/proc/swaps lists no area): swappiness has nothing to act on, so H3 is inconclusive; "
-			"its runs still show what an unswappable anonymous set does to the model's page cache. No swap file was "
-			"made (that would change the host).");
-	for (i = 0; i < s->nm && !s->have_swap; i++) {
-		const struct sr_study_run *a = R(s, s->mc[i].r_sw[0]), *b = R(s, s->mc[i].r_sw[1]), *c = R(s, s->mc[i].r_sw[2]);
-		double lo, hi;
-
-		if (!a || !b || !c)
-			continue;
-		lo = fmin(a->tps, fmin(b->tps, c->tps));
-		hi = fmax(a->tps, fmax(b->tps, c->tps));
-		note(s, "Run-to-run noise: without swap the three H3 runs of %s are one experiment repeated; their tokens/s "
-			"span %.3g-%.3g (%.2fx). Single runs here differ by that much (a shared 2-core machine).",
-		     s->mc[i].name, lo, hi, hi / lo);
-	}
-	if (s->cg == 0)
-		note(s, "Real-mmap rows skipped, simulated only: %s. H2 and H4 use the pagecache simulation, H3 did not run, "
-			"H1 page-cache/block levels come from one cold pass without a memory limit.", s->cg_why);
-	if (s->ds.seq_read_Bps <= 0)
-		note(s, "No vendor spec for this device (%s): %% of spec is unknown, H4 is inconclusive; %% of the sweep's best "
-			"is given instead. --spec seq_read=...MB/s supplies one.", s->ds.disk[0] ? s->ds.disk : "unknown");
-	for (i = 0; i < s->nruns; i++)
-		if (!strncmp(s->runs[i].note, "not recorded", 12)) {
-			note(s, "tracefs capture failed (%s: %s): the page-cache and block levels of those runs are missing.",
-			     s->runs[i].id, s->runs[i].note);
-			break;
-		}
-	note(s, "Levels: page faults = the schedule at 4 KiB pages (what mmap touches); page-cache insertions = "
-		"filemap/mm_filemap_add_to_page_cache of the run's child; block requests = block/block_rq_issue reads on "
-		"the target's disk inside the model file (FIEMAP). Simulated runs carry the page-fault level.");
-	note(s, "Compute model: the real-mmap child loads every byte of each access (memory-bound decode); the "
-		"simulated runs charge bytes/token at the measured %.2f GB/s.", s->mem_Bps / 1e9);
-	if (strcmp(s->mode->name, "full"))
-		note(s, "%s models keep the full model's architecture, per-layer shapes and quant recipe, with fewer "
-			"layers and the vocabulary scaled by the same factor (profiles/models/*-%s.ini).", s->mode->name,
-		     s->mode->name);
-}
 
 int cmd_study(int argc, char **argv)
 {
@@ -1147,7 +659,7 @@ int cmd_study(int argc, char **argv)
 	}
 	s->a.seed = 1;
 	s->a.cgroot = "/sys/fs/cgroup";
-	s->cg = -1;
+	s->x.cg = -1;
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &s->a, "-o DIR [--models A,B] [--target FILE|DEV] [--quick|--smoke]",
 			    &pos, &e);
 	if (ret == 1)
@@ -1206,41 +718,39 @@ int cmd_study(int argc, char **argv)
 	}
 	sr_cli_install_signals();
 	s->t0 = sr_now_ns();
-	s->mem_Bps = sr_smmap_mem_Bps(64u << 20);
-	s->ns_per_byte = s->mem_Bps > 0 ? 1e9 / s->mem_Bps : 0;
-	s->have_swap = sr_smmap_have_swap();
-	for (i = 0; i < s->nm; i++) {
+	s->x.mem_Bps = sr_smmap_mem_Bps(64u << 20);
+	s->ns_per_byte = s->x.mem_Bps > 0 ? 1e9 / s->x.mem_Bps : 0;
+	s->x.have_swap = sr_smmap_have_swap();
+	for (i = 0; i < s->x.nm; i++) {
 		struct mctx *mc = &s->mc[i];
 
-		mc->r_ram = mc->r_50 = mc->r_0 = mc->r_cold = mc->r_s100 = mc->r_s50 = mc->r_s0 = -1;
-		mc->r_p64 = mc->r_p2m = mc->r_sw[0] = mc->r_sw[1] = mc->r_sw[2] = mc->r_huge = -1;
-		mc->seq[0] = mc->seq[1] = mc->seq[2] = -1;
+		sr_study_model_init(mc->v);
 		if (schedule_bytes(s, mc, &e))
 			goto fail;
 	}
-	s->planned = 1 + 13 * s->nm;
-	s->expected_s = estimate(s, s->ds.cal_seq_read_Bps > 0 ? s->ds.cal_seq_read_Bps : 1e9, 1) + 10;
+	s->planned = 1 + 13 * s->x.nm;
+	s->expected_s = estimate(s, s->x.ds.cal_seq_read_Bps > 0 ? s->x.ds.cal_seq_read_Bps : 1e9, 1) + 10;
 	fprintf(stderr, "ssdreplay: study (%s): %zu models, %" PRIu64 " tokens per run, %zu runs; expected duration "
 		"~%.0f s (%.1f min) at an assumed 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
-		s->mode->name, s->nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
+		s->mode->name, s->x.nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
 	if (prepare_targets(s, &e))
 		goto fail;
 	if (sr_cli_stop)
 		goto finish;
-	dev_of(s, s->mc[0].path);
-	s->ra_kb = read_ahead_kb(s->mc[0].tgt.disk);
-	if (sr_devspec_for_path(s->mc[0].path, s->a.spec, "/sys", &s->ds, &e))
+	sr_study_disk_of(s->mc[0].path, &s->disk);
+	s->ra_kb = sr_study_read_ahead_kb(s->mc[0].tgt.disk);
+	if (sr_devspec_for_path(s->mc[0].path, s->a.spec, "/sys", &s->x.ds, &e))
 		goto fail;
 	describe(s);
 	if (!sr_cli_stop && run_sweep(s, &s->mc[0], &e))
 		goto fail;
 	s->setup_s = since(s);
-	if (s->sweep_best > 0) {
-		s->expected_s = since(s) + estimate(s, s->sweep_best, 0);
+	if (s->x.sweep_best > 0) {
+		s->expected_s = since(s) + estimate(s, s->x.sweep_best, 0);
 		fprintf(stderr, "ssdreplay: study: device best %.2f GB/s; expected total ~%.0f s (%.1f min)\n",
-			s->sweep_best / 1e9, s->expected_s, s->expected_s / 60);
+			s->x.sweep_best / 1e9, s->expected_s, s->expected_s / 60);
 	}
-	for (i = 0; i < s->nm && !sr_cli_stop; i++)
+	for (i = 0; i < s->x.nm && !sr_cli_stop; i++)
 		if (run_model(s, &s->mc[i], &e)) {
 			status = sr_cli_fail(&e);
 			stopped = 1;
@@ -1251,8 +761,8 @@ finish:
 		stopped = 1;
 		status = SR_EXIT_SIGNAL;
 	}
-	final_notes(s);
-	verdicts(s);
+	sr_study_final_notes(&s->x, s->mode->name);
+	sr_study_verdicts(&s->x);
 	sr_err_clear(&e);
 	if (write_report(s, stopped, &e)) {
 		status = sr_cli_fail(&e);
@@ -1264,13 +774,13 @@ finish:
 		snprintf(t, sizeof(t), "%s/traces", s->dir);
 		rmdir(t); /* empty once each capture is analyzed */
 	}
-	fprintf(stderr, "ssdreplay: study: %s/summary.md (%zu runs, %zu verdicts) in %.0f s%s\n", s->dir, s->nruns,
-		s->nrows, since(s), status == SR_EXIT_SIGNAL ? "; stopped by a signal: partial" : "");
+	fprintf(stderr, "ssdreplay: study: %s/summary.md (%zu runs, %zu verdicts) in %.0f s%s\n", s->dir, s->x.nruns,
+		s->x.nrows, since(s), status == SR_EXIT_SIGNAL ? "; stopped by a signal: partial" : "");
 	goto out;
 fail:
 	status = sr_cli_fail(&e);
 out:
-	for (i = 0; i < s->nm; i++) {
+	for (i = 0; i < s->x.nm; i++) {
 		sr_target_close(&s->mc[i].tgt);
 		if (s->mc[i].loaded)
 			sr_model_free(&s->mc[i].m);

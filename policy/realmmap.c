@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devices/target.h"
+#include "policy/cgroup.h"
 #include "replay/units.h"
 
 int sr_advise_parse(const char *s, enum sr_advise *a)
@@ -38,116 +39,9 @@ const char *sr_advise_name(enum sr_advise a)
 	return (unsigned)a < 4 ? names[a] : "?";
 }
 
-/* ---- the memory cgroup ---- */
-
-struct cg {
-	char dir[512];
-	char procs[600];
-	int v1;
-};
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-	size_t n = strlen(val);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, n) != (ssize_t)n)
-		ret = -errno ? -errno : -EIO;
-	close(fd);
-	return ret;
-}
-
-static int has_memory_v2(const char *root)
-{
-	char path[512], buf[512];
-	FILE *f;
-	int ok = 0;
-
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f)) {
-		char *tok, *save = NULL;
-
-		for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-			if (!strcmp(tok, "memory"))
-				ok = 1;
-	}
-	fclose(f);
-	return ok;
-}
-
-/* Create ssdreplay-<pid> with the limit: v2 where the root offers the
- * memory controller, else v1's memory hierarchy. */
-static int cg_create(const char *root, uint64_t limit, struct cg *cg, struct sr_err *e)
-{
-	char path[700], val[32];
-	int ret;
-
-	snprintf(val, sizeof(val), "%" PRIu64, limit);
-	if (has_memory_v2(root)) {
-		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
-		write_file(path, "+memory"); /* often already on; failure shows below */
-		snprintf(cg->dir, sizeof(cg->dir), "%s/ssdreplay-%d", root, (int)getpid());
-		cg->v1 = 0;
-	} else {
-		snprintf(path, sizeof(path), "%s/memory", root);
-		if (access(path, F_OK))
-			return sr_errf(e, -EOPNOTSUPP, "--real-mmap: no memory cgroup controller under %s (neither v2 memory.max nor v1 memory/)", root);
-		snprintf(cg->dir, sizeof(cg->dir), "%s/memory/ssdreplay-%d", root, (int)getpid());
-		cg->v1 = 1;
-	}
-	if (mkdir(cg->dir, 0755) && errno != EEXIST)
-		return sr_errf(e, errno == EACCES || errno == EPERM || errno == EROFS ? -EOPNOTSUPP : -errno,
-			       "--real-mmap: cannot create the cgroup %s: %s", cg->dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
-	ret = write_file(path, val);
-	if (!ret && !cg->v1) {
-		snprintf(path, sizeof(path), "%s/memory.swap.max", cg->dir);
-		write_file(path, "0"); /* absent without swap accounting: fine */
-	}
-	if (ret) {
-		rmdir(cg->dir);
-		return sr_errf(e, ret == -EACCES || ret == -EPERM ? -EOPNOTSUPP : ret,
-			       "--real-mmap: cannot set the memory limit in %s: %s", path, strerror(-ret));
-	}
-	snprintf(cg->procs, sizeof(cg->procs), "%s/%s", cg->dir, cg->v1 ? "tasks" : "cgroup.procs");
-	return 0;
-}
-
-static void cg_remove(struct cg *cg)
-{
-	int i;
-
-	if (!cg->dir[0])
-		return;
-	/* the child has been reaped; the kernel may take a moment to drop it */
-	for (i = 0; i < 50 && rmdir(cg->dir) && errno == EBUSY; i++)
-		usleep(20000);
-	cg->dir[0] = 0;
-}
-
 /* ---- the child ---- */
 
 #define acc sr_rs_acc
-
-static uint64_t proc_read_bytes(void)
-{
-	char line[128];
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/self/io", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
 
 static void sleep_ns(uint64_t ns)
 {
@@ -215,27 +109,17 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	struct rusage ru0, ru1;
 	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, mrb0, mrb, t0, tok_bytes = 0, last_t = 0, step0 = 0, rb_tok = 0;
 	volatile const unsigned char *map;
+	const unsigned char *m0;
 	struct sr_rs *rs = NULL;
 	unsigned sum = 0;
 	int prefill = 0, in_step = 0;
-	char go;
 	int fd;
 
 	memset(&o, 0, sizeof(o));
-	if (read(go_fd, &go, 1) != 1 || go != 'g')
-		_exit(3); /* the parent gave up */
-	fd = open(c->path, O_RDONLY);
-	if (fd < 0) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: %s", c->path, strerror(errno));
+	o.err = sr_child_map(go_fd, c->path, c->size, &fd, &m0, o.msg, sizeof(o.msg));
+	if (o.err)
 		goto out;
-	}
-	map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: mmap: %s", c->path, strerror(errno));
-		goto out;
-	}
+	map = m0;
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];
@@ -255,7 +139,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		break;
 	}
 	getrusage(RUSAGE_SELF, &ru0);
-	rb0 = proc_read_bytes();
+	rb0 = sr_proc_read_bytes();
 	mrb0 = sr_rs_io_read_bytes("/proc/thread-self/io");
 	o.err = sr_rs_start(&rs, c, map, a, n, &o.r, o.msg, sizeof(o.msg));
 	if (o.err)
@@ -270,7 +154,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 			break;
 		if (a[i].flags & SR_RF_TOKEN) {
 			size_t j;
-			uint64_t now = sr_now_ns(), rb = proc_read_bytes();
+			uint64_t now = sr_now_ns(), rb = sr_proc_read_bytes();
 
 			if (in_step && prefill)
 				o.r.prefill_ns += now - step0;
@@ -324,7 +208,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		else
 			o.r.wall_ns += now - step0;
 		if (!prefill)
-			o.r.last_token_read_bytes = proc_read_bytes() - rb_tok;
+			o.r.last_token_read_bytes = sr_proc_read_bytes() - rb_tok;
 	}
 	(void)t0;
 	sr_rs_stop(rs, &o.r);
@@ -334,7 +218,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	getrusage(RUSAGE_SELF, &ru1);
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
-	o.r.read_bytes = proc_read_bytes() - rb0;
+	o.r.read_bytes = sr_proc_read_bytes() - rb0;
 	mrb = sr_rs_io_read_bytes("/proc/thread-self/io") - mrb0;
 	/* the main thread read for its faults, its WILLNEED calls and the private loads */
 	o.r.demand_bytes = mrb - o.r.willneed_read_bytes - o.r.private_read_bytes;
@@ -372,15 +256,14 @@ static int disk_ticks(const char *disk, uint64_t *ms)
 int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mmap_result *r,
 		struct sr_err *e)
 {
-	struct cg cg = { .dir = "" };
+	struct sr_cgroup cg = { .dir = "" };
 	struct acc *a = NULL;
 	struct child_out o;
-	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd, status;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
 	uint64_t rd0 = 0, rd1 = 0, wr, tk0 = 0, tk1 = 0;
 	int have_ticks = 0;
 	size_t n;
 	pid_t pid = -1;
-	char pidbuf[32];
 	ssize_t got;
 	int fwd = 0;
 
@@ -399,7 +282,11 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
 	if (c->limit) {
-		ret = cg_create(c->cgroot ? c->cgroot : "/sys/fs/cgroup", c->limit + SR_MMAP_SLACK, &cg, e);
+		struct sr_cgroup_cfg cc = { .root = c->cgroot ? c->cgroot : "/sys/fs/cgroup", .name = "ssdreplay",
+					    .who = "--real-mmap: ", .limit = c->limit + SR_MMAP_SLACK, .swap_max = "0",
+					    .swappiness = -1 };
+
+		ret = sr_cgroup_create(&cc, &cg, NULL, e);
 		if (ret)
 			goto out;
 		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.v1 ? "v1" : "v2");
@@ -422,15 +309,8 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	close(go[0]);
 	close(res[1]);
 	go[0] = res[1] = -1;
-	if (cg.dir[0]) {
-		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
-		ret = write_file(cg.procs, pidbuf);
-		if (ret) {
-			ret = sr_errf(e, ret == -EACCES || ret == -EPERM ? -EOPNOTSUPP : ret,
-				      "--real-mmap: cannot move the child into %s: %s", cg.procs, strerror(-ret));
-			goto out;
-		}
-	}
+	if (cg.dir[0] && (ret = sr_cgroup_attach(&cg, pid, e)))
+		goto out;
 	if (c->disk && c->disk[0]) {
 		sr_disk_sectors("/sys", c->disk, &rd0, &wr);
 		have_ticks = !disk_ticks(c->disk, &tk0);
@@ -467,21 +347,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	r->limit = c->limit;
 	ret = 0;
 out:
-	if (go[1] >= 0)
-		close(go[1]);
-	if (go[0] >= 0)
-		close(go[0]);
-	if (res[0] >= 0)
-		close(res[0]);
-	if (res[1] >= 0)
-		close(res[1]);
-	if (pid > 0) {
-		if (ret)
-			kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	cg_remove(&cg);
+	sr_child_end(pid, ret, go, res, &cg);
 	free(a);
 	return ret;
 }

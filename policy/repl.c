@@ -312,7 +312,6 @@ const struct sr_repl_ops sr_repl_lfu = {
 };
 
 /* Called by the manager once per access (not per page): a tag's use count. */
-void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag);
 void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag)
 {
 	if (s->tag_keys)

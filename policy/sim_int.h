@@ -1,5 +1,7 @@
-/* Internals shared by the buffer manager (sim.c), the replacement
- * algorithms (repl.c) and the policies (policies.c). Not for other modules. */
+/* Internals shared by the simulator (sim.c: the compute thread and the run;
+ * sim_io.c: frames and I/O; sim_window.c: the access window), the
+ * replacement algorithms (repl.c) and the policies (policies.c). Not for
+ * other modules. */
 #ifndef SR_SIM_INT_H
 #define SR_SIM_INT_H
 
@@ -119,6 +121,23 @@ extern const struct sr_policy_ops sr_pol_routed_willneed, sr_pol_pread_prefetch,
 
 /* repl.c helpers for the manager */
 void sr_list_init(struct sr_list *l);
+void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag);
+
+/* sim_io.c: frames and I/O */
+struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page);
+uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p); /* short at the target's end (lbs-rounded) */
+uint64_t sr_sim_max_pages(const struct sr_sim *s);    /* pages per request */
+uint64_t sr_sim_target_pages(const struct sr_sim *s);
+uint64_t sr_sim_extent_pages(const struct sr_sim *s);
+int sr_sim_reap(struct sr_sim *s, int wait, uint64_t timeout_ns);
+int sr_sim_pump(struct sr_sim *s);                    /* issue queued prefetches while there is room */
+int sr_sim_compute(struct sr_sim *s, uint64_t ns);    /* emulated compute: reaps until the deadline */
+int sr_sim_wait_needed(struct sr_sim *s);
+int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi, uint64_t nlo,
+		      uint64_t nhi);
+
+/* sim_window.c: the access window */
+void sr_sim_pop(struct sr_sim *s);                    /* done with the current access */
 int sr_sim_materialize(struct sr_sim *s); /* fills next_use for MIN */
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "devices/target.h"
+#include "policy/cgroup.h"
 #include "replay/units.h"
 #include "trace/record.h"
 
@@ -73,127 +74,12 @@ int sr_smmap_have_swap(void)
 	return n > 1; /* a header line, then one per area */
 }
 
-/* ---- the memory cgroup (as policy/realmmap.c, plus swappiness) ---- */
-
-struct cg {
-	char dir[512];
-	char procs[600];
-	int v1;
-};
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-	size_t n = strlen(val);
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, n) != (ssize_t)n)
-		ret = errno ? -errno : -EIO;
-	close(fd);
-	return ret;
-}
-
-static int has_memory_v2(const char *root)
-{
-	char path[512], buf[512], *tok, *save = NULL;
-	int ok = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fgets(buf, sizeof(buf), f))
-		for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-			ok |= !strcmp(tok, "memory");
-	fclose(f);
-	return ok;
-}
-
-static int unsupported(int err)
-{
-	return err == EACCES || err == EPERM || err == EROFS || err == ENOENT;
-}
-
-static int cg_create(const char *root, uint64_t limit, int swappiness, struct cg *cg, int *swp_set,
-		     struct sr_err *e)
-{
-	char path[700], val[32];
-	int ret;
-
-	*swp_set = 0;
-	if (has_memory_v2(root)) {
-		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
-		write_file(path, "+memory");
-		snprintf(cg->dir, sizeof(cg->dir), "%s/ssdreplay-study-%d", root, (int)getpid());
-		cg->v1 = 0;
-	} else {
-		snprintf(path, sizeof(path), "%s/memory", root);
-		if (access(path, F_OK))
-			return sr_errf(e, -EOPNOTSUPP, "no memory cgroup controller under %s (neither v2 memory.max nor v1 memory/)", root);
-		snprintf(cg->dir, sizeof(cg->dir), "%s/memory/ssdreplay-study-%d", root, (int)getpid());
-		cg->v1 = 1;
-	}
-	if (mkdir(cg->dir, 0755) && errno != EEXIST) {
-		ret = errno;
-		cg->dir[0] = 0;
-		return sr_errf(e, unsupported(ret) ? -EOPNOTSUPP : -ret, "cannot create the cgroup %s: %s",
-			       cg->dir, strerror(ret));
-	}
-	snprintf(val, sizeof(val), "%" PRIu64, limit);
-	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
-	ret = write_file(path, val);
-	if (ret) {
-		rmdir(cg->dir);
-		cg->dir[0] = 0;
-		return sr_errf(e, unsupported(-ret) ? -EOPNOTSUPP : ret, "cannot set the memory limit in %s: %s", path,
-			       strerror(-ret));
-	}
-	if (!cg->v1) {
-		snprintf(path, sizeof(path), "%s/memory.swap.max", cg->dir);
-		write_file(path, swappiness == 0 ? "0" : "max"); /* absent without swap accounting */
-	} else if (swappiness >= 0) {
-		snprintf(path, sizeof(path), "%s/memory.swappiness", cg->dir);
-		snprintf(val, sizeof(val), "%d", swappiness);
-		*swp_set = !write_file(path, val);
-	}
-	snprintf(cg->procs, sizeof(cg->procs), "%s/%s", cg->dir, cg->v1 ? "tasks" : "cgroup.procs");
-	return 0;
-}
-
-static void cg_remove(struct cg *cg)
-{
-	int i;
-
-	if (!cg->dir[0])
-		return;
-	for (i = 0; i < 100 && rmdir(cg->dir) && errno == EBUSY; i++)
-		usleep(20000);
-	cg->dir[0] = 0;
-}
-
 /* ---- the child ---- */
 
 struct acc {
 	uint64_t off, len;
 	int token;
 };
-
-static uint64_t proc_read_bytes(void)
-{
-	char line[128];
-	uint64_t v = 0;
-	FILE *f = fopen("/proc/self/io", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
 
 static int load(const struct sr_smmap_cfg *c, struct sr_source *src, struct acc **out, size_t *n,
 		struct sr_err *e)
@@ -245,24 +131,12 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, t0, s = 0, p;
 	const unsigned char *map;
 	unsigned char *anon = NULL;
-	char go;
 	int fd;
 
 	memset(&o, 0, sizeof(o));
-	if (read(go_fd, &go, 1) != 1 || go != 'g')
-		_exit(3);
-	fd = open(c->path, O_RDONLY);
-	if (fd < 0) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: %s", c->path, strerror(errno));
+	o.err = sr_child_map(go_fd, c->path, c->size, &fd, &map, o.msg, sizeof(o.msg));
+	if (o.err)
 		goto out;
-	}
-	map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (map == MAP_FAILED) {
-		o.err = -errno;
-		snprintf(o.msg, sizeof(o.msg), "%s: mmap: %s", c->path, strerror(errno));
-		goto out;
-	}
 	if (c->hugepage)
 		o.hugepage = madvise((void *)map, c->size, MADV_HUGEPAGE) ? -1 : 1;
 	if (c->anon) {
@@ -280,7 +154,7 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 		for (p = 0; p < c->size; p += pg)
 			s += map[p];
 	getrusage(RUSAGE_SELF, &ru0);
-	rb0 = proc_read_bytes();
+	rb0 = sr_proc_read_bytes();
 	t0 = sr_now_ns();
 	for (i = 0; i < n; i++) {
 		if (c->stop && *c->stop)
@@ -301,7 +175,7 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 	getrusage(RUSAGE_SELF, &ru1);
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
-	o.r.read_bytes = proc_read_bytes() - rb0;
+	o.r.read_bytes = sr_proc_read_bytes() - rb0;
 	sink = s;
 out:
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
@@ -373,15 +247,14 @@ bad:
 int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_smmap_result *r,
 		 struct sr_err *e)
 {
-	struct cg cg = { .dir = "" };
+	struct sr_cgroup cg = { .dir = "" };
 	struct rec t = { NULL, -1 };
 	struct acc *a = NULL;
 	struct child_out o;
-	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd, status;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
 	uint64_t rd0 = 0, rd1 = 0, wr;
 	size_t n;
 	pid_t pid = -1;
-	char pidbuf[32];
 	ssize_t got;
 
 	memset(r, 0, sizeof(*r));
@@ -397,8 +270,11 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* start cold */
 	close(fd);
 	if (c->limit) {
-		ret = cg_create(c->cgroot ? c->cgroot : "/sys/fs/cgroup", c->limit + c->anon + SLACK, c->swappiness,
-				&cg, &r->swappiness_set, e);
+		struct sr_cgroup_cfg cc = { .root = c->cgroot ? c->cgroot : "/sys/fs/cgroup", .name = "ssdreplay-study",
+					    .limit = c->limit + c->anon + SLACK, .swap_max = c->swappiness == 0 ? "0" : "max",
+					    .swappiness = c->swappiness, .enoent_unsupported = 1 };
+
+		ret = sr_cgroup_create(&cc, &cg, &r->swappiness_set, e);
 		if (ret)
 			goto out;
 		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.v1 ? "v1" : "v2");
@@ -421,15 +297,8 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	close(go[0]);
 	close(res[1]);
 	go[0] = res[1] = -1;
-	if (cg.dir[0]) {
-		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
-		ret = write_file(cg.procs, pidbuf);
-		if (ret) {
-			ret = sr_errf(e, unsupported(-ret) ? -EOPNOTSUPP : ret, "cannot move the child into %s: %s",
-				      cg.procs, strerror(-ret));
-			goto out;
-		}
-	}
+	if (cg.dir[0] && (ret = sr_cgroup_attach(&cg, pid, e)))
+		goto out;
 	if (c->trace)
 		rec_start(c, &t, r);
 	if (c->disk && c->disk[0])
@@ -484,21 +353,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	ret = 0;
 out:
 	rec_stop(&t, r, 0);
-	if (go[1] >= 0)
-		close(go[1]);
-	if (go[0] >= 0)
-		close(go[0]);
-	if (res[0] >= 0)
-		close(res[0]);
-	if (res[1] >= 0)
-		close(res[1]);
-	if (pid > 0) {
-		if (ret)
-			kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	cg_remove(&cg);
+	sr_child_end(pid, ret, go, res, &cg);
 	free(a);
 	return ret;
 }

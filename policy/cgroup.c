@@ -1,0 +1,182 @@
+#include "policy/cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+	size_t n = strlen(val);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, n) != (ssize_t)n)
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
+static int has_memory_v2(const char *root)
+{
+	char path[512], buf[512], *tok, *save = NULL;
+	int ok = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f))
+		for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+			ok |= !strcmp(tok, "memory");
+	fclose(f);
+	return ok;
+}
+
+/* err > 0: the host refuses cgroups to us rather than something failing */
+static int unsupported(const struct sr_cgroup *cg, int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS || (cg->enoent_unsupported && err == ENOENT);
+}
+
+int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *swappiness_set, struct sr_err *e)
+{
+	char path[700], val[32];
+	int ret;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->who = c->who ? c->who : "";
+	cg->enoent_unsupported = c->enoent_unsupported;
+	if (swappiness_set)
+		*swappiness_set = 0;
+	if (has_memory_v2(c->root)) {
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", c->root);
+		write_file(path, "+memory"); /* often already on; failure shows below */
+		snprintf(cg->dir, sizeof(cg->dir), "%s/%s-%d", c->root, c->name, (int)getpid());
+	} else {
+		snprintf(path, sizeof(path), "%s/memory", c->root);
+		if (access(path, F_OK))
+			return sr_errf(e, -EOPNOTSUPP, "%sno memory cgroup controller under %s (neither v2 memory.max nor v1 memory/)",
+				       cg->who, c->root);
+		snprintf(cg->dir, sizeof(cg->dir), "%s/memory/%s-%d", c->root, c->name, (int)getpid());
+		cg->v1 = 1;
+	}
+	if (mkdir(cg->dir, 0755) && errno != EEXIST) {
+		ret = errno;
+		ret = sr_errf(e, unsupported(cg, ret) ? -EOPNOTSUPP : -ret, "%scannot create the cgroup %s: %s", cg->who,
+			      cg->dir, strerror(ret));
+		cg->dir[0] = 0;
+		return ret;
+	}
+	snprintf(val, sizeof(val), "%" PRIu64, c->limit);
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
+	ret = write_file(path, val);
+	if (ret) {
+		rmdir(cg->dir);
+		cg->dir[0] = 0;
+		return sr_errf(e, unsupported(cg, -ret) ? -EOPNOTSUPP : ret, "%scannot set the memory limit in %s: %s",
+			       cg->who, path, strerror(-ret));
+	}
+	if (!cg->v1) {
+		snprintf(path, sizeof(path), "%s/memory.swap.max", cg->dir);
+		write_file(path, c->swap_max ? c->swap_max : "max"); /* absent without swap accounting: fine */
+	} else if (c->swappiness >= 0) {
+		snprintf(path, sizeof(path), "%s/memory.swappiness", cg->dir);
+		snprintf(val, sizeof(val), "%d", c->swappiness);
+		ret = write_file(path, val);
+		if (swappiness_set)
+			*swappiness_set = !ret;
+	}
+	snprintf(cg->procs, sizeof(cg->procs), "%s/%s", cg->dir, cg->v1 ? "tasks" : "cgroup.procs");
+	return 0;
+}
+
+int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e)
+{
+	char buf[32];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	ret = write_file(cg->procs, buf);
+	if (ret)
+		return sr_errf(e, unsupported(cg, -ret) ? -EOPNOTSUPP : ret, "%scannot move the child into %s: %s", cg->who,
+			       cg->procs, strerror(-ret));
+	return 0;
+}
+
+void sr_cgroup_remove(struct sr_cgroup *cg)
+{
+	int i;
+
+	if (!cg->dir[0])
+		return;
+	/* the child has been reaped; the kernel may take a moment to drop it */
+	for (i = 0; i < 100 && rmdir(cg->dir) && errno == EBUSY; i++)
+		usleep(20000);
+	cg->dir[0] = 0;
+}
+
+uint64_t sr_proc_read_bytes(void)
+{
+	char line[128];
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+int sr_child_map(int go_fd, const char *path, uint64_t size, int *fd, const unsigned char **map, char *msg,
+		 size_t n)
+{
+	void *m;
+	char go;
+
+	if (read(go_fd, &go, 1) != 1 || go != 'g')
+		_exit(3); /* the parent gave up */
+	*fd = open(path, O_RDONLY);
+	if (*fd < 0) {
+		snprintf(msg, n, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	m = mmap(NULL, size, PROT_READ, MAP_SHARED, *fd, 0);
+	if (m == MAP_FAILED) {
+		snprintf(msg, n, "%s: mmap: %s", path, strerror(errno));
+		return -errno;
+	}
+	*map = m;
+	return 0;
+}
+
+void sr_child_end(pid_t pid, int failed, int go[2], int res[2], struct sr_cgroup *cg)
+{
+	int i, status;
+
+	for (i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (res[i] >= 0)
+			close(res[i]);
+		go[i] = res[i] = -1;
+	}
+	if (pid > 0) {
+		if (failed)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	sr_cgroup_remove(cg);
+}

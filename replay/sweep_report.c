@@ -84,7 +84,7 @@ int sr_sweep_write_csv(FILE *f, const struct sr_sweep *s, const struct sr_sweep_
 		csv_dims(f, s, p);
 		fprintf(f, "%zu,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f", p->n, p->med[SR_SM_BW], p->min[SR_SM_BW],
 			p->max[SR_SM_BW], p->med[SR_SM_P99], p->min[SR_SM_P99], p->max[SR_SM_P99]);
-		for (m = SR_SM_RBW; m < SR_SM_NR; m++)
+		for (m = SR_SM_RBW; m <= SR_SM_WP99; m++) /* replay metrics only */
 			fprintf(f, m == SR_SM_RIOPS || m == SR_SM_WIOPS ? ",%.1f" : ",%.0f", p->med[m]);
 		if (in->spec_Bps > 0)
 			fprintf(f, ",%.1f\n", 100 * p->med[SR_SM_BW] / in->spec_Bps);

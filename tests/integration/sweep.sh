@@ -12,6 +12,13 @@ $SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 0.3s -o "$T/res" --progress --outp
 	>"$T/stdout.json" 2>"$T/err" || { cat "$T/err"; fail "sweep"; }
 grep -q "eta" "$T/err" || fail "no progress/ETA on stderr"
 [ "$(($(wc -l <"$T/res/sweep.csv") - 1))" = 4 ] || fail "sweep.csv: expected 4 rows"
+python3 - "$T/res/sweep.csv" <<'PY' || fail "sweep.csv: rows and header disagree"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+assert all(len(r) == len(rows[0]) for r in rows), [len(r) for r in rows]
+d = [dict(zip(rows[0], r)) for r in rows[1:]]
+assert all(float(x["read_bw_bytes"]) == float(x["bw_bytes"]) for x in d), d
+PY
 cmp -s "$T/stdout.json" "$T/res/sweep.json" || fail "stdout JSON differs from sweep.json"
 j=$T/res/sweep.json
 [ "$(json "$j" 'len(j["points"])')" = 4 ] || fail "expected 4 points"

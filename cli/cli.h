@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "replay/err.h"
+#include "synth/model.h"
 #include "replay/report.h"
 #include "trace/source.h"
 
@@ -69,6 +70,25 @@ int sr_cli_trace_in_open(const struct sr_cli_trace_in *in, const char *path, con
 struct sr_model;
 int sr_cli_trace_in_open_model(const struct sr_cli_trace_in *in, const char *path, const char *fmt,
 			       const struct sr_model *model, struct sr_source **src, struct sr_err *e);
+
+/* The schedule simulate and sweep walk: synthesized from model (a profile
+ * name or a GGUF path) with so, or trace (read through in's filters when in
+ * is not NULL) labelled with model's tensors when model is given. */
+struct sr_synth_opts;
+struct sr_cli_sched {
+	struct sr_source *src;
+	struct sr_model model;
+	int have_model;
+	uint64_t model_bytes; /* the model's file, or target_size for a bare trace */
+	const char *name;
+};
+int sr_cli_sched_open(const char *model, const char *trace, const char *format,
+		      const struct sr_cli_trace_in *in, const struct sr_synth_opts *so,
+		      uint64_t target_size, struct sr_cli_sched *s, struct sr_err *e);
+void sr_cli_sched_close(struct sr_cli_sched *s);
+/* The target's read_ahead_kb as the pagecache policy takes it: 0 unknown,
+ * UINT64_MAX when the device reads no ahead. */
+uint64_t sr_cli_read_ahead_kb(const char *disk);
 
 /* --output-format text|json|csv (fio's normal/terse accepted too). */
 int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct sr_err *e);

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "devices/discover.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -241,4 +242,49 @@ int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct
 	else
 		return sr_inputf(e, "%s: --output-format: expected text, json or csv, found '%s'", cmd, arg);
 	return 0;
+}
+
+int sr_cli_sched_open(const char *model, const char *trace, const char *format,
+		      const struct sr_cli_trace_in *in, const struct sr_synth_opts *so,
+		      uint64_t target_size, struct sr_cli_sched *s, struct sr_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	if (model) {
+		if (sr_model_load(model, &s->model, e))
+			return -EINVAL;
+		s->have_model = 1;
+		s->model_bytes = s->model.file_size;
+		s->name = model;
+	}
+	if (trace) {
+		struct sr_cli_trace_in plain = { .topts.event = 'D' };
+
+		plain = in ? *in : plain;
+		plain.gguf = NULL; /* labelled with the model loaded here */
+		if (sr_cli_trace_in_open_model(&plain, trace, format, s->have_model ? &s->model : NULL,
+					       &s->src, e))
+			return -EINVAL;
+		s->name = trace;
+		if (!s->have_model)
+			s->model_bytes = target_size;
+		return 0;
+	}
+	return sr_synth_open(&s->model, so, &s->src, e);
+}
+
+void sr_cli_sched_close(struct sr_cli_sched *s)
+{
+	if (s->src)
+		s->src->close(s->src);
+	s->src = NULL;
+	if (s->have_model)
+		sr_model_free(&s->model);
+	s->have_model = 0;
+}
+
+uint64_t sr_cli_read_ahead_kb(const char *disk)
+{
+	long v = sr_dev_read_ahead_kb("/sys", disk);
+
+	return v < 0 ? 0 : v == 0 ? UINT64_MAX : (uint64_t)v;
 }

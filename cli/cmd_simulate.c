@@ -239,26 +239,6 @@ bad:
 	return sr_inputf(e, CMD ": --mem: expected sizes (2G) or percentages of the model (50%%), comma-separated, found '%s'", arg);
 }
 
-static uint64_t read_ahead_kb(const char *disk)
-{
-	char path[256];
-	uint64_t v = 0;
-	FILE *f;
-
-	if (!disk || !disk[0])
-		return 0;
-	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%" SCNu64, &v) != 1)
-		v = 0;
-	else if (!v)
-		v = UINT64_MAX; /* the device reads no ahead */
-	fclose(f);
-	return v;
-}
-
 static void usage_policies(void)
 {
 	size_t i;
@@ -272,50 +252,19 @@ static void usage_policies(void)
 
 /* The schedule: synthesized from the model, or a trace (labelled with the
  * model's tensors by offset when one is given). */
-struct sched {
-	struct sr_source *src;
-	struct sr_model model;
-	int have_model;
-	uint64_t model_bytes;
-	const char *name;
-};
-
-static int open_schedule(struct args *a, struct sched *s, const struct sr_target *tgt, struct sr_err *e)
+static int open_schedule(const struct args *a, struct sr_cli_sched *s, uint64_t tgt_size, struct sr_err *e)
 {
 	struct sr_synth_opts so;
 
-	memset(s, 0, sizeof(*s));
-	if (a->profile || a->gguf) {
-		if (sr_model_load(a->profile ? a->profile : a->gguf, &s->model, e))
-			return -EINVAL;
-		s->have_model = 1;
-		s->model_bytes = s->model.file_size;
-		s->name = a->profile ? a->profile : a->gguf;
-	}
-	if (a->trace) {
-		if (sr_trace_open(a->trace, a->format, &s->src, e))
-			return -EINVAL;
-		s->name = a->trace;
-		if (!s->have_model)
-			s->model_bytes = tgt->size;
-		return 0;
-	}
 	sr_synth_opts_default(&so);
 	so.tokens = a->tokens;
 	so.prefill = a->prefill;
 	so.seed = a->seed;
 	so.access = SR_ACCESS_TENSOR; /* simulate cuts accesses into --page itself */
-	if (a->routing && sr_routing_parse(a->routing, &so.routing, e))
+	if (!a->trace && a->routing && sr_routing_parse(a->routing, &so.routing, e))
 		return -EINVAL;
-	return sr_synth_open(&s->model, &so, &s->src, e);
-}
-
-static void close_schedule(struct sched *s)
-{
-	if (s->src)
-		s->src->close(s->src);
-	if (s->have_model)
-		sr_model_free(&s->model);
+	return sr_cli_sched_open(a->profile ? a->profile : a->gguf, a->trace, a->format, NULL, &so, tgt_size,
+				 s, e);
 }
 
 static int write_report(const struct args *a, const struct sr_sim_report *rep, struct sr_err *e)
@@ -389,7 +338,7 @@ int cmd_simulate(int argc, char **argv)
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct tgts ts = { .n = 0 };
-	struct sched sc = { 0 };
+	struct sr_cli_sched sc = { 0 };
 	struct sr_sim_report rep = { 0 };
 	struct sr_devspec ds;
 	uint64_t mem[MAX_MEM], size;
@@ -473,7 +422,7 @@ int cmd_simulate(int argc, char **argv)
 	}
 	if (a.trace && !a.have_tokens)
 		a.tokens = 1;
-	if (open_schedule(&a, &sc, &tgt, &e))
+	if (open_schedule(&a, &sc, tgt.size, &e))
 		goto fail;
 	if (sc.model_bytes > tgt.size) {
 		if (ts.n)
@@ -494,7 +443,7 @@ int cmd_simulate(int argc, char **argv)
 		nreal += sr_mmap_strategy_of(a.pol[i].spec) != SR_MS_NONE;
 	}
 	if (!a.ra_kb)
-		a.ra_kb = read_ahead_kb(tgt.disk);
+		a.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
 
 	rep = (struct sr_sim_report){
 		.source = sc.name, .target = ts.n ? a.layout : tgt.path, .model = sc.have_model ? sc.model.name : NULL,
@@ -604,7 +553,7 @@ fail:
 	status = sr_cli_fail(&e);
 out:
 	free(rep.rows);
-	close_schedule(&sc);
+	sr_cli_sched_close(&sc);
 	if (ts.n)
 		close_targets(&ts);
 	else

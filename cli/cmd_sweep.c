@@ -157,74 +157,20 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 /* The schedule of simulate points: synthesized from the model, or a trace
  * (labelled with the model's tensors when one is given). A copy of
  * cmd_simulate.c's open_schedule, with sweep's trace filters. */
-struct sched {
-	struct sr_source *src;
-	struct sr_model model;
-	int have_model;
-	uint64_t model_bytes;
-	const char *name;
-};
-
-static int open_schedule(const struct args *a, struct sched *s, const struct sr_target *tgt, struct sr_err *e)
+/* The schedule of simulate points: synthesized from the model, or the trace
+ * (through the trace filters) labelled with it. */
+static int open_schedule(const struct args *a, struct sr_cli_sched *s, uint64_t tgt_size, struct sr_err *e)
 {
-	const char *model = a->profile ? a->profile : a->in.gguf;
 	struct sr_synth_opts so;
 
-	memset(s, 0, sizeof(*s));
-	if (model) {
-		if (sr_model_load(model, &s->model, e))
-			return -EINVAL;
-		s->have_model = 1;
-		s->model_bytes = s->model.file_size;
-		s->name = model;
-	}
-	if (a->trace) {
-		struct sr_cli_trace_in in = a->in;
-
-		in.gguf = NULL; /* labelled with the model loaded here */
-		if (sr_cli_trace_in_open_model(&in, a->trace, a->format, s->have_model ? &s->model : NULL, &s->src, e))
-			return -EINVAL;
-		s->name = a->trace;
-		if (!s->have_model)
-			s->model_bytes = tgt->size;
-		return 0;
-	}
 	sr_synth_opts_default(&so);
 	so.tokens = a->tokens;
 	so.seed = a->seed;
 	so.access = SR_ACCESS_TENSOR; /* the simulation cuts accesses into --page itself */
-	if (a->routing && sr_routing_parse(a->routing, &so.routing, e))
+	if (!a->trace && a->routing && sr_routing_parse(a->routing, &so.routing, e))
 		return -EINVAL;
-	return sr_synth_open(&s->model, &so, &s->src, e);
-}
-
-static void close_schedule(struct sched *s)
-{
-	if (s->src)
-		s->src->close(s->src);
-	if (s->have_model)
-		sr_model_free(&s->model);
-}
-
-/* The target's read_ahead_kb: the pagecache policy's default (as simulate). */
-static uint64_t read_ahead_kb(const char *disk)
-{
-	char path[256];
-	uint64_t v = 0;
-	FILE *f;
-
-	if (!disk || !disk[0])
-		return 0;
-	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (fscanf(f, "%" SCNu64, &v) != 1)
-		v = 0;
-	else if (!v)
-		v = UINT64_MAX; /* the device reads no ahead */
-	fclose(f);
-	return v;
+	return sr_cli_sched_open(a->profile ? a->profile : a->in.gguf, a->trace, a->format, &a->in, &so,
+				 tgt_size, s, e);
 }
 
 struct runner {
@@ -234,7 +180,7 @@ struct runner {
 	int show;
 	char last[160];
 	/* simulate points */
-	struct sched *sc;
+	struct sr_cli_sched *sc;
 	uint64_t ra_kb;
 };
 
@@ -607,7 +553,7 @@ int cmd_sweep(int argc, char **argv)
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct sr_sweep *sw = &a.sw;
-	struct sched sc = { 0 };
+	struct sr_cli_sched sc = { 0 };
 	struct runner r = { .a = &a, .tgt = &tgt, .sc = &sc };
 	struct sr_sweep_info in;
 	struct sr_devspec ds;
@@ -683,7 +629,7 @@ int cmd_sweep(int argc, char **argv)
 					  sw->ax[SR_DIM_PAGE].v[i].n, tgt.path, tgt.lbs);
 				goto fail;
 			}
-		if (open_schedule(&a, &sc, &tgt, &e))
+		if (open_schedule(&a, &sc, tgt.size, &e))
 			goto fail;
 		if (sc.model_bytes > tgt.size) {
 			sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay synth --profile NAME --write-gguf %s, or ssdreplay prep %s --size %" PRIu64,
@@ -693,7 +639,7 @@ int cmd_sweep(int argc, char **argv)
 		if (sr_sweep_parse_mem(a.mem_arg ? a.mem_arg : "50%", sc.model_bytes, &sw->ax[SR_DIM_MEM], &e))
 			goto fail;
 		sw->ax[SR_DIM_MEM].given = 1;
-		r.ra_kb = read_ahead_kb(tgt.disk);
+		r.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
 	} else if (a.trace) { /* refuse a bad trace before the first point */
 		struct sr_source *src;
 
@@ -746,7 +692,7 @@ fail:
 	status = sr_cli_fail(&e);
 out:
 	sr_sweep_free(sw);
-	close_schedule(&sc);
+	sr_cli_sched_close(&sc);
 	sr_target_close(&tgt);
 	return status;
 }

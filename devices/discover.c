@@ -638,3 +638,21 @@ int sr_dev_numa(const char *sysfs_root, const char *disk, int *node, char *cpus,
 	}
 	return 0;
 }
+
+long sr_dev_read_ahead_kb(const char *sysfs_root, const char *disk)
+{
+	char path[512];
+	long v = -1;
+	FILE *f;
+
+	if (!disk || !disk[0])
+		return -1;
+	snprintf(path, sizeof(path), "%s/block/%s/queue/read_ahead_kb", sysfs_root, disk);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1 || v < 0)
+		v = -1;
+	fclose(f);
+	return v;
+}

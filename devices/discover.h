@@ -82,6 +82,10 @@ int sr_disk_for_path(const char *path, const char *sysfs_root, char *disk, size_
  * ("" unknown). Cheap: a few sysfs reads, no hwloc. For replay pinning. */
 int sr_dev_numa(const char *sysfs_root, const char *disk, int *node, char *cpus, size_t n);
 
+/* /sys/block/DISK/queue/read_ahead_kb: the kernel's readahead window in KiB
+ * (0: the device reads no ahead), or -1 when unknown. */
+long sr_dev_read_ahead_kb(const char *sysfs_root, const char *disk);
+
 /* PCIe helpers (devices/link.c). */
 double sr_pcie_parse_gts(const char *s);  /* "16.0 GT/s PCIe" -> 16.0; 0 if unknown */
 unsigned sr_pcie_gen_of_gts(double gts);  /* 16.0 -> 4; 0 if unknown */

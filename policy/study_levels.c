@@ -1,4 +1,5 @@
 /* The measurement levels of the study's runs (policy/study_levels.h). */
+#include "devices/discover.h"
 #include "policy/study_levels.h"
 
 #include <errno.h>
@@ -112,18 +113,9 @@ void sr_study_trace_levels(const struct sr_study_disk *dk, const char *path, con
 
 uint64_t sr_study_read_ahead_kb(const char *disk)
 {
-	char path[256];
-	uint64_t v = 0;
-	FILE *f;
+	long v = sr_dev_read_ahead_kb("/sys", disk);
 
-	snprintf(path, sizeof(path), "/sys/block/%s/queue/read_ahead_kb", disk);
-	f = disk[0] ? fopen(path, "r") : NULL;
-	if (!f)
-		return 128;
-	if (fscanf(f, "%" SCNu64, &v) != 1 || !v)
-		v = 128;
-	fclose(f);
-	return v;
+	return v > 0 ? (uint64_t)v : 128;
 }
 
 int sr_study_sweep_curve(const char *path, struct sr_curve *c, double *best, unsigned *minqd)

@@ -90,6 +90,12 @@ void sr_cli_sched_close(struct sr_cli_sched *s);
  * UINT64_MAX when the device reads no ahead. */
 uint64_t sr_cli_read_ahead_kb(const char *disk);
 
+/* --pattern seq|rand (fio's read|randread accepted too). */
+int sr_cli_pattern(const char *cmd, const char *arg, int *out, struct sr_err *e);
+/* After a report: when a signal stopped the run, say so on stderr and
+ * return SR_EXIT_SIGNAL, else status unchanged. */
+int sr_cli_stopped(int status);
+
 /* --output-format text|json|csv (fio's normal/terse accepted too). */
 int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct sr_err *e);
 

@@ -657,10 +657,7 @@ stopped:
 		goto fail;
 	}
 	f = stdout;
-	if (sr_cli_stop) {
-		fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
-		status = SR_EXIT_SIGNAL;
-	}
+	status = sr_cli_stopped(status);
 	goto out;
 fail:
 	status = sr_cli_fail(&e);

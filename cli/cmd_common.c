@@ -288,3 +288,22 @@ uint64_t sr_cli_read_ahead_kb(const char *disk)
 
 	return v < 0 ? 0 : v == 0 ? UINT64_MAX : (uint64_t)v;
 }
+
+int sr_cli_pattern(const char *cmd, const char *arg, int *out, struct sr_err *e)
+{
+	if (!strcmp(arg, "seq") || !strcmp(arg, "read"))
+		*out = SR_PAT_SEQ;
+	else if (!strcmp(arg, "rand") || !strcmp(arg, "randread"))
+		*out = SR_PAT_RAND;
+	else
+		return sr_inputf(e, "%s: --pattern: expected seq or rand, found '%s'", cmd, arg);
+	return 0;
+}
+
+int sr_cli_stopped(int status)
+{
+	if (!sr_cli_stop)
+		return status;
+	fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
+	return SR_EXIT_SIGNAL;
+}

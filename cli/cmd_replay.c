@@ -129,14 +129,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->retries = retries;
 		return ret;
 	}
-	case O_PATTERN:
-		if (!strcmp(arg, "seq") || !strcmp(arg, "read"))
-			a->pattern = SR_PAT_SEQ;
-		else if (!strcmp(arg, "rand") || !strcmp(arg, "randread"))
-			a->pattern = SR_PAT_RAND;
-		else
-			return sr_inputf(e, CMD ": --pattern: expected seq or rand, found '%s'", arg);
-		return 0;
+	case O_PATTERN: return sr_cli_pattern(CMD, arg, &a->pattern, e);
 	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 65536, &a->qd, e);
@@ -653,8 +646,7 @@ int cmd_replay(int argc, char **argv)
 	    (a.plot && sr_plot_replay(a.plot, ri.target, &st, 1, &e))) {
 		status = sr_cli_fail(&e);
 	} else if (sr_cli_stop) {
-		fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
-		status = SR_EXIT_SIGNAL;
+		status = sr_cli_stopped(status);
 	} else if (!ret && st.fates.failed) {
 		char line[512];
 

@@ -542,12 +542,10 @@ int cmd_simulate(int argc, char **argv)
 report:
 	sr_err_clear(&e);
 	rep.partial = !!sr_cli_stop;
-	if (write_report(&a, &rep, &e)) {
+	if (write_report(&a, &rep, &e))
 		status = sr_cli_fail(&e);
-	} else if (sr_cli_stop) {
-		fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
-		status = SR_EXIT_SIGNAL;
-	}
+	else
+		status = sr_cli_stopped(status);
 	goto out;
 fail:
 	status = sr_cli_fail(&e);

@@ -85,14 +85,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	switch (key) {
 	case O_TRACE: a->trace = arg; return 0;
 	case O_FORMAT: a->format = arg; return 0;
-	case O_PATTERN:
-		if (!strcmp(arg, "seq") || !strcmp(arg, "read"))
-			a->pattern = SR_PAT_SEQ;
-		else if (!strcmp(arg, "rand") || !strcmp(arg, "randread"))
-			a->pattern = SR_PAT_RAND;
-		else
-			return sr_inputf(e, CMD ": --pattern: expected seq or rand, found '%s'", arg);
-		return 0;
+	case O_PATTERN: return sr_cli_pattern(CMD, arg, &a->pattern, e);
 	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_NO_SHUFFLE: a->no_shuffle = 1; return 0;

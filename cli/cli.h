@@ -90,6 +90,12 @@ void sr_cli_sched_close(struct sr_cli_sched *s);
  * UINT64_MAX when the device reads no ahead. */
 uint64_t sr_cli_read_ahead_kb(const char *disk);
 
+/* replay --synth SPEC: "MODEL [synth's schedule options]" (a profile name
+ * or GGUF path first, or --profile/--gguf) opened as a source over m, which
+ * the caller frees with sr_model_free after closing *src; free *keep too. */
+int sr_cli_synth_open(const char *spec, struct sr_model *m, struct sr_source **src, char **keep,
+		      struct sr_err *e);
+
 /* --pattern seq|rand (fio's read|randread accepted too). */
 int sr_cli_pattern(const char *cmd, const char *arg, int *out, struct sr_err *e);
 /* After a report: when a signal stopped the run, say so on stderr and

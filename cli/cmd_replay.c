@@ -27,7 +27,7 @@ enum {
 	O_PATTERN = 256, O_SIZE, O_SEED, O_BUFFERED, O_ALIGN, O_MERGE, O_PAGE, O_BATCH, O_TIMING,
 	O_RUNTIME, O_LOOPS, O_OFFMAP, O_TRACE_SIZE, O_RANGE, O_ALLOW_WRITE, O_VERIFY, O_THREADS,
 	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_PLACE,
-	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY, O_PLOT, O_FAULT, O_ON_ERROR,
+	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY, O_PLOT, O_SYNTH, O_FAULT, O_ON_ERROR,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
@@ -57,6 +57,7 @@ static const struct sr_opt opts[] = {
 	{ "loops", O_LOOPS, 1, "N", "1", "passes over the trace; 0: repeat until --runtime" },
 	{ "offset-map", O_OFFMAP, 1, "wrap|scale", "none", "fit offsets beyond the target onto it" },
 	{ "trace-size", O_TRACE_SIZE, 1, "SIZE", "highest offset in trace", "extent the trace was recorded on, for --offset-map scale" },
+	{ "synth", O_SYNTH, 1, "'MODEL [OPTS]'", "", "replay a synthetic schedule: a profile or GGUF and synth's schedule options, e.g. 'llama-2-7b-q4_k_m --tokens 4 --access page:4k' (ssdreplay synth --help)" },
 	{ "plot", O_PLOT, 1, "DIR", "", "write bandwidth.svg and latency_cdf.svg (and .png where gnuplot can) here" },
 	{ "place", O_PLACE, 1, "OFFSET", "0", "put trace offset 0 at OFFSET of the target (a file-mapped trace onto a raw device): --range OFFSET:" },
 	{ "range", O_RANGE, 1, "START:LEN", "whole target", "replay into this byte range of the target" },
@@ -86,7 +87,7 @@ struct args {
 	const char *layout_str, *cpus_str, *spec, *force;
 	cpu_set_t cpus;
 	int have_cpus, tag_stats;
-	const char *trace, *format, *output, *timeline, *engine, *plot;
+	const char *trace, *format, *output, *timeline, *engine, *plot, *synth;
 	const struct sr_engine_ops *eng;
 	struct sr_faults faults;
 	int have_faults, on_error;
@@ -191,6 +192,9 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --offset-map: expected wrap, scale or none, found '%s'", arg);
 		return 0;
 	case O_TRACE_SIZE: return sr_cli_size(CMD, "trace-size", arg, &a->trace_size, e);
+	case O_SYNTH:
+		a->synth = arg;
+		return 0;
 	case O_PLOT:
 		a->plot = arg;
 		return 0;
@@ -441,6 +445,7 @@ int cmd_replay(int argc, char **argv)
 	struct sr_replay_cfg rc;
 	struct sr_report_info ri;
 	struct sr_model model = { 0 };
+	char *synth_keep = NULL;
 	int have_model = 0;
 	struct progress prog = { 0 };
 	char srcname[64], tgtnames[1024] = "";
@@ -472,8 +477,12 @@ int cmd_replay(int argc, char **argv)
 		sr_inputf(&e, CMD ": %u targets: give --layout stripe:SIZE or --layout by-target", a.nr_targets);
 		goto fail;
 	}
-	if (!a.trace == (a.pattern < 0)) {
-		sr_inputf(&e, CMD ": expected exactly one of --trace FILE or --pattern seq|rand");
+	if (!!a.trace + !!a.synth + (a.pattern >= 0) != 1) {
+		sr_inputf(&e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand");
+		goto fail;
+	}
+	if (a.synth && a.in.gguf) {
+		sr_inputf(&e, CMD ": --synth's model labels the schedule already; drop --gguf");
 		goto fail;
 	}
 	if (!a.trace && (sr_cli_trace_filtering(&a.in.topts) || a.in.file_map)) {
@@ -545,7 +554,14 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 	}
 
-	if (a.trace) {
+	if (a.synth) {
+		ret = sr_cli_synth_open(a.synth, &model, &src, &synth_keep, &e);
+		if (ret)
+			goto fail;
+		have_model = 1;
+		if (!a.bs)
+			a.bs = a.page > DEFAULT_MAX_REQ ? a.page : DEFAULT_MAX_REQ;
+	} else if (a.trace) {
 		if (a.in.gguf) { /* kept here too, to name tags in the report */
 			ret = sr_model_load(a.in.gguf, &model, &e);
 			if (ret)
@@ -630,7 +646,7 @@ int cmd_replay(int argc, char **argv)
 
 	snprintf(srcname, sizeof(srcname), "%s", src->name);
 	ri = (struct sr_report_info){
-		.cmd = CMD, .target = tgtnames, .source = a.trace ? a.trace : srcname,
+		.cmd = CMD, .target = tgtnames, .source = a.trace ? a.trace : a.synth ? a.synth : srcname,
 		.format = src->format ? src->format : a.format, .engine = a.engine, .qd = rc.qd,
 		.bs = a.bs, .page = a.page, .direct = !a.buffered, .merge = a.merge,
 		.timing = a.timing_str, .target_size = size, .lbs = lbs,
@@ -666,5 +682,6 @@ out:
 	sr_stats_free(&st);
 	if (have_model)
 		sr_model_free(&model);
+	free(synth_keep);
 	return status;
 }

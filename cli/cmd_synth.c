@@ -481,3 +481,48 @@ out:
 		sr_model_free(&m);
 	return status;
 }
+
+int sr_cli_synth_open(const char *spec, struct sr_model *m, struct sr_source **src, char **keep,
+		      struct sr_err *e)
+{
+	struct args a = { .outfmt = SR_OUT_TEXT };
+	char *argv[64], *tok, *save = NULL;
+	int argc = 0, pos, ret;
+
+	*src = NULL;
+	*keep = strdup(spec); /* argv, the model name and a routing log path point into it */
+	if (!*keep)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	argv[argc++] = "synth";
+	for (tok = strtok_r(*keep, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (argc == (int)(sizeof(argv) / sizeof(argv[0])) - 1)
+			return sr_inputf(e, "replay: --synth: more than %d words", argc - 1);
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	sr_synth_opts_default(&a.so);
+	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "", &pos, e);
+	if (ret == 1)
+		return sr_inputf(e, "replay: --synth takes synth's schedule options (see ssdreplay synth --help)");
+	if (ret)
+		return ret;
+	if (pos < argc && !a.model)
+		a.model = argv[pos++]; /* "--synth llama-2-7b-q4_k_m --tokens 4": the model first */
+	if (pos < argc)
+		return sr_inputf(e, "replay: --synth: unexpected '%s'", argv[pos]);
+	if (!a.model)
+		return sr_inputf(e, "replay: --synth: expected a model: --synth 'PROFILE|MODEL.gguf [--tokens N ...]'");
+	if (a.info || a.write_gguf || a.output || a.have_outfmt || a.sparse)
+		return sr_inputf(e, "replay: --synth takes schedule options only, not --info, --write-gguf, -o or --output-format");
+	if (a.have_threads && a.so.access != SR_ACCESS_PAGE)
+		return sr_inputf(e, "replay: --synth: --threads goes with --access page");
+	ret = sr_model_load(a.model, m, e);
+	if (ret)
+		return ret;
+	ret = sr_synth_open(m, &a.so, src, e);
+	if (ret) {
+		sr_model_free(m);
+		memset(m, 0, sizeof(*m));
+	}
+	return ret;
+}

@@ -92,6 +92,18 @@ want=$(awk -F, 'NR > 1 { s += $2 } END { print s }' <(("$SR" synth --gguf "$T/m.
 [ "$(json "$T/r.json" 'j["jobs"][0]["read"]["io_bytes"]')" = "$want" ] || fail "replay read $(json "$T/r.json" 'j["jobs"][0]["read"]["io_bytes"]') bytes, schedule has $want"
 ok "synth | replay --trace - reads the schedule's $want bytes"
 
+# --- replay --synth: the same schedule built in-process, tags named after tensors
+"$SR" replay "$T/m.gguf" --synth "$T/m.gguf --tokens 8" --engine psync --buffered --tag-stats \
+	--output-format json -o "$T/rs.json" || fail "replay --synth"
+[ "$(json "$T/rs.json" 'j["jobs"][0]["read"]["io_bytes"]')" = "$want" ] || fail "replay --synth read other bytes than the pipe"
+[ "$(json "$T/rs.json" 'any(t["name"].endswith("_exps.weight[e%d]" % e) for t in j["jobs"][0]["ssdreplay"]["tags"] for e in range(8))')" = True ] ||
+	fail "replay --synth: expert tags not named"
+expect_exit 2 "expected a model" "$SR" replay "$T/m.gguf" --synth "--tokens 4"
+expect_exit 2 "unknown option '--bogus'" "$SR" replay "$T/m.gguf" --synth "tiny-moe --bogus"
+expect_exit 2 "schedule options only" "$SR" replay "$T/m.gguf" --synth "tiny-moe --info"
+expect_exit 2 "exactly one of" "$SR" replay "$T/m.gguf" --synth tiny-moe --pattern seq
+ok "replay --synth 'MODEL OPTS' reads what the pipe reads; bad specs exit 2"
+
 # --- compute overlap: recorded timing waits for the compute times
 "$SR" synth --profile tiny-llama --tokens 4 --compute ns-per-byte=1000 >"$T/t.csv" || fail "compute"
 head -1 "$T/t.csv" | grep -q '^time_ns,' || fail "no time column"

@@ -45,11 +45,7 @@ if ! installed; then
 fi
 
 need_root
-tr=/sys/kernel/tracing
-[ -d $tr/instances ] || mount -t tracefs none $tr 2>/dev/null || skip "tracefs cannot be mounted"
-[ -d $tr/instances ] || skip "no tracefs instances at $tr"
-[ -d $tr/events/filemap/mm_filemap_add_to_page_cache ] || skip "no filemap/mm_filemap_add_to_page_cache event"
-[ -d $tr/events/block/block_rq_issue ] || skip "no block_rq_issue event"
+need_tracefs filemap/mm_filemap_add_to_page_cache block/block_rq_issue
 
 # ---- the model: tiny-llama, or the scaled llama-2-7b shape
 if [ -n "$LAYERS" ]; then

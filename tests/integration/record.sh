@@ -24,16 +24,7 @@ ok "bad flags: exit 2 with one line, no output file"
 
 # ---- live: root and a usable tracefs
 need_root
-if [ -d /sys/kernel/tracing/instances ]; then
-	tr=/sys/kernel/tracing
-elif [ -d /sys/kernel/debug/tracing/instances ]; then
-	tr=/sys/kernel/debug/tracing
-else
-	mount -t tracefs none /sys/kernel/tracing 2>/dev/null || skip "tracefs cannot be mounted"
-	tr=/sys/kernel/tracing
-fi
-[ -d "$tr/instances" ] || skip "no tracefs instances at $tr"
-[ -d "$tr/events/block/block_rq_issue" ] || skip "no block_rq_issue event"
+need_tracefs block/block_rq_issue
 
 # rec OUT ARGS...: ssdreplay record -o OUT ARGS; its status in $rc. Fails
 # when its instance (named after its pid) outlived it.

@@ -27,16 +27,7 @@ ok "bad flags and faults lines: exit 2 naming FILE:LINE"
 
 # ---- live
 need_root
-if [ -d /sys/kernel/tracing/instances ]; then
-	tr=/sys/kernel/tracing
-elif [ -d /sys/kernel/debug/tracing/instances ]; then
-	tr=/sys/kernel/debug/tracing
-else
-	mount -t tracefs none /sys/kernel/tracing 2>/dev/null || skip "tracefs cannot be mounted"
-	tr=/sys/kernel/tracing
-fi
-[ -d "$tr/instances" ] || skip "no tracefs instances at $tr"
-[ -d "$tr/events/exceptions/page_fault_user" ] || skip "no exceptions/page_fault_user event"
+need_tracefs exceptions/page_fault_user
 command -v python3 >/dev/null || skip "no python3"
 
 # mk FILE MIB: random bytes, on disk and out of the page cache

@@ -151,10 +151,7 @@ ok "bad lines refused with FILE:LINE and exit 2"
 
 # ---- live: tracefs block_rq_issue while dd reads 4 MiB through a loop device
 need_root
-tr=/sys/kernel/tracing
-[ -d "$tr/instances" ] || mount -t tracefs none "$tr" 2>/dev/null
-[ -d "$tr/instances" ] || skip "no tracefs at $tr"
-[ -d "$tr/events/block/block_rq_issue" ] || skip "no block_rq_issue event"
+need_tracefs block/block_rq_issue
 truncate -s 8M "$T/backing"
 dd if=/dev/urandom of="$T/backing" bs=1M count=8 conv=notrunc status=none
 new_loop "$T/backing"

@@ -56,3 +56,21 @@ loop_sectors() {
 	name=$(basename "$1")
 	if [ "$2" = rd ]; then awk '{print $3}' "/sys/block/$name/stat"; else awk '{print $7}' "/sys/block/$name/stat"; fi
 }
+
+# need_tracefs [EVENT_DIR...]: find (or mount) tracefs with instances and the
+# given events (e.g. block/block_rq_issue); the mount point is left in $tr.
+need_tracefs() {
+	local ev
+	if [ -d /sys/kernel/tracing/instances ]; then
+		tr=/sys/kernel/tracing
+	elif [ -d /sys/kernel/debug/tracing/instances ]; then
+		tr=/sys/kernel/debug/tracing
+	else
+		mount -t tracefs none /sys/kernel/tracing 2>/dev/null || skip "tracefs cannot be mounted"
+		tr=/sys/kernel/tracing
+	fi
+	[ -d "$tr/instances" ] || skip "no tracefs instances at $tr"
+	for ev in "$@"; do
+		[ -d "$tr/events/$ev" ] || skip "no $ev event"
+	done
+}

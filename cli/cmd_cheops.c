@@ -220,6 +220,13 @@ static int load_ref(const char *path, struct ref *r, struct sr_err *e)
 	return 0;
 }
 
+int sr_cheops_ref_check(const char *path, struct sr_err *e)
+{
+	struct ref r;
+
+	return load_ref(path, &r, e);
+}
+
 /* ---- measurements ---- */
 
 /* Sequential records of one op over [0, size) in bs pieces. */

@@ -1,6 +1,7 @@
 /* Fuzz the INI readers: the model profile loader (synth/profile.c, through
  * a memfd's /proc/self/fd/N path) and the device spec parser (devices/
- * spec.c) given the same bytes as a --spec file and, up to the first NUL or
+ * spec.c) and the cheops reference loader, given the same bytes as a --spec file,
+ * a cheops --reference file and, up to the first NUL or
  * newline, as a --spec key=value string. Contract: success, or -errno with
  * a one-line message; a loaded model's tensors lie in file order inside the
  * file; nothing leaks or crashes. Hermetic: no sysfs, no calibration state. */
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "devices/spec.h"
 #include "synth/profile.h"
 
@@ -74,6 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	sr_err_clear(&e);
 	ret = sr_devspec_for_path(NULL, path, "/nonexistent", &s, &e);
+	check_err(ret, &e);
+
+	sr_err_clear(&e);
+	ret = sr_cheops_ref_check(path, &e); /* cheops --reference FILE */
 	check_err(ret, &e);
 
 	for (n = 0; n < size && n < sizeof(ov) - 1 && data[n] && data[n] != '\n'; n++)

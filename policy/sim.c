@@ -268,6 +268,12 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 	if (ret)
 		return ret;
 
+	if (c->pp.pattern[0] && c->model) {
+		ret = sr_sim_pin_table(s, e);
+		if (ret)
+			return ret;
+	}
+
 	s->pf_cap = PF_MAX_RUNS;
 	s->pf = malloc(s->pf_cap * sizeof(*s->pf));
 	s->win_cap = 1024;
@@ -339,6 +345,7 @@ static void teardown(struct sr_sim *s)
 	if (s->bufmap)
 		munmap(s->bufmap, s->bufmap_len);
 	free(s->fr);
+	free(s->pin_tensor);
 	free(s->hash);
 	free(s->next_use);
 	free(s->pf);

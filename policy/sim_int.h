@@ -59,6 +59,7 @@ struct sr_sim {
 	uint32_t *hash;
 	uint64_t hmask;
 	uint64_t pin_cap;
+	uint8_t *pin_tensor;  /* pinned:PATTERN matched once per tensor, not per frame */
 
 	/* replacement state */
 	struct sr_list l[2];   /* lru/fifo: l[0]; 2q: l[0] inactive, l[1] active */
@@ -139,5 +140,8 @@ int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 /* sim_window.c: the access window */
 void sr_sim_pop(struct sr_sim *s);                    /* done with the current access */
 int sr_sim_materialize(struct sr_sim *s); /* fills next_use for MIN */
+
+/* pinned:PATTERN: match each tensor name against the globs once. */
+int sr_sim_pin_table(struct sr_sim *s, struct sr_err *e);
 
 #endif

@@ -118,19 +118,28 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 
 #include <fnmatch.h>
 
-static int pin_match(const struct sr_sim *s, uint32_t tag)
+int sr_sim_pin_table(struct sr_sim *s, struct sr_err *e)
 {
 	const struct sr_model *m = s->c->model;
-	long t = sr_tag_tensor(tag);
 	char pat[sizeof(s->c->pp.pattern)], *tok, *save = NULL;
+	size_t t;
 
-	if (!m || t < 0 || (size_t)t >= m->n_tensors)
-		return 0;
+	s->pin_tensor = calloc(m->n_tensors ? m->n_tensors : 1, 1);
+	if (!s->pin_tensor)
+		return sr_errf(e, -ENOMEM, "out of memory");
 	memcpy(pat, s->c->pp.pattern, sizeof(pat));
 	for (tok = strtok_r(pat, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (!fnmatch(tok, m->tensors[t].name, 0))
-			return 1;
+		for (t = 0; t < m->n_tensors; t++)
+			if (!fnmatch(tok, m->tensors[t].name, 0))
+				s->pin_tensor[t] = 1;
 	return 0;
+}
+
+static int pin_match(const struct sr_sim *s, uint32_t tag)
+{
+	long t = sr_tag_tensor(tag);
+
+	return s->pin_tensor && t >= 0 && (size_t)t < s->c->model->n_tensors && s->pin_tensor[t];
 }
 
 /* ---- I/O ---- */

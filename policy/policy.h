@@ -199,7 +199,6 @@ double sr_sim_prefill_tokens_per_s(const struct sr_sim_result *r, uint64_t prefi
 /* For policies. */
 const struct sr_model *sr_sim_model(const struct sr_sim *s);
 uint64_t sr_sim_page_size(const struct sr_sim *s);
-uint64_t sr_sim_capacity(const struct sr_sim *s); /* frames */
 uint64_t sr_sim_seed(const struct sr_sim *s);
 uint64_t sr_sim_ra_kb(const struct sr_sim *s);
 /* The i-th access from the current one (0 = current). 1, 0 at the end, -errno. */
@@ -208,7 +207,6 @@ int sr_sim_peek(struct sr_sim *s, size_t i, const struct sr_access **out);
  * or in flight are skipped. mark: flag the frame at page `mark` (absolute
  * page number, UINT64_MAX none) for the marked() hook. */
 void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark);
-int sr_sim_cached(const struct sr_sim *s, uint64_t page); /* resident or in flight */
 /* Resident pages of [off, off + len) become the next to evict (MADV_COLD,
  * and MADV_DONTNEED on a shared file mapping: the page cache keeps them,
  * unmapped and first in line for reclaim). */

@@ -408,11 +408,6 @@ uint64_t sr_sim_page_size(const struct sr_sim *s)
 	return s->c->page;
 }
 
-uint64_t sr_sim_capacity(const struct sr_sim *s)
-{
-	return s->nfr;
-}
-
 uint64_t sr_sim_seed(const struct sr_sim *s)
 {
 	return s->c->seed;

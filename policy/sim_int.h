@@ -55,7 +55,7 @@ struct sr_sim {
 
 	/* frames and the page -> frame hash */
 	struct sr_frame *fr;
-	uint32_t nfr, free_head, resident;
+	uint32_t nfr, free_head;
 	uint32_t *hash;
 	uint64_t hmask;
 	uint64_t pin_cap;
@@ -71,7 +71,6 @@ struct sr_sim {
 	uint64_t *tag_cnt;
 	uint64_t tag_mask;
 	uint64_t *next_use;    /* min: next position of page access i (UINT64_MAX none) */
-	uint64_t n_uses;
 	uint64_t pos;          /* page accesses so far (index into next_use) */
 	uint64_t cur_pos0;     /* pos of the current access's first page */
 
@@ -100,7 +99,7 @@ struct sr_sim {
 	int in_n, in_pos;
 	uint64_t passes_done;
 	int src_done;
-	uint64_t next_idx, token, last_t_ns;
+	uint64_t next_idx, token;
 	int pass_start;
 	uint64_t ntok;             /* tokens started */
 	uint64_t tok_stall;        /* stall of the current token */

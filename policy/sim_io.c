@@ -46,11 +46,6 @@ static void hash_del(struct sr_sim *s, struct sr_frame *f)
 	*p = f->hnext;
 }
 
-int sr_sim_cached(const struct sr_sim *s, uint64_t page)
-{
-	return sr_sim_lookup(s, page) != NULL;
-}
-
 /* Bytes the device transfers for page p: the last page of the target may be short. */
 uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p)
 {
@@ -72,7 +67,6 @@ static void evict(struct sr_sim *s, struct sr_frame *f)
 	if (f->prefetched)
 		s->r->wasted_prefetch_bytes += sr_sim_page_bytes(s, f->page);
 	s->r->evictions++;
-	s->resident--;
 	f->state = SR_FR_FREE;
 	f->next = s->free_head;
 	s->free_head = (uint32_t)(f - s->fr);
@@ -110,7 +104,6 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 	if (s->next_use && !prefetch)
 		f->key = UINT64_MAX - s->next_use[s->pos];
 	hash_add(s, f);
-	s->resident++;
 	return f;
 }
 

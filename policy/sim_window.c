@@ -182,7 +182,6 @@ int sr_sim_materialize(struct sr_sim *s)
 		s->next_use[i] = last[pages[i]];
 		last[pages[i]] = i;
 	}
-	s->n_uses = n;
 	ret = restart(s);
 out:
 	free(pages);

@@ -20,7 +20,6 @@ struct sr_io {
 	uint32_t tag;        /* the record's tag, for per-tag stats */
 	void *buf;
 	uint64_t issue_ns;   /* set by the replay loop before queue() */
-	uint64_t sched_ns;   /* recorded-timing schedule, for lag stats */
 	int64_t res;         /* bytes transferred or -errno, set by the engine */
 	struct sr_io *next;  /* free list / engine-private queues */
 	/* Set by the replay loop: a short completion's remainder is resubmitted

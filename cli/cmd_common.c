@@ -170,7 +170,7 @@ static int open_mapped(const struct sr_cli_trace_in *in, const char *path, const
 	if (ret)
 		return ret;
 	if (!keyed && in->file_map) {
-		ret = sr_trace_open_opts(path, fmt, &in->topts, src, e);
+		ret = sr_trace_open_opts(path, name, &in->topts, src, e); /* probed once, above */
 		return ret ? ret : sr_fiemap_wrap(src, in->file_map, in->dev_base, e);
 	}
 	if (keyed && in->dev_base)

@@ -11,7 +11,6 @@ struct filter_src {
 	struct sr_source src;
 	struct sr_source *inner;
 	struct sr_trace_opts o;
-	struct sr_rec buf[256];
 };
 
 int sr_trace_keep(const struct sr_trace_opts *o, uint32_t dev_major, uint32_t dev_minor,
@@ -51,14 +50,14 @@ static int filter_next(struct sr_source *s, struct sr_rec *out, size_t max, stru
 	/* Keep pulling until something passes or the inner source ends, so a
 	 * return of 0 still means "end of trace". */
 	while (n == 0) {
-		size_t want = max < 256 ? max : 256, i;
-		int got = sr_source_next(f->inner, f->buf, want, e);
+		int got = sr_source_next(f->inner, out, max, e); /* filtered in place */
+		size_t i;
 
 		if (got <= 0)
 			return got;
 		for (i = 0; i < (size_t)got; i++)
-			if (keep_rec(&f->o, &f->buf[i]))
-				out[n++] = f->buf[i];
+			if (keep_rec(&f->o, &out[i]))
+				out[n++] = out[i];
 	}
 	return (int)n;
 }

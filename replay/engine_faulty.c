@@ -22,19 +22,10 @@ struct faulty {
 	uint64_t *release;          /* per slot: when a held completion is due */
 };
 
-static uint64_t mix(uint64_t x)
-{
-	/* splitmix64's finaliser */
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 /* Uniform in [0, 1) from (seed, n, stream). */
 static double draw(uint64_t seed, uint64_t n, unsigned stream)
 {
-	return (double)(mix(mix(seed ^ stream * 0xd1b54a32d192ed03ull) ^ n) >> 11) * 0x1.0p-53;
+	return (double)(sr_mix64(sr_mix64(seed ^ stream * 0xd1b54a32d192ed03ull) ^ n) >> 11) * 0x1.0p-53;
 }
 
 /* Apply the fate of one inner completion; 1 when it is to be held back. */

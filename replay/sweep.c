@@ -255,15 +255,6 @@ void sr_sweep_default(struct sr_sweep_axis *a, uint64_t n, const char *s)
 
 /* ---- the grid ---- */
 
-static uint64_t splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 int sr_sweep_init(struct sr_sweep *s, unsigned repeat, uint64_t seed, int shuffle, struct sr_err *e)
 {
 	size_t i, r, d, rem;
@@ -301,7 +292,7 @@ int sr_sweep_init(struct sr_sweep *s, unsigned repeat, uint64_t seed, int shuffl
 		s->order[r] = r;
 	if (shuffle)
 		for (r = s->nruns; r > 1; r--) { /* Fisher-Yates */
-			size_t j = (size_t)(splitmix(&seed) % r), t = s->order[r - 1];
+			size_t j = (size_t)(sr_splitmix64(&seed) % r), t = s->order[r - 1];
 
 			s->order[r - 1] = s->order[j];
 			s->order[j] = t;

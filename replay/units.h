@@ -19,4 +19,23 @@ char *sr_fmt_bytes(char *buf, size_t n, uint64_t bytes);
 
 uint64_t sr_now_ns(void); /* CLOCK_MONOTONIC */
 
+/* splitmix64 (Steele, Lea, Flood): the one mixer every seeded generator uses.
+ * sr_mix64_fin is its finaliser; sr_mix64(z) hashes z (the finaliser of
+ * z + the golden gamma); sr_splitmix64 steps a state. */
+#define SR_GOLDEN_GAMMA 0x9e3779b97f4a7c15ull
+static inline uint64_t sr_mix64_fin(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+static inline uint64_t sr_mix64(uint64_t z)
+{
+	return sr_mix64_fin(z + SR_GOLDEN_GAMMA);
+}
+static inline uint64_t sr_splitmix64(uint64_t *state)
+{
+	return sr_mix64_fin(*state += SR_GOLDEN_GAMMA);
+}
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "replay/units.h"
 #include "synth/gguf.h"
 #include "synth/gguf_impl.h"
 
@@ -278,14 +279,6 @@ int sr_gguf_encode_header(const struct sr_model *m, uint8_t **buf, size_t *len,
 
 /* Counter-based splitmix64: word w of a stream is a pure function of
  * (stream, w), so a tensor's bytes do not depend on how they are chunked. */
-static inline uint64_t mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-#define GOLDEN 0x9e3779b97f4a7c15ull
 
 /* Float tensors keep sign, mantissa and the low exponent bits and get a fixed
  * high exponent: |x| in [2^-11, 2^-7) for F32/BF16, [2^-7, 2^-3) for F16,
@@ -316,7 +309,7 @@ static void gen(uint8_t *buf, size_t n, uint64_t stream, uint64_t w0, uint64_t k
 	uint64_t z, k, words = (n + 7) / 8;
 
 	for (k = 0; k < words; k++) {
-		z = (mix(stream + (w0 + k + 1) * GOLDEN) & keep) | set;
+		z = (sr_mix64_fin(stream + (w0 + k + 1) * SR_GOLDEN_GAMMA) & keep) | set;
 		if (8 * k + 8 <= n) {
 			memcpy(buf + 8 * k, &z, 8);
 		} else {
@@ -363,7 +356,7 @@ static int put_zeros(int fd, uint8_t *chunk, uint64_t from, uint64_t to, const c
 static int put_tensor(int fd, uint8_t *chunk, const struct sr_tensor *t, size_t idx,
 		      enum sr_gguf_fill fill, uint64_t seed, const char *tmp, struct sr_err *e)
 {
-	uint64_t keep, set, r, stream = mix(seed ^ ((uint64_t)(idx + 1) * GOLDEN));
+	uint64_t keep, set, r, stream = sr_mix64_fin(seed ^ ((uint64_t)(idx + 1) * SR_GOLDEN_GAMMA));
 	size_t n;
 	int ret;
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "replay/err.h"
+#include "replay/units.h"
 #include "synth/schedule.h"
 
 /* Mixtral-8x7B, Eliseev & Mazur 2023: the current top-2 shares an expert
@@ -43,12 +44,5 @@ void sr_router_reset(struct sr_router *r);
 void sr_router_close(struct sr_router *r);
 
 /* The 64-bit mixer draws come from (splitmix64's finalizer). */
-static inline uint64_t sr_mix64(uint64_t z)
-{
-	z += 0x9e3779b97f4a7c15ull;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 #endif

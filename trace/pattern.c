@@ -6,6 +6,7 @@
  * output passed through a fixed bijection of [0, M) to hide the LCG's weak
  * low bits, and values >= nblocks skipped (fewer than half of them, since
  * M < 2 nblocks). a, c, the start and the bijection all derive from seed. */
+#include "replay/units.h"
 #include "trace/source.h"
 
 #include <errno.h>
@@ -22,15 +23,6 @@ struct pat_src {
 	uint64_t a, c, mul;
 	uint64_t x0, x;  /* LCG state at the start of a pass, and now */
 };
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 /* A bijection of [0, M): xorshifts and an odd multiplier modulo M. */
 static uint64_t scramble(const struct pat_src *p, uint64_t x)
@@ -129,10 +121,10 @@ int sr_pattern_open(enum sr_pattern pat, uint64_t size, uint64_t bs, uint64_t se
 		m >>= 1;
 	}
 	p->shift = bits / 2 + 1;
-	p->a = (splitmix64(&seed) << 2) | 1;
-	p->c = splitmix64(&seed) | 1;
-	p->mul = splitmix64(&seed) | 1;
-	p->x0 = splitmix64(&seed) & p->mask;
+	p->a = (sr_splitmix64(&seed) << 2) | 1;
+	p->c = sr_splitmix64(&seed) | 1;
+	p->mul = sr_splitmix64(&seed) | 1;
+	p->x0 = sr_splitmix64(&seed) & p->mask;
 	p->x = p->x0;
 	*out = &p->src;
 	return 0;

@@ -124,11 +124,11 @@ void sr_cgroup_remove(struct sr_cgroup *cg)
 	cg->dir[0] = 0;
 }
 
-uint64_t sr_proc_read_bytes(void)
+uint64_t sr_proc_read_bytes(const char *path)
 {
 	char line[128];
 	uint64_t v = 0;
-	FILE *f = fopen("/proc/self/io", "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return 0;

@@ -39,9 +39,9 @@ int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e);
 /* Waits (up to 2 s) for the kernel to let go of a reaped child; no-op on "". */
 void sr_cgroup_remove(struct sr_cgroup *cg);
 
-/* The measured child's side: read_bytes of /proc/self/io, what this
- * process has made the block layer read. */
-uint64_t sr_proc_read_bytes(void);
+/* read_bytes of a /proc io file: what this process (or thread) has made the
+ * block layer read. */
+uint64_t sr_proc_read_bytes(const char *path); /* "/proc/self/io" or "/proc/thread-self/io" */
 /* The measured child's start: waits for the parent's "g" (exits 3 when
  * the parent gave up), then opens path (*fd, left open) and maps its first
  * size bytes shared and read-only. Returns 0 or -errno with msg (n bytes)

@@ -139,8 +139,8 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		break;
 	}
 	getrusage(RUSAGE_SELF, &ru0);
-	rb0 = sr_proc_read_bytes();
-	mrb0 = sr_rs_io_read_bytes("/proc/thread-self/io");
+	rb0 = sr_proc_read_bytes("/proc/self/io");
+	mrb0 = sr_proc_read_bytes("/proc/thread-self/io");
 	o.err = sr_rs_start(&rs, c, map, a, n, &o.r, o.msg, sizeof(o.msg));
 	if (o.err)
 		goto out;
@@ -154,7 +154,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 			break;
 		if (a[i].flags & SR_RF_TOKEN) {
 			size_t j;
-			uint64_t now = sr_now_ns(), rb = sr_proc_read_bytes();
+			uint64_t now = sr_now_ns(), rb = sr_proc_read_bytes("/proc/self/io");
 
 			if (in_step && prefill)
 				o.r.prefill_ns += now - step0;
@@ -208,7 +208,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		else
 			o.r.wall_ns += now - step0;
 		if (!prefill)
-			o.r.last_token_read_bytes = sr_proc_read_bytes() - rb_tok;
+			o.r.last_token_read_bytes = sr_proc_read_bytes("/proc/self/io") - rb_tok;
 	}
 	(void)t0;
 	sr_rs_stop(rs, &o.r);
@@ -218,8 +218,8 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	getrusage(RUSAGE_SELF, &ru1);
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
-	o.r.read_bytes = sr_proc_read_bytes() - rb0;
-	mrb = sr_rs_io_read_bytes("/proc/thread-self/io") - mrb0;
+	o.r.read_bytes = sr_proc_read_bytes("/proc/self/io") - rb0;
+	mrb = sr_proc_read_bytes("/proc/thread-self/io") - mrb0;
 	/* the main thread read for its faults, its WILLNEED calls and the private loads */
 	o.r.demand_bytes = mrb - o.r.willneed_read_bytes - o.r.private_read_bytes;
 	(void)sum; /* the loads are volatile: they happen */

@@ -3,6 +3,7 @@
  * (buffered) descriptor, O_DIRECT reads into private mlocked buffers. The
  * child is single-purpose and short-lived: failures of advice calls are
  * counted, not fatal, as in the projects that issue them. */
+#include "policy/cgroup.h"
 #include "policy/realstrat.h"
 
 #include <errno.h>
@@ -112,21 +113,6 @@ static void used_add(struct sr_rs *x, uint64_t off, uint64_t len)
 	x->used[x->n_used++] = (struct slice){ off, len };
 }
 
-uint64_t sr_rs_io_read_bytes(const char *path)
-{
-	char line[128];
-	unsigned long long v = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "read_bytes: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /* ---- the pread pool ---- */
 
 static void *worker(void *arg)
@@ -134,7 +120,7 @@ static void *worker(void *arg)
 	struct sr_rs *x = arg;
 	char *buf = malloc(PREAD_CHUNK);
 
-	uint64_t rb0 = sr_rs_io_read_bytes("/proc/thread-self/io");
+	uint64_t rb0 = sr_proc_read_bytes("/proc/thread-self/io");
 
 	if (!buf)
 		return NULL;
@@ -171,7 +157,7 @@ static void *worker(void *arg)
 	}
 	pthread_mutex_unlock(&x->mu);
 	free(buf);
-	atomic_fetch_add(&x->worker_read, sr_rs_io_read_bytes("/proc/thread-self/io") - rb0);
+	atomic_fetch_add(&x->worker_read, sr_proc_read_bytes("/proc/thread-self/io") - rb0);
 	return NULL;
 }
 
@@ -217,7 +203,7 @@ static int pool_start(struct sr_rs *x, char *msg, size_t msglen)
 
 static int load_private(struct sr_rs *x, struct sr_mmap_result *r, char *msg, size_t msglen)
 {
-	uint64_t t0 = sr_now_ns(), rb0 = sr_rs_io_read_bytes("/proc/thread-self/io");
+	uint64_t t0 = sr_now_ns(), rb0 = sr_proc_read_bytes("/proc/thread-self/io");
 	size_t i;
 	int fd = open(x->c->path, O_RDONLY | O_DIRECT);
 
@@ -267,7 +253,7 @@ static int load_private(struct sr_rs *x, struct sr_mmap_result *r, char *msg, si
 	}
 	close(fd);
 	r->load_ns = sr_now_ns() - t0;
-	x->private_read = sr_rs_io_read_bytes("/proc/thread-self/io") - rb0;
+	x->private_read = sr_proc_read_bytes("/proc/thread-self/io") - rb0;
 	return 0;
 }
 
@@ -313,7 +299,7 @@ int sr_rs_start(struct sr_rs **out, const struct sr_mmap_cfg *c, const volatile 
 static void plan_routed(struct sr_rs *x, size_t i, int self)
 {
 	int layer = layer_of(x, i);
-	uint64_t rb0 = x->c->strategy == SR_MS_ROUTED_WILLNEED ? sr_rs_io_read_bytes("/proc/thread-self/io") : 0;
+	uint64_t rb0 = x->c->strategy == SR_MS_ROUTED_WILLNEED ? sr_proc_read_bytes("/proc/thread-self/io") : 0;
 	size_t j;
 
 	x->planned = layer;
@@ -333,7 +319,7 @@ static void plan_routed(struct sr_rs *x, size_t i, int self)
 		}
 	}
 	if (x->c->strategy == SR_MS_ROUTED_WILLNEED)
-		x->advise_read += sr_rs_io_read_bytes("/proc/thread-self/io") - rb0;
+		x->advise_read += sr_proc_read_bytes("/proc/thread-self/io") - rb0;
 }
 
 static void layer_done(struct sr_rs *x)

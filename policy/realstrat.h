@@ -27,8 +27,6 @@ int sr_rs_start(struct sr_rs **out, const struct sr_mmap_cfg *c, const volatile 
 void sr_rs_access(struct sr_rs *x, size_t i);
 /* Where access i's bytes are: its private buffer (tensor-rule read), or NULL: the mapping. */
 const volatile unsigned char *sr_rs_private(struct sr_rs *x, size_t i);
-/* read_bytes of /proc/self/io or /proc/thread-self/io (0 if unreadable). */
-uint64_t sr_rs_io_read_bytes(const char *path);
 /* Stop the workers, add the counters to r, free. */
 void sr_rs_stop(struct sr_rs *x, struct sr_mmap_result *r);
 

@@ -154,7 +154,7 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 		for (p = 0; p < c->size; p += pg)
 			s += map[p];
 	getrusage(RUSAGE_SELF, &ru0);
-	rb0 = sr_proc_read_bytes();
+	rb0 = sr_proc_read_bytes("/proc/self/io");
 	t0 = sr_now_ns();
 	for (i = 0; i < n; i++) {
 		if (c->stop && *c->stop)
@@ -175,7 +175,7 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 	getrusage(RUSAGE_SELF, &ru1);
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
-	o.r.read_bytes = sr_proc_read_bytes() - rb0;
+	o.r.read_bytes = sr_proc_read_bytes("/proc/self/io") - rb0;
 	sink = s;
 out:
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))

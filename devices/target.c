@@ -268,10 +268,10 @@ int sr_target_write_check_path(const char *path, const char *sysfs_root, const c
 	return write_check(path, sb.st_rdev, disk, sysfs_root, force, e);
 }
 
-int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr)
+int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *st)
 {
 	char path[512];
-	uint64_t v[7];
+	uint64_t v[10];
 	FILE *f;
 	int n;
 
@@ -279,12 +279,27 @@ int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint
 	f = fopen(path, "r");
 	if (!f)
 		return -errno;
-	n = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
-		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]);
+	n = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+		   " %" SCNu64 " %" SCNu64 " %" SCNu64,
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
 	fclose(f);
-	if (n != 7)
+	if (n < 7)
 		return -EINVAL;
-	*rd = v[2];
-	*wr = v[6];
+	st->rd_sectors = v[2];
+	st->wr_sectors = v[6];
+	st->have_ticks = n == 10;
+	st->io_ticks_ms = n == 10 ? v[9] : 0;
+	return 0;
+}
+
+int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr)
+{
+	struct sr_disk_stat st;
+	int ret = sr_disk_stat(sysfs_root, disk, &st);
+
+	if (ret)
+		return ret;
+	*rd = st.rd_sectors;
+	*wr = st.wr_sectors;
 	return 0;
 }

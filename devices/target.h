@@ -43,5 +43,11 @@ int sr_target_write_check_path(const char *path, const char *sysfs_root, const c
 
 /* Sectors read and written by a whole disk (/sys/block/NAME/stat). */
 int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr);
+/* The same and the disk's busy time (io_ticks, field 10), in one read. */
+struct sr_disk_stat {
+	uint64_t rd_sectors, wr_sectors, io_ticks_ms;
+	int have_ticks;
+};
+int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *st);
 
 #endif

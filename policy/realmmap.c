@@ -231,26 +231,6 @@ out:
 }
 
 /* io_ticks (ms the device had requests in flight) of a whole disk. */
-static int disk_ticks(const char *disk, uint64_t *ms)
-{
-	char path[256];
-	unsigned long long v[10];
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/sys/block/%s/stat", disk);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	n = fscanf(f, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-		   &v[5], &v[6], &v[7], &v[8], &v[9]);
-	fclose(f);
-	if (n != 10)
-		return -EINVAL;
-	*ms = v[9];
-	return 0;
-}
-
 /* ---- the parent ---- */
 
 int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mmap_result *r,
@@ -260,8 +240,8 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	struct acc *a = NULL;
 	struct child_out o;
 	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
-	uint64_t rd0 = 0, rd1 = 0, wr, tk0 = 0, tk1 = 0;
-	int have_ticks = 0;
+	struct sr_disk_stat ds0, ds1;
+	int have_stat = 0;
 	size_t n;
 	pid_t pid = -1;
 	ssize_t got;
@@ -312,8 +292,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	if (cg.dir[0] && (ret = sr_cgroup_attach(&cg, pid, e)))
 		goto out;
 	if (c->disk && c->disk[0]) {
-		sr_disk_sectors("/sys", c->disk, &rd0, &wr);
-		have_ticks = !disk_ticks(c->disk, &tk0);
+		have_stat = !sr_disk_stat("/sys", c->disk, &ds0);
 	}
 	if (write(go[1], "g", 1) != 1) {
 		ret = sr_errf(e, -EIO, "--real-mmap: the child did not start");
@@ -337,10 +316,11 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 		ret = sr_errf(e, o.err, "--real-mmap: %s", o.msg);
 		goto out;
 	}
-	if (c->disk && c->disk[0] && !c->warm && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
-		o.r.dev_read_bytes = (rd1 - rd0) * 512;
-	if (have_ticks && !c->warm && !disk_ticks(c->disk, &tk1))
-		o.r.busy_ns = (tk1 - tk0) * 1000000ull;
+	if (have_stat && !c->warm && !sr_disk_stat("/sys", c->disk, &ds1)) {
+		o.r.dev_read_bytes = (ds1.rd_sectors - ds0.rd_sectors) * 512;
+		if (ds0.have_ticks && ds1.have_ticks)
+			o.r.busy_ns = (ds1.io_ticks_ms - ds0.io_ticks_ms) * 1000000ull;
+	}
 	snprintf(o.r.advise, sizeof(o.r.advise), "%s", r->advise);
 	*r = o.r;
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.dir[0] ? (cg.v1 ? "v1" : "v2") : "none");

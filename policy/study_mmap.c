@@ -15,11 +15,10 @@
 
 #include "devices/target.h"
 #include "policy/cgroup.h"
+#include "policy/realmmap.h" /* SR_MMAP_SLACK: the child's own pages on top of the limit */
 #include "replay/units.h"
 #include "trace/record.h"
 
-/* The child's own pages (stack, libc, page tables) on top of the limit. */
-#define SLACK (8ull << 20)
 
 static volatile uint64_t sink;
 
@@ -271,7 +270,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	close(fd);
 	if (c->limit) {
 		struct sr_cgroup_cfg cc = { .root = c->cgroot ? c->cgroot : "/sys/fs/cgroup", .name = "ssdreplay-study",
-					    .limit = c->limit + c->anon + SLACK, .swap_max = c->swappiness == 0 ? "0" : "max",
+					    .limit = c->limit + c->anon + SR_MMAP_SLACK, .swap_max = c->swappiness == 0 ? "0" : "max",
 					    .swappiness = c->swappiness, .enoent_unsupported = 1 };
 
 		ret = sr_cgroup_create(&cc, &cg, &r->swappiness_set, e);

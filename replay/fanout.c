@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#define SR_TICK_NS 1000000000ull
 #define SR_PUSH_WAIT_NS 100000000ull /* re-check signals, failures and runtime this often */
 #define SR_QCAP_MIN 1024u
 

@@ -8,6 +8,7 @@
 
 #include "replay/replay.h"
 
+#define SR_TICK_NS 1000000000ull /* progress and timeline tick: one second */
 #define SR_IN_BATCH 256
 #define SR_QBATCH 64 /* pieces a worker takes from its queue at once, at most */
 

@@ -18,7 +18,6 @@
 
 #define SR_SYNC_BURST 1024 /* synchronous completions per fill() pass ... */
 #define SR_SYNC_SLICE_NS 10000000ull /* ... or this much time, whichever first */
-#define SR_TICK_NS 1000000000ull
 #define SR_MAX_WAIT_NS 100000000ull /* re-check signals and runtime at least this often */
 #define SR_STARVED_WAIT_NS 200000ull /* a worker with requests in flight and an empty queue */
 

@@ -103,9 +103,7 @@ static int by_tensor(const struct sr_analysis *an, struct by_tensor *b)
 
 	memset(b, 0, sizeof(*b));
 	b->total = an->bytes[SR_OP_READ];
-	for (i = 0; i < m->n_tensors; i++)
-		if (m->tensors[i].layer >= 0 && (uint32_t)m->tensors[i].layer + 1 > b->n_layer)
-			b->n_layer = (uint32_t)m->tensors[i].layer + 1;
+	b->n_layer = sr_model_n_layers(m);
 	b->layer = calloc(b->n_layer + 1, sizeof(*b->layer));
 	if (!b->layer)
 		return -ENOMEM;

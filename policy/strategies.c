@@ -121,16 +121,13 @@ static int strat_init(struct sr_policy *p, struct sr_err *e)
 {
 	const struct sr_model *m = sr_sim_model(p->sim);
 	struct strat *x = calloc(1, sizeof(*x));
-	size_t i;
 
 	if (!x)
 		return sr_errf(e, -ENOMEM, "out of memory");
 	p->priv = x;
 	sr_pc_setup(p, &x->pc);
 	x->layer = x->planned = -1;
-	for (i = 0; i < m->n_tensors; i++)
-		if (m->tensors[i].layer >= 0 && (uint32_t)m->tensors[i].layer + 1 > x->n_layer)
-			x->n_layer = (uint32_t)m->tensors[i].layer + 1;
+	x->n_layer = sr_model_n_layers(m);
 	return 0;
 }
 

@@ -236,3 +236,14 @@ const char *sr_tag_name(const struct sr_model *m, uint32_t tag, char *buf, size_
 		snprintf(buf, n, "%s", m->tensors[t].name);
 	return buf;
 }
+
+uint32_t sr_model_n_layers(const struct sr_model *m)
+{
+	uint32_t n = 0;
+	size_t i;
+
+	for (i = 0; i < m->n_tensors; i++)
+		if (m->tensors[i].layer >= 0 && (uint32_t)m->tensors[i].layer + 1 > n)
+			n = (uint32_t)m->tensors[i].layer + 1;
+	return n;
+}

@@ -118,6 +118,8 @@ struct sr_model {
 void sr_model_free(struct sr_model *m); /* frees the contents, not m */
 /* Index of the tensor containing byte off, or -1 (binary search; needs file order). */
 long sr_model_find(const struct sr_model *m, uint64_t off);
+/* 1 + the highest "blk.N." layer among the tensors (0 without layers). */
+uint32_t sr_model_n_layers(const struct sr_model *m);
 /* Index by exact name, or -1. */
 long sr_model_lookup(const struct sr_model *m, const char *name);
 /* The kv with this key, or NULL. */

@@ -9,11 +9,15 @@ PKGS=(
 	libinih-dev                               # profiles (INI)
 	libhwloc-dev libnvme-dev libjson-c-dev    # devices: NUMA locality, NVMe identify (optional at build)
 	gnuplot-nox                               # PNG plots beside the SVG ones (optional at run time)
-	nodejs npm                                # optional cross-checks against npm's gguf and node-llama-cpp
 	libcmocka-dev python3                     # unit tests, integration test helpers
 	util-linux e2fsprogs blktrace             # losetup, mkfs.ext4, filefrag, blkparse (test oracles)
 	fio                                       # bench/vs_fio.sh
 )
+# Optional cross-checks against npm's gguf and node-llama-cpp. A machine that
+# already has Node.js from elsewhere (NodeSource's nodejs bundles npm and
+# conflicts with Debian's npm package) keeps it: asking apt for npm there fails.
+command -v node >/dev/null || PKGS+=(nodejs)
+command -v npm >/dev/null || PKGS+=(npm)
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${PKGS[@]}" >/dev/null

@@ -28,6 +28,7 @@
 #include "policy/study_mmap.h"
 #include "policy/study_report.h"
 #include "policy/study_rows.h"
+#include "policy/swapfile.h"
 #include "replay/units.h"
 #include "synth/gguf.h"
 #include "synth/model.h"
@@ -38,7 +39,7 @@
 #define MAX_MODELS SR_STUDY_MAX_MODELS
 
 enum {
-	O_OUTPUT = 'o', O_MODELS = 256, O_TARGET, O_QUICK, O_SMOKE, O_TOKENS, O_SPEC, O_CGROOT, O_KEEP, O_SEED,
+	O_OUTPUT = 'o', O_MODELS = 256, O_TARGET, O_QUICK, O_SMOKE, O_TOKENS, O_SPEC, O_CGROOT, O_KEEP, O_SEED, O_SWAP,
 };
 
 static const struct sr_opt opts[] = {
@@ -52,6 +53,7 @@ static const struct sr_opt opts[] = {
 	{ "cgroup-root", O_CGROOT, 1, "DIR", "/sys/fs/cgroup", "where memory cgroups are made (a directory without them: real-mmap rows are skipped)" },
 	{ "keep-traces", O_KEEP, 0, "", "", "keep the tracefs captures in DIR/traces (default: removed once analyzed)" },
 	{ "seed", O_SEED, 1, "N", "1", "routing and model data seed" },
+	{ "swap-file", O_SWAP, 1, "SIZE", "none", "for H3: make DIR/swapfile of SIZE, swapon it for the study (host-wide), swapoff and remove it at the end" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -68,7 +70,7 @@ static const struct mode modes[] = {
 struct args {
 	const char *output, *models, *target, *spec, *cgroot;
 	int quick, smoke, keep;
-	uint64_t tokens, seed;
+	uint64_t tokens, seed, swap;
 };
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
@@ -90,6 +92,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_CGROOT: a->cgroot = arg; return 0;
 	case O_KEEP: a->keep = 1; return 0;
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
+	case O_SWAP:
+		if (sr_cli_size(CMD, "swap-file", arg, &a->swap, e))
+			return -1;
+		if (a->swap < (1u << 20))
+			return sr_inputf(e, CMD ": --swap-file: expected at least 1M, found '%s'", arg);
+		return 0;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -116,6 +124,7 @@ struct study {
 	size_t planned, done;
 	double expected_s;
 	struct sr_study_disk disk; /* the target's */
+	struct sr_swapfile swap;   /* --swap-file */
 	double setup_s;         /* writing files and the sweep */
 };
 
@@ -328,6 +337,8 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 	u->tps = res.wall_ns ? (double)res.tokens * 1e9 / (double)res.wall_ns : 0;
 	u->bytes_read = (double)res.read_bytes;
 	u->majflt = (double)res.majflt;
+	u->swap_in = (double)res.swap_in;
+	u->swap_out = (double)res.swap_out;
 	u->amp = res.bytes ? (double)res.read_bytes / (double)res.bytes : -1;
 	u->dev_Bps = !warm && res.wall_ns && res.read_bytes ? (double)res.read_bytes * 1e9 / (double)res.wall_ns : -1;
 	u->hugepage = res.hugepage;
@@ -718,6 +729,17 @@ int cmd_study(int argc, char **argv)
 	}
 	sr_cli_install_signals();
 	s->t0 = sr_now_ns();
+	if (s->a.swap) {
+		char t[4200];
+
+		snprintf(t, sizeof(t), "%s/swapfile", s->dir);
+		if (sr_swapfile_on(&s->swap, t, s->a.swap, &e))
+			goto fail;
+		fprintf(stderr, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
+			t, s->a.swap >> 20, t);
+		sr_study_note(&s->x, "H3's swap area: %s, %" PRIu64 " MiB, made by --swap-file, on for the study and removed after "
+			      "(host-wide while on)", t, s->a.swap >> 20);
+	}
 	s->x.mem_Bps = sr_smmap_mem_Bps(64u << 20);
 	s->ns_per_byte = s->x.mem_Bps > 0 ? 1e9 / s->x.mem_Bps : 0;
 	s->x.have_swap = sr_smmap_have_swap();
@@ -780,6 +802,8 @@ finish:
 fail:
 	status = sr_cli_fail(&e);
 out:
+	if (s->swap.path[0] && (ret = sr_swapfile_off(&s->swap)))
+		fprintf(stderr, "ssdreplay: study: swapoff %s: %s (still on: swapoff it by hand)\n", s->swap.path, strerror(-ret));
 	for (i = 0; i < s->x.nm; i++) {
 		sr_target_close(&s->mc[i].tgt);
 		if (s->mc[i].loaded)

@@ -73,6 +73,25 @@ int sr_smmap_have_swap(void)
 	return n > 1; /* a header line, then one per area */
 }
 
+/* A counter of /proc/vmstat (pages), 0 when absent. */
+static uint64_t vmstat_pages(const char *key)
+{
+	char line[128];
+	size_t kl = strlen(key);
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ' ') {
+			v = strtoull(line + kl + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 /* ---- the child ---- */
 
 struct acc {
@@ -251,7 +270,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	struct acc *a = NULL;
 	struct child_out o;
 	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
-	uint64_t rd0 = 0, rd1 = 0, wr;
+	uint64_t rd0 = 0, rd1 = 0, wr, swp_in0 = 0, swp_out0 = 0;
 	size_t n;
 	pid_t pid = -1;
 	ssize_t got;
@@ -302,6 +321,8 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 		rec_start(c, &t, r);
 	if (c->disk && c->disk[0])
 		sr_disk_sectors("/sys", c->disk, &rd0, &wr);
+	swp_in0 = vmstat_pages("pswpin");
+	swp_out0 = vmstat_pages("pswpout");
 	if (write(go[1], "g", 1) != 1) {
 		ret = sr_errf(e, -EIO, "real-mmap: the child did not start");
 		goto out;
@@ -340,6 +361,8 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	}
 	if (c->disk && c->disk[0] && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
 		r->dev_read_bytes = (rd1 - rd0) * 512;
+	r->swap_in = (vmstat_pages("pswpin") - swp_in0) * (uint64_t)sysconf(_SC_PAGESIZE);
+	r->swap_out = (vmstat_pages("pswpout") - swp_out0) * (uint64_t)sysconf(_SC_PAGESIZE);
 	rec_stop(&t, r, 1);
 	r->tokens = o.r.tokens;
 	r->wall_ns = o.r.wall_ns;

@@ -29,6 +29,7 @@ struct sr_study_run {
 	double tps, wall_s, compute_s;  /* compute_s per token */
 	double bytes_read;     /* from the device (the run's own reads) */
 	double majflt;
+	double swap_in, swap_out; /* bytes swapped during the run (host-wide /proc/vmstat), < 0 unknown */
 	double amp;            /* bytes read / bytes the schedule accessed */
 	double seq_pct, fwd_pct, back_pct, mean_req; /* at `level` */
 	char level[16];        /* level of the gap figures: "fault", "page-cache", "block" */

@@ -46,6 +46,7 @@ struct sr_study_run *sr_study_new_run(struct sr_study_state *s, const struct sr_
 	}
 	u->swappiness = -1;
 	u->tps = u->wall_s = u->compute_s = u->bytes_read = u->majflt = u->amp = -1;
+	u->swap_in = u->swap_out = -1;
 	u->seq_pct = u->fwd_pct = u->back_pct = u->mean_req = u->pc_seq_pct = u->pc_mean_req = -1;
 	u->dev_Bps = u->pct_spec = u->pct_link = u->pct_cal = u->pct_sweep = -1;
 	return u;
@@ -177,13 +178,16 @@ void sr_study_verdicts(struct sr_study_state *s)
 	for (i = 0; i < s->nm; i++) {
 		struct sr_study_model *mc = &s->mod[i];
 		struct sr_h3_figs f = { .have_swap = s->have_swap, .per_cgroup = 1, .tps0 = tps_of(s, mc->r_sw[0]),
-					.tps100 = tps_of(s, mc->r_sw[2]) };
+					.tps100 = tps_of(s, mc->r_sw[2]), .swapout0 = -1,
+					.swapout100 = -1 };
 		int k;
 
 		if (R(s, mc->r_sw[0]) && R(s, mc->r_sw[2])) {
 			f.read0 = R(s, mc->r_sw[0])->bytes_read;
 			f.read100 = R(s, mc->r_sw[2])->bytes_read;
 			f.per_cgroup = strstr(R(s, mc->r_sw[0])->note, "swappiness could not") == NULL;
+			f.swapout0 = R(s, mc->r_sw[0])->swap_out;
+			f.swapout100 = R(s, mc->r_sw[2])->swap_out;
 		}
 		w = row(s, "H3", "swappiness 0/60/100 per memory cgroup, anonymous set beside the model", mc,
 			R(s, mc->r_sw[0]) ? "real-mmap" : "not run (no memory cgroup): simulated only has no swap");
@@ -198,9 +202,9 @@ void sr_study_verdicts(struct sr_study_state *s)
 
 			src_add(w, s, mc->r_sw[k]);
 			if (u)
-				why_add(w, "%s swappiness %d: %.3g tok/s, %.0f major faults, %.1f MiB read, %.1f%% seq (block)",
-					k ? ";" : ". Per value:", u->swappiness, u->tps, u->majflt, u->bytes_read / 1048576.0,
-					u->seq_pct);
+				why_add(w, "%s swappiness %d: %.3g tok/s, %.0f major faults, %.1f MiB read, %.1f MiB swapped out, "
+					"%.1f%% seq (block)", k ? ";" : ". Per value:", u->swappiness, u->tps, u->majflt,
+					u->bytes_read / 1048576.0, u->swap_out > 0 ? u->swap_out / 1048576.0 : 0, u->seq_pct);
 		}
 	}
 	{
@@ -308,8 +312,8 @@ void sr_study_final_notes(struct sr_study_state *s, const char *mode)
 
 	if (!s->have_swap)
 		sr_study_note(s, "No swap here (/proc/swaps lists no area): swappiness has nothing to act on, so H3 is inconclusive; "
-			"its runs still show what an unswappable anonymous set does to the model's page cache. No swap file was "
-			"made (that would change the host).");
+			"its runs still show what an unswappable anonymous set does to the model's page cache. --swap-file SIZE "
+			"makes a swap area for the study's duration (host-wide while on).");
 	for (i = 0; i < s->nm && !s->have_swap; i++) {
 		const struct sr_study_run *a = R(s, s->mod[i].r_sw[0]), *b = R(s, s->mod[i].r_sw[1]), *c = R(s, s->mod[i].r_sw[2]);
 		double lo, hi;

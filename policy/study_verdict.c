@@ -61,16 +61,20 @@ void sr_study_h2(int half, double ram_tps, double tps, struct sr_judgement *j)
 
 void sr_study_h3(const struct sr_h3_figs *f, struct sr_judgement *j)
 {
-	double dt, dr, eff;
-	char b[512], figs[256];
+	double dt, dr;
+	char b[512], figs[256], sw[96] = "";
+	int eff;
 
+	if (f->swapout0 >= 0 && f->swapout100 >= 0)
+		snprintf(sw, sizeof(sw), ", %.1f vs %.1f MiB swapped out", f->swapout0 / 1048576.0,
+			 f->swapout100 / 1048576.0);
 	if (f->tps0 > 0 && f->tps100 > 0 && f->read0 > 0)
-		snprintf(figs, sizeof(figs), " (measured anyway: %.3g vs %.3g tokens/s, %.1f vs %.1f MiB read at 0 vs 100)",
-			 f->tps0, f->tps100, f->read0 / 1048576.0, f->read100 / 1048576.0);
+		snprintf(figs, sizeof(figs), " (measured anyway: %.3g vs %.3g tokens/s, %.1f vs %.1f MiB read%s at 0 vs 100)",
+			 f->tps0, f->tps100, f->read0 / 1048576.0, f->read100 / 1048576.0, sw);
 	else
 		figs[0] = 0;
 	if (!f->have_swap) {
-		snprintf(b, sizeof(b), "no swap device (/proc/swaps is empty): swappiness has nothing to act on%s", figs);
+		snprintf(b, sizeof(b), "no swap device (/proc/swaps is empty; study --swap-file SIZE makes one): swappiness has nothing to act on%s", figs);
 		set(j, SR_V_INCONCLUSIVE, b);
 		return;
 	}
@@ -83,13 +87,19 @@ void sr_study_h3(const struct sr_h3_figs *f, struct sr_judgement *j)
 		set(j, SR_V_INCONCLUSIVE, "not measured (no real-mmap runs at swappiness 0 and 100)");
 		return;
 	}
-	dt = fabs(f->tps100 / f->tps0 - 1);
-	dr = fabs(f->read100 / f->read0 - 1);
-	eff = dt > dr ? dt : dr;
-	snprintf(b, sizeof(b), "swappiness 100 vs 0: tokens/s %+.0f%%, bytes read %+.0f%%: %s %.0f%%",
-		 (f->tps100 / f->tps0 - 1) * 100, (f->read100 / f->read0 - 1) * 100,
-		 eff > SR_H3_EFFECT ? "an effect above" : "no effect above", SR_H3_EFFECT * 100);
-	set(j, eff > SR_H3_EFFECT ? SR_V_SUPPORTED : SR_V_REFUTED, b);
+	if (f->swapout100 == 0) {
+		snprintf(b, sizeof(b), "nothing was swapped out at swappiness 100: the anonymous set never came under "
+			 "pressure%s", figs);
+		set(j, SR_V_INCONCLUSIVE, b);
+		return;
+	}
+	dt = f->tps100 / f->tps0 - 1;
+	dr = f->read100 / f->read0 - 1;
+	eff = fabs(dt) > SR_H3_TPS_EFFECT || fabs(dr) > SR_H3_EFFECT;
+	snprintf(b, sizeof(b), "swappiness 100 vs 0: tokens/s %+.0f%%, bytes read %+.0f%%%s: %s (%.0f%% tokens/s, "
+		 "%.0f%% bytes)", dt * 100, dr * 100, sw, eff ? "an effect above" : "no effect above",
+		 SR_H3_TPS_EFFECT * 100, SR_H3_EFFECT * 100);
+	set(j, eff ? SR_V_SUPPORTED : SR_V_REFUTED, b);
 }
 
 void sr_study_h4(double pct_dense, double pct_moe, struct sr_judgement *j)

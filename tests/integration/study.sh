@@ -14,6 +14,8 @@ expect_exit 2 "expected -o DIR" $SR study --smoke
 expect_exit 2 "not both" $SR study --smoke --quick -o "$T/x"
 expect_exit 2 "no-such-model" $SR study --smoke --models no-such-model -o "$T/x"
 expect_exit 2 "spec" $SR study --smoke --spec seq_read=fast -o "$T/x"
+expect_exit 2 "at least 1M" $SR study --smoke --swap-file 4k -o "$T/x"
+expect_exit 2 "expected a size" $SR study --smoke --swap-file lots -o "$T/x"
 [ -e "$T/x" ] && fail "bad input left $T/x behind"
 ok "bad input: one line, exit 2, nothing written"
 
@@ -40,7 +42,18 @@ PY
 grep -q "simulated only" "$T/nocg.md" || fail "summary.md does not say which rows were simulated only"
 ok "no memory cgroups: real-mmap rows skipped, reported as simulated only"
 
-$SR study --smoke -o "$D" 2>"$T/err2" &
+# H3 with a swap area (--swap-file): only where this host lets us swapon a
+# file, probed with util-linux's mkswap, an independent header writer.
+SWAP=()
+dd if=/dev/zero of="$T/probe.swap" bs=1M count=16 status=none
+chmod 600 "$T/probe.swap"
+if mkswap "$T/probe.swap" >/dev/null 2>&1 && swapon "$T/probe.swap" 2>/dev/null; then
+	swapoff "$T/probe.swap"
+	SWAP=(--swap-file 256M)
+	trap 'swapoff "$D/swapfile" 2>/dev/null; rm -f "$D/swapfile"' EXIT
+fi
+rm -f "$T/probe.swap"
+$SR study --smoke -o "$D" "${SWAP[@]}" 2>"$T/err2" &
 pid=$!
 wait $pid
 rc=$?
@@ -52,6 +65,20 @@ for f in summary.md runs.csv runs.json tokens_vs_ram.svg seq_share.svg bandwidth
 	[ -s "$D/$f" ] || fail "no $f"
 done
 [ -d "$D/traces" ] && fail "traces/ left behind without --keep-traces"
+if [ ${#SWAP[@]} -gt 0 ]; then
+	[ -e "$D/swapfile" ] && fail "--swap-file: $D/swapfile left behind"
+	grep -q "$D/swapfile" /proc/swaps && fail "--swap-file: still swapping on $D/swapfile"
+	python3 - "$D/runs.json" <<'PY' || fail "--swap-file: H3"
+import json, sys
+j = json.load(open(sys.argv[1]))
+h3 = [r for r in j["verdicts"] if r["hyp"] == "H3"]
+assert len(h3) == 2 and all("no swap device" not in r["figures"] for r in h3), h3
+assert all("swapped out" in r["figures"] for r in h3), h3
+sw = [u for u in j["runs"] if u["hyp"] == "H3" and u["kind"] == "real-mmap"]
+assert sw and all(u["swap_out_bytes"] is not None and u["swap_out_bytes"] >= 0 for u in sw), sw
+PY
+	ok "--swap-file: H3 measured with swap, the swap area turned off and removed"
+fi
 python3 - "$D" <<'PY' || fail "smoke report"
 import csv, json, sys, xml.dom.minidom as X
 d = sys.argv[1]
@@ -96,7 +123,7 @@ python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if any(u
 ok "study --smoke: every row has a verdict, a figure and its source runs"
 
 # SIGINT part way: partial report, exit 130, no cgroup left
-$SR study --smoke -o "$D" 2>"$T/err3" &
+$SR study --smoke -o "$D" "${SWAP[@]}" 2>"$T/err3" &
 pid=$!
 for i in $(seq 1 600); do
 	grep -q "\[4/27\]" "$T/err3" && break
@@ -109,4 +136,5 @@ rc=$?
 grep -q "stopped early" "$D/summary.md" || fail "SIGINT: summary.md does not say it is partial"
 sleep 0.5
 [ -z "$(cgs $pid)" ] || fail "SIGINT left a cgroup: $(cgs $pid)"
+[ -e "$D/swapfile" ] && fail "SIGINT left $D/swapfile"
 ok "SIGINT: partial report, exit 130, cgroups removed"

@@ -56,7 +56,8 @@ static void test_h2(void **st)
 
 static void test_h3(void **st)
 {
-	struct sr_h3_figs f = { .have_swap = 0, .per_cgroup = 1, .tps0 = 1, .tps100 = 2, .read0 = 100, .read100 = 50 };
+	struct sr_h3_figs f = { .have_swap = 0, .per_cgroup = 1, .tps0 = 1, .tps100 = 2, .read0 = 100, .read100 = 50,
+				.swapout0 = 0, .swapout100 = 1 << 20 };
 	struct sr_judgement j;
 
 	(void)st;
@@ -71,10 +72,26 @@ static void test_h3(void **st)
 	f.per_cgroup = 1;
 	sr_study_h3(&f, &j);
 	assert_int_equal(j.v, SR_V_SUPPORTED);
+	assert_non_null(strstr(j.why, "0.0 vs 1.0 MiB swapped out"));
 	f.tps100 = 1.05;
 	f.read100 = 95;
 	sr_study_h3(&f, &j); /* 5% either way: no effect */
 	assert_int_equal(j.v, SR_V_REFUTED);
+	f.tps100 = 1.2;
+	sr_study_h3(&f, &j); /* 20% tokens/s: inside the noise of identical runs */
+	assert_int_equal(j.v, SR_V_REFUTED);
+	f.tps100 = 0.7;
+	sr_study_h3(&f, &j); /* 30% slower */
+	assert_int_equal(j.v, SR_V_SUPPORTED);
+	f.tps100 = 1.05;
+	f.read100 = 89;
+	sr_study_h3(&f, &j); /* 11% fewer bytes */
+	assert_int_equal(j.v, SR_V_SUPPORTED);
+	f.swapout100 = 0;
+	sr_study_h3(&f, &j); /* swap on, but the kernel swapped nothing */
+	assert_int_equal(j.v, SR_V_INCONCLUSIVE);
+	assert_non_null(strstr(j.why, "nothing was swapped out"));
+	f.swapout100 = 1 << 20;
 	f.tps0 = 0;
 	sr_study_h3(&f, &j);
 	assert_int_equal(j.v, SR_V_INCONCLUSIVE);

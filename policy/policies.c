@@ -78,6 +78,10 @@ static int parse_lookahead(const char *arg, struct sr_policy_params *pp, struct 
 
 struct la {
 	uint64_t cursor; /* accesses before this index are planned */
+	uint64_t next;   /* the index expected next; any other restarts the plan */
+	long cur, last;  /* units of the current access and of access cursor - 1 */
+	uint64_t ahead;  /* unit changes between those two */
+	int started;
 };
 
 static int la_init(struct sr_policy *p, struct sr_err *e)
@@ -103,30 +107,40 @@ static long la_unit(const struct sr_access *a, int layers)
 
 /* The dense part of the schedule is deterministic: read the accesses of the
  * next K tensors (or layers) while computing. Expert slices depend on the
- * router, which has not run yet: they are left to demand. */
+ * router, which has not run yet: they are left to demand. The plan only
+ * grows: each access extends it from where it stopped, counting the unit
+ * changes still ahead, so a tensor of many page accesses costs one look at
+ * each access, not a rescan of the window per access. */
 static void la_access(struct sr_policy *p, const struct sr_access *a)
 {
 	struct la *l = p->priv;
 	long unit = la_unit(a, p->pp.layers);
-	uint64_t seen = 0;
 	size_t i;
 
-	if (l->cursor <= a->idx)
+	if (!l->started || a->idx != l->next || l->cursor <= a->idx) {
 		l->cursor = a->idx + 1;
-	for (i = 1; i < (1u << 20); i++) {
+		l->cur = l->last = unit;
+		l->ahead = 0;
+		l->started = 1;
+	} else if (unit != l->cur) {
+		l->cur = unit; /* the change into this unit was planned: one fewer ahead */
+		if (l->ahead)
+			l->ahead--;
+	}
+	l->next = a->idx + 1;
+	for (i = (size_t)(l->cursor - a->idx); i < (1u << 20); i++) {
 		const struct sr_access *b;
 		long u;
 
 		if (sr_sim_peek(p->sim, i, &b) <= 0)
 			break;
 		u = la_unit(b, p->pp.layers);
-		if (u != unit) {
-			unit = u;
-			if (++seen > p->pp.k)
+		if (u != l->last) {
+			if (l->ahead + 1 > p->pp.k)
 				break;
+			l->ahead++;
+			l->last = u;
 		}
-		if (b->idx < l->cursor)
-			continue;
 		if (b->expert < 0)
 			sr_sim_prefetch(p->sim, b->off, b->len, UINT64_MAX);
 		l->cursor = b->idx + 1;

@@ -201,7 +201,8 @@ const struct sr_model *sr_sim_model(const struct sr_sim *s);
 uint64_t sr_sim_page_size(const struct sr_sim *s);
 uint64_t sr_sim_seed(const struct sr_sim *s);
 uint64_t sr_sim_ra_kb(const struct sr_sim *s);
-/* The i-th access from the current one (0 = current). 1, 0 at the end, -errno. */
+/* The i-th access from the current one (0 = current). 1, 0 at the end, -errno.
+ * *out is valid until the next peek: looking further may grow the window. */
 int sr_sim_peek(struct sr_sim *s, size_t i, const struct sr_access **out);
 /* Queue a background read of [off, off + len) (whole pages); pages resident
  * or in flight are skipped. mark: flag the frame at page `mark` (absolute

@@ -147,16 +147,20 @@ static int walk(struct sr_sim *s)
 	int ret, in_token = 0, prefill = 0;
 
 	for (;;) {
-		const struct sr_access *a;
+		/* a copy: looking ahead (token_bytes, the policies' peeks) may
+		 * grow the window and move the access it holds */
+		struct sr_access cur;
+		const struct sr_access *a = &cur, *w;
 		uint64_t gap = 0, t0, stall;
 
 		if (c->stop && *c->stop) {
 			s->r->partial = 1;
 			break;
 		}
-		ret = sr_sim_peek(s, 0, &a);
+		ret = sr_sim_peek(s, 0, &w);
 		if (ret <= 0)
 			break;
+		cur = *w;
 		if (a->flags & SR_RF_TOKEN) {
 			if (in_token)
 				end_token(s, prefill);

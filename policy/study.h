@@ -9,8 +9,8 @@
  *   H1  dense > 80% sequential gaps, MoE 40-60%, at each measurement level
  *   H2a 100% streamed from the SSD is 2-5x slower than RAM-resident
  *   H2b 50% in RAM is sub-linear: 1.3-1.8x slower than RAM-resident
- *   H3  swappiness 0 vs 100 (per memory cgroup, anonymous set beside the
- *       model) changes the model's bytes read by > 10% or its tokens/s by
+ *   H3  swappiness 60 or 100 vs 0 (per memory cgroup, anonymous set beside
+ *       the model) changes the model's bytes read by > 10% or its tokens/s by
  *       > 25% (identical real-mmap runs differ by up to ~14% on a shared
  *       2-core VM, so a smaller tokens/s change is not told from noise)
  *   H4  streamed runs reach 40-70% of the spec's sequential read, dense
@@ -58,9 +58,10 @@ void sr_study_h2(int half, double ram_tps, double tps, struct sr_judgement *j);
 struct sr_h3_figs {
 	int have_swap;          /* /proc/swaps lists a device or file */
 	int per_cgroup;         /* memory.swappiness exists (cgroup v1) */
-	double tps0, tps100;    /* tokens/s at swappiness 0 and 100 (<= 0: missing) */
-	double read0, read100;  /* model bytes read from the device */
-	double swapout0, swapout100; /* bytes swapped out during the run (< 0: unknown) */
+	/* at swappiness 0, 60, 100 */
+	double tps[3];          /* tokens/s (<= 0: missing) */
+	double read[3];         /* model bytes read from the device */
+	double swapout[3];      /* bytes swapped out during the run (< 0: unknown) */
 };
 void sr_study_h3(const struct sr_h3_figs *f, struct sr_judgement *j);
 

@@ -177,18 +177,18 @@ void sr_study_verdicts(struct sr_study_state *s)
 	}
 	for (i = 0; i < s->nm; i++) {
 		struct sr_study_model *mc = &s->mod[i];
-		struct sr_h3_figs f = { .have_swap = s->have_swap, .per_cgroup = 1, .tps0 = tps_of(s, mc->r_sw[0]),
-					.tps100 = tps_of(s, mc->r_sw[2]), .swapout0 = -1,
-					.swapout100 = -1 };
+		struct sr_h3_figs f = { .have_swap = s->have_swap, .per_cgroup = 1 };
 		int k;
 
-		if (R(s, mc->r_sw[0]) && R(s, mc->r_sw[2])) {
-			f.read0 = R(s, mc->r_sw[0])->bytes_read;
-			f.read100 = R(s, mc->r_sw[2])->bytes_read;
-			f.per_cgroup = strstr(R(s, mc->r_sw[0])->note, "swappiness could not") == NULL;
-			f.swapout0 = R(s, mc->r_sw[0])->swap_out;
-			f.swapout100 = R(s, mc->r_sw[2])->swap_out;
+		for (k = 0; k < 3; k++) {
+			const struct sr_study_run *u = R(s, mc->r_sw[k]);
+
+			f.tps[k] = tps_of(s, mc->r_sw[k]);
+			f.read[k] = u ? u->bytes_read : -1;
+			f.swapout[k] = u ? u->swap_out : -1;
 		}
+		if (R(s, mc->r_sw[0]))
+			f.per_cgroup = strstr(R(s, mc->r_sw[0])->note, "swappiness could not") == NULL;
 		w = row(s, "H3", "swappiness 0/60/100 per memory cgroup, anonymous set beside the model", mc,
 			R(s, mc->r_sw[0]) ? "real-mmap" : "not run (no memory cgroup): simulated only has no swap");
 		if (!R(s, mc->r_sw[0]) && s->cg == 0) {
@@ -202,9 +202,9 @@ void sr_study_verdicts(struct sr_study_state *s)
 
 			src_add(w, s, mc->r_sw[k]);
 			if (u)
-				why_add(w, "%s swappiness %d: %.3g tok/s, %.0f major faults, %.1f MiB read, %.1f MiB swapped out, "
-					"%.1f%% seq (block)", k ? ";" : ". Per value:", u->swappiness, u->tps, u->majflt,
-					u->bytes_read / 1048576.0, u->swap_out > 0 ? u->swap_out / 1048576.0 : 0, u->seq_pct);
+				why_add(w, "%s swappiness %d: %.0f major faults, %.1f MiB swapped in, %.1f%% seq (block)",
+					k ? ";" : ". Also:", u->swappiness, u->majflt, u->swap_in > 0 ? u->swap_in / 1048576.0 : 0,
+					u->seq_pct);
 		}
 	}
 	{

@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *sr_verdict_name(enum sr_verdict v)
 {
@@ -61,44 +62,60 @@ void sr_study_h2(int half, double ram_tps, double tps, struct sr_judgement *j)
 
 void sr_study_h3(const struct sr_h3_figs *f, struct sr_judgement *j)
 {
-	double dt, dr;
-	char b[512], figs[256], sw[96] = "";
-	int eff;
+	static const int val[3] = { 0, 60, 100 };
+	char b[768], figs[384] = "";
+	int k, eff = 0, measured = 0, swapped = 0;
+	size_t l;
 
-	if (f->swapout0 >= 0 && f->swapout100 >= 0)
-		snprintf(sw, sizeof(sw), ", %.1f vs %.1f MiB swapped out", f->swapout0 / 1048576.0,
-			 f->swapout100 / 1048576.0);
-	if (f->tps0 > 0 && f->tps100 > 0 && f->read0 > 0)
-		snprintf(figs, sizeof(figs), " (measured anyway: %.3g vs %.3g tokens/s, %.1f vs %.1f MiB read%s at 0 vs 100)",
-			 f->tps0, f->tps100, f->read0 / 1048576.0, f->read100 / 1048576.0, sw);
-	else
-		figs[0] = 0;
+	for (k = 0; k < 3; k++)
+		if (f->tps[k] > 0 && f->read[k] > 0) {
+			l = strlen(figs);
+			snprintf(figs + l, sizeof(figs) - l, "%s%d: %.3g tokens/s, %.1f MiB read", l ? "; " : "", val[k],
+				 f->tps[k], f->read[k] / 1048576.0);
+			l = strlen(figs);
+			if (f->swapout[k] >= 0)
+				snprintf(figs + l, sizeof(figs) - l, ", %.1f MiB swapped out", f->swapout[k] / 1048576.0);
+		}
 	if (!f->have_swap) {
-		snprintf(b, sizeof(b), "no swap device (/proc/swaps is empty; study --swap-file SIZE makes one): swappiness has nothing to act on%s", figs);
+		snprintf(b, sizeof(b), "no swap device (/proc/swaps is empty; study --swap-file SIZE makes one): swappiness "
+			 "has nothing to act on%s%s%s", figs[0] ? " (measured anyway: " : "", figs, figs[0] ? ")" : "");
 		set(j, SR_V_INCONCLUSIVE, b);
 		return;
 	}
 	if (!f->per_cgroup) {
-		snprintf(b, sizeof(b), "no per-cgroup swappiness here (cgroup v2 has no memory.swappiness)%s", figs);
+		snprintf(b, sizeof(b), "no per-cgroup swappiness here (cgroup v2 has no memory.swappiness)%s%s%s",
+			 figs[0] ? " (measured anyway: " : "", figs, figs[0] ? ")" : "");
 		set(j, SR_V_INCONCLUSIVE, b);
 		return;
 	}
-	if (!(f->tps0 > 0 && f->tps100 > 0 && f->read0 > 0)) {
-		set(j, SR_V_INCONCLUSIVE, "not measured (no real-mmap runs at swappiness 0 and 100)");
+	if (!(f->tps[0] > 0 && f->read[0] > 0) || !(f->tps[1] > 0 || f->tps[2] > 0)) {
+		set(j, SR_V_INCONCLUSIVE, "not measured (no real-mmap runs at swappiness 0 and 60 or 100)");
 		return;
 	}
-	if (f->swapout100 == 0) {
-		snprintf(b, sizeof(b), "nothing was swapped out at swappiness 100: the anonymous set never came under "
-			 "pressure%s", figs);
+	b[0] = 0;
+	for (k = 1; k < 3; k++) {
+		double dt, dr;
+
+		if (!(f->tps[k] > 0 && f->read[k] > 0))
+			continue;
+		measured++;
+		swapped |= f->swapout[k] != 0;
+		dt = f->tps[k] / f->tps[0] - 1;
+		dr = f->read[k] / f->read[0] - 1;
+		eff |= fabs(dt) > SR_H3_TPS_EFFECT || fabs(dr) > SR_H3_EFFECT;
+		l = strlen(b);
+		snprintf(b + l, sizeof(b) - l, "%s%d vs 0: tokens/s %+.0f%%, bytes read %+.0f%%", l ? "; " : "", val[k],
+			 dt * 100, dr * 100);
+	}
+	if (!swapped) {
+		snprintf(b, sizeof(b), "nothing was swapped out at swappiness 60 or 100: the anonymous set never came under "
+			 "pressure (%s)", figs);
 		set(j, SR_V_INCONCLUSIVE, b);
 		return;
 	}
-	dt = f->tps100 / f->tps0 - 1;
-	dr = f->read100 / f->read0 - 1;
-	eff = fabs(dt) > SR_H3_TPS_EFFECT || fabs(dr) > SR_H3_EFFECT;
-	snprintf(b, sizeof(b), "swappiness 100 vs 0: tokens/s %+.0f%%, bytes read %+.0f%%%s: %s (%.0f%% tokens/s, "
-		 "%.0f%% bytes)", dt * 100, dr * 100, sw, eff ? "an effect above" : "no effect above",
-		 SR_H3_TPS_EFFECT * 100, SR_H3_EFFECT * 100);
+	l = strlen(b);
+	snprintf(b + l, sizeof(b) - l, ": %s (%.0f%% tokens/s, %.0f%% bytes). %s", eff ? "an effect above" : "no effect above",
+		 SR_H3_TPS_EFFECT * 100, SR_H3_EFFECT * 100, figs);
 	set(j, eff ? SR_V_SUPPORTED : SR_V_REFUTED, b);
 }
 

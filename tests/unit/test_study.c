@@ -56,14 +56,16 @@ static void test_h2(void **st)
 
 static void test_h3(void **st)
 {
-	struct sr_h3_figs f = { .have_swap = 0, .per_cgroup = 1, .tps0 = 1, .tps100 = 2, .read0 = 100, .read100 = 50,
-				.swapout0 = 0, .swapout100 = 1 << 20 };
+	/* swappiness 0, 60, 100 */
+	struct sr_h3_figs f = { .have_swap = 0, .per_cgroup = 1, .tps = { 1, 1.05, 2 }, .read = { 100, 100, 50 },
+				.swapout = { 0, 0, 1 << 20 } };
 	struct sr_judgement j;
 
 	(void)st;
 	sr_study_h3(&f, &j); /* a big effect, but no swap: nothing to attribute it to */
 	assert_int_equal(j.v, SR_V_INCONCLUSIVE);
 	assert_non_null(strstr(j.why, "no swap device"));
+	assert_non_null(strstr(j.why, "--swap-file"));
 	f.have_swap = 1;
 	f.per_cgroup = 0;
 	sr_study_h3(&f, &j);
@@ -72,27 +74,35 @@ static void test_h3(void **st)
 	f.per_cgroup = 1;
 	sr_study_h3(&f, &j);
 	assert_int_equal(j.v, SR_V_SUPPORTED);
-	assert_non_null(strstr(j.why, "0.0 vs 1.0 MiB swapped out"));
-	f.tps100 = 1.05;
-	f.read100 = 95;
+	assert_non_null(strstr(j.why, "100: 2 tokens/s, 0.0 MiB read, 1.0 MiB swapped out"));
+	assert_non_null(strstr(j.why, "100 vs 0: tokens/s +100%"));
+	f.tps[2] = 1.05;
+	f.read[2] = 95;
 	sr_study_h3(&f, &j); /* 5% either way: no effect */
 	assert_int_equal(j.v, SR_V_REFUTED);
-	f.tps100 = 1.2;
+	f.tps[2] = 1.2;
 	sr_study_h3(&f, &j); /* 20% tokens/s: inside the noise of identical runs */
 	assert_int_equal(j.v, SR_V_REFUTED);
-	f.tps100 = 0.7;
+	f.tps[2] = 0.7;
 	sr_study_h3(&f, &j); /* 30% slower */
 	assert_int_equal(j.v, SR_V_SUPPORTED);
-	f.tps100 = 1.05;
-	f.read100 = 89;
+	f.tps[2] = 1.05;
+	f.read[2] = 89;
 	sr_study_h3(&f, &j); /* 11% fewer bytes */
 	assert_int_equal(j.v, SR_V_SUPPORTED);
-	f.swapout100 = 0;
+	f.read[2] = 100;
+	f.tps[1] = 0.7; /* the effect at 60 counts too */
+	sr_study_h3(&f, &j);
+	assert_int_equal(j.v, SR_V_SUPPORTED);
+	assert_non_null(strstr(j.why, "60 vs 0: tokens/s -30%"));
+	f.swapout[2] = 0;
 	sr_study_h3(&f, &j); /* swap on, but the kernel swapped nothing */
 	assert_int_equal(j.v, SR_V_INCONCLUSIVE);
 	assert_non_null(strstr(j.why, "nothing was swapped out"));
-	f.swapout100 = 1 << 20;
-	f.tps0 = 0;
+	f.swapout[1] = 4096; /* at 60 it did */
+	sr_study_h3(&f, &j);
+	assert_int_equal(j.v, SR_V_SUPPORTED);
+	f.tps[0] = 0;
 	sr_study_h3(&f, &j);
 	assert_int_equal(j.v, SR_V_INCONCLUSIVE);
 }

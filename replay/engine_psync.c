@@ -1,6 +1,7 @@
 /* pread/pwrite. With --threads 1 each request completes inside queue(), as
  * fio's psync does; with --threads N a pool of N workers gives N requests in
  * flight (the queue depth is then min(qd, N) in effect). */
+#include "replay/cond.h"
 #include "replay/engine.h"
 #include "replay/record.h"
 
@@ -110,7 +111,7 @@ static int psync_init(struct sr_engine *eng, struct sr_err *e)
 	p->completed_tail = &p->completed;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
+	sr_cond_init_mono(&p->done);
 	eng->priv = p;
 	if (c->threads <= 1)
 		return 0;
@@ -160,13 +161,7 @@ static int psync_reap(struct sr_engine *eng, unsigned min, unsigned max, uint64_
 
 	if (!p->nr_threads)
 		return 0;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += (time_t)(timeout_ns / 1000000000ull);
-	deadline.tv_nsec += (long)(timeout_ns % 1000000000ull);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	sr_deadline_in(&deadline, timeout_ns);
 	pthread_mutex_lock(&p->lock);
 	while (p->nr_completed < min) {
 		int ret;

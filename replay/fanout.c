@@ -5,6 +5,7 @@
  * clock starts when every worker is ready. Workers keep their own stats;
  * they are merged (and per-target totals formed) after the join. */
 #include "devices/affinity.h"
+#include "replay/cond.h"
 #include "replay/loop.h"
 #include "replay/units.h"
 
@@ -46,27 +47,6 @@ struct fanout {
 	uint64_t start_ns;
 };
 
-static void deadline_in(struct timespec *ts, uint64_t ns)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += (time_t)(ns / 1000000000ull);
-	ts->tv_nsec += (long)(ns % 1000000000ull);
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static void cond_init_mono(pthread_cond_t *cv)
-{
-	pthread_condattr_t a;
-
-	pthread_condattr_init(&a);
-	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-	pthread_cond_init(cv, &a);
-	pthread_condattr_destroy(&a);
-}
-
 /* ---- queues ---- */
 
 static int queue_init(struct sr_queue *q, unsigned cap, unsigned consumers)
@@ -78,8 +58,8 @@ static int queue_init(struct sr_queue *q, unsigned cap, unsigned consumers)
 	q->cap = cap;
 	q->consumers = consumers;
 	pthread_mutex_init(&q->mu, NULL);
-	cond_init_mono(&q->nonempty);
-	cond_init_mono(&q->nonfull);
+	sr_cond_init_mono(&q->nonempty);
+	sr_cond_init_mono(&q->nonfull);
 	return 0;
 }
 
@@ -103,7 +83,7 @@ static int queue_push(struct sr_queue *q, const struct sr_rec *r, uint64_t wait_
 	if (q->count == q->cap && q->consumers) {
 		struct timespec ts;
 
-		deadline_in(&ts, wait_ns);
+		sr_deadline_in(&ts, wait_ns);
 		pthread_cond_timedwait(&q->nonfull, &q->mu, &ts);
 	}
 	if (!q->consumers) {
@@ -127,7 +107,7 @@ int sr_queue_pop(struct sr_queue *q, struct sr_rec *out, unsigned max, uint64_t 
 	if (!q->count && !q->closed && wait_ns) {
 		struct timespec ts;
 
-		deadline_in(&ts, wait_ns);
+		sr_deadline_in(&ts, wait_ns);
 		pthread_cond_timedwait(&q->nonempty, &q->mu, &ts);
 	}
 	if (!q->count) {
@@ -319,7 +299,7 @@ int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int
 	int ret = 0;
 
 	pthread_mutex_init(&fo.mu, NULL);
-	pthread_cond_init(&fo.cv, NULL);
+	sr_cond_init_mono(&fo.cv);
 	fo.q = calloc(nr_fds, sizeof(*fo.q));
 	fo.w = calloc(fo.nr_w, sizeof(*fo.w));
 	if (!fo.q || !fo.w) {
@@ -397,12 +377,7 @@ int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int
 				pthread_mutex_lock(&fo.mu);
 				next_tick = now + SR_TICK_NS;
 			}
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 100000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			sr_deadline_in(&ts, 100000000ull);
 			pthread_cond_timedwait(&fo.cv, &fo.mu, &ts);
 		}
 		pthread_mutex_unlock(&fo.mu);

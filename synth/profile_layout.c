@@ -650,13 +650,23 @@ static int tokenizer_kvs(const struct pf_profile *p, int64_t n, struct kvs *k, s
 	double avg;
 	int width = code_width((uint64_t)n), k_norm = 0;
 
+	size_t i_tok, i_sc = 0;
+
 	kv_str(k, "tokenizer.ggml.model", t->model);
-	tok = kv_add(k, "tokenizer.ggml.tokens", SR_GGUF_ARRAY);
-	if (t->scores)
-		sc = kv_add(k, "tokenizer.ggml.scores", SR_GGUF_ARRAY);
-	typ = kv_add(k, "tokenizer.ggml.token_type", SR_GGUF_ARRAY);
+	/* indices first: each kv_add may move the array the others live in */
+	i_tok = k->n;
+	kv_add(k, "tokenizer.ggml.tokens", SR_GGUF_ARRAY);
+	if (t->scores) {
+		i_sc = k->n;
+		kv_add(k, "tokenizer.ggml.scores", SR_GGUF_ARRAY);
+	}
+	kv_add(k, "tokenizer.ggml.token_type", SR_GGUF_ARRAY);
 	if (k->oom)
 		return sr_errf(e, -ENOMEM, "%s: out of memory", p->path);
+	tok = &k->v[i_tok];
+	typ = &k->v[k->n - 1];
+	if (t->scores)
+		sc = &k->v[i_sc];
 	tok->arr_type = SR_GGUF_STRING;
 	tok->n = (uint64_t)n;
 	typ->arr_type = SR_GGUF_I32;

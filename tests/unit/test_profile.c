@@ -300,6 +300,70 @@ static void test_deterministic(void **state)
 	sr_model_free(&b);
 }
 
+/* Any number of [kv] lines, with and without tokenizer scores: the tokenizer
+ * arrays are added last, and adding one may move the kv array (32, 64, ...
+ * entries). They used to be filled through pointers taken before the move:
+ * the deepseek-v3 profile was one kv line away from a crash. */
+static void test_many_kvs(void **state)
+{
+	char src[8192], path[] = "/tmp/sr-profile-XXXXXX.ini";
+	FILE *f;
+	size_t n;
+	int extra, scores, fd;
+
+	(void)state;
+	f = fopen(SR_PROFILE_DIR "/models/tiny-llama.ini", "r");
+	assert_non_null(f);
+	n = fread(src, 1, sizeof(src) - 1, f);
+	fclose(f);
+	src[n] = 0;
+	assert_non_null(strstr(src, "\n[kv]\n"));
+	assert_non_null(strstr(src, "scores = 1\n"));
+	for (scores = 0; scores < 2; scores++)
+		for (extra = 0; extra <= 70; extra++) {
+			struct sr_model m;
+			struct sr_err e = { 0 };
+			const struct sr_kv *tok, *typ, *sc;
+			char *kv = strstr(src, "\n[kv]\n") + 6, *sl = strstr(src, "scores = 1\n");
+			int i;
+
+			fd = mkstemps(path, 4);
+			assert_true(fd >= 0);
+			f = fdopen(fd, "w");
+			assert_non_null(f);
+			fwrite(src, 1, (size_t)(kv - src), f);
+			for (i = 0; i < extra; i++)
+				fprintf(f, "test.extra_%d = u32 %d\n", i, i);
+			fwrite(kv, 1, (size_t)(sl - kv), f);
+			fprintf(f, "scores = %d\n", scores);
+			fputs(sl + strlen("scores = 1\n"), f);
+			fclose(f);
+			if (sr_profile_load(path, &m, &e))
+				fail_msg("%d extra kvs, scores %d: %s", extra, scores, e.msg);
+			unlink(path);
+			strcpy(path, "/tmp/sr-profile-XXXXXX.ini");
+			tok = sr_model_kv(&m, "tokenizer.ggml.tokens");
+			typ = sr_model_kv(&m, "tokenizer.ggml.token_type");
+			sc = sr_model_kv(&m, "tokenizer.ggml.scores");
+			assert_non_null(tok);
+			assert_non_null(typ);
+			assert_int_equal(tok->n, m.hp.n_vocab);
+			assert_non_null(tok->strs);
+			assert_non_null(tok->strs[m.hp.n_vocab - 1]);
+			assert_int_equal(typ->n, m.hp.n_vocab);
+			assert_non_null(typ->data);
+			if (scores) {
+				assert_non_null(sc);
+				assert_int_equal(sc->n, m.hp.n_vocab);
+				assert_non_null(sc->data);
+			} else {
+				assert_null(sc);
+			}
+			assert_non_null(sr_model_kv(&m, extra ? "test.extra_0" : "general.architecture"));
+			sr_model_free(&m);
+		}
+}
+
 /* ---- bad profiles: one line naming FILE:LINE and what was expected ---- */
 
 static const char good_head[] = "[model]\n"
@@ -435,7 +499,7 @@ int main(void)
 		cmocka_unit_test(test_published_sizes), cmocka_unit_test(test_all_installed),
 		cmocka_unit_test(test_llama2_recipe_and_order), cmocka_unit_test(test_moe_and_mla),
 		cmocka_unit_test(test_deterministic), cmocka_unit_test(test_bad_profiles),
-		cmocka_unit_test(test_unknown_name),
+		cmocka_unit_test(test_unknown_name), cmocka_unit_test(test_many_kvs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

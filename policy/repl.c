@@ -237,37 +237,76 @@ static int heap_init(struct sr_sim *s, struct sr_err *e)
 }
 
 /* LFU over tags: how often the tensor (or expert slice) a page belongs to
- * was accessed; ties go to the least recently used. Counts live in a small
- * open-addressing table keyed by tag. */
-static uint64_t *lfu_slot(struct sr_sim *s, uint32_t tag)
+ * was accessed; ties go to the least recently used. Counts live in an
+ * open-addressing table keyed by tag that doubles past half full (a trace's
+ * own tag column may hold any number of distinct tags). */
+static uint64_t lfu_find(const uint32_t *keys, uint64_t mask, uint32_t tag)
 {
 	uint64_t h = (tag * 0x9E3779B97F4A7C15ull) >> 20;
 
-	for (;; h++) {
-		uint64_t i = h & s->tag_mask;
+	while (keys[h & mask] != tag && keys[h & mask] != SR_NIL)
+		h++;
+	return h & mask;
+}
 
-		if (s->tag_keys[i] == tag)
-			return &s->tag_cnt[i];
-		if (s->tag_keys[i] == SR_NIL) {
-			s->tag_keys[i] = tag;
-			return &s->tag_cnt[i];
-		}
+static int lfu_alloc(struct sr_sim *s, uint64_t n)
+{
+	uint32_t *keys = malloc(n * sizeof(*keys));
+	uint64_t *cnt = calloc(n, sizeof(*cnt)), i;
+
+	if (!keys || !cnt) {
+		free(keys);
+		free(cnt);
+		return -ENOMEM;
 	}
+	for (i = 0; i < n; i++)
+		keys[i] = SR_NIL;
+	if (s->tag_keys)
+		for (i = 0; i <= s->tag_mask; i++)
+			if (s->tag_keys[i] != SR_NIL) {
+				uint64_t j = lfu_find(keys, n - 1, s->tag_keys[i]);
+
+				keys[j] = s->tag_keys[i];
+				cnt[j] = s->tag_cnt[i];
+			}
+	free(s->tag_keys);
+	free(s->tag_cnt);
+	s->tag_keys = keys;
+	s->tag_cnt = cnt;
+	s->tag_mask = n - 1;
+	return 0;
+}
+
+/* The count of tag (0 for a tag never counted); add: count one more use. */
+static uint64_t lfu_count(struct sr_sim *s, uint32_t tag, int add)
+{
+	uint64_t i = lfu_find(s->tag_keys, s->tag_mask, tag);
+
+	if (s->tag_keys[i] == SR_NIL) {
+		if (!add)
+			return 0;
+		if ((s->tag_used + 1) * 2 > s->tag_mask + 1) {
+			if (lfu_alloc(s, (s->tag_mask + 1) * 2))
+				return 0; /* out of memory: this use goes uncounted */
+			i = lfu_find(s->tag_keys, s->tag_mask, tag);
+		}
+		s->tag_keys[i] = tag;
+		s->tag_used++;
+	}
+	return add ? ++s->tag_cnt[i] : s->tag_cnt[i];
 }
 
 static int lfu_init(struct sr_sim *s, struct sr_err *e)
 {
-	uint64_t i, n = 1 << 16;
-
 	if (heap_init(s, e))
 		return -ENOMEM;
-	s->tag_keys = malloc(n * sizeof(*s->tag_keys));
-	s->tag_cnt = calloc(n, sizeof(*s->tag_cnt));
-	if (!s->tag_keys || !s->tag_cnt)
+	free(s->tag_keys);
+	free(s->tag_cnt);
+	s->tag_keys = NULL;
+	s->tag_cnt = NULL;
+	s->tag_used = 0;
+	if (lfu_alloc(s, 1 << 16))
 		return sr_errf(e, -ENOMEM, "out of memory for tag counts");
-	for (i = 0; i < n; i++)
-		s->tag_keys[i] = SR_NIL;
-	s->tag_mask = n - 1;
 	return 0;
 }
 
@@ -285,7 +324,7 @@ static void lfu_fini(struct sr_sim *s)
  * frequently, then least recently, used page. */
 static uint64_t lfu_key(struct sr_sim *s, struct sr_frame *f)
 {
-	uint64_t cnt = *lfu_slot(s, f->tag);
+	uint64_t cnt = lfu_count(s, f->tag, 0);
 
 	if (cnt > 0xFFFFFF)
 		cnt = 0xFFFFFF;
@@ -315,7 +354,7 @@ const struct sr_repl_ops sr_repl_lfu = {
 void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag)
 {
 	if (s->tag_keys)
-		(*lfu_slot(s, tag))++;
+		lfu_count(s, tag, 1);
 }
 
 /* Belady's MIN: evict the page whose next use is farthest. The manager sets

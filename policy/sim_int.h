@@ -70,6 +70,7 @@ struct sr_sim {
 	uint32_t *tag_keys;    /* lfu: open-addressing tag -> count */
 	uint64_t *tag_cnt;
 	uint64_t tag_mask;
+	uint64_t tag_used;     /* keys in the table: it doubles past half full */
 	uint64_t *next_use;    /* min: next position of page access i (UINT64_MAX none) */
 	uint64_t pos;          /* page accesses so far (index into next_use) */
 	uint64_t cur_pos0;     /* pos of the current access's first page */

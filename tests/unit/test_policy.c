@@ -280,6 +280,27 @@ static void test_lookahead_pages(void **state)
 	free_model(&m);
 }
 
+/* expert-freq counts uses per tag in a table that must grow: 300 layers of
+ * 256 experts are 77k tags (Kimi K2's 61 x 384 are 23k per expert tensor
+ * kind); the table used to be fixed at 65536 and looped forever once full. */
+static void test_freq_many_tags(void **state)
+{
+	struct sr_model m;
+	struct sr_sim_result res;
+	struct sr_rec *r;
+	size_t n;
+
+	(void)state;
+	moe_model(&m, 300, 256, 4 * KiB, 4 * KiB);
+	r = moe_schedule(&m, 2, 256, 0, 1, &n);
+	simulate("expert-freq", &m, r, n, m.file_size / 4, NULL, &res);
+	assert_int_equal(res.tokens, 2);
+	assert_int_equal(res.pages, res.hits + res.late + res.misses);
+	assert_true(res.pages_read > 0);
+	free(r);
+	free_model(&m);
+}
+
 static void test_moe_prefetchers(void **state)
 {
 	struct sr_model m;
@@ -413,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_accounting),
 		cmocka_unit_test(test_lookahead_no_extra),
 		cmocka_unit_test(test_lookahead_pages),
+		cmocka_unit_test(test_freq_many_tags),
 		cmocka_unit_test(test_moe_prefetchers),
 		cmocka_unit_test(test_pinned),
 		cmocka_unit_test(test_beyond_target),

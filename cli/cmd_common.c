@@ -32,6 +32,7 @@ void sr_cli_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL); /* a closed terminal or ssh session: clean up the same way */
 }
 
 int sr_cli_fail(const struct sr_err *e)

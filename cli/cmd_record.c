@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -266,6 +267,11 @@ static int stream(struct sr_record *rec, int fd, const struct args *a, struct ch
 				relay_sig = 0;
 			}
 			w = waitpid(c->pid, &ws, WNOHANG);
+			if (w < 0 && errno == ECHILD) { /* reaped elsewhere: its status is lost */
+				*code = SR_EXIT_OK;
+				c->pid = 0;
+				return 0;
+			}
 			if (w == c->pid) {
 				*code = WIFEXITED(ws) ? WEXITSTATUS(ws) :
 					WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : SR_EXIT_FAIL;
@@ -339,6 +345,7 @@ int cmd_record(int argc, char **argv)
 	struct sr_err e = { 0 };
 	char **cmdv = NULL;
 	int ret, fd = -1, code = SR_EXIT_OK, err, started = 0, created = 1;
+	char tmp[4200] = ""; /* an existing output is replaced from here */
 
 	ret = parse_args(argc, argv, &a, &cmdv, &e);
 	if (ret == 1) {
@@ -362,16 +369,26 @@ int cmd_record(int argc, char **argv)
 		code = SR_EXIT_SIGNAL;
 		goto out;
 	}
-	/* a file we create is removed again if the run never starts; one that
-	 * was there (a FIFO, /dev/stdout) never is */
+	/* a file we create is removed again if the run never starts; an
+	 * existing regular file is replaced only once CMD runs (we write beside
+	 * it, then rename); one that is not a regular file (a FIFO, /dev/stdout)
+	 * is written as it is */
 	fd = open(a.output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 && errno == EEXIST) {
-		created = 0;
-		fd = open(a.output, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		struct stat st;
+
+		if (!stat(a.output, &st) && S_ISREG(st.st_mode)) {
+			snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", a.output, (long)getpid());
+			fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		} else {
+			created = 0;
+			fd = open(a.output, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		}
 	}
 	if (fd < 0) {
 		err = errno;
-		sr_errf(&e, -err, "%s: %s", a.output, strerror(err));
+		sr_errf(&e, -err, "%s: %s", tmp[0] ? tmp : a.output, strerror(err));
+		tmp[0] = 0;
 		goto fail;
 	}
 	if (sr_record_header(rec, fd, cmdv, &e) || sr_record_start(rec, &e))
@@ -404,8 +421,18 @@ fail:
 out:
 	if (fd >= 0) {
 		close(fd);
-		if (!started && created)
+		if (!started && created && !tmp[0])
 			unlink(a.output); /* set-up failed: leave nothing behind */
+	}
+	if (tmp[0]) {
+		if (!started) {
+			unlink(tmp); /* the file that was there stays as it was */
+		} else if (rename(tmp, a.output)) {
+			fprintf(stderr, "ssdreplay: " CMD ": %s -> %s: %s (the trace is in %s)\n", tmp, a.output,
+				strerror(errno), tmp);
+			if (!code)
+				code = SR_EXIT_FAIL;
+		}
 	}
 	sr_err_clear(&e);
 	if (sr_record_close(rec, &e)) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -304,6 +305,8 @@ static long run_real(struct study *s, struct mctx *mc, const char *hyp, const ch
 		ret = sr_smmap_run(&c, src, &res, e);
 	}
 	src->close(src);
+	if (ret && traced && !s->a.keep)
+		unlink(trace); /* a failed or stopped run's partial capture */
 	if (ret == -EOPNOTSUPP) {
 		s->x.cg = 0;
 		snprintf(s->x.cg_why, sizeof(s->x.cg_why), "%s", e->msg);
@@ -366,7 +369,7 @@ static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 	struct sr_study_run *u = sr_study_new_run(&s->x, NULL, "sweep", "sweep", "device curve: sequential reads, bs x qd");
 	char out[4200], err[4200], size[32], *argv[24];
 	unsigned minqd = UINT32_MAX;
-	pid_t pid;
+	pid_t pid, parent;
 	int ws, argc = 0;
 
 	if (!u)
@@ -398,12 +401,16 @@ static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 	argv[argc] = NULL;
 	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay sweep %.300s --pattern seq --size %s --bs %s --qd %s --runtime %s -o %.300s",
 		 mc->path, size, s->mode->bs, s->mode->qd, s->mode->runtime, out);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		return sr_errf(e, -errno, CMD ": fork: %s", strerror(errno));
 	if (!pid) {
 		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644), nul = open("/dev/null", O_WRONLY);
 
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* stops (and cleans up) with the study */
+		if (getppid() != parent)
+			_exit(127);
 		if (fd >= 0)
 			dup2(fd, 2);
 		if (nul >= 0)
@@ -411,9 +418,14 @@ static int run_sweep(struct study *s, struct mctx *mc, struct sr_err *e)
 		execv(s->exe, argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &ws, 0) < 0)
+	while (waitpid(pid, &ws, 0) < 0) {
+		if (errno == ECHILD) { /* reaped elsewhere: its status is lost */
+			ws = 127 << 8;
+			break;
+		}
 		if (errno == EINTR && sr_cli_stop)
 			kill(pid, SIGINT);
+	}
 	snprintf(out, sizeof(out), "%s/sweep/sweep.json", s->dir);
 	if (!WIFEXITED(ws) || WEXITSTATUS(ws)) {
 		snprintf(u->note, sizeof(u->note), "sweep exited %d (see sweep/stderr.txt)",
@@ -478,6 +490,30 @@ static int load_models(struct study *s, struct sr_err *e)
 	if (!s->x.nm)
 		return sr_inputf(e, CMD ": --models: expected a comma-separated list of profiles or GGUF files");
 	return 0;
+}
+
+/* An existing --target, checked before anything is written or printed:
+ * fully written, and as large as every model (each is read from offset 0). */
+static int check_target(struct study *s, struct sr_err *e)
+{
+	struct sr_target t;
+	struct stat st;
+	size_t i;
+	int ret = 0;
+
+	if (!s->a.target || stat(s->a.target, &st))
+		return 0; /* none given, or one to write */
+	if (S_ISREG(st.st_mode) && !fully_written(s->a.target, (uint64_t)st.st_size))
+		return sr_inputf(e, CMD ": --target %s: a sparse file (bandwidth from holes means nothing): write it fully first",
+				 s->a.target);
+	if (sr_target_open(s->a.target, SR_TGT_DIRECT, &t, e))
+		return -EINVAL;
+	for (i = 0; i < s->x.nm && !ret; i++)
+		if (t.size < s->mc[i].v->bytes)
+			ret = sr_inputf(e, "%s: %" PRIu64 " bytes, smaller than %s (%" PRIu64 " bytes)", s->a.target, t.size,
+					s->mc[i].v->name, s->mc[i].v->bytes);
+	sr_target_close(&t);
+	return ret;
 }
 
 static int prepare_targets(struct study *s, struct sr_err *e)
@@ -577,7 +613,7 @@ static int run_model(struct study *s, struct mctx *mc, struct sr_err *e)
 		if (sr_cli_stop)                    \
 			return 0;                   \
 		if ((expr) == -2)                   \
-			return -EIO;                \
+			return sr_cli_stop ? 0 : -EIO; \
 	} while (0)
 
 	if (low < (16u << 20))
@@ -659,7 +695,7 @@ int cmd_study(int argc, char **argv)
 	struct sr_err e = { 0 };
 	struct sr_devspec dummy;
 	struct stat st;
-	int pos, ret, status = SR_EXIT_OK, stopped = 0;
+	int pos, ret, status = SR_EXIT_OK, stopped = 0, made_dir;
 	size_t i;
 	ssize_t n;
 
@@ -700,20 +736,17 @@ int cmd_study(int argc, char **argv)
 	}
 	if (load_models(s, &e))
 		goto fail;
+	if (check_target(s, &e))
+		goto fail;
 	snprintf(s->dir, sizeof(s->dir), "%s", s->a.output);
-	if (mkdir(s->dir, 0755) && errno != EEXIST) {
+	made_dir = !mkdir(s->dir, 0755);
+	if (!made_dir && errno != EEXIST) {
 		sr_errf(&e, -errno, "%s: %s", s->dir, strerror(errno));
 		goto fail;
 	}
 	if (stat(s->dir, &st) || !S_ISDIR(st.st_mode)) {
 		sr_inputf(&e, CMD ": -o %s: not a directory", s->dir);
 		goto fail;
-	}
-	{
-		char t[4200];
-
-		snprintf(t, sizeof(t), "%s/traces", s->dir);
-		mkdir(t, 0755);
 	}
 	n = readlink("/proc/self/exe", s->exe, sizeof(s->exe) - 1);
 	if (n <= 0) {
@@ -729,20 +762,8 @@ int cmd_study(int argc, char **argv)
 	}
 	sr_cli_install_signals();
 	s->t0 = sr_now_ns();
-	if (s->a.swap) {
-		char t[4200];
-
-		snprintf(t, sizeof(t), "%s/swapfile", s->dir);
-		if (sr_swapfile_on(&s->swap, t, s->a.swap, &e))
-			goto fail;
-		fprintf(stderr, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
-			t, s->a.swap >> 20, t);
-		sr_study_note(&s->x, "H3's swap area: %s, %" PRIu64 " MiB, made by --swap-file, on for the study and removed after "
-			      "(host-wide while on)", t, s->a.swap >> 20);
-	}
 	s->x.mem_Bps = sr_smmap_mem_Bps(64u << 20);
 	s->ns_per_byte = s->x.mem_Bps > 0 ? 1e9 / s->x.mem_Bps : 0;
-	s->x.have_swap = sr_smmap_have_swap();
 	for (i = 0; i < s->x.nm; i++) {
 		struct mctx *mc = &s->mc[i];
 
@@ -755,8 +776,29 @@ int cmd_study(int argc, char **argv)
 	fprintf(stderr, "ssdreplay: study (%s): %zu models, %" PRIu64 " tokens per run, %zu runs; expected duration "
 		"~%.0f s (%.1f min) at an assumed 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
 		s->mode->name, s->x.nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
-	if (prepare_targets(s, &e))
+	if (prepare_targets(s, &e)) {
+		if (made_dir && e.bad_input)
+			rmdir(s->dir); /* bad input: leave nothing (it is empty unless a model was written) */
 		goto fail;
+	}
+	{
+		char t[4200];
+
+		snprintf(t, sizeof(t), "%s/traces", s->dir);
+		mkdir(t, 0755);
+	}
+	if (s->a.swap) {
+		char t[4200];
+
+		snprintf(t, sizeof(t), "%s/swapfile", s->dir);
+		if (sr_swapfile_on(&s->swap, t, s->a.swap, &e))
+			goto fail;
+		fprintf(stderr, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
+			t, s->a.swap >> 20, t);
+		sr_study_note(&s->x, "H3's swap area: %s, %" PRIu64 " MiB, made by --swap-file, on for the study and removed after "
+			      "(host-wide while on)", t, s->a.swap >> 20);
+	}
+	s->x.have_swap = sr_smmap_have_swap();
 	if (sr_cli_stop)
 		goto finish;
 	sr_study_disk_of(s->mc[0].path, &s->disk);

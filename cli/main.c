@@ -1,4 +1,5 @@
 /* ssdreplay: subcommands dispatched from a table, git/nvme style. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,10 @@ int main(int argc, char **argv)
 	const struct sr_cmd *c;
 	const char *name = argc > 1 ? argv[1] : NULL;
 
+	/* children (record's CMD, the real-mmap and sweep runs) are reaped by
+	 * waitpid: an ignored SIGCHLD inherited through exec would reap them
+	 * first and leave every wait failing with ECHILD */
+	signal(SIGCHLD, SIG_DFL);
 	if (!name || !strcmp(name, "-h") || !strcmp(name, "--help")) {
 		usage(name ? stdout : stderr);
 		return name ? 0 : SR_EXIT_USAGE;

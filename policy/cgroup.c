@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -145,6 +146,9 @@ int sr_child_map(int go_fd, const char *path, uint64_t size, int *fd, const unsi
 	void *m;
 	char go;
 
+	/* dies with the parent (SIGKILL included), so a killed run leaves no
+	 * child reading on; a parent gone before this is seen as EOF below */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(go_fd, &go, 1) != 1 || go != 'g')
 		_exit(3); /* the parent gave up */
 	*fd = open(path, O_RDONLY);

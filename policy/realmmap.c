@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,15 +299,22 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 		ret = sr_errf(e, -EIO, "--real-mmap: the child did not start");
 		goto out;
 	}
-	do {
-		got = read(res[0], &o, sizeof(o));
+	for (;;) {
+		struct pollfd pf = { .fd = res[0], .events = POLLIN };
+
 		/* A signal to us alone (kill PID): pass it on, so the child stops
-		 * at its next access and still reports what it did. */
-		if (got < 0 && errno == EINTR && c->stop && *c->stop && !fwd) {
+		 * at its next access and still reports what it did. Polled, so one
+		 * that came before this wait is seen too. */
+		if (c->stop && *c->stop && !fwd) {
 			kill(pid, SIGTERM);
 			fwd = 1;
 		}
-	} while (got < 0 && errno == EINTR);
+		if (poll(&pf, 1, 200) > 0)
+			break;
+	}
+	do
+		got = read(res[0], &o, sizeof(o));
+	while (got < 0 && errno == EINTR);
 	if (got != (ssize_t)sizeof(o)) {
 		ret = sr_errf(e, -EIO, "--real-mmap: the child died before reporting%s",
 			      c->stop && *c->stop ? " (stopped by a signal)" : " (out of memory in the cgroup?)");

@@ -136,7 +136,15 @@ grep -q "cannot run '$T/no-such-command'" "$T/rec.err" || fail "exec failure: $(
 echo keep >"$T/t5"
 rec "$T/t5" -- "$T/no-such-command"
 [ $rc = 127 ] && [ -e "$T/t5" ] || fail "exec failure: exit $rc, or removed a file it did not create"
-ok "exit status: 3, 137, 127 (no output file)"
+[ "$(cat "$T/t5")" = keep ] || fail "exec failure: the existing $T/t5 was overwritten: $(head -c 200 "$T/t5")"
+ls "$T"/t5.tmp-* 2>/dev/null && fail "exec failure left a temporary file"
+rec "$T/t5" -- sh -c 'exit 0'
+[ $rc = 0 ] && head -1 "$T/t5" | grep -q "^# ssdreplay record" || fail "an existing output is not replaced by a run that starts"
+# a parent that ignores SIGCHLD passes that on through exec; record must still see CMD end
+timeout -k 5 30 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV' $SR record -o "$T/t6" -- true 2>"$T/rec.err"
+rc=$?
+[ $rc = 0 ] || fail "record under an ignored SIGCHLD: exit $rc: $(cat "$T/rec.err")"
+ok "exit status: 3, 137, 127 (no output file, an existing one kept); CMD's end seen with SIGCHLD ignored"
 
 # a stale instance of a dead recorder is removed
 mkdir "$tr/instances/ssdreplay-$gone" 2>/dev/null || fail "cannot create a stale instance"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# SIGINT/SIGTERM mid-run for sweep, simulate (simulated and --real-mmap),
+# SIGINT/SIGTERM (and SIGHUP: a closed terminal) mid-run for sweep, simulate (simulated and --real-mmap),
 # replay over several targets with its side outputs, and record: exit 130,
 # one "partial" line on stderr, every output file complete and parseable
 # (JSON, CSV, SVG, traces), cgroups and tracefs instances removed. Runs under
@@ -100,7 +100,9 @@ ok "replay over two targets: SIGTERM, timeline, plots, drained"
 cg() { ls -d "/sys/fs/cgroup/memory/ssdreplay-$1" "/sys/fs/cgroup/ssdreplay-$1" 2>/dev/null; }
 head -c 4M /dev/urandom >"$T/model"
 { echo offset,length,op; for i in $(seq 0 3); do echo "$((i * 1048576)),1048576,r"; done; } >"$T/seq.csv"
-for who in process group; do
+for run in "process INT" "group INT" "process HUP"; do
+	who=${run% *}
+	sig=${run#* }
 	# setsid: its own process group, as a shell's job would be (pid = pgid)
 	setsid "$SR" simulate --trace "$T/seq.csv" "$T/model" --tokens 60 --compute-ms-per-token 25 --mem 100% \
 		--policy lru --real-mmap --output-format json --output "$T/mm.json" 2>"$T/err" &
@@ -112,12 +114,12 @@ for who in process group; do
 		fail "no cgroup ssdreplay-$pid appeared"
 	fi
 	sleep 0.5
-	stop $pid INT ${who/process/}
-	[ $rc = 130 ] || { cat "$T/err"; fail "real-mmap SIGINT ($who): exit $rc"; }
-	[ -z "$(cg $pid)" ] || fail "real-mmap SIGINT ($who): cgroup left behind: $(cg $pid)"
+	stop $pid $sig ${who/process/}
+	[ $rc = 130 ] || { cat "$T/err"; fail "real-mmap SIG$sig ($who): exit $rc"; }
+	[ -z "$(cg $pid)" ] || fail "real-mmap SIG$sig ($who): cgroup left behind: $(cg $pid)"
 	parses json "$T/mm.json"
-	one_partial_line "real-mmap SIGINT ($who)"
-	ok "simulate --real-mmap SIGINT to the $who: cgroup removed, report parses"
+	one_partial_line "real-mmap SIG$sig ($who)"
+	ok "simulate --real-mmap SIG$sig to the $who: cgroup removed, report parses"
 done
 
 # ---- record: the trace written so far parses; the tracefs instance is gone

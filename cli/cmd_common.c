@@ -16,7 +16,6 @@
 #include "trace/filekey.h"
 #include "trace/source.h"
 
-volatile sig_atomic_t sr_cli_stop;
 
 static void on_signal(int sig)
 {
@@ -37,6 +36,11 @@ void sr_cli_install_signals(void)
 
 int sr_cli_fail(const struct sr_err *e)
 {
+	if (sr_cli_stop && (e->code == -EINTR || !e->msg[0])) {
+		/* an input wait cut short by the stop signal, not a failure of its own */
+		fprintf(stderr, "ssdreplay: stopped by a signal%s%s\n", e->msg[0] ? ": " : "", e->msg);
+		return SR_EXIT_SIGNAL;
+	}
 	fprintf(stderr, "ssdreplay: %s\n", e->msg[0] ? e->msg : strerror(-e->code));
 	return e->bad_input ? SR_EXIT_USAGE : SR_EXIT_FAIL;
 }

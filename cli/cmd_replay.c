@@ -133,7 +133,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_PATTERN: return sr_cli_pattern(CMD, arg, &a->pattern, e);
 	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
-	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 65536, &a->qd, e);
+	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 32768, &a->qd, e); /* io_uring's IORING_MAX_ENTRIES */
 	case O_BATCH: return sr_cli_uint(CMD, "batch", arg, 1, 65536, &a->batch, e);
 	case O_THREADS: return sr_cli_uint(CMD, "threads", arg, 1, 1024, &a->threads, e);
 	case O_SQPOLL: a->sqpoll = 1; return 0;
@@ -643,6 +643,8 @@ int cmd_replay(int argc, char **argv)
 		fputc('\n', stderr);
 	if (ret && e.bad_input)
 		goto fail; /* bad trace: nothing written */
+	if (ret && !st.fates.issued && !sr_cli_stop)
+		goto fail; /* set-up failed (buffers, engine): no report of a run that never was */
 
 	snprintf(srcname, sizeof(srcname), "%s", src->name);
 	ri = (struct sr_report_info){

@@ -435,6 +435,11 @@ int cmd_simulate(int argc, char **argv)
 	}
 	if (parse_mems(a.mem_arg, sc.model_bytes, mem, &nmem, &e))
 		goto fail;
+	for (i = 0; i < nmem; i++)
+		if (mem[i] < a.page) {
+			sr_inputf(&e, CMD ": --mem: %" PRIu64 " bytes hold no cache page (--page %" PRIu64 ")", mem[i], a.page);
+			goto fail;
+		}
 	for (i = 0; i < a.npol; i++) {
 		if ((a.pol[i].ops->needs & SR_PN_MODEL) && !sc.have_model) {
 			sr_inputf(&e, CMD ": policy %s needs the model's tensors: give --profile or --gguf", a.pol[i].spec);

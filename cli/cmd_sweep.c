@@ -632,6 +632,21 @@ int cmd_sweep(int argc, char **argv)
 		if (sr_sweep_parse_mem(a.mem_arg ? a.mem_arg : "50%", sc.model_bytes, &sw->ax[SR_DIM_MEM], &e))
 			goto fail;
 		sw->ax[SR_DIM_MEM].given = 1;
+		{ /* a budget must hold at least one cache page of every --page */
+			const struct sr_sweep_axis *pg = &sw->ax[SR_DIM_PAGE], *mm = &sw->ax[SR_DIM_MEM];
+			uint64_t maxpage = 0;
+			size_t k;
+
+			for (k = 0; k < pg->n; k++)
+				if (pg->v[k].n > maxpage)
+					maxpage = pg->v[k].n;
+			for (k = 0; k < mm->n; k++)
+				if (mm->v[k].n < (maxpage ? maxpage : 4096)) {
+					sr_inputf(&e, CMD ": --mem %s: %" PRIu64 " bytes hold no cache page of %" PRIu64 " bytes",
+						  mm->v[k].s, mm->v[k].n, maxpage ? maxpage : 4096);
+					goto fail;
+				}
+		}
 		r.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
 	} else if (a.trace) { /* refuse a bad trace before the first point */
 		struct sr_source *src;

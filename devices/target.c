@@ -86,6 +86,10 @@ int sr_target_open(const char *path, int flags, struct sr_target *t, struct sr_e
 		oflags |= O_DIRECT;
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return sr_inputf(e, "%s: is a directory, expected a file or a block device", path);
+	/* before open: opening a FIFO waits for a writer that may never come */
+	if (stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
+		return sr_inputf(e, "%s: is a %s, expected a file or a block device", path,
+				 S_ISFIFO(sb.st_mode) ? "FIFO" : "socket");
 	if ((flags & SR_TGT_CREATE) && !(stat(path, &sb) == 0 && S_ISBLK(sb.st_mode)))
 		oflags |= O_CREAT;
 	t->fd = open(path, oflags | O_CLOEXEC, 0644);

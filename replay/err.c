@@ -1,5 +1,7 @@
 #include "replay/err.h"
 
+volatile sig_atomic_t sr_stop_requested;
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,13 @@
 #ifndef SR_ERR_H
 #define SR_ERR_H
 
+#include <signal.h>
 #include <stdarg.h>
+
+/* Set (to the signal's number) by the CLI's SIGINT/SIGTERM/SIGHUP handlers.
+ * Library loops that wait on input retry an interrupted read only while it
+ * is 0, so a stop is not held up by a pipe or FIFO that stays silent. */
+extern volatile sig_atomic_t sr_stop_requested;
 
 struct sr_err {
 	int code;       /* negative errno, 0 when clear */

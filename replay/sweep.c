@@ -18,7 +18,7 @@ static const struct {
 	int pow2;
 } dims[SR_DIM_NR] = {
 	[SR_DIM_BS] = { K_SIZE, 1ull << 30, 0 },
-	[SR_DIM_QD] = { K_COUNT, 65536, 0 },
+	[SR_DIM_QD] = { K_COUNT, 32768, 0 }, /* io_uring's IORING_MAX_ENTRIES */
 	[SR_DIM_PAGE] = { K_SIZE, 1ull << 30, 1 },
 	[SR_DIM_ENGINE] = { K_NAME, 0, 0 },
 	[SR_DIM_THREADS] = { K_COUNT, 1024, 0 },
@@ -72,7 +72,7 @@ static const char *range_why(enum sr_sweep_dim d)
 		return "expected powers of two from 1 to 1G";
 	if (dims[d].kind == K_SIZE)
 		return d == SR_DIM_BS ? "expected sizes from 1 byte to 1G" : "expected sizes of at least 1 byte";
-	return d == SR_DIM_QD ? "expected integers from 1 to 65536" : "expected integers from 1 to 1024";
+	return d == SR_DIM_QD ? "expected integers from 1 to 32768" : "expected integers from 1 to 1024";
 }
 
 static int parse_item(enum sr_sweep_dim d, char *item, const char *spec, struct sr_sweep_axis *a,

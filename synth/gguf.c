@@ -77,7 +77,7 @@ static int pread_all(struct parse *p, void *dst, size_t n, uint64_t off)
 
 	while (n) {
 		r = pread(p->fd, d, n, (off_t)off);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !sr_stop_requested)
 			continue;
 		if (r < 0)
 			return sr_errf(p->e, -errno, "%s@%" PRIu64 ": read: %s", p->name, off,

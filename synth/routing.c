@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Bytes a log routing table may take (tokens x layers x k x 2). */
 #define LOG_TABLE_MAX (1ull << 30)
@@ -405,6 +406,7 @@ static int log_load(struct sr_router *r, const char *path, struct sr_err *e)
 	char *line = NULL;
 	ssize_t len;
 	int ret = 0, first = 1;
+	struct stat st;
 	FILE *f;
 
 	if (r->c.n_tokens * r->c.n_layer * r->c.k * 2 > LOG_TABLE_MAX)
@@ -414,9 +416,12 @@ static int log_load(struct sr_router *r, const char *path, struct sr_err *e)
 	r->have = calloc(cells + 1, 1);
 	if (!r->log || !r->have)
 		return sr_errf(e, -ENOMEM, "%s: out of memory", path);
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return sr_inputf(e, "%s: is a directory, expected a routing log (token,layer,experts lines)", path);
 	f = fopen(path, "r");
 	if (!f)
-		return sr_inputf(e, "%s: %s", path, strerror(errno));
+		return errno == EINTR ? sr_errf(e, -EINTR, "%s: %s", path, strerror(errno)) :
+					sr_inputf(e, "%s: %s", path, strerror(errno));
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		ln++;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))

@@ -128,7 +128,7 @@ static int refill(struct bt_file *f, size_t need, struct sr_err *e)
 	}
 	while (f->end < need && !f->eof) {
 		r = read(f->fd, f->buf + f->end, BT_BUF - f->end);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !sr_stop_requested)
 			continue;
 		if (r < 0)
 			return sr_errf(e, -errno, "%s@%llu: read: %s", f->path,

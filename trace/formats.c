@@ -48,7 +48,7 @@ static int read_head(const char *path, char *buf, size_t n, size_t *got, struct 
 		return sr_inputf(e, "%s: %s", path, strerror(errno));
 	while (used < n) {
 		r = read(fd, buf + used, n - used);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !sr_stop_requested)
 			continue;
 		if (r < 0) {
 			ret = errno == EISDIR ? sr_inputf(e, "%s: is a directory", path) :

@@ -104,7 +104,7 @@ static int fill(struct sr_lines *l, struct sr_err *e)
 		room = SR_LINES_CHUNK;
 	do
 		r = read(l->fd, l->buf + l->end, room);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && errno == EINTR && !sr_stop_requested);
 	if (r < 0)
 		return sr_errf(e, -errno, "%s: read: %s", l->path, strerror(errno));
 	if (r == 0)

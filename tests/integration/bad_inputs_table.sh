@@ -57,7 +57,7 @@ rows=(
 	'overflowing numbers|CSV length 99999999999999999999|2|ovf\.csv:2: expected length as an unsigned 64-bit integer|$SR replay $F --trace $T/ovf.csv'
 	'overflowing numbers|GGUF tensor count 2^60|2|ovf\.gguf@8: tensor count 1152921504606846976 cannot fit|$SR synth --gguf $T/ovf.gguf'
 	'overflowing numbers|--size 99999999999999999999999|2|--size: size .* does not fit in 64 bits|$SR replay $F --pattern seq --size 99999999999999999999999'
-	'overflowing numbers|--qd 99999999999999999999|2|--qd: expected an integer from 1 to 65536|$SR replay $F --pattern seq --qd 99999999999999999999'
+	'overflowing numbers|--qd 99999999999999999999|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 99999999999999999999'
 	'negative sizes|CSV length -4096|2|neg\.csv:2: expected length as an unsigned 64-bit integer, found .-4096.|$SR replay $F --trace $T/neg.csv'
 	'negative sizes|CSV offset -1|2|negoff\.csv:2: expected offset as an unsigned 64-bit integer, found .-1.|$SR replay $F --trace $T/negoff.csv'
 	'negative sizes|--bs -4k|2|--bs: expected a size like 4096, 128k, 4M, 2G, found .-4k.|$SR replay $F --pattern seq --bs -4k'

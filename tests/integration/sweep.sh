@@ -55,7 +55,7 @@ ok "trace sweep"
 
 # Bad input: one line, exit 2, nothing written.
 expect_exit 2 "--bs: expected A..B with A <= B" $SR sweep "$f" --bs 4k..1k -o "$T/bad"
-expect_exit 2 "--qd: expected integers from 1 to 65536" $SR sweep "$f" --qd 0 -o "$T/bad"
+expect_exit 2 "--qd: expected integers from 1 to 32768" $SR sweep "$f" --qd 0 -o "$T/bad"
 expect_exit 2 "--bs: expected a step" $SR sweep "$f" --bs 4k..1m:x1 -o "$T/bad"
 expect_exit 2 "--engine: expected io_uring, libaio, psync or null, found 'spdk'" $SR sweep "$f" --engine io_uring,spdk
 expect_exit 2 "--policy and --mem simulate a schedule: give --profile" $SR sweep "$f" --policy lru

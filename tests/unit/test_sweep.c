@@ -60,7 +60,7 @@ static void test_parse(void **state)
 	expect_values(SR_DIM_QD, "1..32:+4", arith, 8);
 	expect_values(SR_DIM_QD, "1,8,32,2..4", list, 6);  /* counts default to +1 */
 	expect_values(SR_DIM_THREADS, "7..7", one, 1);
-	expect_values(SR_DIM_QD, "65536", (const uint64_t[]){ 65536 }, 1);
+	expect_values(SR_DIM_QD, "32768", (const uint64_t[]){ 32768 }, 1);
 
 	assert_int_equal(sr_sweep_parse(SR_DIM_ENGINE, "io_uring,libaio", &a, &e), 0);
 	assert_int_equal(a.n, 2);
@@ -74,8 +74,8 @@ static void test_parse(void **state)
 	expect_bad(SR_DIM_BS, "4k,,8k", "empty item");
 	expect_bad(SR_DIM_BS, "", "empty item");
 	expect_bad(SR_DIM_BS, "2g", "from 1 byte to 1G");
-	expect_bad(SR_DIM_QD, "0", "--qd: expected integers from 1 to 65536");
-	expect_bad(SR_DIM_QD, "65537", "from 1 to 65536");
+	expect_bad(SR_DIM_QD, "0", "--qd: expected integers from 1 to 32768");
+	expect_bad(SR_DIM_QD, "32769", "from 1 to 32768");
 	expect_bad(SR_DIM_QD, "4k", "expected a value");
 	expect_bad(SR_DIM_PAGE, "3k", "powers of two");
 	expect_bad(SR_DIM_THREADS, "2000", "from 1 to 1024");

@@ -17,6 +17,7 @@ mk() { local name=$1; shift; { printf 'offset,length\n'; printf '%s\n' "$@"; } >
 mk short.csv 0,4096 4096
 mk zero.csv 0,0
 mk ovf.csv 0,99999999999999999999
+mkfifo "$T/fifo"
 mk neg.csv 0,-4096
 mk negoff.csv -1,4096
 mk big.csv 0,3221225472
@@ -85,6 +86,9 @@ rows=(
 	'bad --fault|without --engine faulty:NAME|2|--fault needs --engine faulty:NAME|$SR replay $F --pattern seq --fault eio:0.1'
 	'bad --on-error|retry:0|2|--on-error: expected stop, continue, retry:N or retry:N,continue|$SR replay $F --pattern seq --on-error retry:0'
 	'unknown routing|synth --routing bogus|2|--routing: expected uniform, zipf:S, temporal|$SR synth --profile tiny-llama --routing bogus'
+	'wrong target|a FIFO (opening it would wait for a writer)|2|fifo: is a FIFO, expected a file or a block device|$SR replay $T/fifo --pattern seq'
+	'too small a budget|simulate --mem below one cache page|2|--mem: 4095 bytes hold no cache page .--page 4096.|$SR simulate --profile tiny-llama $F --engine null --mem 4095'
+	'too large a queue|--qd 32769 (io_uring takes 32768)|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 32769'
 	'unknown option|--frobnicate|2|unknown option .--frobnicate.|$SR replay $F --pattern seq --frobnicate'
 	'unknown command|ssdreplay frob|2|unknown command .frob.|$SR frob'
 )

@@ -577,9 +577,17 @@ int cmd_replay(int argc, char **argv)
 	} else {
 		if (!a.bs)
 			a.bs = 4096;
-		if (!a.size)
-			a.size = (a.range_len ? a.range_len : (a.layout == SR_LAYOUT_BY_TARGET ? min_size : size) -
-							      a.range_start) / a.bs * a.bs;
+		if (!a.size) {
+			uint64_t room = a.range_len ? a.range_len :
+						      (a.layout == SR_LAYOUT_BY_TARGET ? min_size : size) - a.range_start;
+
+			if (room < a.bs) {
+				sr_inputf(&e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern covers "
+					  "(%s)", a.bs, room, a.range_len ? "--range" : "the target");
+				goto fail;
+			}
+			a.size = room / a.bs * a.bs;
+		}
 		ret = sr_pattern_open(a.pattern, a.size, a.bs, a.seed, &src, &e);
 		if (ret)
 			goto fail;

@@ -126,7 +126,8 @@ done
 tr=/sys/kernel/tracing
 [ -d $tr/instances ] || tr=/sys/kernel/debug/tracing
 if [ -d $tr/instances ] && [ -d $tr/events/block/block_rq_issue ]; then
-	$SR record -o "$T/rec.trace" -- dd if="$f" of=/dev/null bs=4k iflag=direct status=none count=1000000 \
+	# 512-byte direct reads: 65536 of them, seconds of work, so the signal lands mid-run
+	$SR record -o "$T/rec.trace" -- dd if="$f" of=/dev/null bs=512 iflag=direct status=none \
 		2>"$T/err" &
 	pid=$!
 	sleep 1

@@ -777,6 +777,10 @@ int cmd_study(int argc, char **argv)
 		"~%.0f s (%.1f min) at an assumed 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
 		s->mode->name, s->x.nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
 	if (prepare_targets(s, &e)) {
+		if (sr_cli_stop) { /* stopped while writing a model: a report of no runs, exit 130 */
+			sr_err_clear(&e);
+			goto finish;
+		}
 		if (made_dir && e.bad_input)
 			rmdir(s->dir); /* bad input: leave nothing (it is empty unless a model was written) */
 		goto fail;
@@ -791,8 +795,13 @@ int cmd_study(int argc, char **argv)
 		char t[4200];
 
 		snprintf(t, sizeof(t), "%s/swapfile", s->dir);
-		if (sr_swapfile_on(&s->swap, t, s->a.swap, &e))
+		if (sr_swapfile_on(&s->swap, t, s->a.swap, &e)) {
+			if (sr_cli_stop) {
+				sr_err_clear(&e);
+				goto finish;
+			}
 			goto fail;
+		}
 		fprintf(stderr, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
 			t, s->a.swap >> 20, t);
 		sr_study_note(&s->x, "H3's swap area: %s, %" PRIu64 " MiB, made by --swap-file, on for the study and removed after "

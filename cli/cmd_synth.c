@@ -463,6 +463,7 @@ int cmd_synth(int argc, char **argv)
 		if (close_out(f, a.output, ret, &e))
 			goto fail;
 	} else if (a.write_gguf) {
+		sr_cli_install_signals(); /* a stop removes the half-written OUT.tmp (exit 130) */
 		if (sr_gguf_write(a.write_gguf, &m, a.sparse ? SR_FILL_SPARSE : SR_FILL_RANDOM, a.so.seed, &e))
 			goto fail;
 	} else {

@@ -48,6 +48,10 @@ int sr_swapfile_on(struct sr_swapfile *sw, const char *path, uint64_t size, stru
 	for (off = 0; off < total; off += chunk) {
 		size_t n = total - off < chunk ? (size_t)(total - off) : chunk;
 
+		if (sr_stop_requested) {
+			ret = sr_errf(e, -EINTR, "%s: writing interrupted, removed", path);
+			goto fail;
+		}
 		if (off == 0)
 			sr_swap_header(buf, pg, npages);
 		if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n) {

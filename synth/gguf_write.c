@@ -325,6 +325,8 @@ static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off, const cha
 	ssize_t r;
 
 	while (n) {
+		if (sr_stop_requested) /* a multi-GB model is minutes of writing: stop now, the .tmp goes */
+			return sr_errf(e, -EINTR, "%s: writing interrupted, removed", tmp);
 		r = pwrite(fd, p, n, (off_t)off);
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -142,3 +142,19 @@ sleep 0.5
 [ -z "$(cgs $pid)" ] || fail "SIGINT left a cgroup: $(cgs $pid)"
 [ -e "$D/swapfile" ] && fail "SIGINT left $D/swapfile"
 ok "SIGINT: partial report, exit 130, cgroups removed"
+
+# SIGINT while a model file is being written: stops at once, no .tmp left
+$SR study --smoke -o "$T/w" 2>"$T/err4" &
+pid=$!
+for i in $(seq 1 300); do
+	grep -q "writing" "$T/err4" && break
+	sleep 0.1
+done
+sleep 0.3
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || { cat "$T/err4" >&2; fail "SIGINT while writing a model: exit $rc, expected 130"; }
+ls "$T"/w/*.tmp 2>/dev/null && fail "SIGINT while writing a model left a .tmp file"
+grep -q "stopped early" "$T/w/summary.md" || fail "SIGINT while writing: summary.md does not say it is partial"
+ok "SIGINT while writing a model: exit 130, no .tmp left"

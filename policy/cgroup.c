@@ -1,10 +1,13 @@
 #include "policy/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -48,6 +51,37 @@ static int unsupported(const struct sr_cgroup *cg, int err)
 	return err == EACCES || err == EPERM || err == EROFS || (cg->enoent_unsupported && err == ENOENT);
 }
 
+/* Cgroups NAME-<pid> under parent whose process is gone (a SIGKILLed run;
+ * its children died with it) are empty: remove them, as record does with
+ * its stale tracefs instances. */
+static void reap_stale(const char *parent, const char *name)
+{
+	char path[700];
+	size_t nl = strlen(name);
+	struct dirent *d;
+	DIR *dp = opendir(parent);
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		const char *s = d->d_name + nl + 1;
+		char *end;
+		long pid;
+
+		if (strncmp(d->d_name, name, nl) || d->d_name[nl] != '-' || *s < '1' || *s > '9')
+			continue;
+		errno = 0;
+		pid = strtol(s, &end, 10);
+		if (*end || errno || pid > INT_MAX || pid == getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, d->d_name) < sizeof(path))
+			rmdir(path);
+	}
+	closedir(dp);
+}
+
 int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *swappiness_set, struct sr_err *e)
 {
 	char path[700], val[32];
@@ -61,12 +95,14 @@ int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *s
 	if (has_memory_v2(c->root)) {
 		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", c->root);
 		write_file(path, "+memory"); /* often already on; failure shows below */
+		reap_stale(c->root, c->name);
 		snprintf(cg->dir, sizeof(cg->dir), "%s/%s-%d", c->root, c->name, (int)getpid());
 	} else {
 		snprintf(path, sizeof(path), "%s/memory", c->root);
 		if (access(path, F_OK))
 			return sr_errf(e, -EOPNOTSUPP, "%sno memory cgroup controller under %s (neither v2 memory.max nor v1 memory/)",
 				       cg->who, c->root);
+		reap_stale(path, c->name);
 		snprintf(cg->dir, sizeof(cg->dir), "%s/memory/%s-%d", c->root, c->name, (int)getpid());
 		cg->v1 = 1;
 	}

@@ -16,6 +16,15 @@ cgs() { ls -d "/sys/fs/cgroup/memory/ssdreplay-$1" "/sys/fs/cgroup/ssdreplay-$1"
 python3 -c "
 print('offset,length,op')
 for i in range(32): print(f'{i*1048576},1048576,r')" >"$T/seq.csv"
+# a run killed with SIGKILL leaves its (empty) cgroup: the next run removes it
+true &
+dead=$!
+wait $dead
+stale=
+for d in /sys/fs/cgroup/memory /sys/fs/cgroup; do
+	[ -d "$d" ] && [ -e "$d/memory.limit_in_bytes" -o -e "$d/cgroup.controllers" ] || continue
+	mkdir "$d/ssdreplay-$dead" 2>/dev/null && stale=$d/ssdreplay-$dead && break
+done
 $SR simulate --trace "$T/seq.csv" "$T/model" --tokens 3 --mem 50% --policy pagecache --real-mmap \
 	--output-format json --output "$T/r.json" 2>"$T/err" &
 sim=$!
@@ -28,6 +37,10 @@ if [ $rc != 0 ]; then
 	fail "simulate --real-mmap exited $rc"
 fi
 [ -z "$(cgs $sim)" ] || fail "the run's cgroup was left behind: $(cgs $sim)"
+if [ -n "$stale" ] && [ -d "$stale" ]; then
+	rmdir "$stale"
+	fail "a stale cgroup of a dead process ($stale) was not removed"
+fi
 python3 - "$T/r.json" <<'PY' || fail "real-mmap figures"
 import json, sys
 j = json.load(open(sys.argv[1]))

@@ -28,9 +28,21 @@ j=$T/res/sweep.json
 # Each point moved bs-sized requests: bytes / ios = bs (iops x bs = bw).
 [ "$(json "$j" 'all(abs(p["read"]["iops"] * p["bs"] / p["read"]["bw_bytes"] - 1) < 0.01 for p in j["points"])')" = True ] ||
 	fail "iops x bs != bandwidth"
-# 64 KiB at QD 8 moves more than 4 KiB at QD 1 on any device (a ratio, not a figure).
-ratio=$(json "$j" '[p["bw_bytes"] for p in j["points"] if p["bs"] == 65536 and p["qd"] == 8][0] / [p["bw_bytes"] for p in j["points"] if p["bs"] == 4096 and p["qd"] == 1][0]')
-python3 -c "import sys; sys.exit(0 if $ratio > 2 else 1)" || fail "64k/qd8 only ${ratio}x of 4k/qd1"
+# 64 KiB at QD 8 moves more than 4 KiB at QD 1 on any device (a ratio, not a
+# figure). One 0.3 s point can be starved by the parallel tests' own I/O
+# (0.24x once in CI), so the pair is measured again, up to three times: a
+# sweep that ignored bs or qd fails every time.
+r2() { json "$1" '[p["bw_bytes"] for p in j["points"] if p["bs"] == 65536 and p["qd"] == 8][0] / [p["bw_bytes"] for p in j["points"] if p["bs"] == 4096 and p["qd"] == 1][0]'; }
+ratio=$(r2 "$j")
+tries=$ratio
+for _ in 1 2; do
+	python3 -c "import sys; sys.exit(0 if $ratio > 2 else 1)" && break
+	$SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 0.3s --output-format json >"$T/again.json" 2>/dev/null ||
+		fail "sweep (again)"
+	ratio=$(r2 "$T/again.json")
+	tries="$tries $ratio"
+done
+python3 -c "import sys; sys.exit(0 if $ratio > 2 else 1)" || fail "64k/qd8 only ${tries}x of 4k/qd1 in three grids"
 kb=$(json "$j" 'j["ssdreplay"]["knee"]["bs"]')
 case $kb in 4096 | 65536) ;; *) fail "knee bs $kb not in the grid" ;; esac
 $SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 0.1s >"$T/text" || fail "sweep text"

@@ -532,14 +532,10 @@ static int prepare_targets(struct study *s, struct sr_err *e)
 			struct stat st;
 
 			snprintf(mc->path, sizeof(mc->path), "%s", s->a.target);
-			if (stat(s->a.target, &st) && errno == ENOENT && i == 0) {
-				if (write_model(s, &s->mc[big].m, s->a.target, e))
-					return -EIO;
-			} else if (!stat(s->a.target, &st) && S_ISREG(st.st_mode) &&
-				   !fully_written(s->a.target, (uint64_t)st.st_size)) {
-				return sr_inputf(e, CMD ": --target %s: a sparse file (bandwidth from holes means nothing): write it fully first",
-						 s->a.target);
-			}
+			/* an existing one passed check_target */
+			if (stat(s->a.target, &st) && errno == ENOENT && i == 0 &&
+			    write_model(s, &s->mc[big].m, s->a.target, e))
+				return -EIO;
 		} else {
 			snprintf(mc->path, sizeof(mc->path), "%.4000s/%.60s.gguf", s->dir, mc->v->name);
 			if (!fully_written(mc->path, mc->v->bytes) && write_model(s, &mc->m, mc->path, e))

@@ -1,13 +1,11 @@
 #include "policy/cgroup.h"
+#include "trace/record.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -51,35 +49,13 @@ static int unsupported(const struct sr_cgroup *cg, int err)
 	return err == EACCES || err == EPERM || err == EROFS || (cg->enoent_unsupported && err == ENOENT);
 }
 
-/* Cgroups NAME-<pid> under parent whose process is gone (a SIGKILLed run;
- * its children died with it) are empty: remove them, as record does with
- * its stale tracefs instances. */
+/* NAME-<pid> cgroups of a run that is gone (its children died with it) */
 static void reap_stale(const char *parent, const char *name)
 {
-	char path[700];
-	size_t nl = strlen(name);
-	struct dirent *d;
-	DIR *dp = opendir(parent);
+	char prefix[128];
 
-	if (!dp)
-		return;
-	while ((d = readdir(dp))) {
-		const char *s = d->d_name + nl + 1;
-		char *end;
-		long pid;
-
-		if (strncmp(d->d_name, name, nl) || d->d_name[nl] != '-' || *s < '1' || *s > '9')
-			continue;
-		errno = 0;
-		pid = strtol(s, &end, 10);
-		if (*end || errno || pid > INT_MAX || pid == getpid())
-			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, d->d_name) < sizeof(path))
-			rmdir(path);
-	}
-	closedir(dp);
+	if ((size_t)snprintf(prefix, sizeof(prefix), "%s-", name) < sizeof(prefix))
+		sr_reap_stale_dirs(parent, prefix);
 }
 
 int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *swappiness_set, struct sr_err *e)

@@ -174,15 +174,14 @@ static int remove_instance(const char *dir)
  * instance with our own pid is stale too: we have not made ours yet. Only
  * rmdir, which a live recorder's open trace_pipe refuses (EBUSY): one in
  * another pid namespace looks dead from here and must not be switched off. */
-static void reap_stale(const char *root)
+void sr_reap_stale_dirs(const char *parent, const char *prefix)
 {
 	char path[PATH_MAX];
 	struct dirent *d;
 	DIR *dp;
-	size_t plen = strlen(SR_RECORD_PREFIX);
+	size_t plen = strlen(prefix);
 
-	snprintf(path, sizeof(path), "%s/instances", root);
-	dp = opendir(path);
+	dp = opendir(parent);
 	if (!dp)
 		return;
 	while ((d = readdir(dp))) {
@@ -190,7 +189,7 @@ static void reap_stale(const char *root)
 		char *end;
 		long pid;
 
-		if (strncmp(d->d_name, SR_RECORD_PREFIX, plen) || *s < '1' || *s > '9')
+		if (strncmp(d->d_name, prefix, plen) || *s < '1' || *s > '9')
 			continue;
 		errno = 0;
 		pid = strtol(s, &end, 10);
@@ -198,8 +197,7 @@ static void reap_stale(const char *root)
 			continue;
 		if (pid != getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/instances/%s", root, d->d_name) <
-		    sizeof(path))
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, d->d_name) < sizeof(path))
 			rmdir(path);
 	}
 	closedir(dp);
@@ -329,7 +327,8 @@ int sr_record_open(const struct sr_record_cfg *c, struct sr_record **out, struct
 	ret = find_tracefs(r->root, sizeof(r->root), e);
 	if (ret)
 		goto fail_free;
-	reap_stale(r->root);
+	snprintf(path, sizeof(path), "%s/instances", r->root);
+	sr_reap_stale_dirs(path, SR_RECORD_PREFIX);
 	snprintf(r->dir, sizeof(r->dir), "%s/instances/" SR_RECORD_PREFIX "%ld", r->root,
 		 (long)getpid());
 	if (mkdir(r->dir, 0700)) {

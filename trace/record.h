@@ -19,6 +19,10 @@
 
 #define SR_RECORD_PREFIX "ssdreplay-" /* instance name: PREFIX + our pid */
 
+/* Removes the (empty) directories PREFIX<pid> under parent whose process is
+ * gone: tracefs instances and memory cgroups of a SIGKILLed run. */
+void sr_reap_stale_dirs(const char *parent, const char *prefix);
+
 enum {
 	SR_RECORD_BLOCK = 1,    /* block/block_rq_issue: block requests */
 	SR_RECORD_COMPLETE = 2, /* block/block_rq_complete as well (with BLOCK) */

@@ -6,8 +6,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "replay/units.h"
-#include "trace/source.h"
+#include "base/units.h"
+#include "base/source.h"
 
 int main(int argc, char **argv)
 {

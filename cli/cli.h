@@ -6,10 +6,10 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 #include "synth/model.h"
 #include "replay/report.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 enum {
 	SR_EXIT_OK = 0,

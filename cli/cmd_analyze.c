@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "replay/report.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "synth/profile.h"
 #include "trace/analyze.h"
 

@@ -29,11 +29,11 @@
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
-#include "replay/ini.h"
-#include "replay/plot.h"
+#include "base/ini.h"
+#include "base/plot.h"
 #include "replay/replay.h"
 #include "replay/report.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 #define CMD "cheops"
 #define NSIZES 13

@@ -9,12 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replay/units.h"
+#include "base/units.h"
 #include "synth/profile.h"
 #include "synth/schedule.h"
 #include "trace/fiemap.h"
 #include "trace/filekey.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 
 static void on_signal(int sig)

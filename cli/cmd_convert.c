@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "trace/fiojob.h"
-#include "trace/source.h"
+#include "base/source.h"
 #include "trace/writer.h"
 
 #define CMD "convert"

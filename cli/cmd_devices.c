@@ -14,7 +14,7 @@
 #include "devices/discover.h"
 #include "devices/spec.h"
 #include "replay/engine.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 #define CMD "devices"
 #define MAX_DEVS 256

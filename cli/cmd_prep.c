@@ -17,7 +17,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/target.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "replay/verify.h"
 
 #define CMD "prep"

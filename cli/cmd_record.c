@@ -13,7 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "trace/record.h"
 
 #define CMD "record"

@@ -12,10 +12,10 @@
 #include "devices/affinity.h"
 #include "devices/spec.h"
 #include "devices/target.h"
-#include "replay/plot.h"
+#include "base/plot.h"
 #include "replay/replay.h"
 #include "replay/report.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "synth/profile.h"
 #include "replay/verify.h"
 

@@ -16,7 +16,7 @@
 #include "policy/realmmap.h"
 #include "policy/simreport.h"
 #include "policy/strategy.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "synth/model.h"
 #include "synth/profile.h"
 #include "synth/schedule.h"

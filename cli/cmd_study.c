@@ -30,7 +30,7 @@
 #include "policy/study_report.h"
 #include "policy/study_rows.h"
 #include "policy/swapfile.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "synth/gguf.h"
 #include "synth/model.h"
 #include "synth/profile.h"

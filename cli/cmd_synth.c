@@ -13,7 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "synth/gguf.h"
 #include "synth/profile.h"
 #include "synth/schedule.h"

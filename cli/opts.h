@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_opt {
 	const char *name;    /* long name, without "--" */

@@ -9,7 +9,7 @@
 #include <sched.h>
 #include <stddef.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 /* Parse "0,2-3" into set. Returns 0, or -EINVAL with e naming what (opt is
  * the option for messages: "--cpus"). Every CPU must be one this process may

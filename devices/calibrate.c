@@ -14,7 +14,7 @@
 #include "devices/spec.h"
 #include "devices/target.h"
 #include "replay/replay.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 /* Sequential 128 KiB..4 MiB at QD 1..32 and 4 KiB random at QD 1..64.
  * 4 MiB stops at QD 16 to keep the buffers at 64 MiB. */

@@ -8,7 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 #define SR_CAL_MAX_POINTS 16
 

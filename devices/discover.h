@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 #define SR_BLK_NOTES 6
 

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "devices/discover.h"
-#include "replay/ini.h"
+#include "base/ini.h"
 
 #define MAX_PATTERNS 8
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_devspec {
 	char disk[64];          /* "nvme0n1", "loop0", "vda"; "" when unknown */

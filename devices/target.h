@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_target {
 	const char *path;

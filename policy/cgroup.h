@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_cgroup_cfg {
 	const char *root;       /* "/sys/fs/cgroup" except in tests */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "policy/sim_int.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 static uint64_t rng_next(uint64_t *x) /* xorshift64* */
 {

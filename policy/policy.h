@@ -26,10 +26,10 @@
 #include <stdint.h>
 
 #include "replay/engine.h"
-#include "replay/err.h"
-#include "replay/stats.h"
+#include "base/err.h"
+#include "base/stats.h"
 #include "synth/model.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 /* One demand access as the compute thread sees it. */
 struct sr_access {

@@ -18,7 +18,7 @@
 
 #include "devices/target.h"
 #include "policy/cgroup.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 int sr_advise_parse(const char *s, enum sr_advise *a)
 {

@@ -13,7 +13,7 @@
 #include "policy/policy.h"
 #include "policy/simreport.h"
 #include "policy/strategy.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 /* The cgroup also holds the child's own pages (stack, libc, page tables):
  * its limit is --mem plus this much, so tiny budgets do not kill it. */

@@ -16,7 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "replay/units.h"
+#include "base/units.h"
 
 #define JOBS 8192
 #define PREAD_CHUNK (256u << 10) /* per worker buffer: the cgroup's slack holds T of them */

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "policy/sim_int.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 #define PF_MAX_RUNS (1u << 16)
 

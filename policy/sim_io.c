@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "policy/sim_int.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 /* ---- page -> frame hash ---- */
 

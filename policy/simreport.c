@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/plot.h"
+#include "base/plot.h"
 
 double sr_mmap_tokens_per_s(const struct sr_mmap_result *m)
 {

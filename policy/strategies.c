@@ -12,7 +12,7 @@
 
 #include "policy/sim_int.h"
 #include "policy/strategy.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 enum sr_mmap_strategy sr_mmap_strategy_of(const char *name)
 {

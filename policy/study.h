@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 enum sr_verdict { SR_V_INCONCLUSIVE = 0, SR_V_SUPPORTED, SR_V_REFUTED };
 const char *sr_verdict_name(enum sr_verdict v); /* "supported", ... */

@@ -11,7 +11,7 @@
 #include "policy/study.h"
 #include "policy/study_report.h"
 #include "trace/analyze.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 struct sr_study_pattern {
 	struct sr_analysis_res res;

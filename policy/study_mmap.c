@@ -16,7 +16,7 @@
 #include "devices/target.h"
 #include "policy/cgroup.h"
 #include "policy/realmmap.h" /* SR_MMAP_SLACK: the child's own pages on top of the limit */
-#include "replay/units.h"
+#include "base/units.h"
 #include "trace/record.h"
 
 

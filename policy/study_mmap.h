@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "replay/err.h"
-#include "trace/source.h"
+#include "base/err.h"
+#include "base/source.h"
 
 struct sr_smmap_cfg {
 	const char *path;       /* file (or block device) mapped from offset 0 */

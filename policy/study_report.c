@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/plot.h"
+#include "base/plot.h"
 
 static void md_cell(FILE *f, const char *s)
 {

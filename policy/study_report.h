@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "policy/study.h"
-#include "replay/err.h"
+#include "base/err.h"
 
 /* One measurement. Figures < 0 are unknown. */
 struct sr_study_run {

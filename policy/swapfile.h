@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_swapfile {
 	char path[4096]; /* "" when none was made */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 /* One in-flight request slot. The replay loop owns qd of them, each with a
  * buffer of buf_size bytes at a fixed index (registered buffers). */

@@ -1,7 +1,7 @@
 /* Linux native AIO (libaio): io_submit/io_getevents, O_DIRECT only in
  * practice (buffered AIO is synchronous in the kernel). */
 #include "replay/engine.h"
-#include "replay/record.h"
+#include "base/record.h"
 
 #include <errno.h>
 #include <libaio.h>

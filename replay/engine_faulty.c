@@ -6,7 +6,7 @@
  * repeatable. Nothing here runs unless the engine is selected. */
 #include "replay/engine.h"
 #include "replay/replay.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 #include <errno.h>
 #include <stdio.h>

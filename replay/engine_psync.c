@@ -1,9 +1,9 @@
 /* pread/pwrite. With --threads 1 each request completes inside queue(), as
  * fio's psync does; with --threads N a pool of N workers gives N requests in
  * flight (the queue depth is then min(qd, N) in effect). */
-#include "replay/cond.h"
+#include "base/cond.h"
 #include "replay/engine.h"
-#include "replay/record.h"
+#include "base/record.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /* io_uring engine: registered files and buffers (READ_FIXED/WRITE_FIXED) by
  * default, optional SQPOLL and IOPOLL (--hipri). */
 #include "replay/engine.h"
-#include "replay/record.h"
+#include "base/record.h"
 
 #include <errno.h>
 #include <liburing.h>

@@ -5,9 +5,9 @@
  * clock starts when every worker is ready. Workers keep their own stats;
  * they are merged (and per-target totals formed) after the join. */
 #include "devices/affinity.h"
-#include "replay/cond.h"
+#include "base/cond.h"
 #include "replay/loop.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,7 +1,7 @@
 #include "replay/replay.h"
 #include "devices/affinity.h"
 #include "replay/loop.h"
-#include "replay/units.h"
+#include "base/units.h"
 #include "replay/verify.h"
 
 #include <errno.h>

@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 #include "replay/engine.h"
-#include "replay/err.h"
+#include "base/err.h"
 #include "replay/shape.h"
-#include "replay/stats.h"
-#include "trace/source.h"
+#include "base/stats.h"
+#include "base/source.h"
 
 enum sr_timing { SR_TIMING_AFAP, SR_TIMING_RECORDED };
 

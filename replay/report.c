@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/record.h"
+#include "base/record.h"
 #include "replay/replay.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 static const double pcts[] = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
 #define NR_PCTS (sizeof(pcts) / sizeof(pcts[0]))

@@ -8,7 +8,7 @@
 
 #include "devices/spec.h"
 #include "replay/engine.h"
-#include "replay/stats.h"
+#include "base/stats.h"
 
 struct sr_report_info {
 	const char *cmd;        /* "replay" */

@@ -7,9 +7,9 @@
 
 #include <stdint.h>
 
-#include "replay/err.h"
-#include "replay/record.h"
-#include "replay/stats.h"
+#include "base/err.h"
+#include "base/record.h"
+#include "base/stats.h"
 
 enum sr_offset_map { SR_MAP_NONE, SR_MAP_WRAP, SR_MAP_SCALE };
 

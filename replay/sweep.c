@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/units.h"
+#include "base/units.h"
 
 const char *const sr_sweep_dim_names[SR_DIM_NR] = { "bs", "qd", "page", "engine", "threads", "policy", "mem" };
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 enum sr_sweep_dim {
 	SR_DIM_BS, SR_DIM_QD, SR_DIM_PAGE, SR_DIM_ENGINE, SR_DIM_THREADS, SR_DIM_POLICY, SR_DIM_MEM,

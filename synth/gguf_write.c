@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "replay/units.h"
+#include "base/units.h"
 #include "synth/gguf.h"
 #include "synth/gguf_impl.h"
 

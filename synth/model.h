@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 /* ggml tensor types (ggml.h enum ggml_type ids) and their block geometry. */
 struct sr_ggml_type {

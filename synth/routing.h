@@ -13,8 +13,8 @@
 
 #include <stdint.h>
 
-#include "replay/err.h"
-#include "replay/units.h"
+#include "base/err.h"
+#include "base/units.h"
 #include "synth/schedule.h"
 
 /* Mixtral-8x7B, Eliseev & Mazur 2023: the current top-2 shares an expert

@@ -6,7 +6,7 @@
 #define SR_SCHEDULE_H
 
 #include "synth/model.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 enum sr_routing_kind { SR_ROUTE_UNIFORM, SR_ROUTE_ZIPF, SR_ROUTE_TEMPORAL, SR_ROUTE_LOG };
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replay/plot.h"
+#include "base/plot.h"
 
 #define NS_PER_SEC 1000000000ull
 #define BATCH 1024

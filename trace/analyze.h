@@ -10,11 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay/err.h"
-#include "replay/stats.h"
+#include "base/err.h"
+#include "base/stats.h"
 #include "synth/model.h"
 #include "trace/pagemap.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 /* Plot grids (--plot): bytes per cell, filled while streaming. The x range
  * (request index or time) and the y range (offset) are not known until the

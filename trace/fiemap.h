@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "replay/err.h"
-#include "trace/source.h"
+#include "base/err.h"
+#include "base/source.h"
 
 struct sr_extent {
 	uint64_t phys;    /* byte offset on the file system's block device */

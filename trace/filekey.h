@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
-#include "trace/source.h"
+#include "base/err.h"
+#include "base/source.h"
 #include "trace/textparse.h"
 
 struct sr_file_key {

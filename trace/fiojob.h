@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
-#include "replay/record.h"
+#include "base/err.h"
+#include "base/record.h"
 
 struct sr_fiojob_cfg {
 	const char *dir;

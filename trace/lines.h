@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
-#include "trace/source.h"
+#include "base/err.h"
+#include "base/source.h"
 
 #define SR_LINES_CHUNK (64u << 10) /* bytes per read() */
 #define SR_LINES_MAX 4096u         /* longest line, without its "\r\n" */

@@ -6,8 +6,8 @@
  * output passed through a fixed bijection of [0, M) to hide the LCG's weak
  * low bits, and values >= nblocks skipped (fewer than half of them, since
  * M < 2 nblocks). a, c, the start and the bijection all derive from seed. */
-#include "replay/units.h"
-#include "trace/source.h"
+#include "base/units.h"
+#include "base/source.h"
 
 #include <errno.h>
 #include <stdlib.h>

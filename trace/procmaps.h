@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_procmaps;
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 #define SR_RECORD_PREFIX "ssdreplay-" /* instance name: PREFIX + our pid */
 

@@ -5,8 +5,8 @@
 
 #include <stdio.h>
 
-#include "replay/err.h"
-#include "replay/record.h"
+#include "base/err.h"
+#include "base/record.h"
 
 struct sr_writer_cfg {
 	const char *iolog_name; /* fio-iolog: the file name every line names */

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trace/source.h"
+#include "base/source.h"
 
 #define MAX_FILES 4
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trace/source.h"
+#include "base/source.h"
 
 #include "fuzz_common.h"
 

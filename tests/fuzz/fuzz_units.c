@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/units.h"
+#include "base/units.h"
 
 #include "fuzz_common.h"
 

@@ -15,7 +15,7 @@
 
 #include "replay/engine.h"
 #include "replay/replay.h"
-#include "replay/units.h"
+#include "base/units.h"
 
 #define QD 8
 #define LEN 4096

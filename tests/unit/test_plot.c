@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replay/plot.h"
+#include "base/plot.h"
 
 static char *tmp_dir(void)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/stats.h"
+#include "base/stats.h"
 
 #define US 1000ull
 #define MS 1000000ull

@@ -19,7 +19,7 @@
 #include "trace_util.h"
 
 #include "trace/lines.h"
-#include "trace/source.h"
+#include "base/source.h"
 
 /* ---- helpers ---- */
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "replay/units.h"
+#include "base/units.h"
 
 static void size_ok(const char *s, uint64_t want)
 {

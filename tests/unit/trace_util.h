@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "trace/source.h"
+#include "base/source.h"
 
 /* A temp file holding data; free with drop_file(). */
 static inline char *tmp_file(const void *data, size_t len)

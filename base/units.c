@@ -1,5 +1,5 @@
-#include "replay/units.h"
-#include "replay/record.h"
+#include "base/units.h"
+#include "base/record.h"
 
 #include <ctype.h>
 #include <errno.h>

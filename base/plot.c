@@ -1,4 +1,4 @@
-#include "replay/plot.h"
+#include "base/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>

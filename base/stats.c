@@ -1,4 +1,4 @@
-#include "replay/stats.h"
+#include "base/stats.h"
 
 #include <errno.h>
 #include <float.h>

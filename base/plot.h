@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay/err.h"
-#include "replay/stats.h"
+#include "base/err.h"
+#include "base/stats.h"
 
 /* ---- canvas primitives, shared by every plot type ---- */
 

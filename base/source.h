@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay/err.h"
-#include "replay/record.h"
+#include "base/err.h"
+#include "base/record.h"
 
 struct sr_source {
 	const char *name;   /* for messages: the trace path or "pattern:seq" */

@@ -1,4 +1,4 @@
-#include "replay/ini.h"
+#include "base/ini.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "replay/record.h"
+#include "base/record.h"
 
 /* Log-linear histogram (HdrHistogram-like): values below 2^SR_HIST_SUB_BITS
  * are exact; above, each power-of-two range is cut into 2^SR_HIST_SUB_BITS

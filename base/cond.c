@@ -1,4 +1,4 @@
-#include "replay/cond.h"
+#include "base/cond.h"
 
 void sr_cond_init_mono(pthread_cond_t *cv)
 {

@@ -1,4 +1,4 @@
-#include "replay/err.h"
+#include "base/err.h"
 
 volatile sig_atomic_t sr_stop_requested;
 

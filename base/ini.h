@@ -6,7 +6,7 @@
 
 #include <ini.h>
 
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_ini {
 	char msg[300]; /* the handler's first complaint, "" for none */

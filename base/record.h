@@ -33,4 +33,26 @@ struct sr_rec {
 
 const char *sr_op_name(int op); /* "read", "write", "trim", "sync" */
 
+/* A byte range [off, off + len) of a file or target. */
+struct sr_span {
+	uint64_t off, len;
+};
+
+/* Tags carried on records (sr_rec.tag) produced from a model (synth/model.h): the tensor
+ * index, and for expert slices the expert id. Captures use pid instead. */
+#define SR_TAG_TENSOR_BITS 20
+#define SR_TAG_NONE 0u
+static inline uint32_t sr_tag_make(uint32_t tensor, int expert)
+{
+	return (tensor + 1) | ((uint32_t)(expert + 1) << SR_TAG_TENSOR_BITS);
+}
+static inline long sr_tag_tensor(uint32_t tag) /* -1 when untagged */
+{
+	return (long)(tag & ((1u << SR_TAG_TENSOR_BITS) - 1)) - 1;
+}
+static inline int sr_tag_expert(uint32_t tag) /* -1 when not an expert slice */
+{
+	return (int)(tag >> SR_TAG_TENSOR_BITS) - 1;
+}
+
 #endif

@@ -11,6 +11,7 @@
 #include "cli/opts.h"
 #include "replay/report.h"
 #include "base/units.h"
+#include "synth/model.h"
 #include "synth/profile.h"
 #include "trace/analyze.h"
 
@@ -492,6 +493,7 @@ int cmd_analyze(int argc, char **argv)
 	struct sr_analysis *an = NULL;
 	struct sr_analysis_res res;
 	struct sr_model model = { 0 };
+	struct sr_span *spans = NULL;
 	struct stat st;
 	uint64_t tsize = 0;
 	int pos, ret, status = SR_EXIT_OK, have_model = 0;
@@ -527,7 +529,12 @@ int cmd_analyze(int argc, char **argv)
 		if (sr_model_load(a.in.gguf, &model, &e))
 			goto fail;
 		have_model = 1;
-		if (sr_analysis_set_model(an, &model, &e))
+		spans = sr_model_spans(&model);
+		if (!spans) {
+			sr_errf(&e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		if (sr_analysis_set_spans(an, &model, spans, model.n_tensors, &e))
 			goto fail;
 		if (!a.have_size && !a.target)
 			tsize = model.file_size; /* coverage of the model file */
@@ -559,6 +566,7 @@ out:
 	if (an)
 		sr_analysis_free(an);
 	free(an);
+	free(spans);
 	if (have_model)
 		sr_model_free(&model);
 	return status;

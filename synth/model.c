@@ -82,6 +82,20 @@ void sr_model_free(struct sr_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+struct sr_span *sr_model_spans(const struct sr_model *m)
+{
+	struct sr_span *s = malloc((m->n_tensors + 1) * sizeof(*s));
+	size_t i;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < m->n_tensors; i++) {
+		s[i].off = m->tensors[i].off;
+		s[i].len = m->tensors[i].bytes;
+	}
+	return s;
+}
+
 long sr_model_find(const struct sr_model *m, uint64_t off)
 {
 	size_t lo = 0, hi = m->n_tensors, mid;

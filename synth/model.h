@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/record.h"
 
 /* ggml tensor types (ggml.h enum ggml_type ids) and their block geometry. */
 struct sr_ggml_type {
@@ -128,23 +129,11 @@ const struct sr_kv *sr_model_kv(const struct sr_model *m, const char *key);
  * Bad input (unknown type, n_dims not 1-4, ne[0] not a multiple of the block,
  * a size beyond 2^63) fails with "tensor 'NAME': what, expected what". */
 int sr_tensor_classify(struct sr_tensor *t, struct sr_err *e);
+/* The tensors' byte ranges, in file order, for code that may not see this
+ * type (trace/analyze.c): n_tensors spans, malloc'd, NULL when out of memory. */
+struct sr_span *sr_model_spans(const struct sr_model *m);
 
-/* Tags carried on records (sr_rec.tag) produced from a model: the tensor
- * index, and for expert slices the expert id. Captures use pid instead. */
-#define SR_TAG_TENSOR_BITS 20
-#define SR_TAG_NONE 0u
-static inline uint32_t sr_tag_make(uint32_t tensor, int expert)
-{
-	return (tensor + 1) | ((uint32_t)(expert + 1) << SR_TAG_TENSOR_BITS);
-}
-static inline long sr_tag_tensor(uint32_t tag) /* -1 when untagged */
-{
-	return (long)(tag & ((1u << SR_TAG_TENSOR_BITS) - 1)) - 1;
-}
-static inline int sr_tag_expert(uint32_t tag) /* -1 when not an expert slice */
-{
-	return (int)(tag >> SR_TAG_TENSOR_BITS) - 1;
-}
+/* Record tags (SR_TAG_*, sr_tag_make/tensor/expert) are in base/record.h. */
 /* "blk.3.ffn_up_exps.weight[e5]", or NULL when tag names no tensor of m. */
 const char *sr_tag_name(const struct sr_model *m, uint32_t tag, char *buf, size_t n);
 

@@ -102,29 +102,36 @@ void sr_analysis_free(struct sr_analysis *a)
 	sr_timeline_free(&a->tl);
 	free(a->t_bytes);
 	free(a->t_reads);
+	free(a->spans);
 	a->t_bytes = a->t_reads = NULL;
+	a->spans = NULL;
 }
 
-int sr_analysis_set_model(struct sr_analysis *a, const struct sr_model *m, struct sr_err *e)
+int sr_analysis_set_spans(struct sr_analysis *a, const struct sr_model *model, const struct sr_span *spans,
+			  size_t n, struct sr_err *e)
 {
 	free(a->t_bytes);
 	free(a->t_reads);
-	a->model = m;
-	a->t_bytes = calloc(m->n_tensors + 1, sizeof(*a->t_bytes));
-	a->t_reads = calloc(m->n_tensors + 1, sizeof(*a->t_reads));
-	if (!a->t_bytes || !a->t_reads)
-		return sr_errf(e, -ENOMEM, "analyze: out of memory for %zu tensors", m->n_tensors);
+	free(a->spans);
+	a->model = model;
+	a->n_spans = n;
+	a->spans = malloc((n + 1) * sizeof(*a->spans));
+	a->t_bytes = calloc(n + 1, sizeof(*a->t_bytes));
+	a->t_reads = calloc(n + 1, sizeof(*a->t_reads));
+	if (!a->spans || !a->t_bytes || !a->t_reads)
+		return sr_errf(e, -ENOMEM, "analyze: out of memory for %zu tensors", n);
+	memcpy(a->spans, spans, n * sizeof(*spans));
 	return 0;
 }
 
 /* First tensor ending after off (tensors ascend by offset). */
-static size_t tensor_after(const struct sr_model *m, uint64_t off)
+static size_t tensor_after(const struct sr_analysis *a, uint64_t off)
 {
-	size_t lo = 0, hi = m->n_tensors, mid;
+	size_t lo = 0, hi = a->n_spans, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (m->tensors[mid].off + m->tensors[mid].bytes > off)
+		if (a->spans[mid].off + a->spans[mid].len > off)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -134,19 +141,18 @@ static size_t tensor_after(const struct sr_model *m, uint64_t off)
 
 static void label_read(struct sr_analysis *a, const struct sr_rec *r)
 {
-	const struct sr_model *m = a->model;
+	const struct sr_span *m = a->spans;
 	uint64_t end = r->off + r->len, covered = 0, lo, hi;
 	long t = sr_tag_tensor(r->tag);
 	size_t i;
 
-	if (t >= 0 && (size_t)t < m->n_tensors && r->off >= m->tensors[t].off &&
-	    r->off < m->tensors[t].off + m->tensors[t].bytes)
+	if (t >= 0 && (size_t)t < a->n_spans && r->off >= m[t].off && r->off < m[t].off + m[t].len)
 		i = (size_t)t;
 	else
-		i = tensor_after(m, r->off);
-	for (; i < m->n_tensors && m->tensors[i].off < end; i++) {
-		lo = r->off > m->tensors[i].off ? r->off : m->tensors[i].off;
-		hi = end < m->tensors[i].off + m->tensors[i].bytes ? end : m->tensors[i].off + m->tensors[i].bytes;
+		i = tensor_after(a, r->off);
+	for (; i < a->n_spans && m[i].off < end; i++) {
+		lo = r->off > m[i].off ? r->off : m[i].off;
+		hi = end < m[i].off + m[i].len ? end : m[i].off + m[i].len;
 		if (hi <= lo)
 			continue;
 		a->t_bytes[i] += hi - lo;
@@ -170,12 +176,12 @@ size_t sr_analysis_top_tensors(const struct sr_analysis *a, size_t *idx, size_t 
 {
 	size_t i, k = 0, *all;
 
-	if (!a->model || !n)
+	if (!a->spans || !n)
 		return 0;
-	all = malloc(a->model->n_tensors * sizeof(*all) + 1);
+	all = malloc(a->n_spans * sizeof(*all) + 1);
 	if (!all)
 		return 0;
-	for (i = 0; i < a->model->n_tensors; i++)
+	for (i = 0; i < a->n_spans; i++)
 		if (a->t_bytes[i])
 			all[k++] = i;
 	qsort_r(all, k, sizeof(*all), cmp_top, a->t_bytes);
@@ -224,7 +230,7 @@ int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err
 	if (ret)
 		return sr_errf(e, ret, "%s:%llu: out of memory for the page map", WHERE(a, r));
 	a->touches[op] += n;
-	if (a->model && op == SR_OP_READ)
+	if (a->spans && op == SR_OP_READ)
 		label_read(a, r);
 
 	/* Gap to the previous request: where it starts against where the

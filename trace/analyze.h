@@ -12,9 +12,10 @@
 
 #include "base/err.h"
 #include "base/stats.h"
-#include "synth/model.h"
 #include "trace/pagemap.h"
 #include "base/source.h"
+
+struct sr_model; /* synth/model.h */
 
 /* Plot grids (--plot): bytes per cell, filled while streaming. The x range
  * (request index or time) and the y range (offset) are not known until the
@@ -77,8 +78,12 @@ struct sr_analysis {
 	struct sr_plot_grid by_index, by_time;
 
 	/* --gguf: bytes read per tensor of model, a read spanning several
-	 * tensors split between them (sr_analysis_set_model). */
+	 * tensors split between them (sr_analysis_set_spans). trace/ does not
+	 * see synth/: it works on the tensors' byte ranges, and keeps model
+	 * (opaque here) for the caller that names them. */
 	const struct sr_model *model;
+	struct sr_span *spans;      /* [n_spans] in file order */
+	size_t n_spans;
 	uint64_t *t_bytes;          /* [n_tensors] */
 	uint64_t *t_reads;          /* [n_tensors]: reads touching the tensor */
 	uint64_t unlabelled;        /* bytes read outside every tensor */
@@ -113,11 +118,13 @@ struct sr_analysis_res {
 /* page: a power of two in [SR_ANALYZE_PAGE_MIN, SR_ANALYZE_PAGE_MAX]. */
 int sr_analysis_init(struct sr_analysis *a, uint64_t page, struct sr_err *e);
 void sr_analysis_free(struct sr_analysis *a);
-/* Attribute reads to m's tensors (m must outlive a). Records labelled by
- * sr_label_wrap are found without a search. */
-int sr_analysis_set_model(struct sr_analysis *a, const struct sr_model *m, struct sr_err *e);
+/* Attribute reads to the n byte ranges of model's tensors (sr_model_spans;
+ * copied; model must outlive a). Records labelled by sr_label_wrap are found
+ * without a search. */
+int sr_analysis_set_spans(struct sr_analysis *a, const struct sr_model *model, const struct sr_span *spans,
+			  size_t n, struct sr_err *e);
 /* Tensors by bytes read, most first (ties: file order): up to n indexes
- * into a->model->tensors, of tensors read at all; returns how many. */
+ * into the spans (a->model->tensors), of tensors read at all; returns how many. */
 size_t sr_analysis_top_tensors(const struct sr_analysis *a, size_t *idx, size_t n);
 /* One record. e names r->seq on failure. */
 int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e);

@@ -6,7 +6,7 @@
  * they are merged (and per-target totals formed) after the join. */
 #include "devices/affinity.h"
 #include "base/cond.h"
-#include "replay/loop.h"
+#include "replay/fanout.h"
 #include "base/units.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
-/* Internal to replay/: the pieces replay.c (the per-worker I/O loop) and
- * fanout.c (queues and threads for several targets) share. */
+/* Internal to replay/: the feed and the I/O loop (loop.c), which replay.c
+ * (one target, inline) and fanout.c (queues and threads for several targets)
+ * both run. */
 #ifndef SR_LOOP_H
 #define SR_LOOP_H
 
@@ -94,9 +95,5 @@ int sr_loop_setup(struct sr_loop *l, const int *fds, unsigned nr_fds, int numa_n
 /* Run until the feed/queue ends, runtime passes, a signal or an error. */
 int sr_loop_run(struct sr_loop *l);
 void sr_loop_teardown(struct sr_loop *l);
-
-/* Several targets or workers: the dispatcher and threads (fanout.c). */
-int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int *fds,
-		     unsigned nr_fds, struct sr_stats *st, struct sr_err *e);
 
 #endif

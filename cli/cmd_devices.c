@@ -10,7 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "devices/calibrate.h"
+#include "study/calibrate.h"
 #include "devices/discover.h"
 #include "devices/spec.h"
 #include "replay/engine.h"

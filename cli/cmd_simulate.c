@@ -13,7 +13,7 @@
 #include "devices/spec.h"
 #include "devices/target.h"
 #include "policy/policy.h"
-#include "policy/realmmap.h"
+#include "real/realmmap.h"
 #include "policy/simreport.h"
 #include "policy/strategy.h"
 #include "base/units.h"

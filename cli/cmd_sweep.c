@@ -19,7 +19,7 @@
 #include "base/plot.h"
 #include "replay/replay.h"
 #include "replay/report.h"
-#include "replay/sweep.h"
+#include "study/sweep.h"
 #include "base/units.h"
 #include "synth/model.h"
 #include "synth/profile.h"

@@ -11,7 +11,7 @@
 #include "devices/affinity.h"
 #include "replay/engine.h"
 #include "replay/replay.h"
-#include "replay/sweep.h"
+#include "study/sweep.h"
 
 #include "fuzz_common.h"
 

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "policy/study.h"
+#include "study/study.h"
 
 static void test_h1(void **st)
 {

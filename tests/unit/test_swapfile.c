@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "policy/swapfile.h"
+#include "real/swapfile.h"
 
 static void test_header(void **st)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/sweep.h"
+#include "study/sweep.h"
 
 #define K 1024ull
 #define M (1024ull * 1024)

@@ -1,6 +1,6 @@
 /* Sweep reports: CSV, JSON (fio's keys for replay points) and the plots,
  * for replay and simulate points alike (replay/sweep.h). */
-#include "replay/sweep.h"
+#include "study/sweep.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/realmmap.h"
+#include "real/realmmap.h"
 
 /* One access of the materialized schedule. */
 struct sr_rs_acc {

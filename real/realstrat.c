@@ -3,8 +3,8 @@
  * (buffered) descriptor, O_DIRECT reads into private mlocked buffers. The
  * child is single-purpose and short-lived: failures of advice calls are
  * counted, not fatal, as in the projects that issue them. */
-#include "policy/cgroup.h"
-#include "policy/realstrat.h"
+#include "real/cgroup.h"
+#include "real/realstrat.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "policy/study.h"
-#include "policy/study_report.h"
+#include "study/study.h"
+#include "study/study_report.h"
 #include "trace/analyze.h"
 #include "base/source.h"
 

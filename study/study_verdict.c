@@ -1,6 +1,6 @@
 /* Verdicts of `ssdreplay study` from figures: each hypothesis's thresholds
  * (policy/study.h) applied once, here, with the figures in the reason. */
-#include "policy/study.h"
+#include "study/study.h"
 
 #include <math.h>
 #include <stdio.h>

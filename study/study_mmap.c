@@ -1,4 +1,4 @@
-#include "policy/study_mmap.h"
+#include "study/study_mmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "devices/target.h"
-#include "policy/cgroup.h"
-#include "policy/realmmap.h" /* SR_MMAP_SLACK: the child's own pages on top of the limit */
+#include "real/cgroup.h"
+#include "real/realmmap.h" /* SR_MMAP_SLACK: the child's own pages on top of the limit */
 #include "base/units.h"
 #include "trace/record.h"
 

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "devices/spec.h"
-#include "policy/study.h"
-#include "policy/study_report.h"
+#include "study/study.h"
+#include "study/study_report.h"
 
 #define SR_STUDY_MAX_MODELS 4
 #define SR_STUDY_MAX_RUNS 128

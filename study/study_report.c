@@ -1,6 +1,6 @@
 /* The report directory of `ssdreplay study`: summary.md, runs.csv,
  * runs.json and three SVG plots. */
-#include "policy/study_report.h"
+#include "study/study_report.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,5 @@
-#include "policy/realmmap.h"
-#include "policy/realstrat.h"
+#include "real/realmmap.h"
+#include "real/realstrat.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "devices/target.h"
-#include "policy/cgroup.h"
+#include "real/cgroup.h"
 #include "base/units.h"
 
 int sr_advise_parse(const char *s, enum sr_advise *a)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/study.h"
+#include "study/study.h"
 #include "base/err.h"
 
 /* One measurement. Figures < 0 are unknown. */

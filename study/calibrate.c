@@ -1,4 +1,4 @@
-#include "devices/calibrate.h"
+#include "study/calibrate.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-#include "policy/cgroup.h"
+#include "real/cgroup.h"
 #include "trace/record.h"
 
 #include <errno.h>

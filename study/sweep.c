@@ -1,6 +1,6 @@
 /* Sweep grids: the specs of each dimension, the points and their shuffled
  * run order, running them and the medians (replay/sweep.h). */
-#include "replay/sweep.h"
+#include "study/sweep.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -8,7 +8,7 @@
  * know: overlap with compute and readahead (a < 1), and the cost of faults
  * and seeks (b > 1). Swap the curve for another device's (its calibrated or
  * spec curve) to predict that device. */
-#include "policy/study.h"
+#include "study/study.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "policy/swapfile.h"
+#include "real/swapfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

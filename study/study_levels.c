@@ -1,6 +1,6 @@
 /* The measurement levels of the study's runs (policy/study_levels.h). */
 #include "devices/discover.h"
-#include "policy/study_levels.h"
+#include "study/study_levels.h"
 
 #include <errno.h>
 #include <inttypes.h>

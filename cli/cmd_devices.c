@@ -75,8 +75,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_ENGINE:
 		a->have_cal_opts = 1;
-		if (!sr_engine_find(arg) || !strcmp(arg, "null"))
-			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio or psync, found '%s'", arg);
+		if (!sr_engine_find(arg) || (sr_engine_find(arg)->flags & SR_ENGINE_NODATA)) {
+			char names[128];
+
+			return sr_inputf(e, CMD ": --engine: expected %s, found '%s'",
+					 sr_engine_list(names, sizeof(names), SR_ENGINE_NODATA, " or "), arg);
+		}
 		a->engine = arg;
 		return 0;
 	}

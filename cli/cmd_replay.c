@@ -105,6 +105,7 @@ struct args {
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
+	char names[128];
 
 	switch (key) {
 	case O_TRACE: a->trace = arg; return 0;
@@ -113,10 +114,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		if (!strncmp(arg, "faulty:", 7)) {
 			a->faults.inner = sr_engine_find(arg + 7);
 			if (!a->faults.inner)
-				return sr_inputf(e, CMD ": --engine: expected faulty:NAME with NAME io_uring, libaio, psync or null, found '%s'", arg);
+				return sr_inputf(e, CMD ": --engine: expected faulty:NAME with NAME %s, found '%s'",
+						 sr_engine_list(names, sizeof(names), 0, " or "), arg);
 			a->eng = &sr_engine_faulty;
 		} else if (!(a->eng = sr_engine_find(arg))) {
-			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync, null or faulty:NAME, found '%s'", arg);
+			return sr_inputf(e, CMD ": --engine: expected %s or faulty:NAME, found '%s'",
+					 sr_engine_list(names, sizeof(names), 0, ", "), arg);
 		}
 		a->engine = arg;
 		return 0;
@@ -498,7 +501,7 @@ int cmd_replay(int argc, char **argv)
 		sr_inputf(&e, CMD ": --fault needs --engine faulty:NAME (faulty:io_uring, faulty:psync, ...)");
 		goto fail;
 	}
-	if (a.verify && inner == &sr_engine_null) {
+	if (a.verify && (inner->flags & SR_ENGINE_NODATA)) {
 		sr_inputf(&e, CMD ": --verify needs an engine that reads (--engine null moves no data)");
 		goto fail;
 	}
@@ -633,9 +636,8 @@ int cmd_replay(int argc, char **argv)
 		a.faults.align = lbs;
 		rc.faults = &a.faults;
 	}
-	if (inner == &sr_engine_psync) {
-		if (a.threads > 1 && a.qd > a.threads)
-			rc.qd = (unsigned)a.threads; /* more slots than workers would only queue */
+	if (inner->flags & SR_ENGINE_SYNCIO) {
+		rc.qd = sr_engine_qd(inner, rc.qd, (unsigned)a.threads); /* more slots than workers would only queue */
 	} else {
 		rc.workers = (unsigned)a.threads; /* one ring per thread per device */
 		rc.threads = 1;

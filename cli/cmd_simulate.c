@@ -177,8 +177,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 4096, &a->qd, e);
 	case O_ENGINE:
-		if (!sr_engine_find(arg))
-			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync or null, found '%s'", arg);
+		if (!sr_engine_find(arg)) {
+			char names[128];
+
+			return sr_inputf(e, CMD ": --engine: expected %s, found '%s'",
+					 sr_engine_list(names, sizeof(names), 0, " or "), arg);
+		}
 		a->engine = arg;
 		return 0;
 	case O_COMPUTE:

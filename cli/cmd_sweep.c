@@ -136,9 +136,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			if (sr_sweep_parse(d, arg, ax, e))
 				return -EINVAL;
 			for (i = 0; d == SR_DIM_ENGINE && i < ax->n; i++)
-				if (!sr_engine_find(ax->v[i].s))
-					return sr_inputf(e, CMD ": --engine: expected io_uring, libaio, psync or null, found '%s' in '%s'",
-							 ax->v[i].s, arg);
+				if (!sr_engine_find(ax->v[i].s)) {
+					char names[128];
+
+					return sr_inputf(e, CMD ": --engine: expected %s, found '%s' in '%s'",
+							 sr_engine_list(names, sizeof(names), 0, " or "), ax->v[i].s, arg);
+				}
 			return 0;
 		}
 		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
@@ -278,8 +281,7 @@ static int run_point(void *arg, const struct sr_sweep *s, const struct sr_sweep_
 			.allow_write = a->allow_write,
 		},
 	};
-	if (!strcmp(eng->name, "psync") && threads > 1 && qd > threads)
-		rc.qd = threads; /* more slots than workers would only queue */
+	rc.qd = sr_engine_qd(eng, rc.qd, threads); /* more slots than workers would only queue */
 	sr_stats_init(&st);
 	ret = sr_replay_run(&rc, src, &r->tgt->fd, 1, &st, e);
 	src->close(src);

@@ -308,7 +308,7 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 	s->r->nr_dev = c->nr_fds > 1 ? c->nr_fds : 1;
 	s->eng.cfg = (struct sr_engine_cfg){
 		.fds = c->nr_fds > 1 ? c->fds : &c->fd, .nr_fds = s->r->nr_dev, .qd = c->qd, .buf_size = (size_t)c->max_req,
-		.buf_base = (void *)al, .threads = !strcmp(c->engine->name, "psync") ? c->qd : 1,
+		.buf_base = (void *)al, .threads = (c->engine->flags & SR_ENGINE_SYNCIO) ? c->qd : 1,
 	};
 	ret = c->engine->init(&s->eng, e);
 	if (ret)

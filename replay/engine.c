@@ -1,5 +1,6 @@
 #include "replay/engine.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const struct sr_engine_ops *const sr_engines[] = {
@@ -21,4 +22,21 @@ const struct sr_engine_ops *sr_engine_find(const char *name)
 	if (!strcmp(name, "sync"))
 		return &sr_engine_psync;
 	return NULL;
+}
+
+const char *sr_engine_list(char *buf, size_t n, unsigned skip, const char *last)
+{
+	const struct sr_engine_ops *const *p;
+	size_t k = 0, left = 0, i = 0;
+
+	for (p = sr_engines; *p; p++)
+		left += !((*p)->flags & skip);
+	buf[0] = 0;
+	for (p = sr_engines; *p && k < n; p++) {
+		if ((*p)->flags & skip)
+			continue;
+		k += (size_t)snprintf(buf + k, n - k, "%s%s", !i ? "" : i + 1 == left ? last : ", ", (*p)->name);
+		i++;
+	}
+	return buf;
 }

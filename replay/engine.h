@@ -71,9 +71,15 @@ enum {
 
 struct sr_engine;
 
+/* What an engine is, so callers test a capability, not an identity. */
+#define SR_ENGINE_SYNCIO 0x1 /* requests in flight are blocked worker threads (fio's FIO_SYNCIO):
+			      * a queue deeper than the threads only queues */
+#define SR_ENGINE_NODATA 0x2 /* moves no data: nothing to read back or verify */
+
 struct sr_engine_ops {
 	const char *name;
 	const char *help;
+	unsigned flags;      /* SR_ENGINE_* */
 	int (*init)(struct sr_engine *eng, struct sr_err *e);
 	/* Stage io; returns SR_Q_* or -errno. */
 	int (*queue)(struct sr_engine *eng, struct sr_io *io);
@@ -105,5 +111,13 @@ int sr_faults_parse(const char *cmd, const char *arg, struct sr_faults *f, struc
 extern const struct sr_engine_ops *const sr_engines[]; /* NULL-terminated */
 
 const struct sr_engine_ops *sr_engine_find(const char *name);
+/* The names in sr_engines[] without those with any of the flags in skip,
+ * "io_uring, libaio, psync" + last + "null" (last: " or ", ", "), in buf. */
+const char *sr_engine_list(char *buf, size_t n, unsigned skip, const char *last);
+/* Slots a run needs: a SYNCIO engine's threads bound what is in flight. */
+static inline unsigned sr_engine_qd(const struct sr_engine_ops *o, unsigned qd, unsigned threads)
+{
+	return (o->flags & SR_ENGINE_SYNCIO) && threads > 1 && qd > threads ? threads : qd;
+}
 
 #endif

@@ -39,6 +39,7 @@ static void null_cleanup(struct sr_engine *eng)
 }
 
 const struct sr_engine_ops sr_engine_null = {
+	.flags = SR_ENGINE_NODATA,
 	.name = "null",
 	.help = "no I/O: measures the replayer's own overhead",
 	.init = null_init,

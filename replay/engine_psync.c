@@ -202,6 +202,7 @@ static void psync_cleanup(struct sr_engine *eng)
 }
 
 const struct sr_engine_ops sr_engine_psync = {
+	.flags = SR_ENGINE_SYNCIO,
 	.name = "psync",
 	.help = "pread/pwrite, synchronous; --threads N for N in flight",
 	.init = psync_init,

@@ -18,6 +18,7 @@
 
 #include "devices/target.h"
 #include "real/cgroup.h"
+#include "real/child.h"
 #include "base/units.h"
 
 int sr_advise_parse(const char *s, enum sr_advise *a)
@@ -104,6 +105,26 @@ struct child_out {
 	struct sr_mmap_result r;
 };
 
+/* --advise on the whole mapping (and the file, where fadvise has it). */
+static void advise(const struct sr_mmap_cfg *c, volatile const unsigned char *map, int fd)
+{
+	switch (c->advise) {
+	case SR_ADV_SEQUENTIAL:
+		madvise((void *)map, c->size, MADV_SEQUENTIAL);
+		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_SEQUENTIAL);
+		break;
+	case SR_ADV_WILLNEED:
+		madvise((void *)map, c->size, MADV_WILLNEED);
+		break;
+	case SR_ADV_RANDOM:
+		madvise((void *)map, c->size, MADV_RANDOM);
+		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_RANDOM);
+		break;
+	default:
+		break;
+	}
+}
+
 static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, int go_fd, int out_fd)
 {
 	struct child_out o;
@@ -124,21 +145,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];
-	switch (c->advise) {
-	case SR_ADV_SEQUENTIAL:
-		madvise((void *)map, c->size, MADV_SEQUENTIAL);
-		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_SEQUENTIAL);
-		break;
-	case SR_ADV_WILLNEED:
-		madvise((void *)map, c->size, MADV_WILLNEED);
-		break;
-	case SR_ADV_RANDOM:
-		madvise((void *)map, c->size, MADV_RANDOM);
-		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_RANDOM);
-		break;
-	default:
-		break;
-	}
+	advise(c, map, fd);
 	getrusage(RUSAGE_SELF, &ru0);
 	rb0 = sr_proc_read_bytes("/proc/self/io");
 	mrb0 = sr_proc_read_bytes("/proc/thread-self/io");
@@ -231,111 +238,79 @@ out:
 	_exit(0);
 }
 
-/* io_ticks (ms the device had requests in flight) of a whole disk. */
 /* ---- the parent ---- */
+
+struct run {
+	const struct sr_mmap_cfg *c;
+	const struct acc *a;
+	size_t n;
+	struct sr_disk_stat ds0;
+	int have_stat;
+};
+
+static void run_child(void *arg, int go_fd, int out_fd)
+{
+	struct run *u = arg;
+
+	child(u->c, u->a, u->n, go_fd, out_fd);
+}
+
+static void before_go(void *arg, pid_t pid)
+{
+	struct run *u = arg;
+
+	(void)pid;
+	if (u->c->disk && u->c->disk[0])
+		u->have_stat = !sr_disk_stat("/sys", u->c->disk, &u->ds0);
+}
 
 int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mmap_result *r,
 		struct sr_err *e)
 {
-	struct sr_cgroup cg = { .dir = "" };
+	struct sr_cgroup_cfg cc = { .root = c->cgroot ? c->cgroot : "/sys/fs/cgroup", .name = "ssdreplay",
+				    .who = "--real-mmap: ", .limit = c->limit + SR_MMAP_SLACK, .swap_max = "0",
+				    .swappiness = -1 };
+	struct run u = { .c = c };
+	struct sr_child_cfg cf = { .path = c->path, .cgroup = c->limit ? &cc : NULL, .who = "--real-mmap",
+				   .body = run_child, .before_go = before_go, .arg = &u, .stop = c->stop };
+	struct sr_child ch = { .pid = -1, .go = { -1, -1 }, .res = { -1, -1 }, .cg = { .dir = "" } };
 	struct acc *a = NULL;
 	struct child_out o;
-	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
-	struct sr_disk_stat ds0, ds1;
-	int have_stat = 0;
-	size_t n;
-	pid_t pid = -1;
-	ssize_t got;
-	int fwd = 0;
+	struct sr_disk_stat ds1;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->advise, sizeof(r->advise), "%s", sr_advise_name(c->advise));
 	snprintf(r->cgroup, sizeof(r->cgroup), "none");
-	ret = load(c, src, &a, &n, e);
+	ret = load(c, src, &a, &u.n, e);
 	if (ret)
 		goto out;
-	/* start cold: drop the file's cached pages (clean, so this is complete) */
-	fd = open(c->path, O_RDONLY);
-	if (fd < 0) {
-		ret = sr_errf(e, -errno, "%s: %s", c->path, strerror(errno));
+	u.a = a;
+	ret = sr_child_start(&ch, &cf, e);
+	if (!ret)
+		ret = sr_child_wait(&ch, &cf, &o, sizeof(o), e);
+	if (ret)
 		goto out;
-	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	close(fd);
-	if (c->limit) {
-		struct sr_cgroup_cfg cc = { .root = c->cgroot ? c->cgroot : "/sys/fs/cgroup", .name = "ssdreplay",
-					    .who = "--real-mmap: ", .limit = c->limit + SR_MMAP_SLACK, .swap_max = "0",
-					    .swappiness = -1 };
-
-		ret = sr_cgroup_create(&cc, &cg, NULL, e);
-		if (ret)
-			goto out;
-		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.v1 ? "v1" : "v2");
-		r->limit = c->limit;
-	}
-	if (pipe(go) || pipe(res)) {
-		ret = sr_errf(e, -errno, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		ret = sr_errf(e, -errno, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (!pid) {
-		close(go[1]);
-		close(res[0]);
-		child(c, a, n, go[0], res[1]);
-	}
-	close(go[0]);
-	close(res[1]);
-	go[0] = res[1] = -1;
-	if (cg.dir[0] && (ret = sr_cgroup_attach(&cg, pid, e)))
-		goto out;
-	if (c->disk && c->disk[0]) {
-		have_stat = !sr_disk_stat("/sys", c->disk, &ds0);
-	}
-	if (write(go[1], "g", 1) != 1) {
-		ret = sr_errf(e, -EIO, "--real-mmap: the child did not start");
-		goto out;
-	}
-	for (;;) {
-		struct pollfd pf = { .fd = res[0], .events = POLLIN };
-
-		/* A signal to us alone (kill PID): pass it on, so the child stops
-		 * at its next access and still reports what it did. Polled, so one
-		 * that came before this wait is seen too. */
-		if (c->stop && *c->stop && !fwd) {
-			kill(pid, SIGTERM);
-			fwd = 1;
-		}
-		if (poll(&pf, 1, 200) > 0)
-			break;
-	}
-	do
-		got = read(res[0], &o, sizeof(o));
-	while (got < 0 && errno == EINTR);
-	if (got != (ssize_t)sizeof(o)) {
-		ret = sr_errf(e, -EIO, "--real-mmap: the child died before reporting%s",
-			      c->stop && *c->stop ? " (stopped by a signal)" : " (out of memory in the cgroup?)");
-		goto out;
-	}
 	if (o.err) {
 		ret = sr_errf(e, o.err, "--real-mmap: %s", o.msg);
 		goto out;
 	}
-	if (have_stat && !c->warm && !sr_disk_stat("/sys", c->disk, &ds1)) {
-		o.r.dev_read_bytes = (ds1.rd_sectors - ds0.rd_sectors) * 512;
-		if (ds0.have_ticks && ds1.have_ticks)
-			o.r.busy_ns = (ds1.io_ticks_ms - ds0.io_ticks_ms) * 1000000ull;
+	if (u.have_stat && !c->warm && !sr_disk_stat("/sys", c->disk, &ds1)) {
+		o.r.dev_read_bytes = (ds1.rd_sectors - u.ds0.rd_sectors) * 512;
+		if (u.ds0.have_ticks && ds1.have_ticks)
+			o.r.busy_ns = (ds1.io_ticks_ms - u.ds0.io_ticks_ms) * 1000000ull;
 	}
 	snprintf(o.r.advise, sizeof(o.r.advise), "%s", r->advise);
 	*r = o.r;
-	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.dir[0] ? (cg.v1 ? "v1" : "v2") : "none");
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s", ch.cg.dir[0] ? (ch.cg.v1 ? "v1" : "v2") : "none");
 	r->limit = c->limit;
 	ret = 0;
 out:
-	sr_child_end(pid, ret, go, res, &cg);
+	if (ret && ch.cg.dir[0]) { /* as before: a failed run still names its cgroup */
+		snprintf(r->cgroup, sizeof(r->cgroup), "%s", ch.cg.v1 ? "v1" : "v2");
+		r->limit = c->limit;
+	}
+	sr_child_finish(&ch, ret);
 	free(a);
 	return ret;
 }

@@ -15,6 +15,7 @@
 
 #include "devices/target.h"
 #include "real/cgroup.h"
+#include "real/child.h"
 #include "real/realmmap.h" /* SR_MMAP_SLACK: the child's own pages on top of the limit */
 #include "base/units.h"
 #include "trace/record.h"
@@ -262,108 +263,91 @@ bad:
 
 /* ---- the parent ---- */
 
+struct run {
+	const struct sr_smmap_cfg *c;
+	const struct acc *a;
+	size_t n;
+	struct sr_smmap_result *r;
+	struct rec t;
+	uint64_t rd0, swp_in0, swp_out0;
+};
+
+static void run_child(void *arg, int go_fd, int out_fd)
+{
+	struct run *u = arg;
+
+	child(u->c, u->a, u->n, go_fd, out_fd);
+}
+
+static void before_go(void *arg, pid_t pid)
+{
+	struct run *u = arg;
+	uint64_t wr;
+
+	u->r->pid = pid;
+	if (u->c->trace)
+		rec_start(u->c, &u->t, u->r);
+	if (u->c->disk && u->c->disk[0])
+		sr_disk_sectors("/sys", u->c->disk, &u->rd0, &wr);
+	u->swp_in0 = vmstat_pages("pswpin");
+	u->swp_out0 = vmstat_pages("pswpout");
+}
+
+/* While the child runs: drain the recording's ring buffers (about 100 ms),
+ * then only look for the report; without one, wait for it 200 ms. */
+static int pump(void *arg, struct sr_err *e)
+{
+	struct run *u = arg;
+
+	if (!u->t.r)
+		return 200;
+	if (sr_record_pump(u->t.r, u->t.fd, 100, e) < 0) {
+		snprintf(u->r->trace_note, sizeof(u->r->trace_note), "%.250s", e->msg);
+		sr_err_clear(e);
+		rec_stop(&u->t, u->r, 0);
+	}
+	return 0;
+}
+
 int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_smmap_result *r,
 		 struct sr_err *e)
 {
-	struct sr_cgroup cg = { .dir = "" };
-	struct rec t = { NULL, -1 };
+	struct sr_cgroup_cfg cc = { .root = c->cgroot ? c->cgroot : "/sys/fs/cgroup", .name = "ssdreplay-study",
+				    .limit = c->limit + c->anon + SR_MMAP_SLACK, .swap_max = c->swappiness == 0 ? "0" : "max",
+				    .swappiness = c->swappiness, .enoent_unsupported = 1 };
+	struct run u = { .c = c, .r = r, .t = { NULL, -1 } };
+	struct sr_child_cfg cf = { .path = c->path, .cgroup = c->limit ? &cc : NULL, .who = "real-mmap",
+				   .body = run_child, .before_go = before_go, .pump = pump, .arg = &u,
+				   .stop = c->stop, .stop_fails = 1 };
+	struct sr_child ch = { .pid = -1, .go = { -1, -1 }, .res = { -1, -1 }, .cg = { .dir = "" } };
 	struct acc *a = NULL;
 	struct child_out o;
-	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
-	uint64_t rd0 = 0, rd1 = 0, wr, swp_in0 = 0, swp_out0 = 0;
-	size_t n;
-	pid_t pid = -1;
-	ssize_t got;
+	uint64_t rd1 = 0, wr;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->cgroup, sizeof(r->cgroup), "none");
-	ret = load(c, src, &a, &n, e);
+	ret = load(c, src, &a, &u.n, e);
 	if (ret)
 		goto out;
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = sr_errf(e, -errno, "%s: %s", c->path, strerror(errno));
+	u.a = a;
+	ret = sr_child_start(&ch, &cf, e);
+	r->swappiness_set = ch.swappiness_set;
+	if (ch.cg.dir[0])
+		snprintf(r->cgroup, sizeof(r->cgroup), "%s", ch.cg.v1 ? "v1" : "v2");
+	if (!ret)
+		ret = sr_child_wait(&ch, &cf, &o, sizeof(o), e);
+	if (ret)
 		goto out;
-	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* start cold */
-	close(fd);
-	if (c->limit) {
-		struct sr_cgroup_cfg cc = { .root = c->cgroot ? c->cgroot : "/sys/fs/cgroup", .name = "ssdreplay-study",
-					    .limit = c->limit + c->anon + SR_MMAP_SLACK, .swap_max = c->swappiness == 0 ? "0" : "max",
-					    .swappiness = c->swappiness, .enoent_unsupported = 1 };
-
-		ret = sr_cgroup_create(&cc, &cg, &r->swappiness_set, e);
-		if (ret)
-			goto out;
-		snprintf(r->cgroup, sizeof(r->cgroup), "%s", cg.v1 ? "v1" : "v2");
-	}
-	if (pipe2(go, O_CLOEXEC) || pipe2(res, O_CLOEXEC)) {
-		ret = sr_errf(e, -errno, "pipe: %s", strerror(errno));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		ret = sr_errf(e, -errno, "fork: %s", strerror(errno));
-		goto out;
-	}
-	if (!pid) {
-		close(go[1]);
-		close(res[0]);
-		child(c, a, n, go[0], res[1]);
-	}
-	r->pid = pid;
-	close(go[0]);
-	close(res[1]);
-	go[0] = res[1] = -1;
-	if (cg.dir[0] && (ret = sr_cgroup_attach(&cg, pid, e)))
-		goto out;
-	if (c->trace)
-		rec_start(c, &t, r);
-	if (c->disk && c->disk[0])
-		sr_disk_sectors("/sys", c->disk, &rd0, &wr);
-	swp_in0 = vmstat_pages("pswpin");
-	swp_out0 = vmstat_pages("pswpout");
-	if (write(go[1], "g", 1) != 1) {
-		ret = sr_errf(e, -EIO, "real-mmap: the child did not start");
-		goto out;
-	}
-	for (;;) {
-		struct pollfd pf = { .fd = res[0], .events = POLLIN };
-
-		if (c->stop && *c->stop)
-			break;
-		if (t.r) {
-			if (sr_record_pump(t.r, t.fd, 100, e) < 0) {
-				snprintf(r->trace_note, sizeof(r->trace_note), "%.250s", e->msg);
-				sr_err_clear(e);
-				rec_stop(&t, r, 0);
-			}
-			if (poll(&pf, 1, 0) > 0)
-				break;
-		} else if (poll(&pf, 1, 200) > 0) {
-			break;
-		}
-	}
-	if (c->stop && *c->stop) {
-		ret = sr_errf(e, -EINTR, "real-mmap: stopped by a signal");
-		goto out;
-	}
-	do
-		got = read(res[0], &o, sizeof(o));
-	while (got < 0 && errno == EINTR);
-	if (got != (ssize_t)sizeof(o)) {
-		ret = sr_errf(e, -EIO, "real-mmap: the child died before reporting (out of memory in the cgroup?)");
-		goto out;
-	}
 	if (o.err) {
 		ret = sr_errf(e, o.err, "real-mmap: %s", o.msg);
 		goto out;
 	}
 	if (c->disk && c->disk[0] && !sr_disk_sectors("/sys", c->disk, &rd1, &wr))
-		r->dev_read_bytes = (rd1 - rd0) * 512;
-	r->swap_in = (vmstat_pages("pswpin") - swp_in0) * (uint64_t)sysconf(_SC_PAGESIZE);
-	r->swap_out = (vmstat_pages("pswpout") - swp_out0) * (uint64_t)sysconf(_SC_PAGESIZE);
-	rec_stop(&t, r, 1);
+		r->dev_read_bytes = (rd1 - u.rd0) * 512;
+	r->swap_in = (vmstat_pages("pswpin") - u.swp_in0) * (uint64_t)sysconf(_SC_PAGESIZE);
+	r->swap_out = (vmstat_pages("pswpout") - u.swp_out0) * (uint64_t)sysconf(_SC_PAGESIZE);
+	rec_stop(&u.t, r, 1);
 	r->tokens = o.r.tokens;
 	r->wall_ns = o.r.wall_ns;
 	r->first_token_ns = o.r.first_token_ns;
@@ -374,8 +358,8 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	r->hugepage = o.hugepage;
 	ret = 0;
 out:
-	rec_stop(&t, r, 0);
-	sr_child_end(pid, ret, go, res, &cg);
+	rec_stop(&u.t, r, 0);
+	sr_child_finish(&ch, ret);
 	free(a);
 	return ret;
 }

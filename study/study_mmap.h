@@ -1,6 +1,7 @@
 /* The real page-cache runs of `ssdreplay study`: like simulate --real-mmap
- * (policy/realmmap.c) a forked child maps the model file (MAP_SHARED,
- * read-only) inside a memory cgroup and walks the schedule, but
+ * (real/realmmap.c, through the same runner: real/child.h) a forked child
+ * maps the model file (MAP_SHARED, read-only) inside a memory cgroup and
+ * walks the schedule, but
  *  - it reads every byte of each access (8-byte loads), the work of a
  *    memory-bound decode, so the RAM-resident baseline is measured, not
  *    assumed;

@@ -18,7 +18,7 @@ enum {
 	SR_EXIT_SIGNAL = 130 /* stopped by SIGINT/SIGTERM, partial report printed */
 };
 
-#define sr_cli_stop sr_stop_requested /* replay/err.h: library read loops see it too */
+#define sr_cli_stop sr_stop_requested /* base/err.h: library read loops see it too */
 void sr_cli_install_signals(void);
 
 /* Print "ssdreplay: MSG" and return the exit status the error calls for. */

@@ -5,8 +5,8 @@
  * 0/60/100 beside an anonymous working set; MADV_HUGEPAGE), each recorded
  * through tracefs (H1 at the page-cache and block levels), simulated runs
  * with the pagecache policy (RAM shares, page sizes 4K/64K/2M), and once a
- * device curve (sweep). The measurement levels: policy/study_levels.c; the
- * verdict rows and notes: policy/study_rows.c (one hypothesis judged:
+ * device curve (sweep). The measurement levels: study/study_levels.c; the
+ * verdict rows and notes: study/study_rows.c (one hypothesis judged:
  * study_verdict.c; the predictor: study_fit.c); the report: study_report.c. */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,7 +103,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
 
-/* One model of the matrix: v holds its figures and runs (policy/study_rows.h). */
+/* One model of the matrix: v holds its figures and runs (study/study_rows.h). */
 struct mctx {
 	struct sr_study_model *v;
 	struct sr_model m;

@@ -1,6 +1,6 @@
 /* The llama.cpp-family strategies of issue 10, each a simulate policy
  * (policy/strategies.c, over the buffer manager) and a --real-mmap mode
- * (policy/realstrat.c, madvise/pread/O_DIRECT on the real mapping):
+ * (real/realstrat.c, madvise/pread/O_DIRECT on the real mapping):
  *
  *   pagecache             mmap + page cache, llama.cpp's default: demand
  *                         faults, kernel readahead, no hints

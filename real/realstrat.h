@@ -1,5 +1,5 @@
 /* --real-mmap's strategies, inside the child that touches the mapping
- * (policy/realmmap.c): the real madvise / pread pool / O_DIRECT calls of
+ * (real/realmmap.c): the real madvise / pread pool / O_DIRECT calls of
  * each strategy in policy/strategy.h. Internal to policy/. */
 #ifndef SR_REALSTRAT_H
 #define SR_REALSTRAT_H

@@ -1,4 +1,4 @@
-/* The measurement levels of the study's runs (policy/study_levels.h). */
+/* The measurement levels of the study's runs (study/study_levels.h). */
 #include "devices/discover.h"
 #include "study/study_levels.h"
 

@@ -1,7 +1,7 @@
 /* What `ssdreplay study` writes into its report directory: summary.md (the
  * verdict table, then every run with the command that reproduces it),
  * runs.csv and runs.json (one row per run), and SVG plots through
- * replay/plot.h: tokens/s vs RAM share per model (tokens_vs_ram.svg),
+ * base/plot.h: tokens/s vs RAM share per model (tokens_vs_ram.svg),
  * sequential share per measurement level (seq_share.svg), achieved
  * bandwidth vs spec, link and the sweep's best (bandwidth_vs_spec.svg). */
 #ifndef SR_STUDY_REPORT_H

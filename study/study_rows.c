@@ -1,5 +1,5 @@
 /* The verdict rows of `ssdreplay study` from its run table, the predictor
- * fit over its runs, and the notes that qualify them (policy/study_rows.h). */
+ * fit over its runs, and the notes that qualify them (study/study_rows.h). */
 #include "study/study_rows.h"
 
 #include <math.h>

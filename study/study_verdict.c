@@ -1,5 +1,5 @@
 /* Verdicts of `ssdreplay study` from figures: each hypothesis's thresholds
- * (policy/study.h) applied once, here, with the figures in the reason. */
+ * (study/study.h) applied once, here, with the figures in the reason. */
 #include "study/study.h"
 
 #include <math.h>

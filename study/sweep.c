@@ -1,5 +1,5 @@
 /* Sweep grids: the specs of each dimension, the points and their shuffled
- * run order, running them and the medians (replay/sweep.h). */
+ * run order, running them and the medians (study/sweep.h). */
 #include "study/sweep.h"
 
 #include <errno.h>

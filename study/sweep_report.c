@@ -1,5 +1,5 @@
 /* Sweep reports: CSV, JSON (fio's keys for replay points) and the plots,
- * for replay and simulate points alike (replay/sweep.h). */
+ * for replay and simulate points alike (study/sweep.h). */
 #include "study/sweep.h"
 
 #include <errno.h>

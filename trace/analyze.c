@@ -400,7 +400,7 @@ int sr_analyze_file_size(const char *path, uint64_t *size, struct sr_err *e)
 	return ret;
 }
 
-/* ---- SVG (replay/plot.h draws) ---- */
+/* ---- SVG (base/plot.h draws) ---- */
 
 int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *title)
 {

@@ -1,4 +1,4 @@
-/* Size, duration and integer parsing (replay/units.c). */
+/* Size, duration and integer parsing (base/units.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

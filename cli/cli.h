@@ -96,9 +96,6 @@ uint64_t sr_cli_read_ahead_kb(const char *disk);
 int sr_cli_synth_open(const char *spec, struct sr_model *m, struct sr_source **src, char **keep,
 		      struct sr_err *e);
 
-/* Load and check a CHEOPS reference file (cheops --reference) without
- * running anything; for fuzzing. */
-int sr_cheops_ref_check(const char *path, struct sr_err *e);
 
 /* --pattern seq|rand (fio's read|randread accepted too). */
 int sr_cli_pattern(const char *cmd, const char *arg, int *out, struct sr_err *e);

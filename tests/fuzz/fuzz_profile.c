@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "devices/spec.h"
+#include "study/cheops.h"
 #include "synth/profile.h"
 
 #include "fuzz_common.h"

@@ -111,24 +111,24 @@ static double tps_of(const struct sr_study_state *s, long i)
 	return u ? u->tps : -1;
 }
 
-void sr_study_verdicts(struct sr_study_state *s)
+/* H1: the access pattern per model and level (page faults, page-cache
+ * insertions, block requests); also finds the first dense and MoE model. */
+static void verdict_h1(struct sr_study_state *s, const struct sr_study_model **dense,
+		       const struct sr_study_model **moe)
 {
 	static const char *const lv[3] = { "page faults", "page-cache insertions", "block requests" };
-	const struct sr_study_model *dense = NULL, *moe = NULL;
 	struct sr_study_row *w;
-	struct sr_pred_run pr[SR_STUDY_MAX_RUNS];
-	long pidx[SR_STUDY_MAX_RUNS];
-	size_t i, l, np = 0;
+	size_t i, l;
 	char t[96];
 
 	for (i = 0; i < s->nm; i++) {
 		struct sr_study_model *mc = &s->mod[i];
 		const struct sr_study_run *u0 = R(s, mc->r_0) ? R(s, mc->r_0) : R(s, mc->r_cold);
 
-		if (mc->moe && !moe)
-			moe = mc;
-		if (!mc->moe && !dense)
-			dense = mc;
+		if (mc->moe && !*moe)
+			*moe = mc;
+		if (!mc->moe && !*dense)
+			*dense = mc;
 		if (u0) {
 			mc->seq[2] = u0->level[0] && !strcmp(u0->level, "block") ? u0->seq_pct : -1;
 			mc->seq[1] = u0->pc_seq_pct;
@@ -150,6 +150,14 @@ void sr_study_verdicts(struct sr_study_state *s)
 				snprintf(w->sources, sizeof(w->sources), "%s", mc->seq_runs[l]);
 		}
 	}
+}
+
+/* H2a/H2b: streamed and half-in-RAM against RAM-resident. */
+static void verdict_h2(struct sr_study_state *s)
+{
+	struct sr_study_row *w;
+	size_t i;
+
 	for (i = 0; i < s->nm; i++) {
 		struct sr_study_model *mc = &s->mod[i];
 		int real = R(s, mc->r_ram) && (R(s, mc->r_0) || R(s, mc->r_50));
@@ -175,6 +183,14 @@ void sr_study_verdicts(struct sr_study_state *s)
 			src_add(w, s, si);
 		}
 	}
+}
+
+/* H3: swappiness per memory cgroup. */
+static void verdict_h3(struct sr_study_state *s)
+{
+	struct sr_study_row *w;
+	size_t i;
+
 	for (i = 0; i < s->nm; i++) {
 		struct sr_study_model *mc = &s->mod[i];
 		struct sr_h3_figs f = { .have_swap = s->have_swap, .per_cgroup = 1 };
@@ -207,67 +223,86 @@ void sr_study_verdicts(struct sr_study_state *s)
 					u->seq_pct);
 		}
 	}
-	{
-		const struct sr_study_run *d = NULL, *m = NULL;
-		const char *basis = "real-mmap";
+}
 
-		if (dense)
-			d = R(s, dense->r_0) ? R(s, dense->r_0) : R(s, dense->r_s0);
-		if (moe)
-			m = R(s, moe->r_0) ? R(s, moe->r_0) : R(s, moe->r_s0);
-		if ((d && !strcmp(d->kind, "simulated")) || (m && !strcmp(m->kind, "simulated")))
-			basis = "simulated only";
-		w = row(s, "H4", "streamed runs reach 40-70% of spec, dense closer than MoE", NULL, basis);
-		if (!dense || !moe) {
-			w->j.v = SR_V_INCONCLUSIVE;
-			snprintf(w->j.why, sizeof(w->j.why), "needs a dense and an MoE model");
-		} else {
-			sr_study_h4(d ? d->pct_spec : -1, m ? m->pct_spec : -1, &w->j);
-		}
-		if (d) {
-			src_add(w, s, d - s->runs);
-			why_add(w, ". Dense %.2f GB/s = %.0f%% of the sweep's best %.2f GB/s", d->dev_Bps / 1e9, d->pct_sweep,
-				s->sweep_best / 1e9);
-			if (d->pct_link >= 0)
-				why_add(w, ", %.0f%% of link", d->pct_link);
-			if (d->pct_cal >= 0)
-				why_add(w, ", %.0f%% of calibrated", d->pct_cal);
-		}
-		if (m) {
-			src_add(w, s, m - s->runs);
-			why_add(w, "; MoE %.2f GB/s = %.0f%% of the sweep's best", m->dev_Bps / 1e9, m->pct_sweep);
-			if (m->pct_link >= 0)
-				why_add(w, ", %.0f%% of link", m->pct_link);
+/* H4: share of the device spec reached, dense against MoE. */
+static void verdict_h4(struct sr_study_state *s, const struct sr_study_model *dense, const struct sr_study_model *moe)
+{
+	struct sr_study_row *w;
+	const struct sr_study_run *d = NULL, *m = NULL;
+	const char *basis = "real-mmap";
+
+	if (dense)
+		d = R(s, dense->r_0) ? R(s, dense->r_0) : R(s, dense->r_s0);
+	if (moe)
+		m = R(s, moe->r_0) ? R(s, moe->r_0) : R(s, moe->r_s0);
+	if ((d && !strcmp(d->kind, "simulated")) || (m && !strcmp(m->kind, "simulated")))
+		basis = "simulated only";
+	w = row(s, "H4", "streamed runs reach 40-70% of spec, dense closer than MoE", NULL, basis);
+	if (!dense || !moe) {
+		w->j.v = SR_V_INCONCLUSIVE;
+		snprintf(w->j.why, sizeof(w->j.why), "needs a dense and an MoE model");
+	} else {
+		sr_study_h4(d ? d->pct_spec : -1, m ? m->pct_spec : -1, &w->j);
+	}
+	if (d) {
+		src_add(w, s, d - s->runs);
+		why_add(w, ". Dense %.2f GB/s = %.0f%% of the sweep's best %.2f GB/s", d->dev_Bps / 1e9, d->pct_sweep,
+			s->sweep_best / 1e9);
+		if (d->pct_link >= 0)
+			why_add(w, ", %.0f%% of link", d->pct_link);
+		if (d->pct_cal >= 0)
+			why_add(w, ", %.0f%% of calibrated", d->pct_cal);
+	}
+	if (m) {
+		src_add(w, s, m - s->runs);
+		why_add(w, "; MoE %.2f GB/s = %.0f%% of the sweep's best", m->dev_Bps / 1e9, m->pct_sweep);
+		if (m->pct_link >= 0)
+			why_add(w, ", %.0f%% of link", m->pct_link);
+	}
+}
+
+/* H5: page size per architecture. */
+static void verdict_h5(struct sr_study_state *s, const struct sr_study_model *dense, const struct sr_study_model *moe)
+{
+	struct sr_study_row *w;
+	size_t i;
+	double ed = -1, em = -1;
+
+	w = row(s, "H5", "page size 4K vs 64K vs 2M matters per architecture", NULL, "simulated (+ real-mmap MADV_HUGEPAGE)");
+	if (dense && tps_of(s, dense->r_s50) > 0 && tps_of(s, dense->r_p2m) > 0)
+		ed = tps_of(s, dense->r_p2m) / tps_of(s, dense->r_s50);
+	if (moe && tps_of(s, moe->r_s50) > 0 && tps_of(s, moe->r_p2m) > 0)
+		em = tps_of(s, moe->r_p2m) / tps_of(s, moe->r_s50);
+	sr_study_h5(ed, em, &w->j);
+	for (i = 0; i < s->nm; i++) {
+		const struct sr_study_model *mc = &s->mod[i];
+		const struct sr_study_run *a = R(s, mc->r_s50), *b = R(s, mc->r_p64), *c = R(s, mc->r_p2m);
+		const struct sr_study_run *h = R(s, mc->r_huge), *p = R(s, mc->r_50);
+
+		src_add(w, s, mc->r_s50);
+		src_add(w, s, mc->r_p64);
+		src_add(w, s, mc->r_p2m);
+		if (a && b && c)
+			why_add(w, ". %s at 50%% RAM, 4K/64K/2M: %.3g/%.3g/%.3g tok/s, read amplification %.2f/%.2f/%.2f",
+				mc->name, a->tps, b->tps, c->tps, a->amp, b->amp, c->amp);
+		if (h && p) {
+			src_add(w, s, mc->r_huge);
+			why_add(w, "; real-mmap MADV_HUGEPAGE %s: %.2fx tokens/s of plain, page-cache insertions %.0f KiB vs %.0f KiB on average",
+				h->hugepage > 0 ? "accepted" : "refused", h->tps / p->tps, h->pc_mean_req / 1024,
+				p->pc_mean_req / 1024);
 		}
 	}
-	{
-		double ed = -1, em = -1;
+}
 
-		w = row(s, "H5", "page size 4K vs 64K vs 2M matters per architecture", NULL, "simulated (+ real-mmap MADV_HUGEPAGE)");
-		if (dense && tps_of(s, dense->r_s50) > 0 && tps_of(s, dense->r_p2m) > 0)
-			ed = tps_of(s, dense->r_p2m) / tps_of(s, dense->r_s50);
-		if (moe && tps_of(s, moe->r_s50) > 0 && tps_of(s, moe->r_p2m) > 0)
-			em = tps_of(s, moe->r_p2m) / tps_of(s, moe->r_s50);
-		sr_study_h5(ed, em, &w->j);
-		for (i = 0; i < s->nm; i++) {
-			const struct sr_study_model *mc = &s->mod[i];
-			const struct sr_study_run *a = R(s, mc->r_s50), *b = R(s, mc->r_p64), *c = R(s, mc->r_p2m);
-			const struct sr_study_run *h = R(s, mc->r_huge), *p = R(s, mc->r_50);
+/* P: the tokens/s predictor, fitted on every streamed run. */
+static void verdict_pred(struct sr_study_state *s)
+{
+	struct sr_study_row *w;
+	struct sr_pred_run pr[SR_STUDY_MAX_RUNS];
+	long pidx[SR_STUDY_MAX_RUNS];
+	size_t i, np = 0;
 
-			src_add(w, s, mc->r_s50);
-			src_add(w, s, mc->r_p64);
-			src_add(w, s, mc->r_p2m);
-			if (a && b && c)
-				why_add(w, ". %s at 50%% RAM, 4K/64K/2M: %.3g/%.3g/%.3g tok/s, read amplification %.2f/%.2f/%.2f",
-					mc->name, a->tps, b->tps, c->tps, a->amp, b->amp, c->amp);
-			if (h && p) {
-				src_add(w, s, mc->r_huge);
-				why_add(w, "; real-mmap MADV_HUGEPAGE %s: %.2fx tokens/s of plain, page-cache insertions %.0f KiB vs %.0f KiB on average",
-					h->hugepage > 0 ? "accepted" : "refused", h->tps / p->tps, h->pc_mean_req / 1024,
-					p->pc_mean_req / 1024);
-			}
-		}
-	}
 	/* the predictor: every streamed run with reads and a curve time */
 	for (i = 0; i < s->nruns; i++) {
 		struct sr_study_run *u = &s->runs[i];
@@ -304,6 +339,18 @@ void sr_study_verdicts(struct sr_study_state *s)
 	sr_study_pred(&s->pred_fit, &w->j);
 	for (i = 0; i < np; i++)
 		src_add(w, s, pidx[i]);
+}
+
+void sr_study_verdicts(struct sr_study_state *s)
+{
+	const struct sr_study_model *dense = NULL, *moe = NULL;
+
+	verdict_h1(s, &dense, &moe);
+	verdict_h2(s);
+	verdict_h3(s);
+	verdict_h4(s, dense, moe);
+	verdict_h5(s, dense, moe);
+	verdict_pred(s);
 }
 
 void sr_study_final_notes(struct sr_study_state *s, const char *mode)

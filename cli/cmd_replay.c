@@ -436,6 +436,160 @@ static const char *tag_name(void *arg, uint32_t tag, char *buf, size_t n)
 	return sr_tag_name(arg, tag, buf, n);
 }
 
+/* What the options allow together, before anything is opened. */
+static int check_args(struct args *a, int argc, char **argv, int pos, struct sr_err *e)
+{
+	const struct sr_engine_ops *inner;
+
+	if (a->nr_targets && argc - pos)
+		return sr_inputf(e, CMD ": give targets either as TARGET or with --target, not both");
+	if (!a->nr_targets && argc - pos != 1)
+		return sr_inputf(e, CMD ": expected one TARGET (a file or block device), found %d; see ssdreplay replay --help",
+				 argc - pos);
+	if (!a->nr_targets)
+		a->targets[a->nr_targets++] = argv[pos];
+	if (a->nr_targets > 1 && !a->layout)
+		return sr_inputf(e, CMD ": %u targets: give --layout stripe:SIZE or --layout by-target", a->nr_targets);
+	if (!!a->trace + !!a->synth + (a->pattern >= 0) != 1)
+		return sr_inputf(e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand");
+	if (a->synth && a->in.gguf)
+		return sr_inputf(e, CMD ": --synth's model labels the schedule already; drop --gguf");
+	if (!a->trace && (sr_cli_trace_filtering(&a->in.topts) || a->in.file_map))
+		return sr_inputf(e, CMD ": --event/--dev/--pid/--comm/--rw/--time filter a --trace");
+	if (!a->loops && !a->runtime_ns)
+		return sr_inputf(e, CMD ": --loops 0 repeats forever: give --runtime too");
+	inner = a->eng == &sr_engine_faulty ? a->faults.inner : a->eng;
+	if (a->have_faults && a->eng != &sr_engine_faulty)
+		return sr_inputf(e, CMD ": --fault needs --engine faulty:NAME (faulty:io_uring, faulty:psync, ...)");
+	if (a->verify && (inner->flags & SR_ENGINE_NODATA))
+		return sr_inputf(e, CMD ": --verify needs an engine that reads (--engine null moves no data)");
+
+	if (a->plot && mkdir(a->plot, 0777) && errno != EEXIST)
+		return sr_inputf(e, CMD ": --plot %s: %s", a->plot, strerror(errno));
+	return 0;
+}
+
+/* The address space records live in (striped, or each target's own), its
+ * largest logical block size, the targets' names; --range checked in it. */
+static int address_space(const struct args *a, const struct tgt_ctx *tc, uint64_t *size, uint64_t *min_size,
+			 uint32_t *lbs, char *tgtnames, size_t n, struct sr_err *e)
+{
+	unsigned i;
+
+	for (i = 0; i < tc->n; i++) {
+		size_t len = strlen(tgtnames);
+
+		if (tc->t[i].size < *min_size)
+			*min_size = tc->t[i].size;
+		if (tc->t[i].lbs > *lbs)
+			*lbs = tc->t[i].lbs;
+		snprintf(tgtnames + len, n - len, "%s%s", i ? "," : "", tc->t[i].path);
+	}
+	/* the address space records live in: striped, or each target's own */
+	*size = tc->t[0].size;
+	if (a->layout == SR_LAYOUT_STRIPE) {
+		if (a->stripe % *lbs)
+			return sr_inputf(e, CMD ": --layout %s: the chunk is not a multiple of the %u-byte logical block size",
+					 a->layout_str, *lbs);
+		*size = *min_size / a->stripe * a->stripe * tc->n;
+		if (!*size)
+			return sr_inputf(e, CMD ": --layout %s: a target is smaller than one chunk", a->layout_str);
+	}
+	for (i = 0; i < (a->layout == SR_LAYOUT_STRIPE ? 1 : tc->n); i++) {
+		uint64_t sz = a->layout == SR_LAYOUT_STRIPE ? *size : tc->t[i].size;
+		const char *name = a->layout == SR_LAYOUT_STRIPE ? "the striped targets" : tc->t[i].path;
+
+		if (a->range_start >= sz || a->range_len > sz - a->range_start)
+			return sr_inputf(e, CMD ": --range %" PRIu64 ":%" PRIu64 " is outside %s (%" PRIu64 " bytes)",
+					 a->range_start, a->range_len, name, sz);
+	}
+	if ((a->range_start | a->range_len) % *lbs)
+		return sr_inputf(e, CMD ": --range %" PRIu64 ":%" PRIu64 " is not aligned to %s's %u-byte logical block size",
+				 a->range_start, a->range_len, tgtnames, *lbs);
+	return 0;
+}
+
+/* The records: a synthetic schedule, a trace (with --gguf's model to name
+ * tags), or a pattern over the target; a->bs defaults by kind. */
+static int open_source(struct args *a, uint64_t size, uint64_t min_size, struct sr_model *model, int *have_model,
+		       struct sr_source **src, char **synth_keep, struct progress *prog, struct sr_err *e)
+{
+	int ret;
+
+	if (a->synth) {
+		ret = sr_cli_synth_open(a->synth, model, src, synth_keep, e);
+		if (ret)
+			return ret;
+		*have_model = 1;
+		if (!a->bs)
+			a->bs = a->page > DEFAULT_MAX_REQ ? a->page : DEFAULT_MAX_REQ;
+	} else if (a->trace) {
+		if (a->in.gguf) { /* kept here too, to name tags in the report */
+			ret = sr_model_load(a->in.gguf, model, e);
+			if (ret)
+				return ret;
+			*have_model = 1;
+		}
+		ret = sr_cli_trace_in_open_model(&a->in, a->trace, a->format, *have_model ? model : NULL, src, e);
+		if (ret)
+			return ret;
+		if (!a->bs)
+			a->bs = a->page > DEFAULT_MAX_REQ ? a->page : DEFAULT_MAX_REQ;
+	} else {
+		if (!a->bs)
+			a->bs = 4096;
+		if (!a->size) {
+			uint64_t room = a->range_len ? a->range_len :
+						      (a->layout == SR_LAYOUT_BY_TARGET ? min_size : size) - a->range_start;
+
+			if (room < a->bs) {
+				return sr_inputf(e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern "
+						 "covers (%s)", a->bs, room, a->range_len ? "--range" : "the target");
+			}
+			a->size = room / a->bs * a->bs;
+		}
+		ret = sr_pattern_open(a->pattern, a->size, a->bs, a->seed, src, e);
+		if (ret)
+			return ret;
+		prog->total = a->size * a->loops;
+	}
+	return 0;
+}
+
+/* The replay loop's settings from the options, the targets and the source. */
+static void replay_cfg(struct sr_replay_cfg *rc, struct args *a, const struct tgt_ctx *tc,
+		       const struct sr_source *src, const char *tgtnames, uint64_t size, uint32_t lbs,
+		       const struct sr_engine_ops *inner)
+{
+	*rc = (struct sr_replay_cfg){
+		.engine = a->eng, .qd = (unsigned)a->qd, .batch = (unsigned)a->batch,
+		.threads = (unsigned)a->threads, .sqpoll = a->sqpoll, .hipri = a->hipri,
+		.no_register = a->noreg, .timing = a->timing, .time_scale = a->scale,
+		.runtime_ns = a->runtime_ns, .loops = a->loops, .verify = a->verify,
+		.run_id = tc->rt[0].run_id, .tgt_name = tc->t[0].path, .stop = &sr_cli_stop,
+		.shape = {
+			.src_name = src->name, .tgt_name = tc->n > 1 ? tgtnames : tc->t[0].path,
+			.target_size = size, .range_start = a->range_start, .range_len = a->range_len,
+			.offset_map = a->offset_map, .trace_size = a->trace_size, .lbs = lbs,
+			.align_error = a->align_error, .page = a->page, .max_req = a->bs,
+			.merge = a->merge, .allow_write = a->allow_write, .merge_same_tag = a->tag_stats,
+		},
+		.targets = tc->rt, .layout = a->layout, .stripe = a->stripe, .tag_stats = a->tag_stats,
+		.on_error = a->on_error, .retries = (unsigned)a->retries,
+	};
+	if (a->eng == &sr_engine_faulty) {
+		a->faults.seed = a->seed;
+		a->faults.align = lbs;
+		rc->faults = &a->faults;
+	}
+	if (inner->flags & SR_ENGINE_SYNCIO) {
+		rc->qd = sr_engine_qd(inner, rc->qd, (unsigned)a->threads); /* more slots than workers would only queue */
+	} else {
+		rc->workers = (unsigned)a->threads; /* one ring per thread per device */
+		rc->threads = 1;
+	}
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct args a = { .in.topts.event = 'D', .format = "auto", .engine = "io_uring", .eng = &sr_engine_uring,
@@ -465,52 +619,9 @@ int cmd_replay(int argc, char **argv)
 		return SR_EXIT_OK;
 	if (ret)
 		goto fail;
-	if (a.nr_targets && argc - pos) {
-		sr_inputf(&e, CMD ": give targets either as TARGET or with --target, not both");
+	if (check_args(&a, argc, argv, pos, &e))
 		goto fail;
-	}
-	if (!a.nr_targets && argc - pos != 1) {
-		sr_inputf(&e, CMD ": expected one TARGET (a file or block device), found %d; see ssdreplay replay --help",
-			  argc - pos);
-		goto fail;
-	}
-	if (!a.nr_targets)
-		a.targets[a.nr_targets++] = argv[pos];
-	if (a.nr_targets > 1 && !a.layout) {
-		sr_inputf(&e, CMD ": %u targets: give --layout stripe:SIZE or --layout by-target", a.nr_targets);
-		goto fail;
-	}
-	if (!!a.trace + !!a.synth + (a.pattern >= 0) != 1) {
-		sr_inputf(&e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand");
-		goto fail;
-	}
-	if (a.synth && a.in.gguf) {
-		sr_inputf(&e, CMD ": --synth's model labels the schedule already; drop --gguf");
-		goto fail;
-	}
-	if (!a.trace && (sr_cli_trace_filtering(&a.in.topts) || a.in.file_map)) {
-		sr_inputf(&e, CMD ": --event/--dev/--pid/--comm/--rw/--time filter a --trace");
-		goto fail;
-	}
-	if (!a.loops && !a.runtime_ns) {
-		sr_inputf(&e, CMD ": --loops 0 repeats forever: give --runtime too");
-		goto fail;
-	}
 	inner = a.eng == &sr_engine_faulty ? a.faults.inner : a.eng;
-	if (a.have_faults && a.eng != &sr_engine_faulty) {
-		sr_inputf(&e, CMD ": --fault needs --engine faulty:NAME (faulty:io_uring, faulty:psync, ...)");
-		goto fail;
-	}
-	if (a.verify && (inner->flags & SR_ENGINE_NODATA)) {
-		sr_inputf(&e, CMD ": --verify needs an engine that reads (--engine null moves no data)");
-		goto fail;
-	}
-
-	if (a.plot && mkdir(a.plot, 0777) && errno != EEXIST) {
-		sr_inputf(&e, CMD ": --plot %s: %s", a.plot, strerror(errno));
-		goto fail;
-	}
-
 	tc = calloc(1, sizeof(*tc));
 	if (!tc) {
 		sr_errf(&e, -ENOMEM, "out of memory");
@@ -518,84 +629,10 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (open_targets(&a, tc, &e) || run_ids(&a, tc, &e))
 		goto fail;
-	for (i = 0; i < tc->n; i++) {
-		size_t len = strlen(tgtnames);
-
-		if (tc->t[i].size < min_size)
-			min_size = tc->t[i].size;
-		if (tc->t[i].lbs > lbs)
-			lbs = tc->t[i].lbs;
-		snprintf(tgtnames + len, sizeof(tgtnames) - len, "%s%s", i ? "," : "", tc->t[i].path);
-	}
-	/* the address space records live in: striped, or each target's own */
-	size = tc->t[0].size;
-	if (a.layout == SR_LAYOUT_STRIPE) {
-		if (a.stripe % lbs) {
-			sr_inputf(&e, CMD ": --layout %s: the chunk is not a multiple of the %u-byte logical block size",
-				  a.layout_str, lbs);
-			goto fail;
-		}
-		size = min_size / a.stripe * a.stripe * tc->n;
-		if (!size) {
-			sr_inputf(&e, CMD ": --layout %s: a target is smaller than one chunk", a.layout_str);
-			goto fail;
-		}
-	}
-	for (i = 0; i < (a.layout == SR_LAYOUT_STRIPE ? 1 : tc->n); i++) {
-		uint64_t sz = a.layout == SR_LAYOUT_STRIPE ? size : tc->t[i].size;
-		const char *name = a.layout == SR_LAYOUT_STRIPE ? "the striped targets" : tc->t[i].path;
-
-		if (a.range_start >= sz || a.range_len > sz - a.range_start) {
-			sr_inputf(&e, CMD ": --range %" PRIu64 ":%" PRIu64 " is outside %s (%" PRIu64 " bytes)",
-				  a.range_start, a.range_len, name, sz);
-			goto fail;
-		}
-	}
-	if ((a.range_start | a.range_len) % lbs) {
-		sr_inputf(&e, CMD ": --range %" PRIu64 ":%" PRIu64 " is not aligned to %s's %u-byte logical block size",
-			  a.range_start, a.range_len, tgtnames, lbs);
+	if (address_space(&a, tc, &size, &min_size, &lbs, tgtnames, sizeof(tgtnames), &e))
 		goto fail;
-	}
-
-	if (a.synth) {
-		ret = sr_cli_synth_open(a.synth, &model, &src, &synth_keep, &e);
-		if (ret)
-			goto fail;
-		have_model = 1;
-		if (!a.bs)
-			a.bs = a.page > DEFAULT_MAX_REQ ? a.page : DEFAULT_MAX_REQ;
-	} else if (a.trace) {
-		if (a.in.gguf) { /* kept here too, to name tags in the report */
-			ret = sr_model_load(a.in.gguf, &model, &e);
-			if (ret)
-				goto fail;
-			have_model = 1;
-		}
-		ret = sr_cli_trace_in_open_model(&a.in, a.trace, a.format, have_model ? &model : NULL, &src,
-						 &e);
-		if (ret)
-			goto fail;
-		if (!a.bs)
-			a.bs = a.page > DEFAULT_MAX_REQ ? a.page : DEFAULT_MAX_REQ;
-	} else {
-		if (!a.bs)
-			a.bs = 4096;
-		if (!a.size) {
-			uint64_t room = a.range_len ? a.range_len :
-						      (a.layout == SR_LAYOUT_BY_TARGET ? min_size : size) - a.range_start;
-
-			if (room < a.bs) {
-				sr_inputf(&e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern covers "
-					  "(%s)", a.bs, room, a.range_len ? "--range" : "the target");
-				goto fail;
-			}
-			a.size = room / a.bs * a.bs;
-		}
-		ret = sr_pattern_open(a.pattern, a.size, a.bs, a.seed, &src, &e);
-		if (ret)
-			goto fail;
-		prog.total = a.size * a.loops;
-	}
+	if (open_source(&a, size, min_size, &model, &have_model, &src, &synth_keep, &prog, &e))
+		goto fail;
 	if (a.offset_map == SR_MAP_SCALE && !a.trace_size) {
 		ret = trace_extent(src, &a.trace_size, &e);
 		if (ret)
@@ -615,33 +652,7 @@ int cmd_replay(int argc, char **argv)
 	if (a.batch > a.qd)
 		a.batch = a.qd;
 
-	rc = (struct sr_replay_cfg){
-		.engine = a.eng, .qd = (unsigned)a.qd, .batch = (unsigned)a.batch,
-		.threads = (unsigned)a.threads, .sqpoll = a.sqpoll, .hipri = a.hipri,
-		.no_register = a.noreg, .timing = a.timing, .time_scale = a.scale,
-		.runtime_ns = a.runtime_ns, .loops = a.loops, .verify = a.verify,
-		.run_id = tc->rt[0].run_id, .tgt_name = tc->t[0].path, .stop = &sr_cli_stop,
-		.shape = {
-			.src_name = src->name, .tgt_name = tc->n > 1 ? tgtnames : tc->t[0].path,
-			.target_size = size, .range_start = a.range_start, .range_len = a.range_len,
-			.offset_map = a.offset_map, .trace_size = a.trace_size, .lbs = lbs,
-			.align_error = a.align_error, .page = a.page, .max_req = a.bs,
-			.merge = a.merge, .allow_write = a.allow_write, .merge_same_tag = a.tag_stats,
-		},
-		.targets = tc->rt, .layout = a.layout, .stripe = a.stripe, .tag_stats = a.tag_stats,
-		.on_error = a.on_error, .retries = (unsigned)a.retries,
-	};
-	if (a.eng == &sr_engine_faulty) {
-		a.faults.seed = a.seed;
-		a.faults.align = lbs;
-		rc.faults = &a.faults;
-	}
-	if (inner->flags & SR_ENGINE_SYNCIO) {
-		rc.qd = sr_engine_qd(inner, rc.qd, (unsigned)a.threads); /* more slots than workers would only queue */
-	} else {
-		rc.workers = (unsigned)a.threads; /* one ring per thread per device */
-		rc.threads = 1;
-	}
+	replay_cfg(&rc, &a, tc, src, tgtnames, size, lbs, inner);
 	prog.runtime_ns = a.runtime_ns;
 	if (a.progress || isatty(STDERR_FILENO)) {
 		rc.progress = show_progress;

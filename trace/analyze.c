@@ -103,6 +103,7 @@ void sr_analysis_free(struct sr_analysis *a)
 	free(a->t_bytes);
 	free(a->t_reads);
 	a->t_bytes = a->t_reads = NULL;
+	sr_analyze_kv_free(&a->kv);
 }
 
 int sr_analysis_set_model(struct sr_analysis *a, const struct sr_model *m, struct sr_err *e)
@@ -206,6 +207,9 @@ int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err
 	}
 	if (end < r->off)
 		return sr_inputf(e, "%s:%llu: offset+length beyond 64 bits", WHERE(a, r));
+	ret = sr_analyze_kv_add(&a->kv, r, e);
+	if (ret)
+		return ret;
 	if (r->t_ns != SR_T_NONE && r->t_ns / NS_PER_SEC >= SR_ANALYZE_MAX_SECONDS)
 		return sr_inputf(e, "%s:%llu: time %.0f s is more than %llu days after the trace start: "
 				 "too long for the per-second timeline", WHERE(a, r),

@@ -156,3 +156,17 @@ int sr_kv_offload_next(const struct sr_kv_layout *l, uint64_t prompt, int prefil
 		*sub = (seq + 1) * per; /* the next sequence */
 	}
 }
+
+const char *sr_kv_tag_name(uint32_t tag, char *buf, size_t n)
+{
+	long layer = sr_kv_tag_layer(tag);
+	uint64_t seq = sr_kv_tag_seq(tag);
+
+	if (layer < 0)
+		return NULL;
+	if (seq)
+		snprintf(buf, n, "kv.%ld.%c.s%llu", layer, sr_kv_tag_v(tag) ? 'v' : 'k', (unsigned long long)seq);
+	else
+		snprintf(buf, n, "kv.%ld.%c", layer, sr_kv_tag_v(tag) ? 'v' : 'k');
+	return buf;
+}

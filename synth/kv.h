@@ -5,6 +5,7 @@
 #ifndef SR_KV_H
 #define SR_KV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "replay/err.h"
@@ -73,18 +74,26 @@ struct sr_kv_tier_opts {
 	uint64_t capacity;    /* --tier-capacity: bytes of chunk objects the tier holds */
 };
 
-/* Tags of SR_RF_KV records (their own name space, apart from tensor tags):
- * the layer, the sequence and K or V. kv.L in reports. */
+/* Tags of SR_RF_KV records: the top bit set, apart from tensor tags
+ * (sr_tag_make, whose expert field would need 2047 experts to reach it),
+ * then the layer, K or V, and the sequence. Named kv.L.k / kv.L.v (with
+ * .sS for sequence S > 0) by sr_tag_name. */
+#define SR_KV_TAG_BIT 0x80000000u
 #define SR_KV_TAG_LAYER_BITS 12
 #define SR_KV_MAX_LAYERS ((1u << SR_KV_TAG_LAYER_BITS) - 1)
-#define SR_KV_MAX_SEQS (1u << 19)
+#define SR_KV_MAX_SEQS (1u << 18)
 static inline uint32_t sr_kv_tag(uint32_t layer, uint64_t seq, int v)
 {
-	return (layer + 1) | ((uint32_t)!!v << SR_KV_TAG_LAYER_BITS) | ((uint32_t)seq << (SR_KV_TAG_LAYER_BITS + 1));
+	return SR_KV_TAG_BIT | (layer + 1) | ((uint32_t)!!v << SR_KV_TAG_LAYER_BITS) |
+	       ((uint32_t)seq << (SR_KV_TAG_LAYER_BITS + 1));
 }
-static inline long sr_kv_tag_layer(uint32_t tag) /* -1: untagged */
+static inline int sr_kv_tag_is(uint32_t tag)
 {
-	return (long)(tag & SR_KV_MAX_LAYERS) - 1;
+	return !!(tag & SR_KV_TAG_BIT);
+}
+static inline long sr_kv_tag_layer(uint32_t tag) /* -1: not a KV tag */
+{
+	return sr_kv_tag_is(tag) ? (long)(tag & SR_KV_MAX_LAYERS) - 1 : -1;
 }
 static inline int sr_kv_tag_v(uint32_t tag)
 {
@@ -92,7 +101,9 @@ static inline int sr_kv_tag_v(uint32_t tag)
 }
 static inline uint64_t sr_kv_tag_seq(uint32_t tag)
 {
-	return tag >> (SR_KV_TAG_LAYER_BITS + 1);
+	return (tag & ~SR_KV_TAG_BIT) >> (SR_KV_TAG_LAYER_BITS + 1);
 }
+/* "kv.3.k", "kv.3.v.s2"; NULL when tag is no KV tag. */
+const char *sr_kv_tag_name(uint32_t tag, char *buf, size_t n);
 
 #endif

@@ -145,7 +145,8 @@ static inline int sr_tag_expert(uint32_t tag) /* -1 when not an expert slice */
 {
 	return (int)(tag >> SR_TAG_TENSOR_BITS) - 1;
 }
-/* "blk.3.ffn_up_exps.weight[e5]", or NULL when tag names no tensor of m. */
+/* "blk.3.ffn_up_exps.weight[e5]", "kv.3.k" for a KV tag (synth/kv.h), or NULL
+ * when tag names no tensor of m. */
 const char *sr_tag_name(const struct sr_model *m, uint32_t tag, char *buf, size_t n);
 
 #endif

@@ -53,8 +53,9 @@ void sr_synth_opts_default(struct sr_synth_opts *o);
  * sr_tag_make(tensor, expert), flags SR_RF_*, t_ns the cumulative compute
  * time when a compute model is set (else SR_T_NONE). m must outlive the
  * source. Same model + opts (seed) => identical records, whatever the batch
- * size. KV-cache records (--kv) are SR_RF_KV with tag SR_TAG_NONE: they lie
- * outside every tensor, after the model. Execution order per architecture
+ * size. KV-cache records (--kv, --kv-offload, --kv-cache-tier) are SR_RF_KV
+ * with a KV tag (sr_kv_tag: layer, sequence, K or V): they lie outside every
+ * tensor, after the model (from 0 with kv_only or the tier). Execution order per architecture
  * and the models behind each option: synth/schedule.c. */
 int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o,
 		  struct sr_source **out, struct sr_err *e);

@@ -93,7 +93,7 @@ rows=(
 	'bad KV option|synth --kv-offload batch=0 (B zero)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4,batch=0'
 	'bad KV option|synth --kv-offload prompt=99999999999999999999 (overflowing)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=99999999999999999999,gen=1'
 	'bad KV option|synth --kv-offload P+G above 16M positions|2|--kv-offload: prompt \+ gen = 16777216 \+ 1: expected at most 16777216 positions|$SR synth --profile tiny-llama --kv-offload prompt=16777216,gen=1'
-	'bad KV option|synth --kv-offload batch=9999999 (above 2^19 sequences)|2|--kv-offload: batch = 9999999: expected at most 524288 sequences|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4,batch=9999999'
+	'bad KV option|synth --kv-offload batch=9999999 (above 2^18 sequences)|2|--kv-offload: batch = 9999999: expected at most 262144 sequences|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4,batch=9999999'
 	'bad KV option|synth --kv-offload with --tokens|2|--kv-offload sets the tokens|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4 --tokens 3'
 	'bad KV option|synth --kv-block 0|2|--kv-block: expected an integer from 1 to 1048576|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4 --kv-block 0'
 	'bad KV option|synth --kv-block without --kv-offload|2|--kv-block goes with --kv-offload|$SR synth --profile tiny-llama --kv-block 16'

@@ -67,7 +67,10 @@ grep -q "^  write: " "$T/r2" || fail "no writes with --allow-write"
 grep -q "skipped: read-only" "$T/r3" || fail "--synth: writes not held back"
 "$SR" simulate --trace "$T/t.csv" --mem 1M --engine psync "$T/tgt" >/dev/null || fail "simulate --trace"
 "$SR" sweep "$T/tgt" --trace "$T/t.csv" --engine psync --bs 4k,8k --qd 1 >/dev/null || fail "sweep --trace"
+"$SR" replay "$T/tgt" --trace "$T/t.csv" --engine psync --tag-stats >"$T/r4" || fail "replay --tag-stats"
+grep -Eq "^ +kv\.1\.v +" "$T/r4" || { cat "$T/r4"; fail "per-tag stats: no kv.1.v"; }
 ok "replay holds writes back unless --allow-write; simulate and sweep take the schedule"
+echo "replay --tag-stats names KV records kv.L.k / kv.L.v"
 
 # --- analyze --gguf keeps the KV tags: per-layer kv.L
 "$SR" analyze --gguf tiny-llama --output-format json "$T/t.csv" >"$T/g.json" || fail "analyze --gguf"

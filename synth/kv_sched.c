@@ -36,6 +36,8 @@ int sr_kv_check_opts(const struct sr_synth_opts *o, struct sr_err *e)
 	if (o->kv_block > MAX_BLOCK)
 		return sr_inputf(e, "synth: --kv-block: expected 1 to %llu positions, found %llu", MAX_BLOCK,
 				 (unsigned long long)o->kv_block);
+	if (o->kv_type != SR_KV_F16 && !o->kv_ctx && !o->kv_prompt && !o->tier.on)
+		return sr_inputf(e, "synth: --kv-type goes with --kv ctx=N, --kv-offload or --kv-cache-tier");
 	if (o->kv_only && !o->kv_ctx && !o->kv_prompt)
 		return sr_inputf(e, "synth: --kv-only goes with --kv ctx=N or --kv-offload");
 	if (!o->tier.on)

@@ -28,7 +28,7 @@
 #include "synth/kv_sched.h"
 
 #define NONE UINT32_MAX
-#define MAX_SLOTS (1ull << 26)
+#define MAX_SLOTS (1ull << 22) /* 24 bytes each */
 #define MAX_LOG_REQS (1ull << 26)
 
 struct req { uint64_t session, tokens; };

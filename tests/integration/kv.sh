@@ -100,7 +100,7 @@ for a in "--kv-offload prompt=0,gen=4" "--kv-offload prompt=4,gen=0" "--kv-offlo
 	"--kv-offload prompt=99999999999999999999,gen=1" "--kv-offload prompt=16777216,gen=1" \
 	"--kv-offload prompt=4,gen=4,batch=9999999" "--kv-offload prompt=4" "--kv-offload prompt=4,gen=4,beam=2" \
 	"--kv-offload prompt=4,gen=4 --tokens 3" "--kv-offload prompt=4,gen=4 --kv ctx=4" "--kv-block 16" \
-	"--kv-offload prompt=4,gen=4 --kv-block 0" "--kv-only" "--kv-type f8" "--sessions 4" \
+	"--kv-offload prompt=4,gen=4 --kv-block 0" "--kv-only" "--kv-type f8" "--kv-type q8_0" "--sessions 4" \
 	"--kv-cache-tier" "--kv-cache-tier --tier-capacity 1k" "--kv-cache-tier --tier-capacity 0" \
 	"--kv-cache-tier --tier-capacity 1G,2G" "--kv-cache-tier --tier-capacity 1G --requests $T/nope" \
 	"--kv-cache-tier --tier-capacity 1G --sessions 0"; do

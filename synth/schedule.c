@@ -443,7 +443,8 @@ static int queue_kv(struct synth *s, const struct item *it)
 		if (!sr_kv_offload_next(&s->kvl, s->o.kv_prompt, s->prefill, step, (uint32_t)it->layer, write, v,
 					&s->kv_sub, &base, &len, &tag))
 			return 0;
-		queue(s, base, len, base + len, tag, write ? SR_OP_WRITE : SR_OP_READ, SR_RF_KV,
+		/* page mode rounds to pages up to the region's end, as --kv ctx does */
+		queue(s, base, len, s->kvl.base + sr_kv_region_bytes(&s->kvl), tag, write ? SR_OP_WRITE : SR_OP_READ, SR_RF_KV,
 		      write ? 0 : (double)len / 2, write ? 0 : 1);
 		return 1;
 	}

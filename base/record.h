@@ -55,4 +55,34 @@ static inline int sr_tag_expert(uint32_t tag) /* -1 when not an expert slice */
 	return (int)(tag >> SR_TAG_TENSOR_BITS) - 1;
 }
 
+/* Tags of SR_RF_KV records: the top bit set, apart from tensor tags
+ * (sr_tag_make, whose expert field would need 2047 experts to reach it),
+ * then the layer, K or V, and the sequence. Named kv.L.k / kv.L.v (with
+ * .sS for sequence S > 0) by sr_tag_name. */
+#define SR_KV_TAG_BIT 0x80000000u
+#define SR_KV_TAG_LAYER_BITS 12
+#define SR_KV_MAX_LAYERS ((1u << SR_KV_TAG_LAYER_BITS) - 1)
+#define SR_KV_MAX_SEQS (1u << 18)
+static inline uint32_t sr_kv_tag(uint32_t layer, uint64_t seq, int v)
+{
+	return SR_KV_TAG_BIT | (layer + 1) | ((uint32_t)!!v << SR_KV_TAG_LAYER_BITS) |
+	       ((uint32_t)seq << (SR_KV_TAG_LAYER_BITS + 1));
+}
+static inline int sr_kv_tag_is(uint32_t tag)
+{
+	return !!(tag & SR_KV_TAG_BIT);
+}
+static inline long sr_kv_tag_layer(uint32_t tag) /* -1: not a KV tag */
+{
+	return sr_kv_tag_is(tag) ? (long)(tag & SR_KV_MAX_LAYERS) - 1 : -1;
+}
+static inline int sr_kv_tag_v(uint32_t tag)
+{
+	return (int)(tag >> SR_KV_TAG_LAYER_BITS) & 1;
+}
+static inline uint64_t sr_kv_tag_seq(uint32_t tag)
+{
+	return (tag & ~SR_KV_TAG_BIT) >> (SR_KV_TAG_LAYER_BITS + 1);
+}
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/analyze_kv.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "replay/report.h"
@@ -370,6 +371,13 @@ static int write_json(FILE *f, const struct args *a, const struct sr_analysis *a
 			json_array_append_new(tl, JU(an->tl.s[s].bytes[0] + an->tl.s[s].bytes[1]));
 		SET(o, "timeline_bytes", tl);
 	}
+	o = sr_cli_analyze_kv_json(an, an->model != NULL, &ret);
+	if (o)
+		SET(root, "kv", o);
+	if (ret) {
+		json_decref(root);
+		return ret;
+	}
 	if (an->model) {
 		struct by_tensor b;
 
@@ -443,6 +451,8 @@ static int write_report(const struct args *a, const struct sr_analysis *an,
 		write_csv(f, a, an, r);
 	else
 		write_text(f, a, an, r);
+	if (a->outfmt == SR_OUT_TEXT && !ret)
+		ret = sr_cli_analyze_kv_text(f, an, an->model != NULL);
 	if (a->outfmt == SR_OUT_TEXT && an->model) {
 		struct by_tensor b;
 

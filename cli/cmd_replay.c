@@ -676,7 +676,7 @@ int cmd_replay(int argc, char **argv)
 		.layout = a.layout_str, .threads = rc.workers ? rc.workers : 1,
 		.spec = tc->n == 1 ? &tc->spec[0] : NULL, .tgt_specs = tc->spec,
 		.faults = rc.faults, .seed = a.seed, .on_error = a.on_error, .retries = rc.retries,
-		.tag_name = have_model ? tag_name : NULL, .tag_name_arg = &model,
+		.tag_name = tag_name, .tag_name_arg = have_model ? &model : NULL, /* KV tags need no model */
 	};
 	if (ret)
 		status = sr_cli_fail(&e);

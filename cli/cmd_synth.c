@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/synth_kv.h"
 #include "base/units.h"
 #include "synth/gguf.h"
 #include "synth/profile.h"
@@ -26,6 +27,8 @@ enum {
 	O_OUTPUT = 'o',
 	O_GGUF = 256, O_PROFILE, O_INFO, O_OUTFMT, O_WRITE_GGUF, O_SPARSE, O_TOKENS, O_PREFILL,
 	O_ACCESS, O_ROUTING, O_SEED, O_COMPUTE, O_KV, O_KV_OFF, O_THREADS,
+	O_KV_OFFLOAD, O_KV_ONLY, O_KV_TYPE, O_KV_BLOCK, O_KV_TIER, O_KV_CHUNK, O_SESSIONS, O_TURNS,
+	O_SHARED, O_TURN_TOKENS, O_REQUESTS, O_TIER_CAP, O_TIER_REPORT,
 };
 
 static const struct sr_opt opts[] = {
@@ -44,13 +47,15 @@ static const struct sr_opt opts[] = {
 	{ "compute", O_COMPUTE, 1, "gflops=G|ns-per-byte=X", "", "time each access by the compute before it (2 flops per weight element), for replay --timing recorded" },
 	{ "kv", O_KV, 1, "ctx=N[,write]", "", "KV-cache reads of N positions per layer per token (write: also write the new entry)" },
 	{ "kv-offset", O_KV_OFF, 1, "OFFSET", "after the model", "where the KV cache region starts on the target" },
+	SR_SYNTH_KV_OPTS(O_KV_OFFLOAD),
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the schedule (CSV) or --info here" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 struct args {
 	const char *model, *write_gguf, *output;
-	int info, sparse, have_outfmt, have_threads;
+	int info, sparse, have_outfmt, have_threads, have_tokens;
+	struct sr_cli_kv kv;
 	enum sr_out_fmt outfmt;
 	struct sr_synth_opts so;
 };
@@ -107,8 +112,11 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_WRITE_GGUF: a->write_gguf = arg; return 0;
 	case O_SPARSE: a->sparse = 1; return 0;
-	case O_TOKENS: return sr_cli_uint(CMD, "tokens", arg, 0, 1ull << 40, &a->so.tokens, e);
-	case O_PREFILL: return sr_cli_uint(CMD, "prefill", arg, 0, 1ull << 32, &a->so.prefill, e);
+	case O_TOKENS:
+	case O_PREFILL:
+		a->have_tokens = 1;
+		return key == O_PREFILL ? sr_cli_uint(CMD, "prefill", arg, 0, 1ull << 32, &a->so.prefill, e) :
+		       sr_cli_uint(CMD, "tokens", arg, 0, 1ull << 40, &a->so.tokens, e);
 	case O_ACCESS:
 		if (!strcmp(arg, "tensor")) {
 			a->so.access = SR_ACCESS_TENSOR;
@@ -151,6 +159,9 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --kv-offset: expected an offset above 0 (the model starts at 0)");
 		return 0;
 	case O_OUTPUT: a->output = arg; return 0;
+	default:
+		if (key >= O_KV_OFFLOAD && key <= O_TIER_REPORT)
+			return sr_cli_kv_opt(key - O_KV_OFFLOAD, arg, &a->so, &a->kv, e);
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -446,6 +457,8 @@ int cmd_synth(int argc, char **argv)
 		sr_inputf(&e, CMD ": --sparse goes with --write-gguf");
 		goto fail;
 	}
+	if (sr_cli_kv_check(&a.so, &a.kv, a.have_tokens, &e))
+		goto fail;
 	if (sr_model_load(a.model, &m, &e))
 		goto fail;
 	loaded = 1;
@@ -466,6 +479,12 @@ int cmd_synth(int argc, char **argv)
 		sr_cli_install_signals(); /* a stop removes the half-written OUT.tmp (exit 130) */
 		if (sr_gguf_write(a.write_gguf, &m, a.sparse ? SR_FILL_SPARSE : SR_FILL_RANDOM, a.so.seed, &e))
 			goto fail;
+	} else if (a.kv.report) {
+		sr_cli_install_signals();
+		if (sr_cli_kv_tier_report(&m, &a.so, &a.kv, a.output, &e))
+			goto fail;
+		if (sr_cli_stop)
+			status = SR_EXIT_SIGNAL;
 	} else {
 		sr_cli_install_signals();
 		if (write_schedule(&a, &m, &e))
@@ -517,6 +536,11 @@ int sr_cli_synth_open(const char *spec, struct sr_model *m, struct sr_source **s
 		return sr_inputf(e, "replay: --synth takes schedule options only, not --info, --write-gguf, -o or --output-format");
 	if (a.have_threads && a.so.access != SR_ACCESS_PAGE)
 		return sr_inputf(e, "replay: --synth: --threads goes with --access page");
+	if (a.kv.report)
+		return sr_inputf(e, "replay: --synth: --tier-report prints a table, not a schedule");
+	ret = sr_cli_kv_check(&a.so, &a.kv, a.have_tokens, e);
+	if (ret)
+		return ret;
 	ret = sr_model_load(a.model, m, e);
 	if (ret)
 		return ret;

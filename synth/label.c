@@ -29,9 +29,12 @@ static int label_next(struct sr_source *s, struct sr_rec *out, size_t max, struc
 	struct label_src *l = (struct label_src *)s;
 	int n = sr_source_next(l->inner, out, max, e), i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (out[i].flags & SR_RF_KV)
+			continue; /* KV records keep their kv tags (synth/kv.h) */
 		out[i].tag = out[i].op == SR_OP_READ || out[i].op == SR_OP_WRITE ?
 			sr_label_tag(l->m, out[i].off) : SR_TAG_NONE;
+	}
 	return n;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "synth/model.h"
+#include "synth/kv.h"
 
 /* Indexed by enum sr_tkind; the GGUF base name of each kind. */
 static const char *const kind_names[SR_TK_NR] = {
@@ -242,6 +243,8 @@ const char *sr_tag_name(const struct sr_model *m, uint32_t tag, char *buf, size_
 	long t = sr_tag_tensor(tag);
 	int ex = sr_tag_expert(tag);
 
+	if (sr_kv_tag_is(tag)) /* KV records (synth/kv.h) */
+		return sr_kv_tag_name(tag, buf, n);
 	if (!m || t < 0 || (size_t)t >= m->n_tensors)
 		return NULL;
 	if (ex >= 0)

@@ -133,8 +133,9 @@ int sr_tensor_classify(struct sr_tensor *t, struct sr_err *e);
  * type (trace/analyze.c): n_tensors spans, malloc'd, NULL when out of memory. */
 struct sr_span *sr_model_spans(const struct sr_model *m);
 
-/* Record tags (SR_TAG_*, sr_tag_make/tensor/expert) are in base/record.h. */
-/* "blk.3.ffn_up_exps.weight[e5]", or NULL when tag names no tensor of m. */
+/* Record tags (SR_TAG_*, sr_tag_make/tensor/expert, sr_kv_tag) are in base/record.h. */
+/* "blk.3.ffn_up_exps.weight[e5]", "kv.3.k" for a KV tag (synth/kv.h), or NULL
+ * when tag names no tensor of m. */
 const char *sr_tag_name(const struct sr_model *m, uint32_t tag, char *buf, size_t n);
 
 #endif

@@ -55,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "synth/kv_sched.h"
 #include "synth/routing.h"
 
 enum { IT_WHOLE, IT_EXPERTS, IT_EMBD, IT_HEAD, IT_KV };
@@ -96,6 +97,8 @@ struct synth {
 	uint64_t model_end;       /* end of the last tensor or of the file */
 	uint64_t vocab, row_bytes;/* token_embd rows */
 	uint64_t krow, vrow;      /* KV bytes per position per layer */
+	struct sr_kv_layout kvl;  /* --kv-offload */
+	uint64_t kv_sub;          /* --kv-offload: ranges of the current KV item given */
 
 	/* where the walk is */
 	uint64_t tok;             /* current token; the prefill batch is [0, prefill) */
@@ -135,6 +138,10 @@ void sr_synth_opts_default(struct sr_synth_opts *o)
 	o->routing.kind = SR_ROUTE_UNIFORM;
 	o->seed = 1;
 	o->threads = 1;
+	o->tier.chunk = 256;
+	o->tier.sessions = 8;
+	o->tier.turns = 4;
+	o->tier.turn_tokens = 512;
 }
 
 /* Position of a tensor in its layer's execution order; see the top. */
@@ -217,52 +224,15 @@ static void expert_geom(const struct sr_tensor *t, uint32_t *n, uint64_t *bytes)
 	*bytes = t->bytes / *n;
 }
 
-static uint64_t kv_u64(const struct sr_model *m, const char *suffix, uint64_t def)
-{
-	char key[128];
-	size_t i;
-
-	if (!m->arch)
-		return def;
-	snprintf(key, sizeof(key), "%s.%s", m->arch, suffix);
-	for (i = 0; i < m->n_kvs; i++) {
-		const struct sr_kv *kv = &m->kvs[i];
-
-		if (!kv->key || strcmp(kv->key, key))
-			continue;
-		switch (kv->type) {
-		case SR_GGUF_U8: case SR_GGUF_U16: case SR_GGUF_U32: case SR_GGUF_U64:
-			return kv->v.u64;
-		case SR_GGUF_I8: case SR_GGUF_I16: case SR_GGUF_I32: case SR_GGUF_I64:
-			return kv->v.i64 > 0 ? (uint64_t)kv->v.i64 : def;
-		}
-	}
-	return def;
-}
-
-/* K and V cache bytes per position per layer (F16 cache, llama.cpp's
- * default). MLA (deepseek2) caches the compressed latent and the rope part
- * as K only. */
+/* K and V cache bytes per position per layer (synth/kv.c). */
 static int kv_geom(struct synth *s, struct sr_err *e)
 {
-	const struct sr_model *m = s->m;
-	const struct sr_hparams *hp = &m->hp;
-	uint64_t lora = kv_u64(m, "attention.kv_lora_rank", 0), hk, hv, nkv;
+	struct sr_kv_geom g;
+	int ret = sr_kv_geom(s->m, s->o.kv_type, s->o.kv_prompt ? "--kv-offload" : "--kv", &g, e);
 
-	if (lora) {
-		s->krow = (lora + kv_u64(m, "rope.dimension_count", 64)) * 2;
-		s->vrow = 0;
-		return 0;
-	}
-	hk = kv_u64(m, "attention.key_length", hp->n_head ? hp->n_embd / hp->n_head : 0);
-	hv = kv_u64(m, "attention.value_length", hk);
-	nkv = hp->n_head_kv ? hp->n_head_kv : hp->n_head;
-	if (!hk || !nkv)
-		return sr_inputf(e, "%s: --kv: the model gives no attention geometry (heads, head size)",
-				 m->name ? m->name : "model");
-	s->krow = hk * nkv * 2;
-	s->vrow = hv * nkv * 2;
-	return 0;
+	s->krow = g.krow;
+	s->vrow = g.vrow;
+	return ret;
 }
 
 static int build_program(struct synth *s, struct sr_err *e)
@@ -332,7 +302,7 @@ static int build_program(struct synth *s, struct sr_err *e)
 			break;
 		if (t->layer != layer) {
 			layer = t->layer;
-			kv_done = !s->o.kv_ctx || r >= RANK_KV;
+			kv_done = !(s->o.kv_ctx || s->o.kv_prompt) || r >= RANK_KV;
 		}
 		if (is_experts(t)) {
 			expert_geom(t, &ne, &eb);
@@ -385,6 +355,7 @@ static void reset(struct synth *s)
 	s->prev_last = UINT64_MAX;
 	s->n_act = 0;
 	s->rng = 0;
+	s->kv_sub = 0;
 	s->done = !s->total;
 	memset(&s->p, 0, sizeof(s->p));
 	if (s->seen) /* rewound in the middle of a batch's row gathers */
@@ -393,10 +364,10 @@ static void reset(struct synth *s)
 		sr_router_reset(s->router);
 }
 
-/* Tokens of the current step: the batch in prefill, else 1. */
+/* Tokens of the current step: the batch in prefill, else 1 (--kv-offload: B). */
 static uint64_t batch(const struct synth *s)
 {
-	return s->prefill ? s->o.prefill : 1;
+	return s->prefill ? s->o.prefill : s->o.kv_batch ? s->o.kv_batch : 1;
 }
 
 /* Queue [off, off+len) for emission; its compute (mult tokens over elems
@@ -442,7 +413,7 @@ static void route(struct synth *s, int32_t layer)
 	if (s->route_layer == layer)
 		return;
 	s->route_layer = layer;
-	if (!s->prefill) {
+	if (n == 1) {
 		sr_router_route(s->router, s->tok, (uint32_t)layer, s->cur);
 		s->n_cur = s->k;
 		return;
@@ -464,14 +435,26 @@ static int queue_kv(struct synth *s, const struct item *it)
 	uint64_t ctx = s->o.kv_ctx, lsz = ctx * (s->krow + s->vrow), n = batch(s);
 	uint64_t base = s->o.kv_off + (uint64_t)it->layer * lsz, row, slot, first, len;
 	int v = it->kv == KV_WRITE_V || it->kv == KV_READ_V, write = it->kv <= KV_WRITE_V;
+	uint32_t tag = sr_kv_tag((uint32_t)it->layer, 0, v);
 
+	if (s->o.kv_prompt) {
+		uint64_t step = s->prefill ? 0 : (s->tok - s->o.prefill) / n;
+
+		if (!sr_kv_offload_next(&s->kvl, s->o.kv_prompt, s->prefill, step, (uint32_t)it->layer, write, v,
+					&s->kv_sub, &base, &len, &tag))
+			return 0;
+		/* page mode rounds to pages up to the region's end, as --kv ctx does */
+		queue(s, base, len, s->kvl.base + sr_kv_region_bytes(&s->kvl), tag, write ? SR_OP_WRITE : SR_OP_READ, SR_RF_KV,
+		      write ? 0 : (double)len / 2, write ? 0 : 1);
+		return 1;
+	}
 	row = v ? s->vrow : s->krow;
 	if (v)
 		base += ctx * s->krow;
 	if (!write) {
 		if (s->sub++)
 			return 0;
-		queue(s, base, ctx * row, base + ctx * row, SR_TAG_NONE, SR_OP_READ, SR_RF_KV, (double)(ctx * row) / 2, n);
+		queue(s, base, ctx * row, base + ctx * row, tag, SR_OP_READ, SR_RF_KV, (double)(ctx * row) / 2, n);
 		return 1;
 	}
 	/* the batch's entries go to slots tok % ctx onwards, wrapping */
@@ -479,7 +462,7 @@ static int queue_kv(struct synth *s, const struct item *it)
 	if (n >= ctx) {
 		if (s->sub++)
 			return 0;
-		queue(s, base, ctx * row, base + ctx * row, SR_TAG_NONE, SR_OP_WRITE, SR_RF_KV, 0, 0);
+		queue(s, base, ctx * row, base + ctx * row, tag, SR_OP_WRITE, SR_RF_KV, 0, 0);
 		return 1;
 	}
 	first = ctx - slot < n ? ctx - slot : n;
@@ -490,7 +473,7 @@ static int queue_kv(struct synth *s, const struct item *it)
 	else
 		return 0;
 	s->sub++;
-	queue(s, base + slot, len * row, base + ctx * row, SR_TAG_NONE, SR_OP_WRITE, SR_RF_KV, 0, 0);
+	queue(s, base + slot, len * row, base + ctx * row, tag, SR_OP_WRITE, SR_RF_KV, 0, 0);
 	return 1;
 }
 
@@ -513,6 +496,10 @@ static int advance(struct synth *s)
 		}
 		it = &s->prog[s->it];
 		n = batch(s);
+		if (s->o.kv_only && it->kind != IT_KV) {
+			s->it++;
+			continue;
+		}
 		switch (it->kind) {
 		case IT_WHOLE:
 		case IT_HEAD: {
@@ -555,7 +542,7 @@ static int advance(struct synth *s)
 			if (s->sub < s->n_cur) {
 				ex = s->cur[s->sub++];
 				queue_tensor(s, it->tensor, t->off + ex * it->expert_bytes, it->expert_bytes, ex,
-					     s->prefill ? s->cnt[ex] : 1, s->prefill ? s->cnt[ex] : 1);
+					     n > 1 ? s->cnt[ex] : 1, n > 1 ? s->cnt[ex] : 1);
 				return 1;
 			}
 			s->it++;
@@ -567,6 +554,7 @@ static int advance(struct synth *s)
 				return 1;
 			s->it++;
 			s->sub = 0;
+			s->kv_sub = 0;
 			continue;
 		}
 	}
@@ -751,6 +739,8 @@ static void synth_close(struct sr_source *src)
 
 static int check_opts(const struct sr_synth_opts *o, struct sr_err *e)
 {
+	int ret;
+
 	if (!o->tokens && !o->prefill)
 		return sr_inputf(e, "synth: nothing to schedule: --tokens and --prefill are both 0");
 	if (o->access == SR_ACCESS_PAGE && (o->page < 512 || (o->page & (o->page - 1)) || o->page > (1ull << 30)))
@@ -764,6 +754,9 @@ static int check_opts(const struct sr_synth_opts *o, struct sr_err *e)
 		return sr_inputf(e, "synth: --tokens up to 2^40 and --prefill up to 2^32");
 	if (o->kv_write && !o->kv_ctx)
 		return sr_inputf(e, "synth: KV writes need --kv ctx=N");
+	ret = sr_kv_check_opts(o, e);
+	if (ret)
+		return ret;
 	if (o->threads < 1 || o->threads > SR_SYNTH_MAX_THREADS)
 		return sr_inputf(e, "synth: --threads: expected 1 to %u, found %u", SR_SYNTH_MAX_THREADS, o->threads);
 	return 0;
@@ -780,6 +773,8 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 	ret = check_opts(o, e);
 	if (ret)
 		return ret;
+	if (o->tier.on)
+		return sr_kv_tier_open(m, o, out, e);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return sr_errf(e, -ENOMEM, "out of memory");
@@ -790,13 +785,21 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 	s->src.close = synth_close;
 	s->m = m;
 	s->o = *o;
-	s->total = o->prefill + o->tokens;
-	if (o->kv_ctx && (ret = kv_geom(s, e)))
+	if (o->kv_prompt) { /* the prompts as one prefill batch, then G steps of B tokens */
+		s->o.prefill = o->kv_prompt * o->kv_batch;
+		s->o.tokens = o->kv_gen * o->kv_batch;
+		s->o.kv_write = 1;
+	}
+	s->total = s->o.prefill + s->o.tokens;
+	if ((o->kv_ctx || o->kv_prompt) && (ret = kv_geom(s, e)))
 		goto fail;
 	ret = build_program(s, e);
 	if (ret)
 		goto fail;
-	if (o->kv_ctx && !s->o.kv_off) {
+	if (o->kv_prompt && (ret = sr_kv_offload_layout(s->m, &s->o, s->model_end, s->krow, s->vrow, s->n_layer,
+							   &s->kvl, e)))
+		goto fail;
+	if (o->kv_ctx && !s->o.kv_off && !o->kv_only) {
 		uint64_t end = m->file_size > s->model_end ? m->file_size : s->model_end;
 
 		s->o.kv_off = (end + 4095) & ~4095ull;
@@ -844,7 +847,7 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 			goto fail;
 		}
 	}
-	if (o->prefill > 1 && s->vocab) {
+	if (s->o.prefill > 1 && s->vocab) {
 		s->seen = calloc(s->vocab / 8 + 1, 1);
 		if (!s->seen) {
 			ret = sr_errf(e, -ENOMEM, "out of memory");

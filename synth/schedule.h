@@ -5,6 +5,7 @@
 #ifndef SR_SCHEDULE_H
 #define SR_SCHEDULE_H
 
+#include "synth/kv.h"
 #include "synth/model.h"
 #include "base/source.h"
 
@@ -34,7 +35,17 @@ struct sr_synth_opts {
 	double ns_per_byte;     /* alternative compute model, ns per weight byte touched */
 	uint64_t kv_ctx;        /* --kv ctx=N: KV cache reads per layer per token, 0 = off */
 	int kv_write;           /* also write the new KV entries (needs --allow-write at replay) */
-	uint64_t kv_off;        /* where the KV region starts on the target (default: after the model) */
+	uint64_t kv_off;        /* where the KV region starts on the target (default: after the model,
+				 * 0 with kv_only) */
+	enum sr_kv_type kv_type; /* --kv-type: cache element type (F16 default) */
+	/* --kv-offload prompt=P,gen=G[,batch=B]: the whole KV on the target;
+	 * a prefill batch of P*B tokens writes the prompts' KV, then G decode
+	 * steps of B tokens each write one position per sequence and read all
+	 * P+t before it (synth/kv.h for the layout). 0: off. */
+	uint64_t kv_prompt, kv_gen, kv_batch;
+	uint64_t kv_block;      /* --kv-block T: paged layout, T positions a block (0: contiguous) */
+	int kv_only;            /* --kv-only: the KV traffic alone, no weights */
+	struct sr_kv_tier_opts tier; /* --kv-cache-tier (synth/kv_tier.c) */
 };
 void sr_synth_opts_default(struct sr_synth_opts *o);
 
@@ -42,8 +53,9 @@ void sr_synth_opts_default(struct sr_synth_opts *o);
  * sr_tag_make(tensor, expert), flags SR_RF_*, t_ns the cumulative compute
  * time when a compute model is set (else SR_T_NONE). m must outlive the
  * source. Same model + opts (seed) => identical records, whatever the batch
- * size. KV-cache records (--kv) are SR_RF_KV with tag SR_TAG_NONE: they lie
- * outside every tensor, after the model. Execution order per architecture
+ * size. KV-cache records (--kv, --kv-offload, --kv-cache-tier) are SR_RF_KV
+ * with a KV tag (sr_kv_tag: layer, sequence, K or V): they lie outside every
+ * tensor, after the model (from 0 with kv_only or the tier). Execution order per architecture
  * and the models behind each option: synth/schedule.c. */
 int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o,
 		  struct sr_source **out, struct sr_err *e);

@@ -105,6 +105,7 @@ void sr_analysis_free(struct sr_analysis *a)
 	free(a->spans);
 	a->t_bytes = a->t_reads = NULL;
 	a->spans = NULL;
+	sr_analyze_kv_free(&a->kv);
 }
 
 int sr_analysis_set_spans(struct sr_analysis *a, const struct sr_model *model, const struct sr_span *spans,
@@ -212,6 +213,9 @@ int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err
 	}
 	if (end < r->off)
 		return sr_inputf(e, "%s:%llu: offset+length beyond 64 bits", WHERE(a, r));
+	ret = sr_analyze_kv_add(&a->kv, r, e);
+	if (ret)
+		return ret;
 	if (r->t_ns != SR_T_NONE && r->t_ns / NS_PER_SEC >= SR_ANALYZE_MAX_SECONDS)
 		return sr_inputf(e, "%s:%llu: time %.0f s is more than %llu days after the trace start: "
 				 "too long for the per-second timeline", WHERE(a, r),

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/stats.h"
+#include "trace/analyze_kv.h"
 #include "trace/pagemap.h"
 #include "base/source.h"
 
@@ -87,6 +88,8 @@ struct sr_analysis {
 	uint64_t *t_bytes;          /* [n_tensors] */
 	uint64_t *t_reads;          /* [n_tensors]: reads touching the tensor */
 	uint64_t unlabelled;        /* bytes read outside every tensor */
+
+	struct sr_analyze_kv kv;    /* records flagged SR_RF_KV (trace/analyze_kv.h) */
 };
 
 /* Derived figures (sr_analysis_finish). */

@@ -41,6 +41,8 @@ open(d + "/ovf.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 0))
 open(d + "/v9.iolog", "w").write("fio version 9 iolog\n")
 open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
+open(d + "/nohead.ini", "w").write("[model]\nname = nohead\narch = llama\n[hparams]\nn_layer = 1\nn_embd = 64\nn_vocab = 32\n[layer]\nattn_norm.weight = n_embd\n")
+open(d + "/req.csv", "w").write("session,prompt_tokens\n0,600\n1,x\n")
 EOF
 
 # class | input | exit | stderr pattern (ERE; exit 0: stdout) | command (eval'd; $SR $F $T)
@@ -86,6 +88,22 @@ rows=(
 	'bad --fault|without --engine faulty:NAME|2|--fault needs --engine faulty:NAME|$SR replay $F --pattern seq --fault eio:0.1'
 	'bad --on-error|retry:0|2|--on-error: expected stop, continue, retry:N or retry:N,continue|$SR replay $F --pattern seq --on-error retry:0'
 	'unknown routing|synth --routing bogus|2|--routing: expected uniform, zipf:S, temporal|$SR synth --profile tiny-llama --routing bogus'
+	'bad KV option|synth --kv-offload prompt=0 (P zero)|2|--kv-offload: expected prompt=P,gen=G\[,batch=B\] with P, G and B integers from 1|$SR synth --profile tiny-llama --kv-offload prompt=0,gen=4'
+	'bad KV option|synth --kv-offload gen=0 (G zero)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=0'
+	'bad KV option|synth --kv-offload batch=0 (B zero)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4,batch=0'
+	'bad KV option|synth --kv-offload prompt=99999999999999999999 (overflowing)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=99999999999999999999,gen=1'
+	'bad KV option|synth --kv-offload P+G above 16M positions|2|--kv-offload: prompt \+ gen = 16777216 \+ 1: expected at most 16777216 positions|$SR synth --profile tiny-llama --kv-offload prompt=16777216,gen=1'
+	'bad KV option|synth --kv-offload batch=9999999 (above 2^18 sequences)|2|--kv-offload: batch = 9999999: expected at most 262144 sequences|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4,batch=9999999'
+	'bad KV option|synth --kv-offload with --tokens|2|--kv-offload sets the tokens|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4 --tokens 3'
+	'bad KV option|synth --kv-block 0|2|--kv-block: expected an integer from 1 to 1048576|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4 --kv-block 0'
+	'bad KV option|synth --kv-block without --kv-offload|2|--kv-block goes with --kv-offload|$SR synth --profile tiny-llama --kv-block 16'
+	'bad KV option|synth --kv-type f8|2|--kv-type: expected f16, q8_0 or f32, found .f8.|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4 --kv-type f8'
+	'bad KV option|a model without attention geometry|2|nohead: --kv-offload: the model gives no attention geometry|$SR synth --profile $T/nohead.ini --kv-offload prompt=4,gen=4'
+	'bad KV option|synth --kv-cache-tier without --tier-capacity|2|--kv-cache-tier: expected --tier-capacity SIZE above 0|$SR synth --profile tiny-llama --kv-cache-tier'
+	'bad KV option|synth --tier-capacity below one chunk object|2|--tier-capacity 1024: below one chunk object|$SR synth --profile tiny-llama --kv-cache-tier --tier-capacity 1k'
+	'bad KV option|synth --sessions 0|2|--sessions: expected an integer from 1 to 16777216|$SR synth --profile tiny-llama --kv-cache-tier --tier-capacity 1G --sessions 0'
+	'bad KV option|synth --sessions without --kv-cache-tier|2|go with --kv-cache-tier|$SR synth --profile tiny-llama --sessions 4'
+	'bad KV option|synth --requests log with a bad line|2|req\.csv:3: expected session,prompt_tokens|$SR synth --profile tiny-llama --kv-cache-tier --tier-capacity 1G --requests $T/req.csv'
 	'wrong target|a FIFO (opening it would wait for a writer)|2|fifo: is a FIFO, expected a file or a block device|$SR replay $T/fifo --pattern seq'
 	'too small a budget|simulate --mem below one cache page|2|--mem: 4095 bytes hold no cache page .--page 4096.|$SR simulate --profile tiny-llama $F --engine null --mem 4095'
 	'too large a queue|--qd 32769 (io_uring takes 32768)|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 32769'

@@ -374,7 +374,8 @@ static void test_kv(void **state)
 			continue;
 		}
 		kv++;
-		assert_int_equal(r.r[i].tag, SR_TAG_NONE);
+		/* tagged with the layer and K or V (synth/kv.h), sequence 0 */
+		assert_int_equal(r.r[i].tag, sr_kv_tag((uint32_t)((kv - 1) / 4 % 2), 0, (kv - 1) % 2));
 		assert_int_equal(rec_tensor(&m, &r.r[i - 1 - (kv - 1) % 4])->kind, SR_TK_ATTN_K);
 		base = ((m.file_size + 4095) & ~4095ull) + ((kv - 1) / 4 % 2) * 8 * 2 * krow;
 		switch ((kv - 1) % 4) {

@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "base/sig.h"
 #include "devices/discover.h"
 
 #include <errno.h>
@@ -29,9 +30,9 @@ void sr_cli_install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR and the loop sees the flag */
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL); /* a closed terminal or ssh session: clean up the same way */
+	sr_sig_install(SIGINT, &sa);
+	sr_sig_install(SIGTERM, &sa);
+	sr_sig_install(SIGHUP, &sa); /* a closed terminal or ssh session: clean up the same way (unless nohup) */
 }
 
 int sr_cli_fail(const struct sr_err *e)

@@ -41,6 +41,7 @@ open(d + "/ovf.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 0))
 open(d + "/v9.iolog", "w").write("fio version 9 iolog\n")
 open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
+open(d + "/nul.ini", "w").write("[model]\nname = x\0y\n")
 EOF
 
 # class | input | exit | stderr pattern (ERE; exit 0: stdout) | command (eval'd; $SR $F $T)
@@ -79,6 +80,9 @@ rows=(
 	'unknown profile|simulate --profile nosuch|2|unknown model profile .nosuch. \(installed in|$SR simulate --profile nosuch $F'
 	'bad INI profile|unknown key|2|key\.ini:3: unknown key .n_layers. in \[model\]|$SR synth --profile $T/key.ini'
 	'bad INI profile|key before any section|2|nosect\.ini:1: key .name. before any \[section\]|$SR synth --profile $T/nosect.ini'
+	'bad INI profile|a NUL byte in a line|2|nul\.ini:2: NUL byte: expected an INI text file|$SR synth --profile $T/nul.ini'
+	'bad INI profile|synth --gguf /dev/zero (neither GGUF nor text; it looped forever)|2|/dev/zero@0: expected a GGUF file .* or an INI model profile, found NUL bytes|$SR synth --gguf /dev/zero --info'
+	'bad --spec|--spec /dev/zero (it looped forever)|2|/dev/zero:1: NUL byte: expected an INI text file|$SR replay $F --pattern seq --spec /dev/zero'
 	'bad --spec|seq_read=fast|2|--spec: seq_read: expected a bandwidth like 7000MB/s|$SR replay $F --pattern seq --spec seq_read=fast'
 	'bad --spec|unknown key|2|--spec: unknown key .bogus.|$SR replay $F --pattern seq --spec bogus=1'
 	'bad --spec|a file that does not exist|2|--spec: .*/nonexistent.ini. is neither a readable profile file nor key=value|$SR replay $F --pattern seq --spec $T/nonexistent.ini'

@@ -41,6 +41,8 @@ open(d + "/ovf.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 0))
 open(d + "/v9.iolog", "w").write("fio version 9 iolog\n")
 open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
+ev = "  8,0    3        %d     0.00000%d000   697  D   R %d + 8 [dd]\n"
+open(d + "/garbage.blkparse", "w").write(ev % (1, 1, 0) + "this is not an event\n" + ev % (2, 2, 8))
 open(d + "/nul.ini", "w").write("[model]\nname = x\0y\n")
 EOF
 
@@ -49,6 +51,7 @@ rows=(
 	'truncated|blktrace cut inside a record|2|trunc\.blk@96: truncated record: expected 48 bytes, found 30|$SR replay $F --trace $T/trunc.blk --format blktrace'
 	'truncated|GGUF cut inside the header|2|trunc\.gguf@8: truncated tensor count|$SR synth --gguf $T/trunc.gguf'
 	'truncated|CSV row missing a column|2|short\.csv:3: |$SR replay $F --trace $T/short.csv'
+	'garbage line|blkparse text with a garbage line between events (it was dropped)|2|garbage\.blkparse:2: expected a blkparse event line .* or its summary, found .this.|$SR replay $F --trace $T/garbage.blkparse'
 	'wrong magic|blktrace|2|magic\.blk@0: expected blktrace magic 0x65617407, found 0x33221100|$SR replay $F --trace $T/magic.blk --format blktrace'
 	'wrong magic|GGUF|2|magic\.gguf@0: bad magic .* expected .GGUF.|$SR synth --gguf $T/magic.gguf'
 	'wrong magic|no known format (--format auto)|2|junk\.bin: cannot tell the trace format|$SR replay $F --trace $T/junk.bin'

@@ -30,7 +30,8 @@ void sr_target_close(struct sr_target *t);
 
 /* Refuse to write to a block device that is mounted (itself or a partition),
  * has holders (LVM, md, dm-crypt), backs swap, or holds the root file system.
- * Regular files pass. sysfs_root is "/sys" except in tests. */
+ * A regular file that backs an attached loop device gets that device's check;
+ * other regular files pass. sysfs_root is "/sys" except in tests. */
 int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e);
 /* The same, where force is --force-destroy-data's argument (NULL: none):
  * when it names this device (both resolved with realpath), a mounted or held

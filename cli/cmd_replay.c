@@ -371,7 +371,7 @@ static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err 
 		if (a->allow_write && sr_target_write_check_path(a->targets[i], "/sys", a->force, e))
 			return -EINVAL;
 		ret = sr_target_open(a->targets[i], (a->allow_write ? SR_TGT_WRITE : 0) |
-						    (a->buffered ? 0 : SR_TGT_DIRECT), t, e);
+						    (a->buffered ? 0 : SR_TGT_DIRECT | SR_TGT_HINT_BUFFERED), t, e);
 		if (ret)
 			return ret;
 		tc->n = i + 1;

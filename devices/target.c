@@ -87,16 +87,17 @@ int sr_target_open(const char *path, int flags, struct sr_target *t, struct sr_e
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return sr_inputf(e, "%s: is a directory, expected a file or a block device", path);
 	/* before open: opening a FIFO waits for a writer that may never come */
-	if (stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
+	if (stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode)))
 		return sr_inputf(e, "%s: is a %s, expected a file or a block device", path,
-				 S_ISFIFO(sb.st_mode) ? "FIFO" : "socket");
+				 S_ISFIFO(sb.st_mode) ? "FIFO" : S_ISSOCK(sb.st_mode) ? "socket" : "character device");
 	if ((flags & SR_TGT_CREATE) && !(stat(path, &sb) == 0 && S_ISBLK(sb.st_mode)))
 		oflags |= O_CREAT;
 	t->fd = open(path, oflags | O_CLOEXEC, 0644);
 	if (t->fd < 0) {
 		ret = -errno;
 		if (ret == -EINVAL && (flags & SR_TGT_DIRECT))
-			return sr_inputf(e, "%s: O_DIRECT not supported by this file system (use --buffered)", path);
+			return sr_inputf(e, "%s: O_DIRECT not supported by this file system%s", path,
+					 (flags & SR_TGT_HINT_BUFFERED) ? " (use --buffered)" : "");
 		if (ret == -ENOENT)
 			return sr_inputf(e, "%s: no such file or device", path);
 		return sr_errf(e, ret, "%s: %s", path, strerror(-ret));
@@ -206,7 +207,7 @@ static int force_names(const char *force, const char *path)
 /* subject: "it" for the device itself, "it backs /dev/loop0, which" for a
  * loop device's backing file. */
 static int write_check(const char *path, const char *subject, dev_t dev, const char *disk,
-		       const char *sysfs_root, const char *force, struct sr_err *e)
+		       const char *sysfs_root, const char *force, int can_force, struct sr_err *e)
 {
 	char why[1200];
 	struct stat root;
@@ -240,6 +241,9 @@ static int write_check(const char *path, const char *subject, dev_t dev, const c
 					 subject, forced ? " (--force-destroy-data never overrides that)" : "");
 	}
 	if (!forced && dev_in_use(dev, disk, sysfs_root, why, sizeof(why))) {
+		if (!can_force) /* the command has no --force-destroy-data: name nothing it does not take */
+			return sr_inputf(e, "%s: refusing to write: %s %s (unmount or release it first)", path,
+					 subject, why);
 		if (force)
 			return sr_inputf(e, "%s: refusing to write: %s %s (--force-destroy-data names %s, not this device)",
 					 path, subject, why, force);
@@ -255,7 +259,7 @@ static int write_check(const char *path, const char *subject, dev_t dev, const c
  * by path; the path is stat'ed and compared by device and inode, so links
  * and other names of the file count too. */
 static int backing_check(const char *path, dev_t fdev, ino_t fino, const char *sysfs_root,
-			 const char *force, struct sr_err *e)
+			 const char *force, int can_force, struct sr_err *e)
 {
 	char p[512], bf[4096], subject[128], disk[64];
 	unsigned ma, mi;
@@ -293,26 +297,33 @@ static int backing_check(const char *path, dev_t fdev, ino_t fino, const char *s
 			continue;
 		snprintf(subject, sizeof(subject), "it backs /dev/%.64s, which", de->d_name);
 		snprintf(disk, sizeof(disk), "%.63s", de->d_name);
-		ret = write_check(path, subject, makedev(ma, mi), disk, sysfs_root, force, e);
+		ret = write_check(path, subject, makedev(ma, mi), disk, sysfs_root, force, can_force, e);
 	}
 	if (dir)
 		closedir(dir);
 	return ret;
 }
 
+static int target_check(const struct sr_target *t, const char *sysfs_root, const char *force, int can_force,
+			struct sr_err *e)
+{
+	struct stat sb;
+
+	if (!t->is_blk)
+		return fstat(t->fd, &sb) ? 0 : backing_check(t->path, sb.st_dev, sb.st_ino, sysfs_root, force,
+							      can_force, e);
+	return write_check(t->path, "it", t->dev, t->disk, sysfs_root, force, can_force, e);
+}
+
 int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e)
 {
-	return sr_target_write_check_force(t, sysfs_root, NULL, e);
+	return target_check(t, sysfs_root, NULL, 0, e);
 }
 
 int sr_target_write_check_force(const struct sr_target *t, const char *sysfs_root,
 				const char *force, struct sr_err *e)
 {
-	struct stat sb;
-
-	if (!t->is_blk)
-		return fstat(t->fd, &sb) ? 0 : backing_check(t->path, sb.st_dev, sb.st_ino, sysfs_root, force, e);
-	return write_check(t->path, "it", t->dev, t->disk, sysfs_root, force, e);
+	return target_check(t, sysfs_root, force, 1, e);
 }
 
 int sr_target_write_check_path(const char *path, const char *sysfs_root, const char *force,
@@ -324,11 +335,11 @@ int sr_target_write_check_path(const char *path, const char *sysfs_root, const c
 	if (stat(path, &sb))
 		return 0; /* nothing yet: sr_target_open says what is wrong */
 	if (S_ISREG(sb.st_mode))
-		return backing_check(path, sb.st_dev, sb.st_ino, sysfs_root, force, e);
+		return backing_check(path, sb.st_dev, sb.st_ino, sysfs_root, force, 1, e);
 	if (!S_ISBLK(sb.st_mode))
 		return 0;
 	disk_name(sb.st_rdev, disk, sizeof(disk));
-	return write_check(path, "it", sb.st_rdev, disk, sysfs_root, force, e);
+	return write_check(path, "it", sb.st_rdev, disk, sysfs_root, force, 1, e);
 }
 
 int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *st)

@@ -63,6 +63,11 @@ done
 $SR replay "$T/plain" --trace "$T/w.csv" --allow-write --offset-map wrap --output-format json -o "$T/p.json" ||
 	fail "$T/plain backs $plain (not mounted): refused"
 rm -f "$T/fs.link"
+# sweep and cheops take no --force-destroy-data: their refusal names nothing they do not take
+expect_exit 2 "$fsdev: refusing to write: it is mounted on $T/mnt \(unmount or release it first\)$" \
+	$SR sweep "$fsdev" --trace "$T/w.csv" --bs 4k --qd 1 --runtime 0.1 --allow-write
+expect_exit 2 "$fsdev: refusing to write: it is mounted on $T/mnt \(unmount or release it first\)$" \
+	$SR cheops "$fsdev" --allow-write "$fsdev"
 ok "the backing file of the mounted $fsdev (and a hard link) refused; an unmounted loop's backing file written"
 
 # --allow-write --force-destroy-data DEVICE: written (and named through a symlink too)

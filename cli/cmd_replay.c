@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/samefile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/affinity.h"
@@ -376,6 +377,10 @@ static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err 
 			return ret;
 		tc->n = i + 1;
 		tc->fds[i] = t->fd;
+		for (unsigned j = 0; j < i; j++) /* a stripe over one file twice is not two devices */
+			if (sr_same_fd(tc->fds[j], t->fd))
+				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->targets[i],
+						 t->is_blk ? "device" : "file", a->targets[j]);
 		if (a->allow_write && sr_target_write_check_force(t, "/sys", a->force, e))
 			return -EINVAL;
 		if (!t->size)

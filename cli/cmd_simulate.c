@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/samefile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/spec.h"
@@ -309,6 +310,10 @@ static int open_targets(const struct args *a, struct tgts *ts, struct sr_err *e)
 			return -EINVAL;
 		ts->n++;
 		ts->fds[i] = ts->t[i].fd;
+		for (unsigned j = 0; j < i; j++)
+			if (sr_same_fd(ts->fds[j], ts->fds[i]))
+				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->targets[i],
+						 ts->t[i].is_blk ? "device" : "file", a->targets[j]);
 		if (ts->t[i].size < min)
 			min = ts->t[i].size;
 		if (ts->t[i].lbs > ts->lbs)

@@ -94,6 +94,8 @@ rows=(
 	'bad --on-error|retry:0|2|--on-error: expected stop, continue, retry:N or retry:N,continue|$SR replay $F --pattern seq --on-error retry:0'
 	'unknown routing|synth --routing bogus|2|--routing: expected uniform, zipf:S, temporal|$SR synth --profile tiny-llama --routing bogus'
 	'wrong target|a FIFO (opening it would wait for a writer)|2|fifo: is a FIFO, expected a file or a block device|$SR replay $T/fifo --pattern seq'
+	'wrong target|replay --target F --target F (one file twice, through ./)|2|replay: --target .*target is given twice \(the same file as|$SR replay --target $F --target $T/./target --layout stripe:64k --pattern seq'
+	'wrong target|simulate --target F --target F|2|simulate: --target .*target is given twice \(the same file as|$SR simulate --profile tiny-llama --target $F --target $T/./target --layout stripe:64k --engine null'
 	'wrong target|a character device (it said: use --buffered)|2|/dev/null: is a character device, expected a file or a block device|$SR replay /dev/null --pattern seq'
 	'wrong target|sweep on a character device (its hint named --buffered, which sweep does not take)|2|/dev/zero: is a character device, expected a file or a block device$|$SR sweep /dev/zero --bs 4k --qd 1'
 	'overflowing numbers|convert --blk-dev 99999999999:0 (its hint named --dev)|2|convert: --blk-dev: expected MAJ:MIN like 259:0|$SR convert $T/past.csv --to blkparse --blk-dev 99999999999:0'

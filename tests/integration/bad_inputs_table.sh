@@ -43,6 +43,7 @@ open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
 ev = "  8,0    3        %d     0.00000%d000   697  D   R %d + 8 [dd]\n"
 open(d + "/garbage.blkparse", "w").write(ev % (1, 1, 0) + "this is not an event\n" + ev % (2, 2, 8))
+open(d + "/bytes.cheops", "w").write("45502109053447, W, 4096, 170104688, 8\n45502109053448, R, 8192, 170104688, 8\n")
 open(d + "/nul.ini", "w").write("[model]\nname = x\0y\n")
 EOF
 
@@ -51,6 +52,7 @@ rows=(
 	'truncated|blktrace cut inside a record|2|trunc\.blk@96: truncated record: expected 48 bytes, found 30|$SR replay $F --trace $T/trunc.blk --format blktrace'
 	'truncated|GGUF cut inside the header|2|trunc\.gguf@8: truncated tensor count|$SR synth --gguf $T/trunc.gguf'
 	'truncated|CSV row missing a column|2|short\.csv:3: |$SR replay $F --trace $T/short.csv'
+	'inconsistent record|cheops-csv bytes 8192 with nr_sector 8 (it was ignored)|2|bytes\.cheops:2: expected bytes 0 or nr_sector \* 512 = 4096, found 8192|$SR replay $F --trace $T/bytes.cheops --format cheops-csv'
 	'garbage line|blkparse text with a garbage line between events (it was dropped)|2|garbage\.blkparse:2: expected a blkparse event line .* or its summary, found .this.|$SR replay $F --trace $T/garbage.blkparse'
 	'wrong magic|blktrace|2|magic\.blk@0: expected blktrace magic 0x65617407, found 0x33221100|$SR replay $F --trace $T/magic.blk --format blktrace'
 	'wrong magic|GGUF|2|magic\.gguf@0: bad magic .* expected .GGUF.|$SR synth --gguf $T/magic.gguf'

@@ -678,6 +678,10 @@ static void test_cheops_bad(void **state)
 	parse_bad("1, W, 4096, 8, \n", "cheops-csv", 1, "nr_sector");
 	parse_bad("1, W, 4096, 36028797018963968, 8\n", "cheops-csv", 1, "within 64 bits");
 	parse_bad("@[W]: 3\n", "cheops-csv", 1, "5 comma-separated fields");
+	/* bytes set and disagreeing with nr_sector: damaged (it was ignored) */
+	parse_bad("1, W, 4096, 8, 8\n2, R, 8192, 8, 8\n", "cheops-csv", 2,
+		  "expected bytes 0 or nr_sector * 512 = 4096, found 8192");
+	assert_int_equal(count_opts("1, W, 0, 8, 8\n2, N, 36, 0, 0\n", "cheops-csv", NULL), 1);
 	/* No device, pid or command in these rows. */
 	o.have_pid = 1;
 	open_bad("", "cheops-csv", &o, "--pid: the cheops-csv format records no pid");

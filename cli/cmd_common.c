@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 #include "base/sig.h"
 #include "devices/discover.h"
+#include "devices/ramtarget.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -312,4 +313,13 @@ int sr_cli_stopped(int status)
 		return status;
 	fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
 	return SR_EXIT_SIGNAL;
+}
+
+void sr_cli_warn_ram(const char *path)
+{
+	char kind[160];
+
+	if (sr_ram_backed("/sys", path, kind, sizeof(kind)))
+		fprintf(stderr, "ssdreplay: warning: %s is RAM-backed (%s): its figures are memory speed, not an SSD's\n",
+			path, kind);
 }

@@ -308,6 +308,7 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 	ret = sr_calibrate(&c, r, e);
 	if (ret)
 		goto out;
+	sr_cli_warn_ram(a->calibrate);
 	if (a->json) {
 		json_t *o = json_object(), *pts = json_array();
 

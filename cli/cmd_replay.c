@@ -650,6 +650,8 @@ int cmd_replay(int argc, char **argv)
 		rc.progress = show_progress;
 		rc.progress_arg = &prog;
 	}
+	for (unsigned k = 0; k < tc->n; k++)
+		sr_cli_warn_ram(tc->t[k].path);
 	sr_cli_install_signals();
 	ret = sr_replay_run(&rc, src, tc->fds, tc->n, &st, &e);
 	if (rc.progress)

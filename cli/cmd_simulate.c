@@ -473,6 +473,10 @@ int cmd_simulate(int argc, char **argv)
 		goto fail;
 	}
 	size = sc.model_bytes;
+	for (i = 0; i < ts.n; i++)
+		sr_cli_warn_ram(ts.t[i].path);
+	if (!ts.n)
+		sr_cli_warn_ram(tgt.path);
 	sr_cli_install_signals();
 	for (j = 0; j < nmem && !sr_cli_stop; j++) {
 		for (i = 0; i < a.npol && !sr_cli_stop; i++) {

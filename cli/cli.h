@@ -114,6 +114,10 @@ int cmd_convert(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+/* "ssdreplay: warning: PATH is RAM-backed (tmpfs): ..." on stderr when it is
+ * (devices/ramtarget.h); one line, the run goes on. */
+void sr_cli_warn_ram(const char *path);
+
 int cmd_devices(int argc, char **argv);
 int cmd_cheops(int argc, char **argv);
 int cmd_study(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli/analyze_kv.h"
+#include "base/escape.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "replay/report.h"
@@ -125,7 +126,7 @@ static int by_tensor(const struct sr_analysis *an, struct by_tensor *b)
 static void text_tensors(FILE *f, const struct args *a, const struct sr_analysis *an, const struct by_tensor *b)
 {
 	const struct sr_model *m = an->model;
-	char b1[32], b2[32];
+	char b1[32], b2[32], en[1024];
 	size_t i;
 	uint32_t l;
 
@@ -136,7 +137,7 @@ static void text_tensors(FILE *f, const struct args *a, const struct sr_analysis
 	for (i = 0; i < b->n_top && i < TOP_TEXT; i++) {
 		size_t t = b->top[i];
 
-		fprintf(f, "    %-36s %12s %6.2f%% %10" PRIu64 " reads\n", m->tensors[t].name,
+		fprintf(f, "    %-36s %12s %6.2f%% %10" PRIu64 " reads\n", sr_esc(en, sizeof(en), m->tensors[t].name),
 			sr_fmt_bytes(b1, sizeof(b1), an->t_bytes[t]), pct(an->t_bytes[t], b->total), an->t_reads[t]);
 	}
 	fprintf(f, "  bytes read by tensor kind:");

@@ -340,6 +340,7 @@ int cmd_cheops(int argc, char **argv)
 		}
 		memset(c.buf, 0x5a, c.buf_len); /* a tensor's worth of data, faulted in before any clock */
 	}
+	sr_cli_warn_ram(argv[pos]);
 	sr_cli_install_signals();
 	if (a.only != 2)
 		for (s = a.min_size; s <= a.max_size && !sr_cli_stop; s *= 2) {

@@ -1,5 +1,7 @@
 #include "cli/cli.h"
+#include "base/sig.h"
 #include "devices/discover.h"
+#include "devices/ramtarget.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -29,9 +31,9 @@ void sr_cli_install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR and the loop sees the flag */
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL); /* a closed terminal or ssh session: clean up the same way */
+	sr_sig_install(SIGINT, &sa);
+	sr_sig_install(SIGTERM, &sa);
+	sr_sig_install(SIGHUP, &sa); /* a closed terminal or ssh session: clean up the same way (unless nohup) */
 }
 
 int sr_cli_fail(const struct sr_err *e)
@@ -311,4 +313,13 @@ int sr_cli_stopped(int status)
 		return status;
 	fprintf(stderr, "ssdreplay: stopped by signal %d: partial report\n", (int)sr_cli_stop);
 	return SR_EXIT_SIGNAL;
+}
+
+void sr_cli_warn_ram(const char *path)
+{
+	char kind[160];
+
+	if (sr_ram_backed("/sys", path, kind, sizeof(kind)))
+		fprintf(stderr, "ssdreplay: warning: %s is RAM-backed (%s): its figures are memory speed, not an SSD's\n",
+			path, kind);
 }

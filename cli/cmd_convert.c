@@ -60,8 +60,11 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->wcfg.iolog_name = arg;
 		return 0;
 	case O_BLK_DEV:
-		if (sr_cli_trace_opt(CMD, 1 /* --dev */, arg, &dev, e))
-			return -EINVAL;
+		if (sr_cli_trace_opt(CMD, 1 /* --dev */, arg, &dev, e)) {
+			sr_err_clear(e); /* the shared parser names --dev, which convert does not take */
+			return sr_inputf(e, CMD ": --blk-dev: expected MAJ:MIN like 259:0 (MAJ up to 4095, MIN up to 1048575), found '%s'",
+					 arg);
+		}
 		a->wcfg.dev_major = dev.dev_major;
 		a->wcfg.dev_minor = dev.dev_minor;
 		return 0;

@@ -300,6 +300,7 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 		.arg = (void *)&a->json,
 	};
 	struct sr_cal_result *r = malloc(sizeof(*r));
+	char b[32], b2[32];
 	int ret, i;
 
 	if (!r)
@@ -311,6 +312,7 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 	ret = sr_calibrate(&c, r, e);
 	if (ret)
 		goto out;
+	sr_cli_warn_ram(a->calibrate);
 	if (a->json) {
 		json_t *o = json_object(), *pts = json_array();
 
@@ -323,7 +325,9 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 		json_object_set_new(o, "seq_qd", json_integer(r->seq_qd));
 		json_object_set_new(o, "rand_read_iops", json_real(r->rand_iops));
 		json_object_set_new(o, "rand_qd", json_integer(r->rand_qd));
-		json_object_set_new(o, "profile", json_string(r->file));
+		json_object_set_new(o, "profile", r->cached ? json_null() : json_string(r->file));
+		json_object_set_new(o, "region_bytes", json_integer((json_int_t)r->region));
+		json_object_set_new(o, "cached", json_boolean(r->cached));
 		json_object_set_new(o, "note", jstr_or_null(r->note));
 		for (i = 0; i < r->n; i++) {
 			json_t *p = json_object();
@@ -344,7 +348,13 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 		       r->seq_Bps / 1e6, r->seq_bs >> 10, r->seq_qd, r->rand_iops, r->rand_qd);
 		if (r->note[0])
 			printf("note: %s\n", r->note);
-		printf("profile: %s\n", r->file);
+		if (r->cached)
+			printf("not stored: %s read from a %s region, which the device's (or the VM host's) cache "
+			       "holds: these are cache figures; a region of %s or more (--size) is stored as a profile\n",
+			       a->calibrate, sr_fmt_bytes(b, sizeof(b), r->region),
+			       sr_fmt_bytes(b2, sizeof(b2), SR_CAL_MIN_STORED));
+		else
+			printf("profile: %s\n", r->file);
 	}
 out:
 	free(r);

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/samefile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/target.h"
@@ -72,7 +74,7 @@ static int holds_foreign_data(const struct sr_target *t, void *buf)
 
 /* Open, check and size one target; the size to write goes in *size. */
 static int open_one(const struct args *a, const char *path, struct sr_target *t, uint64_t *size,
-		    void *buf, struct sr_err *e)
+		    struct sr_err *e)
 {
 	struct stat sb;
 	int ret, existed = stat(path, &sb) == 0;
@@ -99,8 +101,26 @@ static int open_one(const struct args *a, const char *path, struct sr_target *t,
 			return sr_inputf(e, "%s: --size %" PRIu64 " is larger than the device (%" PRIu64 " bytes)",
 					 t->path, *size, t->size);
 	}
-	if (!a->force && holds_foreign_data(t, buf))
-		return sr_inputf(e, "%s: holds data not written by ssdreplay prep; --force overwrites it", t->path);
+	return 0;
+}
+
+/* Target i is none of the earlier ones (a set of one file twice would get
+ * two run ids and fail its verify), and no other prep is writing it: an
+ * advisory lock held until exit, so two `prep x` at once cannot both
+ * succeed. */
+static int lock_one(const struct sr_target *t, int i, struct sr_err *e)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (sr_same_fd(t[j].fd, t[i].fd))
+			return sr_inputf(e, CMD ": %s is given twice (the same %s as %s)", t[i].path,
+					 t[i].is_blk ? "device" : "file", t[j].path);
+	if (flock(t[i].fd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			return sr_inputf(e, "%s: another ssdreplay prep is writing it (locked); let it finish", t[i].path);
+		return sr_errf(e, -errno, "%s: flock: %s", t[i].path, strerror(errno));
+	}
 	return 0;
 }
 
@@ -173,8 +193,13 @@ int cmd_prep(int argc, char **argv)
 	for (i = 0; i < argc - pos; i++) {
 		t[i].fd = -1;
 		nr = i + 1;
-		if (open_one(&a, argv[pos + i], &t[i], &sizes[i], buf, &e))
+		if (open_one(&a, argv[pos + i], &t[i], &sizes[i], &e) || lock_one(t, i, &e))
 			goto fail;
+		/* after the lock: a prep running now would look like foreign data */
+		if (!a.force && holds_foreign_data(&t[i], buf)) {
+			sr_inputf(&e, "%s: holds data not written by ssdreplay prep; --force overwrites it", t[i].path);
+			goto fail;
+		}
 	}
 	if (!a.have_run_id && getrandom(&a.run_id, sizeof(a.run_id), 0) != sizeof(a.run_id))
 		a.run_id = sr_now_ns();

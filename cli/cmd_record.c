@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/sig.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "base/units.h"
@@ -120,7 +121,7 @@ static void install_signals(void)
 	sa.sa_flags = SA_SIGINFO; /* no SA_RESTART: poll returns EINTR */
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+		sr_sig_install(sigs[i], &sa); /* an inherited SIG_IGN for SIGHUP stays (nohup) */
 }
 
 struct child {

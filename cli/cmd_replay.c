@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/samefile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/affinity.h"
@@ -374,11 +375,15 @@ static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err 
 		if (a->allow_write && sr_target_write_check_path(a->targets[i], "/sys", a->force, e))
 			return -EINVAL;
 		ret = sr_target_open(a->targets[i], (a->allow_write ? SR_TGT_WRITE : 0) |
-						    (a->buffered ? 0 : SR_TGT_DIRECT), t, e);
+						    (a->buffered ? 0 : SR_TGT_DIRECT | SR_TGT_HINT_BUFFERED), t, e);
 		if (ret)
 			return ret;
 		tc->n = i + 1;
 		tc->fds[i] = t->fd;
+		for (unsigned j = 0; j < i; j++) /* a stripe over one file twice is not two devices */
+			if (sr_same_fd(tc->fds[j], t->fd))
+				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->targets[i],
+						 t->is_blk ? "device" : "file", a->targets[j]);
 		if (a->allow_write && sr_target_write_check_force(t, "/sys", a->force, e))
 			return -EINVAL;
 		if (!t->size)
@@ -658,6 +663,8 @@ int cmd_replay(int argc, char **argv)
 		rc.progress = show_progress;
 		rc.progress_arg = &prog;
 	}
+	for (unsigned k = 0; k < tc->n; k++)
+		sr_cli_warn_ram(tc->t[k].path);
 	sr_cli_install_signals();
 	ret = sr_replay_run(&rc, src, tc->fds, tc->n, &st, &e);
 	if (rc.progress)

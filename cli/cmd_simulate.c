@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/samefile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/spec.h"
@@ -313,6 +314,10 @@ static int open_targets(const struct args *a, struct tgts *ts, struct sr_err *e)
 			return -EINVAL;
 		ts->n++;
 		ts->fds[i] = ts->t[i].fd;
+		for (unsigned j = 0; j < i; j++)
+			if (sr_same_fd(ts->fds[j], ts->fds[i]))
+				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->targets[i],
+						 ts->t[i].is_blk ? "device" : "file", a->targets[j]);
 		if (ts->t[i].size < min)
 			min = ts->t[i].size;
 		if (ts->t[i].lbs > ts->lbs)
@@ -472,6 +477,10 @@ int cmd_simulate(int argc, char **argv)
 		goto fail;
 	}
 	size = sc.model_bytes;
+	for (i = 0; i < ts.n; i++)
+		sr_cli_warn_ram(ts.t[i].path);
+	if (!ts.n)
+		sr_cli_warn_ram(tgt.path);
 	sr_cli_install_signals();
 	for (j = 0; j < nmem && !sr_cli_stop; j++) {
 		for (i = 0; i < a.npol && !sr_cli_stop; i++) {

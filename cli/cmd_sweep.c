@@ -681,6 +681,7 @@ int cmd_sweep(int argc, char **argv)
 	else if (r.show)
 		fprintf(stderr, "sweep: %zu points x %u runs of %.3g s: at least %.0f s\n", sw->npoints, sw->repeat,
 			in.runtime_s, in.runtime_s * (double)sw->nruns);
+	sr_cli_warn_ram(tgt.path);
 	sr_cli_install_signals();
 	ret = sr_sweep_execute(sw, sim ? run_point_sim : run_point, &r, show_progress, &r, &sr_cli_stop, &e);
 	if (r.show && sw->done < sw->nruns)

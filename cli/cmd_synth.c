@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "cli/synth_kv.h"
@@ -233,12 +234,13 @@ static void dims(char *buf, size_t n, const struct sr_tensor *t)
 static void info_text(FILE *f, const struct sr_model *m, const struct totals *t)
 {
 	const struct sr_hparams *hp = &m->hp;
-	char b1[32], b2[32], dm[96];
+	char b1[32], b2[32], dm[96], en[1024], ea[256]; /* en, ea: file-derived names, escaped */
 	size_t i;
 	uint32_t l;
 
 	fprintf(f, "model %s (%s), GGUF v%u, %zu tensors, data at %" PRIu64 ", file %s (%" PRIu64 " bytes)\n",
-		m->name ? m->name : "?", m->arch ? m->arch : "?", m->version, m->n_tensors, m->data_off,
+		m->name ? sr_esc(en, sizeof(en), m->name) : "?", m->arch ? sr_esc(ea, sizeof(ea), m->arch) : "?",
+		m->version, m->n_tensors, m->data_off,
 		sr_fmt_bytes(b1, sizeof(b1), m->file_size), m->file_size);
 	fprintf(f, "  layers %u, embd %u, ff %u, heads %u/%u kv, vocab %u, experts %u (%u used, ff %u, %u shared), dense lead %u\n",
 		hp->n_layer, hp->n_embd, hp->n_ff, hp->n_head, hp->n_head_kv, hp->n_vocab, hp->n_expert,
@@ -248,7 +250,8 @@ static void info_text(FILE *f, const struct sr_model *m, const struct totals *t)
 		const struct sr_tensor *ts = &m->tensors[i];
 
 		dims(dm, sizeof(dm), ts);
-		fprintf(f, "%-40s %-7s %-24s %14" PRIu64 " %14" PRIu64 "\n", ts->name, type_name(ts->type), dm,
+		fprintf(f, "%-40s %-7s %-24s %14" PRIu64 " %14" PRIu64 "\n", sr_esc(en, sizeof(en), ts->name),
+			type_name(ts->type), dm,
 			ts->off, ts->bytes);
 	}
 	fprintf(f, "\n%-8s %8s %14s %12s %14s\n", "layer", "tensors", "bytes", "", "1 expert");

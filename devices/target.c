@@ -87,16 +87,17 @@ int sr_target_open(const char *path, int flags, struct sr_target *t, struct sr_e
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return sr_inputf(e, "%s: is a directory, expected a file or a block device", path);
 	/* before open: opening a FIFO waits for a writer that may never come */
-	if (stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)))
+	if (stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) || S_ISCHR(sb.st_mode)))
 		return sr_inputf(e, "%s: is a %s, expected a file or a block device", path,
-				 S_ISFIFO(sb.st_mode) ? "FIFO" : "socket");
+				 S_ISFIFO(sb.st_mode) ? "FIFO" : S_ISSOCK(sb.st_mode) ? "socket" : "character device");
 	if ((flags & SR_TGT_CREATE) && !(stat(path, &sb) == 0 && S_ISBLK(sb.st_mode)))
 		oflags |= O_CREAT;
 	t->fd = open(path, oflags | O_CLOEXEC, 0644);
 	if (t->fd < 0) {
 		ret = -errno;
 		if (ret == -EINVAL && (flags & SR_TGT_DIRECT))
-			return sr_inputf(e, "%s: O_DIRECT not supported by this file system (use --buffered)", path);
+			return sr_inputf(e, "%s: O_DIRECT not supported by this file system%s", path,
+					 (flags & SR_TGT_HINT_BUFFERED) ? " (use --buffered)" : "");
 		if (ret == -ENOENT)
 			return sr_inputf(e, "%s: no such file or device", path);
 		return sr_errf(e, ret, "%s: %s", path, strerror(-ret));
@@ -203,8 +204,10 @@ static int force_names(const char *force, const char *path)
 	return !strcmp(a, b);
 }
 
-static int write_check(const char *path, dev_t dev, const char *disk, const char *sysfs_root,
-		       const char *force, struct sr_err *e)
+/* subject: "it" for the device itself, "it backs /dev/loop0, which" for a
+ * loop device's backing file. */
+static int write_check(const char *path, const char *subject, dev_t dev, const char *disk,
+		       const char *sysfs_root, const char *force, int can_force, struct sr_err *e)
 {
 	char why[1200];
 	struct stat root;
@@ -215,8 +218,8 @@ static int write_check(const char *path, dev_t dev, const char *disk, const char
 
 		disk_name(root.st_dev, rdisk, sizeof(rdisk));
 		if (root.st_dev == dev || (*rdisk && !strcmp(rdisk, disk)))
-			return sr_inputf(e, "%s: refusing to write: it holds the root file system%s", path,
-					 forced ? " (--force-destroy-data never overrides that)" : "");
+			return sr_inputf(e, "%s: refusing to write: %s holds the root file system%s", path,
+					 subject, forced ? " (--force-destroy-data never overrides that)" : "");
 	}
 	{
 		FILE *f = fopen("/proc/swaps", "r");
@@ -234,30 +237,93 @@ static int write_check(const char *path, dev_t dev, const char *disk, const char
 		if (f)
 			fclose(f);
 		if (hit)
-			return sr_inputf(e, "%s: refusing to write: it is in use as swap%s", path,
-					 forced ? " (--force-destroy-data never overrides that)" : "");
+			return sr_inputf(e, "%s: refusing to write: %s is in use as swap%s", path,
+					 subject, forced ? " (--force-destroy-data never overrides that)" : "");
 	}
 	if (!forced && dev_in_use(dev, disk, sysfs_root, why, sizeof(why))) {
+		if (!can_force) /* the command has no --force-destroy-data: name nothing it does not take */
+			return sr_inputf(e, "%s: refusing to write: %s %s (unmount or release it first)", path,
+					 subject, why);
 		if (force)
-			return sr_inputf(e, "%s: refusing to write: it %s (--force-destroy-data names %s, not this device)",
-					 path, why, force);
-		return sr_inputf(e, "%s: refusing to write: it %s (--force-destroy-data %s overrides this and destroys its data)",
-				 path, why, path);
+			return sr_inputf(e, "%s: refusing to write: %s %s (--force-destroy-data names %s, not this device)",
+					 path, subject, why, force);
+		return sr_inputf(e, "%s: refusing to write: %s %s (--force-destroy-data %s overrides this and destroys its data)",
+				 path, subject, why, path);
 	}
 	return 0;
 }
 
+/* A regular file (st_dev, st_ino) that backs attached loop devices gets each
+ * device's check: writing the file under a mounted loop device corrupts that
+ * file system as surely as writing the device. sysfs names the backing file
+ * by path; the path is stat'ed and compared by device and inode, so links
+ * and other names of the file count too. */
+static int backing_check(const char *path, dev_t fdev, ino_t fino, const char *sysfs_root,
+			 const char *force, int can_force, struct sr_err *e)
+{
+	char p[512], bf[4096], subject[128], disk[64];
+	unsigned ma, mi;
+	struct dirent *de;
+	struct stat sb;
+	int ret = 0;
+	DIR *dir;
+
+	snprintf(p, sizeof(p), "%s/block", sysfs_root);
+	dir = opendir(p);
+	while (dir && !ret && (de = readdir(dir))) {
+		FILE *f;
+		int ok;
+
+		if (strncmp(de->d_name, "loop", 4))
+			continue;
+		snprintf(p, sizeof(p), "%s/block/%s/loop/backing_file", sysfs_root, de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue; /* not attached */
+		ok = fgets(bf, sizeof(bf), f) != NULL;
+		fclose(f);
+		if (!ok)
+			continue;
+		bf[strcspn(bf, "\n")] = '\0';
+		if (stat(bf, &sb) || sb.st_dev != fdev || sb.st_ino != fino)
+			continue;
+		snprintf(p, sizeof(p), "%s/block/%s/dev", sysfs_root, de->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		ok = fscanf(f, "%u:%u", &ma, &mi) == 2;
+		fclose(f);
+		if (!ok)
+			continue;
+		snprintf(subject, sizeof(subject), "it backs /dev/%.64s, which", de->d_name);
+		snprintf(disk, sizeof(disk), "%.63s", de->d_name);
+		ret = write_check(path, subject, makedev(ma, mi), disk, sysfs_root, force, can_force, e);
+	}
+	if (dir)
+		closedir(dir);
+	return ret;
+}
+
+static int target_check(const struct sr_target *t, const char *sysfs_root, const char *force, int can_force,
+			struct sr_err *e)
+{
+	struct stat sb;
+
+	if (!t->is_blk)
+		return fstat(t->fd, &sb) ? 0 : backing_check(t->path, sb.st_dev, sb.st_ino, sysfs_root, force,
+							      can_force, e);
+	return write_check(t->path, "it", t->dev, t->disk, sysfs_root, force, can_force, e);
+}
+
 int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e)
 {
-	return sr_target_write_check_force(t, sysfs_root, NULL, e);
+	return target_check(t, sysfs_root, NULL, 0, e);
 }
 
 int sr_target_write_check_force(const struct sr_target *t, const char *sysfs_root,
 				const char *force, struct sr_err *e)
 {
-	if (!t->is_blk)
-		return 0;
-	return write_check(t->path, t->dev, t->disk, sysfs_root, force, e);
+	return target_check(t, sysfs_root, force, 1, e);
 }
 
 int sr_target_write_check_path(const char *path, const char *sysfs_root, const char *force,
@@ -266,10 +332,14 @@ int sr_target_write_check_path(const char *path, const char *sysfs_root, const c
 	struct stat sb;
 	char disk[64];
 
-	if (stat(path, &sb) || !S_ISBLK(sb.st_mode))
-		return 0; /* a file (or nothing yet): sr_target_open says what is wrong */
+	if (stat(path, &sb))
+		return 0; /* nothing yet: sr_target_open says what is wrong */
+	if (S_ISREG(sb.st_mode))
+		return backing_check(path, sb.st_dev, sb.st_ino, sysfs_root, force, 1, e);
+	if (!S_ISBLK(sb.st_mode))
+		return 0;
 	disk_name(sb.st_rdev, disk, sizeof(disk));
-	return write_check(path, sb.st_rdev, disk, sysfs_root, force, e);
+	return write_check(path, "it", sb.st_rdev, disk, sysfs_root, force, 1, e);
 }
 
 int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *st)

@@ -23,6 +23,7 @@ enum {
 	SR_TGT_WRITE = 1 << 0,  /* open read-write */
 	SR_TGT_DIRECT = 1 << 1, /* O_DIRECT */
 	SR_TGT_CREATE = 1 << 2, /* regular file: create if missing */
+	SR_TGT_HINT_BUFFERED = 1 << 3, /* the command takes --buffered: an O_DIRECT refusal says so */
 };
 
 int sr_target_open(const char *path, int flags, struct sr_target *t, struct sr_err *e);
@@ -30,8 +31,11 @@ void sr_target_close(struct sr_target *t);
 
 /* Refuse to write to a block device that is mounted (itself or a partition),
  * has holders (LVM, md, dm-crypt), backs swap, or holds the root file system.
- * Regular files pass. sysfs_root is "/sys" except in tests. */
+ * A regular file that backs an attached loop device gets that device's check;
+ * other regular files pass. sysfs_root is "/sys" except in tests. */
 int sr_target_write_check(const struct sr_target *t, const char *sysfs_root, struct sr_err *e);
+/* (sr_target_write_check is for commands without --force-destroy-data: its
+ * refusal names no override.) */
 /* The same, where force is --force-destroy-data's argument (NULL: none):
  * when it names this device (both resolved with realpath), a mounted or held
  * device passes. The device holding / and swap are refused even then. */

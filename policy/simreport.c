@@ -311,7 +311,7 @@ static void write_csv(FILE *f, const struct sr_sim_report *rep)
 	fprintf(f, "policy,kind,page,qd");
 	for (i = 0; i < F_NR; i++)
 		fprintf(f, ",%s", fields[i].key);
-	fputc('\n', f);
+	fputs(",partial\n", f); /* a stopped run: rows missing, the last cut short */
 	for (r = 0; r < rep->n; r++) {
 		const struct sr_sim_row *w = &rep->rows[r];
 
@@ -327,7 +327,7 @@ static void write_csv(FILE *f, const struct sr_sim_report *rep)
 			else
 				fprintf(f, ",%.6g", v[i]);
 		}
-		fputc('\n', f);
+		fprintf(f, ",%d\n", rep->partial || (w->kind == SR_ROW_SIM && w->res.partial));
 	}
 }
 

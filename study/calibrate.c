@@ -171,7 +171,14 @@ int sr_calibrate(const struct sr_cal_cfg *c, struct sr_cal_result *r, struct sr_
 	ret = sr_target_open(c->target, SR_TGT_DIRECT, &t, e);
 	if (ret)
 		return ret;
-	size = c->size && c->size < t.size ? c->size : t.size;
+	if (c->size > t.size) { /* clamping it silently made an 8 MiB file pass for 1 TiB */
+		ret = sr_inputf(e, "%s: %" PRIu64 " bytes to read, but the target has %" PRIu64, c->target, c->size,
+				t.size);
+		goto out;
+	}
+	size = c->size ? c->size : t.size;
+	r->region = size;
+	r->cached = size < SR_CAL_MIN_STORED;
 	if (size < (4u << 20)) {
 		ret = sr_inputf(e, "%s: %" PRIu64 " bytes to read: calibration needs at least 4 MiB", c->target, size);
 		goto out;
@@ -211,7 +218,8 @@ int sr_calibrate(const struct sr_cal_cfg *c, struct sr_cal_result *r, struct sr_
 		ret = sr_errf(e, -EIO, "%s: calibration read nothing", c->target);
 		goto out;
 	}
-	ret = write_profile(c, r, point_ns, e);
+	r->file[0] = '\0';
+	ret = r->cached ? 0 : write_profile(c, r, point_ns, e);
 out:
 	sr_target_close(&t);
 	return ret;

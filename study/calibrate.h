@@ -11,6 +11,10 @@
 #include "base/err.h"
 
 #define SR_CAL_MAX_POINTS 16
+/* A region smaller than this is read again and again from the device's (or a
+ * VM host's) cache: its figures are printed, marked, and never stored as the
+ * device's. */
+#define SR_CAL_MIN_STORED (1ull << 30)
 
 struct sr_cal_cfg {
 	const char *target;        /* block device or a fully written regular file */
@@ -40,12 +44,15 @@ struct sr_cal_result {
 	unsigned rand_qd;
 	char disk[64], model[128], serial[128];
 	char key[192];
+	uint64_t region;           /* bytes the sweep read from */
+	int cached;                /* region < SR_CAL_MIN_STORED: not stored, file is "" */
 	char file[4096];           /* the profile written */
 	char note[256];            /* "FILE is a file: figures are those of vda, which holds it" */
 };
 
-/* Run the sweep and write the profile. Refuses sparse files, empty
- * targets and files on file systems without a block device (bad input). */
+/* Run the sweep and write the profile (unless cached, see above). Refuses
+ * sparse files, empty targets, a size larger than the target and files on
+ * file systems without a block device (bad input). */
 int sr_calibrate(const struct sr_cal_cfg *c, struct sr_cal_result *r, struct sr_err *e);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "synth/model.h"
 #include "synth/kv.h"
+#include "base/escape.h"
 
 /* Indexed by enum sr_tkind; the GGUF base name of each kind. */
 static const char *const kind_names[SR_TK_NR] = {
@@ -247,10 +248,14 @@ const char *sr_tag_name(const struct sr_model *m, uint32_t tag, char *buf, size_
 		return sr_kv_tag_name(tag, buf, n);
 	if (!m || t < 0 || (size_t)t >= m->n_tensors)
 		return NULL;
-	if (ex >= 0)
-		snprintf(buf, n, "%s[e%d]", m->tensors[t].name, ex);
-	else
-		snprintf(buf, n, "%s", m->tensors[t].name);
+	/* labels go into reports, CSV and traces: a newline or ESC in a GGUF
+	 * tensor name must not break a line or reach a terminal raw */
+	sr_esc(buf, n, m->tensors[t].name);
+	if (ex >= 0) {
+		size_t l = strlen(buf);
+
+		snprintf(buf + l, n - l, "[e%d]", ex);
+	}
 	return buf;
 }
 

@@ -63,7 +63,7 @@ static int fail(struct pf_ctx *c, const char *fmt, ...)
 static char *reader(char *str, int num, void *stream)
 {
 	struct pf_ctx *c = stream;
-	char *r = fgets(str, num, c->f);
+	char *r = c->failed ? NULL : fgets(str, num, c->f);
 
 	if (r) {
 		size_t n = strlen(r);
@@ -71,10 +71,15 @@ static char *reader(char *str, int num, void *stream)
 		if (n && r[n - 1] == '\n')
 			c->line++;
 		else if (!feof(c->f)) {
-			/* longer than inih's line buffer: refuse rather than misparse */
+			/* longer than inih's line buffer, or a NUL byte: refuse rather
+			 * than misparse, and stop (inih would read on to a newline that
+			 * /dev/zero never gives) */
 			c->line++;
-			fail(c, "line longer than %d bytes", num - 1);
-			str[0] = '\0';
+			if (n + 1 < (size_t)num)
+				fail(c, "NUL byte: expected an INI text file");
+			else
+				fail(c, "line longer than %d bytes", num - 1);
+			return NULL;
 		}
 	}
 	return r;

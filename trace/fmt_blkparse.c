@@ -9,9 +9,12 @@
  * (MAJ,MIN cpu sequence SECONDS.NANOS pid action RWBS) and, for Q I D C
  * and the other requests with a range, "%S + %n [(elapsed)] [%C]" (command
  * name; the error number for C). Only the action --event names (D issue by
- * default, Q queue, C complete, ...) makes records; lines that do not start
- * with "MAJ,MIN" (the per-CPU and total summaries, blank lines) are skipped,
- * but one that does is an event line and must be whole. Flushes ("D FW
+ * default, Q queue, C complete, ...) makes records. A line that starts with
+ * "MAJ,MIN" is an event line and must be whole. Blank lines are skipped, and
+ * so is everything after the summary's first header ("CPU0 (8,0):",
+ * "Total (8,0):", or with -s "COMM (PID)"): blkparse prints its summary
+ * after the last event. Any other line is bad input (FILE:LINE), as a
+ * garbage line in every other text reader is. Flushes ("D FW
  * [comm]") and passthrough commands ("D N 0 (12 00 ..) [comm]") carry no
  * sector range and no record. */
 #include "trace/textparse.h"
@@ -20,6 +23,56 @@
 
 /* The actions blkparse prints with "SECTOR + COUNT". */
 #define RANGE_ACTIONS "QMFGSRDCIBA"
+
+/* Does line[0, n) end with " (DIGITS)"? */
+static int ends_paren_digits(const char *line, size_t n)
+{
+	size_t i;
+
+	if (n < 4 || line[n - 1] != ')')
+		return 0;
+	for (i = n - 1; i > 0 && sr_tp_digit(line[i - 1]); i--)
+		;
+	return i > 1 && i < n - 1 && line[i - 1] == '(' && line[i - 2] == ' ';
+}
+
+/* A summary header: "CPU<N> (DEV):", "Total (DEV):" (DEV is MAJ,MIN or a
+ * name), or -s's per-process "COMM (PID)" at the start of the line. */
+static int summary_header(const char *line, size_t n)
+{
+	const char *p = line;
+
+	if (!n || *line == ' ' || *line == '\t')
+		return 0;
+	if (n > 2 && line[n - 2] == ')' && line[n - 1] == ':') {
+		if (!strncmp(line, "Total (", 7))
+			return 1;
+		if (!strncmp(line, "CPU", 3) && sr_tp_digit(line[3])) {
+			for (p = line + 3; sr_tp_digit(*p); p++)
+				;
+			return p[0] == ' ' && p[1] == '(';
+		}
+		return 0;
+	}
+	return ends_paren_digits(line, n);
+}
+
+/* A line that is not an event line: blank, the summary, or bad input. */
+static int not_event(struct sr_tsrc *t, const char *line, size_t len, struct sr_err *e)
+{
+	const char *p = sr_tp_blanks(line);
+
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+		len--;
+	if (!*p || p >= line + len || t->state)
+		return 0;
+	if (summary_header(line, len)) {
+		t->state = 1; /* the summary: the rest is blkparse's statistics */
+		return 0;
+	}
+	return sr_tsrc_bad(t, "a blkparse event line 'MAJ,MIN CPU SEQ TIME PID ACTION RWBS ...' "
+			   "or its summary", p, e);
+}
 
 static int blkparse_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec *r,
 			  struct sr_err *e)
@@ -32,10 +85,10 @@ static int blkparse_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_r
 
 	/* Only "MAJ,MIN " starts an event line. */
 	if (sr_tp_u32(&p, &maj) || *p != ',' || !sr_tp_digit(p[1]))
-		return 0;
+		return not_event(t, line, len, e);
 	p++;
 	if (sr_tp_u32(&p, &min) || (*p != ' ' && *p != '\t'))
-		return 0;
+		return not_event(t, line, len, e);
 
 	tok = p = sr_tp_blanks(p);
 	if (sr_tp_u32(&p, &v32) || !sr_tp_sep(*p))

@@ -12,7 +12,8 @@
  * "Attaching"/"Attached" and "Lost N events" lines of bpftrace, blank lines
  * and '#' comments are skipped. nsecs (bpftrace's monotonic clock) becomes
  * time since the first row; the length is nr_sector * 512, as bytes is 0
- * for some requests; rows without sectors (flushes) carry no record. */
+ * for some requests (a non-zero bytes that disagrees is bad input); rows
+ * without sectors (flushes) carry no record. */
 #include "trace/textparse.h"
 
 #include <string.h>
@@ -79,6 +80,12 @@ static int cheops_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	if (sr_tp_sectors(sector, nr, r))
 		return sr_tsrc_bad_n(t, "sector + nr_sector within 64 bits of bytes", f[3].s,
 				     f[3].n, e);
+	/* block_rq_issue prints blk_rq_bytes and its sectors: a row where both
+	 * are set and disagree is damaged, not a request of either length */
+	if (bytes && bytes != r->len)
+		return sr_inputf(e, "%s:%llu: expected bytes 0 or nr_sector * 512 = %llu, found %llu",
+				 t->lines.path, (unsigned long long)t->lines.lineno,
+				 (unsigned long long)r->len, (unsigned long long)bytes);
 	r->op = (uint8_t)op;
 	r->t_ns = ns;
 	return 1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/escape.h"
 #include "synth/gguf.h"
 
 #include "fuzz_common.h"
@@ -58,6 +59,14 @@ static void check_model(const struct sr_model *m, size_t size)
 			abort();
 		if (t->n_expert && t->n_expert * t->expert_bytes != t->bytes)
 			abort();
+		{ /* names are printed escaped (base/escape.c): no control byte gets through */
+			char esc[96];
+			const char *q;
+
+			for (q = sr_esc(esc, sizeof(esc), t->name); *q; q++)
+				if ((unsigned char)*q < 0x20 || *q == 0x7f)
+					abort();
+		}
 	}
 	if (m->n_tensors && m->file_size < m->tensors[m->n_tensors - 1].off)
 		abort();

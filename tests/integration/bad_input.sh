@@ -61,5 +61,16 @@ bad "[Nn]o such file" "$f" --trace "$T/nope.csv"
 expect_exit 2 "--size is required" $SR prep "$T/new"
 [ ! -e "$T/new" ] || fail "prep created a file despite bad input"
 expect_exit 2 "not a multiple of 4 KiB" $SR prep "$T/new" --size 1000
+# the same target twice (after symlinks and ./), and a target another prep holds
+ln -s "$f" "$T/flink"
+cp "$f" "$T/f.orig"
+expect_exit 2 "prep: $T/flink is given twice \(the same file as $f\)" $SR prep "$f" "$T/flink" --size 8M --force
+expect_exit 2 "prep: \./target is given twice" sh -c "cd '$T' && exec $SR prep target ./target --size 8M --force"
+if command -v flock >/dev/null; then
+	expect_exit 2 "$f: another ssdreplay prep is writing it \(locked\)" flock "$f" $SR prep "$f" --size 8M --force
+else
+	echo "note: no flock(1): the lock case not run"
+fi
+cmp -s "$f" "$T/f.orig" || fail "a refused prep changed $f"
 expect_exit 2 "unknown command 'frob'" $SR frob
 ok "all bad inputs refused with exit 2 and one line"

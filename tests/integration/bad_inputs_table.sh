@@ -43,6 +43,10 @@ open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
 open(d + "/nohead.ini", "w").write("[model]\nname = nohead\narch = llama\n[hparams]\nn_layer = 1\nn_embd = 64\nn_vocab = 32\n[layer]\nattn_norm.weight = n_embd\n")
 open(d + "/req.csv", "w").write("session,prompt_tokens\n0,600\n1,x\n")
+ev = "  8,0    3        %d     0.00000%d000   697  D   R %d + 8 [dd]\n"
+open(d + "/garbage.blkparse", "w").write(ev % (1, 1, 0) + "this is not an event\n" + ev % (2, 2, 8))
+open(d + "/bytes.cheops", "w").write("45502109053447, W, 4096, 170104688, 8\n45502109053448, R, 8192, 170104688, 8\n")
+open(d + "/nul.ini", "w").write("[model]\nname = x\0y\n")
 EOF
 
 # class | input | exit | stderr pattern (ERE; exit 0: stdout) | command (eval'd; $SR $F $T)
@@ -50,6 +54,8 @@ rows=(
 	'truncated|blktrace cut inside a record|2|trunc\.blk@96: truncated record: expected 48 bytes, found 30|$SR replay $F --trace $T/trunc.blk --format blktrace'
 	'truncated|GGUF cut inside the header|2|trunc\.gguf@8: truncated tensor count|$SR synth --gguf $T/trunc.gguf'
 	'truncated|CSV row missing a column|2|short\.csv:3: |$SR replay $F --trace $T/short.csv'
+	'inconsistent record|cheops-csv bytes 8192 with nr_sector 8 (it was ignored)|2|bytes\.cheops:2: expected bytes 0 or nr_sector \* 512 = 4096, found 8192|$SR replay $F --trace $T/bytes.cheops --format cheops-csv'
+	'garbage line|blkparse text with a garbage line between events (it was dropped)|2|garbage\.blkparse:2: expected a blkparse event line .* or its summary, found .this.|$SR replay $F --trace $T/garbage.blkparse'
 	'wrong magic|blktrace|2|magic\.blk@0: expected blktrace magic 0x65617407, found 0x33221100|$SR replay $F --trace $T/magic.blk --format blktrace'
 	'wrong magic|GGUF|2|magic\.gguf@0: bad magic .* expected .GGUF.|$SR synth --gguf $T/magic.gguf'
 	'wrong magic|no known format (--format auto)|2|junk\.bin: cannot tell the trace format|$SR replay $F --trace $T/junk.bin'
@@ -81,6 +87,9 @@ rows=(
 	'unknown profile|simulate --profile nosuch|2|unknown model profile .nosuch. \(installed in|$SR simulate --profile nosuch $F'
 	'bad INI profile|unknown key|2|key\.ini:3: unknown key .n_layers. in \[model\]|$SR synth --profile $T/key.ini'
 	'bad INI profile|key before any section|2|nosect\.ini:1: key .name. before any \[section\]|$SR synth --profile $T/nosect.ini'
+	'bad INI profile|a NUL byte in a line|2|nul\.ini:2: NUL byte: expected an INI text file|$SR synth --profile $T/nul.ini'
+	'bad INI profile|synth --gguf /dev/zero (neither GGUF nor text; it looped forever)|2|/dev/zero@0: expected a GGUF file .* or an INI model profile, found NUL bytes|$SR synth --gguf /dev/zero --info'
+	'bad --spec|--spec /dev/zero (it looped forever)|2|/dev/zero:1: NUL byte: expected an INI text file|$SR replay $F --pattern seq --spec /dev/zero'
 	'bad --spec|seq_read=fast|2|--spec: seq_read: expected a bandwidth like 7000MB/s|$SR replay $F --pattern seq --spec seq_read=fast'
 	'bad --spec|unknown key|2|--spec: unknown key .bogus.|$SR replay $F --pattern seq --spec bogus=1'
 	'bad --spec|a file that does not exist|2|--spec: .*/nonexistent.ini. is neither a readable profile file nor key=value|$SR replay $F --pattern seq --spec $T/nonexistent.ini'
@@ -105,6 +114,11 @@ rows=(
 	'bad KV option|synth --sessions without --kv-cache-tier|2|go with --kv-cache-tier|$SR synth --profile tiny-llama --sessions 4'
 	'bad KV option|synth --requests log with a bad line|2|req\.csv:3: expected session,prompt_tokens|$SR synth --profile tiny-llama --kv-cache-tier --tier-capacity 1G --requests $T/req.csv'
 	'wrong target|a FIFO (opening it would wait for a writer)|2|fifo: is a FIFO, expected a file or a block device|$SR replay $T/fifo --pattern seq'
+	'wrong target|replay --target F --target F (one file twice, through ./)|2|replay: --target .*target is given twice \(the same file as|$SR replay --target $F --target $T/./target --layout stripe:64k --pattern seq'
+	'wrong target|simulate --target F --target F|2|simulate: --target .*target is given twice \(the same file as|$SR simulate --profile tiny-llama --target $F --target $T/./target --layout stripe:64k --engine null'
+	'wrong target|a character device (it said: use --buffered)|2|/dev/null: is a character device, expected a file or a block device|$SR replay /dev/null --pattern seq'
+	'wrong target|sweep on a character device (its hint named --buffered, which sweep does not take)|2|/dev/zero: is a character device, expected a file or a block device$|$SR sweep /dev/zero --bs 4k --qd 1'
+	'overflowing numbers|convert --blk-dev 99999999999:0 (its hint named --dev)|2|convert: --blk-dev: expected MAJ:MIN like 259:0|$SR convert $T/past.csv --to blkparse --blk-dev 99999999999:0'
 	'too small a budget|simulate --mem below one cache page|2|--mem: 4095 bytes hold no cache page .--page 4096.|$SR simulate --profile tiny-llama $F --engine null --mem 4095'
 	'too large a queue|--qd 32769 (io_uring takes 32768)|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 32769'
 	'unknown option|--frobnicate|2|unknown option .--frobnicate.|$SR replay $F --pattern seq --frobnicate'

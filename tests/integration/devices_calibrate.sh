@@ -5,7 +5,8 @@
 source "$SR_TESTLIB"
 need_root
 export SSDREPLAY_STATE=$T/state
-dd if=/dev/urandom of="$T/img" bs=1M count=64 status=none || fail "cannot write the backing file"
+# 1 GiB: a smaller region is read from caches and is not stored (below)
+dd if=/dev/zero of="$T/img" bs=1M count=1024 conv=fsync status=none || fail "cannot write the backing file"
 new_loop "$T/img"
 name=$(basename "$LOOP")
 rd0=$(loop_sectors "$LOOP" rd)
@@ -27,7 +28,13 @@ if [ "$(( $(stat -c %d "$T") >> 8 ))" != 0 ]; then
 	$SR devices --calibrate "$T/img" --runtime 0.7 --size 32M --json >"$T/f.json" 2>"$T/f.err" ||
 		{ cat "$T/f.err"; fail "calibrate on a regular file failed"; }
 	case "$(json "$T/f.json" "j['note']")" in *"is a file"*) ;; *) fail "no note that a file measures its device";; esac
-	[ -s "$(json "$T/f.json" "j['profile']")" ] || fail "no profile for the file's device"
-	ok "regular file: measured $(json "$T/f.json" "j['disk']")"
+	# 32 MiB: cache figures, marked and never stored as the device's
+	[ "$(json "$T/f.json" "j['profile'], j['cached'], j['region_bytes']")" = "(None, True, 33554432)" ] ||
+		fail "a 32 MiB region was stored as the device's calibration: $(cat "$T/f.json")"
+	[ ! -e "$T/state/devices/$(json "$T/f.json" "j['disk']").ini" ] || fail "a profile for the file's device was stored"
+	ok "regular file: measured $(json "$T/f.json" "j['disk']"), 32 MiB region marked cached, not stored"
 fi
 expect_exit 2 "at least 4M" $SR devices --calibrate "$LOOP" --size 4k
+# a size larger than the target: bad input (it was clamped silently)
+expect_exit 2 "$LOOP: 1099511627776 bytes to read, but the target has 1073741824$" \
+	$SR devices --calibrate "$LOOP" --size 1T

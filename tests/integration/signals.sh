@@ -23,3 +23,17 @@ for sig in INT TERM; do
 		ok "$eng SIG$sig"
 	done
 done
+
+# nohup: an inherited SIG_IGN for SIGHUP stays ignored, so a SIGHUP does not
+# stop the run: it runs its 2 s and exits 0 with a complete report. (SIGINT is
+# ignored by the shell in every background job and is still handled: above.)
+( trap '' HUP; exec $SR replay "$f" --pattern rand --bs 4k --qd 8 --engine psync --loops 0 --runtime 2 \
+	--output-format json --output "$T/h.json" ) 2>"$T/err" &
+pid=$!
+sleep 0.5
+kill -HUP $pid
+wait $pid
+rc=$?
+[ $rc = 0 ] || { cat "$T/err" >&2; fail "SIGHUP under nohup: exit $rc, expected 0 (SIG_IGN kept)"; }
+[ "$(json "$T/h.json" 'j["jobs"][0]["ssdreplay"]["partial"]')" = False ] || fail "nohup run marked partial"
+ok "inherited SIG_IGN for SIGHUP kept (nohup)"

@@ -75,6 +75,26 @@ for sig in INT TERM; do
 	ok "simulate SIG$sig: partial row"
 done
 
+# ---- simulate CSV: a stopped run's rows say partial (column "partial", 1),
+# a whole run's say 0
+$SR simulate --profile tiny-llama "$f" --tokens 2 --compare lru --mem 50% --output-format csv \
+	--output "$T/whole.csv" || fail "simulate csv"
+$SR simulate --profile tiny-llama "$f" --tokens 200 --compute-ms-per-token 20 --compare lru,oracle \
+	--mem 50%,100% --output-format csv --output "$T/sim.csv" 2>"$T/err" &
+pid=$!
+sleep 1
+stop $pid INT
+[ $rc = 130 ] || { cat "$T/err"; fail "simulate csv SIGINT: exit $rc"; }
+parses csv "$T/sim.csv" "$T/whole.csv"
+python3 - "$T/sim.csv" "$T/whole.csv" <<'EOF' || fail "simulate CSV partial column: $(cat "$T/sim.csv")"
+import csv, sys
+stopped = list(csv.DictReader(open(sys.argv[1])))
+whole = list(csv.DictReader(open(sys.argv[2])))
+assert stopped and all(r["partial"] == "1" for r in stopped), stopped
+assert whole and all(r["partial"] == "0" for r in whole), whole
+EOF
+ok "simulate CSV: rows of a stopped run marked partial"
+
 # ---- replay over two targets, two threads each, with timeline and plots
 $SR prep "$T/b" --size 32M --quiet || fail "prep b"
 $SR replay --target "$f" --target "$T/b" --layout stripe:128k --threads 2 --pattern rand --bs 4k --qd 4 \

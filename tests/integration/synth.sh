@@ -165,3 +165,22 @@ for (t, l), es in seen.items():
 assert len(seen) == 9
 PY
 ok "log:FILE routing"
+
+# A GGUF tensor name with ESC and a newline (a terminal escape, a fake report
+# line) is printed escaped by --info and analyze, never raw.
+python3 - "$T/esc.gguf" <<'PY'
+import struct, sys
+name = b"blk.0.attn\x1b[2J\nq.weight"
+h = b"GGUF" + struct.pack("<IQQ", 3, 1, 0)
+h += struct.pack("<Q", len(name)) + name + struct.pack("<IQIQ", 1, 32, 0, 0)
+h += b"\0" * ((-len(h)) % 32)
+open(sys.argv[1], "wb").write(h + b"\0" * 128)
+PY
+$SR synth --gguf "$T/esc.gguf" --info >"$T/esc.txt" || fail "synth --info of a GGUF with ESC in a tensor name"
+grep -qF 'blk.0.attn\x1b[2J\nq.weight ' "$T/esc.txt" || { cat -A "$T/esc.txt" >&2; fail "tensor name not escaped"; }
+if LC_ALL=C grep -q "$(printf '\033')" "$T/esc.txt"; then fail "raw ESC printed by synth --info"; fi
+printf 'offset,length\n96,128\n' >"$T/esc.csv"
+$SR analyze "$T/esc.csv" --gguf "$T/esc.gguf" >"$T/esc.an" || fail "analyze --gguf of a GGUF with ESC in a tensor name"
+grep -qF 'blk.0.attn\x1b[2J\nq.weight' "$T/esc.an" || { cat -A "$T/esc.an" >&2; fail "analyze: tensor name not escaped"; }
+if LC_ALL=C grep -q "$(printf '\033')" "$T/esc.an"; then fail "raw ESC printed by analyze"; fi
+ok "control characters in GGUF tensor names printed escaped"

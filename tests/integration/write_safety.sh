@@ -47,6 +47,29 @@ expect_exit 2 "$fsdev: refusing to write: it is mounted.*names $plain, not this 
 [ "$(loop_sectors "$fsdev" wr)" = "$wr0" ] || fail "a refused replay wrote to $fsdev"
 ok "mounted $fsdev refused with and without --allow-write, and when the flag names another device"
 
+# The regular file behind the mounted loop device (and a hard link to it): the
+# same refusal; writing it corrupts the mounted file system as writing the
+# device does. --force-destroy-data FILE is the way past it.
+ln "$T/fs" "$T/fs.link"
+md0=$(md5sum <"$T/fs")
+for img in "$T/fs" "$T/fs.link"; do
+	expect_exit 2 "$img: refusing to write: it backs $fsdev, which is mounted on $T/mnt.*--force-destroy-data $img overrides" \
+		$SR replay "$img" --trace "$T/w.csv" --allow-write
+	expect_exit 2 "$img: refusing to write: it backs $fsdev, which is mounted" $SR prep "$img" --force --size 64M
+	expect_exit 2 "$img: refusing to write: it backs $fsdev, which is mounted" \
+		$SR sweep "$img" --trace "$T/w.csv" --bs 4k --qd 1 --runtime 0.1 --allow-write
+done
+[ "$(md5sum <"$T/fs")" = "$md0" ] || fail "a refused write changed $T/fs under the mounted $fsdev"
+$SR replay "$T/plain" --trace "$T/w.csv" --allow-write --offset-map wrap --output-format json -o "$T/p.json" ||
+	fail "$T/plain backs $plain (not mounted): refused"
+rm -f "$T/fs.link"
+# sweep and cheops take no --force-destroy-data: their refusal names nothing they do not take
+expect_exit 2 "$fsdev: refusing to write: it is mounted on $T/mnt \(unmount or release it first\)$" \
+	$SR sweep "$fsdev" --trace "$T/w.csv" --bs 4k --qd 1 --runtime 0.1 --allow-write
+expect_exit 2 "$fsdev: refusing to write: it is mounted on $T/mnt \(unmount or release it first\)$" \
+	$SR cheops "$fsdev" --allow-write "$fsdev"
+ok "the backing file of the mounted $fsdev (and a hard link) refused; an unmounted loop's backing file written"
+
 # --allow-write --force-destroy-data DEVICE: written (and named through a symlink too)
 ln -s "$fsdev" "$T/link"
 $SR replay "$T/link" --trace "$T/w.csv" --allow-write --force-destroy-data "$fsdev" \

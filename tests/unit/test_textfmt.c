@@ -329,6 +329,17 @@ static void test_blkparse_bad(void **state)
 	/* Records before the bad line come out first, whatever the batch. */
 	parse_bad("  8,0 3 1 0.0 697 D R 8 + 8 [a]\n  8,0 3 1 0.0 697 D R 16 + 8 [a]\n"
 		  "\n  8,0 3 1 0.0 697 D R 16 - 8 [a]\n", "blkparse", 4, "'+'");
+	/* A garbage line between event lines is bad input (it was skipped), and
+	 * so is one in front of the events; after the summary's first header the
+	 * rest is blkparse's statistics. */
+	parse_bad("  8,0 3 1 0.0 697 D R 8 + 8 [a]\nthis is not an event\n  8,0 3 2 0.0 697 D R 16 + 8 [a]\n",
+		  "blkparse", 2, "expected a blkparse event line 'MAJ,MIN CPU SEQ TIME PID ACTION RWBS ...' or its "
+		  "summary, found 'this'");
+	parse_bad("\n Reads Queued: 0, 0KiB\n  8,0 3 1 0.0 697 D R 8 + 8 [a]\n", "blkparse", 2, "found 'Reads'");
+	parse_bad("  8,0 3 1 0.0 697 D R 8 + 8 [a]\nCPU0 8,0\n", "blkparse", 2, "found 'CPU0'");
+	assert_int_equal(count_opts("  8,0 3 1 0.0 697 D R 8 + 8 [a]\nkjournald (697)\n Reads Queued: 0, 0KiB\n"
+				    "\nCPU0 (sda):\n IO unplugs: 0\nThroughput (R/W): 0KiB/s / 0KiB/s\n"
+				    "Events (sda): 1 entries\nSkips: 0 forward (0 -   0.0%)\n", "blkparse", NULL), 1);
 	o.event = 'Z';
 	open_bad("", "blkparse", &o, "--event Z: blkparse actions");
 	/* The blkparse reader filters dev, pid, comm and event itself. */
@@ -667,6 +678,10 @@ static void test_cheops_bad(void **state)
 	parse_bad("1, W, 4096, 8, \n", "cheops-csv", 1, "nr_sector");
 	parse_bad("1, W, 4096, 36028797018963968, 8\n", "cheops-csv", 1, "within 64 bits");
 	parse_bad("@[W]: 3\n", "cheops-csv", 1, "5 comma-separated fields");
+	/* bytes set and disagreeing with nr_sector: damaged (it was ignored) */
+	parse_bad("1, W, 4096, 8, 8\n2, R, 8192, 8, 8\n", "cheops-csv", 2,
+		  "expected bytes 0 or nr_sector * 512 = 4096, found 8192");
+	assert_int_equal(count_opts("1, W, 0, 8, 8\n2, N, 36, 0, 0\n", "cheops-csv", NULL), 1);
 	/* No device, pid or command in these rows. */
 	o.have_pid = 1;
 	open_bad("", "cheops-csv", &o, "--pid: the cheops-csv format records no pid");

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,14 +35,11 @@
 #include "replay/replay.h"
 #include "replay/report.h"
 #include "replay/units.h"
+#include "synth/profile.h"
 
 #define CMD "cheops"
 #define NSIZES 13
 #define MIB ((uint64_t)1 << 20)
-
-#ifndef SR_PROFILE_DIR
-#define SR_PROFILE_DIR "profiles"
-#endif
 
 enum {
 	O_OUTPUT = 'o', O_ENGINE = 'e',
@@ -58,7 +56,7 @@ static const struct sr_opt opts[] = {
 	{ "allow-write", O_ALLOW_WRITE, 1, "DEVICE", "", "store to this block device (the target named again; destroys its data)" },
 	{ "spec", O_SPEC, 1, "PROFILE|k=v,...", "from the device", "device spec for % of spec: a profile, or seq_read=7000MB/s,..." },
 	{ "keep", O_KEEP, 0, "", "", "keep the scratch file" },
-	{ "reference", O_REFERENCE, 1, "FILE", "profiles/reference/cheops25.ini", "published figures" },
+	{ "reference", O_REFERENCE, 1, "FILE", "PROFILES/reference/cheops25.ini", "published figures (PROFILES: see ssdreplay --version)" },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text or json" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
@@ -498,7 +496,8 @@ static int json_report(FILE *f, const struct args *a, const struct ref *r, const
 int cmd_cheops(int argc, char **argv)
 {
 	struct args a = { .max_size = 1024 * MIB, .min_size = MIB, .repeat = 1, .runtime_ns = 5000000000ull,
-			  .engine = "libaio", .reference = SR_PROFILE_DIR "/reference/cheops25.ini" };
+			  .engine = "libaio" };
+	char refpath[PATH_MAX];
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct ref ref;
@@ -524,6 +523,10 @@ int cmd_cheops(int argc, char **argv)
 	if (a.min_size > a.max_size) {
 		sr_inputf(&e, CMD ": --min-size is larger than --max-size");
 		goto fail;
+	}
+	if (!a.reference) { /* beside the installed or source-tree profiles */
+		snprintf(refpath, sizeof(refpath), "%s/reference/cheops25.ini", sr_profile_dir());
+		a.reference = refpath;
 	}
 	if (load_ref(a.reference, &ref, &e))
 		goto fail;

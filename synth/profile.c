@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "replay/install.h"
 #include "synth/profile_int.h"
 
 #ifndef SR_PROFILE_DIR
@@ -395,11 +396,16 @@ static void profile_free(struct pf_profile *p)
 
 const char *sr_profile_dir(void)
 {
+	static char installed[PATH_MAX];
 	const char *env = getenv("SSDREPLAY_PROFILES");
 	struct stat st;
 
 	if (env && *env)
 		return env;
+	/* an installed binary's own share/ssdreplay/profiles before the
+	 * source tree it was built from (which may be gone or newer) */
+	if (!sr_installed_profile_dir(installed, sizeof(installed)))
+		return installed;
 	if (!stat(SR_PROFILE_DIR, &st) && S_ISDIR(st.st_mode))
 		return SR_PROFILE_DIR;
 	return "profiles";

@@ -6,8 +6,9 @@
 
 #include "synth/model.h"
 
-/* Directory holding profiles/: $SSDREPLAY_PROFILES, else the source tree's
- * profiles/ (compiled in as SR_PROFILE_DIR), else ./profiles. */
+/* Directory holding profiles/: $SSDREPLAY_PROFILES, else an installed
+ * binary's ../share/ssdreplay/profiles, else the source tree's profiles/
+ * (compiled in as SR_PROFILE_DIR, for the build tree), else ./profiles. */
 const char *sr_profile_dir(void);
 
 /* Load a profile by name ("llama-2-7b-q4_k_m", looked up as

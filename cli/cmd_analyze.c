@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "replay/report.h"
 #include "replay/units.h"
@@ -65,7 +66,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_TARGET: a->target = arg; return 0;
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_PLOT: a->plot = arg; return 0;
 	default:
 		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
@@ -192,7 +193,7 @@ static void write_text(FILE *f, const struct args *a, const struct sr_analysis *
 	fprintf(f, "ssdreplay %s: analyze of %s (%s, level %s), page %s\n", SR_VERSION, a->trace,
 		a->src_format, sr_trace_format_level(a->src_format), sr_fmt_bytes(b1, sizeof(b1), an->page));
 	if (sr_cli_trace_filtering(&a->in.topts))
-		fprintf(f, "  filtered: only records passing --event/--dev/--pid/--comm/--rw/--time\n");
+		fprintf(f, "  filtered: only records passing --event/--dev/--pid/--comm/--ops/--time\n");
 	fprintf(f, "  records: %" PRIu64 ": %" PRIu64 " reads (%s), %" PRIu64 " writes (%s), %" PRIu64
 		   " trims (%s), %" PRIu64 " syncs\n", an->records, an->ops[SR_OP_READ],
 		sr_fmt_bytes(b1, sizeof(b1), an->bytes[SR_OP_READ]), an->ops[SR_OP_WRITE],

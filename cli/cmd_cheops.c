@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
@@ -122,7 +123,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --output-format: expected text or json, found '%s'", arg);
 		a->json = !strcmp(arg, "json");
 		return 0;
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "devices/affinity.h"
 #include "devices/spec.h"
@@ -29,6 +30,7 @@ enum {
 	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_PLACE,
 	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY, O_PLOT, O_SYNTH, O_FAULT, O_ON_ERROR,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
+	O_FIO_FIRST, O_FIO_LAST = O_FIO_FIRST + SR_CLI_FIO_NR - 1,
 };
 
 static const struct sr_opt opts[] = {
@@ -73,6 +75,7 @@ static const struct sr_opt opts[] = {
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
 	{ "timeline", O_TIMELINE, 1, "FILE", "", "per-second bandwidth timeline as CSV" },
 	{ "progress", O_PROGRESS, 0, "", "", "progress line on stderr every second (default when stderr is a tty)" },
+	SR_CLI_FIO_OPTS(O_FIO_FIRST),
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -130,7 +133,10 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->retries = retries;
 		return ret;
 	}
-	case O_PATTERN: return sr_cli_pattern(CMD, arg, &a->pattern, e);
+	case O_PATTERN:
+		if (a->pattern >= 0)
+			return sr_inputf(e, CMD ": give one --pattern or --rw");
+		return sr_cli_pattern(CMD, arg, &a->pattern, e);
 	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 32768, &a->qd, e); /* io_uring's IORING_MAX_ENTRIES */
@@ -218,7 +224,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
 	case O_VERIFY: a->verify = 1; return 0;
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_TIMELINE: a->timeline = arg; return 0;
 	case O_PROGRESS: a->progress = 1; return 0;
 	case O_TARGET:
@@ -245,8 +251,34 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_SPEC: a->spec = arg; return 0;
 	case O_FORCE_DESTROY: a->force = arg; return 0;
 	default:
-		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
-			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
+			if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
+				return -EINVAL;
+			if (!a->in.have_fio_rw)
+				return 0;
+			a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
+			return parse_opt(ctx, O_PATTERN, arg, e);
+		}
+		if (key >= O_FIO_FIRST && key <= O_FIO_LAST) {
+			static const int same[SR_CLI_FIO_NR] = { O_QD, O_ENGINE, -1, O_THREADS, -1, -1 };
+			int which = key - O_FIO_FIRST, direct;
+
+			if (which == SR_CLI_FIO_IOENGINE)
+				arg = sr_cli_fio_engine(arg);
+			if (same[which] >= 0)
+				return parse_opt(ctx, same[which], arg, e);
+			if (which == SR_CLI_FIO_TIME_BASED) {
+				a->loops = 0; /* repeat until --runtime */
+				return 0;
+			}
+			if (which == SR_CLI_FIO_DIRECT) {
+				if (sr_cli_fio_bool(CMD, "direct", arg, &direct, e))
+					return -EINVAL;
+				a->buffered = !direct;
+				return 0;
+			}
+			return sr_cli_fio_opt(CMD, which, arg, e);
+		}
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -456,6 +488,7 @@ int cmd_replay(int argc, char **argv)
 	int pos, ret, status = SR_EXIT_OK;
 
 	sr_stats_init(&st);
+	sr_cli_fio_prescan(argc, argv);
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET | --target A [--target B ...]",
 			    &pos, &e);
 	if (ret == 1)
@@ -478,7 +511,11 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 	}
 	if (!!a.trace + !!a.synth + (a.pattern >= 0) != 1) {
-		sr_inputf(&e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand");
+		sr_inputf(&e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand (fio: --rw read|randread)");
+		goto fail;
+	}
+	if (a.pattern >= 0 && (a.pattern & SR_PAT_WRITE) && !a.allow_write) {
+		sr_inputf(&e, CMD ": a write pattern overwrites %s: add --allow-write", a.targets[0]);
 		goto fail;
 	}
 	if (a.synth && a.in.gguf) {
@@ -486,7 +523,7 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 	}
 	if (!a.trace && (sr_cli_trace_filtering(&a.in.topts) || a.in.file_map)) {
-		sr_inputf(&e, CMD ": --event/--dev/--pid/--comm/--rw/--time filter a --trace");
+		sr_inputf(&e, CMD ": --event/--dev/--pid/--comm/--ops/--time filter a --trace");
 		goto fail;
 	}
 	if (!a.loops && !a.runtime_ns) {

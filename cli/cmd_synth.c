@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "replay/units.h"
 #include "synth/gguf.h"
@@ -150,7 +151,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		if (!a->so.kv_off)
 			return sr_inputf(e, CMD ": --kv-offset: expected an offset above 0 (the model starts at 0)");
 		return 0;
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }

@@ -91,6 +91,10 @@ rows=(
 	'too large a queue|--qd 32769 (io_uring takes 32768)|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 32769'
 	'unknown option|--frobnicate|2|unknown option .--frobnicate.|$SR replay $F --pattern seq --frobnicate'
 	'unknown command|ssdreplay frob|2|unknown command .frob.|$SR frob'
+	'fio spellings|--rw r (the old filter, now --ops r)|2|the read/write filter is now --ops r|$SR replay $F --trace $T/past.csv --rw r'
+	'fio spellings|--rw write without --allow-write|2|a write pattern overwrites|$SR replay $F --rw write'
+	'fio spellings|-o json (meant as --output-format json)|2|-o json would write a file named|$SR replay $F --pattern seq -o json'
+	'fio spellings|--output-format terse|2|semicolon format is not written|$SR replay $F --pattern seq --output-format terse'
 )
 
 md_cell() { sed -e 's/|/\\|/g' -e "s#$T/#DIR/#g" -e "s#${SR_SRC:-/nonexistent}/#SRC/#g" -e 's#[$]SR#ssdreplay#g' -e 's#[$]F#DIR/target#g' -e 's#[$]T/#DIR/#g'; }

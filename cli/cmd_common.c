@@ -252,13 +252,17 @@ int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct
 		*out = SR_OUT_TEXT;
 	else if (!strcmp(arg, "json"))
 		*out = SR_OUT_JSON;
+	else if (!strcmp(arg, "json+") && !strcmp(cmd, "replay"))
+		*out = SR_OUT_JSON_PLUS;
+	else if (!strcmp(arg, "json+"))
+		return sr_inputf(e, "%s: --output-format json+: latency bins are replay's (fio's json+); use json", cmd);
 	else if (!strcmp(arg, "csv"))
 		*out = SR_OUT_CSV;
 	else if (!strcmp(arg, "terse"))
 		/* fio's terse is a fixed semicolon layout; CSV under its name would break its readers */
 		return sr_inputf(e, "%s: --output-format terse: fio's semicolon format is not written; use csv (one header line, named columns) or json", cmd);
 	else
-		return sr_inputf(e, "%s: --output-format: expected text, json or csv, found '%s'", cmd, arg);
+		return sr_inputf(e, "%s: --output-format: expected text, json, json+ or csv, found '%s'", cmd, arg);
 	return 0;
 }
 

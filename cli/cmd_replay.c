@@ -71,7 +71,7 @@ static const struct sr_opt opts[] = {
 	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
 	{ "force-destroy-data", O_FORCE_DESTROY, 1, "DEVICE", "", "with --allow-write: write to DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then" },
 	{ "verify", O_VERIFY, 0, "", "", "check every read against the layout `ssdreplay prep` wrote" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, json+ (fio's: json with clat_ns.bins), csv" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
 	{ "timeline", O_TIMELINE, 1, "FILE", "", "per-second bandwidth timeline as CSV" },
 	{ "progress", O_PROGRESS, 0, "", "", "progress line on stderr every second (default when stderr is a tty)" },

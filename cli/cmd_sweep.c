@@ -442,7 +442,9 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 
 	switch (a->outfmt) {
 	case SR_OUT_TEXT: (s->sim ? write_text_sim : write_text)(stdout, s, in); break;
-	case SR_OUT_JSON: ret = sr_sweep_write_json(stdout, s, in); break;
+	case SR_OUT_JSON:
+	case SR_OUT_JSON_PLUS: /* refused for sweep by sr_cli_outfmt */
+		ret = sr_sweep_write_json(stdout, s, in); break;
 	case SR_OUT_CSV: ret = sr_sweep_write_csv(stdout, s, in); break;
 	}
 	fflush(stdout);

@@ -8,6 +8,7 @@
 
 #include "replay/record.h"
 #include "replay/replay.h"
+#include "replay/report_fio.h"
 #include "replay/units.h"
 
 static const double pcts[] = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
@@ -686,7 +687,7 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	return j;
 }
 
-static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
+static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st, int plus)
 {
 	json_t *root = json_object(), *jobs = json_array(), *job = json_object();
 	double t = sr_runtime_s(st);
@@ -705,6 +706,7 @@ static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_
 	json_object_set_new(job, "usr_cpu", json_real(t > 0 ? 100 * st->usr_cpu_s / t : 0));
 	json_object_set_new(job, "sys_cpu", json_real(t > 0 ? 100 * st->sys_cpu_s / t : 0));
 	json_object_set_new(job, "ssdreplay", json_own(ri, st));
+	sr_report_fio_keys(root, job, ri, st, plus);
 	json_array_append_new(jobs, job);
 	json_object_set_new(root, "jobs", jobs);
 	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
@@ -745,7 +747,8 @@ int sr_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_report_info *r
 {
 	switch (fmt) {
 	case SR_OUT_JSON:
-		return write_json(f, ri, st);
+	case SR_OUT_JSON_PLUS:
+		return write_json(f, ri, st, fmt == SR_OUT_JSON_PLUS);
 	case SR_OUT_CSV:
 		write_csv(f, ri, st);
 		break;

@@ -43,7 +43,7 @@ struct sr_report_info {
 	unsigned retries;
 };
 
-enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV };
+enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV, SR_OUT_JSON_PLUS /* json with clat_ns.bins */ };
 
 int sr_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_report_info *ri,
 		    const struct sr_stats *st);

@@ -103,7 +103,19 @@ struct args {
 	double scale;
 	const char *timing_str;
 	enum sr_out_fmt outfmt;
+	const char *log_name[3]; /* --write_bw_log, --write_lat_log, --write_iops_log */
+	uint64_t log_avg_ms;
 };
+
+static const char *opts_name(int key)
+{
+	const struct sr_opt *o;
+
+	for (o = opts; o->name; o++)
+		if (o->key == key)
+			return o->name;
+	return "?";
+}
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
@@ -260,7 +272,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return parse_opt(ctx, O_PATTERN, arg, e);
 		}
 		if (key >= O_FIO_FIRST && key <= O_FIO_LAST) {
-			static const int same[SR_CLI_FIO_NR] = { O_QD, O_ENGINE, -1, O_THREADS, -1, -1 };
+			static const int same[SR_CLI_FIO_NR] = { O_QD, O_ENGINE, -1, O_THREADS, -1, -1, -1, -1, -1, -1 };
 			int which = key - O_FIO_FIRST, direct;
 
 			if (which == SR_CLI_FIO_IOENGINE)
@@ -271,6 +283,14 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 				a->loops = 0; /* repeat until --runtime */
 				return 0;
 			}
+			if (which >= SR_CLI_FIO_BW_LOG && which <= SR_CLI_FIO_IOPS_LOG) {
+				if (!*arg)
+					return sr_inputf(e, CMD ": --%s: expected a NAME for the log files", opts_name(key));
+				a->log_name[which - SR_CLI_FIO_BW_LOG] = arg;
+				return 0;
+			}
+			if (which == SR_CLI_FIO_LOG_AVG)
+				return sr_cli_uint(CMD, "log_avg_msec", arg, 1, 3600000, &a->log_avg_ms, e);
 			if (which == SR_CLI_FIO_DIRECT) {
 				if (sr_cli_fio_bool(CMD, "direct", arg, &direct, e))
 					return -EINVAL;
@@ -333,6 +353,7 @@ static int write_outputs(const struct args *a, const struct sr_report_info *ri,
 			 const struct sr_stats *st, struct sr_err *e)
 {
 	FILE *f = stdout;
+	unsigned i;
 	int ret;
 
 	if (a->output) {
@@ -355,6 +376,10 @@ static int write_outputs(const struct args *a, const struct sr_report_info *ri,
 		if (fclose(f) || ret)
 			return sr_errf(e, -EIO, "%s: cannot write the timeline", a->timeline);
 	}
+	for (i = 0; i < 3; i++)
+		if (a->log_name[i] &&
+		    sr_fiolog_write(&st->fiolog, a->log_name[i], 1u << i, st->end_ns - st->start_ns, e))
+			return -EIO;
 	return 0;
 }
 
@@ -683,6 +708,8 @@ int cmd_replay(int argc, char **argv)
 		rc.progress_arg = &prog;
 	}
 	sr_cli_install_signals();
+	if (a.log_name[0] || a.log_name[1] || a.log_name[2]) /* fio's logs: sums per interval */
+		st.fiolog.interval_ns = (a.log_avg_ms ? a.log_avg_ms : 1000) * 1000000ull;
 	ret = sr_replay_run(&rc, src, tc->fds, tc->n, &st, &e);
 	if (rc.progress)
 		fputc('\n', stderr);

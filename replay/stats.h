@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "replay/fiolog.h"
 #include "replay/record.h"
 
 /* Log-linear histogram (HdrHistogram-like): values below 2^SR_HIST_SUB_BITS
@@ -159,6 +160,7 @@ struct sr_stats {
 
 	struct sr_hist lag;          /* --timing recorded: issue time minus scheduled time, ns */
 	struct sr_timeline timeline;
+	struct sr_fiolog fiolog;     /* fio's --write_*_log sums; off unless interval_ns is set */
 
 	uint64_t start_ns, end_ns;   /* wall clock of the run (monotonic) */
 	double usr_cpu_s, sys_cpu_s; /* getrusage over the run */

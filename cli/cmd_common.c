@@ -262,7 +262,8 @@ int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct
 		/* fio's terse is a fixed semicolon layout; CSV under its name would break its readers */
 		return sr_inputf(e, "%s: --output-format terse: fio's semicolon format is not written; use csv (one header line, named columns) or json", cmd);
 	else
-		return sr_inputf(e, "%s: --output-format: expected text, json, json+ or csv, found '%s'", cmd, arg);
+		return sr_inputf(e, "%s: --output-format: expected text, json%s or csv, found '%s'", cmd,
+				 strcmp(cmd, "replay") ? "" : ", json+", arg);
 	return 0;
 }
 

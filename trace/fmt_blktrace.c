@@ -24,6 +24,7 @@
  * the record in the merged stream of all records (notify ones included);
  * errors name the file and the record's byte offset, FILE@OFFSET. */
 #include "trace/decomp.h"
+#include "trace/devseen.h"
 #include "trace/lines.h"
 
 #include <byteswap.h>
@@ -350,6 +351,7 @@ static int take(struct bt_src *b, const struct bt_file *f, struct sr_rec *r, str
 		return 0;
 	if (!f->bytes && !(cat & TC_FLUSH))
 		return 0;
+	sr_trace_dev_seen(f->dev >> 20, f->dev & 0xfffff); /* analyze tells several devices apart */
 	if (b->filter && !sr_trace_keep(&b->o, f->dev >> 20, f->dev & 0xfffff, f->pid,
 					b->o.comm ? comm_of(b, f->pid) : NULL))
 		return 0;

@@ -14,6 +14,7 @@ PKGS=(
 	gnuplot-nox                               # PNG plots beside the SVG ones (optional at run time)
 	libcmocka-dev python3                     # unit tests, integration test helpers
 	util-linux e2fsprogs blktrace             # losetup, mkfs.ext4, filefrag, blkparse (test oracles)
+	bpftrace                                  # scripts/cheops_trace.bt (CHEOPS CSV capture)
 	fio                                       # bench/vs_fio.sh
 )
 # Optional cross-checks against npm's gguf and node-llama-cpp. A machine that

@@ -21,6 +21,16 @@ double sr_runtime_s(const struct sr_stats *st)
 	return (double)ns / 1e9;
 }
 
+double sr_timeline_last_span(const struct sr_stats *st)
+{
+	double t = sr_runtime_s(st), span;
+
+	if (!st->timeline.n || t <= 0)
+		return 1;
+	span = t - (double)(st->timeline.n - 1);
+	return span > 1 ? 1 : span < 0.001 ? 0.001 : span;
+}
+
 double sr_bw_bytes(const struct sr_stats *st, int op)
 {
 	double t = sr_runtime_s(st);
@@ -765,10 +775,12 @@ int sr_report_timeline_csv(FILE *f, const struct sr_stats *st)
 	fprintf(f, "second,read_bytes,read_ios,read_MiBps,write_bytes,write_ios,write_MiBps\n");
 	for (i = 0; i < st->timeline.n; i++) {
 		const struct sr_timeline_slot *s = &st->timeline.s[i];
+		/* rates of the last, partial second over the time it covered */
+		double span = i + 1 == st->timeline.n ? sr_timeline_last_span(st) : 1;
 
 		fprintf(f, "%zu,%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%.3f\n", i,
-			s->bytes[0], s->ios[0], s->bytes[0] / 1048576.0, s->bytes[1], s->ios[1],
-			s->bytes[1] / 1048576.0);
+			s->bytes[0], s->ios[0], s->bytes[0] / 1048576.0 / span, s->bytes[1], s->ios[1],
+			s->bytes[1] / 1048576.0 / span);
 	}
 	return ferror(f) ? -EIO : 0;
 }

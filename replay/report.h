@@ -56,6 +56,9 @@ void sr_report_failures(char *buf, size_t n, const struct sr_report_info *ri, co
 double sr_runtime_s(const struct sr_stats *st);
 double sr_bw_bytes(const struct sr_stats *st, int op); /* bytes per second */
 double sr_amplification(const struct sr_stats *st);    /* bytes issued / bytes asked */
+/* Seconds the timeline's last slot covers: the run's length past its last
+ * whole second, in (0, 1]; 1 when unknown. */
+double sr_timeline_last_span(const struct sr_stats *st);
 
 
 #endif

@@ -682,8 +682,12 @@ int sr_plot_replay(const char *dir, const char *title, const struct sr_stats *st
 		if (!st->op[op].bytes)
 			continue;
 		for (i = 0; i < tl->n; i++) {
-			x[i] = (double)i + 0.5; /* the middle of its second */
-			y[i] = (double)tl->s[i].bytes[op] / 1048576.0;
+			/* the last second is as long as the run lasted into it: its
+			 * bytes over a full second would show a collapse at the end */
+			double span = i + 1 == tl->n ? sr_timeline_last_span(st) : 1;
+
+			x[i] = (double)i + span / 2; /* the middle of its second */
+			y[i] = (double)tl->s[i].bytes[op] / 1048576.0 / span;
 		}
 		s[ns++] = (struct sr_plot_series){ .name = sr_op_name(op), .x = x, .y = y, .n = tl->n,
 						   .style = SR_SERIES_MARKERS };
@@ -692,7 +696,7 @@ int sr_plot_replay(const char *dir, const char *title, const struct sr_stats *st
 	ret = sr_plot_lines_files(dir, "bandwidth", term,
 				  &(struct sr_plot_lines){
 					  .title = t, .s = s, .ns = ns,
-					  .x = { .label = "seconds since start (a point per second; the last may be partial)" },
+					  .x = { .label = "seconds since start (a point per second; the last over its own length)" },
 					  .y = { .label = "MiB/s" },
 				  }, e);
 	if (ret)

@@ -76,7 +76,7 @@ int sr_trace_keep(const struct sr_trace_opts *o, uint32_t dev_major, uint32_t de
 /* Built-in generators, like fio's rw=read / rw=randread over [0, size). Each
  * request is bs bytes; rand visits every bs block once per loop in a
  * pseudo-random order fixed by seed (a full-period permutation, no memory). */
-enum sr_pattern { SR_PAT_SEQ, SR_PAT_RAND };
+enum sr_pattern { SR_PAT_SEQ, SR_PAT_RAND, SR_PAT_WRITE = 4 /* flag: writes (fio's write, randwrite) */ };
 int sr_pattern_open(enum sr_pattern p, uint64_t size, uint64_t bs, uint64_t seed,
 		    struct sr_source **out, struct sr_err *e);
 

@@ -206,6 +206,7 @@ void sr_stats_init(struct sr_stats *s)
 void sr_stats_free(struct sr_stats *s)
 {
 	sr_timeline_free(&s->timeline);
+	sr_fiolog_free(&s->fiolog);
 	free(s->tgt);
 	s->tgt = NULL;
 	s->nr_tgt = 0;
@@ -228,6 +229,8 @@ int sr_stats_complete(struct sr_stats *s, int op, uint64_t bytes, uint64_t clat_
 	o->bytes += bytes;
 	sr_hist_add(&o->clat, clat_ns);
 	sr_size_hist_add(&o->sizes, bytes);
+	if (s->fiolog.interval_ns && sr_fiolog_add(&s->fiolog, t_ns_since_start, op, bytes, clat_ns))
+		return -ENOMEM;
 	return sr_timeline_add(&s->timeline, t_ns_since_start, op, bytes);
 }
 
@@ -292,7 +295,7 @@ int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src)
 	}
 	if (src->timeline.n > dst->timeline.n)
 		dst->timeline.n = src->timeline.n;
-	return 0;
+	return sr_fiolog_merge(&dst->fiolog, &src->fiolog);
 }
 
 /* ---- per-tag counters ---- */
@@ -455,4 +458,21 @@ uint64_t sr_tag_pct(const struct sr_tag_ent *e, double p)
 double sr_tag_mean(const struct sr_tag_ent *e)
 {
 	return e->ios ? (double)e->lat_sum / (double)e->ios : 0.0;
+}
+
+double sr_runtime_s(const struct sr_stats *st)
+{
+	uint64_t ns = st->end_ns > st->start_ns ? st->end_ns - st->start_ns : 0;
+
+	return (double)ns / 1e9;
+}
+
+double sr_timeline_last_span(const struct sr_stats *st)
+{
+	double t = sr_runtime_s(st), span;
+
+	if (!st->timeline.n || t <= 0)
+		return 1;
+	span = t - (double)(st->timeline.n - 1);
+	return span > 1 ? 1 : span < 0.001 ? 0.001 : span;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "base/fiolog.h"
 #include "base/record.h"
 
 /* Log-linear histogram (HdrHistogram-like): values below 2^SR_HIST_SUB_BITS
@@ -159,6 +160,7 @@ struct sr_stats {
 
 	struct sr_hist lag;          /* --timing recorded: issue time minus scheduled time, ns */
 	struct sr_timeline timeline;
+	struct sr_fiolog fiolog;     /* fio's --write_*_log sums; off unless interval_ns is set */
 
 	uint64_t start_ns, end_ns;   /* wall clock of the run (monotonic) */
 	double usr_cpu_s, sys_cpu_s; /* getrusage over the run */
@@ -182,5 +184,11 @@ int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src);
 void sr_op_stats_merge(struct sr_op_stats *dst, const struct sr_op_stats *src);
 /* Add src's counts into dst; the earlier first failure wins. */
 void sr_io_fates_merge(struct sr_io_fates *dst, const struct sr_io_fates *src);
+
+/* Seconds from the first submission to the last completion. */
+double sr_runtime_s(const struct sr_stats *st);
+/* Seconds the timeline's last slot covers: the run's length past its last
+ * whole second, in (0, 1]; 1 when unknown. */
+double sr_timeline_last_span(const struct sr_stats *st);
 
 #endif

@@ -40,26 +40,43 @@ int sr_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-static int suffix_shift(const char *sfx, unsigned *shift)
+static unsigned kb_base = 1024;
+
+int sr_units_set_kb_base(unsigned base)
+{
+	if (base != 1000 && base != 1024)
+		return -EINVAL;
+	kb_base = base;
+	return 0;
+}
+
+/* K, KB, KiB (and M, G, T, P): 1024^n, except with kb_base 1000 where the
+ * SI spellings (K, KB) are 1000^n and only the IEC ones (KiB) 1024^n, as
+ * fio's kb_base=1000 reads them. */
+static int suffix_mult(const char *sfx, uint64_t *mult)
 {
 	static const char units[] = "bkmgtp";
 	const char *p;
+	unsigned pow, i, base = kb_base;
 
-	if (!*sfx) {
-		*shift = 0;
+	*mult = 1;
+	if (!*sfx)
 		return 0;
-	}
 	p = strchr(units, tolower((unsigned char)sfx[0]));
 	if (!p)
 		return -EINVAL;
-	*shift = 10 * (unsigned)(p - units);
+	pow = (unsigned)(p - units);
 	sfx++;
 	if (p == units) /* "B" alone */
 		return *sfx ? -EINVAL : 0;
-	if (*sfx == 'i' || *sfx == 'I')
+	if (*sfx == 'i' || *sfx == 'I') {
+		base = 1024;
 		sfx++;
+	}
 	if (*sfx == 'b' || *sfx == 'B')
 		sfx++;
+	for (i = 0; i < pow; i++)
+		*mult *= base;
 	return *sfx ? -EINVAL : 0;
 }
 
@@ -67,7 +84,7 @@ int sr_parse_size(const char *s, uint64_t *out)
 {
 	const char *p = s;
 	char *end;
-	unsigned shift;
+	uint64_t mult;
 	int ret;
 
 	if (!s || !isdigit((unsigned char)*s))
@@ -81,10 +98,10 @@ int sr_parse_size(const char *s, uint64_t *out)
 		v = strtod(s, &end);
 		if (errno || end == s)
 			return -EINVAL;
-		ret = suffix_shift(end, &shift);
+		ret = suffix_mult(end, &mult);
 		if (ret)
 			return ret;
-		v = ldexp(v, (int)shift);
+		v *= (double)mult;
 		if (v >= 18446744073709551615.0)
 			return -ERANGE;
 		*out = (uint64_t)v;
@@ -97,12 +114,12 @@ int sr_parse_size(const char *s, uint64_t *out)
 		v = strtoull(s, &end, 10);
 		if (errno == ERANGE)
 			return -ERANGE;
-		ret = suffix_shift(end, &shift);
+		ret = suffix_mult(end, &mult);
 		if (ret)
 			return ret;
-		if (shift && v > (UINT64_MAX >> shift))
+		if (v > UINT64_MAX / mult)
 			return -ERANGE;
-		*out = (uint64_t)v << shift;
+		*out = (uint64_t)v * mult;
 	}
 	return 0;
 }

@@ -6,9 +6,14 @@
 #include <stddef.h>
 
 /* "4096", "4k", "4K", "4KiB", "4KB", "1.5M", "2g", "1t": binary multiples
- * (fio's default kb_base=1024). Returns 0 or -EINVAL (junk, empty, negative)
- * or -ERANGE (does not fit in 64 bits). */
+ * (fio's default kb_base=1024 reads K and KB so; fio then reads KiB as 1000,
+ * which ssdreplay does not). After sr_units_set_kb_base(1000) (fio's
+ * kb_base=1000): K, KB are 1000^n and KiB 1024^n. Returns 0 or -EINVAL
+ * (junk, empty, negative) or -ERANGE (does not fit in 64 bits). */
 int sr_parse_size(const char *s, uint64_t *out);
+/* 1024 (default) or 1000; -EINVAL otherwise. Process-wide, like the
+ * command line it comes from. */
+int sr_units_set_kb_base(unsigned base);
 /* "10", "10s", "500ms", "2m", "1h" -> nanoseconds. */
 int sr_parse_duration(const char *s, uint64_t *out_ns);
 /* Strict unsigned integer, whole string, base 10 (or 0x hex). */

@@ -45,19 +45,22 @@ struct sr_cli_trace_in {
 	const char *gguf;           /* a GGUF file or a model profile name */
 	int have_ino;               /* --ino: keep one inode's records (filemap, faults) */
 	uint64_t ino;
+	int have_fio_rw;            /* --rw read|randread|write|randwrite (fio's rw=) */
+	int fio_rw;                 /* an enum sr_pattern, SR_PAT_WRITE or'ed in */
 };
-#define SR_CLI_TRACE_IN_NR 10
+#define SR_CLI_TRACE_IN_NR 11
 #define SR_CLI_TRACE_IN_OPTS(base)                                                                  \
 	{ "event", (base), 1, "D|Q|C", "D", "blktrace/blkparse/ftrace: issue, queue or complete events" }, \
 	{ "dev", (base) + 1, 1, "MAJ:MIN", "", "keep only this device's events" },                    \
 	{ "pid", (base) + 2, 1, "PID", "", "keep only this process's events" },                        \
 	{ "comm", (base) + 3, 1, "NAME", "", "keep only events of processes with this command name" }, \
-	{ "rw", (base) + 4, 1, "r|w|rw", "rw", "keep reads, writes or both" },                         \
+	{ "ops", (base) + 4, 1, "r|w|rw", "rw", "keep reads, writes or both (was --rw, which now takes fio's rw=)" }, \
 	{ "time", (base) + 5, 1, "START:END", "", "keep events in this window of trace time (10, 1.5s, 200ms; END may be empty)" }, \
 	{ "file-map", (base) + 6, 1, "FILE", "", "keep only FILE's I/O as offsets in FILE: by its extents (FIEMAP) in block traces, by device and inode in filemap/faults traces" }, \
 	{ "dev-base", (base) + 7, 1, "BYTES", "0", "with --file-map: where FILE's file system starts on the traced device" }, \
 	{ "gguf", (base) + 8, 1, "MODEL", "", "label each access with the tensor it falls in (a .gguf file or a model profile); sweep: the model of simulate points" }, \
-	{ "ino", (base) + 9, 1, "N", "", "filemap/faults traces: keep only inode N's records (decimal, or 0x hex)" }
+	{ "ino", (base) + 9, 1, "N", "", "filemap/faults traces: keep only inode N's records (decimal, or 0x hex)" }, \
+	{ "rw", (base) + 10, 1, "read|randread|write|randwrite", "", "fio's rw=: replay and sweep run it as --pattern (writes need --allow-write; sweep reads only)" }
 int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_cli_trace_in *in,
 			struct sr_err *e);
 /* Open path as fmt with the filters, then the file mapping and the --gguf
@@ -97,7 +100,8 @@ int sr_cli_synth_open(const char *spec, struct sr_model *m, struct sr_source **s
 		      struct sr_err *e);
 
 
-/* --pattern seq|rand (fio's read|randread accepted too). */
+/* --pattern seq|rand (fio's read|randread|write|randwrite accepted too;
+ * writes set SR_PAT_WRITE in *out). */
 int sr_cli_pattern(const char *cmd, const char *arg, int *out, struct sr_err *e);
 /* After a report: when a signal stopped the run, say so on stderr and
  * return SR_EXIT_SIGNAL, else status unchanged. */

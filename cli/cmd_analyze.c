@@ -10,6 +10,8 @@
 #include "cli/analyze_kv.h"
 #include "base/escape.h"
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
+#include "trace/devseen.h"
 #include "cli/opts.h"
 #include "replay/report.h"
 #include "base/units.h"
@@ -68,7 +70,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_TARGET: a->target = arg; return 0;
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_PLOT: a->plot = arg; return 0;
 	default:
 		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
@@ -183,6 +185,42 @@ static json_t *json_tensors(const struct args *a, const struct sr_analysis *an, 
 	return o;
 }
 
+/* ---- devices: a block trace of several is several address spaces ---- */
+
+static void text_devices(FILE *f, const struct args *a)
+{
+	struct sr_trace_dev d[SR_DEVSEEN_MAX];
+	int more;
+	unsigned n = sr_trace_devs(d, SR_DEVSEEN_MAX, &more), i;
+
+	if (n < 2)
+		return;
+	fprintf(f, "  devices: %u%s in the trace:", n, more ? "+" : "");
+	for (i = 0; i < n; i++)
+		fprintf(f, " %u:%u (%" PRIu64 " events)", d[i].major, d[i].minor, d[i].events);
+	if (a->in.topts.have_dev)
+		fprintf(f, "; only %u:%u analysed (--dev)\n", a->in.topts.dev_major, a->in.topts.dev_minor);
+	else
+		fprintf(f, "\n  NOTE: their offsets are folded into one address space below; pick one with --dev MAJ:MIN\n");
+}
+
+static json_t *json_devices(const struct args *a)
+{
+	struct sr_trace_dev d[SR_DEVSEEN_MAX];
+	json_t *arr = json_array();
+	char name[32];
+	unsigned n = sr_trace_devs(d, SR_DEVSEEN_MAX, NULL), i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%u:%u", d[i].major, d[i].minor);
+		json_array_append_new(arr, json_pack("{s:s,s:I,s:b}", "dev", name, "events", (json_int_t)d[i].events,
+						     "analysed", !a->in.topts.have_dev ||
+								 (a->in.topts.dev_major == d[i].major &&
+								  a->in.topts.dev_minor == d[i].minor)));
+	}
+	return arr;
+}
+
 /* ---- text ---- */
 
 static void write_text(FILE *f, const struct args *a, const struct sr_analysis *an,
@@ -195,7 +233,7 @@ static void write_text(FILE *f, const struct args *a, const struct sr_analysis *
 	fprintf(f, "ssdreplay %s: analyze of %s (%s, level %s), page %s\n", SR_VERSION, a->trace,
 		a->src_format, sr_trace_format_level(a->src_format), sr_fmt_bytes(b1, sizeof(b1), an->page));
 	if (sr_cli_trace_filtering(&a->in.topts))
-		fprintf(f, "  filtered: only records passing --event/--dev/--pid/--comm/--rw/--time\n");
+		fprintf(f, "  filtered: only records passing --event/--dev/--pid/--comm/--ops/--time\n");
 	fprintf(f, "  records: %" PRIu64 ": %" PRIu64 " reads (%s), %" PRIu64 " writes (%s), %" PRIu64
 		   " trims (%s), %" PRIu64 " syncs\n", an->records, an->ops[SR_OP_READ],
 		sr_fmt_bytes(b1, sizeof(b1), an->bytes[SR_OP_READ]), an->ops[SR_OP_WRITE],
@@ -205,6 +243,7 @@ static void write_text(FILE *f, const struct args *a, const struct sr_analysis *
 		fprintf(f, "  %" PRIu64 " zero-length reads/writes counted above, left out below\n", an->zero_len);
 	if (an->max_target)
 		fprintf(f, "  %u targets: their offsets are analysed as one address space\n", an->max_target + 1);
+	text_devices(f, a);
 	fprintf(f, "  requests: %" PRIu64 " reads and writes, mean size %s\n", an->requests,
 		sr_fmt_bytes(b1, sizeof(b1), (uint64_t)(r->mean_req + 0.5)));
 	fprintf(f, "  request sizes:");
@@ -288,6 +327,7 @@ static int write_json(FILE *f, const struct args *a, const struct sr_analysis *a
 	SET(o, "page", JU(an->page));
 	SET(o, "filtered", json_boolean(sr_cli_trace_filtering(&a->in.topts)));
 	SET(o, "targets", JU((uint64_t)an->max_target + 1));
+	SET(o, "devices", json_devices(a));
 
 	SET(root, "totals", o = json_object());
 	SET(o, "records", JU(an->records));
@@ -550,6 +590,7 @@ int cmd_analyze(int argc, char **argv)
 		if (!a.have_size && !a.target)
 			tsize = model.file_size; /* coverage of the model file */
 	}
+	sr_trace_devs_reset();
 	if (sr_cli_trace_in_open_model(&a.in, a.trace, a.format, have_model ? &model : NULL, &src, &e))
 		goto fail;
 	a.src_format = src->format ? src->format : a.format;

@@ -22,10 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
@@ -34,16 +36,13 @@
 #include "replay/replay.h"
 #include "replay/report.h"
 #include "study/cheops.h"
+#include "base/install.h"
 #include "base/units.h"
 
 #define CMD "cheops"
 #define NSIZES SR_CHEOPS_NSIZES
 #define NPATHS SR_CHEOPS_NPATHS
 #define MIB SR_CHEOPS_MIB
-
-#ifndef SR_PROFILE_DIR
-#define SR_PROFILE_DIR "profiles"
-#endif
 
 enum {
 	O_OUTPUT = 'o', O_ENGINE = 'e',
@@ -60,7 +59,7 @@ static const struct sr_opt opts[] = {
 	{ "allow-write", O_ALLOW_WRITE, 1, "DEVICE", "", "store to this block device (the target named again; destroys its data)" },
 	{ "spec", O_SPEC, 1, "PROFILE|k=v,...", "from the device", "device spec for % of spec: a profile, or seq_read=7000MB/s,..." },
 	{ "keep", O_KEEP, 0, "", "", "keep the scratch file" },
-	{ "reference", O_REFERENCE, 1, "FILE", "profiles/reference/cheops25.ini", "published figures" },
+	{ "reference", O_REFERENCE, 1, "FILE", "PROFILES/reference/cheops25.ini", "published figures (PROFILES: see ssdreplay --version)" },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text or json" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
@@ -116,7 +115,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --output-format: expected text or json, found '%s'", arg);
 		a->json = !strcmp(arg, "json");
 		return 0;
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -248,7 +247,8 @@ static int json_report(FILE *f, const struct args *a, const struct sr_cheops_ref
 int cmd_cheops(int argc, char **argv)
 {
 	struct args a = { .max_size = 1024 * MIB, .min_size = MIB, .repeat = 1, .runtime_ns = 5000000000ull,
-			  .engine = "libaio", .reference = SR_PROFILE_DIR "/reference/cheops25.ini" };
+			  .engine = "libaio" };
+	char refpath[PATH_MAX];
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct sr_cheops_ref ref;
@@ -277,6 +277,10 @@ int cmd_cheops(int argc, char **argv)
 	}
 	c.repeat = a.repeat;
 	c.engine = a.engine;
+	if (!a.reference) { /* beside the installed or source-tree profiles */
+		snprintf(refpath, sizeof(refpath), "%s/reference/cheops25.ini", sr_profile_dir());
+		a.reference = refpath;
+	}
 	if (sr_cheops_ref_load(a.reference, &ref, &e))
 		goto fail;
 	if (stat(argv[pos], &sb)) {

@@ -110,7 +110,7 @@ int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trac
 			return sr_inputf(e, "%s: --comm: expected a command name of 1 to 15 characters, found '%s'", cmd, arg);
 		o->comm = arg;
 		return 0;
-	case 4: /* --rw */
+	case 4: /* --ops (was --rw) */
 		if (!strcmp(arg, "r"))
 			o->rw = SR_RW_READ;
 		else if (!strcmp(arg, "w"))
@@ -118,7 +118,7 @@ int sr_cli_trace_opt(const char *cmd, int which, const char *arg, struct sr_trac
 		else if (!strcmp(arg, "rw"))
 			o->rw = 0;
 		else
-			return sr_inputf(e, "%s: --rw: expected r, w or rw, found '%s'", cmd, arg);
+			return sr_inputf(e, "%s: --ops: expected r, w or rw, found '%s'", cmd, arg);
 		return 0;
 	case 5: /* --time START:END */
 		snprintf(buf, sizeof(buf), "%s", arg);
@@ -149,6 +149,16 @@ int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_c
 			return sr_inputf(e, "%s: --ino: expected an inode number (decimal or 0x hex), found '%s'", cmd, arg);
 		in->have_ino = 1;
 		return 0;
+	}
+	if (which == 10) { /* fio's --rw: a pattern, not the old r|w|rw filter */
+		if (!strcmp(arg, "r") || !strcmp(arg, "w") || !strcmp(arg, "rw"))
+			return sr_inputf(e, "%s: --rw %s: the read/write filter is now --ops %s (--rw takes fio's read, randread, write, randwrite)", cmd, arg, arg);
+		if (strcmp(cmd, "replay") && strcmp(cmd, "sweep"))
+			return sr_inputf(e, "%s: --rw %s is fio's workload; only replay and sweep run patterns (--ops r|w|rw keeps reads or writes)", cmd, arg);
+		if (strcmp(arg, "read") && strcmp(arg, "randread") && strcmp(arg, "write") && strcmp(arg, "randwrite"))
+			return sr_inputf(e, "%s: --rw: expected fio's read, randread, write or randwrite, found '%s'", cmd, arg);
+		in->have_fio_rw = 1;
+		return sr_cli_pattern(cmd, arg, &in->fio_rw, e);
 	}
 	if (which == 8) {
 		if (!*arg)
@@ -244,10 +254,18 @@ int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct
 		*out = SR_OUT_TEXT;
 	else if (!strcmp(arg, "json"))
 		*out = SR_OUT_JSON;
-	else if (!strcmp(arg, "csv") || !strcmp(arg, "terse"))
+	else if (!strcmp(arg, "json+") && !strcmp(cmd, "replay"))
+		*out = SR_OUT_JSON_PLUS;
+	else if (!strcmp(arg, "json+"))
+		return sr_inputf(e, "%s: --output-format json+: latency bins are replay's (fio's json+); use json", cmd);
+	else if (!strcmp(arg, "csv"))
 		*out = SR_OUT_CSV;
+	else if (!strcmp(arg, "terse"))
+		/* fio's terse is a fixed semicolon layout; CSV under its name would break its readers */
+		return sr_inputf(e, "%s: --output-format terse: fio's semicolon format is not written; use csv (one header line, named columns) or json", cmd);
 	else
-		return sr_inputf(e, "%s: --output-format: expected text, json or csv, found '%s'", cmd, arg);
+		return sr_inputf(e, "%s: --output-format: expected text, json%s or csv, found '%s'", cmd,
+				 strcmp(cmd, "replay") ? "" : ", json+", arg);
 	return 0;
 }
 
@@ -302,8 +320,12 @@ int sr_cli_pattern(const char *cmd, const char *arg, int *out, struct sr_err *e)
 		*out = SR_PAT_SEQ;
 	else if (!strcmp(arg, "rand") || !strcmp(arg, "randread"))
 		*out = SR_PAT_RAND;
+	else if (!strcmp(arg, "write"))
+		*out = SR_PAT_SEQ | SR_PAT_WRITE;
+	else if (!strcmp(arg, "randwrite"))
+		*out = SR_PAT_RAND | SR_PAT_WRITE;
 	else
-		return sr_inputf(e, "%s: --pattern: expected seq or rand, found '%s'", cmd, arg);
+		return sr_inputf(e, "%s: --pattern: expected seq, rand or fio's read, randread, write, randwrite, found '%s'", cmd, arg);
 	return 0;
 }
 

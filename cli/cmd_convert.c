@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "trace/fiojob.h"
 #include "base/source.h"
@@ -51,7 +52,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	struct sr_trace_opts dev = { 0 };
 
 	switch (key) {
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_TO: a->to = arg; return 0;
 	case O_FORMAT: a->format = arg; return 0;
 	case O_IOLOG_NAME:

@@ -9,6 +9,7 @@
 
 #include "base/samefile.h"
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "devices/affinity.h"
 #include "devices/spec.h"
@@ -30,6 +31,7 @@ enum {
 	O_SQPOLL, O_HIPRI, O_NOREG, O_OUTFMT, O_TIMELINE, O_PROGRESS, O_PLACE,
 	O_TARGET, O_LAYOUT, O_CPUS, O_TAG_STATS, O_SPEC, O_FORCE_DESTROY, O_PLOT, O_SYNTH, O_FAULT, O_ON_ERROR,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
+	O_FIO_FIRST, O_FIO_LAST = O_FIO_FIRST + SR_CLI_FIO_NR - 1,
 };
 
 static const struct sr_opt opts[] = {
@@ -70,10 +72,11 @@ static const struct sr_opt opts[] = {
 	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
 	{ "force-destroy-data", O_FORCE_DESTROY, 1, "DEVICE", "", "with --allow-write: write to DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then" },
 	{ "verify", O_VERIFY, 0, "", "", "check every read against the layout `ssdreplay prep` wrote" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, json+ (fio's: json with clat_ns.bins), csv" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
 	{ "timeline", O_TIMELINE, 1, "FILE", "", "per-second bandwidth timeline as CSV" },
 	{ "progress", O_PROGRESS, 0, "", "", "progress line on stderr every second (default when stderr is a tty)" },
+	SR_CLI_FIO_OPTS(O_FIO_FIRST),
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -101,7 +104,19 @@ struct args {
 	double scale;
 	const char *timing_str;
 	enum sr_out_fmt outfmt;
+	const char *log_name[3]; /* --write_bw_log, --write_lat_log, --write_iops_log */
+	uint64_t log_avg_ms;
 };
+
+static const char *opts_name(int key)
+{
+	const struct sr_opt *o;
+
+	for (o = opts; o->name; o++)
+		if (o->key == key)
+			return o->name;
+	return "?";
+}
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
@@ -134,7 +149,10 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->retries = retries;
 		return ret;
 	}
-	case O_PATTERN: return sr_cli_pattern(CMD, arg, &a->pattern, e);
+	case O_PATTERN:
+		if (a->pattern >= 0)
+			return sr_inputf(e, CMD ": give one --pattern or --rw");
+		return sr_cli_pattern(CMD, arg, &a->pattern, e);
 	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 32768, &a->qd, e); /* io_uring's IORING_MAX_ENTRIES */
@@ -222,7 +240,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
 	case O_VERIFY: a->verify = 1; return 0;
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_TIMELINE: a->timeline = arg; return 0;
 	case O_PROGRESS: a->progress = 1; return 0;
 	case O_TARGET:
@@ -249,8 +267,42 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_SPEC: a->spec = arg; return 0;
 	case O_FORCE_DESTROY: a->force = arg; return 0;
 	default:
-		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
-			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
+			if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
+				return -EINVAL;
+			if (!a->in.have_fio_rw)
+				return 0;
+			a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
+			return parse_opt(ctx, O_PATTERN, arg, e);
+		}
+		if (key >= O_FIO_FIRST && key <= O_FIO_LAST) {
+			static const int same[SR_CLI_FIO_NR] = { O_QD, O_ENGINE, -1, O_THREADS, -1, -1, -1, -1, -1, -1 };
+			int which = key - O_FIO_FIRST, direct;
+
+			if (which == SR_CLI_FIO_IOENGINE)
+				arg = sr_cli_fio_engine(arg);
+			if (same[which] >= 0)
+				return parse_opt(ctx, same[which], arg, e);
+			if (which == SR_CLI_FIO_TIME_BASED) {
+				a->loops = 0; /* repeat until --runtime */
+				return 0;
+			}
+			if (which >= SR_CLI_FIO_BW_LOG && which <= SR_CLI_FIO_IOPS_LOG) {
+				if (!*arg)
+					return sr_inputf(e, CMD ": --%s: expected a NAME for the log files", opts_name(key));
+				a->log_name[which - SR_CLI_FIO_BW_LOG] = arg;
+				return 0;
+			}
+			if (which == SR_CLI_FIO_LOG_AVG)
+				return sr_cli_uint(CMD, "log_avg_msec", arg, 1, 3600000, &a->log_avg_ms, e);
+			if (which == SR_CLI_FIO_DIRECT) {
+				if (sr_cli_fio_bool(CMD, "direct", arg, &direct, e))
+					return -EINVAL;
+				a->buffered = !direct;
+				return 0;
+			}
+			return sr_cli_fio_opt(CMD, which, arg, e);
+		}
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -305,6 +357,7 @@ static int write_outputs(const struct args *a, const struct sr_report_info *ri,
 			 const struct sr_stats *st, struct sr_err *e)
 {
 	FILE *f = stdout;
+	unsigned i;
 	int ret;
 
 	if (a->output) {
@@ -327,6 +380,10 @@ static int write_outputs(const struct args *a, const struct sr_report_info *ri,
 		if (fclose(f) || ret)
 			return sr_errf(e, -EIO, "%s: cannot write the timeline", a->timeline);
 	}
+	for (i = 0; i < 3; i++)
+		if (a->log_name[i] &&
+		    sr_fiolog_write(&st->fiolog, a->log_name[i], 1u << i, st->end_ns - st->start_ns, e))
+			return -EIO;
 	return 0;
 }
 
@@ -456,11 +513,13 @@ static int check_args(struct args *a, int argc, char **argv, int pos, struct sr_
 	if (a->nr_targets > 1 && !a->layout)
 		return sr_inputf(e, CMD ": %u targets: give --layout stripe:SIZE or --layout by-target", a->nr_targets);
 	if (!!a->trace + !!a->synth + (a->pattern >= 0) != 1)
-		return sr_inputf(e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand");
+		return sr_inputf(e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand (fio: --rw read|randread)");
+	if (a->pattern >= 0 && (a->pattern & SR_PAT_WRITE) && !a->allow_write)
+		return sr_inputf(e, CMD ": a write pattern overwrites %s: add --allow-write", a->targets[0]);
 	if (a->synth && a->in.gguf)
 		return sr_inputf(e, CMD ": --synth's model labels the schedule already; drop --gguf");
 	if (!a->trace && (sr_cli_trace_filtering(&a->in.topts) || a->in.file_map))
-		return sr_inputf(e, CMD ": --event/--dev/--pid/--comm/--rw/--time filter a --trace");
+		return sr_inputf(e, CMD ": --event/--dev/--pid/--comm/--ops/--time filter a --trace");
 	if (!a->loops && !a->runtime_ns)
 		return sr_inputf(e, CMD ": --loops 0 repeats forever: give --runtime too");
 	inner = a->eng == &sr_engine_faulty ? a->faults.inner : a->eng;
@@ -618,6 +677,7 @@ int cmd_replay(int argc, char **argv)
 	int pos, ret, status = SR_EXIT_OK;
 
 	sr_stats_init(&st);
+	sr_cli_fio_prescan(argc, argv);
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET | --target A [--target B ...]",
 			    &pos, &e);
 	if (ret == 1)
@@ -666,6 +726,8 @@ int cmd_replay(int argc, char **argv)
 	for (unsigned k = 0; k < tc->n; k++)
 		sr_cli_warn_ram(tc->t[k].path);
 	sr_cli_install_signals();
+	if (a.log_name[0] || a.log_name[1] || a.log_name[2]) /* fio's logs: sums per interval */
+		st.fiolog.interval_ns = (a.log_avg_ms ? a.log_avg_ms : 1000) * 1000000ull;
 	ret = sr_replay_run(&rc, src, tc->fds, tc->n, &st, &e);
 	if (rc.progress)
 		fputc('\n', stderr);

@@ -10,6 +10,7 @@
 
 #include "base/samefile.h"
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
@@ -205,7 +206,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_NO_RAM: a->no_ram = 1; return 0;
 	case O_SPEC: a->spec = arg; return 0;
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_PLOT: a->plot = arg; return 0;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);

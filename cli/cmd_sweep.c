@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
@@ -85,7 +86,12 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	switch (key) {
 	case O_TRACE: a->trace = arg; return 0;
 	case O_FORMAT: a->format = arg; return 0;
-	case O_PATTERN: return sr_cli_pattern(CMD, arg, &a->pattern, e);
+	case O_PATTERN:
+		if (sr_cli_pattern(CMD, arg, &a->pattern, e))
+			return -EINVAL;
+		if (a->pattern & SR_PAT_WRITE)
+			return sr_inputf(e, CMD ": '%s': sweep points read; write patterns run in replay --allow-write", arg);
+		return 0;
 	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
 	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_NO_SHUFFLE: a->no_shuffle = 1; return 0;
@@ -109,7 +115,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return 0;
 	case O_REPEAT: return sr_cli_uint(CMD, "repeat", arg, 1, 1000, &a->repeat, e);
 	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
 	case O_PROGRESS: a->progress = 1; return 0;
 	case O_NO_PNG: a->no_png = 1; return 0;
@@ -144,8 +150,14 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 				}
 			return 0;
 		}
-		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
-			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
+			if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
+				return -EINVAL;
+			if (!a->in.have_fio_rw)
+				return 0;
+			a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
+			return parse_opt(ctx, O_PATTERN, arg, e);
+		}
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -432,7 +444,9 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 
 	switch (a->outfmt) {
 	case SR_OUT_TEXT: (s->sim ? write_text_sim : write_text)(stdout, s, in); break;
-	case SR_OUT_JSON: ret = sr_sweep_write_json(stdout, s, in); break;
+	case SR_OUT_JSON:
+	case SR_OUT_JSON_PLUS: /* refused for sweep by sr_cli_outfmt */
+		ret = sr_sweep_write_json(stdout, s, in); break;
 	case SR_OUT_CSV: ret = sr_sweep_write_csv(stdout, s, in); break;
 	}
 	fflush(stdout);

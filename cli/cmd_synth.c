@@ -13,6 +13,7 @@
 
 #include "base/escape.h"
 #include "cli/cli.h"
+#include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "cli/synth_kv.h"
 #include "base/units.h"
@@ -159,7 +160,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		if (!a->so.kv_off)
 			return sr_inputf(e, CMD ": --kv-offset: expected an offset above 0 (the model starts at 0)");
 		return 0;
-	case O_OUTPUT: a->output = arg; return 0;
+	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	default:
 		if (key >= O_KV_OFFLOAD && key <= O_TIER_REPORT)
 			return sr_cli_kv_opt(key - O_KV_OFFLOAD, arg, &a->so, &a->kv, e);

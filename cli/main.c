@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "base/install.h"
+#include "base/plot.h"
+#include "synth/profile.h"
 
 struct sr_cmd {
 	const char *name;
@@ -51,7 +54,12 @@ int main(int argc, char **argv)
 		return name ? 0 : SR_EXIT_USAGE;
 	}
 	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		/* which optional parts this build has, and where its data is:
+		 * the first thing to check when a feature seems missing */
 		printf("ssdreplay %s\n", SR_VERSION);
+		printf("built with: %s\n", sr_build_features());
+		printf("gnuplot (PNG plots): %s\n", sr_plot_png_terminal() ? "found" : "not found");
+		printf("profiles: %s\n", sr_profile_dir());
 		return 0;
 	}
 	if (!strcmp(name, "help")) {

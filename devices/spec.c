@@ -30,6 +30,7 @@
 
 #include "devices/discover.h"
 #include "base/ini.h"
+#include "base/install.h"
 
 #define MAX_PATTERNS 8
 
@@ -56,18 +57,10 @@ static const char *const keys_help =
 const char *sr_devspec_db_dir(void)
 {
 	static char buf[PATH_MAX];
-	const char *env = getenv("SSDREPLAY_PROFILES");
 
-	if (env && *env) {
-		snprintf(buf, sizeof(buf), "%s/devices", env);
-		return buf;
-	}
-#ifdef SR_PROFILE_DIR
-	snprintf(buf, sizeof(buf), "%s/devices", SR_PROFILE_DIR);
-	if (access(buf, R_OK) == 0)
-		return buf;
-#endif
-	return "profiles/devices";
+	/* the same lookup as model profiles: env, installed, source tree */
+	snprintf(buf, sizeof(buf), "%s/devices", sr_profile_dir());
+	return buf;
 }
 
 /* "7000MB/s", "7 GB/s", "6.5GiB/s", "7000" (MB/s): bytes per second. */
@@ -342,7 +335,7 @@ static int db_load(struct db *db, struct sr_err *e)
 {
 	const char *dir = sr_devspec_db_dir();
 	struct dirent **list = NULL;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 256]; /* dir + a d_name */
 	int n, i, ret = 0;
 
 	n = scandir(dir, &list, ini_filter, alphasort);

@@ -62,8 +62,7 @@ int sr_devspec_cal_dir(char *buf, size_t n);
 /* File-name key of a device's calibration: model and serial, or the disk
  * name for devices without a model (virtio, loop). */
 void sr_devspec_key(const char *disk, const char *model, const char *serial, char *out, size_t n);
-/* Where the spec database lives: $SSDREPLAY_PROFILES/devices, else the
- * source tree's profiles/devices, else ./profiles/devices. */
+/* Where the spec database lives: sr_profile_dir()'s devices/. */
 const char *sr_devspec_db_dir(void);
 
 /* Fill s for the device behind path (a block device, or the device holding

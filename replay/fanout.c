@@ -321,6 +321,7 @@ int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int
 		w->fd = &fds[t];
 		w->t = &c->targets[t];
 		sr_stats_init(&w->st);
+		w->st.fiolog.interval_ns = st->fiolog.interval_ns; /* each worker logs; merged after */
 		if (c->tag_stats && sr_tag_stats_init(&w->tags, c->tag_cap)) {
 			ret = sr_errf(e, -ENOMEM, "out of memory for the per-tag table");
 			goto out;

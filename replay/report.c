@@ -8,17 +8,11 @@
 
 #include "base/record.h"
 #include "replay/replay.h"
+#include "replay/report_fio.h"
 #include "base/units.h"
 
 static const double pcts[] = { 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 };
 #define NR_PCTS (sizeof(pcts) / sizeof(pcts[0]))
-
-double sr_runtime_s(const struct sr_stats *st)
-{
-	uint64_t ns = st->end_ns > st->start_ns ? st->end_ns - st->start_ns : 0;
-
-	return (double)ns / 1e9;
-}
 
 double sr_bw_bytes(const struct sr_stats *st, int op)
 {
@@ -686,7 +680,7 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	return j;
 }
 
-static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st)
+static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_stats *st, int plus)
 {
 	json_t *root = json_object(), *jobs = json_array(), *job = json_object();
 	double t = sr_runtime_s(st);
@@ -705,6 +699,7 @@ static int write_json(FILE *f, const struct sr_report_info *ri, const struct sr_
 	json_object_set_new(job, "usr_cpu", json_real(t > 0 ? 100 * st->usr_cpu_s / t : 0));
 	json_object_set_new(job, "sys_cpu", json_real(t > 0 ? 100 * st->sys_cpu_s / t : 0));
 	json_object_set_new(job, "ssdreplay", json_own(ri, st));
+	sr_report_fio_keys(root, job, ri, st, plus);
 	json_array_append_new(jobs, job);
 	json_object_set_new(root, "jobs", jobs);
 	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
@@ -745,7 +740,8 @@ int sr_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_report_info *r
 {
 	switch (fmt) {
 	case SR_OUT_JSON:
-		return write_json(f, ri, st);
+	case SR_OUT_JSON_PLUS:
+		return write_json(f, ri, st, fmt == SR_OUT_JSON_PLUS);
 	case SR_OUT_CSV:
 		write_csv(f, ri, st);
 		break;
@@ -762,10 +758,12 @@ int sr_report_timeline_csv(FILE *f, const struct sr_stats *st)
 	fprintf(f, "second,read_bytes,read_ios,read_MiBps,write_bytes,write_ios,write_MiBps\n");
 	for (i = 0; i < st->timeline.n; i++) {
 		const struct sr_timeline_slot *s = &st->timeline.s[i];
+		/* rates of the last, partial second over the time it covered */
+		double span = i + 1 == st->timeline.n ? sr_timeline_last_span(st) : 1;
 
 		fprintf(f, "%zu,%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%.3f\n", i,
-			s->bytes[0], s->ios[0], s->bytes[0] / 1048576.0, s->bytes[1], s->ios[1],
-			s->bytes[1] / 1048576.0);
+			s->bytes[0], s->ios[0], s->bytes[0] / 1048576.0 / span, s->bytes[1], s->ios[1],
+			s->bytes[1] / 1048576.0 / span);
 	}
 	return ferror(f) ? -EIO : 0;
 }

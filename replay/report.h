@@ -43,7 +43,7 @@ struct sr_report_info {
 	unsigned retries;
 };
 
-enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV };
+enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV, SR_OUT_JSON_PLUS /* json with clat_ns.bins */ };
 
 int sr_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_report_info *ri,
 		    const struct sr_stats *st);
@@ -53,7 +53,6 @@ int sr_report_timeline_csv(FILE *f, const struct sr_stats *st);
 void sr_report_failures(char *buf, size_t n, const struct sr_report_info *ri, const struct sr_stats *st);
 
 /* Derived figures, shared by reporters and the progress line. */
-double sr_runtime_s(const struct sr_stats *st);
 double sr_bw_bytes(const struct sr_stats *st, int op); /* bytes per second */
 double sr_amplification(const struct sr_stats *st);    /* bytes issued / bytes asked */
 

@@ -27,11 +27,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/install.h"
 #include "synth/profile_int.h"
-
-#ifndef SR_PROFILE_DIR
-#define SR_PROFILE_DIR "profiles"
-#endif
 
 struct pf_ctx {
 	struct pf_profile *p;
@@ -396,18 +393,6 @@ static void profile_free(struct pf_profile *p)
 		free(p->kvdefs[i].spec);
 	}
 	free(p->kvdefs);
-}
-
-const char *sr_profile_dir(void)
-{
-	const char *env = getenv("SSDREPLAY_PROFILES");
-	struct stat st;
-
-	if (env && *env)
-		return env;
-	if (!stat(SR_PROFILE_DIR, &st) && S_ISDIR(st.st_mode))
-		return SR_PROFILE_DIR;
-	return "profiles";
 }
 
 static int is_path(const char *name)

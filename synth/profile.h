@@ -6,9 +6,7 @@
 
 #include "synth/model.h"
 
-/* Directory holding profiles/: $SSDREPLAY_PROFILES, else the source tree's
- * profiles/ (compiled in as SR_PROFILE_DIR), else ./profiles. */
-const char *sr_profile_dir(void);
+#include "base/install.h" /* sr_profile_dir */
 
 /* Load a profile by name ("llama-2-7b-q4_k_m", looked up as
  * <dir>/models/NAME.ini) or by path (anything containing '/' or ending .ini)

@@ -23,6 +23,8 @@
  * Times count from the first kept event. rec->seq is the 1-based number of
  * the record in the merged stream of all records (notify ones included);
  * errors name the file and the record's byte offset, FILE@OFFSET. */
+#include "trace/decomp.h"
+#include "trace/devseen.h"
 #include "trace/lines.h"
 
 #include <byteswap.h>
@@ -349,6 +351,7 @@ static int take(struct bt_src *b, const struct bt_file *f, struct sr_rec *r, str
 		return 0;
 	if (!f->bytes && !(cat & TC_FLUSH))
 		return 0;
+	sr_trace_dev_seen(f->dev >> 20, f->dev & 0xfffff); /* analyze tells several devices apart */
 	if (b->filter && !sr_trace_keep(&b->o, f->dev >> 20, f->dev & 0xfffff, f->pid,
 					b->o.comm ? comm_of(b, f->pid) : NULL))
 		return 0;
@@ -500,9 +503,9 @@ static int add_file(struct bt_src *b, char *path, struct sr_err *e)
 	memset(f, 0, sizeof(*f));
 	f->path = path;
 	f->ver = BT_V7;
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	f->fd = sr_trace_open_fd(path, e); /* .gz and .zst decompressed */
 	if (f->fd < 0)
-		return sr_inputf(e, "%s: %s", path, strerror(errno));
+		return f->fd;
 	if (fstat(f->fd, &st) < 0)
 		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))

@@ -1,4 +1,5 @@
 /* The trace format table and opening a trace by format name or by probing. */
+#include "trace/decomp.h"
 #include "trace/filekey.h"
 #include "trace/lines.h"
 
@@ -43,9 +44,9 @@ static int read_head(const char *path, char *buf, size_t n, size_t *got, struct 
 	ssize_t r;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = sr_trace_open_fd(path, e); /* the decompressed head of a .gz/.zst */
 	if (fd < 0)
-		return sr_inputf(e, "%s: %s", path, strerror(errno));
+		return fd;
 	while (used < n) {
 		r = read(fd, buf + used, n - used);
 		if (r < 0 && errno == EINTR && !sr_stop_requested)

@@ -1,4 +1,5 @@
 #include "trace/lines.h"
+#include "trace/decomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,9 @@ int sr_lines_open(struct sr_lines *l, const char *path, struct sr_err *e)
 		path = "stdin";
 		l->fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
 	} else {
-		l->fd = open(path, O_RDONLY | O_CLOEXEC);
+		l->fd = sr_trace_open_fd(path, e); /* .gz and .zst decompressed */
+		if (l->fd < 0)
+			return l->fd;
 	}
 	if (l->fd < 0)
 		return sr_inputf(e, "%s: %s", path, strerror(errno));

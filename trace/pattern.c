@@ -15,6 +15,7 @@
 struct pat_src {
 	struct sr_source src;
 	enum sr_pattern pat;
+	int op;          /* SR_OP_READ, or SR_OP_WRITE with SR_PAT_WRITE */
 	uint64_t bs;
 	uint64_t nblocks;
 	uint64_t i;      /* requests handed out in this pass */
@@ -61,7 +62,7 @@ static int pat_next(struct sr_source *s, struct sr_rec *out, size_t max, struct 
 			.len = p->bs,
 			.t_ns = SR_T_NONE,
 			.seq = p->i,
-			.op = SR_OP_READ,
+			.op = p->op,
 		};
 	}
 	return (int)n;
@@ -89,6 +90,9 @@ int sr_pattern_open(enum sr_pattern pat, uint64_t size, uint64_t bs, uint64_t se
 	uint64_t m;
 	unsigned bits = 0;
 
+	int op = pat & SR_PAT_WRITE ? SR_OP_WRITE : SR_OP_READ;
+
+	pat &= ~SR_PAT_WRITE;
 	if (pat != SR_PAT_SEQ && pat != SR_PAT_RAND)
 		return sr_inputf(e, "unknown pattern %d", (int)pat);
 	if (!bs)
@@ -99,12 +103,14 @@ int sr_pattern_open(enum sr_pattern pat, uint64_t size, uint64_t bs, uint64_t se
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return sr_errf(e, -ENOMEM, "pattern: out of memory");
-	p->src.name = pat == SR_PAT_RAND ? "pattern:rand" : "pattern:seq";
+	p->src.name = pat == SR_PAT_RAND ? (op == SR_OP_WRITE ? "pattern:randwrite" : "pattern:rand")
+					 : (op == SR_OP_WRITE ? "pattern:write" : "pattern:seq");
 	p->src.format = "pattern";
 	p->src.next = pat_next;
 	p->src.rewind = pat_rewind;
 	p->src.close = pat_close;
 	p->pat = pat;
+	p->op = op;
 	p->bs = bs;
 	p->nblocks = size / bs;
 

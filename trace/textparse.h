@@ -6,6 +6,7 @@
 #ifndef SR_TRACE_TEXTPARSE_H
 #define SR_TRACE_TEXTPARSE_H
 
+#include "trace/devseen.h"
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,7 @@ int sr_tsrc_bad_n(struct sr_tsrc *t, const char *what, const char *p, size_t n,
 static inline int sr_tsrc_keep(const struct sr_tsrc *t, uint32_t maj, uint32_t min, uint32_t pid,
 			       const char *comm)
 {
+	sr_trace_dev_seen(maj, min); /* analyze tells several devices apart */
 	return !t->filters || sr_trace_keep(&t->o, maj, min, pid, comm);
 }
 

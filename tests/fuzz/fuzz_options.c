@@ -1,6 +1,6 @@
 /* Fuzz the option value parsers beyond sizes and durations (fuzz_units):
  * --fault, --on-error, --cpus, the trace filters (--event --dev --pid --comm
- * --rw --time), --output-format and every sweep grid dimension. The input
+ * --ops --rw --time), --output-format and every sweep grid dimension. The input
  * up to the first NUL is the argument. Contract: 0, or -EINVAL with a
  * one-line message marked as bad input. */
 #include <errno.h>

@@ -158,9 +158,9 @@ python3 "$T/gen.py" "$T/g.csv" "$T/g.iolog" || fail "generate"
 check() { # check TRACE PAGE SIZE RW [flags...]
 	local tr=$1 page=$2 size=$3 rw=$4
 	shift 4
-	$SR analyze "$tr" --page "$page" --rw "$rw" --output-format json --output "$T/g.json" "$@" ||
-		fail "analyze $tr --page $page --rw $rw $*"
-	python3 "$T/model.py" "$T/g.csv" "$T/g.json" "$page" "$size" "$rw" || fail "model: $tr --page $page --rw $rw $*"
+	$SR analyze "$tr" --page "$page" --ops "$rw" --output-format json --output "$T/g.json" "$@" ||
+		fail "analyze $tr --page $page --ops $rw $*"
+	python3 "$T/model.py" "$T/g.csv" "$T/g.json" "$page" "$size" "$rw" || fail "model: $tr --page $page --ops $rw $*"
 }
 check "$T/g.csv" 4096 0 rw
 check "$T/g.csv" 65536 0 rw
@@ -168,7 +168,7 @@ check "$T/g.csv" 512 0 rw
 check "$T/g.csv" 4096 0 r
 check "$T/g.csv" 4096 0 w
 check "$T/g.csv" 4096 $((256 << 20)) rw --size 256M
-ok "generated trace matches the model at 512, 4k, 64k pages, with --rw and --size"
+ok "generated trace matches the model at 512, 4k, 64k pages, with --ops and --size"
 
 # The iolog v2 form of the same trace: the same figures.
 check "$T/g.iolog" 4096 0 rw

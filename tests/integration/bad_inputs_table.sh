@@ -33,6 +33,8 @@ open(d + "/trunc.blk", "wb").write(rec * 2 + rec[:30])
 open(d + "/magic.blk", "wb").write(b"\x00\x11\x22\x33" + rec[4:])
 open(d + "/ver.blk", "wb").write(struct.pack("<I", 0x65617409) + rec[4:])
 open(d + "/junk.bin", "wb").write(bytes(range(256)) * 12)
+import gzip
+open(d + "/cut.csv.gz", "wb").write(gzip.compress(b"offset,length\n" + b"0,4096\n" * 2000)[:60])
 # GGUF: magic, u32 version, u64 tensor count, u64 kv count
 open(d + "/trunc.gguf", "wb").write(b"GGUF" + struct.pack("<I", 3))
 open(d + "/magic.gguf", "wb").write(b"GGUX" + struct.pack("<IQQ", 3, 0, 0))
@@ -123,6 +125,11 @@ rows=(
 	'too large a queue|--qd 32769 (io_uring takes 32768)|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 32769'
 	'unknown option|--frobnicate|2|unknown option .--frobnicate.|$SR replay $F --pattern seq --frobnicate'
 	'unknown command|ssdreplay frob|2|unknown command .frob.|$SR frob'
+	'truncated|gzip trace cut short|2|cut\.csv\.gz: gzip data: unexpected end of file|$SR replay $F --trace $T/cut.csv.gz'
+	'fio spellings|--rw r (the old filter, now --ops r)|2|the read/write filter is now --ops r|$SR replay $F --trace $T/past.csv --rw r'
+	'fio spellings|--rw write without --allow-write|2|a write pattern overwrites|$SR replay $F --rw write'
+	'fio spellings|-o json (meant as --output-format json)|2|-o json would write a file named|$SR replay $F --pattern seq -o json'
+	'fio spellings|--output-format terse|2|semicolon format is not written|$SR replay $F --pattern seq --output-format terse'
 )
 
 md_cell() { sed -e 's/|/\\|/g' -e "s#$T/#DIR/#g" -e "s#${SR_SRC:-/nonexistent}/#SRC/#g" -e 's#[$]SR#ssdreplay#g' -e 's#[$]F#DIR/target#g' -e 's#[$]T/#DIR/#g'; }

@@ -3,7 +3,7 @@
 # here (with notes, messages, queue/issue/complete events, discards and
 # flushes) are parsed by blkparse and replayed by ssdreplay; the events kept,
 # their bytes, their mix and their offsets (through --page amplification)
-# must agree, for --event, --rw, --pid, --comm and --dev, from the DEV name,
+# must agree, for --event, --ops, --pid, --comm and --dev, from the DEV name,
 # DEV.blktrace and the directory.
 . "$SR_TESTLIB"
 
@@ -134,15 +134,15 @@ check "page=4096" sda --trace "$bt/sda" --page 4k
 check "page=65536" sda --trace "$bt/sda" --page 64k
 check "ev=Q" sda --trace "$bt/sda" --event Q
 check "ev=C" sda --trace "$bt/sda" --event C
-check "rw=r" sda --trace "$bt/sda" --rw r
-check "rw=w" sda --trace "$bt/sda" --rw w
+check "rw=r" sda --trace "$bt/sda" --ops r
+check "rw=w" sda --trace "$bt/sda" --ops w
 check "pid=200" sda --trace "$bt/sda" --pid 200
 check "pid=200" sda --trace "$bt/sda" --comm dd
 check "pid=300 ev=Q page=4096" sda --trace "$bt/sda" --comm kworker/0:1 --event Q --page 4k
 check "" "sda sdb" --trace "$bt"
 check "" "sda sdb" --trace "$bt/" --format blktrace
 check "" sdb --trace "$bt" --dev 8:16
-check "rw=r page=4096" sda --trace "$bt" --dev 8:0 --rw r --page 4k
+check "rw=r page=4096" sda --trace "$bt" --dev 8:0 --ops r --page 4k
 ok "blkparse and ssdreplay agree on D/Q/C events, bytes, ops, offsets and filters"
 
 # Bad input names the per-CPU file and the byte offset.

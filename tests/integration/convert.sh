@@ -21,14 +21,14 @@ head -1 "$T/out.fio-iolog" | grep -qx 'fio version 3 iolog' || fail "timed input
 
 # Filters apply on the way.
 reads=$(awk -F, 'NR > 1 && $4 == "r"' "$T/in.csv" | wc -l)
-$SR convert "$T/in.csv" -o "$T/r.csv" --to csv --rw r || fail "convert --rw r"
-[ "$(($(wc -l <"$T/r.csv") - 1))" = "$reads" ] || fail "--rw r kept $(($(wc -l <"$T/r.csv") - 1)) of $reads reads"
+$SR convert "$T/in.csv" -o "$T/r.csv" --to csv --ops r || fail "convert --ops r"
+[ "$(($(wc -l <"$T/r.csv") - 1))" = "$reads" ] || fail "--ops r kept $(($(wc -l <"$T/r.csv") - 1)) of $reads reads"
 ok "filters"
 
 # fio replays what we wrote.
 if command -v fio >/dev/null; then
 	$SR prep "$T/target" --size 16M --quiet || fail "prep"
-	$SR convert "$T/in.csv" -o "$T/fio.iolog" --to fio-iolog --rw r --iolog-name "$T/target" || fail "iolog"
+	$SR convert "$T/in.csv" -o "$T/fio.iolog" --to fio-iolog --ops r --iolog-name "$T/target" || fail "iolog"
 	fio --name=x --read_iolog="$T/fio.iolog" --replay_no_stall=1 --direct=1 --ioengine=psync \
 		--output-format=json --output="$T/fio.json" >/dev/null 2>&1 || fail "fio could not replay our iolog"
 	want=$(awk -F, 'NR > 1 && $4 == "r" { s += $3 } END { print s }' "$T/in.csv")

@@ -81,7 +81,7 @@ replay "$T/bp.txt" "blkparse 1 0" --event Q
 replay "$T/bp.txt" "blkparse 4 139264" --dev 8:16
 replay "$T/bp.txt" "blkparse 3 143360" --pid 700
 replay "$T/bp.txt" "blkparse 3 143360" --comm dd
-replay "$T/bp.txt" "blkparse 3 143360" --rw r
+replay "$T/bp.txt" "blkparse 3 143360" --ops r
 
 # ---- ftrace: lines captured from tracefs; the 254,0 ones lie far past the
 # end of the target, so they must be filtered out.
@@ -106,7 +106,7 @@ replay "$T/ft.txt" "ftrace 1 524288" --dev 7:0 --time 0.00004:
 replay "$T/ft.txt" "ftrace 2 1048576" --dev 7:0 --event C
 replay "$T/ft.txt" "ftrace 1 1048576" --dev 7:0 --event Q
 replay "$T/ft.txt" "ftrace 2 1048576" --pid 12389
-expect_exit 2 "ft.txt:10: offset .* past the end" $SR replay "$f" --trace "$T/ft.txt" --rw w --allow-write
+expect_exit 2 "ft.txt:10: offset .* past the end" $SR replay "$f" --trace "$T/ft.txt" --ops w --allow-write
 
 # ---- filemap: the same file read as page-cache fills
 cat >"$T/fm.txt" <<'EOF'
@@ -125,7 +125,7 @@ expect_exit 2 "--event: the filemap format has one kind of event" \
 # ---- cheops-csv: bpftrace rows, a flush among them
 printf 'Attaching 1 probe...\n45502109053447, W, 4096, 0, 8\n45502109071121, R, 131072, 256, 256\n45502109074148, FF, 0, 0, 0\n45502109076588, RA, 0, 1024, 16\n' >"$T/ch.txt"
 replay "$T/ch.txt" "cheops-csv 3 139264"
-replay "$T/ch.txt" "cheops-csv 2 139264" --rw r
+replay "$T/ch.txt" "cheops-csv 2 139264" --ops r
 printf 'nsecs,rwbs,bytes,sector,nr_sector\n1,R,4096,0,8\n' >"$T/chh.csv"
 replay "$T/chh.csv" "cheops-csv 1 4096"
 printf 'offset,length\n0,4096\n' >"$T/plain.csv"

@@ -257,7 +257,7 @@ static void test_blkparse_events_filters(void **state)
 	o.comm = "0";
 	o.event = 'C';
 	assert_int_equal(count_opts(blkparse_real, "blkparse", &o), 0);
-	/* --rw goes through the generic filter. */
+	/* --ops goes through the generic filter. */
 	memset(&o, 0, sizeof(o));
 	o.rw = SR_RW_WRITE;
 	assert_int_equal(count_opts(blkparse_real, "blkparse", &o), 1);

@@ -1,0 +1,30 @@
+#!/bin/bash
+# needs: root
+# scripts/cheops_trace.bt writes the CHEOPS CSV the cheops-csv reader takes:
+# trace a loop device while dd reads it, then analyze the capture.
+source "$SR_TESTLIB"
+need_root
+command -v bpftrace >/dev/null || skip "bpftrace absent (apt-get install bpftrace)"
+
+truncate -s 16M "$T/disk"
+dd if=/dev/urandom of="$T/disk" bs=1M count=16 conv=notrunc status=none
+new_loop "$T/disk"
+read -r maj min < <(stat -Lc '%t %T' "$LOOP" | while read -r a b; do echo $((16#$a)) $((16#$b)); done)
+bpftrace "$SR_SRC/scripts/cheops_trace.bt" "$maj" "$min" >"$T/t.csv" 2>"$T/bt.err" &
+bt=$!
+for _ in $(seq 100); do grep -q "^Attaching" "$T/t.csv" 2>/dev/null && break; sleep 0.2; done
+grep -q "^Attaching" "$T/t.csv" || { kill "$bt"; cat "$T/bt.err" >&2; skip "bpftrace did not attach here"; }
+dd if="$LOOP" of=/dev/null bs=64k iflag=direct status=none || fail "dd"
+sleep 0.5
+kill -INT "$bt"
+wait "$bt"
+grep -qx "nsecs,rwbs,bytes,sector,nr_sector" "$T/t.csv" || fail "no header: $(head -2 "$T/t.csv")"
+$SR analyze "$T/t.csv" --format cheops-csv --output-format json -o "$T/a.json" || fail "cheops-csv reader refused the capture"
+python3 - "$T/a.json" <<'PY' || fail "analyze of the capture: $(json "$T/a.json" 'j["totals"]')"
+import json, sys
+j = json.load(open(sys.argv[1]))
+t = j["totals"]
+rb = [v for k, v in t.items() if "read" in k and "byte" in k]
+assert rb and max(rb) >= 16 << 20, t
+PY
+ok "bpftrace capture of 16 MiB read back by --format cheops-csv"

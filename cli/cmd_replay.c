@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/affinity.h"
@@ -297,33 +298,25 @@ static int trace_extent(struct sr_source *src, uint64_t *extent, struct sr_err *
 	return src->rewind(src, e);
 }
 
-static int write_outputs(const struct args *a, const struct sr_report_info *ri,
-			 const struct sr_stats *st, struct sr_err *e)
+static int write_outputs(const struct args *a, struct sr_outfile *out, struct sr_outfile *tl,
+			 const struct sr_report_info *ri, const struct sr_stats *st, struct sr_err *e)
 {
-	FILE *f = stdout;
 	int ret;
 
-	if (a->output) {
-		f = fopen(a->output, "w");
-		if (!f)
-			return sr_errf(e, -errno, "%s: %s", a->output, strerror(errno));
+	ret = sr_report_write(out->f, a->outfmt, ri, st);
+	if (ret) {
+		sr_outfile_abort(out);
+		return sr_errf(e, ret, "%s: cannot write the report", out->name);
 	}
-	ret = sr_report_write(f, a->outfmt, ri, st);
-	if (f != stdout && fclose(f))
-		ret = -errno;
-	else if (f == stdout)
-		fflush(stdout);
-	if (ret)
-		return sr_errf(e, ret, "%s: cannot write the report", a->output ? a->output : "stdout");
-	if (a->timeline) {
-		f = fopen(a->timeline, "w");
-		if (!f)
-			return sr_errf(e, -errno, "%s: %s", a->timeline, strerror(errno));
-		ret = sr_report_timeline_csv(f, st);
-		if (fclose(f) || ret)
-			return sr_errf(e, -EIO, "%s: cannot write the timeline", a->timeline);
+	ret = sr_outfile_commit(out, e);
+	if (ret || !tl->f)
+		return ret;
+	ret = sr_report_timeline_csv(tl->f, st);
+	if (ret) {
+		sr_outfile_abort(tl);
+		return sr_errf(e, -EIO, "%s: cannot write the timeline", tl->name);
 	}
-	return 0;
+	return sr_outfile_commit(tl, e);
 }
 
 /* The run id in a prepped target's first sector, or -ENODATA. */
@@ -444,6 +437,7 @@ int cmd_replay(int argc, char **argv)
 	struct sr_stats st;
 	struct sr_replay_cfg rc;
 	struct sr_report_info ri;
+	struct sr_outfile out = { 0 }, tl = { 0 };
 	struct sr_model model = { 0 };
 	char *synth_keep = NULL;
 	int have_model = 0;
@@ -508,6 +502,9 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 	}
 
+	/* before any I/O: a path that cannot be written fails now, not after the run */
+	if (sr_outfile_open(&out, a.output, &e) || (a.timeline && sr_outfile_open(&tl, a.timeline, &e)))
+		goto fail;
 	tc = calloc(1, sizeof(*tc));
 	if (!tc) {
 		sr_errf(&e, -ENOMEM, "out of memory");
@@ -668,7 +665,7 @@ int cmd_replay(int argc, char **argv)
 	if (ret)
 		status = sr_cli_fail(&e);
 	sr_err_clear(&e);
-	if (write_outputs(&a, &ri, &st, &e) ||
+	if (write_outputs(&a, &out, &tl, &ri, &st, &e) ||
 	    (a.plot && sr_plot_replay(a.plot, ri.target, &st, 1, &e))) {
 		status = sr_cli_fail(&e);
 	} else if (sr_cli_stop) {
@@ -684,6 +681,8 @@ int cmd_replay(int argc, char **argv)
 fail:
 	status = sr_cli_fail(&e);
 out:
+	sr_outfile_abort(&out);
+	sr_outfile_abort(&tl);
 	if (src)
 		src->close(src);
 	for (i = 0; tc && i < tc->n; i++)

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/checked.h"
+#include "base/membudget.h"
 #include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -421,6 +423,31 @@ static int run_ids(const struct args *a, struct tgt_ctx *tc, struct sr_err *e)
 	return 0;
 }
 
+/* Buffers sized to what the run can use: a pattern of N requests never gets
+ * more than N slots (--threads 1024 --qd 32768 for 256 requests allocated
+ * 20+ GB), and threads x qd x bs x targets must fit in available memory. */
+static int size_slots(const struct args *a, unsigned ntgt, struct sr_replay_cfg *rc, struct sr_err *e)
+{
+	uint64_t reqs, f[4], need;
+	unsigned *par = rc->workers ? &rc->workers : &rc->threads;
+
+	if (a->pattern >= 0 && a->loops && !sr_mul_u64(a->size / a->bs, a->loops, &reqs) && reqs) {
+		if (*par > reqs)
+			*par = (unsigned)reqs;
+		if (rc->qd > (reqs + *par - 1) / *par)
+			rc->qd = (unsigned)((reqs + *par - 1) / *par);
+		if (rc->batch > rc->qd)
+			rc->batch = rc->qd;
+	}
+	f[0] = rc->workers ? rc->workers : 1;
+	f[1] = rc->qd;
+	f[2] = a->bs;
+	f[3] = ntgt;
+	if (sr_mem_product(f, 4, &need))
+		need = UINT64_MAX;
+	return sr_mem_budget(need, CMD ": --threads x --qd x --bs buffers", e);
+}
+
 static const char *tag_name(void *arg, uint32_t tag, char *buf, size_t n)
 {
 	return sr_tag_name(arg, tag, buf, n);
@@ -637,6 +664,8 @@ int cmd_replay(int argc, char **argv)
 		rc.workers = (unsigned)a.threads; /* one ring per thread per device */
 		rc.threads = 1;
 	}
+	if (size_slots(&a, tc->n, &rc, &e))
+		goto fail;
 	prog.runtime_ns = a.runtime_ns;
 	if (a.progress || isatty(STDERR_FILENO)) {
 		rc.progress = show_progress;

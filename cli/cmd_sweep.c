@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/spec.h"
@@ -409,18 +410,20 @@ static int write_file(const char *dir, const char *name, const struct sr_sweep *
 		      const struct sr_sweep_info *in, int (*fn)(FILE *, const struct sr_sweep *, const struct sr_sweep_info *),
 		      struct sr_err *e)
 {
+	struct sr_outfile out;
 	char path[4096];
-	FILE *f;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
-	ret = fn(f, s, in);
-	if (fclose(f) || ret)
+	ret = sr_outfile_open(&out, path, e);
+	if (ret)
+		return ret;
+	ret = fn(out.f, s, in);
+	if (ret) {
+		sr_outfile_abort(&out);
 		return sr_errf(e, -EIO, "%s: write failed", path);
-	return 0;
+	}
+	return sr_outfile_commit(&out, e);
 }
 
 static int write_outputs(const struct args *a, const struct sr_sweep *s, const struct sr_sweep_info *in,
@@ -433,9 +436,11 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 	case SR_OUT_JSON: ret = sr_sweep_write_json(stdout, s, in); break;
 	case SR_OUT_CSV: ret = sr_sweep_write_csv(stdout, s, in); break;
 	}
-	fflush(stdout);
 	if (ret)
 		return sr_errf(e, ret, "stdout: write failed");
+	ret = sr_stdout_check(e);
+	if (ret || !a->output)
+		return ret;
 	if (!a->output)
 		return 0;
 	ret = write_file(a->output, "sweep.csv", s, in, sr_sweep_write_csv, e);
@@ -661,7 +666,7 @@ int cmd_sweep(int argc, char **argv)
 		goto fail;
 	sw->sim = sim;
 	if (a.output && stat(a.output, &sb) && mkdir(a.output, 0777) && errno != EEXIST) {
-		sr_errf(&e, -errno, CMD ": --output %s: %s", a.output, strerror(errno));
+		sr_inputf(&e, CMD ": --output %s: %s", a.output, strerror(errno)); /* before any I/O: exit 2 */
 		goto fail;
 	}
 

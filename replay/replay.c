@@ -477,7 +477,8 @@ static int alloc_bufs(struct sr_loop *l, size_t len, int numa_node)
 	if (p == MAP_FAILED)
 		return -errno;
 	a = ((uintptr_t)p + SR_HUGE - 1) & ~(uintptr_t)(SR_HUGE - 1);
-	madvise((void *)a, map_len - (a - (uintptr_t)p), MADV_HUGEPAGE); /* advice only */
+	if (len >= SR_HUGE) /* a few KiB of slots would fault in a whole 2 MiB page per thread */
+		madvise((void *)a, map_len - (a - (uintptr_t)p), MADV_HUGEPAGE); /* advice only */
 #ifdef SR_HAVE_HWLOC
 	if (numa_node >= 0)
 		bind_to_node((void *)a, len, numa_node);

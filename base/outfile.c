@@ -67,9 +67,11 @@ static int open_temp(struct sr_outfile *o, const struct stat *old, struct sr_err
 
 		free(o->tmp);
 		o->tmp = NULL;
-		if (err == ENOENT || err == ENOTDIR || err == EACCES || err == EROFS || err == EPERM)
-			return sr_inputf(e, "%s: cannot write there: %s", o->name, strerror(err));
-		return sr_errf(e, -err, "%s: %s", o->name, strerror(err));
+		sr_errf(e, -err, "%s: cannot write there: %s", o->name, strerror(err));
+		if (e && e->code == -err) /* a path that can never be written: bad input */
+			e->bad_input = err == ENOENT || err == ENOTDIR || err == EACCES || err == EROFS ||
+				       err == EPERM || err == ENAMETOOLONG;
+		return -err;
 	}
 	/* the mode a plain open(O_CREAT, 0666) would give, or the old file's */
 	if (fchmod(fd, old ? old->st_mode & 07777 : 0666 & ~um))

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/membudget.h"
 #include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
@@ -451,6 +452,29 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 	return ret;
 }
 
+/* The largest point's threads x qd x bs buffers must fit in memory: exit 2
+ * before the grid runs, not an OOM kill at that point. */
+static int sweep_budget(const struct sr_sweep *sw, struct sr_err *e)
+{
+	uint64_t need = 0, f[3], n;
+	size_t i;
+
+	for (i = 0; i < sw->npoints; i++) {
+		f[0] = sr_sweep_num(sw, &sw->pt[i], SR_DIM_THREADS);
+		f[1] = sr_sweep_num(sw, &sw->pt[i], SR_DIM_QD);
+		f[2] = sr_sweep_num(sw, &sw->pt[i], SR_DIM_BS);
+		if (!strcmp(sr_sweep_str(sw, &sw->pt[i], SR_DIM_ENGINE), "psync")) {
+			f[1] = f[1] > f[0] ? f[0] : f[1]; /* psync: one set of slots, at most one per thread */
+			f[0] = 1;
+		}
+		if (sr_mem_product(f, 3, &n))
+			n = UINT64_MAX;
+		if (n > need)
+			need = n;
+	}
+	return sr_mem_budget(need, CMD ": the largest point's --threads x --qd x --bs buffers", e);
+}
+
 /* Fill the grid's defaults and check what a replay grid may hold. */
 static int setup_replay(struct args *a, int pattern_given, struct sr_err *e)
 {
@@ -662,7 +686,7 @@ int cmd_sweep(int argc, char **argv)
 		src->close(src);
 	}
 	ret = sr_sweep_init(sw, (unsigned)a.repeat, a.seed, !a.no_shuffle, &e);
-	if (ret)
+	if (ret || (!sim && sweep_budget(sw, &e)))
 		goto fail;
 	sw->sim = sim;
 	if (a.output && stat(a.output, &sb) && mkdir(a.output, 0777) && errno != EEXIST) {

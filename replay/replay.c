@@ -1,4 +1,5 @@
 #include "replay/replay.h"
+#include "base/checked.h"
 #include "devices/affinity.h"
 #include "replay/loop.h"
 #include "replay/units.h"
@@ -81,6 +82,14 @@ static int next_request(struct sr_feed *f, struct sr_rec *out)
 		if (ret)
 			continue;
 		if (r->t_ns != SR_T_NONE) {
+			uint64_t t;
+
+			/* checked: a wrapped time was issued at once, not when due */
+			if (c->timing == SR_TIMING_RECORDED &&
+			    (sr_add_u64(r->t_ns, f->loop_base_ns, &t) || (double)t * c->time_scale >= 0x1p63))
+				return sr_inputf(f->e, "%s:%" PRIu64 ": time %" PRIu64 " ns%s overflows the replay clock "
+						 "(2^63 ns); expected times below that", f->src->name, r->seq, r->t_ns,
+						 c->time_scale != 1 ? " x --timing scale" : "");
 			if (r->t_ns > f->last_t_ns)
 				f->last_t_ns = r->t_ns;
 			r->t_ns += f->loop_base_ns;

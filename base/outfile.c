@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -205,6 +206,7 @@ int sr_stdout_check(struct sr_err *e)
 		int err = errno ? errno : EIO;
 
 		clearerr(stdout);
+		__fpurge(stdout); /* the unwritten bytes would fail again at exit */
 		return sr_errf(e, -err, "stdout: cannot write the output: %s", strerror(err));
 	}
 	return 0;

@@ -108,7 +108,12 @@ int sr_outfile_open(struct sr_outfile *o, const char *path, struct sr_err *e)
 		o->dest = strdup(path);
 		if (!o->dest)
 			return sr_errf(e, -ENOMEM, "out of memory");
-		return open_temp(o, NULL, e);
+		ret = open_temp(o, NULL, e);
+		if (ret) {
+			free(o->dest);
+			o->dest = NULL;
+		}
+		return ret;
 	}
 	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || same_file(STDOUT_FILENO, &st))
 		return open_direct(o, path, &st, e);

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/outfile.h"
+
 extern char **environ;
 
 const struct sr_svg_frame sr_svg_frame_default = { 900, 500, 100, 50, 760, 360 };
@@ -635,18 +637,20 @@ out:
 int sr_plot_lines_files(const char *dir, const char *name, const char *term,
 			const struct sr_plot_lines *p, struct sr_err *e)
 {
+	struct sr_outfile out;
 	char path[4096];
-	FILE *f;
 	int ret;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.svg", dir, name) >= sizeof(path))
 		return sr_inputf(e, "%s: path too long", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
-	ret = sr_plot_lines_svg(f, p);
-	if (fclose(f) || ret)
+	if ((ret = sr_outfile_open(&out, path, e)))
+		return ret;
+	if ((ret = sr_plot_lines_svg(out.f, p))) {
+		sr_outfile_abort(&out);
 		return sr_errf(e, -EIO, "%s: write failed", path);
+	}
+	if ((ret = sr_outfile_commit(&out, e)))
+		return ret;
 	if (!term)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s.png", dir, name);

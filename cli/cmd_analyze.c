@@ -9,6 +9,7 @@
 
 #include "cli/analyze_kv.h"
 #include "base/escape.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "trace/devseen.h"
@@ -475,17 +476,12 @@ static void write_csv(FILE *f, const struct args *a, const struct sr_analysis *a
 		r->bw_avg / 1048576.0, (double)r->bw_peak / 1048576.0, r->iat_p50 / 1e3, r->iat_p99 / 1e3);
 }
 
-static int write_report(const struct args *a, const struct sr_analysis *an,
+static int write_report(const struct args *a, struct sr_outfile *out, const struct sr_analysis *an,
 			const struct sr_analysis_res *r, struct sr_err *e)
 {
-	FILE *f = stdout;
+	FILE *f = out->f;
 	int ret = 0;
 
-	if (a->output) {
-		f = fopen(a->output, "w");
-		if (!f)
-			return sr_errf(e, -errno, "%s: %s", a->output, strerror(errno));
-	}
 	if (a->outfmt == SR_OUT_JSON)
 		ret = write_json(f, a, an, r);
 	else if (a->outfmt == SR_OUT_CSV)
@@ -504,25 +500,26 @@ static int write_report(const struct args *a, const struct sr_analysis *an,
 	}
 	if (ferror(f))
 		ret = -EIO;
-	if (f != stdout ? fclose(f) : fflush(f))
-		ret = -EIO;
-	if (ret)
-		return sr_errf(e, ret, "%s: cannot write the report", a->output ? a->output : "stdout");
-	return 0;
+	if (ret) {
+		sr_outfile_abort(out);
+		return sr_errf(e, ret, "%s: cannot write the report", out->name);
+	}
+	return sr_outfile_commit(out, e);
 }
 
 static int write_plot(const char *dir, const char *name, const struct args *a,
 		      const struct sr_analysis *an, struct sr_err *e)
 {
 	char path[4096], title[512];
+	struct sr_outfile out;
 	FILE *f;
 	int ret;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
 		return sr_inputf(e, CMD ": --plot %s: path too long", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
+	if ((ret = sr_outfile_open(&out, path, e)))
+		return ret;
+	f = out.f;
 	if (!strcmp(name, "heatmap.svg")) {
 		snprintf(title, sizeof(title), "%s: bytes by offset and %s", a->trace,
 			 an->timed && an->timed == an->requests ? "time" : "request index");
@@ -531,9 +528,11 @@ static int write_plot(const char *dir, const char *name, const struct args *a,
 		snprintf(title, sizeof(title), "%s: request sizes", a->trace);
 		ret = sr_analyze_svg_sizes(f, an, title);
 	}
-	if (fclose(f) || ret)
+	if (ret) {
+		sr_outfile_abort(&out);
 		return sr_errf(e, -EIO, "%s: cannot write the plot", path);
-	return 0;
+	}
+	return sr_outfile_commit(&out, e);
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -545,6 +544,7 @@ int cmd_analyze(int argc, char **argv)
 	struct sr_analysis_res res;
 	struct sr_model model = { 0 };
 	struct sr_span *spans = NULL;
+	struct sr_outfile out = { 0 };
 	struct stat st;
 	uint64_t tsize = 0;
 	int pos, ret, status = SR_EXIT_OK, have_model = 0;
@@ -569,6 +569,8 @@ int cmd_analyze(int argc, char **argv)
 		sr_inputf(&e, CMD ": --plot %s: exists and is not a directory", a.plot);
 		goto fail;
 	}
+	if (sr_outfile_open(&out, a.output, &e)) /* before reading: a bad -o fails now */
+		goto fail;
 	an = malloc(sizeof(*an));
 	if (!an) {
 		sr_errf(&e, -ENOMEM, "out of memory");
@@ -598,7 +600,7 @@ int cmd_analyze(int argc, char **argv)
 		goto fail; /* bad trace: nothing written */
 	sr_analysis_finish(an, a.have_size ? a.size : tsize, &res);
 
-	if (write_report(&a, an, &res, &e))
+	if (write_report(&a, &out, an, &res, &e))
 		goto fail;
 	if (a.plot) {
 		if (mkdir(a.plot, 0777) && errno != EEXIST) {
@@ -613,6 +615,7 @@ int cmd_analyze(int argc, char **argv)
 fail:
 	status = sr_cli_fail(&e);
 out:
+	sr_outfile_abort(&out);
 	if (src)
 		src->close(src);
 	if (an)

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
@@ -260,6 +261,7 @@ int cmd_cheops(int argc, char **argv)
 	char *scratch = NULL;
 	struct stat sb;
 	FILE *f = stdout;
+	struct sr_outfile out = { 0 };
 	int pos, ret, nsizes = 0, no = 0, status = SR_EXIT_OK, is_blk, show = isatty(STDERR_FILENO);
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] DIR|DEVICE", &pos, &e);
@@ -297,6 +299,10 @@ int cmd_cheops(int argc, char **argv)
 			  argv[pos]);
 		goto fail;
 	}
+	/* before any I/O: a path that cannot be written fails now, not after the run */
+	if (sr_outfile_open(&out, a.output, &e))
+		goto fail;
+	f = out.f;
 	c.can_store = !is_blk || a.allow_write;
 	if (is_blk) {
 		ret = sr_target_open(argv[pos], (a.allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, &tgt, &e);
@@ -404,30 +410,24 @@ stopped:
 		fputs("\r                                   \r", stderr);
 	if (ret && !sr_cli_stop)
 		goto fail;
-	if (a.output && !(f = fopen(a.output, "w"))) {
-		f = stdout;
-		sr_errf(&e, -errno, "%s: %s", a.output, strerror(errno));
-		goto fail;
-	}
 	if (no && !o[0].bw)
 		no = 0;
 	if (a.json)
 		ret = json_report(f, &a, &ref, &tgt, sizes, bw, nsizes, o, no, extent, sr_cli_stop != 0, &ds);
 	else
 		text_report(f, &a, &ref, &tgt, sizes, bw, nsizes, o, no, extent, &ds);
-	if ((f != stdout && fclose(f)) || ret) {
-		sr_errf(&e, -EIO, "%s: write failed", a.output ? a.output : "stdout");
-		f = stdout;
+	if (ret || ferror(f)) {
+		sr_errf(&e, -EIO, "%s: write failed", out.name);
 		goto fail;
 	}
-	f = stdout;
+	if (sr_outfile_commit(&out, &e))
+		goto fail;
 	status = sr_cli_stopped(status);
 	goto out;
 fail:
 	status = sr_cli_fail(&e);
 out:
-	if (f != stdout)
-		fclose(f);
+	sr_outfile_abort(&out);
 	if (c.buf)
 		munmap(c.buf, c.buf_len);
 	if (c.bfd >= 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
@@ -130,8 +131,7 @@ int cmd_convert(int argc, char **argv)
 	struct sr_source *src = NULL;
 	struct sr_writer *w = NULL;
 	struct sr_rec recs[1024];
-	char *tmp = NULL;
-	FILE *f = NULL;
+	struct sr_outfile out = { 0 };
 	int pos, ret, n, status;
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TRACE -o OUT --to FMT", &pos, &e);
@@ -162,19 +162,12 @@ int cmd_convert(int argc, char **argv)
 		status = convert_fio_job(&a, src, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
 		goto out;
 	}
-	/* Write beside the output and rename at the end, so a bad input line
-	 * halfway through leaves nothing behind and an old OUT intact. */
-	if (asprintf(&tmp, "%s.tmp.%d", a.output, (int)getpid()) < 0) {
-		tmp = NULL;
-		sr_errf(&e, -ENOMEM, "out of memory");
+	/* Write beside the output and rename at the end (base/outfile), so a bad
+	 * input line halfway through leaves nothing behind and an old OUT intact */
+	ret = sr_outfile_open(&out, a.output, &e);
+	if (ret)
 		goto fail;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		sr_errf(&e, -errno, "%s: %s", a.output, strerror(errno));
-		goto fail;
-	}
-	ret = sr_writer_open(a.to, f, &a.wcfg, &w, &e);
+	ret = sr_writer_open(a.to, out.f, &a.wcfg, &w, &e);
 	if (ret)
 		goto fail;
 	while ((n = sr_source_next(src, recs, 1024, &e)) > 0) {
@@ -187,16 +180,12 @@ int cmd_convert(int argc, char **argv)
 		goto fail;
 	ret = sr_writer_close(w);
 	w = NULL;
-	if (fclose(f) || ret) {
-		f = NULL;
+	if (ret) {
 		sr_errf(&e, -EIO, "%s: write failed", a.output);
 		goto fail;
 	}
-	f = NULL;
-	if (rename(tmp, a.output)) {
-		sr_errf(&e, -errno, "%s: %s", a.output, strerror(errno));
+	if (sr_outfile_commit(&out, &e))
 		goto fail;
-	}
 	status = SR_EXIT_OK;
 	goto out;
 fail:
@@ -204,13 +193,7 @@ fail:
 out:
 	if (w)
 		sr_writer_close(w);
-	if (f)
-		fclose(f);
-	if (tmp) {
-		if (status)
-			unlink(tmp);
-		free(tmp);
-	}
+	sr_outfile_abort(&out);
 	if (src)
 		src->close(src);
 	return status;

@@ -5,6 +5,7 @@
  * replay over them (stripe or by-target) also tells a read from the wrong
  * device, or the devices given in another order. */
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,9 +14,11 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "base/samefile.h"
+#include "base/checked.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "devices/target.h"
@@ -72,16 +75,45 @@ static int holds_foreign_data(const struct sr_target *t, void *buf)
 
 #define MAX_TARGETS 64
 
+/* A file that cannot fit is bad input before it is created: prep x --size
+ * 1P filled the file system and left a partial file. The file's own blocks
+ * count as room (it is rewritten in place). */
+static int room_check(const char *path, const struct stat *old, uint64_t size, struct sr_err *e)
+{
+	char *copy = strdup(path);
+	struct statvfs vfs;
+	uint64_t room, mine;
+	char b1[32], b2[32];
+	int ret;
+
+	if (!copy)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	ret = statvfs(old ? path : dirname(copy), &vfs);
+	free(copy);
+	if (ret)
+		return 0; /* the open below names the problem */
+	mine = old ? (uint64_t)old->st_blocks * 512 : 0;
+	if (sr_mul_u64(vfs.f_bavail, vfs.f_frsize, &room) || sr_add_u64(room, mine, &room))
+		room = UINT64_MAX;
+	if (size <= room)
+		return 0;
+	return sr_inputf(e, "%s: --size %s is more than the %s free on its file system", path,
+			 sr_fmt_bytes(b1, sizeof(b1), size), sr_fmt_bytes(b2, sizeof(b2), room));
+}
+
 /* Open, check and size one target; the size to write goes in *size. */
 static int open_one(const struct args *a, const char *path, struct sr_target *t, uint64_t *size,
-		    struct sr_err *e)
+		    int *created, struct sr_err *e)
 {
 	struct stat sb;
 	int ret, existed = stat(path, &sb) == 0;
 
 	*size = a->size;
+	*created = !existed;
 	if (!(existed && S_ISBLK(sb.st_mode)) && !a->size)
 		return sr_inputf(e, CMD ": %s: --size is required for a file", path);
+	if (!(existed && S_ISBLK(sb.st_mode)) && room_check(path, existed ? &sb : NULL, a->size, e))
+		return -EINVAL;
 	/* refuse before anything opens the device for writing */
 	if (sr_target_write_check_path(path, "/sys", a->force_destroy, e))
 		return -EINVAL;
@@ -157,6 +189,7 @@ int cmd_prep(int argc, char **argv)
 	struct sr_err e = { 0 };
 	struct sr_target *t = NULL;
 	uint64_t sizes[MAX_TARGETS], off = 0;
+	int created[MAX_TARGETS] = { 0 };
 	void *buf = NULL;
 	int pos, ret, nr = 0, i, named;
 	char b1[32];
@@ -193,7 +226,7 @@ int cmd_prep(int argc, char **argv)
 	for (i = 0; i < argc - pos; i++) {
 		t[i].fd = -1;
 		nr = i + 1;
-		if (open_one(&a, argv[pos + i], &t[i], &sizes[i], &e) || lock_one(t, i, &e))
+		if (open_one(&a, argv[pos + i], &t[i], &sizes[i], &created[i], &e) || lock_one(t, i, &e))
 			goto fail;
 		/* after the lock: a prep running now would look like foreign data */
 		if (!a.force && holds_foreign_data(&t[i], buf)) {
@@ -222,6 +255,9 @@ int cmd_prep(int argc, char **argv)
 	goto out;
 fail:
 	ret = sr_cli_fail(&e);
+	for (i = 0; t && i < nr; i++) /* no partial file left by a failed run */
+		if (created[i] && t[i].fd >= 0 && !t[i].is_blk)
+			unlink(t[i].path);
 out:
 	free(buf);
 	for (i = 0; t && i < nr; i++)

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "base/samefile.h"
+#include "base/checked.h"
+#include "base/membudget.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
@@ -353,32 +356,29 @@ static int trace_extent(struct sr_source *src, uint64_t *extent, struct sr_err *
 	return src->rewind(src, e);
 }
 
-static int write_outputs(const struct args *a, const struct sr_report_info *ri,
-			 const struct sr_stats *st, struct sr_err *e)
+static int write_outputs(const struct args *a, struct sr_outfile *out, struct sr_outfile *tl,
+			 const struct sr_report_info *ri, const struct sr_stats *st, struct sr_err *e)
 {
-	FILE *f = stdout;
 	unsigned i;
 	int ret;
 
-	if (a->output) {
-		f = fopen(a->output, "w");
-		if (!f)
-			return sr_errf(e, -errno, "%s: %s", a->output, strerror(errno));
+	ret = sr_report_write(out->f, a->outfmt, ri, st);
+	if (ret) {
+		sr_outfile_abort(out);
+		return sr_errf(e, ret, "%s: cannot write the report", out->name);
 	}
-	ret = sr_report_write(f, a->outfmt, ri, st);
-	if (f != stdout && fclose(f))
-		ret = -errno;
-	else if (f == stdout)
-		fflush(stdout);
+	ret = sr_outfile_commit(out, e);
 	if (ret)
-		return sr_errf(e, ret, "%s: cannot write the report", a->output ? a->output : "stdout");
-	if (a->timeline) {
-		f = fopen(a->timeline, "w");
-		if (!f)
-			return sr_errf(e, -errno, "%s: %s", a->timeline, strerror(errno));
-		ret = sr_report_timeline_csv(f, st);
-		if (fclose(f) || ret)
-			return sr_errf(e, -EIO, "%s: cannot write the timeline", a->timeline);
+		return ret;
+	if (tl->f) {
+		ret = sr_report_timeline_csv(tl->f, st);
+		if (ret) {
+			sr_outfile_abort(tl);
+			return sr_errf(e, -EIO, "%s: cannot write the timeline", tl->name);
+		}
+		ret = sr_outfile_commit(tl, e);
+		if (ret)
+			return ret;
 	}
 	for (i = 0; i < 3; i++)
 		if (a->log_name[i] &&
@@ -491,6 +491,31 @@ static int run_ids(const struct args *a, struct tgt_ctx *tc, struct sr_err *e)
 		tc->rt[i].run_id = a->verify ? base + i : id;
 	}
 	return 0;
+}
+
+/* Buffers sized to what the run can use: a pattern of N requests never gets
+ * more than N slots (--threads 1024 --qd 32768 for 256 requests allocated
+ * 20+ GB), and threads x qd x bs x targets must fit in available memory. */
+static int size_slots(const struct args *a, unsigned ntgt, struct sr_replay_cfg *rc, struct sr_err *e)
+{
+	uint64_t reqs, f[4], need;
+	unsigned *par = rc->workers ? &rc->workers : &rc->threads;
+
+	if (a->pattern >= 0 && a->loops && !sr_mul_u64(a->size / a->bs, a->loops, &reqs) && reqs) {
+		if (*par > reqs)
+			*par = (unsigned)reqs;
+		if (rc->qd > (reqs + *par - 1) / *par)
+			rc->qd = (unsigned)((reqs + *par - 1) / *par);
+		if (rc->batch > rc->qd)
+			rc->batch = rc->qd;
+	}
+	f[0] = rc->workers ? rc->workers : 1;
+	f[1] = rc->qd;
+	f[2] = a->bs;
+	f[3] = ntgt;
+	if (sr_mem_product(f, 4, &need))
+		need = UINT64_MAX;
+	return sr_mem_budget(need, CMD ": --threads x --qd x --bs buffers", e);
 }
 
 static const char *tag_name(void *arg, uint32_t tag, char *buf, size_t n)
@@ -665,6 +690,7 @@ int cmd_replay(int argc, char **argv)
 	struct sr_stats st;
 	struct sr_replay_cfg rc;
 	struct sr_report_info ri;
+	struct sr_outfile out = { 0 }, tl = { 0 };
 	struct sr_model model = { 0 };
 	char *synth_keep = NULL;
 	int have_model = 0;
@@ -687,6 +713,9 @@ int cmd_replay(int argc, char **argv)
 	if (check_args(&a, argc, argv, pos, &e))
 		goto fail;
 	inner = a.eng == &sr_engine_faulty ? a.faults.inner : a.eng;
+	/* before any I/O: a path that cannot be written fails now, not after the run */
+	if (sr_outfile_open(&out, a.output, &e) || (a.timeline && sr_outfile_open(&tl, a.timeline, &e)))
+		goto fail;
 	tc = calloc(1, sizeof(*tc));
 	if (!tc) {
 		sr_errf(&e, -ENOMEM, "out of memory");
@@ -718,6 +747,8 @@ int cmd_replay(int argc, char **argv)
 		a.batch = a.qd;
 
 	replay_cfg(&rc, &a, tc, src, tgtnames, size, lbs, inner);
+	if (size_slots(&a, tc->n, &rc, &e))
+		goto fail;
 	prog.runtime_ns = a.runtime_ns;
 	if (a.progress || isatty(STDERR_FILENO)) {
 		rc.progress = show_progress;
@@ -750,7 +781,7 @@ int cmd_replay(int argc, char **argv)
 	if (ret)
 		status = sr_cli_fail(&e);
 	sr_err_clear(&e);
-	if (write_outputs(&a, &ri, &st, &e) ||
+	if (write_outputs(&a, &out, &tl, &ri, &st, &e) ||
 	    (a.plot && sr_plot_replay(a.plot, ri.target, &st, 1, &e))) {
 		status = sr_cli_fail(&e);
 	} else if (sr_cli_stop) {
@@ -766,6 +797,8 @@ int cmd_replay(int argc, char **argv)
 fail:
 	status = sr_cli_fail(&e);
 out:
+	sr_outfile_abort(&out);
+	sr_outfile_abort(&tl);
 	if (src)
 		src->close(src);
 	for (i = 0; tc && i < tc->n; i++)

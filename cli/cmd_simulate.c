@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "base/samefile.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
@@ -273,23 +274,18 @@ static int open_schedule(const struct args *a, struct sr_cli_sched *s, uint64_t 
 				 s, e);
 }
 
-static int write_report(const struct args *a, const struct sr_sim_report *rep, struct sr_err *e)
+static int write_report(const struct args *a, struct sr_outfile *out, const struct sr_sim_report *rep,
+			struct sr_err *e)
 {
-	FILE *f = stdout;
-	int ret;
+	int ret = sr_sim_report_write(out->f, a->outfmt, rep);
 
-	if (a->output) {
-		f = fopen(a->output, "w");
-		if (!f)
-			return sr_errf(e, -errno, "%s: %s", a->output, strerror(errno));
+	if (ret) {
+		sr_outfile_abort(out);
+		return sr_errf(e, ret, "%s: cannot write the report", out->name);
 	}
-	ret = sr_sim_report_write(f, a->outfmt, rep);
-	if (f != stdout && fclose(f))
-		ret = -errno;
-	else if (f == stdout)
-		fflush(stdout);
+	ret = sr_outfile_commit(out, e);
 	if (ret)
-		return sr_errf(e, ret, "%s: cannot write the report", a->output ? a->output : "stdout");
+		return ret;
 	if (a->plot)
 		return sr_sim_plot(a->plot, rep, e);
 	return 0;
@@ -350,6 +346,7 @@ int cmd_simulate(int argc, char **argv)
 	struct tgts ts = { .n = 0 };
 	struct sr_cli_sched sc = { 0 };
 	struct sr_sim_report rep = { 0 };
+	struct sr_outfile out = { 0 };
 	struct sr_devspec ds;
 	uint64_t mem[MAX_MEM], size;
 	size_t nmem = 0, i, j, nreal = 0;
@@ -410,6 +407,9 @@ int cmd_simulate(int argc, char **argv)
 		sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of --page %" PRIu64, a.bs, a.page);
 		goto fail;
 	}
+	/* before any I/O: a path that cannot be written fails now, not after the run */
+	if (sr_outfile_open(&out, a.output, &e))
+		goto fail;
 	if (a.ntargets > 1) {
 		if (open_targets(&a, &ts, &e))
 			goto fail;
@@ -561,7 +561,7 @@ int cmd_simulate(int argc, char **argv)
 report:
 	sr_err_clear(&e);
 	rep.partial = !!sr_cli_stop;
-	if (write_report(&a, &rep, &e))
+	if (write_report(&a, &out, &rep, &e))
 		status = sr_cli_fail(&e);
 	else
 		status = sr_cli_stopped(status);
@@ -569,6 +569,7 @@ report:
 fail:
 	status = sr_cli_fail(&e);
 out:
+	sr_outfile_abort(&out);
 	free(rep.rows);
 	sr_cli_sched_close(&sc);
 	if (ts.n)

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/membudget.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
@@ -423,18 +425,20 @@ static int write_file(const char *dir, const char *name, const struct sr_sweep *
 		      const struct sr_sweep_info *in, int (*fn)(FILE *, const struct sr_sweep *, const struct sr_sweep_info *),
 		      struct sr_err *e)
 {
+	struct sr_outfile out;
 	char path[4096];
-	FILE *f;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
-	ret = fn(f, s, in);
-	if (fclose(f) || ret)
+	ret = sr_outfile_open(&out, path, e);
+	if (ret)
+		return ret;
+	ret = fn(out.f, s, in);
+	if (ret) {
+		sr_outfile_abort(&out);
 		return sr_errf(e, -EIO, "%s: write failed", path);
-	return 0;
+	}
+	return sr_outfile_commit(&out, e);
 }
 
 static int write_outputs(const struct args *a, const struct sr_sweep *s, const struct sr_sweep_info *in,
@@ -449,9 +453,11 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 		ret = sr_sweep_write_json(stdout, s, in); break;
 	case SR_OUT_CSV: ret = sr_sweep_write_csv(stdout, s, in); break;
 	}
-	fflush(stdout);
 	if (ret)
 		return sr_errf(e, ret, "stdout: write failed");
+	ret = sr_stdout_check(e);
+	if (ret || !a->output)
+		return ret;
 	if (!a->output)
 		return 0;
 	ret = write_file(a->output, "sweep.csv", s, in, sr_sweep_write_csv, e);
@@ -460,6 +466,29 @@ static int write_outputs(const struct args *a, const struct sr_sweep *s, const s
 	if (!ret)
 		ret = sr_sweep_plots(a->output, s, in, a->no_png ? NULL : sr_plot_png_terminal(), e);
 	return ret;
+}
+
+/* The largest point's threads x qd x bs buffers must fit in memory: exit 2
+ * before the grid runs, not an OOM kill at that point. */
+static int sweep_budget(const struct sr_sweep *sw, struct sr_err *e)
+{
+	uint64_t need = 0, f[3], n;
+	size_t i;
+
+	for (i = 0; i < sw->npoints; i++) {
+		f[0] = sr_sweep_num(sw, &sw->pt[i], SR_DIM_THREADS);
+		f[1] = sr_sweep_num(sw, &sw->pt[i], SR_DIM_QD);
+		f[2] = sr_sweep_num(sw, &sw->pt[i], SR_DIM_BS);
+		if (!strcmp(sr_sweep_str(sw, &sw->pt[i], SR_DIM_ENGINE), "psync")) {
+			f[1] = f[1] > f[0] ? f[0] : f[1]; /* psync: one set of slots, at most one per thread */
+			f[0] = 1;
+		}
+		if (sr_mem_product(f, 3, &n))
+			n = UINT64_MAX;
+		if (n > need)
+			need = n;
+	}
+	return sr_mem_budget(need, CMD ": the largest point's --threads x --qd x --bs buffers", e);
 }
 
 /* Fill the grid's defaults and check what a replay grid may hold. */
@@ -673,11 +702,11 @@ int cmd_sweep(int argc, char **argv)
 		src->close(src);
 	}
 	ret = sr_sweep_init(sw, (unsigned)a.repeat, a.seed, !a.no_shuffle, &e);
-	if (ret)
+	if (ret || (!sim && sweep_budget(sw, &e)))
 		goto fail;
 	sw->sim = sim;
 	if (a.output && stat(a.output, &sb) && mkdir(a.output, 0777) && errno != EEXIST) {
-		sr_errf(&e, -errno, CMD ": --output %s: %s", a.output, strerror(errno));
+		sr_inputf(&e, CMD ": --output %s: %s", a.output, strerror(errno)); /* before any I/O: exit 2 */
 		goto fail;
 	}
 

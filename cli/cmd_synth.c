@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/escape.h"
+#include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
@@ -350,27 +351,16 @@ static int info_json(FILE *f, const struct sr_model *m, const struct totals *t)
 
 /* ---- output ---- */
 
-static FILE *open_out(const char *path, struct sr_err *e)
+/* A schedule or --info through base/outfile: written whole or not at all,
+ * never renamed over a device node, write errors reported (exit 1). */
+static int close_out(struct sr_outfile *o, int ret, struct sr_err *e)
 {
-	FILE *f;
-
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "w");
-	if (!f)
-		sr_inputf(e, "%s: %s", path, strerror(errno));
-	return f;
-}
-
-static int close_out(FILE *f, const char *path, int ret, struct sr_err *e)
-{
-	if (ferror(f))
-		ret = -EIO;
-	if (f != stdout ? fclose(f) : fflush(f))
-		ret = -EIO;
-	if (ret)
-		return sr_errf(e, ret, "%s: cannot write", path ? path : "stdout");
-	return 0;
+	if (ret || ferror(o->f)) {
+		sr_outfile_abort(o);
+		return sr_errf(e, ret ? ret : -EIO, "%s: %s", o->name,
+			       ret == -EINTR ? "stopped: nothing written" : "cannot write");
+	}
+	return sr_outfile_commit(o, e);
 }
 
 static int write_schedule(const struct args *a, const struct sr_model *m, struct sr_err *e)
@@ -379,7 +369,7 @@ static int write_schedule(const struct args *a, const struct sr_model *m, struct
 	struct sr_source *src = NULL;
 	struct sr_writer *w = NULL;
 	struct sr_rec *buf;
-	FILE *f = NULL;
+	struct sr_outfile o = { 0 };
 	int ret, n;
 
 	buf = malloc(BATCH * sizeof(*buf));
@@ -388,12 +378,10 @@ static int write_schedule(const struct args *a, const struct sr_model *m, struct
 	ret = sr_synth_open(m, &a->so, &src, e);
 	if (ret)
 		goto out;
-	f = open_out(a->output, e);
-	if (!f) {
-		ret = -EINVAL;
+	ret = sr_outfile_open(&o, a->output, e);
+	if (ret)
 		goto out;
-	}
-	ret = sr_writer_open("csv", f, &cfg, &w, e);
+	ret = sr_writer_open("csv", o.f, &cfg, &w, e);
 	if (ret)
 		goto out;
 	while ((n = sr_source_next(src, buf, BATCH, e)) > 0 && !sr_cli_stop) {
@@ -407,14 +395,14 @@ static int write_schedule(const struct args *a, const struct sr_model *m, struct
 		ret = -EIO;
 	w = NULL;
 	if (ret && !e->code)
-		sr_errf(e, ret, "%s: cannot write the schedule", a->output ? a->output : "stdout");
-	ret = close_out(f, a->output, ret, e);
-	f = NULL;
+		sr_errf(e, ret, "%s: cannot write the schedule", o.name);
+	if (!ret && sr_cli_stop && !sr_outfile_direct(&o))
+		ret = -EINTR; /* a stopped schedule is partial: not renamed into place */
+	ret = close_out(&o, ret, e);
 out:
 	if (w)
 		sr_writer_close(w);
-	if (f && f != stdout)
-		fclose(f);
+	sr_outfile_abort(&o);
 	if (src)
 		src->close(src);
 	free(buf);
@@ -428,7 +416,7 @@ int cmd_synth(int argc, char **argv)
 	struct sr_model m = { 0 };
 	struct totals t = { 0 };
 	int pos, ret, status = SR_EXIT_OK, loaded = 0;
-	FILE *f;
+	struct sr_outfile o = { 0 };
 
 	sr_synth_opts_default(&a.so);
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "(--gguf MODEL.gguf | --profile NAME) [options]",
@@ -469,15 +457,14 @@ int cmd_synth(int argc, char **argv)
 	if (a.info) {
 		if (totals(&m, &t, &e))
 			goto fail;
-		f = open_out(a.output, &e);
-		if (!f)
+		if (sr_outfile_open(&o, a.output, &e))
 			goto fail;
 		ret = 0;
 		if (a.outfmt == SR_OUT_JSON)
-			ret = info_json(f, &m, &t);
+			ret = info_json(o.f, &m, &t);
 		else
-			info_text(f, &m, &t);
-		if (close_out(f, a.output, ret, &e))
+			info_text(o.f, &m, &t);
+		if (close_out(&o, ret, &e))
 			goto fail;
 	} else if (a.write_gguf) {
 		sr_cli_install_signals(); /* a stop removes the half-written OUT.tmp (exit 130) */
@@ -500,6 +487,7 @@ int cmd_synth(int argc, char **argv)
 fail:
 	status = sr_cli_fail(&e);
 out:
+	sr_outfile_abort(&o);
 	totals_free(&t);
 	if (loaded)
 		sr_model_free(&m);

@@ -3,6 +3,7 @@
  * target and fanout.c runs per worker thread. */
 #include "replay/loop.h"
 #include "devices/affinity.h"
+#include "base/checked.h"
 #include "base/units.h"
 #include "replay/verify.h"
 
@@ -77,6 +78,14 @@ static int next_request(struct sr_feed *f, struct sr_rec *out)
 		if (ret)
 			continue;
 		if (r->t_ns != SR_T_NONE) {
+			uint64_t t;
+
+			/* checked: a wrapped time was issued at once, not when due */
+			if (c->timing == SR_TIMING_RECORDED &&
+			    (sr_add_u64(r->t_ns, f->loop_base_ns, &t) || (double)t * c->time_scale >= 0x1p63))
+				return sr_inputf(f->e, "%s:%" PRIu64 ": time %" PRIu64 " ns%s overflows the replay clock "
+						 "(2^63 ns); expected times below that", f->src->name, r->seq, r->t_ns,
+						 c->time_scale != 1 ? " x --timing scale" : "");
 			if (r->t_ns > f->last_t_ns)
 				f->last_t_ns = r->t_ns;
 			r->t_ns += f->loop_base_ns;
@@ -473,7 +482,8 @@ static int alloc_bufs(struct sr_loop *l, size_t len, int numa_node)
 	if (p == MAP_FAILED)
 		return -errno;
 	a = ((uintptr_t)p + SR_HUGE - 1) & ~(uintptr_t)(SR_HUGE - 1);
-	madvise((void *)a, map_len - (a - (uintptr_t)p), MADV_HUGEPAGE); /* advice only */
+	if (len >= SR_HUGE) /* a few KiB of slots would fault in a whole 2 MiB page per thread */
+		madvise((void *)a, map_len - (a - (uintptr_t)p), MADV_HUGEPAGE); /* advice only */
 #ifdef SR_HAVE_HWLOC
 	if (numa_node >= 0)
 		bind_to_node((void *)a, len, numa_node);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/outfile.h"
 #include "devices/discover.h"
 #include "devices/spec.h"
 #include "devices/target.h"
@@ -96,8 +97,9 @@ static int mkdirs(const char *dir)
 static int write_profile(const struct sr_cal_cfg *c, struct sr_cal_result *r, uint64_t point_ns,
 			 struct sr_err *e)
 {
-	char dir[PATH_MAX / 2], tmp[PATH_MAX + 8], date[64];
+	char dir[PATH_MAX / 2], date[64];
 	time_t now = time(NULL);
+	struct sr_outfile out;
 	struct tm tm;
 	FILE *f;
 	int ret, i;
@@ -108,12 +110,12 @@ static int write_profile(const struct sr_cal_cfg *c, struct sr_cal_result *r, ui
 	if (ret)
 		return sr_errf(e, ret, "%s: cannot create: %s", dir, strerror(-ret));
 	snprintf(r->file, sizeof(r->file), "%s/%s.ini", dir, r->key);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", r->file);
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	f = fopen(tmp, "w");
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", tmp, strerror(errno));
+	ret = sr_outfile_open(&out, r->file, e); /* unique temp, fsync, rename */
+	if (ret)
+		return ret;
+	f = out.f;
 	fprintf(f, "; ssdreplay devices --calibrate: best read figures measured here\n");
 	fprintf(f, "; io_uring, O_DIRECT, read-only; %d points of %.0f ms each\n", r->n, point_ns / 1e6);
 	fprintf(f, "[calibration]\n");
@@ -126,12 +128,7 @@ static int write_profile(const struct sr_cal_cfg *c, struct sr_cal_result *r, ui
 	for (i = 0; i < r->n; i++)
 		fprintf(f, "; %s %" PRIu64 " %u %.1f %.0f\n", r->pt[i].rand ? "rand" : "seq", r->pt[i].bs,
 			r->pt[i].qd, r->pt[i].Bps / 1e6, r->pt[i].iops);
-	if (fclose(f) || rename(tmp, r->file)) {
-		ret = -errno;
-		unlink(tmp);
-		return sr_errf(e, ret, "%s: cannot write: %s", r->file, strerror(-ret));
-	}
-	return 0;
+	return sr_outfile_commit(&out, e);
 }
 
 int sr_calibrate(const struct sr_cal_cfg *c, struct sr_cal_result *r, struct sr_err *e)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/plot.h"
+#include "base/outfile.h"
 
 static void md_cell(FILE *f, const char *s)
 {
@@ -268,18 +269,18 @@ static int plot_tokens(const struct sr_study_report *r, struct sr_err *e)
 
 static int bars(const char *dir, const char *name, const struct sr_plot_bars *b, struct sr_err *e)
 {
+	struct sr_outfile out;
 	char path[4200];
-	FILE *f;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s.svg", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
-	ret = sr_plot_bars_svg(f, b);
-	if (fclose(f) || ret)
+	if ((ret = sr_outfile_open(&out, path, e)))
+		return ret;
+	if ((ret = sr_plot_bars_svg(out.f, b))) {
+		sr_outfile_abort(&out);
 		return sr_errf(e, -EIO, "%s: write error", path);
-	return 0;
+	}
+	return sr_outfile_commit(&out, e);
 }
 
 static int plot_seq(const struct sr_study_report *r, struct sr_err *e)
@@ -354,18 +355,18 @@ static int plot_bw(const struct sr_study_report *r, struct sr_err *e)
 static int with_file(const char *dir, const char *name, int (*fn)(const struct sr_study_report *, FILE *),
 		     const struct sr_study_report *r, struct sr_err *e)
 {
+	struct sr_outfile out;
 	char path[4200];
-	FILE *f;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
-	ret = fn(r, f);
-	if (fclose(f) || ret)
+	if ((ret = sr_outfile_open(&out, path, e)))
+		return ret;
+	if ((ret = fn(r, out.f))) {
+		sr_outfile_abort(&out);
 		return sr_errf(e, -EIO, "%s: write error", path);
-	return 0;
+	}
+	return sr_outfile_commit(&out, e);
 }
 
 int sr_study_write(const struct sr_study_report *r, struct sr_err *e)

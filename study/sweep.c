@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/units.h"
+#include "base/checked.h"
 
 const char *const sr_sweep_dim_names[SR_DIM_NR] = { "bs", "qd", "page", "engine", "threads", "policy", "mem" };
 
@@ -125,14 +126,18 @@ static int parse_item(enum sr_sweep_dim d, char *item, const char *spec, struct 
 			*colon = ':';
 		return bad_spec(d, item, spec, "expected A..B with A <= B, both valid", e);
 	}
-	for (v = lo; v <= hi;) {
+	if (geo ? sr_mul_u64(lo, step, &v) : sr_add_u64(lo, step, &v)) {
+		*dots = '.';
+		*colon = ':';
+		return bad_spec(d, item, spec, "expected a step that does not overflow 64 bits", e);
+	}
+	for (v = lo;;) { /* checked: a step that wraps ends the range (it made 0 values, SIGFPE) */
 		int ret = push(d, a, v, NULL, spec, e);
 
 		if (ret)
 			return ret;
-		if (geo ? v > hi / step : v > hi - step)
+		if (sr_range_next(v, step, geo, hi, &v) != 1)
 			break;
-		v = geo ? v * step : v + step;
 	}
 	return 0;
 }

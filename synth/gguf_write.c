@@ -15,6 +15,7 @@
 
 #include "base/units.h"
 #include "synth/gguf.h"
+#include "base/outfile.h"
 #include "synth/gguf_impl.h"
 
 #define CHUNK (4u << 20)
@@ -374,47 +375,33 @@ static int put_tensor(int fd, uint8_t *chunk, const struct sr_tensor *t, size_t 
 	return 0;
 }
 
-static void sync_dir(const char *path)
-{
-	char *dir = strdup(path), *slash;
-	int fd;
-
-	if (!dir)
-		return;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd); /* best effort: some filesystems refuse it */
-		close(fd);
-	}
-	free(dir);
-}
-
 int sr_gguf_write(const char *path, const struct sr_model *m, enum sr_gguf_fill fill,
 		  uint64_t seed, struct sr_err *e)
 {
+	struct sr_outfile o = { 0 };
 	uint8_t *hdr = NULL, *chunk = NULL;
 	uint64_t fsize, pos;
-	char *tmp = NULL;
-	size_t hlen, i;
-	int fd = -1, ret;
+	const char *tmp;
+	size_t i;
+	size_t hlen;
+	int fd, ret;
 
 	if ((ret = build_header(m, path, &hdr, &hlen, &fsize, e)))
 		return ret;
-	if (!(tmp = malloc(strlen(path) + 5)) || !(chunk = malloc(CHUNK))) {
+	if (!(chunk = malloc(CHUNK))) {
 		ret = sr_errf(e, -ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	strcpy(stpcpy(tmp, path), ".tmp");
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = sr_errf(e, -errno, "%s: create: %s", tmp, strerror(errno));
+	/* a unique temp name per run, renamed over path only when whole: a
+	 * SIGKILL leaves PATH.tmp-XXXXXX, never a reused or half OUT.gguf */
+	if ((ret = sr_outfile_open(&o, path, e)))
 		goto out;
+	if (sr_outfile_direct(&o)) { /* holes and positioned writes need a file */
+		ret = sr_inputf(e, "%s: not a regular file: --write-gguf writes a regular file (or a new one)", path);
+		goto fail;
 	}
+	fd = o.fd;
+	tmp = o.tmp;
 	if ((ret = pwrite_all(fd, hdr, hlen, 0, tmp, e)))
 		goto fail;
 	pos = m->data_off;
@@ -434,29 +421,12 @@ int sr_gguf_write(const char *path, const struct sr_model *m, enum sr_gguf_fill 
 		ret = sr_errf(e, -errno, "%s: truncate to %" PRIu64 ": %s", tmp, fsize, strerror(errno));
 		goto fail;
 	}
-	if (fsync(fd) < 0) {
-		ret = sr_errf(e, -errno, "%s: fsync: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		ret = sr_errf(e, -errno, "%s: close: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		ret = sr_errf(e, -errno, "%s: rename to %s: %s", tmp, path, strerror(errno));
-		goto fail;
-	}
-	sync_dir(path);
+	ret = sr_outfile_commit(&o, e); /* fsync, close, rename; removes the temp on failure */
 	goto out;
 fail:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
+	sr_outfile_abort(&o);
 out:
 	free(hdr);
 	free(chunk);
-	free(tmp);
 	return sr_gguf_oneline(e, ret);
 }

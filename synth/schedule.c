@@ -56,6 +56,7 @@
 #include <string.h>
 
 #include "synth/kv_sched.h"
+#include "base/checked.h"
 #include "synth/routing.h"
 
 enum { IT_WHOLE, IT_EXPERTS, IT_EMBD, IT_HEAD, IT_KV };
@@ -233,6 +234,20 @@ static int kv_geom(struct synth *s, struct sr_err *e)
 	s->krow = g.krow;
 	s->vrow = g.vrow;
 	return ret;
+}
+
+/* The whole KV region, kv_off + layers x ctx x (K + V rows), must be
+ * addressable: a wrap sent KV writes to offset 0 (a GGUF header). */
+static int kv_span(const struct synth *s, struct sr_err *e)
+{
+	uint64_t row, lsz, all, end;
+
+	if (!sr_add_u64(s->krow, s->vrow, &row) && !sr_mul_u64(row, s->o.kv_ctx, &lsz) &&
+	    !sr_mul_u64(lsz, (uint64_t)s->n_layer + 1, &all) && !sr_add_u64(s->o.kv_off, all, &end))
+		return 0;
+	return sr_inputf(e, "%s: --kv ctx=%llu at --kv-offset %llu: the KV region (%u layers x %llu-byte rows) "
+			 "ends beyond 2^64 bytes", s->m->name ? s->m->name : "model", (unsigned long long)s->o.kv_ctx,
+			 (unsigned long long)s->o.kv_off, s->n_layer, (unsigned long long)row);
 }
 
 static int build_program(struct synth *s, struct sr_err *e)
@@ -804,6 +819,8 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 
 		s->o.kv_off = (end + 4095) & ~4095ull;
 	}
+	if (o->kv_ctx && (ret = kv_span(s, e)))
+		goto fail;
 	if (s->n_expert) {
 		struct sr_router_cfg rc = { .n_layer = s->n_layer, .n_expert = s->n_expert,
 					    .k = m->hp.n_expert_used, .seed = o->seed, .n_tokens = s->total };

@@ -185,9 +185,11 @@ static int parse_rec(struct csv_src *c, const char *line, size_t len, struct sr_
 			len_f = &f[i];
 			break;
 		case COL_TIME:
-			if (sr_text_u64(f[i].s, f[i].n, &r->t_ns) || r->t_ns == SR_T_NONE)
+			if (sr_text_u64(f[i].s, f[i].n, &r->t_ns))
 				return bad_field(c, "time_ns as an unsigned 64-bit integer",
 						 &f[i], e);
+			if (r->t_ns == SR_T_NONE) /* a u64, but the value that means 'untimed' */
+				return bad_field(c, "time_ns below 2^64-1 (the clock's limit)", &f[i], e);
 			break;
 		case COL_TARGET:
 		case COL_TAG:

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/units.h"
+
 #define CHUNK_BYTES (SR_PAGEMAP_CHUNK_WORDS * sizeof(uint64_t))
 
 void sr_pagemap_init(struct sr_pagemap *m)
@@ -16,36 +18,65 @@ void sr_pagemap_free(struct sr_pagemap *m)
 	size_t i;
 
 	for (i = 0; i < m->cap; i++)
-		free(m->chunk[i]);
-	free(m->chunk);
+		free(m->slot[i].bits);
+	free(m->slot);
 	memset(m, 0, sizeof(*m));
 }
 
-/* Make chunk[idx] exist (zeroed): grow the top array by doubling first. */
+/* The slot of chunk idx, or the empty slot where it would go. */
+static struct sr_pagemap_slot *slot_of(const struct sr_pagemap *m, uint64_t idx)
+{
+	size_t i = (size_t)sr_mix64(idx) & (m->cap - 1);
+
+	while (m->slot[i].key && m->slot[i].key != idx + 1)
+		i = (i + 1) & (m->cap - 1);
+	return &m->slot[i];
+}
+
+static uint64_t *chunk_find(const struct sr_pagemap *m, uint64_t idx)
+{
+	return m->cap ? slot_of(m, idx)->bits : NULL;
+}
+
+/* Double the table (kept at most half full). */
+static int grow(struct sr_pagemap *m)
+{
+	struct sr_pagemap old = *m;
+	size_t i, cap = m->cap ? m->cap * 2 : 64;
+
+	m->slot = calloc(cap, sizeof(*m->slot));
+	if (!m->slot) {
+		m->slot = old.slot;
+		return -ENOMEM;
+	}
+	m->cap = cap;
+	for (i = 0; i < old.cap; i++)
+		if (old.slot[i].key)
+			*slot_of(m, old.slot[i].key - 1) = old.slot[i];
+	free(old.slot);
+	return 0;
+}
+
+/* Make chunk idx exist (zeroed). */
 static uint64_t *chunk_get(struct sr_pagemap *m, uint64_t idx)
 {
-	uint64_t **top;
-	size_t cap;
+	struct sr_pagemap_slot *s;
 
-	if (idx >= m->cap) {
-		cap = m->cap ? m->cap : 16;
-		while (cap <= idx)
-			cap *= 2;
-		top = realloc(m->chunk, cap * sizeof(*top));
-		if (!top)
+	if (m->last && m->last_key == idx)
+		return m->last;
+	if ((m->nalloc + 1) * 2 > m->cap && grow(m))
+		return NULL;
+	s = slot_of(m, idx);
+	if (!s->bits) {
+		s->bits = calloc(1, CHUNK_BYTES);
+		if (!s->bits)
 			return NULL;
-		memset(top + m->cap, 0, (cap - m->cap) * sizeof(*top));
-		m->chunk = top;
-		m->cap = cap;
-	}
-	if (!m->chunk[idx]) {
-		/* calloc of 128 KiB is an mmap: pages never written cost no memory */
-		m->chunk[idx] = calloc(1, CHUNK_BYTES);
-		if (!m->chunk[idx])
-			return NULL;
+		s->key = idx + 1;
 		m->nalloc++;
 	}
-	return m->chunk[idx];
+	m->last_key = idx;
+	m->last = s->bits;
+	return s->bits;
 }
 
 /* Bits lo..hi (inclusive, 0..63) of a word. */
@@ -72,7 +103,7 @@ int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t fir
 		if (!chunk_get(m, c))
 			return -ENOMEM;
 	for (c = c0; c <= c1; c++) {
-		cw = m->chunk[c];
+		cw = chunk_get(m, c);
 		tw = NULL;
 		b0 = c == c0 ? first & (SR_PAGEMAP_CHUNK_PAGES - 1) : 0;
 		b1 = c == c1 ? last & (SR_PAGEMAP_CHUNK_PAGES - 1) : SR_PAGEMAP_CHUNK_PAGES - 1;
@@ -96,28 +127,28 @@ int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t fir
 
 int sr_pagemap_test(const struct sr_pagemap *m, uint64_t page)
 {
-	uint64_t c = page >> SR_PAGEMAP_CHUNK_SHIFT, b = page & (SR_PAGEMAP_CHUNK_PAGES - 1);
+	uint64_t b = page & (SR_PAGEMAP_CHUNK_PAGES - 1);
+	const uint64_t *w = chunk_find(m, page >> SR_PAGEMAP_CHUNK_SHIFT);
 
-	if (c >= m->cap || !m->chunk[c])
-		return 0;
-	return (int)((m->chunk[c][b >> 6] >> (b & 63)) & 1);
+	return w ? (int)((w[b >> 6] >> (b & 63)) & 1) : 0;
 }
 
 uint64_t sr_pagemap_count_and(const struct sr_pagemap *a, const struct sr_pagemap *b)
 {
-	size_t i, n = a->cap < b->cap ? a->cap : b->cap, w;
+	const uint64_t *bw;
 	uint64_t sum = 0;
+	size_t i, w;
 
-	for (i = 0; i < n; i++) {
-		if (!a->chunk[i] || !b->chunk[i])
+	for (i = 0; i < a->cap; i++) {
+		if (!a->slot[i].key || !(bw = chunk_find(b, a->slot[i].key - 1)))
 			continue;
 		for (w = 0; w < SR_PAGEMAP_CHUNK_WORDS; w++)
-			sum += (uint64_t)__builtin_popcountll(a->chunk[i][w] & b->chunk[i][w]);
+			sum += (uint64_t)__builtin_popcountll(a->slot[i].bits[w] & bw[w]);
 	}
 	return sum;
 }
 
 size_t sr_pagemap_mem(const struct sr_pagemap *m)
 {
-	return m->cap * sizeof(*m->chunk) + m->nalloc * CHUNK_BYTES;
+	return m->cap * sizeof(*m->slot) + m->nalloc * CHUNK_BYTES;
 }

@@ -57,6 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(sr_sweep_parse((enum sr_sweep_dim)d, buf, &ax, &e), &e);
 		if (ax.n > SR_SWEEP_MAX_VALUES)
 			abort();
+		/* checked ranges (base/checked.h): a numeric value is never 0 and
+		 * a range never wraps back below where it started */
+		for (size_t i = 0; d != SR_DIM_ENGINE && d != SR_DIM_POLICY && i < ax.n; i++)
+			if (!ax.v[i].n)
+				abort();
 	}
 	return 0;
 }

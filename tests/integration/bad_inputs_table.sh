@@ -23,6 +23,9 @@ mk negoff.csv -1,4096
 mk big.csv 0,3221225472
 mk past.csv 0,4096 16777216,4096
 mk unal.csv 0,4096 100,4096
+printf 'offset,length,time_ns\n0,4096,0\n4096,4096,18446744073709551614\n' >"$T/wrap.csv"
+printf 'offset,length,time_ns\n0,4096,18446744073709551615\n' >"$T/tmax.csv"
+mkdir "$T/dir"
 python3 - "$T" <<'EOF'
 import struct, sys
 d = sys.argv[1]
@@ -69,6 +72,15 @@ rows=(
 	'overflowing numbers|GGUF tensor count 2^60|2|ovf\.gguf@8: tensor count 1152921504606846976 cannot fit|$SR synth --gguf $T/ovf.gguf'
 	'overflowing numbers|--size 99999999999999999999999|2|--size: size .* does not fit in 64 bits|$SR replay $F --pattern seq --size 99999999999999999999999'
 	'overflowing numbers|--qd 99999999999999999999|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 99999999999999999999'
+	'overflowing numbers|sweep range step 2^64-4096|2|--bs: expected a step that does not overflow 64 bits|$SR sweep $F --engine null --qd 1 --bs 4k..8k:+18446744073709547520'
+	'overflowing numbers|sweep range step 2^64-1|2|--qd: expected a step that does not overflow 64 bits|$SR sweep $F --engine null --bs 4k --qd 2..32:+18446744073709551615'
+	'overflowing numbers|synth --kv-offset 2^64-1|2|the KV region .* ends beyond 2\^64 bytes|$SR synth --profile tiny-llama --kv ctx=4,write --kv-offset 18446744073709551615'
+	'overflowing numbers|CSV time_ns 2^64-2 with --timing recorded|2|wrap\.csv:3: time 18446744073709551614 ns overflows the replay clock|$SR replay $F --trace $T/wrap.csv --timing recorded --engine null'
+	'overflowing numbers|CSV time_ns 2^64-1|2|tmax\.csv:2: expected time_ns below 2\^64-1|$SR replay $F --trace $T/tmax.csv --engine null'
+	'too much memory|--threads 1024 --qd 32768 --bs 1M|2|buffers need 32.00 TiB, more than the .* of memory available|$SR replay $F --pattern seq --engine null --threads 1024 --qd 32768 --bs 1M --loops 0 --runtime 1'
+	'wrong output|--timeline in a directory that does not exist|2|x\.csv: cannot write there: No such file or directory|$SR replay $F --pattern seq --engine null --timeline /nonexistent/x.csv'
+	'wrong output|--timeline a directory|2|dir: a directory: expected a regular file, a character device or a FIFO|$SR replay $F --pattern seq --engine null --timeline $T/dir'
+	'wrong output|--write-gguf onto a character device|2|null: not a regular file: --write-gguf writes a regular file|$SR synth --profile tiny-llama --write-gguf /dev/null'
 	'negative sizes|CSV length -4096|2|neg\.csv:2: expected length as an unsigned 64-bit integer, found .-4096.|$SR replay $F --trace $T/neg.csv'
 	'negative sizes|CSV offset -1|2|negoff\.csv:2: expected offset as an unsigned 64-bit integer, found .-1.|$SR replay $F --trace $T/negoff.csv'
 	'negative sizes|--bs -4k|2|--bs: expected a size like 4096, 128k, 4M, 2G, found .-4k.|$SR replay $F --pattern seq --bs -4k'

@@ -8,7 +8,9 @@
 # Lag of a request = its issue time - (t0 + its scheduled time), t0 chosen
 # so the earliest request has lag 0 (no tool can issue before the
 # schedule, and the tools' own clocks are not visible from the kernel).
-# Span = last issue - first issue, against the schedule's. Needs root,
+# Span = last issue - first issue, against the schedule's. On a machine
+# busy with other work, SR_TIMING_PRIO="chrt -f 10" runs both tools at a
+# real-time priority (the same for both). Needs root,
 # tracefs, losetup, fio and python3; the backing file (256 MiB, fully
 # written) and the loop device are removed at exit.
 set -euo pipefail
@@ -50,8 +52,8 @@ with open(d + "/sched.csv", "w") as c, open(d + "/sched.iolog", "w") as f:
     for i, b in enumerate(blocks):
         t = i * 1000000000 // rate
         c.write("%d,%d,4096,r\n" % (t, b * 4096))
-        f.write("%d %s read %d 4096\n" % (t // 1000000, dev, b * 4096))  # v3: milliseconds
-    f.write("%d %s close\n" % ((count - 1) * 1000 // rate, dev))
+        f.write("%d %s read %d 4096\n" % (t // 1000, dev, b * 4096))  # v3: microseconds
+    f.write("%d %s close\n" % ((count - 1) * 1000000 // rate, dev))
 PY
 
 mkdir "$INST"
@@ -72,9 +74,11 @@ capture() { # NAME CMD...: issue events of one run into $D/NAME.trace
 
 echo "schedule: $COUNT random 4 KiB reads at $RATE/s onto $LOOP (qd $QD)"
 for run in 1 2; do
-	capture "ssdreplay$run" "$B/ssdreplay" replay "$LOOP" --trace "$D/sched.csv" --timing recorded \
+	# shellcheck disable=SC2086 # PRIO is words
+	capture "ssdreplay$run" ${SR_TIMING_PRIO:-} "$B/ssdreplay" replay "$LOOP" --trace "$D/sched.csv" --timing recorded \
 		--qd "$QD" --engine io_uring
-	capture "fio$run" fio --name=timing --read_iolog="$D/sched.iolog" --ioengine=io_uring \
+	# shellcheck disable=SC2086
+	capture "fio$run" ${SR_TIMING_PRIO:-} fio --name=timing --read_iolog="$D/sched.iolog" --ioengine=io_uring \
 		--iodepth="$QD" --direct=1 --filename="$LOOP"
 done
 

@@ -30,8 +30,11 @@ D=$(mktemp -d "${SR_BENCH_DIR:-/var/tmp}/sr_timing.XXXXXX")
 INST="$TR/instances/sr_timing_$$"
 LOOP=
 cleanup() {
-	[ -d "$INST" ] && { echo 0 >"$INST/tracing_on"; rmdir "$INST"; } 2>/dev/null || true
-	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null || true
+	if [ -d "$INST" ]; then
+		echo 0 >"$INST/tracing_on" 2>/dev/null || true
+		rmdir "$INST" 2>/dev/null || true
+	fi
+	if [ -n "$LOOP" ]; then losetup -d "$LOOP" 2>/dev/null || true; fi
 	rm -rf "$D"
 }
 trap cleanup EXIT

@@ -380,7 +380,8 @@ int sr_plines_batch(struct sr_plines *p, struct sr_err *kept, struct sr_rec *out
 		take = s->n - p->pos;
 		if (take > max - n)
 			take = max - n;
-		memcpy(out + n, s->recs + p->pos, take * sizeof(*out));
+		if (take) /* a block without records has no array */
+			memcpy(out + n, s->recs + p->pos, take * sizeof(*out));
 		for (i = n; i < n + take; i++)
 			out[i].seq += p->base_line;
 		if (p->ops.fix)

@@ -423,6 +423,12 @@ else:
 PYEOF
 
 # ---- running ---------------------------------------------------------------
+huge_free() { awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo; }
+huge_ok() { # huge_ok BYTES: enough free 2 MiB huge pages for fio's --iomem=shmhuge
+	local free
+	free=$(huge_free)
+	[[ $(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo) == 2048 ]] && ((${free:-0} > ($1 >> 21) + 1))
+}
 evict() { dd if="$FILE" iflag=nocache count=0 status=none 2>/dev/null || true; }
 
 # Reads the device under the scratch file saw during a run, from /proc/diskstats
@@ -517,7 +523,16 @@ for spec in "${POINTS[@]}"; do
 				case $v in
 				fio | fio-fixed)
 					extra=()
-					[[ $v == fio-fixed ]] && extra=(--fixedbufs --registerfiles)
+					if [[ $v == fio-fixed ]]; then
+						# fio at its best: registered buffers and file, and its
+						# buffers on huge pages when enough are reserved
+						extra=(--fixedbufs --registerfiles)
+						if huge_ok "$((bs_bytes * qd))"; then
+							extra+=(--iomem=shmhuge)
+						elif [[ $rep == 1 ]]; then
+							note "$point: fio+fixed without --iomem=shmhuge: $(huge_free) free huge pages, $(((bs_bytes * qd >> 21) + 1)) needed (sysctl vm.nr_hugepages)"
+						fi
+					fi
 					run_one "$point" "$eng" "$v" "$rep" "$LIMIT_T" \
 						"$FIO" --name=x --filename="$FILE" --direct=1 --ioengine="$eng" --rw="$rw" --bs="$bs" \
 						--iodepth="$qd" "${extra[@]}" --runtime="$RUNTIME" --time_based \

@@ -374,7 +374,7 @@ static void min_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 
 static void min_touch(struct sr_sim *s, struct sr_frame *f)
 {
-	f->key = UINT64_MAX - s->next_use[s->pos];
+	f->key = UINT64_MAX - sr_sim_next_use(s);
 	heap_fix(s, f);
 }
 
@@ -382,7 +382,7 @@ static void min_touch(struct sr_sim *s, struct sr_frame *f)
  * page needed sooner: read it through (MIN with bypass). */
 static int min_admit(struct sr_sim *s, uint64_t page)
 {
-	uint64_t nu = s->next_use[s->pos];
+	uint64_t nu = sr_sim_next_use(s);
 
 	(void)page;
 	if (s->free_head != SR_NIL)

@@ -255,6 +255,13 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 	s->fr = calloc(cap ? cap : 1, sizeof(*s->fr));
 	while (hn < 2 * cap)
 		hn *= 2;
+	/* A table indexed by page is one load per lookup (no chain through
+	 * frames all over memory): use it when it is not much larger than
+	 * the hash would be. */
+	if (cap && sr_sim_target_pages(s) <= 2 * hn) {
+		hn = sr_sim_target_pages(s);
+		s->direct = 1;
+	}
 	s->hash = malloc(hn * sizeof(*s->hash));
 	if (!s->fr || !s->hash)
 		return sr_errf(e, -ENOMEM, "out of memory for %" PRIu64 " page frames", cap);
@@ -298,7 +305,8 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 	s->bufmap_len = map_len;
 	al = ((uintptr_t)map + SR_HUGE - 1) & ~(uintptr_t)(SR_HUGE - 1);
 	madvise((void *)al, buf_len, MADV_HUGEPAGE);
-	memset((void *)al, 0, buf_len);
+	if (strcmp(c->engine->name, "null")) /* the null engine never touches them */
+		memset((void *)al, 0, buf_len);
 	for (i = 0; i < c->qd; i++) {
 		s->req[i].io.idx = (uint32_t)i;
 		s->req[i].io.buf = (char *)al + i * c->max_req;
@@ -351,7 +359,7 @@ static void teardown(struct sr_sim *s)
 	free(s->fr);
 	free(s->pin_tensor);
 	free(s->hash);
-	free(s->next_use);
+	free(s->nu);
 	free(s->pf);
 	free(s->win);
 	free(s->req);

@@ -41,6 +41,13 @@ struct sr_pf_run {
 	uint32_t tag;
 };
 
+/* MIN's next-use table, run-length coded: page accesses start .. start +
+ * len - 1 are next used at nu, nu + 1, ... (nu UINT64_MAX: never). */
+struct sr_nu_run {
+	uint64_t start, nu;
+	uint64_t len;
+};
+
 struct sr_list {
 	uint32_t head, tail, n;
 };
@@ -56,8 +63,9 @@ struct sr_sim {
 	/* frames and the page -> frame hash */
 	struct sr_frame *fr;
 	uint32_t nfr, free_head;
-	uint32_t *hash;
-	uint64_t hmask;
+	uint32_t *hash;       /* direct: frame of each target page, else hash heads */
+	uint64_t hmask;       /* direct: target pages - 1 */
+	int direct;
 	uint64_t pin_cap;
 	uint8_t *pin_tensor;  /* pinned:PATTERN matched once per tensor, not per frame */
 
@@ -71,7 +79,8 @@ struct sr_sim {
 	uint64_t *tag_cnt;
 	uint64_t tag_mask;
 	uint64_t tag_used;     /* keys in the table: it doubles past half full */
-	uint64_t *next_use;    /* min: next position of page access i (UINT64_MAX none) */
+	struct sr_nu_run *nu;  /* min: next uses of the page accesses, as runs */
+	size_t nu_n, nu_cap, nu_at; /* nu_at: the run the last lookup found */
 	uint64_t pos;          /* page accesses so far (index into next_use) */
 	uint64_t cur_pos0;     /* pos of the current access's first page */
 
@@ -137,9 +146,27 @@ int sr_sim_wait_needed(struct sr_sim *s);
 int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi, uint64_t nlo,
 		      uint64_t nhi);
 
+/* MIN: when the page of the current page access is used next (UINT64_MAX: never). */
+static inline uint64_t sr_sim_next_use(struct sr_sim *s)
+{
+	const struct sr_nu_run *r;
+	size_t i = s->nu_at;
+
+	/* the run walks forward with pos (and back a little within an access) */
+	while (i && s->pos < s->nu[i].start)
+		i--;
+	while (i + 1 < s->nu_n && s->pos >= s->nu[i].start + s->nu[i].len)
+		i++;
+	s->nu_at = i;
+	r = &s->nu[i];
+	if (r->nu == UINT64_MAX || s->pos < r->start || s->pos >= r->start + r->len)
+		return UINT64_MAX;
+	return r->nu + (s->pos - r->start);
+}
+
 /* sim_window.c: the access window */
 void sr_sim_pop(struct sr_sim *s);                    /* done with the current access */
-int sr_sim_materialize(struct sr_sim *s); /* fills next_use for MIN */
+int sr_sim_materialize(struct sr_sim *s); /* fills nu for MIN */
 
 /* pinned:PATTERN: match each tensor name against the globs once. */
 int sr_sim_pin_table(struct sr_sim *s, struct sr_err *e);

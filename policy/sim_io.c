@@ -10,7 +10,7 @@
 #include "policy/sim_int.h"
 #include "base/units.h"
 
-/* ---- page -> frame hash ---- */
+/* ---- page -> frame hash, or a direct table (sr_sim.direct) ---- */
 
 static uint64_t hslot(const struct sr_sim *s, uint64_t page)
 {
@@ -23,6 +23,10 @@ struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page)
 
 	if (!s->nfr)
 		return NULL;
+	if (s->direct) {
+		i = page <= s->hmask ? s->hash[page] : SR_NIL;
+		return i == SR_NIL ? NULL : &s->fr[i];
+	}
 	for (i = s->hash[hslot(s, page)]; i != SR_NIL; i = s->fr[i].hnext)
 		if (s->fr[i].page == page)
 			return &s->fr[i];
@@ -31,16 +35,26 @@ struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page)
 
 static void hash_add(struct sr_sim *s, struct sr_frame *f)
 {
-	uint64_t h = hslot(s, f->page);
+	uint64_t h;
 
+	if (s->direct) {
+		s->hash[f->page] = (uint32_t)(f - s->fr);
+		return;
+	}
+	h = hslot(s, f->page);
 	f->hnext = s->hash[h];
 	s->hash[h] = (uint32_t)(f - s->fr);
 }
 
 static void hash_del(struct sr_sim *s, struct sr_frame *f)
 {
-	uint32_t *p = &s->hash[hslot(s, f->page)], i = (uint32_t)(f - s->fr);
+	uint32_t *p, i = (uint32_t)(f - s->fr);
 
+	if (s->direct) {
+		s->hash[f->page] = SR_NIL;
+		return;
+	}
+	p = &s->hash[hslot(s, f->page)];
 	while (*p != i)
 		p = &s->fr[*p].hnext;
 	*p = f->hnext;
@@ -101,8 +115,8 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 		f->pinned = 1;
 		s->r->pinned_pages++;
 	}
-	if (s->next_use && !prefetch)
-		f->key = UINT64_MAX - s->next_use[s->pos];
+	if (s->nu && !prefetch)
+		f->key = UINT64_MAX - sr_sim_next_use(s);
 	hash_add(s, f);
 	return f;
 }

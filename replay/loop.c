@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -22,6 +23,10 @@
 #define SR_SYNC_SLICE_NS 10000000ull /* ... or this much time, whichever first */
 #define SR_MAX_WAIT_NS 100000000ull /* re-check signals and runtime at least this often */
 #define SR_STARVED_WAIT_NS 200000ull /* a worker with requests in flight and an empty queue */
+/* Recorded timing: block until this long before a request is due, then poll
+ * (completions without waiting, the clock) until it is: a blocking wait
+ * wakes up tens of microseconds late (timer slack, wake-up latency). */
+#define SR_SPIN_NS 30000ull
 
 /* ---- the feed: source -> shaped requests -> device pieces ---- */
 
@@ -535,10 +540,15 @@ static int wait_and_reap(struct sr_loop *l, uint64_t wait_until, uint64_t next_t
 {
 	const struct sr_replay_cfg *c = l->c;
 	uint64_t now = sr_now_ns(), limit = next_tick;
-	int n, i, ret;
+	int n, i, ret, spin = 0;
 
-	if (wait_until && wait_until < limit)
+	if (wait_until && wait_until < limit) {
 		limit = wait_until;
+		if (limit <= now + SR_SPIN_NS)
+			spin = 1; /* due very soon: take what has completed, back to fill() */
+		else
+			limit -= SR_SPIN_NS;
+	}
 	if (limit > now + SR_MAX_WAIT_NS)
 		limit = now + SR_MAX_WAIT_NS;
 	/* an empty queue may refill any moment: don't sleep long on the ring */
@@ -551,7 +561,7 @@ static int wait_and_reap(struct sr_loop *l, uint64_t wait_until, uint64_t next_t
 	}
 	if (!l->inflight) {
 		/* nothing in flight: sleep only for a schedule (recorded timing) */
-		if (wait_until && limit > now) {
+		if (wait_until && limit > now && !spin) {
 			struct timespec ts = { (time_t)((limit - now) / 1000000000ull),
 					       (long)((limit - now) % 1000000000ull) };
 
@@ -559,7 +569,7 @@ static int wait_and_reap(struct sr_loop *l, uint64_t wait_until, uint64_t next_t
 		}
 		return 0;
 	}
-	n = c->engine->reap(&l->eng, 1, c->qd, limit > now ? limit - now : 1, l->done);
+	n = c->engine->reap(&l->eng, !spin, c->qd, spin ? 0 : limit > now ? limit - now : 1, l->done);
 	if (n < 0)
 		return sr_errf(l->e, n, "%s: reap: %s", l->name, strerror(-n));
 	now = sr_now_ns();
@@ -604,6 +614,10 @@ int sr_loop_run(struct sr_loop *l)
 	const struct sr_replay_cfg *c = l->c;
 	uint64_t next_tick = l->start_ns + SR_TICK_NS, wait_until = 0;
 	int issuing = 1, starved = 0, ret = 0;
+
+	/* the default 50 us slack would be most of a recorded request's lag */
+	if (c->timing == SR_TIMING_RECORDED)
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 
 	for (;;) {
 		uint64_t now;

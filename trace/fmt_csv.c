@@ -10,8 +10,10 @@
  * synthetic schedules, default 0). Names are case-insensitive and may come
  * in any order. */
 #include "trace/lines.h"
+#include "trace/plines.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct csv_src {
 	struct sr_source src;
 	struct sr_lines lines;
 	struct sr_err err;     /* kept error, see sr_err_forward() */
+	struct sr_plines *pl;  /* parallel reader of a large file, or NULL */
 	unsigned ncols;
 	uint8_t kind[COL_NR];  /* column i holds enum csv_col kind[i] */
 	char cols[72];         /* "offset,length,op": the header, for messages */
@@ -237,7 +240,22 @@ static int csv_next(struct sr_source *s, struct sr_rec *out, size_t max, struct 
 {
 	struct csv_src *c = (struct csv_src *)s;
 
+	if (c->pl)
+		return sr_plines_batch(c->pl, &c->err, out, max, e);
 	return sr_lines_batch(&c->lines, &c->err, csv_line, c, out, max, e);
+}
+
+/* After the header: a large file is parsed ahead on the other CPUs
+ * (csv_line only reads c, so helpers can run it on copies). */
+static int csv_parallel(struct csv_src *c, struct sr_err *e)
+{
+	static const struct sr_plines_ops ops = {
+		.parse = csv_line,
+		.ctx_size = sizeof(struct csv_src),
+		.lines_off = offsetof(struct csv_src, lines),
+	};
+
+	return sr_plines_start(&c->lines, c, &ops, &c->pl, e);
 }
 
 static int csv_rewind(struct sr_source *s, struct sr_err *e)
@@ -246,10 +264,13 @@ static int csv_rewind(struct sr_source *s, struct sr_err *e)
 	int ret;
 
 	sr_err_clear(&c->err);
+	sr_plines_stop(c->pl);
+	c->pl = NULL;
 	ret = sr_lines_rewind(&c->lines, e);
 	if (ret)
 		return ret;
-	return parse_header(c, e);
+	ret = parse_header(c, e);
+	return ret ? ret : csv_parallel(c, e);
 }
 
 static void csv_close(struct sr_source *s)
@@ -258,6 +279,7 @@ static void csv_close(struct sr_source *s)
 
 	if (!c)
 		return;
+	sr_plines_stop(c->pl);
 	sr_lines_close(&c->lines);
 	free(c);
 }
@@ -282,6 +304,8 @@ static int csv_open(const char *path, const struct sr_trace_opts *o, struct sr_s
 	c->src.rewind = csv_rewind;
 	c->src.close = csv_close;
 	ret = parse_header(c, e);
+	if (!ret)
+		ret = csv_parallel(c, e);
 	if (ret) {
 		csv_close(&c->src);
 		return ret;

@@ -27,14 +27,15 @@ enum ev_kind { EV_QUEUE, EV_INSERT, EV_ISSUE, EV_COMPLETE };
 
 static const struct {
 	const char *name;
+	uint8_t name_len;
 	char letter;
 	uint8_t bytes;   /* payload has the bytes field and "(cmd)" */
 	uint8_t cmd;     /* payload has "(cmd)" */
 } events[] = {
-	[EV_QUEUE] = { "block_bio_queue", 'Q', 0, 0 },
-	[EV_INSERT] = { "block_rq_insert", 'I', 1, 1 },
-	[EV_ISSUE] = { "block_rq_issue", 'D', 1, 1 },
-	[EV_COMPLETE] = { "block_rq_complete", 'C', 0, 1 },
+	[EV_QUEUE] = { "block_bio_queue", sizeof("block_bio_queue") - 1, 'Q', 0, 0 },
+	[EV_INSERT] = { "block_rq_insert", sizeof("block_rq_insert") - 1, 'I', 1, 1 },
+	[EV_ISSUE] = { "block_rq_issue", sizeof("block_rq_issue") - 1, 'D', 1, 1 },
+	[EV_COMPLETE] = { "block_rq_complete", sizeof("block_rq_complete") - 1, 'C', 0, 1 },
 };
 
 #define NEVENTS (sizeof(events) / sizeof(events[0]))
@@ -42,7 +43,7 @@ static const struct {
 static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec *r,
 			struct sr_err *e)
 {
-	const char *want = events[t->kind].name, *p, *tok, *end, *sec;
+	const char *p, *tok, *end, *sec;
 	struct sr_ftrace_head h;
 	uint32_t maj, min;
 	uint64_t v, sector, nr;
@@ -53,7 +54,8 @@ static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	ret = sr_ftrace_head(t, line, &h, e);
 	if (ret <= 0)
 		return ret;
-	if (h.event_len != strlen(want) || memcmp(h.event, want, h.event_len))
+	if (h.event_len != events[t->kind].name_len ||
+	    memcmp(h.event, events[t->kind].name, h.event_len))
 		return 0;
 
 	p = h.payload;
@@ -138,6 +140,7 @@ static int ftrace_open(const char *path, const struct sr_trace_opts *o, struct s
 	if (ret)
 		return ret;
 	t->kind = (int)k;
+	t->parallel = 1; /* ftrace_parse keeps no state between lines */
 	*out = &t->src;
 	return 0;
 }

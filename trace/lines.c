@@ -70,19 +70,30 @@ int sr_lines_rewind(struct sr_lines *l, struct sr_err *e)
 	return 0;
 }
 
+int sr_lines_check(const char *path, uint64_t lineno, const char *p, size_t *n,
+		   struct sr_err *e)
+{
+	if (*n && p[*n - 1] == '\r')
+		--*n;
+	if (*n > SR_LINES_MAX)
+		return sr_inputf(e, "%s:%llu: line longer than %u bytes", path,
+				 (unsigned long long)lineno, SR_LINES_MAX);
+	if (memchr(p, '\0', *n))
+		return sr_inputf(e, "%s:%llu: NUL byte in text line", path,
+				 (unsigned long long)lineno);
+	return 0;
+}
+
 /* p[0, n) is the next line without its '\n'; p[n] is ours to overwrite. */
 static int take_line(struct sr_lines *l, char *p, size_t n, char **line, size_t *len,
 		     struct sr_err *e)
 {
+	int ret;
+
 	l->lineno++;
-	if (n && p[n - 1] == '\r')
-		n--;
-	if (n > SR_LINES_MAX)
-		return sr_inputf(e, "%s:%llu: line longer than %u bytes", l->path,
-				 (unsigned long long)l->lineno, SR_LINES_MAX);
-	if (memchr(p, '\0', n))
-		return sr_inputf(e, "%s:%llu: NUL byte in text line", l->path,
-				 (unsigned long long)l->lineno);
+	ret = sr_lines_check(l->path, l->lineno, p, &n, e);
+	if (ret)
+		return ret;
 	p[n] = '\0';
 	*line = p;
 	*len = n;
@@ -157,7 +168,7 @@ static int hex_digit(char c)
 	return -1;
 }
 
-int sr_text_u64(const char *s, size_t n, uint64_t *out)
+int sr_text_u64_slow(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i;

@@ -112,7 +112,10 @@ int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t fir
 					 w == b1 >> 6 ? (unsigned)(b1 & 63) : 63);
 			old = cw[w];
 			cw[w] = old | mask;
-			m->count += (uint64_t)__builtin_popcountll(mask & ~old);
+			/* popcount is a libgcc call without -mpopcnt: skip it for
+			 * pages seen before (most of a trace that reads its data again) */
+			if (mask & ~old)
+				m->count += (uint64_t)__builtin_popcountll(mask & ~old);
 			dup = mask & old;
 			if (!dup || !twice)
 				continue;

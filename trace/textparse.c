@@ -1,13 +1,16 @@
 /* The shared skeleton and scanners of the line-based capture readers. */
 #include "trace/textparse.h"
+#include "trace/plines.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The reader's parse, then what every line-based capture shares: seq is
- * the line, one target, t_ns since the first timed record. */
-static int tsrc_line(void *ctx, char *line, size_t len, struct sr_rec *r, struct sr_err *e)
+ * the line, one target. Touches only t's line number: the parallel reader
+ * runs it on copies of t. */
+static int tsrc_parse(void *ctx, char *line, size_t len, struct sr_rec *r, struct sr_err *e)
 {
 	struct sr_tsrc *t = ctx;
 	int ret;
@@ -19,21 +22,56 @@ static int tsrc_line(void *ctx, char *line, size_t len, struct sr_rec *r, struct
 	r->seq = t->lines.lineno;
 	r->target = 0;
 	r->flags = 0;
-	if (r->t_ns != SR_T_NONE) {
+	return 1;
+}
+
+/* t_ns since the first timed record, in record order. */
+static void tsrc_fix(void *ctx, struct sr_rec *r, size_t n)
+{
+	struct sr_tsrc *t = ctx;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].t_ns == SR_T_NONE)
+			continue;
 		if (!t->have_t0) {
-			t->t0 = r->t_ns;
+			t->t0 = r[i].t_ns;
 			t->have_t0 = 1;
 		}
 		/* Out-of-order stamps (per-CPU buffers) clamp to 0. */
-		r->t_ns = r->t_ns > t->t0 ? r->t_ns - t->t0 : 0;
+		r[i].t_ns = r[i].t_ns > t->t0 ? r[i].t_ns - t->t0 : 0;
 	}
-	return 1;
+}
+
+static int tsrc_line(void *ctx, char *line, size_t len, struct sr_rec *r, struct sr_err *e)
+{
+	int ret = tsrc_parse(ctx, line, len, r, e);
+
+	if (ret > 0)
+		tsrc_fix(ctx, r, 1);
+	return ret;
 }
 
 static int tsrc_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
 {
+	static const struct sr_plines_ops ops = {
+		.parse = tsrc_parse,
+		.ctx_size = sizeof(struct sr_tsrc),
+		.lines_off = offsetof(struct sr_tsrc, lines),
+		.fix = tsrc_fix,
+	};
 	struct sr_tsrc *t = (struct sr_tsrc *)s;
+	int ret;
 
+	/* Started at the first read: the reader sets parallel after open. */
+	if (t->parallel && !t->pl_tried) {
+		t->pl_tried = 1;
+		ret = sr_plines_start(&t->lines, t, &ops, &t->pl, e);
+		if (ret)
+			return ret;
+	}
+	if (t->pl)
+		return sr_plines_batch(t->pl, &t->err, out, max, e);
 	return sr_lines_batch(&t->lines, &t->err, tsrc_line, t, out, max, e);
 }
 
@@ -42,6 +80,9 @@ static int tsrc_rewind(struct sr_source *s, struct sr_err *e)
 	struct sr_tsrc *t = (struct sr_tsrc *)s;
 
 	sr_err_clear(&t->err);
+	sr_plines_stop(t->pl);
+	t->pl = NULL;
+	t->pl_tried = 0;
 	t->have_t0 = 0;
 	t->t0 = 0;
 	t->state = 0;
@@ -54,6 +95,7 @@ static void tsrc_close(struct sr_source *s)
 
 	if (!t)
 		return;
+	sr_plines_stop(t->pl);
 	sr_lines_close(&t->lines);
 	free((char *)t->o.comm);
 	free(t);

@@ -34,6 +34,9 @@ struct sr_tsrc {
 	sr_tsrc_parse_fn parse;
 	uint64_t t0;               /* absolute time of the first record */
 	int have_t0;
+	int parallel;              /* set by a reader whose parse keeps no state */
+	int pl_tried;
+	struct sr_plines *pl;      /* parallel reader of a large file, or NULL */
 };
 
 /* Open path as a line source that hands each line to parse. */
@@ -81,11 +84,20 @@ static inline const char *sr_tp_tok_end(const char *p)
 /* Decimal digits: 0, -EINVAL (no digit) or -ERANGE (more than 64 bits). */
 static inline int sr_tp_u64(const char **pp, uint64_t *out)
 {
-	const char *p = *pp;
+	const char *p = *pp, *q;
 	uint64_t v = 0;
 
 	if (!sr_tp_digit(*p))
 		return -EINVAL;
+	/* Up to 19 digits cannot overflow: no check per digit then. */
+	for (q = p; sr_tp_digit(*q) && q - p < 19; q++)
+		v = v * 10 + (uint64_t)(*q - '0');
+	if (!sr_tp_digit(*q)) {
+		*pp = q;
+		*out = v;
+		return 0;
+	}
+	v = 0;
 	do {
 		if (__builtin_mul_overflow(v, 10, &v) ||
 		    __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))

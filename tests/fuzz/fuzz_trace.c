@@ -1,7 +1,9 @@
 /* Fuzz the trace readers: the input (less its first byte) becomes a file
  * that is opened as one of the eight formats or auto (chosen by the first
  * byte) and read to the end in batches, twice around a rewind; both passes
- * must agree.
+ * must agree. The same file is then read by the parallel line reader
+ * (trace/plines.c) cut into tiny blocks: the records and the error message
+ * must be those of the sequential reader.
  *
  * Built with -fsanitize=fuzzer this is a libFuzzer target; linked with
  * standalone.c it runs a corpus (how CTest runs it without clang). */
@@ -16,8 +18,50 @@
 #include <unistd.h>
 
 #include "base/source.h"
+#include "trace/plines.h"
 
 #include "fuzz_common.h"
+
+/* Hash of a whole read and of its error message. */
+static uint64_t read_all(const char *path, const char *fmt, size_t max, struct sr_rec *buf)
+{
+	struct sr_err e = { 0 };
+	struct sr_source *s = NULL;
+	uint64_t h;
+	size_t i;
+	int n;
+
+	if (sr_trace_open(path, fmt, &s, &e))
+		h = (uint64_t)e.code;
+	else {
+		h = 0xcbf29ce484222325ull;
+		while ((n = sr_source_next(s, buf, max, &e)) > 0)
+			for (i = 0; i < (size_t)n; i++)
+				h = fuzz_mix(fuzz_mix(fuzz_mix(fuzz_mix(fuzz_mix(h, buf[i].off), buf[i].len),
+							       buf[i].t_ns), buf[i].seq),
+					     ((uint64_t)buf[i].tag << 8) | buf[i].op);
+		h = fuzz_mix(h, (uint64_t)n);
+		s->close(s);
+	}
+	for (i = 0; e.code && e.msg[i]; i++)
+		h = fuzz_mix(h, (unsigned char)e.msg[i]);
+	return h;
+}
+
+/* Sequential and parallel reads of the CSV and ftrace readers agree. */
+static void check_parallel(const char *path, const char *fmt, size_t block, size_t max,
+			   struct sr_rec *buf)
+{
+	uint64_t seq, par;
+
+	sr_plines_tune(0, UINT64_MAX, 0);
+	seq = read_all(path, fmt, max, buf);
+	sr_plines_tune(block, 0, 1 + (block & 1));
+	par = read_all(path, fmt, max, buf);
+	sr_plines_tune(0, UINT64_MAX, 0);
+	if (seq != par)
+		abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,6 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!e.code || !e.msg[0]) {
 		abort();
 	}
+	check_parallel(path, "csv", 1 + size % 61, max, buf);
+	check_parallel(path, "ftrace", 2 + size % 127, max, buf);
 	close(fd);
 	return 0;
 }

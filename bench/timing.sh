@@ -1,0 +1,115 @@
+#!/bin/bash
+# Recorded timing, measured from outside the tool: one schedule of random
+# 4 KiB reads at a fixed rate replayed by ssdreplay (--timing recorded) and
+# by fio (iolog v3, read_iolog) onto one loop device, with the issue time of
+# every request (block_rq_issue) taken from tracefs and matched to the
+# schedule by offset.
+#   bench/timing.sh [RATE [COUNT]]   default 20000 reads/s, 20000 reads
+# Lag of a request = its issue time - (t0 + its scheduled time), t0 chosen
+# so the earliest request has lag 0 (no tool can issue before the
+# schedule, and the tools' own clocks are not visible from the kernel).
+# Span = last issue - first issue, against the schedule's. On a machine
+# busy with other work, SR_TIMING_PRIO="chrt -f 10" runs both tools at a
+# real-time priority (the same for both). Needs root,
+# tracefs, losetup, fio and python3; the backing file (256 MiB, fully
+# written) and the loop device are removed at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RATE=${1:-20000}
+COUNT=${2:-20000}
+QD=${SR_TIMING_QD:-32}
+B=${SR_BUILD:-build}
+[ "$(id -u)" = 0 ] || { echo "timing.sh: needs root (loop device, tracefs)" >&2; exit 77; }
+command -v fio >/dev/null || { echo "timing.sh: needs fio" >&2; exit 77; }
+TR=/sys/kernel/tracing
+[ -d "$TR/instances" ] || mount -t tracefs none "$TR" 2>/dev/null || true
+[ -d "$TR/instances" ] || { echo "timing.sh: no tracefs at $TR" >&2; exit 77; }
+cmake --build "$B" --target ssdreplay >/dev/null
+
+D=$(mktemp -d "${SR_BENCH_DIR:-/var/tmp}/sr_timing.XXXXXX")
+INST="$TR/instances/sr_timing_$$"
+LOOP=
+cleanup() {
+	if [ -d "$INST" ]; then
+		echo 0 >"$INST/tracing_on" 2>/dev/null || true
+		rmdir "$INST" 2>/dev/null || true
+	fi
+	if [ -n "$LOOP" ]; then losetup -d "$LOOP" 2>/dev/null || true; fi
+	rm -rf "$D"
+}
+trap cleanup EXIT
+
+"$B/ssdreplay" prep "$D/backing" --size 256M >/dev/null
+LOOP=$(losetup --direct-io=on -f --show "$D/backing")
+DEV=$(basename "$LOOP")
+MAJMIN=$(cat "/sys/block/$DEV/dev")
+
+# the schedule: COUNT distinct random 4 KiB blocks, one every 1/RATE s
+python3 - "$D" "$RATE" "$COUNT" "$LOOP" <<'PY'
+import random, sys
+d, rate, count, dev = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+blocks = random.Random(19).sample(range((256 << 20) // 4096), count)
+with open(d + "/sched.csv", "w") as c, open(d + "/sched.iolog", "w") as f:
+    c.write("time_ns,offset,length,op\n")
+    f.write("fio version 3 iolog\n0 %s add\n0 %s open\n" % (dev, dev))
+    for i, b in enumerate(blocks):
+        t = i * 1000000000 // rate
+        c.write("%d,%d,4096,r\n" % (t, b * 4096))
+        f.write("%d %s read %d 4096\n" % (t // 1000, dev, b * 4096))  # v3: microseconds
+    f.write("%d %s close\n" % ((count - 1) * 1000000 // rate, dev))
+PY
+
+mkdir "$INST"
+echo mono >"$INST/trace_clock"
+echo 65536 >"$INST/buffer_size_kb"
+echo "dev == $(( (${MAJMIN%:*} << 20) | ${MAJMIN#*:} ))" >"$INST/events/block/block_rq_issue/filter"
+echo 1 >"$INST/events/block/block_rq_issue/enable"
+
+capture() { # NAME CMD...: issue events of one run into $D/NAME.trace
+	local name=$1
+	shift
+	echo >"$INST/trace"
+	echo 1 >"$INST/tracing_on"
+	"$@" >"$D/$name.out" 2>&1 || { echo "$name failed:"; cat "$D/$name.out"; }
+	echo 0 >"$INST/tracing_on"
+	cat "$INST/trace" >"$D/$name.trace"
+}
+
+echo "schedule: $COUNT random 4 KiB reads at $RATE/s onto $LOOP (qd $QD)"
+for run in 1 2; do
+	# shellcheck disable=SC2086 # PRIO is words
+	capture "ssdreplay$run" ${SR_TIMING_PRIO:-} "$B/ssdreplay" replay "$LOOP" --trace "$D/sched.csv" --timing recorded \
+		--qd "$QD" --engine io_uring
+	# shellcheck disable=SC2086
+	capture "fio$run" ${SR_TIMING_PRIO:-} fio --name=timing --read_iolog="$D/sched.iolog" --ioengine=io_uring \
+		--iodepth="$QD" --direct=1 --filename="$LOOP"
+done
+
+python3 - "$D" "$RATE" "$COUNT" <<'PY'
+import re, sys
+d, rate, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sched = {}
+for line in open(d + "/sched.csv").readlines()[1:]:
+    t, off, _, _ = line.split(",")
+    sched[int(off)] = int(t)
+pat = re.compile(r" (\d+)\.(\d+): block_rq_issue: \S+ \S+ \d+ \(\S*\) (\d+) \+ (\d+)")
+span_sched = (count - 1) / rate
+print("%-12s %8s %9s %9s %9s %9s %9s" % ("run", "matched", "p50 us", "p90 us", "p99 us", "max us", "span s"))
+for name in ("ssdreplay1", "fio1", "ssdreplay2", "fio2"):
+    issue = {}
+    for line in open("%s/%s.trace" % (d, name)):
+        m = pat.search(line)
+        if m:
+            t = int(m.group(1)) * 10**9 + int(m.group(2).ljust(9, "0")[:9])
+            issue.setdefault(int(m.group(3)) * 512, t)
+    pairs = [(issue[o], sched[o]) for o in sched if o in issue]
+    if len(pairs) < 2:
+        print("%-12s %8d   (no issue events matched)" % (name, len(pairs)))
+        continue
+    t0 = min(i - s for i, s in pairs)
+    lag = sorted((i - s - t0) / 1000 for i, s in pairs)
+    q = lambda p: lag[min(len(lag) - 1, int(p / 100 * len(lag)))]
+    span = (max(i for i, _ in pairs) - min(i for i, _ in pairs)) / 1e9
+    print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f" % (name, len(pairs), q(50), q(90), q(99), lag[-1], span))
+print("schedule span %.4f s; lag: issue - scheduled time, the earliest request at 0" % span_sched)
+PY

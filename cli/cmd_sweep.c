@@ -584,6 +584,61 @@ static int setup_sim(struct args *a, int pattern_given, struct sr_err *e)
 	return 0;
 }
 
+/* Every --bs fits the target's logical blocks (and the pattern). */
+static int check_bs(const struct args *a, const struct sr_sweep *sw, const struct sr_target *tgt,
+		    const struct runner *r, int sim, struct sr_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < sw->ax[SR_DIM_BS].n; i++) {
+		uint64_t bs = sw->ax[SR_DIM_BS].v[i].n;
+
+		if (bs % tgt->lbs)
+			return sr_inputf(e, CMD ": --bs %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
+					 bs, tgt->path, tgt->lbs);
+		if (!a->trace && !sim && bs > r->pat_size)
+			return sr_inputf(e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern covers",
+					 bs, r->pat_size);
+	}
+	return 0;
+}
+
+/* A simulated sweep: --page fits the target, the schedule opens, the model
+ * fits the target, and every --mem budget holds a cache page. */
+static int setup_sim_target(struct args *a, struct sr_sweep *sw, struct sr_cli_sched *sc,
+			    const struct sr_target *tgt, struct runner *r, struct sr_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < sw->ax[SR_DIM_PAGE].n; i++)
+		if (sw->ax[SR_DIM_PAGE].v[i].n % tgt->lbs)
+			return sr_inputf(e, CMD ": --page %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
+					 sw->ax[SR_DIM_PAGE].v[i].n, tgt->path, tgt->lbs);
+	if (open_schedule(a, sc, tgt->size, e))
+		return -EINVAL;
+	if (sc->model_bytes > tgt->size)
+		return sr_inputf(e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay synth --profile NAME --write-gguf %s, or ssdreplay prep %s --size %" PRIu64,
+				 tgt->path, tgt->size, sc->model_bytes, tgt->path, tgt->path, sc->model_bytes);
+	if (sr_sweep_parse_mem(a->mem_arg ? a->mem_arg : "50%", sc->model_bytes, &sw->ax[SR_DIM_MEM], e))
+		return -EINVAL;
+	sw->ax[SR_DIM_MEM].given = 1;
+	{ /* a budget must hold at least one cache page of every --page */
+		const struct sr_sweep_axis *pg = &sw->ax[SR_DIM_PAGE], *mm = &sw->ax[SR_DIM_MEM];
+		uint64_t maxpage = 0;
+		size_t k;
+
+		for (k = 0; k < pg->n; k++)
+			if (pg->v[k].n > maxpage)
+				maxpage = pg->v[k].n;
+		for (k = 0; k < mm->n; k++)
+			if (mm->v[k].n < (maxpage ? maxpage : 4096))
+				return sr_inputf(e, CMD ": --mem %s: %" PRIu64 " bytes hold no cache page of %" PRIu64 " bytes",
+						 mm->v[k].s, mm->v[k].n, maxpage ? maxpage : 4096);
+	}
+	r->ra_kb = sr_cli_read_ahead_kb(tgt->disk);
+	return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	struct args a = { .in.topts.event = 'D', .format = "auto", .pattern = -1, .seed = 1,
@@ -598,7 +653,6 @@ int cmd_sweep(int argc, char **argv)
 	struct stat sb;
 	char srcname[4200];
 	int pos, ret, status = SR_EXIT_OK, pattern_given, sim;
-	size_t i;
 
 	memset(sw, 0, sizeof(*sw));
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET", &pos, &e);
@@ -646,53 +700,11 @@ int cmd_sweep(int argc, char **argv)
 		sr_inputf(&e, CMD ": --size %" PRIu64 " is larger than %s (%" PRIu64 " bytes)", r.pat_size, tgt.path, tgt.size);
 		goto fail;
 	}
-	for (i = 0; i < sw->ax[SR_DIM_BS].n; i++) {
-		uint64_t bs = sw->ax[SR_DIM_BS].v[i].n;
-
-		if (bs % tgt.lbs) {
-			sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
-				  bs, tgt.path, tgt.lbs);
-			goto fail;
-		}
-		if (!a.trace && !sim && bs > r.pat_size) {
-			sr_inputf(&e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern covers",
-				  bs, r.pat_size);
-			goto fail;
-		}
-	}
+	if (check_bs(&a, sw, &tgt, &r, sim, &e))
+		goto fail;
 	if (sim) {
-		for (i = 0; i < sw->ax[SR_DIM_PAGE].n; i++)
-			if (sw->ax[SR_DIM_PAGE].v[i].n % tgt.lbs) {
-				sr_inputf(&e, CMD ": --page %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
-					  sw->ax[SR_DIM_PAGE].v[i].n, tgt.path, tgt.lbs);
-				goto fail;
-			}
-		if (open_schedule(&a, &sc, tgt.size, &e))
+		if (setup_sim_target(&a, sw, &sc, &tgt, &r, &e))
 			goto fail;
-		if (sc.model_bytes > tgt.size) {
-			sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay synth --profile NAME --write-gguf %s, or ssdreplay prep %s --size %" PRIu64,
-				  tgt.path, tgt.size, sc.model_bytes, tgt.path, tgt.path, sc.model_bytes);
-			goto fail;
-		}
-		if (sr_sweep_parse_mem(a.mem_arg ? a.mem_arg : "50%", sc.model_bytes, &sw->ax[SR_DIM_MEM], &e))
-			goto fail;
-		sw->ax[SR_DIM_MEM].given = 1;
-		{ /* a budget must hold at least one cache page of every --page */
-			const struct sr_sweep_axis *pg = &sw->ax[SR_DIM_PAGE], *mm = &sw->ax[SR_DIM_MEM];
-			uint64_t maxpage = 0;
-			size_t k;
-
-			for (k = 0; k < pg->n; k++)
-				if (pg->v[k].n > maxpage)
-					maxpage = pg->v[k].n;
-			for (k = 0; k < mm->n; k++)
-				if (mm->v[k].n < (maxpage ? maxpage : 4096)) {
-					sr_inputf(&e, CMD ": --mem %s: %" PRIu64 " bytes hold no cache page of %" PRIu64 " bytes",
-						  mm->v[k].s, mm->v[k].n, maxpage ? maxpage : 4096);
-					goto fail;
-				}
-		}
-		r.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
 	} else if (a.trace) { /* refuse a bad trace before the first point */
 		struct sr_source *src;
 

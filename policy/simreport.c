@@ -186,6 +186,17 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 	fprintf(f, "hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight; faults: simulated for mmap policies, measured major faults for real rows\n");
 }
 
+/* A row's per-token figures as a JSON array, divided by div (ns -> ms). */
+static json_t *per_token(const uint64_t *v, uint64_t n, double div)
+{
+	json_t *a = json_array();
+	uint64_t i;
+
+	for (i = 0; a && i < n; i++)
+		json_array_append_new(a, div == 1 ? json_integer((json_int_t)v[i]) : json_real((double)v[i] / div));
+	return a;
+}
+
 static int write_json(FILE *f, const struct sr_sim_report *rep)
 {
 	json_t *root = json_object(), *rows = json_array();
@@ -248,6 +259,8 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 			json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
 			json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)s->last_token_read_bytes));
 			json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
+			json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));
+			json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
 			json_object_set_new(o, "steady_read_bytes_per_token",
 					    s->steady_tokens ? json_real((double)s->steady_read_bytes / (double)s->steady_tokens) : json_null());
 			if (s->nr_dev > 1) {

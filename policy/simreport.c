@@ -145,6 +145,10 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 		fprintf(f, "; device spec %.2f GB/s (%s)", rep->spec_Bps / 1e9, rep->spec_source ? rep->spec_source : "");
 	if (rep->cal_Bps > 0)
 		fprintf(f, "; calibrated %.2f GB/s", rep->cal_Bps / 1e9);
+	if (rep->pccost)
+		fprintf(f, "\nmmap rows charged the page-cache cost (%s, %u threads): %.2f ns/B streaming, %.2f reclaiming, %.2f scattered",
+			rep->pccost->file, rep->pccost->threads, rep->pccost->seq_ns_per_B, rep->pccost->seq_press_ns_per_B,
+			rep->pccost->scat_press_ns_per_B);
 	fprintf(f, "\n%-22s", "policy");
 	for (i = 0; i < F_NR; i++)
 		if (fields[i].head)
@@ -225,6 +229,22 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 		json_object_set_new(root, "targets", d);
 	}
 	json_object_set_new(root, "spec_read_Bps", rep->spec_Bps > 0 ? json_real(rep->spec_Bps) : json_null());
+	if (rep->pccost) {
+		const struct sr_pccost *c = rep->pccost;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "file", json_string(c->file));
+		json_object_set_new(o, "cached", json_boolean(c->cached));
+		json_object_set_new(o, "threads", json_integer(c->threads));
+		json_object_set_new(o, "region_bytes", json_integer((json_int_t)c->region));
+		json_object_set_new(o, "memcg_pressure_measured", json_boolean(c->pressure));
+		json_object_set_new(o, "seq_ns_per_byte", json_real(c->seq_ns_per_B));
+		json_object_set_new(o, "seq_pressure_ns_per_byte", json_real(c->seq_press_ns_per_B));
+		json_object_set_new(o, "scattered_pressure_ns_per_byte", json_real(c->scat_press_ns_per_B));
+		json_object_set_new(root, "pagecache_cost", o);
+	} else {
+		json_object_set_new(root, "pagecache_cost", json_null());
+	}
 	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_real(rep->cal_Bps) : json_null());
 	for (r = 0; r < rep->n; r++) {
 		const struct sr_sim_row *w = &rep->rows[r];

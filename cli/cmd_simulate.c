@@ -57,7 +57,7 @@ static const struct sr_opt opts[] = {
 	{ "mmap-cost", O_MMAP_COST, 1, "off|auto|measure", "off", "charge the mmap rows (pagecache and the strategies) the page-cache cost measured here (fault streaming per thread, with and without memcg pressure; cached per device) instead of O_DIRECT time; measure: ignore the cache" },
 	{ "mmap-threads", O_MMAP_THREADS, 1, "N", "online CPUs, at most 8", "--mmap-cost: compute threads faulting in parallel (llama.cpp's --threads)" },
 	{ "real-mmap", O_REAL_MMAP, 0, "", "", "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)" },
-	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise)" },
+	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise); sequential (llama.cpp's posix_fadvise) also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off" },
 	{ "no-ram-baseline", O_NO_RAM, 0, "", "", "--real-mmap: skip the RAM-resident run" },
 	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,..." },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
@@ -218,6 +218,17 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_PLOT: a->plot = arg; return 0;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+}
+
+/* The simulated readahead window: POSIX_FADV_SEQUENTIAL doubles the file's
+ * ra_pages (mm/fadvise.c), POSIX_FADV_RANDOM stops readahead. */
+static uint64_t sim_ra_kb(const struct args *a)
+{
+	if (a->advise == SR_ADV_RANDOM)
+		return UINT64_MAX;
+	if (a->advise == SR_ADV_SEQUENTIAL && a->ra_kb != UINT64_MAX)
+		return 2 * a->ra_kb;
+	return a->ra_kb;
 }
 
 /* "2G,4G" or "50%,100%" (of base bytes). */
@@ -511,7 +522,7 @@ int cmd_simulate(int argc, char **argv)
 				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
 				.ignore_t_ns = a.compute_ms == 0 || !!a.trace,
 				.passes = a.trace ? a.tokens : 1, .model = sc.have_model ? &sc.model : NULL,
-				.seed = a.seed, .ra_kb = a.ra_kb, .prefill_tokens = a.prefill,
+				.seed = a.seed, .ra_kb = sim_ra_kb(&a), .prefill_tokens = a.prefill,
 				.warmup_tokens = a.trace ? 0 : a.tokens / 2,
 				.fds = ts.n ? ts.fds : NULL, .nr_fds = ts.n, .stripe = a.stripe, .stop = &sr_cli_stop,
 			};

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #define SEQ_SLICE (4ull << 20)   /* one "tensor" the threads split */
 #define SCAT_SLICE (256ull << 10) /* one expert slice */
 #define MAX_THREADS 64
+#define CHUNK (128ull << 10)     /* a row chunk: 64 rows of a 1024-wide F16 matrix */
 
 struct stream_cfg {
 	const char *path;
@@ -38,13 +40,42 @@ struct stream_out {
 	uint64_t bytes;     /* read_bytes during it */
 };
 
+/* ggml's barrier spins (threadpool: atomic counter, cpu_relax): a thread
+ * waiting for a faulting one burns its core instead of sleeping, which on a
+ * loaded machine takes CPU from the fault, its reclaim and its completion */
+struct spin_barrier {
+	_Atomic unsigned n, phase;
+	_Atomic int go;   /* 0 wait, 1 run, -1 give up (a thread did not start) */
+	unsigned threads;
+};
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void spin_wait(struct spin_barrier *b)
+{
+	unsigned ph = atomic_load(&b->phase);
+
+	if (atomic_fetch_add(&b->n, 1) + 1 == b->threads) {
+		atomic_store(&b->n, 0);
+		atomic_fetch_add(&b->phase, 1);
+		return;
+	}
+	while (atomic_load(&b->phase) == ph)
+		relax();
+}
+
 struct worker {
 	const struct stream_cfg *c;
 	const volatile unsigned char *map;
 	const uint64_t *order;
 	uint64_t nslice;
 	unsigned id;
-	pthread_barrier_t *bar;
+	struct spin_barrier *bar;
 	unsigned sum;
 };
 
@@ -53,14 +84,21 @@ struct worker {
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t share = w->c->slice / w->c->threads, i, p;
+	uint64_t i, p;
 
+	while (!atomic_load(&w->bar->go))
+		relax();
+	if (atomic_load(&w->bar->go) < 0)
+		return NULL;
 	for (i = 0; i < w->nslice; i++) {
-		uint64_t base = w->order[i] * w->c->slice + w->id * share;
+		uint64_t base = w->order[i] * w->c->slice, ch;
 
-		for (p = 0; p < share; p += 4096)
-			w->sum += w->map[base + p];
-		pthread_barrier_wait(w->bar);
+		/* ggml's mul_mat hands out row chunks in turn: thread id takes
+		 * chunks id, id + N, ... of CHUNK bytes */
+		for (ch = (uint64_t)w->id * CHUNK; ch < w->c->slice; ch += (uint64_t)w->c->threads * CHUNK)
+			for (p = 0; p < CHUNK && ch + p < w->c->slice; p += 4096)
+				w->sum += w->map[base + ch + p];
+		spin_wait(w->bar);
 	}
 	return NULL;
 }
@@ -70,12 +108,10 @@ static int one_pass(const struct stream_cfg *c, const volatile unsigned char *ma
 {
 	pthread_t th[MAX_THREADS];
 	struct worker w[MAX_THREADS];
-	pthread_barrier_t bar;
+	struct spin_barrier bar = { .threads = c->threads };
 	unsigned i, started = 0;
 	int ret = 0;
 
-	if (pthread_barrier_init(&bar, NULL, c->threads))
-		return -ENOMEM;
 	for (i = 0; i < c->threads; i++) {
 		w[i] = (struct worker){ .c = c, .map = map, .order = order, .nslice = nslice, .id = i, .bar = &bar };
 		if (i && pthread_create(&th[i], NULL, worker_main, &w[i])) {
@@ -84,11 +120,11 @@ static int one_pass(const struct stream_cfg *c, const volatile unsigned char *ma
 		}
 		started = i + 1;
 	}
+	atomic_store(&bar.go, ret ? -1 : 1);
 	if (!ret)
 		worker_main(&w[0]);
 	for (i = 1; i < started; i++)
 		pthread_join(th[i], NULL);
-	pthread_barrier_destroy(&bar);
 	return ret;
 }
 

@@ -6,11 +6,11 @@
 # merged ffn_*_exps tensors, F16 so the CPU backend keeps reading the mapping
 # instead of repacking into anonymous memory) it writes the model with
 # `ssdreplay synth --write-gguf`, runs node-llama-cpp's prebuilt CPU llama.cpp
-# (scripts/llamacpp_run.mjs, mmap) once with the file cached and no limit (the
-# compute time per token and node's own anonymous memory), then RUNS times per
-# LEVELS percentage inside a memory cgroup of node's anonymous memory + LEVEL% of
-# the file (v1 memory.limit_in_bytes or v2 memory.max), the file's pages
-# dropped before each run. Real decode figures come from the marks the runner
+# (scripts/llamacpp_run.mjs, mmap) once with the file cached and no limit
+# (node's own anonymous memory), then RUNS times per LEVELS percentage a pair:
+# a RAM-resident run (the compute time per token, median over the pairs) and
+# a run inside a memory cgroup of node's anonymous memory + LEVEL% of the file
+# (v1 memory.limit_in_bytes or v2 memory.max), the file's pages dropped first. Real decode figures come from the marks the runner
 # writes (time and /proc/self/io read_bytes per token, the first token left
 # out: it carries the prompt). The prediction is
 #   ssdreplay simulate --gguf MODEL --policy pagecache --mem ROOM --tokens TOKENS
@@ -22,7 +22,9 @@
 #
 # Environment: SSDREPLAY (binary; default build/ssdreplay), SHAPES (kind:layers:
 # embd:ff[:experts:used] ...), LEVELS (default "35 60 85"), RUNS (3), TOKENS
-# (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options), SEED (3).
+# (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options, default
+# "--mmap-cost auto --advise sequential": the page-cache cost model and the
+# readahead window llama.cpp's POSIX_FADV_SEQUENTIAL doubles), SEED (3).
 # Exit 0 when it ran (the band is reported, not enforced), 77 when something it
 # needs is missing, 1 on a failed step.
 set -u
@@ -35,7 +37,7 @@ TOKENS=${TOKENS:-10}
 THREADS=${THREADS:-2}
 PROMPT=${PROMPT:-Hi}
 SEED=${SEED:-3}
-SIM_ARGS=${SIM_ARGS:-}
+SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential"}
 RUN=$SRC/scripts/llamacpp_run.mjs
 export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
 
@@ -130,24 +132,32 @@ for shape in $SHAPES; do
 	[ -f "$M" ] || "$SR" synth --profile "$OUT/$name.ini" --write-gguf "$M" --seed "$SEED" >/dev/null ||
 		die "synth --write-gguf $name"
 	size=$(stat -c %s "$M")
-	# RAM-resident: the file cached, no limit
+	# a first RAM-resident run (the file cached, no limit): node's own memory
 	cat "$M" >/dev/null
 	run_llama "$M" "$name.ram" -
-	read -r ram_tps _ <<<"$(decode_of "$OUT/$name.ram.marks")"
 	anon=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rss_anon_kb"] * 1024)' "$OUT/$name.ram.json")
 	prompt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prompt_tokens"])' "$OUT/$name.ram.json")
-	cms=$(python3 -c "print('%.3f' % (1000 / $ram_tps))")
-	echo "$name: $((size >> 20)) MiB, RAM-resident $ram_tps tok/s ($cms ms/token), node anon $((anon >> 20)) MiB, prompt $prompt tokens"
+	echo "$name: $((size >> 20)) MiB, node anon $((anon >> 20)) MiB, prompt $prompt tokens"
 	for lv in $LEVELS; do
 		room=$((size * lv / 100))
-		tps=() bpt=()
+		tps=() bpt=() ram=()
+		# each limited run right after a RAM-resident one: on a shared
+		# machine the compute time drifts, so it is taken from the same
+		# minutes as the runs it is compared with
 		for r in $(seq 1 "$RUNS"); do
+			cat "$M" >/dev/null
+			run_llama "$M" "$name.$lv.ram$r" -
+			read -r a _ <<<"$(decode_of "$OUT/$name.$lv.ram$r.marks")"
+			ram+=("$a")
 			sync "$M"
 			dd if="$M" iflag=nocache count=0 status=none
 			run_llama "$M" "$name.$lv.$r" $((anon + room))
 			read -r a b <<<"$(decode_of "$OUT/$name.$lv.$r.marks")"
 			tps+=("$a") bpt+=("$b")
 		done
+		ram_tps=$(printf '%s\n' "${ram[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+		cms=$(python3 -c "print('%.3f' % (1000 / $ram_tps))")
+		echo "  $lv%: RAM-resident ${ram[*]} tok/s (median $cms ms/token); limited ${tps[*]} tok/s; load $(cut -d' ' -f1 /proc/loadavg)"
 		# shellcheck disable=SC2086
 		"$SR" simulate --gguf "$M" "$M" --policy pagecache --mem "$room" --tokens "$TOKENS" \
 			--prefill "$prompt" --compute-ms-per-token "$cms" $SIM_ARGS --output-format json \

@@ -304,8 +304,8 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 	if (!remeasure && !load(c))
 		return 0;
 	if (stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < REGION_MIN)
-		return sr_errf(e, -EINVAL, "page-cache cost: %s: needs a regular file of at least %llu MiB to stream",
-			       path, REGION_MIN >> 20);
+		return sr_inputf(e, "page-cache cost: %s: needs a regular file of at least %llu MiB to stream (--mmap-cost off, or a larger TARGET)",
+				 path, REGION_MIN >> 20);
 	sc.region = (uint64_t)sb.st_size < REGION_MAX ? (uint64_t)sb.st_size : REGION_MAX;
 	sc.region -= sc.region % SEQ_SLICE;
 	c->region = sc.region;

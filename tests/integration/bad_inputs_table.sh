@@ -88,6 +88,8 @@ rows=(
 	'unknown routing|synth --routing bogus|2|--routing: expected uniform, zipf:S, temporal|$SR synth --profile tiny-llama --routing bogus'
 	'wrong target|a FIFO (opening it would wait for a writer)|2|fifo: is a FIFO, expected a file or a block device|$SR replay $T/fifo --pattern seq'
 	'too small a budget|simulate --mem below one cache page|2|--mem: 4095 bytes hold no cache page .--page 4096.|$SR simulate --profile tiny-llama $F --engine null --mem 4095'
+	'unknown cost model|simulate --mmap-cost always|2|--mmap-cost: expected off, auto or measure, found .always.|$SR simulate --profile tiny-llama $F --engine null --mmap-cost always'
+	'too small to calibrate|simulate --mmap-cost measure on an 8 MiB target|2|page-cache cost: .*target: needs a regular file of at least 16 MiB to stream .--mmap-cost off, or a larger TARGET.|$SR simulate --profile tiny-llama $F --engine null --mmap-cost measure'
 	'too large a queue|--qd 32769 (io_uring takes 32768)|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 32769'
 	'unknown option|--frobnicate|2|unknown option .--frobnicate.|$SR replay $F --pattern seq --frobnicate'
 	'unknown command|ssdreplay frob|2|unknown command .frob.|$SR frob'

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/samefile.h"
 #include "base/outfile.h"
@@ -15,6 +16,7 @@
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
+#include "policy/pccost.h"
 #include "policy/policy.h"
 #include "real/realmmap.h"
 #include "policy/simreport.h"
@@ -32,6 +34,7 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
 	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
+	O_MMAP_COST, O_MMAP_THREADS,
 };
 
 static const struct sr_opt opts[] = {
@@ -54,8 +57,10 @@ static const struct sr_opt opts[] = {
 	{ "layout", O_LAYOUT, 1, "stripe:SIZE", "", "several --target: one address space striped in SIZE chunks (a multiple of --page)" },
 	{ "compute-ms-per-token", O_COMPUTE, 1, "MS", "the schedule's", "compute per token, spread over its accesses by bytes (0: none)" },
 	{ "read-ahead-kb", O_RA, 1, "KB", "the target's", "pagecache policy's readahead (default /sys/block/DEV/queue/read_ahead_kb, else 128)" },
+	{ "mmap-cost", O_MMAP_COST, 1, "off|auto|measure", "off", "charge the mmap rows (pagecache and the strategies) the page-cache cost measured here (fault streaming per thread, with and without memcg pressure; cached per device) instead of O_DIRECT time; measure: ignore the cache" },
+	{ "mmap-threads", O_MMAP_THREADS, 1, "N", "online CPUs, at most 8", "--mmap-cost: compute threads faulting in parallel (llama.cpp's --threads)" },
 	{ "real-mmap", O_REAL_MMAP, 0, "", "", "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)" },
-	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise)" },
+	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise); sequential (llama.cpp's posix_fadvise) also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off" },
 	{ "no-ram-baseline", O_NO_RAM, 0, "", "", "--real-mmap: skip the RAM-resident run" },
 	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,..." },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
@@ -77,6 +82,8 @@ struct args {
 	unsigned ntargets;
 	double compute_ms; /* < 0: from the schedule */
 	int real_mmap, no_ram, have_tokens;
+	int mmap_cost;     /* 0 off, 1 auto (cached), 2 measure */
+	uint64_t mmap_threads;
 	enum sr_advise advise;
 	enum sr_out_fmt outfmt;
 	struct pol pol[MAX_POL];
@@ -205,12 +212,30 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": --advise: expected none, sequential, willneed or random, found '%s'", arg);
 		return 0;
 	case O_NO_RAM: a->no_ram = 1; return 0;
+	case O_MMAP_COST:
+		if (!strcmp(arg, "off") || !strcmp(arg, "auto") || !strcmp(arg, "measure")) {
+			a->mmap_cost = !strcmp(arg, "off") ? 0 : !strcmp(arg, "auto") ? 1 : 2;
+			return 0;
+		}
+		return sr_inputf(e, CMD ": --mmap-cost: expected off, auto or measure, found '%s'", arg);
+	case O_MMAP_THREADS: return sr_cli_uint(CMD, "mmap-threads", arg, 1, 64, &a->mmap_threads, e);
 	case O_SPEC: a->spec = arg; return 0;
 	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
 	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
 	case O_PLOT: a->plot = arg; return 0;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+}
+
+/* The simulated readahead window: POSIX_FADV_SEQUENTIAL doubles the file's
+ * ra_pages (mm/fadvise.c), POSIX_FADV_RANDOM stops readahead. */
+static uint64_t sim_ra_kb(const struct args *a)
+{
+	if (a->advise == SR_ADV_RANDOM)
+		return UINT64_MAX;
+	if (a->advise == SR_ADV_SEQUENTIAL && a->ra_kb != UINT64_MAX)
+		return 2 * a->ra_kb;
+	return a->ra_kb;
 }
 
 /* "2G,4G" or "50%,100%" (of base bytes). */
@@ -351,8 +376,10 @@ int cmd_simulate(int argc, char **argv)
 	uint64_t mem[MAX_MEM], size;
 	size_t nmem = 0, i, j, nreal = 0;
 	const char *target;
-	int pos, ret, status = SR_EXIT_OK, nsrc;
+	int pos, ret, status = SR_EXIT_OK, nsrc, have_cost = 0;
 	struct stat sb;
+	struct sr_pccost cost;
+	const struct sr_policy_ops *pagecache = policy_named("pagecache");
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] [TARGET]", &pos, &e);
 	if (ret == 1) {
@@ -483,6 +510,21 @@ int cmd_simulate(int argc, char **argv)
 	if (!ts.n)
 		sr_cli_warn_ram(tgt.path);
 	sr_cli_install_signals();
+	if (a.mmap_cost) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		unsigned th = a.mmap_threads ? (unsigned)a.mmap_threads : nc > 8 ? 8 : nc > 0 ? (unsigned)nc : 1;
+
+		if (ts.n) {
+			sr_inputf(&e, CMD ": --mmap-cost measures one file; it cannot stripe over %u --target", ts.n);
+			goto fail;
+		}
+		if (sr_pccost_get(target, tgt.disk, th, a.mmap_cost == 2, &cost, &e)) {
+			status = sr_cli_fail(&e);
+			goto out;
+		}
+		have_cost = 1;
+		rep.pccost = &cost;
+	}
 	for (j = 0; j < nmem && !sr_cli_stop; j++) {
 		for (i = 0; i < a.npol && !sr_cli_stop; i++) {
 			struct sr_sim_row *w = &rep.rows[rep.n];
@@ -494,7 +536,7 @@ int cmd_simulate(int argc, char **argv)
 				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
 				.ignore_t_ns = a.compute_ms == 0 || !!a.trace,
 				.passes = a.trace ? a.tokens : 1, .model = sc.have_model ? &sc.model : NULL,
-				.seed = a.seed, .ra_kb = a.ra_kb, .prefill_tokens = a.prefill,
+				.seed = a.seed, .ra_kb = sim_ra_kb(&a), .prefill_tokens = a.prefill,
 				.warmup_tokens = a.trace ? 0 : a.tokens / 2,
 				.fds = ts.n ? ts.fds : NULL, .nr_fds = ts.n, .stripe = a.stripe, .stop = &sr_cli_stop,
 			};
@@ -507,6 +549,8 @@ int cmd_simulate(int argc, char **argv)
 			ret = sr_sim_run(&c, sc.src, &w->res, &e);
 			if (ret && e.bad_input)
 				goto fail;
+			if (!ret && have_cost && (a.pol[i].ops == pagecache || sr_mmap_strategy_of(a.pol[i].spec) != SR_MS_NONE))
+				sr_pccost_apply(&cost, mem[j], size, &w->res);
 			rep.n++;
 			if (ret) {
 				status = sr_cli_fail(&e);

@@ -479,7 +479,7 @@ static const struct sr_policy_ops p_oracle = {
 static const struct sr_policy_ops p_pagecache = {
 	.name = "pagecache", .args = "[RA_KB]",
 	.help = "the kernel page cache under mmap: faults, read-around and async readahead of read_ahead_kb, active/inactive LRU",
-	.repl = &sr_repl_2q, .parse = parse_pagecache, .init = pc_init, .fini = free_priv,
+	.repl = &sr_repl_kernel, .parse = parse_pagecache, .init = pc_init, .fini = free_priv,
 	.miss = sr_pc_miss, .marked = sr_pc_marked,
 };
 

@@ -474,3 +474,19 @@ const struct sr_repl_ops sr_repl_2q = {
 	.name = "2q", .init = list_init, .fini = list_fini, .insert = q2_insert,
 	.touch = q2_touch, .remove = q2_remove, .victim = q2_victim, .cold = q2_cold,
 };
+
+/* The list operations for replacement algorithms in other files (pclru.c). */
+void sr_list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	list_push_tail(s, l, f);
+}
+
+void sr_list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	list_push_head(s, l, f);
+}
+
+void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	list_unlink(s, l, f);
+}

@@ -121,6 +121,10 @@ static void end_token(struct sr_sim *s, int prefill)
 	if (!prefill) {
 		sr_hist_add(&s->r->token_stall, s->tok_stall);
 		s->r->last_token_read_bytes = rd - s->tok_read0;
+		if (s->r->tok_n < SR_SIM_MAX_TOK) {
+			s->r->tok_read[s->r->tok_n] = rd - s->tok_read0;
+			s->r->tok_stall[s->r->tok_n++] = s->tok_stall;
+		}
 		if (s->n_decoded++ >= s->c->warmup_tokens) {
 			s->r->steady_read_bytes += rd - s->tok_read0;
 			s->r->steady_tokens++;

@@ -131,6 +131,11 @@ extern const struct sr_policy_ops sr_pol_routed_willneed, sr_pol_pread_prefetch,
 
 /* repl.c helpers for the manager */
 void sr_list_init(struct sr_list *l);
+/* head: the reclaim end, tail: the newest */
+void sr_list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f);
+void sr_list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f);
+void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f);
+extern const struct sr_repl_ops sr_repl_kernel; /* pclru.c: the pagecache policy's lists */
 void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag);
 
 /* sim_io.c: frames and I/O */

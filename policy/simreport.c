@@ -155,6 +155,10 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 		fprintf(f, "; device spec %.2f GB/s (%s)", rep->spec_Bps / 1e9, rep->spec_source ? rep->spec_source : "");
 	if (rep->cal_Bps > 0)
 		fprintf(f, "; calibrated %.2f GB/s", rep->cal_Bps / 1e9);
+	if (rep->pccost)
+		fprintf(f, "\nmmap rows charged the page-cache cost (%s, %u threads): %.2f ns/B streaming, %.2f reclaiming, %.2f scattered",
+			rep->pccost->file, rep->pccost->threads, rep->pccost->seq_ns_per_B, rep->pccost->seq_press_ns_per_B,
+			rep->pccost->scat_press_ns_per_B);
 	fprintf(f, "\n%-22s", "policy");
 	for (i = 0; i < F_NR; i++)
 		if (fields[i].head)
@@ -198,6 +202,17 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 	fprintf(f, "hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight; faults: simulated for mmap policies, measured major faults for real rows\n");
 }
 
+/* A row's per-token figures as a JSON array, divided by div (ns -> ms). */
+static json_t *per_token(const uint64_t *v, uint64_t n, double div)
+{
+	json_t *a = json_array();
+	uint64_t i;
+
+	for (i = 0; a && i < n; i++)
+		json_array_append_new(a, div == 1 ? json_integer((json_int_t)v[i]) : json_real((double)v[i] / div));
+	return a;
+}
+
 static int write_json(FILE *f, const struct sr_sim_report *rep)
 {
 	json_t *root = json_object(), *rows = json_array();
@@ -226,6 +241,22 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 		json_object_set_new(root, "targets", d);
 	}
 	json_object_set_new(root, "spec_read_Bps", rep->spec_Bps > 0 ? json_real(rep->spec_Bps) : json_null());
+	if (rep->pccost) {
+		const struct sr_pccost *c = rep->pccost;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "file", json_string(c->file));
+		json_object_set_new(o, "cached", json_boolean(c->cached));
+		json_object_set_new(o, "threads", json_integer(c->threads));
+		json_object_set_new(o, "region_bytes", json_integer((json_int_t)c->region));
+		json_object_set_new(o, "memcg_pressure_measured", json_boolean(c->pressure));
+		json_object_set_new(o, "seq_ns_per_byte", json_real(c->seq_ns_per_B));
+		json_object_set_new(o, "seq_pressure_ns_per_byte", json_real(c->seq_press_ns_per_B));
+		json_object_set_new(o, "scattered_pressure_ns_per_byte", json_real(c->scat_press_ns_per_B));
+		json_object_set_new(root, "pagecache_cost", o);
+	} else {
+		json_object_set_new(root, "pagecache_cost", json_null());
+	}
 	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_real(rep->cal_Bps) : json_null());
 	for (r = 0; r < rep->n; r++) {
 		const struct sr_sim_row *w = &rep->rows[r];
@@ -260,6 +291,8 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 			json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
 			json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)s->last_token_read_bytes));
 			json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
+			json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));
+			json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
 			json_object_set_new(o, "steady_read_bytes_per_token",
 					    s->steady_tokens ? json_real((double)s->steady_read_bytes / (double)s->steady_tokens) : json_null());
 			if (s->nr_dev > 1) {

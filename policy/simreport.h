@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "policy/pccost.h"
 #include "policy/policy.h"
 #include "replay/report.h"
 
@@ -63,6 +64,7 @@ struct sr_sim_report {
 	double spec_Bps;       /* device spec sequential read, 0 unknown */
 	double cal_Bps;        /* calibrated here (devices --calibrate), 0 unknown */
 	const char *spec_source;
+	const struct sr_pccost *pccost; /* --mmap-cost: what the mmap rows were charged, NULL: O_DIRECT time */
 	struct sr_sim_row *rows;
 	size_t n;
 	int partial;           /* stopped by a signal: rows are what completed */

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <inttypes.h>
 
+#define SR_EOF_PAGE 4096 /* the page a filemap or fault capture rounds the file up to */
+
 static uint64_t region_len(const struct sr_shape_cfg *c)
 {
 	if (c->range_len)
@@ -32,6 +34,16 @@ static int remap(const struct sr_shape_cfg *c, struct sr_rec *r, struct sr_stats
 			off = rlen - r->len;
 		break;
 	default:
+		/* a page-cache capture's last page runs past a file whose size is
+		 * not a page multiple (a GGUF model): clip it to the end, counted */
+		if (off < rlen && off + r->len > rlen && off + r->len - rlen < SR_EOF_PAGE &&
+		    c->range_start + rlen == c->target_size) {
+			if (!(c->target_size & (c->lbs - 1))) /* else the block step below counts it */
+				st->eof_trimmed++;
+			st->eof_trimmed_bytes += off + r->len - rlen;
+			r->len = rlen - off;
+			break;
+		}
 		if (off + r->len > rlen || off + r->len < off)
 			return sr_inputf(e, "%s:%" PRIu64 ": offset %" PRIu64 " + length %" PRIu64 " is past the end of %s (%" PRIu64 " bytes); use --offset-map wrap|scale",
 					 c->src_name, r->seq, r->off, r->len, c->tgt_name, rlen);

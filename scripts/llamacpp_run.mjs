@@ -9,7 +9,7 @@
 // ${XDG_CACHE_HOME:-~/.cache}/ssdreplay/nlc); it is an optional test tool,
 // never a build dependency.
 //
-// --marks FILE appends "phase CLOCK_MONOTONIC_NS" lines (load-start,
+// --marks FILE appends "phase CLOCK_MONOTONIC_NS READ_BYTES" lines (load-start,
 // load-done, decode-start, token N, decode-done) so a capture can be cut into
 // load and decode, since tracefs uses the same clock (trace_clock mono).
 // Exit 0 after the tokens; 3 when node-llama-cpp cannot be imported (the
@@ -57,9 +57,19 @@ for (let i = 0; i < argv.length; i++) {
 if (!model)
 	usage("expected MODEL.gguf");
 
+// each mark ends with the process's read_bytes (/proc/self/io: block reads
+// this process's faults and readahead submitted), so a caller gets bytes per
+// token without a trace
+const readBytes = () => {
+	try {
+		return (fs.readFileSync("/proc/self/io", "utf8").match(/^read_bytes:\s+(\d+)/m) || [0, 0])[1];
+	} catch {
+		return 0;
+	}
+};
 const mark = (what) => {
 	if (opt.marks)
-		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()}\n`);
+		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()} ${readBytes()}\n`);
 };
 
 // "map START END PGOFF" (hex, as /proc/self/maps gives them) for each

@@ -325,11 +325,29 @@ static void test_align_expand(void **state)
 	shaped(&c, 4000, 200, 0, 8192);
 	assert_u64(st.realigned, 5);
 
-	/* a record past the end of the target is refused */
+	/* a record a page or more past the end of the target is refused */
 	c = cfg();
 	c.target_size = 10000;
-	refused(&c, 9000, 1001, 42, "past the end");
+	refused(&c, 9000, 1000 + 4096, 42, "past the end");
 	assert_int_equal(err.code, 0);
+}
+
+/* A page-cache capture replayed onto its model file: the last page runs
+ * past the end (the file is no page multiple); it is clipped and counted,
+ * once, not refused. */
+static void test_eof_page_clip(void **state)
+{
+	struct sr_shape_cfg c = cfg();
+
+	(void)state;
+	c.target_size = 10240; /* a block multiple: the clip alone counts it */
+	shaped(&c, 8192, 4096, 8192, 2048);
+	assert_u64(st.eof_trimmed, 1);
+	assert_u64(st.eof_trimmed_bytes, 2048);
+	c.target_size = 10000; /* and the partial block after it: counted once */
+	shaped(&c, 8192, 4096, 8192, 1536);
+	assert_u64(st.eof_trimmed, 2);
+	assert_u64(st.eof_trimmed_bytes, 2048 + 2288 + 272); /* past the end, then the partial block */
 }
 
 /* A target whose size is not a block multiple (a GGUF file): a record ending
@@ -690,6 +708,7 @@ int main(void)
 		T(test_page_stays_in_range),
 		T(test_align_expand),
 		T(test_align_eof_trim),
+		T(test_eof_page_clip),
 		T(test_align_error),
 		T(test_remap_none),
 		T(test_remap_wrap),

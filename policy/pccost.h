@@ -1,0 +1,50 @@
+/* What a byte read through mmap faults costs on this machine and device:
+ * the page-cache cost model of simulate's mmap-family rows (pagecache,
+ * routed-willneed, pread-prefetch, tensor-rule).
+ *
+ * The simulator reads with O_DIRECT at a deep queue; llama.cpp's faults go
+ * through readahead, page-cache insertion, memcg charging and reclaim, one
+ * window per faulting thread, while the other compute threads wait at ggml's
+ * barrier. That costs several times the O_DIRECT time, so the mmap rows are
+ * charged a measured figure instead: N threads stream a file through a
+ * shared mapping, each touching its share of every slice with a barrier
+ * after each (ggml's row split), sequentially and in 256 KiB slices at
+ * random (expert slices), with and without a memory cgroup a third of the
+ * region's size. Measured once per device and thread count, kept in the
+ * state directory next to `devices --calibrate`'s profiles. */
+#ifndef SR_PCCOST_H
+#define SR_PCCOST_H
+
+#include <stdint.h>
+
+#include "policy/policy.h"
+#include "replay/err.h"
+
+struct sr_pccost {
+	double seq_ns_per_B;        /* sequential streaming, no memory limit */
+	double seq_press_ns_per_B;  /* sequential, reclaiming inside a memory cgroup */
+	double scat_press_ns_per_B; /* 256 KiB slices in random order, reclaiming */
+	unsigned threads;
+	uint64_t region;            /* bytes of the file each measurement streamed */
+	int pressure;               /* 1: the cgroup figures were measured (else copies of the free one) */
+	int cached;                 /* 1: read from file, 0: measured by this call */
+	char file[512];             /* where it is kept */
+};
+
+/* The cost for the device holding path (disk: its name, for the cache
+ * file's name) with threads faulting threads: from the cache, else
+ * measured on path's first bytes (it must be written data, not holes) and
+ * cached. remeasure: ignore the cache. Returns 0 or -errno (e set). */
+int sr_pccost_get(const char *path, const char *disk, unsigned threads, int remeasure, struct sr_pccost *c,
+		  struct sr_err *e);
+
+/* Recharge a simulated mmap-family row: each decode token stalls for the
+ * bytes it read times the calibrated cost (reclaiming when mem is below
+ * the model, the demand share at the scattered cost), replacing the
+ * O_DIRECT time in stall_ns, the per-token stalls and the stall histogram. */
+void sr_pccost_apply(const struct sr_pccost *c, uint64_t mem, uint64_t model_bytes, struct sr_sim_result *r);
+/* ns per byte read that apply charges a row. */
+double sr_pccost_ns_per_B(const struct sr_pccost *c, uint64_t mem, uint64_t model_bytes,
+			  const struct sr_sim_result *r);
+
+#endif

@@ -1,0 +1,195 @@
+#!/bin/bash
+# scripts/llamacpp_validate.sh [OUTDIR]: simulate's predictions against a real
+# llama.cpp under the same memory limit (issue 16).
+#
+# For each model shape (SHAPES, default one dense llama and one MoE llama with
+# merged ffn_*_exps tensors, F16 so the CPU backend keeps reading the mapping
+# instead of repacking into anonymous memory) it writes the model with
+# `ssdreplay synth --write-gguf`, runs node-llama-cpp's prebuilt CPU llama.cpp
+# (scripts/llamacpp_run.mjs, mmap) once with the file cached and no limit
+# (node's own anonymous memory), then RUNS times per LEVELS percentage a pair:
+# a RAM-resident run (the compute time per token, median over the pairs) and
+# a run inside a memory cgroup of node's anonymous memory + LEVEL% of the file
+# (v1 memory.limit_in_bytes or v2 memory.max), the file's pages dropped first. Real decode figures come from the marks the runner
+# writes (time and /proc/self/io read_bytes per token, the first token left
+# out: it carries the prompt). The prediction is
+#   ssdreplay simulate --gguf MODEL --policy pagecache --mem ROOM --tokens TOKENS
+#     --prefill PROMPT --compute-ms-per-token (RAM run) $SIM_ARGS
+# Prints predicted vs real side by side (medians, real min-max) and how many
+# points fall in the goal band (tokens/s +-25%, bytes/token +-15%); writes
+# OUTDIR/points.tsv. Needs root, node, node-llama-cpp 3.22.1 in $NLC_DIR (see
+# tests/integration/llamacpp_real.sh) and a memory cgroup controller.
+#
+# Environment: SSDREPLAY (binary; default build/ssdreplay), SHAPES (kind:layers:
+# embd:ff[:experts:used] ...), LEVELS (default "35 60 85"), RUNS (3), TOKENS
+# (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options, default
+# "--mmap-cost auto --advise sequential": the page-cache cost model and the
+# readahead window llama.cpp's POSIX_FADV_SEQUENTIAL doubles), SEED (3).
+# Exit 0 when it ran (the band is reported, not enforced), 77 when something it
+# needs is missing, 1 on a failed step.
+set -u
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SR=${SSDREPLAY:-$SRC/build/ssdreplay}
+SHAPES=${SHAPES:-"dense:8:1024:2816 moe:6:768:1024:8:2"}
+LEVELS=${LEVELS:-"35 60 85"}
+RUNS=${RUNS:-3}
+TOKENS=${TOKENS:-10}
+THREADS=${THREADS:-2}
+PROMPT=${PROMPT:-Hi}
+SEED=${SEED:-3}
+SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential"}
+RUN=$SRC/scripts/llamacpp_run.mjs
+export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
+
+die() { echo "llamacpp_validate: $*" >&2; exit 1; }
+skip() { echo "llamacpp_validate: SKIP: $*" >&2; exit 77; }
+
+[ -x "$SR" ] || die "no ssdreplay binary at $SR (set SSDREPLAY)"
+command -v node >/dev/null || skip "no node"
+[ -f "$NLC_DIR/node_modules/node-llama-cpp/package.json" ] || skip "no node-llama-cpp in $NLC_DIR"
+[ "$(id -u)" = 0 ] || skip "needs root (memory cgroups)"
+[ "$TOKENS" -ge 3 ] 2>/dev/null || die "TOKENS: expected 3 or more, found '$TOKENS'"
+
+OUT=${1:-$(mktemp -d "${TMPDIR:-/tmp}/sr-validate.XXXXXX")}
+mkdir -p "$OUT" || die "cannot create $OUT"
+
+# ---- the memory cgroup: v1 memory controller or v2 unified hierarchy
+CG=
+if [ -d /sys/fs/cgroup/memory ] && [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
+	CGV=1
+	CG=/sys/fs/cgroup/memory/ssdreplay-validate-$$
+elif [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+	CGV=2
+	grep -qw memory /sys/fs/cgroup/cgroup.subtree_control ||
+		echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || skip "cannot enable the v2 memory controller"
+	CG=/sys/fs/cgroup/ssdreplay-validate-$$
+else
+	skip "no memory cgroup controller (v1 or v2)"
+fi
+cleanup() {
+	[ -n "$CG" ] && [ -d "$CG" ] && rmdir "$CG" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+set_limit() { # BYTES
+	[ -d "$CG" ] || mkdir "$CG" || die "cannot create $CG"
+	if [ "$CGV" = 1 ]; then
+		echo "$1" >"$CG/memory.limit_in_bytes" || die "cannot set $CG/memory.limit_in_bytes"
+	else
+		echo "$1" >"$CG/memory.max" || die "cannot set $CG/memory.max"
+		[ -f "$CG/memory.swap.max" ] && echo 0 >"$CG/memory.swap.max"
+	fi
+}
+
+# run_llama MODEL TAG LIMIT|-: one run; leaves OUT/TAG.json and OUT/TAG.marks
+run_llama() {
+	local m=$1 tag=$2 lim=$3 cmd
+	rm -f "$OUT/$tag.marks"
+	cmd="exec node '$RUN' '$m' --tokens $TOKENS --threads $THREADS --prompt '$PROMPT' --marks '$OUT/$tag.marks'"
+	if [ "$lim" != - ]; then
+		set_limit "$lim"
+		if [ "$CGV" = 1 ]; then
+			cmd="echo \$\$ >'$CG/tasks' && $cmd"
+		else
+			cmd="echo \$\$ >'$CG/cgroup.procs' && $cmd"
+		fi
+	fi
+	timeout 900 sh -c "$cmd" >"$OUT/$tag.json" 2>"$OUT/$tag.err" ||
+		die "llama.cpp run $tag failed: $(tail -1 "$OUT/$tag.err")"
+}
+
+# decode figures of one run: "tok_per_s bytes_per_token"
+decode_of() {
+	python3 - "$1" <<'PY'
+import sys
+t = []
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] == "token":
+        t.append((int(f[2]), int(f[3]) if len(f) > 3 else 0))
+n = len(t) - 1
+print("%.4f %.0f" % (n / ((t[-1][0] - t[0][0]) / 1e9), (t[-1][1] - t[0][1]) / n))
+PY
+}
+
+mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
+	local kind=$1 base=tiny-llama name
+	[ "$kind" = moe ] && base=tiny-moe
+	name="$kind-${2}l-${3}e"
+	sed -e "s/^n_layer = .*/n_layer = $2/; s/^n_embd = .*/n_embd = $3/; s/^n_ff = .*/n_ff = $4/" \
+	    -e "s/^n_expert = .*/n_expert = ${5:-8}/; s/^n_expert_used = .*/n_expert_used = ${6:-2}/" \
+	    -e "s/^\* = Q8_0/* = F16/; s/^file_type = 7/file_type = 1/; s/^name = .*/name = $name/" \
+	    "$SRC/profiles/models/$base.ini" >"$OUT/$name.ini" || die "cannot write $OUT/$name.ini"
+	echo "$name"
+}
+
+printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\n' >"$OUT/points.tsv"
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; cgroup v$CGV; $(date -u +%FT%TZ)"
+for shape in $SHAPES; do
+	IFS=: read -r kind l e f x u <<<"$shape"
+	name=$(mkprofile "$kind" "$l" "$e" "$f" "${x:-}" "${u:-}")
+	M=$OUT/$name.gguf
+	[ -f "$M" ] || "$SR" synth --profile "$OUT/$name.ini" --write-gguf "$M" --seed "$SEED" >/dev/null ||
+		die "synth --write-gguf $name"
+	size=$(stat -c %s "$M")
+	# a first RAM-resident run (the file cached, no limit): node's own memory
+	cat "$M" >/dev/null
+	run_llama "$M" "$name.ram" -
+	anon=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rss_anon_kb"] * 1024)' "$OUT/$name.ram.json")
+	prompt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prompt_tokens"])' "$OUT/$name.ram.json")
+	echo "$name: $((size >> 20)) MiB, node anon $((anon >> 20)) MiB, prompt $prompt tokens"
+	for lv in $LEVELS; do
+		room=$((size * lv / 100))
+		tps=() bpt=() ram=()
+		# each limited run right after a RAM-resident one: on a shared
+		# machine the compute time drifts, so it is taken from the same
+		# minutes as the runs it is compared with
+		for r in $(seq 1 "$RUNS"); do
+			cat "$M" >/dev/null
+			run_llama "$M" "$name.$lv.ram$r" -
+			read -r a _ <<<"$(decode_of "$OUT/$name.$lv.ram$r.marks")"
+			ram+=("$a")
+			sync "$M"
+			dd if="$M" iflag=nocache count=0 status=none
+			run_llama "$M" "$name.$lv.$r" $((anon + room))
+			read -r a b <<<"$(decode_of "$OUT/$name.$lv.$r.marks")"
+			tps+=("$a") bpt+=("$b")
+		done
+		ram_tps=$(printf '%s\n' "${ram[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+		cms=$(python3 -c "print('%.3f' % (1000 / $ram_tps))")
+		echo "  $lv%: RAM-resident ${ram[*]} tok/s (median $cms ms/token); limited ${tps[*]} tok/s; load $(cut -d' ' -f1 /proc/loadavg)"
+		# shellcheck disable=SC2086
+		"$SR" simulate --gguf "$M" "$M" --policy pagecache --mem "$room" --tokens "$TOKENS" \
+			--prefill "$prompt" --compute-ms-per-token "$cms" $SIM_ARGS --output-format json \
+			-o "$OUT/$name.$lv.sim.json" 2>"$OUT/$name.$lv.sim.err" || die "simulate: $(tail -1 "$OUT/$name.$lv.sim.err")"
+		python3 - "$OUT/$name.$lv.sim.json" "$name" "$lv" "$room" "$ram_tps" "${tps[*]}" "${bpt[*]}" >>"$OUT/points.tsv" <<'PY'
+import json, statistics as st, sys
+j = json.load(open(sys.argv[1]))["rows"][0]
+tps = [float(x) for x in sys.argv[6].split()]
+bpt = [float(x) for x in sys.argv[7].split()]
+pb = j.get("steady_read_bytes_per_token") or j["read_bytes"] / max(j["tokens"], 1)
+print("\t".join(str(x) for x in (sys.argv[2], sys.argv[3], sys.argv[4], st.median(tps), min(tps), max(tps),
+      st.median(bpt), min(bpt), max(bpt), j["tokens_per_s"], pb, sys.argv[5])))
+PY
+	done
+done
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$OUT/points.tsv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+M = 1 << 20
+print("| model | room | real MiB/token (min-max) | predicted | ratio | real tok/s (min-max) | predicted | ratio |")
+print("|---|---|---|---|---|---|---|---|")
+ok_t = ok_b = 0
+for r in rows:
+    f = {k: float(v) for k, v in r.items() if k != "model"}
+    rb = f["pred_bpt"] / f["real_bpt"] if f["real_bpt"] else float("inf")
+    rt = f["pred_tps"] / f["real_tps"]
+    ok_b += abs(rb - 1) <= 0.15 or abs(f["pred_bpt"] - f["real_bpt"]) < M
+    ok_t += abs(rt - 1) <= 0.25
+    print("| %s | %d%% (%.0f MiB) | %.1f (%.1f-%.1f) | %.1f | %.2fx | %.2f (%.2f-%.2f) | %.2f | %.2fx |" % (
+        r["model"], f["level"], f["room"] / M, f["real_bpt"] / M, f["real_bpt_min"] / M, f["real_bpt_max"] / M,
+        f["pred_bpt"] / M, rb, f["real_tps"], f["real_tps_min"], f["real_tps_max"], f["pred_tps"], rt))
+print("within the goal: bytes/token +-15%%: %d of %d points; tokens/s +-25%%: %d of %d" % (ok_b, len(rows), ok_t, len(rows)))
+PY
+echo "points: $OUT/points.tsv"

@@ -16,7 +16,7 @@
 #include "cli/opts.h"
 #include "devices/spec.h"
 #include "devices/target.h"
-#include "policy/pccost.h"
+#include "real/pccost.h"
 #include "policy/policy.h"
 #include "real/realmmap.h"
 #include "policy/simreport.h"

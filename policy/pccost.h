@@ -10,15 +10,15 @@
  * shared mapping, each touching its share of every slice with a barrier
  * after each (ggml's row split), sequentially and in 256 KiB slices at
  * random (expert slices), with and without a memory cgroup a third of the
- * region's size. Measured once per device and thread count, kept in the
- * state directory next to `devices --calibrate`'s profiles. */
+ * region's size. Measured once per device and thread count (real/pccost.c),
+ * kept in the state directory next to `devices --calibrate`'s profiles. */
 #ifndef SR_PCCOST_H
 #define SR_PCCOST_H
 
 #include <stdint.h>
 
 #include "policy/policy.h"
-#include "replay/err.h"
+#include "base/err.h"
 
 struct sr_pccost {
 	double seq_ns_per_B;        /* sequential streaming, no memory limit */
@@ -30,13 +30,6 @@ struct sr_pccost {
 	int cached;                 /* 1: read from file, 0: measured by this call */
 	char file[512];             /* where it is kept */
 };
-
-/* The cost for the device holding path (disk: its name, for the cache
- * file's name) with threads faulting threads: from the cache, else
- * measured on path's first bytes (it must be written data, not holes) and
- * cached. remeasure: ignore the cache. Returns 0 or -errno (e set). */
-int sr_pccost_get(const char *path, const char *disk, unsigned threads, int remeasure, struct sr_pccost *c,
-		  struct sr_err *e);
 
 /* Recharge a simulated mmap-family row: each decode token stalls for the
  * bytes it read times the calibrated cost (reclaiming when mem is below

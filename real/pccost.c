@@ -1,0 +1,335 @@
+/* The page-cache cost model's measurement: mmap fault streaming through
+ * the real kernel, once per device and thread count, kept in the state
+ * directory (policy/pccost.h says what the figures mean). */
+#include "real/pccost.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devices/spec.h"
+#include "real/cgroup.h"
+#include "base/units.h"
+
+#define REGION_MAX (256ull << 20)
+#define REGION_MIN (16ull << 20)
+#define SEQ_SLICE (4ull << 20)   /* one "tensor" the threads split */
+#define SCAT_SLICE (256ull << 10) /* one expert slice */
+#define MAX_THREADS 64
+#define CHUNK (128ull << 10)     /* a row chunk: 64 rows of a 1024-wide F16 matrix */
+
+struct stream_cfg {
+	const char *path;
+	uint64_t region, slice;
+	unsigned threads, passes;
+	int random;
+};
+
+struct stream_out {
+	int err;
+	double ns;          /* the last pass */
+	uint64_t bytes;     /* read_bytes during it */
+};
+
+/* ggml's barrier spins (threadpool: atomic counter, cpu_relax): a thread
+ * waiting for a faulting one burns its core instead of sleeping, which on a
+ * loaded machine takes CPU from the fault, its reclaim and its completion */
+struct spin_barrier {
+	_Atomic unsigned n, phase;
+	_Atomic int go;   /* 0 wait, 1 run, -1 give up (a thread did not start) */
+	unsigned threads;
+};
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static void spin_wait(struct spin_barrier *b)
+{
+	unsigned ph = atomic_load(&b->phase);
+
+	if (atomic_fetch_add(&b->n, 1) + 1 == b->threads) {
+		atomic_store(&b->n, 0);
+		atomic_fetch_add(&b->phase, 1);
+		return;
+	}
+	while (atomic_load(&b->phase) == ph)
+		relax();
+}
+
+struct worker {
+	const struct stream_cfg *c;
+	const volatile unsigned char *map;
+	const uint64_t *order;
+	uint64_t nslice;
+	unsigned id;
+	struct spin_barrier *bar;
+	unsigned sum;
+};
+
+/* ggml's split: thread id touches its share of each slice, then waits for
+ * the others; a thread that faults holds them all at the barrier. */
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t i, p;
+
+	while (!atomic_load(&w->bar->go))
+		relax();
+	if (atomic_load(&w->bar->go) < 0)
+		return NULL;
+	for (i = 0; i < w->nslice; i++) {
+		uint64_t base = w->order[i] * w->c->slice, ch;
+
+		/* ggml's mul_mat hands out row chunks in turn: thread id takes
+		 * chunks id, id + N, ... of CHUNK bytes */
+		for (ch = (uint64_t)w->id * CHUNK; ch < w->c->slice; ch += (uint64_t)w->c->threads * CHUNK)
+			for (p = 0; p < CHUNK && ch + p < w->c->slice; p += 4096)
+				w->sum += w->map[base + ch + p];
+		spin_wait(w->bar);
+	}
+	return NULL;
+}
+
+static int one_pass(const struct stream_cfg *c, const volatile unsigned char *map, const uint64_t *order,
+		    uint64_t nslice)
+{
+	pthread_t th[MAX_THREADS];
+	struct worker w[MAX_THREADS];
+	struct spin_barrier bar = { .threads = c->threads };
+	unsigned i, started = 0;
+	int ret = 0;
+
+	for (i = 0; i < c->threads; i++) {
+		w[i] = (struct worker){ .c = c, .map = map, .order = order, .nslice = nslice, .id = i, .bar = &bar };
+		if (i && pthread_create(&th[i], NULL, worker_main, &w[i])) {
+			ret = -EAGAIN;
+			break;
+		}
+		started = i + 1;
+	}
+	atomic_store(&bar.go, ret ? -1 : 1);
+	if (!ret)
+		worker_main(&w[0]);
+	for (i = 1; i < started; i++)
+		pthread_join(th[i], NULL);
+	return ret;
+}
+
+static void child(const struct stream_cfg *c, int go_fd, int out_fd)
+{
+	struct stream_out o = { 0 };
+	const unsigned char *map;
+	uint64_t nslice = c->region / c->slice, *order, i, rb0, t0, x = 88172645463325252ull;
+	unsigned pass;
+	char msg[256];
+	int fd;
+
+	order = malloc(nslice * sizeof(*order));
+	o.err = order ? sr_child_map(go_fd, c->path, c->region, &fd, &map, msg, sizeof(msg)) : -ENOMEM;
+	if (o.err)
+		goto out;
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* what llama.cpp's loader does */
+	for (i = 0; i < nslice; i++)
+		order[i] = i;
+	for (pass = 0; pass < c->passes && !o.err; pass++) {
+		if (c->random)
+			for (i = nslice - 1; i > 0; i--) { /* xorshift Fisher-Yates */
+				uint64_t j, t;
+
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				j = x % (i + 1);
+				t = order[i];
+				order[i] = order[j];
+				order[j] = t;
+			}
+		rb0 = sr_proc_read_bytes("/proc/self/io");
+		t0 = sr_now_ns();
+		o.err = one_pass(c, map, order, nslice);
+		o.ns = (double)(sr_now_ns() - t0);
+		o.bytes = sr_proc_read_bytes("/proc/self/io") - rb0;
+	}
+out:
+	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
+		_exit(4);
+	_exit(0);
+}
+
+/* One measurement in a child (in a cgroup of limit bytes when limit > 0):
+ * ns per byte read in its last pass. */
+static int stream(const struct stream_cfg *c, uint64_t limit, double *ns_per_B, struct sr_err *e)
+{
+	struct sr_cgroup cg = { .dir = "" };
+	struct stream_out o;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
+	pid_t pid = -1;
+	ssize_t got;
+
+	fd = open(c->path, O_RDONLY);
+	if (fd < 0)
+		return sr_errf(e, -errno, "%s: %s", c->path, strerror(errno));
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* cold: every pass reads */
+	close(fd);
+	if (limit) {
+		struct sr_cgroup_cfg cc = { .root = "/sys/fs/cgroup", .name = "ssdreplay-pccost", .who = "page-cache cost: ",
+					    .limit = limit, .swap_max = "0", .swappiness = -1 };
+
+		ret = sr_cgroup_create(&cc, &cg, NULL, e);
+		if (ret)
+			return ret;
+	}
+	if (pipe(go) || pipe(res)) {
+		ret = sr_errf(e, -errno, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ret = sr_errf(e, -errno, "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (!pid) {
+		close(go[1]);
+		close(res[0]);
+		child(c, go[0], res[1]);
+	}
+	close(go[0]);
+	close(res[1]);
+	go[0] = res[1] = -1;
+	if (cg.dir[0] && (ret = sr_cgroup_attach(&cg, pid, e)))
+		goto out;
+	if (write(go[1], "g", 1) != 1) {
+		ret = sr_errf(e, -EIO, "page-cache cost: the child did not start");
+		goto out;
+	}
+	do
+		got = read(res[0], &o, sizeof(o));
+	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)sizeof(o) || o.err) {
+		ret = sr_errf(e, got == (ssize_t)sizeof(o) ? o.err : -EIO, "page-cache cost: streaming %s failed%s", c->path,
+			      got == (ssize_t)sizeof(o) ? "" : " (the child died: out of memory in the cgroup?)");
+		goto out;
+	}
+	/* a pass that read nothing (the file was cached by another process)
+	 * tells nothing about the device */
+	if (o.bytes < c->region / 4) {
+		ret = sr_errf(e, -EAGAIN, "page-cache cost: %s: a pass read %" PRIu64 " of %" PRIu64 " bytes (cached elsewhere?)",
+			      c->path, o.bytes, c->region);
+		goto out;
+	}
+	*ns_per_B = o.ns / (double)o.bytes;
+	ret = 0;
+out:
+	sr_child_end(pid, ret, go, res, &cg);
+	return ret;
+}
+
+static int load(struct sr_pccost *c)
+{
+	FILE *f = fopen(c->file, "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		n += sscanf(line, "seq_ns_per_byte = %lf", &c->seq_ns_per_B);
+		n += sscanf(line, "seq_pressure_ns_per_byte = %lf", &c->seq_press_ns_per_B);
+		n += sscanf(line, "scattered_pressure_ns_per_byte = %lf", &c->scat_press_ns_per_B);
+		n += sscanf(line, "region = %" SCNu64, &c->region);
+		n += sscanf(line, "pressure = %d", &c->pressure);
+	}
+	fclose(f);
+	if (n != 5 || !(c->seq_ns_per_B > 0 && c->seq_press_ns_per_B > 0 && c->scat_press_ns_per_B > 0))
+		return -EINVAL; /* damaged or older: measure again */
+	c->cached = 1;
+	return 0;
+}
+
+static void save(const struct sr_pccost *c, const char *path)
+{
+	char tmp[600], dir[sizeof(c->file)];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", c->file);
+	*strrchr(dir, '/') = 0;
+	for (char *p = dir + 1; *p; p++) /* mkdir -p */
+		if (*p == '/') {
+			*p = 0;
+			mkdir(dir, 0755);
+			*p = '/';
+		}
+	mkdir(dir, 0755);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->file);
+	f = fopen(tmp, "w");
+	if (!f)
+		return; /* not kept: measured again next time */
+	fprintf(f, "; ssdreplay page-cache cost: mmap fault streaming of %s, %u threads\n", path, c->threads);
+	fprintf(f, "seq_ns_per_byte = %.6f\nseq_pressure_ns_per_byte = %.6f\nscattered_pressure_ns_per_byte = %.6f\n",
+		c->seq_ns_per_B, c->seq_press_ns_per_B, c->scat_press_ns_per_B);
+	fprintf(f, "region = %" PRIu64 "\npressure = %d\n", c->region, c->pressure);
+	if (fclose(f) || rename(tmp, c->file))
+		unlink(tmp);
+}
+
+int sr_pccost_get(const char *path, const char *disk, unsigned threads, int remeasure, struct sr_pccost *c,
+		  struct sr_err *e)
+{
+	struct stream_cfg sc = { .path = path, .threads = threads ? threads : 1, .passes = 1, .slice = SEQ_SLICE };
+	char dir[300], key[128];
+	struct stat sb;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	if (sc.threads > MAX_THREADS)
+		sc.threads = MAX_THREADS;
+	c->threads = sc.threads;
+	if (sr_devspec_cal_dir(dir, sizeof(dir)))
+		snprintf(dir, sizeof(dir), "/tmp/ssdreplay-state");
+	sr_devspec_key(disk, NULL, NULL, key, sizeof(key));
+	snprintf(c->file, sizeof(c->file), "%s/pagecache-cost-%s-t%u.ini", dir, key, c->threads);
+	if (!remeasure && !load(c))
+		return 0;
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < REGION_MIN)
+		return sr_inputf(e, "page-cache cost: %s: needs a regular file of at least %llu MiB to stream (--mmap-cost off, or a larger TARGET)",
+				 path, REGION_MIN >> 20);
+	sc.region = (uint64_t)sb.st_size < REGION_MAX ? (uint64_t)sb.st_size : REGION_MAX;
+	sc.region -= sc.region % SEQ_SLICE;
+	c->region = sc.region;
+	ret = stream(&sc, 0, &c->seq_ns_per_B, e);
+	if (ret)
+		return ret;
+	/* reclaiming: a cgroup holding a third of the region, the second pass */
+	sc.passes = 2;
+	ret = stream(&sc, sc.region / 3, &c->seq_press_ns_per_B, e);
+	if (!ret) {
+		sc.slice = SCAT_SLICE;
+		sc.random = 1;
+		ret = stream(&sc, sc.region / 3, &c->scat_press_ns_per_B, e);
+	}
+	if (ret == -EOPNOTSUPP) { /* no memory cgroup here: the free figure for all */
+		sr_err_clear(e);
+		c->seq_press_ns_per_B = c->scat_press_ns_per_B = c->seq_ns_per_B;
+		ret = 0;
+	} else if (!ret) {
+		c->pressure = 1;
+	}
+	if (ret)
+		return ret;
+	save(c, path);
+	return 0;
+}

@@ -5,7 +5,7 @@
  * only judges figures, so it is unit-tested on made-up ones.
  *
  * Hypotheses (issue 11; thresholds are the issue's and
- * ../shared/REFERENCES.md's, stated once in study_verdict.c):
+ * the published studies', stated once in study_verdict.c):
  *   H1  dense > 80% sequential gaps, MoE 40-60%, at each measurement level
  *   H2a 100% streamed from the SSD is 2-5x slower than RAM-resident
  *   H2b 50% in RAM is sub-linear: 1.3-1.8x slower than RAM-resident

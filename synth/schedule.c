@@ -12,7 +12,7 @@
  * build_ffn, build_moe_ffn and src/models/{llama,openai-moe-iswa,
  * deepseek2}.cpp):
  *   llama / mixtral: attn_norm, attn_q, attn_v, attn_k (build_attn expands
- *     q, v, k in that order, which the page-fault trace in REFERENCES.md
+ *     q, v, k in that order, which a published page-fault trace of llama.cpp
  *     confirms), KV store and read, attn_output, ffn_norm, then dense
  *     ffn_gate, ffn_up, ffn_down (swiglu(gate, up): gate is the left
  *     source), or for MoE ffn_gate_inp, ffn_gate_exps, ffn_up_exps,

@@ -136,7 +136,7 @@ int sr_analysis_run(struct sr_analysis *a, struct sr_source *src, struct sr_err 
 /* size: what coverage is against; 0 means the extent seen. */
 void sr_analysis_finish(const struct sr_analysis *a, uint64_t size, struct sr_analysis_res *r);
 
-/* The level a trace format measures at (REFERENCES.md: the level changes
+/* The level a trace format measures at (the level changes
  * the answer): "block" (blktrace, blkparse, ftrace), "page-cache" (filemap),
  * "page-fault" (faults), else "unknown" (csv, fio-iolog, a schedule...). */
 const char *sr_trace_format_level(const char *format);

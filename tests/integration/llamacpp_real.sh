@@ -170,7 +170,7 @@ for p in load prefill decode; do
 	[ -s "$T/cut/pf.$p.csv" ] && row "real user page faults, $p" "$T/cut/pf.$p.csv"
 	[ -s "$T/cut/pf64.$p.csv" ] && row "real user page faults as 64k blocks, $p" "$T/cut/pf64.$p.csv"
 done
-printf '  %-44s %5.1f%% %6s %5.1f%%\n' "published llama-2-7b Q4_K_M (REFERENCES.md)" 30.2 - 67.0
+printf '  %-44s %5.1f%% %6s %5.1f%%\n' "published llama-2-7b Q4_K_M (README: Why)" 30.2 - 67.0
 
 if [ -s "$T/cut/pfx.decode.csv" ]; then
 	echo "  tensor order per decode token, first fault of each tensor (real) vs synth:"

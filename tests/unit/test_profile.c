@@ -22,7 +22,7 @@ static const struct {
 	{ "llama-2-7b-q4_k_m", 4081004224ull, 291 },	/* TheBloke, exact bytes */
 	{ "mixtral-8x7b-q4_k_m", 26440000000ull, 323 }, /* TheBloke card 26.44 GB, merged experts */
 	{ "gpt-oss-20b-mxfp4", 12109565632ull, 459 },	/* lmstudio-community, exact bytes */
-	{ "gpt-oss-20b-f16", 13797582438ull, 459 },	/* 12.85 GiB (REFERENCES.md) */
+	{ "gpt-oss-20b-f16", 13797582438ull, 459 },	/* 12.85 GiB, the published size */
 	{ "deepseek-v3-q4_k_m", 404430000000ull, 1025 }, /* bartowski card 404.43 GB */
 };
 

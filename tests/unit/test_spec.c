@@ -55,7 +55,7 @@ static int teardown(void **st)
 static void test_link_ceiling(void **st)
 {
 	(void)st;
-	/* 128b/130b: Gen4 x4 7.877 GB/s, Gen3 x4 3.938 GB/s (REFERENCES.md: ~7.88 and ~3.94) */
+	/* 128b/130b: Gen4 x4 7.877 GB/s, Gen3 x4 3.938 GB/s (PCIe 4.0/3.0 at 16/8 GT/s: ~7.88 and ~3.94) */
 	assert_true(sr_pcie_link_Bps(4, 4) > 7.87e9 && sr_pcie_link_Bps(4, 4) < 7.88e9);
 	assert_true(sr_pcie_link_Bps(3, 4) > 3.93e9 && sr_pcie_link_Bps(3, 4) < 3.94e9);
 	assert_true(sr_pcie_link_Bps(5, 4) > 15.7e9 && sr_pcie_link_Bps(5, 4) < 15.8e9);

@@ -27,6 +27,12 @@ struct sr_frame {
 	uint8_t mark;        /* readahead mark (pagecache) */
 };
 
+/* A heap slot (lfu, min): the frame's key, copied in, and its index. */
+struct sr_heapent {
+	uint64_t key;
+	uint32_t fr;
+};
+
 /* An in-flight request: a run of pages. */
 struct sr_req {
 	struct sr_io io;
@@ -72,7 +78,7 @@ struct sr_sim {
 	/* replacement state */
 	struct sr_list l[2];   /* lru/fifo: l[0]; 2q: l[0] inactive, l[1] active */
 	uint32_t hand;         /* clock */
-	uint32_t *heap;        /* lfu, min */
+	struct sr_heapent *heap; /* lfu, min */
 	uint32_t heap_n;
 	uint64_t clock;        /* lfu tie-break: access counter */
 	uint32_t *tag_keys;    /* lfu: open-addressing tag -> count */

@@ -16,7 +16,7 @@ Pairs ssdreplay against fio on the same access sequences (O_DIRECT reads of a
 scratch file) and prints a table; writes a CSV with the exact commands used.
 
 Points: 4k randread QD32, 128k seq read QD32, 1m seq read QD8, each for
-io_uring and libaio, with three pairings:
+io_uring and libaio, with three pairings and fio at its best (fio+fixed):
   (a/b) fio's own generator vs ssdreplay --pattern (time based)
   (c)   fio --read_iolog vs ssdreplay --trace of one generated trace (one pass)
 plus the null-engine overhead point (4k randread QD1, requests/s per core).
@@ -318,14 +318,13 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
         for eng in engines:
             a = stat(p["point"], eng, "fio")
             b = stat(p["point"], eng, "ssdreplay")
-            fx = stat(p["point"], eng, "fio-fixed") if eng == "io_uring" else dict(n=0, failed=0)
+            fx = stat(p["point"], eng, "fio-fixed")
             ci = stat(p["point"], eng, "fio-iolog")
             ct = stat(p["point"], eng, "ssdreplay-trace")
             print("%-17s %-8s %10s %11s %6s  %10s %11s %6s  %10s %6s" % (
                 p["point"], eng, f1(a.get("mibs")), f1(b.get("mibs")), fr(ratio(b, a)),
                 f1(ci.get("mibs")), f1(ct.get("mibs")), fr(ratio(ct, ci)),
-                f1(fx.get("mibs")) if eng == "io_uring" else "-",
-                fr(ratio(b, fx)) if eng == "io_uring" else "-"))
+                f1(fx.get("mibs")), fr(ratio(b, fx))))
             devrows.append((p["point"], eng, a, b, fx, ci, ct))
             for name, s in (("fio", a), ("ssdreplay", b), ("fio-fixed", fx), ("fio-iolog", ci),
                             ("ssdreplay-trace", ct)):
@@ -497,9 +496,8 @@ if ! timeout -k 2 20 "$SR" replay "$FILE" --trace "$probe" --format fio-iolog --
 	echo "ssdreplay could not replay a fio iolog ($(head -c 200 "$WORK/probe.log" | tr -s '\n' ' ' | sed 's/ $//')); (c) uses a CSV trace (offset,length) with the same records for ssdreplay" >>"$NOTES"
 fi
 
-nv_ab() { if [[ $1 == io_uring ]]; then echo 3; else echo 2; fi; }
-for e in "${ENGINES[@]}"; do
-	RUN_TOTAL=$((RUN_TOTAL + ${#POINTS[@]} * REPEAT * ($(nv_ab "$e") + 2)))
+for e in "${ENGINES[@]}"; do # (a), (b), fio+best, (c) twice
+	RUN_TOTAL=$((RUN_TOTAL + ${#POINTS[@]} * REPEAT * 5))
 done
 RUN_TOTAL=$((RUN_TOTAL + 2 * REPEAT))
 note "ssdreplay vs fio: $FILE ($SIZE bytes), runtime ${RUNTIME}s, $REPEAT repeat(s), engines ${ENGINES[*]}, $RUN_TOTAL runs (~$((RUN_TOTAL * RUNTIME / 60 + 1)) min)"
@@ -515,7 +513,7 @@ for spec in "${POINTS[@]}"; do
 	# (a) fio's generator vs (b) ssdreplay --pattern, [fio+fixedbufs], alternating
 	for eng in "${ENGINES[@]}"; do
 		variants=(fio ssdreplay)
-		[[ $eng == io_uring ]] && variants+=(fio-fixed)
+		variants+=(fio-fixed)
 		for ((rep = 1; rep <= REPEAT; rep++)); do
 			n=${#variants[@]}
 			for ((k = 0; k < n; k++)); do
@@ -524,9 +522,14 @@ for spec in "${POINTS[@]}"; do
 				fio | fio-fixed)
 					extra=()
 					if [[ $v == fio-fixed ]]; then
-						# fio at its best: registered buffers and file, and its
-						# buffers on huge pages when enough are reserved
-						extra=(--fixedbufs --registerfiles)
+						# fio at its best: registered buffers and file (io_uring)
+						# or reaping from the AIO ring in user space (libaio), and
+						# its buffers on huge pages when enough are reserved
+						if [[ $eng == io_uring ]]; then
+							extra=(--fixedbufs --registerfiles)
+						else
+							extra=(--userspace_reap)
+						fi
 						if huge_ok "$((bs_bytes * qd))"; then
 							extra+=(--iomem=shmhuge)
 						elif [[ $rep == 1 ]]; then

@@ -229,6 +229,22 @@ static int walk(struct sr_sim *s)
 
 #define SR_HUGE (2u << 20)
 
+void *sr_sim_big_alloc(size_t len)
+{
+	void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len ? len : 1, MADV_HUGEPAGE); /* advice only: 4 KiB pages still work */
+	return p;
+}
+
+void sr_sim_big_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len ? len : 1);
+}
+
 static int setup(struct sr_sim *s, struct sr_err *e)
 {
 	const struct sr_sim_cfg *c = s->c;
@@ -256,7 +272,8 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 				 c->mem, c->page);
 	s->nfr = (uint32_t)cap;
 	s->r->capacity_pages = cap;
-	s->fr = calloc(cap ? cap : 1, sizeof(*s->fr));
+	s->fr_len = (cap ? cap : 1) * sizeof(*s->fr);
+	s->fr = sr_sim_big_alloc(s->fr_len);
 	while (hn < 2 * cap)
 		hn *= 2;
 	/* A table indexed by page is one load per lookup (no chain through
@@ -266,7 +283,8 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 		hn = sr_sim_target_pages(s);
 		s->direct = 1;
 	}
-	s->hash = malloc(hn * sizeof(*s->hash));
+	s->hash_len = hn * sizeof(*s->hash);
+	s->hash = sr_sim_big_alloc(s->hash_len);
 	if (!s->fr || !s->hash)
 		return sr_errf(e, -ENOMEM, "out of memory for %" PRIu64 " page frames", cap);
 	memset(s->hash, 0xff, hn * sizeof(*s->hash));
@@ -360,9 +378,9 @@ static void teardown(struct sr_sim *s)
 		s->repl->fini(s);
 	if (s->bufmap)
 		munmap(s->bufmap, s->bufmap_len);
-	free(s->fr);
+	sr_sim_big_free(s->fr, s->fr_len);
 	free(s->pin_tensor);
-	free(s->hash);
+	sr_sim_big_free(s->hash, s->hash_len);
 	free(s->nu);
 	free(s->pf);
 	free(s->win);

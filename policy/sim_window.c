@@ -228,7 +228,7 @@ int sr_sim_materialize(struct sr_sim *s)
 	}
 	if (ret < 0)
 		goto out;
-	last = malloc(tp * sizeof(*last));
+	last = sr_sim_big_alloc(tp * sizeof(*last));
 	if (!last) {
 		ret = sr_errf(s->e, -ENOMEM, "oracle: out of memory for %" PRIu64 " pages", tp);
 		goto out;
@@ -239,6 +239,6 @@ int sr_sim_materialize(struct sr_sim *s)
 		ret = restart(s);
 out:
 	free(sp);
-	free(last);
+	sr_sim_big_free(last, tp * sizeof(*last));
 	return ret;
 }

@@ -313,11 +313,44 @@ static json_t *json_sizes(const struct sr_size_hist *h1, const struct sr_size_hi
 	return o;
 }
 
+/* The "time" section: bandwidth, inter-arrival and the per-second timeline. */
+static json_t *json_time(const struct sr_analysis *an, const struct sr_analysis_res *r)
+{
+	json_t *o = json_object();
+	size_t s;
+
+	SET(o, "timestamps", json_boolean(r->timed));
+	SET(o, "timed_requests", JU(an->timed));
+	if (r->timed) {
+		json_t *tl = json_array();
+
+		SET(o, "span_s", json_real(r->span_s));
+		SET(o, "first_second", JU(r->first_sec));
+		SET(o, "seconds", JU(r->seconds));
+		SET(o, "bw_avg_bytes", json_real(r->bw_avg));
+		SET(o, "bw_avg_MiBps", json_real(r->bw_avg / 1048576.0));
+		SET(o, "bw_avg_GBps", json_real(r->bw_avg / 1e9));
+		SET(o, "bw_peak_bytes", JU(r->bw_peak));
+		SET(o, "bw_peak_MiBps", json_real((double)r->bw_peak / 1048576.0));
+		SET(o, "bw_peak_GBps", json_real((double)r->bw_peak / 1e9));
+		SET(o, "peak_second", JU(r->peak_sec));
+		SET(o, "backwards", JU(an->t_backwards));
+		SET(o, "interarrival_ns", json_pack("{s:I,s:f,s:I,s:I,s:I,s:I}", "N", (json_int_t)an->iat.n,
+						    "mean", sr_hist_mean(&an->iat), "min",
+						    (json_int_t)(an->iat.n ? an->iat.min : 0), "p50",
+						    (json_int_t)r->iat_p50, "p99", (json_int_t)r->iat_p99,
+						    "max", (json_int_t)an->iat.max));
+		for (s = r->first_sec; s < an->tl.n; s++)
+			json_array_append_new(tl, JU(an->tl.s[s].bytes[0] + an->tl.s[s].bytes[1]));
+		SET(o, "timeline_bytes", tl);
+	}
+	return o;
+}
+
 static int write_json(FILE *f, const struct args *a, const struct sr_analysis *an,
 		      const struct sr_analysis_res *r)
 {
 	json_t *root = json_object(), *o;
-	size_t s;
 	int ret;
 
 	SET(root, "analyze", o = json_object());
@@ -387,32 +420,7 @@ static int write_json(FILE *f, const struct args *a, const struct sr_analysis *a
 	SET(o, "page_touches", JU(an->touches[0] + an->touches[1]));
 	SET(o, "restarts", JU(an->restarts));
 
-	SET(root, "time", o = json_object());
-	SET(o, "timestamps", json_boolean(r->timed));
-	SET(o, "timed_requests", JU(an->timed));
-	if (r->timed) {
-		json_t *tl = json_array();
-
-		SET(o, "span_s", json_real(r->span_s));
-		SET(o, "first_second", JU(r->first_sec));
-		SET(o, "seconds", JU(r->seconds));
-		SET(o, "bw_avg_bytes", json_real(r->bw_avg));
-		SET(o, "bw_avg_MiBps", json_real(r->bw_avg / 1048576.0));
-		SET(o, "bw_avg_GBps", json_real(r->bw_avg / 1e9));
-		SET(o, "bw_peak_bytes", JU(r->bw_peak));
-		SET(o, "bw_peak_MiBps", json_real((double)r->bw_peak / 1048576.0));
-		SET(o, "bw_peak_GBps", json_real((double)r->bw_peak / 1e9));
-		SET(o, "peak_second", JU(r->peak_sec));
-		SET(o, "backwards", JU(an->t_backwards));
-		SET(o, "interarrival_ns", json_pack("{s:I,s:f,s:I,s:I,s:I,s:I}", "N", (json_int_t)an->iat.n,
-						    "mean", sr_hist_mean(&an->iat), "min",
-						    (json_int_t)(an->iat.n ? an->iat.min : 0), "p50",
-						    (json_int_t)r->iat_p50, "p99", (json_int_t)r->iat_p99,
-						    "max", (json_int_t)an->iat.max));
-		for (s = r->first_sec; s < an->tl.n; s++)
-			json_array_append_new(tl, JU(an->tl.s[s].bytes[0] + an->tl.s[s].bytes[1]));
-		SET(o, "timeline_bytes", tl);
-	}
+	SET(root, "time", json_time(an, r));
 	o = sr_cli_analyze_kv_json(an, an->model != NULL, &ret);
 	if (o)
 		SET(root, "kv", o);

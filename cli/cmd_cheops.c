@@ -245,6 +245,105 @@ static int json_report(FILE *f, const struct args *a, const struct sr_cheops_ref
 
 /* ---- the command ---- */
 
+/* The file the runs read: the block device, or a scratch file made in the
+ * directory (O_DIRECT through sr_target, buffered through c->bfd). */
+static int open_bench(const struct args *a, const char *path, int is_blk, struct sr_target *tgt, struct sr_cheops_ctx *c,
+		      char **scratch, struct sr_err *e)
+{
+	int ret;
+
+	if (is_blk) {
+		ret = sr_target_open(path, (a->allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, tgt, e);
+		if (!ret && a->allow_write)
+			ret = sr_target_write_check(tgt, "/sys", e);
+		if (!ret && tgt->size < a->max_size)
+			ret = sr_inputf(e, "%s: %" PRIu64 " bytes, smaller than --max-size %" PRIu64, tgt->path, tgt->size,
+					a->max_size);
+		if (ret)
+			return -1;
+		c->bfd = open(path, a->allow_write ? O_RDWR : O_RDONLY);
+	} else {
+		if (asprintf(scratch, "%s/ssdreplay-cheops.%d.tmp", path, (int)getpid()) < 0) {
+			*scratch = NULL;
+			sr_errf(e, -ENOMEM, "out of memory");
+			return -1;
+		}
+		/* O_EXCL: never touch a file that is somebody else's */
+		c->bfd = open(*scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (c->bfd < 0) {
+			sr_errf(e, -errno, "%s: %s", *scratch, strerror(errno));
+			free(*scratch);
+			*scratch = NULL;
+			return -1;
+		}
+		ret = sr_target_open(*scratch, SR_TGT_WRITE | SR_TGT_DIRECT, tgt, e);
+		if (ret)
+			return -1;
+	}
+	if (c->bfd < 0) {
+		sr_errf(e, -errno, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The offload patterns (capability, DeepSpeed-like, FlexGen-like) over EXTENT
+ * bytes (a fresh max-size file when no tensor size ran); 0 or -errno. */
+static int run_offload(const struct args *a, struct sr_cheops_ctx *c, const struct sr_cheops_ref *ref, int is_blk,
+		       int show, uint64_t *extent, struct offload_row *o, int *no, struct sr_err *e)
+{
+	const struct {
+		const char *name, *engine;
+		uint64_t bs;
+		unsigned qd, threads;
+		double paper;
+	} pat[3] = {
+		{ "capability (1M, QD 32)", a->engine, MIB, 32, 1, 0 },
+		{ "DeepSpeed-like", "libaio", ref->ds_req, (unsigned)ref->ds_qd, 1, ref->ds_gibps },
+		{ "FlexGen-like", "psync", ref->fg_req, (unsigned)ref->fg_threads, (unsigned)ref->fg_threads, ref->fg_gibps },
+	};
+	int i;
+
+	if (!*extent) {
+		/* --only offload: stream over a freshly written max-size file */
+		*extent = a->max_size;
+		if (!is_blk) {
+			double r = sr_cheops_async_run(c, SR_OP_WRITE, *extent, MIB, a->engine, 32, 1, 0, e);
+
+			if (r < 0)
+				return (int)r;
+		}
+	}
+	for (i = 0; i < 3 && !sr_cli_stop; i++) {
+		double r;
+
+		if (show)
+			fprintf(stderr, "\rcheops: %-24s", pat[i].name);
+		r = sr_cheops_async_run(c, SR_OP_READ, *extent, pat[i].bs, pat[i].engine, pat[i].qd, pat[i].threads,
+			      a->runtime_ns, e);
+		if (r < 0)
+			return (int)r;
+		o[(*no)++] = (struct offload_row){ pat[i].name, pat[i].engine, pat[i].bs, pat[i].qd, pat[i].threads, r,
+						pat[i].paper };
+	}
+	return 0;
+}
+
+/* The buffered path's source: a tensor's worth of data in memory. */
+static int map_buffer(const struct args *a, struct sr_cheops_ctx *c, struct sr_err *e)
+{
+	c->buf_len = a->max_size;
+	c->buf = mmap(NULL, c->buf_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c->buf == MAP_FAILED) {
+		c->buf = NULL;
+		sr_errf(e, -ENOMEM, CMD ": the buffered path needs %" PRIu64 " bytes of memory (lower --max-size)",
+			a->max_size);
+		return -1;
+	}
+	memset(c->buf, 0x5a, c->buf_len); /* a tensor's worth of data, faulted in before any clock */
+	return 0;
+}
+
 int cmd_cheops(int argc, char **argv)
 {
 	struct args a = { .max_size = 1024 * MIB, .min_size = MIB, .repeat = 1, .runtime_ns = 5000000000ull,
@@ -304,52 +403,13 @@ int cmd_cheops(int argc, char **argv)
 		goto fail;
 	f = out.f;
 	c.can_store = !is_blk || a.allow_write;
-	if (is_blk) {
-		ret = sr_target_open(argv[pos], (a.allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, &tgt, &e);
-		if (!ret && a.allow_write)
-			ret = sr_target_write_check(&tgt, "/sys", &e);
-		if (!ret && tgt.size < a.max_size)
-			ret = sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than --max-size %" PRIu64, tgt.path, tgt.size,
-					a.max_size);
-		if (ret)
-			goto fail;
-		c.bfd = open(argv[pos], a.allow_write ? O_RDWR : O_RDONLY);
-	} else {
-		if (asprintf(&scratch, "%s/ssdreplay-cheops.%d.tmp", argv[pos], (int)getpid()) < 0) {
-			scratch = NULL;
-			sr_errf(&e, -ENOMEM, "out of memory");
-			goto fail;
-		}
-		/* O_EXCL: never touch a file that is somebody else's */
-		c.bfd = open(scratch, O_RDWR | O_CREAT | O_EXCL, 0600);
-		if (c.bfd < 0) {
-			sr_errf(&e, -errno, "%s: %s", scratch, strerror(errno));
-			free(scratch);
-			scratch = NULL;
-			goto fail;
-		}
-		ret = sr_target_open(scratch, SR_TGT_WRITE | SR_TGT_DIRECT, &tgt, &e);
-		if (ret)
-			goto fail;
-	}
-	if (c.bfd < 0) {
-		sr_errf(&e, -errno, "%s: %s", argv[pos], strerror(errno));
+	if (open_bench(&a, argv[pos], is_blk, &tgt, &c, &scratch, &e))
 		goto fail;
-	}
 	memset(&ds, 0, sizeof(ds));
 	if (sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e))
 		goto fail;
-	if (a.only != 2) {
-		c.buf_len = a.max_size;
-		c.buf = mmap(NULL, c.buf_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (c.buf == MAP_FAILED) {
-			c.buf = NULL;
-			sr_errf(&e, -ENOMEM, CMD ": the buffered path needs %" PRIu64 " bytes of memory (lower --max-size)",
-				a.max_size);
-			goto fail;
-		}
-		memset(c.buf, 0x5a, c.buf_len); /* a tensor's worth of data, faulted in before any clock */
-	}
+	if (a.only != 2 && map_buffer(&a, &c, &e))
+		goto fail;
 	sr_cli_warn_ram(argv[pos]);
 	sr_cli_install_signals();
 	if (a.only != 2)
@@ -364,48 +424,9 @@ int cmd_cheops(int argc, char **argv)
 			sizes[nsizes++] = s;
 			extent = s;
 		}
-	if (a.only != 1 && !sr_cli_stop) {
-		const struct {
-			const char *name, *engine;
-			uint64_t bs;
-			unsigned qd, threads;
-			double paper;
-		} pat[3] = {
-			{ "capability (1M, QD 32)", a.engine, MIB, 32, 1, 0 },
-			{ "DeepSpeed-like", "libaio", ref.ds_req, (unsigned)ref.ds_qd, 1, ref.ds_gibps },
-			{ "FlexGen-like", "psync", ref.fg_req, (unsigned)ref.fg_threads, (unsigned)ref.fg_threads, ref.fg_gibps },
-		};
-		int i;
-
-		if (!extent) {
-			/* --only offload: stream over a freshly written max-size file */
-			extent = a.max_size;
-			if (!is_blk) {
-				double r = sr_cheops_async_run(&c, SR_OP_WRITE, extent, MIB, a.engine, 32, 1, 0, &e);
-
-				if (r < 0) {
-					ret = (int)r;
-					goto stopped;
-				}
-			}
-		}
-		for (i = 0; i < 3 && !sr_cli_stop; i++) {
-			double r;
-
-			if (show)
-				fprintf(stderr, "\rcheops: %-24s", pat[i].name);
-			r = sr_cheops_async_run(&c, SR_OP_READ, extent, pat[i].bs, pat[i].engine, pat[i].qd, pat[i].threads,
-				      a.runtime_ns, &e);
-			if (r < 0) {
-				ret = (int)r;
-				goto stopped;
-			}
-			o[no++] = (struct offload_row){ pat[i].name, pat[i].engine, pat[i].bs, pat[i].qd, pat[i].threads, r,
-							pat[i].paper };
-		}
-	}
 	ret = 0;
-stopped:
+	if (a.only != 1 && !sr_cli_stop)
+		ret = run_offload(&a, &c, &ref, is_blk, show, &extent, o, &no, &e);
 	if (show)
 		fputs("\r                                   \r", stderr);
 	if (ret && !sr_cli_stop)

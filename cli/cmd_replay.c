@@ -121,27 +121,130 @@ static const char *opts_name(int key)
 	return "?";
 }
 
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
+
+/* --engine NAME or faulty:NAME */
+static int parse_engine(struct args *a, const char *arg, struct sr_err *e)
+{
+	char names[128];
+
+	if (!strncmp(arg, "faulty:", 7)) {
+		a->faults.inner = sr_engine_find(arg + 7);
+		if (!a->faults.inner)
+			return sr_inputf(e, CMD ": --engine: expected faulty:NAME with NAME %s, found '%s'",
+					 sr_engine_list(names, sizeof(names), 0, " or "), arg);
+		a->eng = &sr_engine_faulty;
+	} else if (!(a->eng = sr_engine_find(arg))) {
+		return sr_inputf(e, CMD ": --engine: expected %s or faulty:NAME, found '%s'",
+				 sr_engine_list(names, sizeof(names), 0, ", "), arg);
+	}
+	a->engine = arg;
+	return 0;
+}
+
+/* --timing afap, recorded or scale:X */
+static int parse_timing(struct args *a, const char *arg, struct sr_err *e)
+{
+	a->timing_str = arg;
+	if (!strcmp(arg, "afap")) {
+		a->timing = SR_TIMING_AFAP;
+	} else if (!strcmp(arg, "recorded")) {
+		a->timing = SR_TIMING_RECORDED;
+		a->scale = 1;
+	} else if (!strncmp(arg, "scale:", 6)) {
+		char *end;
+
+		a->scale = strtod(arg + 6, &end);
+		if (end == arg + 6 || *end || !(a->scale >= 0) || a->scale > 1e6)
+			return sr_inputf(e, CMD ": --timing: expected scale:X with X a number >= 0, found '%s'", arg);
+		a->timing = SR_TIMING_RECORDED;
+	} else {
+		return sr_inputf(e, CMD ": --timing: expected afap, recorded or scale:X, found '%s'", arg);
+	}
+	return 0;
+}
+
+/* --offset-map wrap, scale or none */
+static int parse_offmap(struct args *a, const char *arg, struct sr_err *e)
+{
+	if (!strcmp(arg, "wrap"))
+		a->offset_map = SR_MAP_WRAP;
+	else if (!strcmp(arg, "scale"))
+		a->offset_map = SR_MAP_SCALE;
+	else if (!strcmp(arg, "none"))
+		a->offset_map = SR_MAP_NONE;
+	else
+		return sr_inputf(e, CMD ": --offset-map: expected wrap, scale or none, found '%s'", arg);
+	return 0;
+}
+
+/* --layout by-target or stripe:SIZE */
+static int parse_layout(struct args *a, const char *arg, struct sr_err *e)
+{
+	a->layout_str = arg;
+	if (!strcmp(arg, "by-target")) {
+		a->layout = SR_LAYOUT_BY_TARGET;
+	} else if (!strncmp(arg, "stripe:", 7) && !sr_parse_size(arg + 7, &a->stripe) && a->stripe &&
+		   a->stripe <= (1ull << 40)) {
+		a->layout = SR_LAYOUT_STRIPE;
+	} else {
+		return sr_inputf(e, CMD ": --layout: expected stripe:SIZE (stripe:128k) or by-target, found '%s'", arg);
+	}
+	return 0;
+}
+
+/* The trace-reading and fio-named options: 1 when KEY is neither. */
+static int parse_more(struct args *a, int key, const char *arg, struct sr_err *e)
+{
+	if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
+		if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
+			return -EINVAL;
+		if (!a->in.have_fio_rw)
+			return 0;
+		a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
+		return parse_opt(a, O_PATTERN, arg, e);
+	}
+	if (key >= O_FIO_FIRST && key <= O_FIO_LAST) {
+		static const int same[SR_CLI_FIO_NR] = { O_QD, O_ENGINE, -1, O_THREADS, -1, -1, -1, -1, -1, -1 };
+		int which = key - O_FIO_FIRST, direct;
+
+		if (which == SR_CLI_FIO_IOENGINE)
+			arg = sr_cli_fio_engine(arg);
+		if (same[which] >= 0)
+			return parse_opt(a, same[which], arg, e);
+		if (which == SR_CLI_FIO_TIME_BASED) {
+			a->loops = 0; /* repeat until --runtime */
+			return 0;
+		}
+		if (which >= SR_CLI_FIO_BW_LOG && which <= SR_CLI_FIO_IOPS_LOG) {
+			if (!*arg)
+				return sr_inputf(e, CMD ": --%s: expected a NAME for the log files", opts_name(key));
+			a->log_name[which - SR_CLI_FIO_BW_LOG] = arg;
+			return 0;
+		}
+		if (which == SR_CLI_FIO_LOG_AVG)
+			return sr_cli_uint(CMD, "log_avg_msec", arg, 1, 3600000, &a->log_avg_ms, e);
+		if (which == SR_CLI_FIO_DIRECT) {
+			if (sr_cli_fio_bool(CMD, "direct", arg, &direct, e))
+				return -EINVAL;
+			a->buffered = !direct;
+			return 0;
+		}
+		return sr_cli_fio_opt(CMD, which, arg, e);
+	}
+	return 1;
+}
+
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
-	char names[128];
+	int more;
 
 	switch (key) {
 	case O_TRACE: a->trace = arg; return 0;
 	case O_FORMAT: a->format = arg; return 0;
 	case O_ENGINE:
-		if (!strncmp(arg, "faulty:", 7)) {
-			a->faults.inner = sr_engine_find(arg + 7);
-			if (!a->faults.inner)
-				return sr_inputf(e, CMD ": --engine: expected faulty:NAME with NAME %s, found '%s'",
-						 sr_engine_list(names, sizeof(names), 0, " or "), arg);
-			a->eng = &sr_engine_faulty;
-		} else if (!(a->eng = sr_engine_find(arg))) {
-			return sr_inputf(e, CMD ": --engine: expected %s or faulty:NAME, found '%s'",
-					 sr_engine_list(names, sizeof(names), 0, ", "), arg);
-		}
-		a->engine = arg;
-		return 0;
+		return parse_engine(a, arg, e);
 	case O_FAULT:
 		a->have_faults = 1;
 		return sr_faults_parse(CMD, arg, &a->faults, e);
@@ -184,38 +287,14 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->align_error = !strcmp(arg, "error");
 		return 0;
 	case O_TIMING:
-		a->timing_str = arg;
-		if (!strcmp(arg, "afap")) {
-			a->timing = SR_TIMING_AFAP;
-		} else if (!strcmp(arg, "recorded")) {
-			a->timing = SR_TIMING_RECORDED;
-			a->scale = 1;
-		} else if (!strncmp(arg, "scale:", 6)) {
-			char *end;
-
-			a->scale = strtod(arg + 6, &end);
-			if (end == arg + 6 || *end || !(a->scale >= 0) || a->scale > 1e6)
-				return sr_inputf(e, CMD ": --timing: expected scale:X with X a number >= 0, found '%s'", arg);
-			a->timing = SR_TIMING_RECORDED;
-		} else {
-			return sr_inputf(e, CMD ": --timing: expected afap, recorded or scale:X, found '%s'", arg);
-		}
-		return 0;
+		return parse_timing(a, arg, e);
 	case O_RUNTIME:
 		if (sr_parse_duration(arg, &a->runtime_ns) || !a->runtime_ns)
 			return sr_inputf(e, CMD ": --runtime: expected a duration like 10, 500ms, 2m, found '%s'", arg);
 		return 0;
 	case O_LOOPS: return sr_cli_uint(CMD, "loops", arg, 0, UINT64_MAX, &a->loops, e);
 	case O_OFFMAP:
-		if (!strcmp(arg, "wrap"))
-			a->offset_map = SR_MAP_WRAP;
-		else if (!strcmp(arg, "scale"))
-			a->offset_map = SR_MAP_SCALE;
-		else if (!strcmp(arg, "none"))
-			a->offset_map = SR_MAP_NONE;
-		else
-			return sr_inputf(e, CMD ": --offset-map: expected wrap, scale or none, found '%s'", arg);
-		return 0;
+		return parse_offmap(a, arg, e);
 	case O_TRACE_SIZE: return sr_cli_size(CMD, "trace-size", arg, &a->trace_size, e);
 	case O_SYNTH:
 		a->synth = arg;
@@ -252,16 +331,7 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->targets[a->nr_targets++] = arg;
 		return 0;
 	case O_LAYOUT:
-		a->layout_str = arg;
-		if (!strcmp(arg, "by-target")) {
-			a->layout = SR_LAYOUT_BY_TARGET;
-		} else if (!strncmp(arg, "stripe:", 7) && !sr_parse_size(arg + 7, &a->stripe) && a->stripe &&
-			   a->stripe <= (1ull << 40)) {
-			a->layout = SR_LAYOUT_STRIPE;
-		} else {
-			return sr_inputf(e, CMD ": --layout: expected stripe:SIZE (stripe:128k) or by-target, found '%s'", arg);
-		}
-		return 0;
+		return parse_layout(a, arg, e);
 	case O_CPUS:
 		a->cpus_str = arg;
 		a->have_cpus = 1;
@@ -270,42 +340,9 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	case O_SPEC: a->spec = arg; return 0;
 	case O_FORCE_DESTROY: a->force = arg; return 0;
 	default:
-		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
-			if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
-				return -EINVAL;
-			if (!a->in.have_fio_rw)
-				return 0;
-			a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
-			return parse_opt(ctx, O_PATTERN, arg, e);
-		}
-		if (key >= O_FIO_FIRST && key <= O_FIO_LAST) {
-			static const int same[SR_CLI_FIO_NR] = { O_QD, O_ENGINE, -1, O_THREADS, -1, -1, -1, -1, -1, -1 };
-			int which = key - O_FIO_FIRST, direct;
-
-			if (which == SR_CLI_FIO_IOENGINE)
-				arg = sr_cli_fio_engine(arg);
-			if (same[which] >= 0)
-				return parse_opt(ctx, same[which], arg, e);
-			if (which == SR_CLI_FIO_TIME_BASED) {
-				a->loops = 0; /* repeat until --runtime */
-				return 0;
-			}
-			if (which >= SR_CLI_FIO_BW_LOG && which <= SR_CLI_FIO_IOPS_LOG) {
-				if (!*arg)
-					return sr_inputf(e, CMD ": --%s: expected a NAME for the log files", opts_name(key));
-				a->log_name[which - SR_CLI_FIO_BW_LOG] = arg;
-				return 0;
-			}
-			if (which == SR_CLI_FIO_LOG_AVG)
-				return sr_cli_uint(CMD, "log_avg_msec", arg, 1, 3600000, &a->log_avg_ms, e);
-			if (which == SR_CLI_FIO_DIRECT) {
-				if (sr_cli_fio_bool(CMD, "direct", arg, &direct, e))
-					return -EINVAL;
-				a->buffered = !direct;
-				return 0;
-			}
-			return sr_cli_fio_opt(CMD, which, arg, e);
-		}
+		more = parse_more(a, key, arg, e);
+		if (more != 1)
+			return more;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -679,6 +716,42 @@ static void replay_cfg(struct sr_replay_cfg *rc, struct args *a, const struct tg
 	}
 }
 
+/* --bs against the block size, and --batch (depends on --qd). */
+static int check_bs_batch(struct args *a, uint32_t lbs, const char *tgtnames, struct sr_err *e)
+{
+	if (!a->buffered && a->bs % lbs) {
+		sr_inputf(e, CMD ": --bs %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
+			  a->bs, tgtnames, lbs);
+		return -1;
+	}
+	/* Default 1, as fio: each request goes to the kernel as soon as it is
+	 * queued. Larger batches let the block layer plug and merge contiguous
+	 * requests, which is not what the trace asked for (and, on the
+	 * development VM, cost 25% of 4K random IOPS). */
+	if (!a->batch)
+		a->batch = 1;
+	if (a->batch > a->qd)
+		a->batch = a->qd;
+	return 0;
+}
+
+/* What the report says about the run besides its figures. */
+static void report_info(struct sr_report_info *ri, const struct args *a, const struct tgt_ctx *tc,
+			const struct sr_source *src, const struct sr_replay_cfg *rc, const char *tgtnames, const char *srcname,
+			uint64_t size, uint32_t lbs, struct sr_model *model)
+{
+	*ri = (struct sr_report_info){
+		.cmd = CMD, .target = tgtnames, .source = a->trace ? a->trace : a->synth ? a->synth : srcname,
+		.format = src->format ? src->format : a->format, .engine = a->engine, .qd = rc->qd,
+		.bs = a->bs, .page = a->page, .direct = !a->buffered, .merge = a->merge,
+		.timing = a->timing_str, .target_size = size, .lbs = lbs,
+		.layout = a->layout_str, .threads = rc->workers ? rc->workers : 1,
+		.spec = tc->n == 1 ? &tc->spec[0] : NULL, .tgt_specs = tc->spec,
+		.faults = rc->faults, .seed = a->seed, .on_error = a->on_error, .retries = rc->retries,
+		.tag_name = tag_name, .tag_name_arg = model, /* KV tags need no model */
+	};
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	struct args a = { .in.topts.event = 'D', .format = "auto", .engine = "io_uring", .eng = &sr_engine_uring,
@@ -732,19 +805,8 @@ int cmd_replay(int argc, char **argv)
 		if (ret)
 			goto fail;
 	}
-	if (!a.buffered && a.bs % lbs) {
-		sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of %s's %u-byte logical block size",
-			  a.bs, tgtnames, lbs);
+	if (check_bs_batch(&a, lbs, tgtnames, &e))
 		goto fail;
-	}
-	/* Default 1, as fio: each request goes to the kernel as soon as it is
-	 * queued. Larger batches let the block layer plug and merge contiguous
-	 * requests, which is not what the trace asked for (and, on the
-	 * development VM, cost 25% of 4K random IOPS). */
-	if (!a.batch)
-		a.batch = 1;
-	if (a.batch > a.qd)
-		a.batch = a.qd;
 
 	replay_cfg(&rc, &a, tc, src, tgtnames, size, lbs, inner);
 	if (size_slots(&a, tc->n, &rc, &e))
@@ -768,16 +830,7 @@ int cmd_replay(int argc, char **argv)
 		goto fail; /* set-up failed (buffers, engine): no report of a run that never was */
 
 	snprintf(srcname, sizeof(srcname), "%s", src->name);
-	ri = (struct sr_report_info){
-		.cmd = CMD, .target = tgtnames, .source = a.trace ? a.trace : a.synth ? a.synth : srcname,
-		.format = src->format ? src->format : a.format, .engine = a.engine, .qd = rc.qd,
-		.bs = a.bs, .page = a.page, .direct = !a.buffered, .merge = a.merge,
-		.timing = a.timing_str, .target_size = size, .lbs = lbs,
-		.layout = a.layout_str, .threads = rc.workers ? rc.workers : 1,
-		.spec = tc->n == 1 ? &tc->spec[0] : NULL, .tgt_specs = tc->spec,
-		.faults = rc.faults, .seed = a.seed, .on_error = a.on_error, .retries = rc.retries,
-		.tag_name = tag_name, .tag_name_arg = have_model ? &model : NULL, /* KV tags need no model */
-	};
+	report_info(&ri, &a, tc, src, &rc, tgtnames, srcname, size, lbs, have_model ? &model : NULL);
 	if (ret)
 		status = sr_cli_fail(&e);
 	sr_err_clear(&e);

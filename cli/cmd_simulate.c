@@ -362,6 +362,213 @@ static void close_targets(struct tgts *ts)
 		sr_target_close(&ts->t[i]);
 }
 
+/* The flag checks that need no file: -1 (e set) on the first that fails. */
+static int check_args(struct args *a, int argc, int pos, struct sr_err *e)
+{
+	struct stat sb;
+	int nsrc;
+
+	nsrc = !!a->profile + !!a->gguf;
+	if (nsrc > 1 || (!nsrc && !a->trace)) {
+		sr_inputf(e, CMD ": expected --profile NAME or --gguf FILE (the model), --trace FILE (a capture), or a model and a trace to label");
+		return -1;
+	}
+	if (a->routing && a->trace) {
+		sr_inputf(e, CMD ": --routing shapes a synthesized schedule, not a --trace");
+		return -1;
+	}
+	if (a->prefill && a->trace) {
+		sr_inputf(e, CMD ": --prefill shapes a synthesized schedule, not a --trace");
+		return -1;
+	}
+	if (a->ntargets && argc - pos) {
+		sr_inputf(e, CMD ": give the targets either as TARGET or as --target, not both");
+		return -1;
+	}
+	if (a->ntargets > 1 && !a->layout) {
+		sr_inputf(e, CMD ": %u targets: give --layout stripe:SIZE", a->ntargets);
+		return -1;
+	}
+	if (a->layout && a->ntargets < 2) {
+		sr_inputf(e, CMD ": --layout %s needs two or more --target", a->layout);
+		return -1;
+	}
+	if (a->ntargets > 1 && a->real_mmap) {
+		sr_inputf(e, CMD ": --real-mmap maps one file; it cannot stripe over %u --target", a->ntargets);
+		return -1;
+	}
+	if (!a->ntargets && (argc - pos > 1 || (argc - pos == 0 && !a->gguf))) {
+		sr_inputf(e, CMD ": expected one TARGET (the file or device to read), found %d; see ssdreplay simulate --help",
+			  argc - pos);
+		return -1;
+	}
+	if (!a->npol && add_policy(a, "lru", e))
+		return -1;
+	if (a->plot && (stat(a->plot, &sb) || !S_ISDIR(sb.st_mode))) {
+		sr_inputf(e, CMD ": --plot: '%s' is not a directory", a->plot);
+		return -1;
+	}
+	if (a->bs < a->page)
+		a->bs = a->page;
+	if (a->bs % a->page) {
+		sr_inputf(e, CMD ": --bs %" PRIu64 " is not a multiple of --page %" PRIu64, a->bs, a->page);
+		return -1;
+	}
+	return 0;
+}
+
+/* One simulated row per (budget, policy); 1 when a run failed or was stopped
+ * (report what ran), -1 on bad input. */
+static int run_sims(const struct args *a, const struct sr_target *tgt, const struct tgts *ts, struct sr_cli_sched *sc,
+		    struct sr_sim_report *rep, const uint64_t *mem, size_t nmem, const struct sr_pccost *cost, int *status,
+		    struct sr_err *e)
+{
+	const struct sr_policy_ops *pagecache = policy_named("pagecache");
+	uint64_t size = sc->model_bytes;
+	size_t i, j;
+	int ret;
+
+	for (j = 0; j < nmem && !sr_cli_stop; j++) {
+		for (i = 0; i < a->npol && !sr_cli_stop; i++) {
+			struct sr_sim_row *w = &rep->rows[rep->n];
+			struct sr_sim_cfg c = {
+				.policy = a->pol[i].ops, .pp = a->pol[i].pp, .policy_spec = a->pol[i].spec,
+				.engine = sr_engine_find(a->engine), .fd = tgt->fd, .tgt_name = ts->n ? a->layout : tgt->path,
+				.target_size = tgt->size, .extent = size, .lbs = tgt->lbs, .mem = mem[j], .page = a->page,
+				.max_req = a->bs, .qd = (unsigned)a->qd,
+				.compute_ns_per_token = a->compute_ms > 0 ? (uint64_t)(a->compute_ms * 1e6) : 0,
+				.ignore_t_ns = a->compute_ms == 0 || !!a->trace,
+				.passes = a->trace ? a->tokens : 1, .model = sc->have_model ? &sc->model : NULL,
+				.seed = a->seed, .ra_kb = sim_ra_kb(a), .prefill_tokens = a->prefill,
+				.warmup_tokens = a->trace ? 0 : a->tokens / 2,
+				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->stripe, .stop = &sr_cli_stop,
+			};
+
+			if (sc->src->rewind(sc->src, e))
+				return -1;
+			w->kind = SR_ROW_SIM;
+			w->mem = mem[j];
+			snprintf(w->policy, sizeof(w->policy), "%s", a->pol[i].spec);
+			ret = sr_sim_run(&c, sc->src, &w->res, e);
+			if (ret && e->bad_input)
+				return -1;
+			if (!ret && cost && (a->pol[i].ops == pagecache || sr_mmap_strategy_of(a->pol[i].spec) != SR_MS_NONE))
+				sr_pccost_apply(cost, mem[j], size, &w->res);
+			rep->n++;
+			if (ret) {
+				*status = sr_cli_fail(e);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* --real-mmap: the same budgets through the kernel page cache; 1 when a run
+ * failed or was stopped (report what ran), -1 on bad input. */
+static int run_reals(const struct args *a, const struct sr_target *tgt, struct sr_cli_sched *sc,
+		     struct sr_sim_report *rep, const uint64_t *mem, size_t nmem, const char *target, int *status,
+		     struct sr_err *e)
+{
+	uint64_t size = sc->model_bytes;
+	size_t i, j;
+	int ret;
+
+	/* per budget: plain mmap (llama.cpp's default, --advise), then each
+	 * strategy policy for real; last, the RAM-resident baseline */
+	for (j = 0; j <= nmem && !sr_cli_stop; j++) {
+		for (i = 0; i <= (j < nmem ? a->npol : 0) && !sr_cli_stop; i++) {
+			struct sr_sim_row *w = &rep->rows[rep->n];
+			enum sr_mmap_strategy ms = i ? sr_mmap_strategy_of(a->pol[i - 1].spec) : SR_MS_NONE;
+			struct sr_mmap_cfg mc = {
+				.path = target, .size = size, .limit = j < nmem ? mem[j] : 0,
+				.warm = j == nmem, .advise = ms ? SR_ADV_NONE : a->advise,
+				.compute_ns_per_token = a->compute_ms > 0 ? (uint64_t)(a->compute_ms * 1e6) : 0,
+				.ignore_t_ns = a->compute_ms == 0 || !!a->trace, .passes = a->trace ? a->tokens : 1,
+				.disk = tgt->disk, .stop = &sr_cli_stop, .strategy = ms,
+				.pp = i ? a->pol[i - 1].pp : (struct sr_policy_params){ 0 },
+				.model = sc->have_model ? &sc->model : NULL, .prefill_tokens = a->prefill,
+			};
+
+			if (i && !ms)
+				continue;
+			if (j == nmem && a->no_ram)
+				break;
+			if (sc->src->rewind(sc->src, e))
+				return -1;
+			w->kind = j < nmem ? SR_ROW_MMAP : SR_ROW_RAM;
+			w->mem = j < nmem ? mem[j] : size;
+			if (i)
+				snprintf(w->policy, sizeof(w->policy), "real:%s", a->pol[i - 1].spec);
+			else
+				snprintf(w->policy, sizeof(w->policy), "%s", j < nmem ? "real-mmap" : "ram");
+			ret = sr_mmap_run(&mc, sc->src, &w->mm, e);
+			if (ret && sr_cli_stop && !e->bad_input)
+				return 1; /* interrupted: that row is dropped, the rest reported, exit 130 */
+			if (ret) {
+				*status = ret == -EOPNOTSUPP ? SR_EXIT_FAIL : sr_cli_fail(e);
+				if (ret == -EOPNOTSUPP)
+					fprintf(stderr, "ssdreplay: %s\n", e->msg);
+				if (e->bad_input)
+					return -1;
+				return 1;
+			}
+			rep->n++;
+		}
+	}
+	return 0;
+}
+
+/* The target(s) to read: one file or device, or --target striped by --layout. */
+static int open_target(const struct args *a, int argc, char **argv, int pos, struct tgts *ts, struct sr_target *tgt,
+		       const char **target, struct sr_err *e)
+{
+	if (a->ntargets > 1) {
+		if (open_targets(a, ts, e))
+			return -1;
+		*tgt = ts->t[0];
+		tgt->size = ts->size;
+		tgt->lbs = ts->lbs;
+		*target = a->layout;
+	} else {
+		*target = a->ntargets ? a->targets[0] : argc - pos ? argv[pos] : a->gguf;
+		if (sr_target_open(*target, SR_TGT_DIRECT, tgt, e))
+			return -1;
+	}
+	if (!tgt->size) {
+		sr_inputf(e, "%s: target is empty", tgt->path);
+		return -1;
+	}
+	if (a->page % tgt->lbs) {
+		sr_inputf(e, CMD ": --page %" PRIu64 " is not a multiple of %s's %u-byte logical block size", a->page, tgt->path, tgt->lbs);
+		return -1;
+	}
+	return 0;
+}
+
+/* --mem budgets, and what each policy needs of the schedule; counts the real-kernel policies. */
+static int check_budgets(const struct args *a, const struct sr_cli_sched *sc, uint64_t *mem, size_t *nmem, size_t *nreal,
+			 struct sr_err *e)
+{
+	size_t i;
+
+	if (parse_mems(a->mem_arg, sc->model_bytes, mem, nmem, e))
+		return -1;
+	for (i = 0; i < *nmem; i++)
+		if (mem[i] < a->page) {
+			sr_inputf(e, CMD ": --mem: %" PRIu64 " bytes hold no cache page (--page %" PRIu64 ")", mem[i], a->page);
+			return -1;
+		}
+	for (i = 0; i < a->npol; i++) {
+		if ((a->pol[i].ops->needs & SR_PN_MODEL) && !sc->have_model) {
+			sr_inputf(e, CMD ": policy %s needs the model's tensors: give --profile or --gguf", a->pol[i].spec);
+			return -1;
+		}
+		*nreal += sr_mmap_strategy_of(a->pol[i].spec) != SR_MS_NONE;
+	}
+	return 0;
+}
+
 int cmd_simulate(int argc, char **argv)
 {
 	struct args a = { .format = "auto", .engine = "io_uring", .seed = 1, .page = 4096, .bs = 1u << 20,
@@ -373,13 +580,11 @@ int cmd_simulate(int argc, char **argv)
 	struct sr_sim_report rep = { 0 };
 	struct sr_outfile out = { 0 };
 	struct sr_devspec ds;
-	uint64_t mem[MAX_MEM], size;
-	size_t nmem = 0, i, j, nreal = 0;
+	uint64_t mem[MAX_MEM];
+	size_t nmem = 0, i, nreal = 0;
 	const char *target;
-	int pos, ret, status = SR_EXIT_OK, nsrc, have_cost = 0;
-	struct stat sb;
+	int pos, ret, status = SR_EXIT_OK, have_cost = 0;
 	struct sr_pccost cost;
-	const struct sr_policy_ops *pagecache = policy_named("pagecache");
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] [TARGET]", &pos, &e);
 	if (ret == 1) {
@@ -388,75 +593,13 @@ int cmd_simulate(int argc, char **argv)
 	}
 	if (ret)
 		goto fail;
-	nsrc = !!a.profile + !!a.gguf;
-	if (nsrc > 1 || (!nsrc && !a.trace)) {
-		sr_inputf(&e, CMD ": expected --profile NAME or --gguf FILE (the model), --trace FILE (a capture), or a model and a trace to label");
+	if (check_args(&a, argc, pos, &e))
 		goto fail;
-	}
-	if (a.routing && a.trace) {
-		sr_inputf(&e, CMD ": --routing shapes a synthesized schedule, not a --trace");
-		goto fail;
-	}
-	if (a.prefill && a.trace) {
-		sr_inputf(&e, CMD ": --prefill shapes a synthesized schedule, not a --trace");
-		goto fail;
-	}
-	if (a.ntargets && argc - pos) {
-		sr_inputf(&e, CMD ": give the targets either as TARGET or as --target, not both");
-		goto fail;
-	}
-	if (a.ntargets > 1 && !a.layout) {
-		sr_inputf(&e, CMD ": %u targets: give --layout stripe:SIZE", a.ntargets);
-		goto fail;
-	}
-	if (a.layout && a.ntargets < 2) {
-		sr_inputf(&e, CMD ": --layout %s needs two or more --target", a.layout);
-		goto fail;
-	}
-	if (a.ntargets > 1 && a.real_mmap) {
-		sr_inputf(&e, CMD ": --real-mmap maps one file; it cannot stripe over %u --target", a.ntargets);
-		goto fail;
-	}
-	if (!a.ntargets && (argc - pos > 1 || (argc - pos == 0 && !a.gguf))) {
-		sr_inputf(&e, CMD ": expected one TARGET (the file or device to read), found %d; see ssdreplay simulate --help",
-			  argc - pos);
-		goto fail;
-	}
-	if (!a.npol && add_policy(&a, "lru", &e))
-		goto fail;
-	if (a.plot && (stat(a.plot, &sb) || !S_ISDIR(sb.st_mode))) {
-		sr_inputf(&e, CMD ": --plot: '%s' is not a directory", a.plot);
-		goto fail;
-	}
-	if (a.bs < a.page)
-		a.bs = a.page;
-	if (a.bs % a.page) {
-		sr_inputf(&e, CMD ": --bs %" PRIu64 " is not a multiple of --page %" PRIu64, a.bs, a.page);
-		goto fail;
-	}
 	/* before any I/O: a path that cannot be written fails now, not after the run */
 	if (sr_outfile_open(&out, a.output, &e))
 		goto fail;
-	if (a.ntargets > 1) {
-		if (open_targets(&a, &ts, &e))
-			goto fail;
-		tgt = ts.t[0];
-		tgt.size = ts.size;
-		tgt.lbs = ts.lbs;
-		target = a.layout;
-	} else {
-		target = a.ntargets ? a.targets[0] : argc - pos ? argv[pos] : a.gguf;
-		if (sr_target_open(target, SR_TGT_DIRECT, &tgt, &e))
-			goto fail;
-	}
-	if (!tgt.size) {
-		sr_inputf(&e, "%s: target is empty", tgt.path);
+	if (open_target(&a, argc, argv, pos, &ts, &tgt, &target, &e))
 		goto fail;
-	}
-	if (a.page % tgt.lbs) {
-		sr_inputf(&e, CMD ": --page %" PRIu64 " is not a multiple of %s's %u-byte logical block size", a.page, tgt.path, tgt.lbs);
-		goto fail;
-	}
 	if (a.trace && !a.have_tokens)
 		a.tokens = 1;
 	if (open_schedule(&a, &sc, tgt.size, &e))
@@ -470,20 +613,8 @@ int cmd_simulate(int argc, char **argv)
 				  tgt.path, tgt.size, sc.model_bytes, tgt.path, sc.model_bytes);
 		goto fail;
 	}
-	if (parse_mems(a.mem_arg, sc.model_bytes, mem, &nmem, &e))
+	if (check_budgets(&a, &sc, mem, &nmem, &nreal, &e))
 		goto fail;
-	for (i = 0; i < nmem; i++)
-		if (mem[i] < a.page) {
-			sr_inputf(&e, CMD ": --mem: %" PRIu64 " bytes hold no cache page (--page %" PRIu64 ")", mem[i], a.page);
-			goto fail;
-		}
-	for (i = 0; i < a.npol; i++) {
-		if ((a.pol[i].ops->needs & SR_PN_MODEL) && !sc.have_model) {
-			sr_inputf(&e, CMD ": policy %s needs the model's tensors: give --profile or --gguf", a.pol[i].spec);
-			goto fail;
-		}
-		nreal += sr_mmap_strategy_of(a.pol[i].spec) != SR_MS_NONE;
-	}
 	if (!a.ra_kb)
 		a.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
 
@@ -504,7 +635,6 @@ int cmd_simulate(int argc, char **argv)
 		sr_errf(&e, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	size = sc.model_bytes;
 	for (i = 0; i < ts.n; i++)
 		sr_cli_warn_ram(ts.t[i].path);
 	if (!ts.n)
@@ -525,84 +655,12 @@ int cmd_simulate(int argc, char **argv)
 		have_cost = 1;
 		rep.pccost = &cost;
 	}
-	for (j = 0; j < nmem && !sr_cli_stop; j++) {
-		for (i = 0; i < a.npol && !sr_cli_stop; i++) {
-			struct sr_sim_row *w = &rep.rows[rep.n];
-			struct sr_sim_cfg c = {
-				.policy = a.pol[i].ops, .pp = a.pol[i].pp, .policy_spec = a.pol[i].spec,
-				.engine = sr_engine_find(a.engine), .fd = tgt.fd, .tgt_name = ts.n ? a.layout : tgt.path,
-				.target_size = tgt.size, .extent = size, .lbs = tgt.lbs, .mem = mem[j], .page = a.page,
-				.max_req = a.bs, .qd = (unsigned)a.qd,
-				.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
-				.ignore_t_ns = a.compute_ms == 0 || !!a.trace,
-				.passes = a.trace ? a.tokens : 1, .model = sc.have_model ? &sc.model : NULL,
-				.seed = a.seed, .ra_kb = sim_ra_kb(&a), .prefill_tokens = a.prefill,
-				.warmup_tokens = a.trace ? 0 : a.tokens / 2,
-				.fds = ts.n ? ts.fds : NULL, .nr_fds = ts.n, .stripe = a.stripe, .stop = &sr_cli_stop,
-			};
-
-			if (sc.src->rewind(sc.src, &e))
-				goto fail;
-			w->kind = SR_ROW_SIM;
-			w->mem = mem[j];
-			snprintf(w->policy, sizeof(w->policy), "%s", a.pol[i].spec);
-			ret = sr_sim_run(&c, sc.src, &w->res, &e);
-			if (ret && e.bad_input)
-				goto fail;
-			if (!ret && have_cost && (a.pol[i].ops == pagecache || sr_mmap_strategy_of(a.pol[i].spec) != SR_MS_NONE))
-				sr_pccost_apply(&cost, mem[j], size, &w->res);
-			rep.n++;
-			if (ret) {
-				status = sr_cli_fail(&e);
-				goto report;
-			}
-		}
-	}
-	if (a.real_mmap) {
-		/* per budget: plain mmap (llama.cpp's default, --advise), then each
-		 * strategy policy for real; last, the RAM-resident baseline */
-		for (j = 0; j <= nmem && !sr_cli_stop; j++) {
-			for (i = 0; i <= (j < nmem ? a.npol : 0) && !sr_cli_stop; i++) {
-				struct sr_sim_row *w = &rep.rows[rep.n];
-				enum sr_mmap_strategy ms = i ? sr_mmap_strategy_of(a.pol[i - 1].spec) : SR_MS_NONE;
-				struct sr_mmap_cfg mc = {
-					.path = target, .size = size, .limit = j < nmem ? mem[j] : 0,
-					.warm = j == nmem, .advise = ms ? SR_ADV_NONE : a.advise,
-					.compute_ns_per_token = a.compute_ms > 0 ? (uint64_t)(a.compute_ms * 1e6) : 0,
-					.ignore_t_ns = a.compute_ms == 0 || !!a.trace, .passes = a.trace ? a.tokens : 1,
-					.disk = tgt.disk, .stop = &sr_cli_stop, .strategy = ms,
-					.pp = i ? a.pol[i - 1].pp : (struct sr_policy_params){ 0 },
-					.model = sc.have_model ? &sc.model : NULL, .prefill_tokens = a.prefill,
-				};
-
-				if (i && !ms)
-					continue;
-				if (j == nmem && a.no_ram)
-					break;
-				if (sc.src->rewind(sc.src, &e))
-					goto fail;
-				w->kind = j < nmem ? SR_ROW_MMAP : SR_ROW_RAM;
-				w->mem = j < nmem ? mem[j] : size;
-				if (i)
-					snprintf(w->policy, sizeof(w->policy), "real:%s", a.pol[i - 1].spec);
-				else
-					snprintf(w->policy, sizeof(w->policy), "%s", j < nmem ? "real-mmap" : "ram");
-				ret = sr_mmap_run(&mc, sc.src, &w->mm, &e);
-				if (ret && sr_cli_stop && !e.bad_input)
-					goto report; /* interrupted: that row is dropped, the rest reported, exit 130 */
-				if (ret) {
-					status = ret == -EOPNOTSUPP ? SR_EXIT_FAIL : sr_cli_fail(&e);
-					if (ret == -EOPNOTSUPP)
-						fprintf(stderr, "ssdreplay: %s\n", e.msg);
-					if (e.bad_input)
-						goto fail;
-					goto report;
-				}
-				rep.n++;
-			}
-		}
-	}
-report:
+	ret = run_sims(&a, &tgt, &ts, &sc, &rep, mem, nmem, have_cost ? &cost : NULL, &status, &e);
+	if (!ret && a.real_mmap)
+		ret = run_reals(&a, &tgt, &sc, &rep, mem, nmem, target, &status, &e);
+	if (ret < 0)
+		goto fail;
+	/* ret 1: a run failed or was stopped; report the rows that ran */
 	sr_err_clear(&e);
 	rep.partial = !!sr_cli_stop;
 	if (write_report(&a, &out, &rep, &e))

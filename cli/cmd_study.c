@@ -685,15 +685,99 @@ static int write_report(struct study *s, int stopped, struct sr_err *e)
 }
 
 
+/* The flags, the models and the target, before anything is made. */
+static int check_args(struct study *s, int argc, char **argv, int pos, struct sr_err *e)
+{
+	struct sr_devspec dummy;
+	struct stat st;
+
+	if (pos < argc) {
+		sr_inputf(e, CMD ": unexpected argument '%s'", argv[pos]);
+		return -1;
+	}
+	if (!s->a.output) {
+		sr_inputf(e, CMD ": expected -o DIR (see ssdreplay study --help)");
+		return -1;
+	}
+	if (s->a.quick && s->a.smoke) {
+		sr_inputf(e, CMD ": --quick or --smoke, not both");
+		return -1;
+	}
+	s->mode = &modes[s->a.smoke ? 2 : s->a.quick ? 1 : 0];
+	if (!s->a.tokens)
+		s->a.tokens = s->mode->tokens;
+	if (s->a.spec && sr_devspec_for_path("/", s->a.spec, "/sys", &dummy, e))
+		return -1;
+	if (s->a.target && stat(s->a.target, &st) && errno != ENOENT) {
+		sr_inputf(e, CMD ": --target %s: %s", s->a.target, strerror(errno));
+		return -1;
+	}
+	if (load_models(s, e))
+		return -1;
+	if (check_target(s, e))
+		return -1;
+	return 0;
+}
+
+/* -o DIR (made unless it exists), this binary (the sweep runs it) and the
+ * command line the report quotes. */
+static int make_dir(struct study *s, int argc, char **argv, int *made_dir, struct sr_err *e)
+{
+	struct stat st;
+	size_t i;
+	ssize_t n;
+
+	snprintf(s->dir, sizeof(s->dir), "%s", s->a.output);
+	*made_dir = !mkdir(s->dir, 0755);
+	if (!*made_dir && errno != EEXIST) {
+		sr_errf(e, -errno, "%s: %s", s->dir, strerror(errno));
+		return -1;
+	}
+	if (stat(s->dir, &st) || !S_ISDIR(st.st_mode)) {
+		sr_inputf(e, CMD ": -o %s: not a directory", s->dir);
+		return -1;
+	}
+	n = readlink("/proc/self/exe", s->exe, sizeof(s->exe) - 1);
+	if (n <= 0) {
+		sr_errf(e, -errno, "/proc/self/exe: %s", strerror(errno));
+		return -1;
+	}
+	s->exe[n] = 0;
+	snprintf(s->cmdline, sizeof(s->cmdline), "ssdreplay");
+	for (i = 0; i < (size_t)argc; i++) {
+		size_t l = strlen(s->cmdline);
+
+		snprintf(s->cmdline + l, sizeof(s->cmdline) - l, " %s", argv[i]);
+	}
+	return 0;
+}
+
+/* --swap-file: H3's swap area, on for the study; 1 when stopped while making it. */
+static int swap_on(struct study *s, struct sr_err *e)
+{
+	char t[4200];
+
+	snprintf(t, sizeof(t), "%s/swapfile", s->dir);
+	if (sr_swapfile_on(&s->swap, t, s->a.swap, e)) {
+		if (sr_cli_stop) {
+			sr_err_clear(e);
+			return 1;
+		}
+		return -1;
+	}
+	fprintf(stderr, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
+		t, s->a.swap >> 20, t);
+	sr_study_note(&s->x, "H3's swap area: %s, %" PRIu64 " MiB, made by --swap-file, on for the study and removed after "
+		      "(host-wide while on)", t, s->a.swap >> 20);
+	return 0;
+}
+
 int cmd_study(int argc, char **argv)
 {
 	struct study *s;
 	struct sr_err e = { 0 };
-	struct sr_devspec dummy;
-	struct stat st;
 	int pos, ret, status = SR_EXIT_OK, stopped = 0, made_dir;
 	size_t i;
-	ssize_t n;
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -709,53 +793,10 @@ int cmd_study(int argc, char **argv)
 		goto out;
 	if (ret)
 		goto fail;
-	if (pos < argc) {
-		sr_inputf(&e, CMD ": unexpected argument '%s'", argv[pos]);
+	if (check_args(s, argc, argv, pos, &e))
 		goto fail;
-	}
-	if (!s->a.output) {
-		sr_inputf(&e, CMD ": expected -o DIR (see ssdreplay study --help)");
+	if (make_dir(s, argc, argv, &made_dir, &e))
 		goto fail;
-	}
-	if (s->a.quick && s->a.smoke) {
-		sr_inputf(&e, CMD ": --quick or --smoke, not both");
-		goto fail;
-	}
-	s->mode = &modes[s->a.smoke ? 2 : s->a.quick ? 1 : 0];
-	if (!s->a.tokens)
-		s->a.tokens = s->mode->tokens;
-	if (s->a.spec && sr_devspec_for_path("/", s->a.spec, "/sys", &dummy, &e))
-		goto fail;
-	if (s->a.target && stat(s->a.target, &st) && errno != ENOENT) {
-		sr_inputf(&e, CMD ": --target %s: %s", s->a.target, strerror(errno));
-		goto fail;
-	}
-	if (load_models(s, &e))
-		goto fail;
-	if (check_target(s, &e))
-		goto fail;
-	snprintf(s->dir, sizeof(s->dir), "%s", s->a.output);
-	made_dir = !mkdir(s->dir, 0755);
-	if (!made_dir && errno != EEXIST) {
-		sr_errf(&e, -errno, "%s: %s", s->dir, strerror(errno));
-		goto fail;
-	}
-	if (stat(s->dir, &st) || !S_ISDIR(st.st_mode)) {
-		sr_inputf(&e, CMD ": -o %s: not a directory", s->dir);
-		goto fail;
-	}
-	n = readlink("/proc/self/exe", s->exe, sizeof(s->exe) - 1);
-	if (n <= 0) {
-		sr_errf(&e, -errno, "/proc/self/exe: %s", strerror(errno));
-		goto fail;
-	}
-	s->exe[n] = 0;
-	snprintf(s->cmdline, sizeof(s->cmdline), "ssdreplay");
-	for (i = 0; i < (size_t)argc; i++) {
-		size_t l = strlen(s->cmdline);
-
-		snprintf(s->cmdline + l, sizeof(s->cmdline) - l, " %s", argv[i]);
-	}
 	sr_cli_install_signals();
 	s->t0 = sr_now_ns();
 	s->x.mem_Bps = sr_smmap_mem_Bps(64u << 20);
@@ -788,20 +829,11 @@ int cmd_study(int argc, char **argv)
 		mkdir(t, 0755);
 	}
 	if (s->a.swap) {
-		char t[4200];
-
-		snprintf(t, sizeof(t), "%s/swapfile", s->dir);
-		if (sr_swapfile_on(&s->swap, t, s->a.swap, &e)) {
-			if (sr_cli_stop) {
-				sr_err_clear(&e);
-				goto finish;
-			}
+		ret = swap_on(s, &e);
+		if (ret > 0)
+			goto finish;
+		if (ret)
 			goto fail;
-		}
-		fprintf(stderr, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
-			t, s->a.swap >> 20, t);
-		sr_study_note(&s->x, "H3's swap area: %s, %" PRIu64 " MiB, made by --swap-file, on for the study and removed after "
-			      "(host-wide while on)", t, s->a.swap >> 20);
 	}
 	s->x.have_swap = sr_smmap_have_swap();
 	if (sr_cli_stop)

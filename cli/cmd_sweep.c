@@ -639,6 +639,23 @@ static int setup_sim_target(struct args *a, struct sr_sweep *sw, struct sr_cli_s
 	return 0;
 }
 
+/* The target, opened for O_DIRECT (and checked for --allow-write); -1 when it cannot serve. */
+static int open_sweep_target(const struct args *a, const char *path, struct sr_target *tgt, struct sr_err *e)
+{
+	int ret;
+
+	ret = sr_target_open(path, (a->allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, tgt, e);
+	if (ret)
+		return -1;
+	if (a->allow_write && sr_target_write_check(tgt, "/sys", e))
+		return -1;
+	if (!tgt->size) {
+		sr_inputf(e, "%s: target is empty (create one with ssdreplay prep %s --size 1G)", tgt->path, tgt->path);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	struct args a = { .in.topts.event = 'D', .format = "auto", .pattern = -1, .seed = 1,
@@ -681,16 +698,8 @@ int cmd_sweep(int argc, char **argv)
 		sr_inputf(&e, CMD ": --output %s: expected a directory", a.output);
 		goto fail;
 	}
-	ret = sr_target_open(argc > pos ? argv[pos] : a.in.gguf, (a.allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT,
-			     &tgt, &e);
-	if (ret)
+	if (open_sweep_target(&a, argc > pos ? argv[pos] : a.in.gguf, &tgt, &e))
 		goto fail;
-	if (a.allow_write && sr_target_write_check(&tgt, "/sys", &e))
-		goto fail;
-	if (!tgt.size) {
-		sr_inputf(&e, "%s: target is empty (create one with ssdreplay prep %s --size 1G)", tgt.path, tgt.path);
-		goto fail;
-	}
 	memset(&ds, 0, sizeof(ds));
 	ret = sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e);
 	if (ret)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check the folder layering (docs/ARCHITECTURE.md) and print the folder graph.
 
-  scripts/layers.py [--build DIR] [--max-lines N] [--strict-length]
+  scripts/layers.py [--build DIR] [--max-lines N] [--note-length]
 
 Checks, each failing the run (exit 1) when broken:
   - every '#include "folder/file.h"' of a library folder names its own folder
@@ -12,7 +12,7 @@ Checks, each failing the run (exit 1) when broken:
   - nothing below cli/ prints to the terminal or exits (a forked child's
     _exit is fine);
   - no function outside tests/ is longer than --max-lines (default 120;
-    a note unless --strict-length).
+    only a note with --note-length, or for a function in KNOWN_LONG).
 Prints the folder include graph (with edge counts) and, per check, what broke.
 """
 import argparse
@@ -136,6 +136,14 @@ def check_prints(root, errors):
                     errors.append(f"{path}:{n}: {m.group(0).strip()}...: only cli/ prints to the terminal or exits")
 
 
+# Functions over the limit in files another change owns while this rule comes
+# in: each is a note, not a violation, until its owner splits it (then delete
+# its row, so it cannot grow back).
+KNOWN_LONG = {
+    ("policy/simreport.c", "write_json"),
+}
+
+
 def long_functions(root, limit):
     """Kernel style: a definition starts at column 0, its body opens with a
     lone "{" and closes with a lone "}"."""
@@ -168,8 +176,8 @@ def main():
     ap.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     ap.add_argument("--build", help="build directory holding libsr_FOLDER.a, for the symbol check")
     ap.add_argument("--max-lines", type=int, default=120)
-    ap.add_argument("--strict-length", action="store_true",
-                    help="a function over --max-lines is a violation (else a note)")
+    ap.add_argument("--note-length", action="store_true",
+                    help="a function over --max-lines is only a note (else a violation)")
     a = ap.parse_args()
     root = os.path.abspath(a.root)
     errors = []
@@ -196,7 +204,7 @@ def main():
     check_prints(root, errors)
     for n, where, name in long_functions(root, a.max_lines):
         msg = f"{where}: {name}() is {n} lines, more than {a.max_lines}"
-        if a.strict_length:
+        if not a.note_length and (where.split(":")[0], name) not in KNOWN_LONG:
             errors.append(msg)
         else:
             print("layers: note: " + msg, file=sys.stderr)

@@ -213,13 +213,9 @@ static json_t *per_token(const uint64_t *v, uint64_t n, double div)
 	return a;
 }
 
-static int write_json(FILE *f, const struct sr_sim_report *rep)
+/* The run's settings: what every row shares. */
+static void json_head(json_t *root, const struct sr_sim_report *rep)
 {
-	json_t *root = json_object(), *rows = json_array();
-	double v[F_NR];
-	size_t r;
-	int i, ret;
-
 	json_object_set_new(root, "partial", json_boolean(rep->partial));
 	json_object_set_new(root, "source", json_string(rep->source));
 	json_object_set_new(root, "target", json_string(rep->target));
@@ -258,6 +254,90 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 		json_object_set_new(root, "pagecache_cost", json_null());
 	}
 	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_real(rep->cal_Bps) : json_null());
+}
+
+/* The counters of a simulated row. */
+static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struct sr_sim_result *s)
+{
+
+	json_object_set_new(o, "pages", json_integer((json_int_t)s->pages));
+	json_object_set_new(o, "hits", json_integer((json_int_t)s->hits));
+	json_object_set_new(o, "late", json_integer((json_int_t)s->late));
+	json_object_set_new(o, "misses", json_integer((json_int_t)s->misses));
+	json_object_set_new(o, "pages_read", json_integer((json_int_t)s->pages_read));
+	json_object_set_new(o, "demand_ios", json_integer((json_int_t)s->demand_ios));
+	json_object_set_new(o, "prefetch_ios", json_integer((json_int_t)s->prefetch_ios));
+	json_object_set_new(o, "prefetch_used_bytes", json_integer((json_int_t)s->prefetch_used_bytes));
+	json_object_set_new(o, "prefetch_dropped", json_integer((json_int_t)s->prefetch_dropped));
+	json_object_set_new(o, "evictions", json_integer((json_int_t)s->evictions));
+	json_object_set_new(o, "pinned_pages", json_integer((json_int_t)s->pinned_pages));
+	json_object_set_new(o, "compute_s", json_real((double)s->compute_ns / 1e9));
+	json_object_set_new(o, "stall_s", json_real((double)s->stall_ns / 1e9));
+	json_object_set_new(o, "partial", json_boolean(s->partial));
+	json_object_set_new(o, "prefill_s", json_real((double)s->prefill_ns / 1e9));
+	json_object_set_new(o, "pinned_read_bytes", json_integer((json_int_t)s->pinned_read_bytes));
+	json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
+	json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)s->last_token_read_bytes));
+	json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
+	json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));
+	json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
+	json_object_set_new(o, "steady_read_bytes_per_token",
+			    s->steady_tokens ? json_real((double)s->steady_read_bytes / (double)s->steady_tokens) : json_null());
+	if (s->nr_dev > 1) {
+		json_t *d = json_array();
+		double wall = (double)s->wall_ns / 1e9;
+
+		for (unsigned k = 0; k < s->nr_dev; k++) {
+			json_t *x = json_object();
+
+			json_object_set_new(x, "target", json_string(rep->devs ? rep->devs[k] : ""));
+			json_object_set_new(x, "read_bytes", json_integer((json_int_t)s->dev_bytes[k]));
+			json_object_set_new(x, "ios", json_integer((json_int_t)s->dev_ios[k]));
+			json_object_set_new(x, "busy_pct", json_real(wall > 0 ? 100 * (double)s->dev_busy_ns[k] / 1e9 / wall : 0));
+			json_object_set_new(x, "read_GBps", json_real(wall > 0 ? (double)s->dev_bytes[k] / wall / 1e9 : 0));
+			json_object_set_new(x, "busy_GBps", json_real(s->dev_busy_ns[k] ? (double)s->dev_bytes[k] / ((double)s->dev_busy_ns[k] / 1e9) / 1e9 : 0));
+			json_array_append_new(d, x);
+		}
+		json_object_set_new(o, "devices", d);
+	}
+}
+
+/* The counters of a real-kernel (mmap-family) row. */
+static void json_mmap_row(json_t *o, const struct sr_mmap_result *m)
+{
+
+	json_object_set_new(o, "minor_faults", json_integer((json_int_t)m->minflt));
+	json_object_set_new(o, "proc_read_bytes", json_integer((json_int_t)m->read_bytes));
+	json_object_set_new(o, "device_read_bytes", json_integer((json_int_t)m->dev_read_bytes));
+	json_object_set_new(o, "cgroup", json_string(m->cgroup));
+	json_object_set_new(o, "advise", json_string(m->advise));
+	json_object_set_new(o, "compute_s", json_real((double)m->compute_ns / 1e9));
+	json_object_set_new(o, "strategy", json_string(m->strategy[0] ? m->strategy : "mmap"));
+	json_object_set_new(o, "prefill_s", json_real((double)m->prefill_ns / 1e9));
+	json_object_set_new(o, "load_s", json_real((double)m->load_ns / 1e9));
+	json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)m->last_token_read_bytes));
+	json_object_set_new(o, "advised_bytes", json_integer((json_int_t)m->advised_bytes));
+	json_object_set_new(o, "willneed_read_bytes", json_integer((json_int_t)m->willneed_read_bytes));
+	json_object_set_new(o, "dropped_bytes", json_integer((json_int_t)m->dropped_bytes));
+	json_object_set_new(o, "pread_threads", json_integer(m->pread_threads));
+	json_object_set_new(o, "pread_max_inflight", json_integer(m->pread_max_inflight));
+	json_object_set_new(o, "pread_bytes", json_integer((json_int_t)m->pread_bytes));
+	json_object_set_new(o, "pread_jobs", json_integer((json_int_t)m->pread_jobs));
+	json_object_set_new(o, "pread_dropped", json_integer((json_int_t)m->pread_dropped));
+	json_object_set_new(o, "private_bytes", json_integer((json_int_t)m->private_bytes));
+	json_object_set_new(o, "private_read_bytes", json_integer((json_int_t)m->private_read_bytes));
+	json_object_set_new(o, "private_tensors", json_integer((json_int_t)m->private_tensors));
+	json_object_set_new(o, "device_busy_s", json_real((double)m->busy_ns / 1e9));
+}
+
+static int write_json(FILE *f, const struct sr_sim_report *rep)
+{
+	json_t *root = json_object(), *rows = json_array();
+	double v[F_NR];
+	size_t r;
+	int i, ret;
+
+	json_head(root, rep);
 	for (r = 0; r < rep->n; r++) {
 		const struct sr_sim_row *w = &rep->rows[r];
 		json_t *o = json_object();
@@ -269,75 +349,10 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 			json_object_set_new(o, fields[i].key,
 					    isnan(v[i]) ? json_null() : fields[i].prec || !fields[i].head ?
 					    json_real(v[i]) : json_integer((json_int_t)v[i]));
-		if (w->kind == SR_ROW_SIM) {
-			const struct sr_sim_result *s = &w->res;
-
-			json_object_set_new(o, "pages", json_integer((json_int_t)s->pages));
-			json_object_set_new(o, "hits", json_integer((json_int_t)s->hits));
-			json_object_set_new(o, "late", json_integer((json_int_t)s->late));
-			json_object_set_new(o, "misses", json_integer((json_int_t)s->misses));
-			json_object_set_new(o, "pages_read", json_integer((json_int_t)s->pages_read));
-			json_object_set_new(o, "demand_ios", json_integer((json_int_t)s->demand_ios));
-			json_object_set_new(o, "prefetch_ios", json_integer((json_int_t)s->prefetch_ios));
-			json_object_set_new(o, "prefetch_used_bytes", json_integer((json_int_t)s->prefetch_used_bytes));
-			json_object_set_new(o, "prefetch_dropped", json_integer((json_int_t)s->prefetch_dropped));
-			json_object_set_new(o, "evictions", json_integer((json_int_t)s->evictions));
-			json_object_set_new(o, "pinned_pages", json_integer((json_int_t)s->pinned_pages));
-			json_object_set_new(o, "compute_s", json_real((double)s->compute_ns / 1e9));
-			json_object_set_new(o, "stall_s", json_real((double)s->stall_ns / 1e9));
-			json_object_set_new(o, "partial", json_boolean(s->partial));
-			json_object_set_new(o, "prefill_s", json_real((double)s->prefill_ns / 1e9));
-			json_object_set_new(o, "pinned_read_bytes", json_integer((json_int_t)s->pinned_read_bytes));
-			json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
-			json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)s->last_token_read_bytes));
-			json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
-			json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));
-			json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
-			json_object_set_new(o, "steady_read_bytes_per_token",
-					    s->steady_tokens ? json_real((double)s->steady_read_bytes / (double)s->steady_tokens) : json_null());
-			if (s->nr_dev > 1) {
-				json_t *d = json_array();
-				double wall = (double)s->wall_ns / 1e9;
-
-				for (unsigned k = 0; k < s->nr_dev; k++) {
-					json_t *x = json_object();
-
-					json_object_set_new(x, "target", json_string(rep->devs ? rep->devs[k] : ""));
-					json_object_set_new(x, "read_bytes", json_integer((json_int_t)s->dev_bytes[k]));
-					json_object_set_new(x, "ios", json_integer((json_int_t)s->dev_ios[k]));
-					json_object_set_new(x, "busy_pct", json_real(wall > 0 ? 100 * (double)s->dev_busy_ns[k] / 1e9 / wall : 0));
-					json_object_set_new(x, "read_GBps", json_real(wall > 0 ? (double)s->dev_bytes[k] / wall / 1e9 : 0));
-					json_object_set_new(x, "busy_GBps", json_real(s->dev_busy_ns[k] ? (double)s->dev_bytes[k] / ((double)s->dev_busy_ns[k] / 1e9) / 1e9 : 0));
-					json_array_append_new(d, x);
-				}
-				json_object_set_new(o, "devices", d);
-			}
-		} else {
-			const struct sr_mmap_result *m = &w->mm;
-
-			json_object_set_new(o, "minor_faults", json_integer((json_int_t)m->minflt));
-			json_object_set_new(o, "proc_read_bytes", json_integer((json_int_t)m->read_bytes));
-			json_object_set_new(o, "device_read_bytes", json_integer((json_int_t)m->dev_read_bytes));
-			json_object_set_new(o, "cgroup", json_string(m->cgroup));
-			json_object_set_new(o, "advise", json_string(m->advise));
-			json_object_set_new(o, "compute_s", json_real((double)m->compute_ns / 1e9));
-			json_object_set_new(o, "strategy", json_string(m->strategy[0] ? m->strategy : "mmap"));
-			json_object_set_new(o, "prefill_s", json_real((double)m->prefill_ns / 1e9));
-			json_object_set_new(o, "load_s", json_real((double)m->load_ns / 1e9));
-			json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)m->last_token_read_bytes));
-			json_object_set_new(o, "advised_bytes", json_integer((json_int_t)m->advised_bytes));
-			json_object_set_new(o, "willneed_read_bytes", json_integer((json_int_t)m->willneed_read_bytes));
-			json_object_set_new(o, "dropped_bytes", json_integer((json_int_t)m->dropped_bytes));
-			json_object_set_new(o, "pread_threads", json_integer(m->pread_threads));
-			json_object_set_new(o, "pread_max_inflight", json_integer(m->pread_max_inflight));
-			json_object_set_new(o, "pread_bytes", json_integer((json_int_t)m->pread_bytes));
-			json_object_set_new(o, "pread_jobs", json_integer((json_int_t)m->pread_jobs));
-			json_object_set_new(o, "pread_dropped", json_integer((json_int_t)m->pread_dropped));
-			json_object_set_new(o, "private_bytes", json_integer((json_int_t)m->private_bytes));
-			json_object_set_new(o, "private_read_bytes", json_integer((json_int_t)m->private_read_bytes));
-			json_object_set_new(o, "private_tensors", json_integer((json_int_t)m->private_tensors));
-			json_object_set_new(o, "device_busy_s", json_real((double)m->busy_ns / 1e9));
-		}
+		if (w->kind == SR_ROW_SIM)
+			json_sim_row(o, rep, &w->res);
+		else
+			json_mmap_row(o, &w->mm);
 		json_array_append_new(rows, o);
 	}
 	json_object_set_new(root, "rows", rows);

@@ -331,11 +331,7 @@ static void show_progress(void *arg, const struct sr_stats *st, uint64_t elapsed
 		frac = (double)done / (double)p->total;
 	if (frac > 1)
 		frac = 1;
-	if (frac > 0)
-		fprintf(stderr, "\r[%5.1fs] %5.1f%% %9.1f MiB/s  eta %5.0fs ", elapsed_ns / 1e9, 100 * frac,
-			mibs, frac > 0 ? elapsed_ns / 1e9 * (1 - frac) / frac : 0);
-	else
-		fprintf(stderr, "\r[%5.1fs] %9.1f MiB/s ", elapsed_ns / 1e9, mibs);
+	sr_cli_progress_line(elapsed_ns, frac, mibs);
 	p->last_bytes = done;
 	p->last_ns = elapsed_ns;
 }

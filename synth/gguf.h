@@ -42,5 +42,10 @@ enum sr_gguf_fill { SR_FILL_RANDOM, SR_FILL_SPARSE, SR_FILL_ZERO };
  * are packed as sr_gguf_layout packs them. */
 int sr_gguf_write(const char *path, const struct sr_model *m, enum sr_gguf_fill fill,
 		  uint64_t seed, struct sr_err *e);
+/* The same, calling progress(arg, bytes written so far, file size) after
+ * each tensor (a multi-GB model takes seconds to minutes to write). */
+int sr_gguf_write_progress(const char *path, const struct sr_model *m, enum sr_gguf_fill fill,
+			   uint64_t seed, void (*progress)(void *arg, uint64_t done, uint64_t total),
+			   void *arg, struct sr_err *e);
 
 #endif

@@ -102,7 +102,7 @@ rows=(
 	'unaligned offsets under O_DIRECT|--range 100:4M|2|--range 100:4194304 is not aligned|$SR replay $F --pattern seq --range 100:4M'
 	'unaligned offsets under O_DIRECT|--bs 1000|2|--bs 1000 is not a multiple of .* 512-byte logical block size|$SR replay $F --pattern seq --bs 1000'
 	'unknown format|--format blk|2|format|$SR replay $F --trace $T/past.csv --format blk'
-	'unknown format|convert --to nosuch|2|--to: expected csv, fio-iolog, blkparse, found .nosuch.|$SR convert $T/past.csv --to nosuch --output $T/x.out'
+	'unknown format|convert --to nosuch|2|--to: expected csv, fio-iolog, blkparse, blktrace, found .nosuch.|$SR convert $T/past.csv --to nosuch --output $T/x.out'
 	'unknown engine|--engine spdk|2|--engine: expected io_uring, libaio, psync, null or faulty:NAME, found .spdk.|$SR replay $F --pattern seq --engine spdk'
 	'unknown engine|--engine faulty:spdk|2|--engine: expected faulty:NAME with NAME io_uring, libaio, psync or null|$SR replay $F --pattern seq --engine faulty:spdk'
 	'unknown policy|simulate --policy nosuch|2|unknown policy .nosuch.: expected one of none, lru|$SR simulate --profile tiny-llama $F --policy nosuch'

@@ -485,9 +485,9 @@ int sr_plot_bars_svg(FILE *f, const struct sr_plot_bars *b)
 
 /* ---- gnuplot ---- */
 
-/* Run gnuplot with args, all output to /dev/null. Returns its exit status,
- * or -errno when it could not start. */
-static int run_gnuplot(char *const argv[])
+/* Run gnuplot with args in directory dir (NULL: here), all output to
+ * /dev/null. Returns its exit status, or -errno when it could not start. */
+static int run_gnuplot(const char *dir, char *const argv[])
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -498,6 +498,8 @@ static int run_gnuplot(char *const argv[])
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (dir)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
 	ret = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (ret)
@@ -518,19 +520,82 @@ const char *sr_plot_png_terminal(void)
 		char *argv[] = { "gnuplot", "-e", cmd, NULL };
 
 		snprintf(cmd, sizeof(cmd), "set terminal %s", terms[i]);
-		if (run_gnuplot(argv) == 0)
+		if (run_gnuplot(NULL, argv) == 0)
 			return terms[i];
 	}
 	return NULL;
 }
 
-/* A gnuplot double-quoted string: no quotes or backslashes inside. */
-static void gp_str(FILE *f, const char *s)
+int sr_plot_gnuplot(const char *dir, const char *name, struct sr_err *e)
+{
+	char script[512];
+	int ret;
+
+	if ((size_t)snprintf(script, sizeof(script), "%s.gp", name) >= sizeof(script))
+		return sr_inputf(e, "%s: name too long", name);
+	{
+		char *argv[] = { "gnuplot", script, NULL };
+
+		ret = run_gnuplot(dir, argv);
+	}
+	if (ret < 0)
+		return sr_errf(e, ret, "gnuplot: %s", strerror(-ret));
+	if (ret)
+		return sr_errf(e, -EIO, "gnuplot failed (exit %d) running %s/%s", ret, dir, script);
+	return 0;
+}
+
+void sr_plot_gp_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++)
 		fputc(*s == '"' ? '\'' : *s == '\\' || (unsigned char)*s < 0x20 ? ' ' : *s, f);
 	fputc('"', f);
+}
+
+void sr_plot_csv_str(FILE *f, const char *s)
+{
+	if (s && !strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void sr_plot_gp_begin(FILE *f, const char *name, const char *title)
+{
+	fprintf(f, "# %s.gp: draws %s.png from %s.csv (both written by ssdreplay beside it);\n"
+		   "# run it in this directory: gnuplot %s.gp\n"
+		   "if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
+		   "\tset terminal pngcairo size 900,500\n} else {\n\tset terminal png size 900,500\n}\n"
+		   "set output \"%s.png\"\nset datafile separator \",\"\nset title ",
+		name, name, name, name, name);
+	sr_plot_gp_str(f, title);
+	fputc('\n', f);
+}
+
+int sr_plot_file(const char *dir, const char *name, const char *ext,
+		 int (*write)(FILE *f, const void *arg), const void *arg, struct sr_err *e)
+{
+	struct sr_outfile out;
+	char path[4096];
+	int ret;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.%s", dir, name, ext) >= sizeof(path))
+		return sr_inputf(e, "%s: path too long", dir);
+	if ((ret = sr_outfile_open(&out, path, e)))
+		return ret;
+	if ((ret = write(out.f, arg))) {
+		sr_outfile_abort(&out);
+		return sr_errf(e, -EIO, "%s: write failed", path);
+	}
+	return sr_outfile_commit(&out, e);
 }
 
 static void gp_axis(FILE *f, const char *name, const struct axis *a, const char *label)
@@ -541,7 +606,7 @@ static void gp_axis(FILE *f, const char *name, const struct axis *a, const char 
 
 	if (label) {
 		fprintf(f, "set %slabel ", name);
-		gp_str(f, label);
+		sr_plot_gp_str(f, label);
 		fputc('\n', f);
 	}
 	if (a->scale != SR_AXIS_LIN)
@@ -554,30 +619,52 @@ static void gp_axis(FILE *f, const char *name, const struct axis *a, const char 
 	for (i = 0; i < n; i++) {
 		tick_label(a, v[i], buf, sizeof(buf));
 		fprintf(f, "%s", i ? ", " : "");
-		gp_str(f, buf);
+		sr_plot_gp_str(f, buf);
 		fprintf(f, " %.17g", v[i]);
 	}
 	fputs(")\n", f);
 }
 
-int sr_plot_lines_png(const char *png, const char *term, const struct sr_plot_lines *p,
-		      struct sr_err *e)
+/* NAME.csv of a line chart: one row per point, series by series. */
+static int lines_csv(FILE *f, const void *arg)
 {
+	const struct sr_plot_lines *p = arg;
+	size_t k, i;
+
+	fputs("series,x,y,y_low,y_high\n", f);
+	for (k = 0; k < p->ns; k++)
+		for (i = 0; i < p->s[k].n; i++) {
+			sr_plot_csv_str(f, p->s[k].name);
+			fprintf(f, ",%.17g,%.17g", p->s[k].x[i], p->s[k].y[i]);
+			if (p->s[k].ylo && p->s[k].yhi)
+				fprintf(f, ",%.17g,%.17g\n", p->s[k].ylo[i], p->s[k].yhi[i]);
+			else
+				fputs(",,\n", f);
+		}
+	return ferror(f) ? -EIO : 0;
+}
+
+static int lines_svg(FILE *f, const void *arg)
+{
+	return sr_plot_lines_svg(f, arg);
+}
+
+struct lines_gp {
+	const char *name;
+	const struct sr_plot_lines *p;
+};
+
+/* NAME.gp: the SVG's axes and series, drawn from NAME.csv (rows picked per
+ * series by their place in the file, so any series name works). */
+static int lines_gp(FILE *f, const void *arg)
+{
+	const struct lines_gp *g = arg;
+	const struct sr_plot_lines *p = g->p;
 	double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
 	struct axis ax, ay;
-	char *script = NULL;
-	size_t k, i;
-	FILE *f;
-	int ret, plotted = 0;
+	size_t k, i, row = 0;
+	int plotted = 0;
 
-	if (asprintf(&script, "%s.gp", png) < 0)
-		return sr_errf(e, -ENOMEM, "out of memory");
-	f = fopen(script, "w");
-	if (!f) {
-		ret = sr_errf(e, -errno, "%s: %s", script, strerror(errno));
-		free(script);
-		return ret;
-	}
 	for (k = 0; k < p->ns; k++)
 		for (i = 0; i < p->s[k].n; i++)
 			if (drawable(p, &p->s[k], i)) {
@@ -588,140 +675,64 @@ int sr_plot_lines_png(const char *png, const char *term, const struct sr_plot_li
 			}
 	axis_fit(&ax, &p->x, xlo, xhi);
 	axis_fit(&ay, &p->y, ylo, yhi);
-	fprintf(f, "set terminal %s size 900,500\nset output ", term);
-	gp_str(f, png);
-	fputs("\nset title ", f);
-	gp_str(f, p->title);
-	fputs("\nset key outside right\nset grid\n", f);
+	sr_plot_gp_begin(f, g->name, p->title);
+	fputs("set key outside right\nset grid\n", f);
 	gp_axis(f, "x", &ax, p->x.label);
 	gp_axis(f, "y", &ay, p->y.label);
-	for (k = 0; k < p->ns; k++) {
-		fprintf(f, "$d%zu << EOD\n", k);
-		for (i = 0; i < p->s[k].n; i++)
-			if (drawable(p, &p->s[k], i))
-				fprintf(f, "%.17g %.17g\n", p->s[k].x[i], p->s[k].y[i]);
-		fputs("EOD\n", f);
-	}
-	for (k = 0; k < p->ns; k++) {
+	for (k = 0; k < p->ns; row += p->s[k].n, k++) {
 		for (i = 0; i < p->s[k].n && !drawable(p, &p->s[k], i); i++)
 			;
 		if (i == p->s[k].n)
-			continue; /* gnuplot refuses an empty data block */
-		fprintf(f, "%s $d%zu using 1:2 with %s lw 2%s title ", plotted++ ? "," : "plot", k,
+			continue; /* gnuplot refuses a series without a point */
+		/* a log axis leaves out points <= 0, as the SVG does */
+		fprintf(f, "%s \"%s.csv\" skip 1 every ::%zu::%zu using 2:(%s) with %s lw 2%s title ",
+			plotted++ ? ", \\\n    " : "plot", g->name, row, row + p->s[k].n - 1,
+			p->x.scale != SR_AXIS_LIN ?
+				(p->y.scale != SR_AXIS_LIN ? "$2 > 0 && $3 > 0 ? $3 : NaN" : "$2 > 0 ? $3 : NaN") :
+				(p->y.scale != SR_AXIS_LIN ? "$3 > 0 ? $3 : NaN" : "$3"),
 			p->s[k].style == SR_SERIES_MARKERS ? "linespoints pt 7 ps 0.6" : "lines",
 			p->s[k].style == SR_SERIES_DASHED ? " dt 2" : "");
-		gp_str(f, p->s[k].name);
+		sr_plot_gp_str(f, p->s[k].name);
 	}
 	if (!plotted)
 		fputs("set label \"no data\" at graph 0.5, graph 0.5 center\nplot NaN notitle", f);
 	fputc('\n', f);
-	if (fclose(f)) {
-		ret = sr_errf(e, -EIO, "%s: write failed", script);
-		goto out;
-	}
-	{
-		char *argv[] = { "gnuplot", script, NULL };
-
-		ret = run_gnuplot(argv);
-	}
-	if (ret < 0)
-		sr_errf(e, ret, "gnuplot: %s", strerror(-ret));
-	else if (ret)
-		ret = sr_errf(e, -EIO, "gnuplot failed (exit %d) rendering %s", ret, png);
-out:
-	unlink(script);
-	free(script);
-	return ret;
+	return ferror(f) ? -EIO : 0;
 }
 
 int sr_plot_lines_files(const char *dir, const char *name, const char *term,
 			const struct sr_plot_lines *p, struct sr_err *e)
 {
-	struct sr_outfile out;
-	char path[4096];
+	struct lines_gp g = { name, p };
 	int ret;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.svg", dir, name) >= sizeof(path))
-		return sr_inputf(e, "%s: path too long", dir);
-	if ((ret = sr_outfile_open(&out, path, e)))
+	if ((ret = sr_plot_dir(dir, e)) ||
+	    (ret = sr_plot_file(dir, name, "svg", lines_svg, p, e)) ||
+	    (ret = sr_plot_file(dir, name, "csv", lines_csv, p, e)) ||
+	    (ret = sr_plot_file(dir, name, "gp", lines_gp, &g, e)))
 		return ret;
-	if ((ret = sr_plot_lines_svg(out.f, p))) {
-		sr_outfile_abort(&out);
-		return sr_errf(e, -EIO, "%s: write failed", path);
-	}
-	if ((ret = sr_outfile_commit(&out, e)))
-		return ret;
-	if (!term)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s.png", dir, name);
-	return sr_plot_lines_png(path, term, p, e);
+	return term ? sr_plot_gnuplot(dir, name, e) : 0;
 }
 
-/* ---- replay ---- */
-
-#define CDF_POINTS 200
-
-int sr_plot_replay(const char *dir, const char *title, const struct sr_stats *st, int png,
-		   struct sr_err *e)
+int sr_plot_dir(const char *dir, struct sr_err *e)
 {
-	const struct sr_timeline *tl = &st->timeline;
-	struct sr_plot_series s[2];
-	double *buf;
-	char t[256];
-	const char *term;
-	size_t ns = 0, i, n = tl->n ? tl->n : 1;
-	int op, ret;
+	char path[4096];
+	struct stat sb;
+	size_t n = strlen(dir);
 
-	if (mkdir(dir, 0777) && errno != EEXIST)
-		return sr_errf(e, -errno, "%s: %s", dir, strerror(errno));
-	term = png ? sr_plot_png_terminal() : NULL;
-
-	/* 2 ops x (x, y) for the timeline, then for the CDF */
-	buf = calloc(4 * (n > CDF_POINTS ? n : CDF_POINTS), sizeof(*buf));
-	if (!buf)
-		return sr_errf(e, -ENOMEM, "out of memory");
-	for (op = 0; op < 2; op++) {
-		double *x = buf + (size_t)op * 2 * n, *y = x + n;
-
-		if (!st->op[op].bytes)
-			continue;
-		for (i = 0; i < tl->n; i++) {
-			/* the last second is as long as the run lasted into it: its
-			 * bytes over a full second would show a collapse at the end */
-			double span = i + 1 == tl->n ? sr_timeline_last_span(st) : 1;
-
-			x[i] = (double)i + span / 2; /* the middle of its second */
-			y[i] = (double)tl->s[i].bytes[op] / 1048576.0 / span;
+	if (n >= sizeof(path))
+		return sr_inputf(e, "%s: path too long", dir);
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p; p++) /* mkdir -p */
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(path, 0777) && errno != EEXIST)
+				return sr_inputf(e, "%s: %s", path, strerror(errno));
+			*p = '/';
 		}
-		s[ns++] = (struct sr_plot_series){ .name = sr_op_name(op), .x = x, .y = y, .n = tl->n,
-						   .style = SR_SERIES_MARKERS };
-	}
-	snprintf(t, sizeof(t), "%s: bandwidth per second", title);
-	ret = sr_plot_lines_files(dir, "bandwidth", term,
-				  &(struct sr_plot_lines){
-					  .title = t, .s = s, .ns = ns,
-					  .x = { .label = "seconds since start (a point per second; the last over its own length)" },
-					  .y = { .label = "MiB/s" },
-				  }, e);
-	if (ret)
-		goto out;
-	ns = 0;
-	for (op = 0; op < 2; op++) {
-		double *x = buf + (size_t)op * 2 * CDF_POINTS, *y = x + CDF_POINTS;
-		size_t np = sr_plot_cdf_points(&st->op[op].clat, x, y, CDF_POINTS);
-
-		if (np)
-			s[ns++] = (struct sr_plot_series){ .name = sr_op_name(op), .x = x, .y = y, .n = np,
-							   .style = SR_SERIES_LINE };
-	}
-	snprintf(t, sizeof(t), "%s: completion latency CDF", title);
-	ret = sr_plot_lines_files(dir, "latency_cdf", term,
-				  &(struct sr_plot_lines){
-					  .title = t, .s = s, .ns = ns,
-					  .x = { .label = "completion latency (us)", .scale = SR_AXIS_LOG10 },
-					  .y = { .label = "% of requests at or below", .min = 0, .max = 100 },
-				  }, e);
-out:
-	free(buf);
-	return ret;
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return sr_inputf(e, "%s: %s", dir, strerror(errno));
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+		return sr_inputf(e, "%s: exists and is not a directory", dir);
+	return 0;
 }

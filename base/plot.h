@@ -105,18 +105,34 @@ struct sr_plot_bars {
 };
 int sr_plot_bars_svg(FILE *f, const struct sr_plot_bars *b);
 
-/* ---- PNG through gnuplot ---- */
+/* ---- files: NAME.svg, NAME.csv (the data), NAME.gp (a gnuplot script
+ * drawing NAME.png from NAME.csv, run in DIR) and NAME.png ---- */
 
 /* The best PNG terminal gnuplot offers here ("pngcairo", "png"), or NULL
  * when gnuplot is absent or has neither. Runs gnuplot (tens of ms). */
 const char *sr_plot_png_terminal(void);
-/* Render p to png with gnuplot's terminal term. */
-int sr_plot_lines_png(const char *png, const char *term, const struct sr_plot_lines *p,
-		      struct sr_err *e);
 
-/* Write p as DIR/NAME.svg, and DIR/NAME.png when term is not NULL. */
+/* Write p as DIR/NAME.svg, .csv and .gp (DIR is created when missing, one
+ * level), and DIR/NAME.png by running the script when term is not NULL. */
 int sr_plot_lines_files(const char *dir, const char *name, const char *term,
 			const struct sr_plot_lines *p, struct sr_err *e);
+/* The same for a heatmap (CSV: one row per non-empty cell) and bars. */
+int sr_plot_heatmap_files(const char *dir, const char *name, const char *term,
+			  const struct sr_plot_heat *h, struct sr_err *e);
+int sr_plot_bars_files(const char *dir, const char *name, const char *term,
+		       const struct sr_plot_bars *b, struct sr_err *e);
+
+/* Helpers of the above (base/plot*.c): create DIR (and its parents) or check it is
+ * a directory; write DIR/NAME.EXT through base/outfile with write(f, arg);
+ * run `gnuplot NAME.gp` in DIR; a gnuplot string, a CSV field; the head of
+ * every NAME.gp (PNG terminal, output NAME.png, CSV separator, title). */
+int sr_plot_dir(const char *dir, struct sr_err *e);
+int sr_plot_file(const char *dir, const char *name, const char *ext,
+		 int (*write)(FILE *f, const void *arg), const void *arg, struct sr_err *e);
+int sr_plot_gnuplot(const char *dir, const char *name, struct sr_err *e);
+void sr_plot_gp_str(FILE *f, const char *s);
+void sr_plot_csv_str(FILE *f, const char *s);
+void sr_plot_gp_begin(FILE *f, const char *name, const char *title);
 
 /* `replay --plot DIR` (DIR is created when missing): bandwidth.svg (MiB/s per second of the run, one
  * series per op that moved data) and latency_cdf.svg (completion latency

@@ -21,6 +21,10 @@ enum {
 #define sr_cli_stop sr_stop_requested /* base/err.h: library read loops see it too */
 void sr_cli_install_signals(void);
 
+/* The progress line on stderr (replay, synth --write-gguf): "\r[  12.0s]  45.0%%  812.3 MiB/s
+ * eta    15s", or without % and eta when frac is 0 (not known). */
+void sr_cli_progress_line(uint64_t elapsed_ns, double frac, double mibs);
+
 /* Print "ssdreplay: MSG" and return the exit status the error calls for. */
 int sr_cli_fail(const struct sr_err *e);
 

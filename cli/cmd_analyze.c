@@ -20,6 +20,7 @@
 #include "synth/profile.h"
 #include "trace/analyze.h"
 #include "trace/analyze_json.h"
+#include "base/plot.h"
 
 #define CMD "analyze"
 #define TOP_TEXT 20
@@ -38,7 +39,7 @@ static const struct sr_opt opts[] = {
 	{ "target", O_TARGET, 1, "FILE", "", "take the coverage extent from this file's or block device's size" },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here (only once the whole trace parsed)" },
-	{ "plot", O_PLOT, 1, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here" },
+	{ "plot", O_PLOT, 1, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here, each with its .csv data, .gp gnuplot script and .png (where gnuplot can)" },
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
@@ -400,32 +401,19 @@ static int write_report(const struct args *a, struct sr_outfile *out, const stru
 	return sr_outfile_commit(out, e);
 }
 
-static int write_plot(const char *dir, const char *name, const struct args *a,
-		      const struct sr_analysis *an, struct sr_err *e)
+static int write_plots(const char *dir, const struct args *a, const struct sr_analysis *an,
+		       struct sr_err *e)
 {
-	char path[4096], title[512];
-	struct sr_outfile out;
-	FILE *f;
+	const char *term = sr_plot_png_terminal();
+	char title[512];
 	int ret;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
-		return sr_inputf(e, CMD ": --plot %s: path too long", dir);
-	if ((ret = sr_outfile_open(&out, path, e)))
+	snprintf(title, sizeof(title), "%s: bytes by offset and %s", a->trace,
+		 an->timed && an->timed == an->requests ? "time" : "request index");
+	if ((ret = sr_analyze_plot_heatmap(dir, term, an, title, e)))
 		return ret;
-	f = out.f;
-	if (!strcmp(name, "heatmap.svg")) {
-		snprintf(title, sizeof(title), "%s: bytes by offset and %s", a->trace,
-			 an->timed && an->timed == an->requests ? "time" : "request index");
-		ret = sr_analyze_svg_heatmap(f, an, title);
-	} else {
-		snprintf(title, sizeof(title), "%s: request sizes", a->trace);
-		ret = sr_analyze_svg_sizes(f, an, title);
-	}
-	if (ret) {
-		sr_outfile_abort(&out);
-		return sr_errf(e, -EIO, "%s: cannot write the plot", path);
-	}
-	return sr_outfile_commit(&out, e);
+	snprintf(title, sizeof(title), "%s: request sizes", a->trace);
+	return sr_analyze_plot_sizes(dir, term, an, title, e);
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -495,15 +483,8 @@ int cmd_analyze(int argc, char **argv)
 
 	if (write_report(&a, &out, an, &res, &e))
 		goto fail;
-	if (a.plot) {
-		if (mkdir(a.plot, 0777) && errno != EEXIST) {
-			sr_errf(&e, -errno, "%s: %s", a.plot, strerror(errno));
-			goto fail;
-		}
-		if (write_plot(a.plot, "heatmap.svg", &a, an, &e) ||
-		    write_plot(a.plot, "sizes.svg", &a, an, &e))
-			goto fail;
-	}
+	if (a.plot && write_plots(a.plot, &a, an, &e))
+		goto fail;
 	goto out;
 fail:
 	status = sr_cli_fail(&e);

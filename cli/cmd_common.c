@@ -36,6 +36,15 @@ void sr_cli_install_signals(void)
 	sr_sig_install(SIGHUP, &sa); /* a closed terminal or ssh session: clean up the same way (unless nohup) */
 }
 
+void sr_cli_progress_line(uint64_t elapsed_ns, double frac, double mibs)
+{
+	if (frac > 0)
+		fprintf(stderr, "\r[%5.1fs] %5.1f%% %9.1f MiB/s  eta %5.0fs ", elapsed_ns / 1e9, 100 * frac,
+			mibs, elapsed_ns / 1e9 * (1 - frac) / frac);
+	else
+		fprintf(stderr, "\r[%5.1fs] %9.1f MiB/s ", elapsed_ns / 1e9, mibs);
+}
+
 int sr_cli_fail(const struct sr_err *e)
 {
 	if (sr_cli_stop && (e->code == -EINTR || !e->msg[0])) {

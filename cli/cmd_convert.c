@@ -23,10 +23,10 @@ enum {
 
 static const struct sr_opt opts[] = {
 	{ "output", O_OUTPUT, 1, "FILE", "", "where to write (required; written only when the whole input converts)" },
-	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse, fio-job (-o is a directory: job.fio + an iolog v3 per target)" },
+	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse, blktrace (binary: blkparse -i, btt), fio-job (-o is a directory: job.fio + an iolog v3 per target)" },
 	{ "format", O_FORMAT, 1, "FMT", "auto", "input format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
 	{ "iolog-name", O_IOLOG_NAME, 1, "NAME", "target", "fio-iolog: file name in the log (fio's replay_redirect overrides it)" },
-	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse: device printed on each line" },
+	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse, blktrace: the device of each event" },
 	{ "target", O_FIO_TARGET, 1, "PATH", "", "fio-job: file or device the trace's target N replays onto (give once per target, in order)" },
 	{ "engine", O_FIO_ENGINE, 1, "NAME", "io_uring", "fio-job: fio ioengine: io_uring, libaio, psync" },
 	{ "qd", O_FIO_QD, 1, "N", "32", "fio-job: iodepth" },

@@ -64,7 +64,7 @@ static const struct sr_opt opts[] = {
 	{ "offset-map", O_OFFMAP, 1, "wrap|scale", "none", "fit offsets beyond the target onto it" },
 	{ "trace-size", O_TRACE_SIZE, 1, "SIZE", "highest offset in trace", "extent the trace was recorded on, for --offset-map scale" },
 	{ "synth", O_SYNTH, 1, "'MODEL [OPTS]'", "", "replay a synthetic schedule: a profile or GGUF and synth's schedule options, e.g. 'llama-2-7b-q4_k_m --tokens 4 --access page:4k' (ssdreplay synth --help)" },
-	{ "plot", O_PLOT, 1, "DIR", "", "write bandwidth.svg and latency_cdf.svg (and .png where gnuplot can) here" },
+	{ "plot", O_PLOT, 1, "DIR", "", "write bandwidth.svg and latency_cdf.svg here, each with its .csv data, .gp gnuplot script and .png (where gnuplot can); created when missing" },
 	{ "place", O_PLACE, 1, "OFFSET", "0", "put trace offset 0 at OFFSET of the target (a file-mapped trace onto a raw device): --range OFFSET:" },
 	{ "range", O_RANGE, 1, "START:LEN", "whole target", "replay into this byte range of the target" },
 	{ "target", O_TARGET, 1, "PATH", "", "a target file or device; repeat for several (then give --layout); instead of TARGET" },
@@ -368,11 +368,7 @@ static void show_progress(void *arg, const struct sr_stats *st, uint64_t elapsed
 		frac = (double)done / (double)p->total;
 	if (frac > 1)
 		frac = 1;
-	if (frac > 0)
-		fprintf(stderr, "\r[%5.1fs] %5.1f%% %9.1f MiB/s  eta %5.0fs ", elapsed_ns / 1e9, 100 * frac,
-			mibs, frac > 0 ? elapsed_ns / 1e9 * (1 - frac) / frac : 0);
-	else
-		fprintf(stderr, "\r[%5.1fs] %9.1f MiB/s ", elapsed_ns / 1e9, mibs);
+	sr_cli_progress_line(elapsed_ns, frac, mibs);
 	p->last_bytes = done;
 	p->last_ns = elapsed_ns;
 }
@@ -590,8 +586,13 @@ static int check_args(struct args *a, int argc, char **argv, int pos, struct sr_
 	if (a->verify && (inner->flags & SR_ENGINE_NODATA))
 		return sr_inputf(e, CMD ": --verify needs an engine that reads (--engine null moves no data)");
 
-	if (a->plot && mkdir(a->plot, 0777) && errno != EEXIST)
-		return sr_inputf(e, CMD ": --plot %s: %s", a->plot, strerror(errno));
+	if (a->plot && sr_plot_dir(a->plot, e)) {
+		char msg[sizeof(e->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		sr_err_clear(e); /* the first message wins: this one names the flag */
+		return sr_inputf(e, CMD ": --plot: %s", msg);
+	}
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/samefile.h"
 #include "base/outfile.h"
+#include "base/plot.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
@@ -65,7 +66,7 @@ static const struct sr_opt opts[] = {
 	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,..." },
 	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
 	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
-	{ "plot", O_PLOT, 1, "DIR", "", "write tokens/s and stall vs --mem as SVG into DIR" },
+	{ "plot", O_PLOT, 1, "DIR", "", "write tokens/s and stall vs --mem as SVG (with .csv data, .gp script, .png where gnuplot can) into DIR, created when missing" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
@@ -365,7 +366,6 @@ static void close_targets(struct tgts *ts)
 /* The flag checks that need no file: -1 (e set) on the first that fails. */
 static int check_args(struct args *a, int argc, int pos, struct sr_err *e)
 {
-	struct stat sb;
 	int nsrc;
 
 	nsrc = !!a->profile + !!a->gguf;
@@ -404,8 +404,12 @@ static int check_args(struct args *a, int argc, int pos, struct sr_err *e)
 	}
 	if (!a->npol && add_policy(a, "lru", e))
 		return -1;
-	if (a->plot && (stat(a->plot, &sb) || !S_ISDIR(sb.st_mode))) {
-		sr_inputf(e, CMD ": --plot: '%s' is not a directory", a->plot);
+	if (a->plot && sr_plot_dir(a->plot, e)) { /* before the run: a bad --plot fails now */
+		char msg[sizeof(e->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		sr_err_clear(e); /* the first message wins: this one names the flag */
+		sr_inputf(e, CMD ": --plot: %s", msg);
 		return -1;
 	}
 	if (a->bs < a->page)

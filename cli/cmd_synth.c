@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/escape.h"
 #include "base/outfile.h"
@@ -409,6 +410,28 @@ out:
 	return ret;
 }
 
+/* synth --write-gguf on a terminal: the replay progress line once the write
+ * has taken 2 s, then every second. */
+struct gguf_progress {
+	uint64_t t0, last_ns, last_bytes;
+	int shown;
+};
+
+static void gguf_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct gguf_progress *p = arg;
+	uint64_t now = sr_now_ns() - p->t0;
+	double dt = (double)(now - p->last_ns) / 1e9;
+
+	if (now < 2000000000ull || now - p->last_ns < 1000000000ull)
+		return;
+	sr_cli_progress_line(now, total ? (double)done / (double)total : 0,
+			     dt > 0 ? (double)(done - p->last_bytes) / dt / 1048576.0 : 0);
+	p->last_ns = now;
+	p->last_bytes = done;
+	p->shown = 1;
+}
+
 int cmd_synth(int argc, char **argv)
 {
 	struct args a = { .outfmt = SR_OUT_TEXT };
@@ -468,7 +491,13 @@ int cmd_synth(int argc, char **argv)
 			goto fail;
 	} else if (a.write_gguf) {
 		sr_cli_install_signals(); /* a stop removes the half-written OUT.tmp (exit 130) */
-		if (sr_gguf_write(a.write_gguf, &m, a.sparse ? SR_FILL_SPARSE : SR_FILL_RANDOM, a.so.seed, &e))
+		struct gguf_progress gp = { .t0 = sr_now_ns() };
+
+		ret = sr_gguf_write_progress(a.write_gguf, &m, a.sparse ? SR_FILL_SPARSE : SR_FILL_RANDOM,
+					     a.so.seed, isatty(STDERR_FILENO) ? gguf_progress : NULL, &gp, &e);
+		if (gp.shown)
+			fputc('\n', stderr);
+		if (ret)
 			goto fail;
 	} else if (a.kv.report) {
 		sr_cli_install_signals();

@@ -416,8 +416,8 @@ static double row_y(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 }
 
 /* One series per row name (policy, real:strategy, real-mmap, ram) over --mem. */
-static int plot_one(const char *dir, const char *name, const struct sr_sim_report *rep, int stall,
-		    struct sr_err *e)
+static int plot_one(const char *dir, const char *term, const char *name,
+		    const struct sr_sim_report *rep, int stall, struct sr_err *e)
 {
 	struct sr_plot_series *s = calloc(rep->n ? rep->n : 1, sizeof(*s));
 	double *xy = calloc(2 * (rep->n ? rep->n : 1), sizeof(*xy));
@@ -458,7 +458,7 @@ static int plot_one(const char *dir, const char *name, const struct sr_sim_repor
 	}
 	snprintf(title, sizeof(title), "%s: %s vs memory budget", rep->model ? rep->model : rep->source,
 		 stall ? "stall per decode token" : "decode tokens/s");
-	ret = sr_plot_lines_files(dir, name, NULL,
+	ret = sr_plot_lines_files(dir, name, term,
 				  &(struct sr_plot_lines){
 					  .title = title, .s = s, .ns = ns,
 					  .x = { .label = "--mem (RAM budget)", .fmt = SR_AXIS_BYTES },
@@ -472,7 +472,8 @@ static int plot_one(const char *dir, const char *name, const struct sr_sim_repor
 
 int sr_sim_plot(const char *dir, const struct sr_sim_report *rep, struct sr_err *e)
 {
-	int ret = plot_one(dir, "simulate-tokens", rep, 0, e);
+	const char *term = sr_plot_png_terminal();
+	int ret = plot_one(dir, term, "simulate-tokens", rep, 0, e);
 
-	return ret ? ret : plot_one(dir, "simulate-stall", rep, 1, e);
+	return ret ? ret : plot_one(dir, term, "simulate-stall", rep, 1, e);
 }

@@ -71,7 +71,8 @@ struct sr_sim_report {
 };
 
 int sr_sim_report_write(FILE *f, enum sr_out_fmt fmt, const struct sr_sim_report *rep);
-/* DIR/simulate-tokens.svg and DIR/simulate-stall.svg: one line per policy over --mem. */
+/* DIR/simulate-tokens.svg and DIR/simulate-stall.svg: one line per policy over --mem, each with
+ * its .csv data, .gp script and .png where gnuplot can (DIR is created when missing). */
 int sr_sim_plot(const char *dir, const struct sr_sim_report *rep, struct sr_err *e);
 
 #endif

@@ -639,6 +639,12 @@ static int parse(struct parse *p)
 	if ((ret = read_kvs(p, n_kv)) || (ret = check_keys(p)) || (ret = general(p)) ||
 	    (ret = read_tensors(p, n_t)) || (ret = place_tensors(p)) || (ret = fill_hparams(p)))
 		return ret;
+	/* a shard of a split model (llama.cpp's gguf-split: "split.count", u16; its
+	 * general.split_count spelling is accepted too) */
+	if ((ret = hp_get(p, "split.count", &p->m->split_count)) ||
+	    (!p->m->split_count && (ret = hp_get(p, "general.split_count", &p->m->split_count))) ||
+	    (ret = hp_get(p, "split.no", &p->m->split_no)))
+		return ret;
 	return 0;
 }
 
@@ -664,7 +670,7 @@ int sr_gguf_parse(const void *buf, size_t len, const char *name, struct sr_model
 	return run(&p, m);
 }
 
-int sr_gguf_read(const char *path, struct sr_model *m, struct sr_err *e)
+int sr_gguf_read_file(const char *path, struct sr_model *m, struct sr_err *e)
 {
 	struct parse p = { .name = path, .e = e };
 	struct stat st;

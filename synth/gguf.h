@@ -6,7 +6,10 @@
 
 /* Read path's header, metadata and tensor infos into m (no tensor data).
  * Anything malformed or unknown is bad input naming the key or tensor and
- * the byte offset: "m.gguf@1234: tensor 'blk.0.attn_q.weight': unknown ggml type 99". */
+ * the byte offset: "m.gguf@1234: tensor 'blk.0.attn_q.weight': unknown ggml type 99".
+ * A shard of a split model (MODEL-00001-of-00003.gguf) opens the whole model:
+ * every shard's tensors, offsets in the shards joined end to end (see
+ * sr_model.files and synth/gguf_split.c). */
 int sr_gguf_read(const char *path, struct sr_model *m, struct sr_err *e);
 /* The same from memory (fuzzing, tests); name is used in messages. buf is
  * the whole file: tensors must lie inside len. */
@@ -39,5 +42,10 @@ enum sr_gguf_fill { SR_FILL_RANDOM, SR_FILL_SPARSE, SR_FILL_ZERO };
  * are packed as sr_gguf_layout packs them. */
 int sr_gguf_write(const char *path, const struct sr_model *m, enum sr_gguf_fill fill,
 		  uint64_t seed, struct sr_err *e);
+/* The same, calling progress(arg, bytes written so far, file size) after
+ * each tensor (a multi-GB model takes seconds to minutes to write). */
+int sr_gguf_write_progress(const char *path, const struct sr_model *m, enum sr_gguf_fill fill,
+			   uint64_t seed, void (*progress)(void *arg, uint64_t done, uint64_t total),
+			   void *arg, struct sr_err *e);
 
 #endif

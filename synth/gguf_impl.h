@@ -8,6 +8,10 @@
 #include "synth/model.h"
 
 #define SR_GGUF_MAGIC "GGUF"
+
+/* One GGUF file as it is (a shard stays a shard): sr_gguf_read without the
+ * split handling of gguf_split.c. */
+int sr_gguf_read_file(const char *path, struct sr_model *m, struct sr_err *e);
 #define SR_GGUF_DEFAULT_ALIGN 32
 /* gguf.cpp's GGUF_MAX_STRING_LENGTH and GGUF_MAX_ARRAY_ELEMENTS. */
 #define SR_GGUF_MAX_LEN ((uint64_t)1 << 30)

@@ -378,6 +378,13 @@ static int put_tensor(int fd, uint8_t *chunk, const struct sr_tensor *t, size_t 
 int sr_gguf_write(const char *path, const struct sr_model *m, enum sr_gguf_fill fill,
 		  uint64_t seed, struct sr_err *e)
 {
+	return sr_gguf_write_progress(path, m, fill, seed, NULL, NULL, e);
+}
+
+int sr_gguf_write_progress(const char *path, const struct sr_model *m, enum sr_gguf_fill fill,
+			   uint64_t seed, void (*progress)(void *arg, uint64_t done, uint64_t total),
+			   void *arg, struct sr_err *e)
+{
 	struct sr_outfile o = { 0 };
 	uint8_t *hdr = NULL, *chunk = NULL;
 	uint64_t fsize, pos;
@@ -414,6 +421,8 @@ int sr_gguf_write(const char *path, const struct sr_model *m, enum sr_gguf_fill 
 			goto fail;
 		if (t->off + t->bytes > pos)
 			pos = t->off + t->bytes;
+		if (progress)
+			progress(arg, fill == SR_FILL_SPARSE ? fsize : pos, fsize);
 	}
 	if (fill != SR_FILL_SPARSE && (ret = put_zeros(fd, chunk, pos, fsize, tmp, e)))
 		goto fail;

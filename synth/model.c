@@ -79,6 +79,10 @@ void sr_model_free(struct sr_model *m)
 		free(kv->strs);
 	}
 	free(m->kvs);
+	for (i = 0; i < m->n_files; i++)
+		free(m->files[i]);
+	free(m->files);
+	free(m->file_base);
 	free(m->name);
 	free(m->arch);
 	memset(m, 0, sizeof(*m));

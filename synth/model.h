@@ -66,6 +66,7 @@ struct sr_tensor {
 	uint8_t is_bias;       /* name ends in ".bias" */
 	uint32_t n_expert;     /* ne[2] of an expert tensor (kind *_EXPS), else 0; the expert
 				* dimension is the last one, so ne[1] of a 2-D expert bias */
+	uint32_t file;         /* shard of a split model (index into sr_model.files), else 0 */
 	uint64_t expert_bytes; /* nb[2] = row bytes * ne[1]: expert e is [off + e*expert_bytes, +expert_bytes)
 				* (nb[1] = row bytes for a 2-D expert bias) */
 };
@@ -114,6 +115,17 @@ struct sr_model {
 	size_t n_tensors;
 	struct sr_kv *kvs;
 	size_t n_kvs;
+	/* Split GGUF (MODEL-00001-of-00003.gguf, "split.count"/"split.no"): this
+	 * file's split.no and split.count as read (0 when absent). A split model
+	 * opened through sr_gguf_read is one model over the shards laid end to end
+	 * (as `cat MODEL-*-of-*.gguf` would): n_files shards, files[i] its path,
+	 * file_base[i] where it starts, so tensor t is at t.off (in that joined
+	 * space) = file_base[t.file] + its offset within its own file. Not split:
+	 * n_files 0, files and file_base NULL. */
+	uint32_t split_no, split_count;
+	uint32_t n_files;
+	char **files;
+	uint64_t *file_base;
 };
 
 void sr_model_free(struct sr_model *m); /* frees the contents, not m */

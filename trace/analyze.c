@@ -406,7 +406,9 @@ int sr_analyze_file_size(const char *path, uint64_t *size, struct sr_err *e)
 
 /* ---- SVG (base/plot.h draws) ---- */
 
-int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *title)
+/* Draw into f, or (f NULL) write DIR/heatmap.svg, .csv, .gp and .png. */
+static int heatmap(FILE *f, const char *dir, const char *term, const struct sr_analysis *a,
+		   const char *title, struct sr_err *e)
 {
 	int by_time = a->timed && a->timed == a->requests;
 	const struct sr_plot_grid *g = by_time ? &a->by_time : &a->by_index;
@@ -431,10 +433,11 @@ int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *tit
 	h.cols = cols;
 	h.x1 = by_time ? (double)(cols * g->xw) / 1e9 : (double)(cols * g->xw);
 	h.y1 = (double)(rows * g->yh);
-	return sr_plot_heatmap_svg(f, &h);
+	return f ? sr_plot_heatmap_svg(f, &h) : sr_plot_heatmap_files(dir, "heatmap", term, &h, e);
 }
 
-int sr_analyze_svg_sizes(FILE *f, const struct sr_analysis *a, const char *title)
+static int sizes(FILE *f, const char *dir, const char *term, const struct sr_analysis *a,
+		 const char *title, struct sr_err *e)
 {
 	static const char *const names[] = { "requests" };
 	char text[SR_SIZE_BUCKETS][32], b1[24];
@@ -467,5 +470,27 @@ int sr_analyze_svg_sizes(FILE *f, const struct sr_analysis *a, const char *title
 	}
 	b.nb = k0 < 0 ? 0 : (size_t)(k1 - k0 + 1);
 	b.labels = labels;
-	return sr_plot_bars_svg(f, &b);
+	return f ? sr_plot_bars_svg(f, &b) : sr_plot_bars_files(dir, "sizes", term, &b, e);
+}
+
+int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *title)
+{
+	return heatmap(f, NULL, NULL, a, title, NULL);
+}
+
+int sr_analyze_svg_sizes(FILE *f, const struct sr_analysis *a, const char *title)
+{
+	return sizes(f, NULL, NULL, a, title, NULL);
+}
+
+int sr_analyze_plot_heatmap(const char *dir, const char *term, const struct sr_analysis *a,
+			    const char *title, struct sr_err *e)
+{
+	return heatmap(NULL, dir, term, a, title, e);
+}
+
+int sr_analyze_plot_sizes(const char *dir, const char *term, const struct sr_analysis *a,
+			  const char *title, struct sr_err *e)
+{
+	return sizes(NULL, dir, term, a, title, e);
 }

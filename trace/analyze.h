@@ -148,5 +148,11 @@ int sr_analyze_file_size(const char *path, uint64_t *size, struct sr_err *e);
  * timestamp, else by request index) and the request-size histogram. */
 int sr_analyze_svg_heatmap(FILE *f, const struct sr_analysis *a, const char *title);
 int sr_analyze_svg_sizes(FILE *f, const struct sr_analysis *a, const char *title);
+/* The same as DIR/heatmap.* and DIR/sizes.*: SVG, CSV data, gnuplot script,
+ * and PNG when term (sr_plot_png_terminal) is not NULL. */
+int sr_analyze_plot_heatmap(const char *dir, const char *term, const struct sr_analysis *a,
+			    const char *title, struct sr_err *e);
+int sr_analyze_plot_sizes(const char *dir, const char *term, const struct sr_analysis *a,
+			  const char *title, struct sr_err *e);
 
 #endif

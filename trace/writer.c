@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum wfmt { W_CSV, W_IOLOG, W_BLKPARSE };
+enum wfmt { W_CSV, W_IOLOG, W_BLKPARSE, W_BLKTRACE };
 
 struct sr_writer {
 	enum wfmt fmt;
@@ -21,7 +21,7 @@ struct sr_writer {
 
 const char *sr_writer_names(void)
 {
-	return "csv, fio-iolog, blkparse";
+	return "csv, fio-iolog, blkparse, blktrace";
 }
 
 int sr_writer_open(const char *fmt, FILE *f, const struct sr_writer_cfg *cfg,
@@ -36,6 +36,8 @@ int sr_writer_open(const char *fmt, FILE *f, const struct sr_writer_cfg *cfg,
 		k = W_IOLOG;
 	else if (!strcmp(fmt, "blkparse"))
 		k = W_BLKPARSE;
+	else if (!strcmp(fmt, "blktrace"))
+		k = W_BLKTRACE;
 	else
 		return sr_inputf(e, "--to: expected %s, found '%s'", sr_writer_names(), fmt);
 	w = calloc(1, sizeof(*w));
@@ -81,6 +83,7 @@ static void start(struct sr_writer *w, const struct sr_rec *r)
 		fprintf(w->f, "fio version %d iolog\n", w->timed ? 3 : 2);
 		break;
 	case W_BLKPARSE:
+	case W_BLKTRACE:
 		break;
 	}
 }
@@ -133,6 +136,45 @@ static void write_blkparse(struct sr_writer *w, const struct sr_rec *r)
 			(r->off % 512 + r->len + 511) / 512);
 }
 
+/* Binary blktrace as the kernel writes it (blktrace_api.h: struct
+ * blk_io_trace, version 7, native byte order): a queue (Q) and an issue (D)
+ * event per record at its time, both what a record knows, so blkparse lists
+ * them and btt can pair them; no completion (C) is made up. Sectors are 512
+ * bytes, rounded out as the blkparse writer does. */
+struct blk_io_trace {
+	uint32_t magic, sequence;
+	uint64_t time, sector;
+	uint32_t bytes, action, pid, device, cpu;
+	uint16_t error, pdu_len;
+};
+_Static_assert(sizeof(struct blk_io_trace) == 48, "blktrace v7 record is 48 bytes");
+
+#define BLK_TC_SHIFT 16
+enum { TA_QUEUE = 1, TA_ISSUE = 7 };
+enum { TC_READ = 1 << 0, TC_WRITE = 1 << 1, TC_FLUSH = 1 << 2, TC_QUEUE = 1 << 4, TC_ISSUE = 1 << 6,
+       TC_FS = 1 << 8, TC_DISCARD = 1 << 13 };
+
+static void write_blktrace(struct sr_writer *w, const struct sr_rec *r)
+{
+	static const uint32_t tc[SR_OP_NR] = { TC_READ, TC_WRITE, TC_WRITE | TC_DISCARD, TC_WRITE | TC_FLUSH };
+	uint64_t sectors = r->op == SR_OP_SYNC ? 0 : (r->off % 512 + r->len + 511) / 512;
+	struct blk_io_trace t = {
+		.magic = 0x65617400u | 7,
+		.time = rec_time(w, r),
+		.sector = r->op == SR_OP_SYNC ? 0 : r->off / 512,
+		.bytes = sectors * 512 > UINT32_MAX ? UINT32_MAX / 512 * 512 : (uint32_t)(sectors * 512),
+		.pid = r->tag,
+		.device = w->cfg.dev_major << 20 | (w->cfg.dev_minor & 0xfffff),
+	};
+
+	t.sequence = (uint32_t)++w->seq;
+	t.action = TA_QUEUE | (uint32_t)(tc[r->op] | TC_QUEUE | TC_FS) << BLK_TC_SHIFT;
+	fwrite(&t, sizeof(t), 1, w->f);
+	t.sequence = (uint32_t)++w->seq;
+	t.action = TA_ISSUE | (uint32_t)(tc[r->op] | TC_ISSUE | TC_FS) << BLK_TC_SHIFT;
+	fwrite(&t, sizeof(t), 1, w->f);
+}
+
 int sr_writer_write(struct sr_writer *w, const struct sr_rec *r, size_t n)
 {
 	size_t i;
@@ -158,6 +200,9 @@ int sr_writer_write(struct sr_writer *w, const struct sr_rec *r, size_t n)
 		case W_BLKPARSE:
 			write_blkparse(w, r);
 			break;
+		case W_BLKTRACE:
+			write_blktrace(w, r);
+			break;
 		}
 	}
 	return ferror(w->f) ? -EIO : 0;
@@ -173,7 +218,7 @@ int sr_writer_close(struct sr_writer *w)
 		/* an empty trace still gets a header the readers accept */
 		struct sr_rec none = { .t_ns = SR_T_NONE };
 
-		if (w->fmt != W_BLKPARSE)
+		if (w->fmt != W_BLKPARSE && w->fmt != W_BLKTRACE)
 			start(w, &none);
 	}
 	if (w->fmt == W_IOLOG)

@@ -10,12 +10,13 @@
 
 struct sr_writer_cfg {
 	const char *iolog_name; /* fio-iolog: the file name every line names */
-	uint32_t dev_major, dev_minor; /* blkparse: device printed on each line */
+	uint32_t dev_major, dev_minor; /* blkparse, blktrace: the device of each event */
 };
 
 struct sr_writer;
 
-/* Formats: "csv", "fio-iolog", "blkparse". -EINVAL (bad input) for others. */
+/* Formats: "csv", "fio-iolog", "blkparse", "blktrace" (binary, what blkparse -i
+ * and btt read). -EINVAL (bad input) for others. */
 int sr_writer_open(const char *fmt, FILE *f, const struct sr_writer_cfg *cfg,
 		   struct sr_writer **out, struct sr_err *e);
 int sr_writer_write(struct sr_writer *w, const struct sr_rec *r, size_t n);

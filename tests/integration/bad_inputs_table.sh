@@ -43,6 +43,12 @@ open(d + "/trunc.gguf", "wb").write(b"GGUF" + struct.pack("<I", 3))
 open(d + "/magic.gguf", "wb").write(b"GGUX" + struct.pack("<IQQ", 3, 0, 0))
 open(d + "/ver.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 99, 0, 0))
 open(d + "/ovf.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 0))
+# split GGUF (llama.cpp gguf-split): a first shard whose second is missing, a shard named without -NNNNN-of-NNNNN
+def kvs(*kv):
+    return b"".join(struct.pack("<Q", len(k)) + k.encode() + struct.pack("<IH", 2, v) for k, v in kv)
+shard = b"GGUF" + struct.pack("<IQQ", 3, 0, 2) + kvs(("split.no", 0), ("split.count", 2))
+open(d + "/m-00001-of-00002.gguf", "wb").write(shard + b"\0" * (-len(shard) % 32))
+open(d + "/lone.gguf", "wb").write(shard + b"\0" * (-len(shard) % 32))
 open(d + "/v9.iolog", "w").write("fio version 9 iolog\n")
 open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
@@ -58,6 +64,8 @@ EOF
 rows=(
 	'truncated|blktrace cut inside a record|2|trunc\.blk@96: truncated record: expected 48 bytes, found 30|$SR replay $F --trace $T/trunc.blk --format blktrace'
 	'truncated|GGUF cut inside the header|2|trunc\.gguf@8: truncated tensor count|$SR synth --gguf $T/trunc.gguf'
+	'split GGUF|a shard of a split model whose next shard is missing|2|m-00002-of-00002\.gguf: No such file or directory, expected a readable GGUF file|$SR synth --gguf $T/m-00001-of-00002.gguf'
+	'split GGUF|a shard (split.count 2) not named PREFIX-00001-of-00002.gguf|2|lone\.gguf: shard 1 of a model split in 2 \(split.count\), expected the shards named PREFIX-00001-of-00002\.gguf|$SR synth --gguf $T/lone.gguf'
 	'truncated|CSV row missing a column|2|short\.csv:3: |$SR replay $F --trace $T/short.csv'
 	'inconsistent record|cheops-csv bytes 8192 with nr_sector 8 (it was ignored)|2|bytes\.cheops:2: expected bytes 0 or nr_sector \* 512 = 4096, found 8192|$SR replay $F --trace $T/bytes.cheops --format cheops-csv'
 	'garbage line|blkparse text with a garbage line between events (it was dropped)|2|garbage\.blkparse:2: expected a blkparse event line .* or its summary, found .this.|$SR replay $F --trace $T/garbage.blkparse'
@@ -94,7 +102,7 @@ rows=(
 	'unaligned offsets under O_DIRECT|--range 100:4M|2|--range 100:4194304 is not aligned|$SR replay $F --pattern seq --range 100:4M'
 	'unaligned offsets under O_DIRECT|--bs 1000|2|--bs 1000 is not a multiple of .* 512-byte logical block size|$SR replay $F --pattern seq --bs 1000'
 	'unknown format|--format blk|2|format|$SR replay $F --trace $T/past.csv --format blk'
-	'unknown format|convert --to nosuch|2|--to: expected csv, fio-iolog, blkparse, found .nosuch.|$SR convert $T/past.csv --to nosuch --output $T/x.out'
+	'unknown format|convert --to nosuch|2|--to: expected csv, fio-iolog, blkparse, blktrace, found .nosuch.|$SR convert $T/past.csv --to nosuch --output $T/x.out'
 	'unknown engine|--engine spdk|2|--engine: expected io_uring, libaio, psync, null or faulty:NAME, found .spdk.|$SR replay $F --pattern seq --engine spdk'
 	'unknown engine|--engine faulty:spdk|2|--engine: expected faulty:NAME with NAME io_uring, libaio, psync or null|$SR replay $F --pattern seq --engine faulty:spdk'
 	'unknown policy|simulate --policy nosuch|2|unknown policy .nosuch.: expected one of none, lru|$SR simulate --profile tiny-llama $F --policy nosuch'

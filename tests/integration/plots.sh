@@ -75,3 +75,34 @@ $SR replay "$f" --pattern rand --bs 16k --qd 4 --runtime 1.5s --plot "$T/r" >/de
 [ "$(series "$T/r/latency_cdf.svg")" = "1 read" ] || fail "replay latency_cdf.svg: '$(series "$T/r/latency_cdf.svg")'"
 expect_exit 2 "plot" $SR replay "$f" --pattern rand --bs 16k --runtime 0.2s --plot /proc/nonexistent/x
 ok "replay --plot"
+
+# Every --plot (replay, analyze, simulate, sweep) writes beside each SVG its data (CSV) and a
+# gnuplot script that redraws it from that CSV, creates its directory (parents too), and writes
+# the PNG where gnuplot can; the kept script run again in its directory draws the same PNG.
+have_png=0
+gnuplot -e 'set terminal pngcairo' 2>/dev/null || gnuplot -e 'set terminal png' 2>/dev/null && have_png=1
+beside() { # DIR NAME...
+	local d=$1 n
+	shift
+	for n; do
+		[ -s "$d/$n.svg" ] || fail "$d/$n.svg missing"
+		[ -s "$d/$n.csv" ] || fail "$d/$n.csv (the plot's data) missing"
+		[ "$(wc -l <"$d/$n.csv")" -ge 2 ] || fail "$d/$n.csv has no data row"
+		grep -q "\"$n.csv\"" "$d/$n.gp" || fail "$d/$n.gp does not read $n.csv"
+		if [ $have_png = 1 ]; then
+			[ -s "$d/$n.png" ] || fail "$d/$n.png missing where gnuplot can draw it"
+			rm "$d/$n.png"
+			(cd "$d" && gnuplot "$n.gp") || fail "gnuplot $n.gp failed"
+			[ -s "$d/$n.png" ] || fail "gnuplot $n.gp drew no $n.png"
+		fi
+	done
+}
+beside "$T/r" bandwidth latency_cdf
+beside "$T/a" bandwidth p99
+printf 'offset,length,op\n0,65536,r\n1048576,4096,r\n8388608,131072,r\n' >"$T/t.csv"
+$SR analyze "$T/t.csv" --plot "$T/an/deep" >/dev/null || fail "analyze --plot into a new nested directory"
+beside "$T/an/deep" heatmap sizes
+$SR simulate "$f" --profile tiny-llama --engine null --mem 16M,32M --plot "$T/sim/new" >/dev/null ||
+	fail "simulate --plot into a new directory"
+beside "$T/sim/new" simulate-tokens simulate-stall
+ok "--plot: CSV and gnuplot script beside every SVG, directory created, PNG where gnuplot can"

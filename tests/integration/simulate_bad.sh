@@ -25,7 +25,9 @@ expect_exit 2 "--advise: expected" run --advise always
 expect_exit 2 "--compute-ms-per-token: expected" run --compute-ms-per-token -3
 expect_exit 2 "expected --profile NAME or --gguf FILE" $SR simulate "$T/target"
 expect_exit 2 "expected one TARGET" $SR simulate --trace "$T/t.csv"
-expect_exit 2 "--plot: '$T/nodir' is not a directory" run --plot "$T/nodir"
+: >"$T/afile"
+expect_exit 2 "--plot: $T/afile: exists and is not a directory" run --plot "$T/afile"
+expect_exit 2 "--plot: /proc/nodir: " run --plot /proc/nodir/x
 # a record beyond the target
 printf 'offset,length,op\n2097152,4096,r\n' >"$T/far.csv"
 expect_exit 2 "beyond" $SR simulate --trace "$T/far.csv" "$T/target" --output "$T/report"

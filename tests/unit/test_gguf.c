@@ -700,6 +700,55 @@ static void test_write_errors(void **state)
 
 #include "gguf_tool.h"
 
+/* A split model (MODEL-00001-of-00002.gguf, as llama.cpp's gguf-split names
+ * shards) opens as one: every shard's tensors, offsets in the shards joined
+ * end to end, each tensor with its shard. */
+static void test_split(void **state)
+{
+	struct sr_model m, a, b, r;
+	struct sr_err e = { 0 };
+	struct stat s1, s2;
+	size_t h, i;
+
+	(void)state;
+	build_model(&m, 3, 100, 64);
+	h = m.n_tensors / 2;
+	a = m;
+	a.n_tensors = h;
+	b = m;
+	b.tensors = m.tensors + h;
+	b.n_tensors = m.n_tensors - h;
+	assert_int_equal(sr_gguf_layout(&a, &e), 0);
+	assert_int_equal(sr_gguf_layout(&b, &e), 0);
+	assert_int_equal(sr_gguf_write(path_in("s-00001-of-00002.gguf"), &a, SR_FILL_ZERO, 1, &e), 0);
+	assert_int_equal(sr_gguf_write(path_in("s-00002-of-00002.gguf"), &b, SR_FILL_ZERO, 1, &e), 0);
+	assert_int_equal(stat(path_in("s-00001-of-00002.gguf"), &s1), 0);
+	assert_int_equal(stat(path_in("s-00002-of-00002.gguf"), &s2), 0);
+	/* either shard's name opens the whole model */
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(sr_gguf_read(path_in(i ? "s-00002-of-00002.gguf" : "s-00001-of-00002.gguf"), &r, &e), 0);
+		assert_int_equal(r.n_tensors, m.n_tensors);
+		assert_int_equal(r.n_files, 2);
+		assert_int_equal(r.file_base[1], (uint64_t)s1.st_size);
+		assert_int_equal(r.file_size, (uint64_t)(s1.st_size + s2.st_size));
+		for (size_t k = 0; k < m.n_tensors; k++) {
+			assert_string_equal(r.tensors[k].name, m.tensors[k].name);
+			assert_int_equal(r.tensors[k].file, k >= h);
+			/* its offset in its own file, moved by where that file starts */
+			assert_int_equal(r.tensors[k].off, m.tensors[k].off + (k >= h ? (uint64_t)s1.st_size : 0));
+		}
+		assert_int_equal(sr_model_find(&r, r.tensors[h].off), (long)h);
+		sr_model_free(&r);
+	}
+	/* a missing shard is bad input naming it */
+	assert_int_equal(unlink(path_in("s-00002-of-00002.gguf")), 0);
+	sr_err_clear(&e);
+	assert_int_equal(sr_gguf_read(path_in("s-00001-of-00002.gguf"), &r, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "s-00002-of-00002.gguf"));
+	unlink(path_in("s-00001-of-00002.gguf"));
+	sr_model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_write_errors),
+		cmocka_unit_test(test_split),
 	};
 
 	if (getenv("SR_GGUF_OUT"))

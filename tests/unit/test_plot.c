@@ -280,7 +280,12 @@ static void test_replay_plots(void **state)
 	sr_stats_free(&st);
 
 	/* an unwritable directory is an error, not a crash */
-	assert_true(sr_plot_replay("/nonexistent/dir", "x", &st, 0, &e) < 0);
+	assert_true(sr_plot_replay("/proc/nonexistent/dir", "x", &st, 0, &e) < 0);
+	/* the data and gnuplot script kept beside each SVG */
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s.%s", dir, i < 2 ? "bandwidth" : "latency_cdf", i % 2 ? "gp" : "csv");
+		assert_int_equal(unlink(path), 0);
+	}
 	rmdir(dir);
 	free(dir);
 }
@@ -305,8 +310,12 @@ static void test_png(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 	assert_true(sb.st_size > 1000);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/p.png.gp", dir);
-	assert_int_not_equal(stat(path, &sb), 0); /* the script is removed */
+	snprintf(path, sizeof(path), "%s/p.gp", dir); /* the script and its data are kept */
+	assert_int_equal(stat(path, &sb), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/p.csv", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/p.svg", dir);
 	unlink(path);
 	rmdir(dir);

@@ -1,0 +1,47 @@
+#!/bin/bash
+# convert --to routing-log: a schedule synthesized with a known routing
+# (--routing log:FILE), written as page faults the way record --faults
+# writes them, converts back to the same routing log; bad uses exit 2.
+. "$SR_TESTLIB"
+
+awk 'BEGIN { srand(11); print "token,layer,experts";
+	for (t = 0; t < 20; t++) for (l = 0; l < 3; l++) {
+		a = int(rand() * 8); do b = int(rand() * 8); while (b == a)
+		if (a > b) { c = a; a = b; b = c }
+		printf "%d,%d,%d %d\n", t, l, a, b } }' >"$T/log.csv"
+$SR synth --profile tiny-moe --tokens 20 --routing log:"$T/log.csv" --access page -o "$T/pages.csv" ||
+	fail "synth with a log routing"
+
+# The labelled CSV itself.
+$SR convert "$T/pages.csv" --gguf tiny-moe --to routing-log -o "$T/back.csv" 2>"$T/err" ||
+	fail "convert --to routing-log: $(cat "$T/err")"
+diff "$T/log.csv" "$T/back.csv" >/dev/null || fail "csv: recovered routing differs: $(diff "$T/log.csv" "$T/back.csv" | head -5)"
+ok "csv schedule -> routing log"
+
+# The same pages as a record --faults capture (one fault per page touched, at
+# mapping base + file offset, the tracefs text fmt_faults.c reads).
+awk -F, 'BEGIN {
+	print "# map add pid=7 start=0x7f5500000000 end=0x7f5501000000 off=0x0 perms=r--s dev=254:0 ino=0x10 path=/m/tiny-moe.gguf" }
+	NR > 1 { printf "llama-7 [000] ..... %d.%06d: page_fault_user: address=0x7f55%08x ip=0x401000 error_code=0x4\n",
+		100 + int(NR / 1000000), NR % 1000000, $1 + 8 }' "$T/pages.csv" >"$T/faults.txt"
+$SR convert "$T/faults.txt" --format faults --gguf tiny-moe --to routing-log -o "$T/back2.csv" 2>"$T/err" ||
+	fail "faults -> routing-log: $(cat "$T/err")"
+diff "$T/log.csv" "$T/back2.csv" >/dev/null || fail "faults: recovered routing differs: $(diff "$T/log.csv" "$T/back2.csv" | head -5)"
+ok "faults capture -> routing log"
+
+# The recovered log drives synth again to the same schedule.
+$SR synth --profile tiny-moe --tokens 20 --routing log:"$T/back2.csv" --access page -o "$T/pages2.csv" ||
+	fail "synth from the recovered log"
+cmp -s "$T/pages.csv" "$T/pages2.csv" || fail "the recovered log gives another schedule"
+ok "recovered log reproduces the schedule"
+
+# Bad uses: no --gguf, a dense model.
+set +e
+$SR convert "$T/pages.csv" --to routing-log -o "$T/x.csv" 2>"$T/err"; st=$?
+set -e
+[ $st = 2 ] && grep -q 'expected --gguf' "$T/err" && [ ! -e "$T/x.csv" ] || fail "no --gguf: status $st: $(cat "$T/err")"
+set +e
+$SR convert "$T/pages.csv" --gguf tiny-llama --to routing-log -o "$T/x.csv" 2>"$T/err"; st=$?
+set -e
+[ $st = 2 ] && grep -q 'routed experts' "$T/err" && [ ! -e "$T/x.csv" ] || fail "dense model: status $st: $(cat "$T/err")"
+ok "bad uses exit 2, nothing written"

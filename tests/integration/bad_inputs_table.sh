@@ -111,6 +111,7 @@ rows=(
 	'bad --fault|without --engine faulty:NAME|2|--fault needs --engine faulty:NAME|$SR replay $F --pattern seq --fault eio:0.1'
 	'bad --on-error|retry:0|2|--on-error: expected stop, continue, retry:N or retry:N,continue|$SR replay $F --pattern seq --on-error retry:0'
 	'unknown routing|synth --routing bogus|2|--routing: expected uniform, zipf:S, temporal|$SR synth --profile tiny-llama --routing bogus'
+	'routing log from a dense model|convert --to routing-log --gguf DENSE|2|--to routing-log: expected a model with routed experts|$SR convert $T/short.csv --gguf tiny-llama --to routing-log -o $T/rl.csv'
 	'bad KV option|synth --kv-offload prompt=0 (P zero)|2|--kv-offload: expected prompt=P,gen=G\[,batch=B\] with P, G and B integers from 1|$SR synth --profile tiny-llama --kv-offload prompt=0,gen=4'
 	'bad KV option|synth --kv-offload gen=0 (G zero)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=0'
 	'bad KV option|synth --kv-offload batch=0 (B zero)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4,batch=0'

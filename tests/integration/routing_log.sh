@@ -45,3 +45,28 @@ $SR convert "$T/pages.csv" --gguf tiny-llama --to routing-log -o "$T/x.csv" 2>"$
 set -e
 [ $st = 2 ] && grep -q 'routed experts' "$T/err" && [ ! -e "$T/x.csv" ] || fail "dense model: status $st: $(cat "$T/err")"
 ok "bad uses exit 2, nothing written"
+
+# analyze --gguf: bytes per (layer, expert). Whole-tensor reads of the same
+# routing read each routed slice of the 3 expert tensors once per token, so
+# every (layer, expert) holds its token count times one unit.
+$SR synth --profile tiny-moe --tokens 20 --routing log:"$T/log.csv" -o "$T/tensors.csv" || fail "synth --access tensor"
+$SR analyze "$T/tensors.csv" --gguf tiny-moe --output-format json -o "$T/an.json" || fail "analyze --gguf"
+python3 - "$T/an.json" "$T/log.csv" <<'PY' || fail "analyze: bytes per expert do not follow the routing"
+import json, sys
+ex = json.load(open(sys.argv[1]))["tensors"]["experts"]
+n = [[0] * 8 for _ in range(3)]
+for line in open(sys.argv[2]).read().split("\n")[1:]:
+    if line:
+        t, l, es = line.split(",")
+        for x in es.split():
+            n[int(l)][int(x)] += 1
+unit = ex[0][n[0].index(max(n[0]))] / max(n[0])
+assert unit > 0 and len(ex) == 3, ex
+for l in range(3):
+    assert len(ex[l]) == 8, ex
+    for x in range(8):
+        assert ex[l][x] == n[l][x] * unit, (l, x, ex[l][x], n[l][x], unit)
+PY
+$SR analyze "$T/tensors.csv" --gguf tiny-moe >"$T/an.txt" || fail "analyze --gguf text"
+[ "$(grep -c 'bytes read by expert, layer' "$T/an.txt")" = 3 ] || fail "text: no per-expert lines: $(cat "$T/an.txt")"
+ok "analyze --gguf bytes per (layer, expert)"

@@ -68,6 +68,12 @@ int sr_routing_parse(const char *arg, struct sr_routing *r, struct sr_err *e);
  * expert tensor (sr_tag_make); SR_TAG_NONE outside every tensor (the GGUF
  * header, padding). Other records get SR_TAG_NONE. */
 uint32_t sr_label_tag(const struct sr_model *m, uint64_t off);
+/* [off, off + len) cut where m's tensors and expert slices change (bytes
+ * outside every tensor: SR_TAG_NONE): up to max (tag, bytes) pieces, the
+ * last taking whatever remains; returns how many. m is a struct sr_model
+ * (void for replay's tag_split callback). */
+uint32_t sr_label_split(const void *m, uint64_t off, uint64_t len, uint32_t *tags, uint64_t *bytes,
+			uint32_t max);
 /* Wrap *src so its records come out labelled. m must outlive the source;
  * with own set the source frees it (sr_model_free, then free). On failure
  * *src is left as it was. */

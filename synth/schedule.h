@@ -16,6 +16,7 @@ struct sr_routing {
 	double zipf_s;       /* zipf:S */
 	double temporal_p;   /* temporal:P, probability an expert of the previous token is reused */
 	const char *log;     /* log:FILE, CSV token,layer,e1 e2 ... */
+	int given;           /* set by sr_routing_parse: the user chose (else a model's overlap may pick temporal) */
 };
 
 enum sr_access_kind { SR_ACCESS_TENSOR, SR_ACCESS_PAGE };

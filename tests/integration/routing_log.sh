@@ -70,3 +70,23 @@ PY
 $SR analyze "$T/tensors.csv" --gguf tiny-moe >"$T/an.txt" || fail "analyze --gguf text"
 [ "$(grep -c 'bytes read by expert, layer' "$T/an.txt")" = 3 ] || fail "text: no per-expert lines: $(cat "$T/an.txt")"
 ok "analyze --gguf bytes per (layer, expert)"
+
+# A profile's [routing] overlap makes the default routing follow it: the
+# share of (token, layer) whose top-k shares an expert with the previous
+# token's is within 0.05 of the key; without the key it stays uniform
+# (top-2 of 8: 1 - C(6,2)/C(8,2) = 0.46).
+overlap() { # LOG: share of tokens > 0 sharing an expert with the previous token, per layer
+	awk -F, 'NR > 1 { split($3, e, " "); key = $2; cur = " " $3 " ";
+		if (key in prev) { n++; for (i in e) if (index(prev[key], " " e[i] " ")) { s++; break } }
+		prev[key] = cur } END { printf "%.3f\n", s / n }' "$1"
+}
+{ cat "$SR_SRC/profiles/models/tiny-moe.ini"; printf '[routing]\noverlap = 0.64\n'; } >"$T/ov.ini"
+$SR synth --profile "$T/ov.ini" --tokens 600 -o "$T/ov.csv" || fail "synth with [routing] overlap"
+$SR convert "$T/ov.csv" --gguf "$T/ov.ini" --to routing-log -o "$T/ov.log" 2>/dev/null || fail "convert ov"
+got=$(overlap "$T/ov.log")
+awk -v g="$got" 'BEGIN { exit !(g > 0.59 && g < 0.69) }' || fail "overlap 0.64 asked, $got measured"
+$SR synth --profile tiny-moe --tokens 600 -o "$T/un.csv" || fail "synth tiny-moe"
+$SR convert "$T/un.csv" --gguf tiny-moe --to routing-log -o "$T/un.log" 2>/dev/null || fail "convert un"
+base=$(overlap "$T/un.log")
+awk -v g="$base" 'BEGIN { exit !(g > 0.40 && g < 0.52) }' || fail "no key: overlap $base, expected uniform's 0.46"
+ok "profile [routing] overlap 0.64: measured $got (uniform without it: $base)"

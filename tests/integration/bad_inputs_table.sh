@@ -45,6 +45,7 @@ open(d + "/ver.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 99, 0, 0))
 open(d + "/ovf.gguf", "wb").write(b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 0))
 open(d + "/v9.iolog", "w").write("fio version 9 iolog\n")
 open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
+open(d + "/ovl.ini", "w").write("[routing]\noverlap = 1.5\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
 open(d + "/nohead.ini", "w").write("[model]\nname = nohead\narch = llama\n[hparams]\nn_layer = 1\nn_embd = 64\nn_vocab = 32\n[layer]\nattn_norm.weight = n_embd\n")
 open(d + "/req.csv", "w").write("session,prompt_tokens\n0,600\n1,x\n")
@@ -100,6 +101,7 @@ rows=(
 	'unknown policy|simulate --policy nosuch|2|unknown policy .nosuch.: expected one of none, lru|$SR simulate --profile tiny-llama $F --policy nosuch'
 	'unknown profile|simulate --profile nosuch|2|unknown model profile .nosuch. \(installed in|$SR simulate --profile nosuch $F'
 	'bad INI profile|unknown key|2|key\.ini:3: unknown key .n_layers. in \[model\]|$SR synth --profile $T/key.ini'
+	'bad INI profile|[routing] overlap out of range|2|ovl\.ini:2: overlap = 1.5: expected the share of tokens|$SR synth --profile $T/ovl.ini'
 	'bad INI profile|key before any section|2|nosect\.ini:1: key .name. before any \[section\]|$SR synth --profile $T/nosect.ini'
 	'bad INI profile|a NUL byte in a line|2|nul\.ini:2: NUL byte: expected an INI text file|$SR synth --profile $T/nul.ini'
 	'bad INI profile|synth --gguf /dev/zero (neither GGUF nor text; it looped forever)|2|/dev/zero@0: expected a GGUF file .* or an INI model profile, found NUL bytes|$SR synth --gguf /dev/zero --info'

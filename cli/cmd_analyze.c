@@ -128,6 +128,60 @@ static int by_tensor(const struct sr_analysis *an, struct by_tensor *b)
 	return 0;
 }
 
+/* The model's expert geometry for per-slice counts (analyze.h). */
+static int set_experts(struct sr_analysis *an, const struct sr_model *m, struct sr_err *e)
+{
+	uint32_t *n = calloc(m->n_tensors + 1, sizeof(*n));
+	uint64_t *u = calloc(m->n_tensors + 1, sizeof(*u));
+	size_t i;
+	int ret;
+
+	if (!n || !u) {
+		free(n);
+		free(u);
+		return sr_errf(e, -ENOMEM, "out of memory");
+	}
+	for (i = 0; i < m->n_tensors; i++)
+		if (sr_tkind_is_experts(m->tensors[i].kind) && !m->tensors[i].is_bias && m->tensors[i].layer >= 0) {
+			n[i] = m->tensors[i].n_expert;
+			u[i] = m->tensors[i].expert_bytes;
+		}
+	ret = sr_analysis_set_experts(an, n, u, e);
+	free(n);
+	free(u);
+	return ret;
+}
+
+/* Bytes read of expert x at layer l, over the layer's expert tensors; -1
+ * when layer l has no expert tensor with an expert x. */
+static int64_t layer_expert_bytes(const struct sr_analysis *an, uint32_t l, uint32_t x)
+{
+	const struct sr_model *m = an->model;
+	int64_t sum = -1;
+	size_t i;
+
+	for (i = 0; an->x_n && i < m->n_tensors; i++)
+		if (m->tensors[i].layer == (int32_t)l && x < an->x_n[i])
+			sum = (sum < 0 ? 0 : sum) + (int64_t)an->x_bytes[an->x_base[i] + x];
+	return sum;
+}
+
+static void text_experts(FILE *f, const struct sr_analysis *an, const struct by_tensor *b)
+{
+	char b1[32];
+	uint32_t l, x;
+	int64_t v;
+
+	for (l = 0; l < b->n_layer; l++) {
+		if (layer_expert_bytes(an, l, 0) < 0)
+			continue;
+		fprintf(f, "  bytes read by expert, layer %u:", l);
+		for (x = 0; (v = layer_expert_bytes(an, l, x)) >= 0; x++)
+			fprintf(f, " %u: %s", x, sr_fmt_bytes(b1, sizeof(b1), (uint64_t)v));
+		fputc('\n', f);
+	}
+}
+
 static void text_tensors(FILE *f, const struct args *a, const struct sr_analysis *an, const struct by_tensor *b)
 {
 	const struct sr_model *m = an->model;
@@ -154,6 +208,7 @@ static void text_tensors(FILE *f, const struct args *a, const struct sr_analysis
 	for (l = 0; l < b->n_layer; l++)
 		fprintf(f, " %u: %s", l, sr_fmt_bytes(b1, sizeof(b1), b->layer[l]));
 	fprintf(f, "; global %s\n", sr_fmt_bytes(b1, sizeof(b1), b->global));
+	text_experts(f, an, b);
 }
 
 static json_t *json_tensors(const struct args *a, const struct sr_analysis *an, const struct by_tensor *b)
@@ -185,6 +240,17 @@ static json_t *json_tensors(const struct args *a, const struct sr_analysis *an, 
 	for (l = 0; l < b->n_layer; l++)
 		json_array_append_new(arr, json_integer((json_int_t)b->layer[l]));
 	json_object_set_new(o, "global_bytes", json_integer((json_int_t)b->global));
+	/* experts[layer][expert]: bytes read of each slice; [] for a layer without experts */
+	json_object_set_new(o, "experts", arr = json_array());
+	for (l = 0; l < b->n_layer; l++) {
+		json_t *row = json_array();
+		int64_t v;
+		uint32_t x;
+
+		for (x = 0; (v = layer_expert_bytes(an, l, x)) >= 0; x++)
+			json_array_append_new(row, json_integer((json_int_t)v));
+		json_array_append_new(arr, row);
+	}
 	return o;
 }
 
@@ -468,7 +534,7 @@ int cmd_analyze(int argc, char **argv)
 			sr_errf(&e, -ENOMEM, "out of memory");
 			goto fail;
 		}
-		if (sr_analysis_set_spans(an, &model, spans, model.n_tensors, &e))
+		if (sr_analysis_set_spans(an, &model, spans, model.n_tensors, &e) || set_experts(an, &model, &e))
 			goto fail;
 		if (!a.have_size && !a.target)
 			tsize = model.file_size; /* coverage of the model file */

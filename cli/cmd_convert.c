@@ -1,4 +1,4 @@
-/* ssdreplay convert IN -o OUT --to csv|fio-iolog|blkparse|fio-job */
+/* ssdreplay convert IN -o OUT --to csv|fio-iolog|blkparse|blktrace|fio-job|routing-log */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,8 @@
 #include "cli/opts.h"
 #include "trace/fiojob.h"
 #include "base/source.h"
+#include "synth/profile.h"
+#include "synth/route_recover.h"
 #include "trace/writer.h"
 
 #define CMD "convert"
@@ -23,7 +25,7 @@ enum {
 
 static const struct sr_opt opts[] = {
 	{ "output", O_OUTPUT, 1, "FILE", "", "where to write (required; written only when the whole input converts)" },
-	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse, blktrace (binary: blkparse -i, btt), fio-job (-o is a directory: job.fio + an iolog v3 per target)" },
+	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse, blktrace (binary: blkparse -i, btt), fio-job (-o is a directory: job.fio + an iolog v3 per target), routing-log (with --gguf: the experts each token touched, for --routing log:FILE)" },
 	{ "format", O_FORMAT, 1, "FMT", "auto", "input format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
 	{ "iolog-name", O_IOLOG_NAME, 1, "NAME", "target", "fio-iolog: file name in the log (fio's replay_redirect overrides it)" },
 	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse, blktrace: the device of each event" },
@@ -124,6 +126,47 @@ static int convert_fio_job(struct args *a, struct sr_source *src, const char *in
 	return sr_fiojob_close(j, e);
 }
 
+/* --to routing-log: the experts each token touched per layer
+ * (synth/route_recover.h), written whole or not at all. */
+static int convert_routing(struct args *a, const char *in, struct sr_err *e)
+{
+	struct sr_cli_trace_in plain = a->in;
+	struct sr_route_recover *rr = NULL;
+	struct sr_source *src = NULL;
+	struct sr_outfile out = { 0 };
+	struct sr_route_stats st;
+	struct sr_model m = { 0 };
+	struct sr_rec recs[1024];
+	int n = 0, ret;
+
+	if (!a->in.gguf)
+		return sr_inputf(e, CMD ": --to routing-log: expected --gguf MODEL (the model file the capture read)");
+	ret = sr_model_load(a->in.gguf, &m, e);
+	if (ret)
+		return ret;
+	plain.gguf = NULL;
+	if ((ret = sr_route_recover_open(&m, &rr, e)) ||
+	    (ret = sr_cli_trace_in_open_model(&plain, in, a->format, NULL, &src, e)))
+		goto out;
+	while ((n = sr_source_next(src, recs, 1024, e)) > 0)
+		if ((ret = sr_route_recover_feed(rr, recs, (size_t)n, e)))
+			goto out;
+	if ((ret = n) < 0 || (ret = sr_outfile_open(&out, a->output, e)))
+		goto out;
+	if ((ret = sr_route_recover_write(rr, out.f, &st, e)) || (ret = sr_outfile_commit(&out, e)))
+		goto out;
+	fprintf(stderr, CMD ": %s: %llu tokens, %llu token-layer lines; %llu with fewer experts seen than %u (filled from the previous token), %llu with more (the most touched kept)\n",
+		a->output, (unsigned long long)st.tokens, (unsigned long long)st.cells,
+		(unsigned long long)st.short_cells, m.hp.n_expert_used, (unsigned long long)st.over_cells);
+out:
+	sr_outfile_abort(&out);
+	if (src)
+		src->close(src);
+	sr_route_recover_close(rr);
+	sr_model_free(&m);
+	return ret;
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	struct args a = { .format = "auto", .in.topts.event = 'D', .job = { .engine = "io_uring", .qd = 32 } };
@@ -144,7 +187,7 @@ int cmd_convert(int argc, char **argv)
 		goto fail;
 	}
 	if (!a.output || !a.to) {
-		sr_inputf(&e, CMD ": expected -o OUT and --to %s", "csv|fio-iolog|blkparse|fio-job");
+		sr_inputf(&e, CMD ": expected -o OUT and --to %s", "csv|fio-iolog|blkparse|blktrace|fio-job|routing-log");
 		goto fail;
 	}
 	if (strcmp(a.to, "fio-job") && a.job.nr_targets) {
@@ -154,6 +197,10 @@ int cmd_convert(int argc, char **argv)
 	if (!strcmp(a.to, "fio-job") && !a.job.nr_targets) {
 		sr_inputf(&e, CMD ": --to fio-job: expected --target PATH (the file or device each job replays onto)");
 		goto fail;
+	}
+	if (!strcmp(a.to, "routing-log")) {
+		status = convert_routing(&a, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
+		goto out;
 	}
 	ret = sr_cli_trace_in_open(&a.in, argv[pos], a.format, &src, &e);
 	if (ret)

@@ -22,6 +22,7 @@
 #include "replay/report.h"
 #include "base/units.h"
 #include "synth/profile.h"
+#include "synth/schedule.h"
 #include "replay/verify.h"
 
 #define CMD "replay"
@@ -810,6 +811,10 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 
 	replay_cfg(&rc, &a, tc, src, tgtnames, size, lbs, inner);
+	if (have_model && a.tag_stats && tc->n == 1 && !a.range_start && a.offset_map == SR_MAP_NONE) {
+		rc.tag_split = sr_label_split; /* target offsets are the model file's */
+		rc.tag_split_ctx = &model;
+	}
 	if (size_slots(&a, tc->n, &rc, &e))
 		goto fail;
 	prog.runtime_ns = a.runtime_ns;

@@ -270,6 +270,22 @@ static int settle(struct sr_loop *l, struct sr_io *io, uint64_t now)
 		       sr_op_name(io->op), io->off, io->len, strerror(err));
 }
 
+
+/* Per-tag counts of a finished request, split over the tags it spans when
+ * the configuration can tell (cfg.tag_split), else all to its own tag. */
+static void add_tags(struct sr_loop *l, const struct sr_io *io, uint64_t lat)
+{
+	uint32_t tags[16], n = 0, i;
+	uint64_t bytes[16];
+
+	if (l->c->tag_split && !(io->tag & SR_KV_TAG_BIT))
+		n = l->c->tag_split(l->c->tag_split_ctx, io->off, io->len, tags, bytes, 16);
+	if (!n)
+		sr_tag_add(l->tags, io->tag, io->len, lat);
+	for (i = 0; i < n; i++)
+		sr_tag_add(l->tags, tags[i], bytes[i], lat);
+}
+
 static int complete(struct sr_loop *l, struct sr_io *io, uint64_t now)
 {
 	int ret = 0;
@@ -303,7 +319,7 @@ static int complete(struct sr_loop *l, struct sr_io *io, uint64_t now)
 		if (sr_stats_complete(l->st, io->op, io->len, lat, now - l->start_ns))
 			ret = sr_errf(l->e, -ENOMEM, "out of memory for the timeline");
 		if (l->tags)
-			sr_tag_add(l->tags, io->tag, io->len, lat);
+			add_tags(l, io, lat);
 		if (l->q) /* the dispatcher's progress line reads this */
 			__atomic_store_n(&l->pub_bytes[io->op == SR_OP_WRITE],
 					 l->st->op[io->op == SR_OP_WRITE].bytes, __ATOMIC_RELAXED);

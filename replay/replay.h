@@ -77,6 +77,13 @@ struct sr_replay_cfg {
 	unsigned workers;     /* replay threads per target, each with its own engine (0: 1) */
 	int tag_stats;        /* per-tag counters into st->tags */
 	uint32_t tag_cap;     /* distinct tags tracked (0: SR_TAG_DEFAULT_CAP) */
+	/* When set, a request's bytes are charged to the tags of the pieces
+	 * [off, off + len) splits into (tensors, expert slices of a model) instead
+	 * of all to its start's tag; each piece counts the request and its
+	 * latency once. Returns the pieces written (at most max; 0: no split). */
+	uint32_t (*tag_split)(const void *ctx, uint64_t off, uint64_t len, uint32_t *tags, uint64_t *bytes,
+			      uint32_t max);
+	const void *tag_split_ctx;
 
 	/* Added for fault handling; zero keeps stop-at-the-first-failure. */
 	int on_error;         /* enum sr_on_error */

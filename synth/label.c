@@ -24,6 +24,49 @@ uint32_t sr_label_tag(const struct sr_model *m, uint64_t off)
 	return sr_tag_make((uint32_t)t, -1);
 }
 
+/* End of the piece tag names that holds off: its expert slice, its
+ * tensor, or the next tensor's start (m->file_size past the last). */
+static uint64_t piece_end(const struct sr_model *m, uint64_t off, uint32_t tag)
+{
+	long t = sr_tag_tensor(tag);
+	const struct sr_tensor *ts;
+	size_t i;
+
+	if (t < 0) {
+		for (i = 0; i < m->n_tensors; i++)
+			if (m->tensors[i].off > off)
+				return m->tensors[i].off;
+		return UINT64_MAX;
+	}
+	ts = &m->tensors[t];
+	if (sr_tag_expert(tag) >= 0)
+		return ts->off + (uint64_t)(sr_tag_expert(tag) + 1) * ts->expert_bytes;
+	return ts->off + ts->bytes;
+}
+
+uint32_t sr_label_split(const void *mv, uint64_t off, uint64_t len, uint32_t *tags, uint64_t *bytes,
+			uint32_t max)
+{
+	const struct sr_model *m = mv;
+	uint64_t end = off + len, stop;
+	uint32_t n = 0, tag;
+
+	while (off < end && max) {
+		tag = sr_label_tag(m, off);
+		stop = piece_end(m, off, tag);
+		if (stop <= off || stop > end || n + 1 == max)
+			stop = end;
+		if (n && tags[n - 1] == tag) {
+			bytes[n - 1] += stop - off;
+		} else {
+			tags[n] = tag;
+			bytes[n++] = stop - off;
+		}
+		off = stop;
+	}
+	return n;
+}
+
 static int label_next(struct sr_source *s, struct sr_rec *out, size_t max, struct sr_err *e)
 {
 	struct label_src *l = (struct label_src *)s;

@@ -77,6 +77,10 @@ struct sr_hparams {
 	uint32_t n_expert, n_expert_used, n_ff_exp, n_expert_shared;
 	uint32_t n_dense_lead; /* leading layers with a dense FFN (DeepSeek-V3: 3) */
 	uint32_t n_ctx_train;
+	/* Measured share of tokens whose top-k shares an expert with the
+	 * previous token's at the same layer (profile [routing] overlap, e.g.
+	 * Mixtral's 0.64); 0 unknown: the default routing stays uniform. */
+	double routing_overlap;
 };
 
 /* One metadata key/value, kept so a model read from GGUF can be written back

@@ -363,6 +363,18 @@ static int handler(void *user, const char *section, const char *k, const char *v
 		return h_tensor(c, PF_LAYER_MOE, k, v);
 	if (!strcmp(section, "quant"))
 		return h_quant(c, k, v);
+	if (!strcmp(section, "routing")) {
+		char *end;
+		double x;
+
+		if (strcmp(k, "overlap"))
+			return fail(c, "unknown key '%s' in [routing] (expected overlap)", k);
+		x = strtod(v, &end);
+		if (end == v || *end || !(x > 0 && x < 1))
+			return fail(c, "overlap = %s: expected the share of tokens sharing an expert with the previous token, above 0 and below 1", v);
+		c->p->routing_overlap = x;
+		return 1;
+	}
 	if (!strcmp(section, "kv"))
 		return h_kv(c, k, v);
 	if (!strcmp(section, "tokenizer"))
@@ -370,7 +382,7 @@ static int handler(void *user, const char *section, const char *k, const char *v
 	if (!*section)
 		return fail(c, "key '%s' before any [section]", k);
 	return fail(c, "unknown section [%s] (expected model, hparams, head, layer, layer.dense, "
-		       "layer.moe, tail, quant, kv, tokenizer)", section);
+		       "layer.moe, tail, quant, kv, tokenizer, routing)", section);
 }
 
 static void profile_free(struct pf_profile *p)

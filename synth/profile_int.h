@@ -64,6 +64,7 @@ struct pf_profile {
 	enum pf_order order;
 	uint64_t published_size;    /* bytes, 0: unknown (tests compare against it) */
 	uint64_t published_tensors; /* 0: unknown */
+	double routing_overlap;     /* [routing] overlap, 0: not given */
 	struct pf_var vars[PF_MAX_VARS];
 	int n_vars;
 	struct pf_tdef *tdefs;

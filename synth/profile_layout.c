@@ -810,6 +810,7 @@ int sr_pf_layout(const struct pf_profile *p, struct sr_model *m, struct sr_err *
 		return sr_inputf(e, "%s:%d: [model]: missing required arch", p->path,
 				 p->model_line ? p->model_line : 1);
 	r = fill_hparams(p, &m->hp, e);
+	m->hp.routing_overlap = p->routing_overlap;
 	if (r)
 		return r;
 	if (p->tok.present) {

@@ -34,6 +34,7 @@ int sr_routing_parse(const char *arg, struct sr_routing *r, struct sr_err *e)
 	double v;
 
 	memset(r, 0, sizeof(*r));
+	r->given = 1;
 	if (n == 7 && !strncmp(arg, "uniform", 7) && !colon) {
 		r->kind = SR_ROUTE_UNIFORM;
 		return 0;

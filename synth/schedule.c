@@ -51,6 +51,7 @@
 #include "synth/schedule.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -824,6 +825,7 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 	if (s->n_expert) {
 		struct sr_router_cfg rc = { .n_layer = s->n_layer, .n_expert = s->n_expert,
 					    .k = m->hp.n_expert_used, .seed = o->seed, .n_tokens = s->total };
+		struct sr_routing rt;
 
 		moe = calloc(s->n_layer + 1, 1);
 		if (!moe) {
@@ -834,7 +836,14 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 			if (s->prog[i].kind == IT_EXPERTS)
 				moe[s->prog[i].layer] = 1;
 		rc.moe = moe;
-		ret = sr_router_open(&o->routing, &rc, &s->router, e);
+		rt = o->routing;
+		if (!rt.given && rt.kind == SR_ROUTE_UNIFORM && m->hp.routing_overlap > 0 && rc.k) {
+			/* The model's measured overlap: temporal reuse P per slot, so
+			 * no slot reuses with (1 - P)^k = 1 - overlap (routing.h). */
+			rt.kind = SR_ROUTE_TEMPORAL;
+			rt.temporal_p = 1 - pow(1 - m->hp.routing_overlap, 1.0 / rc.k);
+		}
+		ret = sr_router_open(&rt, &rc, &s->router, e);
 		free(moe);
 		if (ret)
 			goto fail;

@@ -16,6 +16,7 @@ struct sr_routing {
 	double zipf_s;       /* zipf:S */
 	double temporal_p;   /* temporal:P, probability an expert of the previous token is reused */
 	const char *log;     /* log:FILE, CSV token,layer,e1 e2 ... */
+	int given;           /* set by sr_routing_parse: the user chose (else a model's overlap may pick temporal) */
 };
 
 enum sr_access_kind { SR_ACCESS_TENSOR, SR_ACCESS_PAGE };
@@ -68,6 +69,12 @@ int sr_routing_parse(const char *arg, struct sr_routing *r, struct sr_err *e);
  * expert tensor (sr_tag_make); SR_TAG_NONE outside every tensor (the GGUF
  * header, padding). Other records get SR_TAG_NONE. */
 uint32_t sr_label_tag(const struct sr_model *m, uint64_t off);
+/* [off, off + len) cut where m's tensors and expert slices change (bytes
+ * outside every tensor: SR_TAG_NONE): up to max (tag, bytes) pieces, the
+ * last taking whatever remains; returns how many. m is a struct sr_model
+ * (void for replay's tag_split callback). */
+uint32_t sr_label_split(const void *m, uint64_t off, uint64_t len, uint32_t *tags, uint64_t *bytes,
+			uint32_t max);
 /* Wrap *src so its records come out labelled. m must outlive the source;
  * with own set the source frees it (sr_model_free, then free). On failure
  * *src is left as it was. */

@@ -105,6 +105,12 @@ void sr_analysis_free(struct sr_analysis *a)
 	free(a->spans);
 	a->t_bytes = a->t_reads = NULL;
 	a->spans = NULL;
+	free(a->x_n);
+	free(a->x_unit);
+	free(a->x_base);
+	free(a->x_bytes);
+	a->x_n = NULL;
+	a->x_unit = a->x_base = a->x_bytes = NULL;
 	sr_analyze_kv_free(&a->kv);
 }
 
@@ -123,6 +129,44 @@ int sr_analysis_set_spans(struct sr_analysis *a, const struct sr_model *model, c
 		return sr_errf(e, -ENOMEM, "analyze: out of memory for %zu tensors", n);
 	memcpy(a->spans, spans, n * sizeof(*spans));
 	return 0;
+}
+
+int sr_analysis_set_experts(struct sr_analysis *a, const uint32_t *n_expert, const uint64_t *expert_bytes,
+			    struct sr_err *e)
+{
+	size_t i, n = a->n_spans;
+	uint64_t total = 0;
+
+	a->x_n = calloc(n + 1, sizeof(*a->x_n));
+	a->x_unit = calloc(n + 1, sizeof(*a->x_unit));
+	a->x_base = calloc(n + 1, sizeof(*a->x_base));
+	if (!a->x_n || !a->x_unit || !a->x_base)
+		return sr_errf(e, -ENOMEM, "analyze: out of memory for %zu tensors", n);
+	for (i = 0; i < n; i++) {
+		if (!n_expert[i] || !expert_bytes[i])
+			continue;
+		a->x_n[i] = n_expert[i];
+		a->x_unit[i] = expert_bytes[i];
+		a->x_base[i] = total;
+		total += n_expert[i];
+	}
+	a->x_bytes = calloc(total + 1, sizeof(*a->x_bytes));
+	if (!a->x_bytes)
+		return sr_errf(e, -ENOMEM, "analyze: out of memory for %llu expert slices", (unsigned long long)total);
+	return 0;
+}
+
+/* [lo, hi) of tensor i split over its expert slices. */
+static void label_experts(struct sr_analysis *a, size_t i, uint64_t lo, uint64_t hi)
+{
+	uint64_t u = a->x_unit[i], base = a->spans[i].off, x, s, t;
+
+	for (x = (lo - base) / u; x < a->x_n[i] && base + x * u < hi; x++) {
+		s = lo > base + x * u ? lo : base + x * u;
+		t = hi < base + (x + 1) * u ? hi : base + (x + 1) * u;
+		if (s < t)
+			a->x_bytes[a->x_base[i] + x] += t - s;
+	}
 }
 
 /* First tensor ending after off (tensors ascend by offset). */
@@ -158,6 +202,8 @@ static void label_read(struct sr_analysis *a, const struct sr_rec *r)
 			continue;
 		a->t_bytes[i] += hi - lo;
 		a->t_reads[i]++;
+		if (a->x_n && a->x_n[i])
+			label_experts(a, i, lo, hi);
 		covered += hi - lo;
 	}
 	a->unlabelled += r->len - covered;

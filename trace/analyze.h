@@ -88,6 +88,11 @@ struct sr_analysis {
 	uint64_t *t_bytes;          /* [n_tensors] */
 	uint64_t *t_reads;          /* [n_tensors]: reads touching the tensor */
 	uint64_t unlabelled;        /* bytes read outside every tensor */
+	/* Expert tensors (sr_analysis_set_experts): tensor i holds x_n[i]
+	 * slices of x_unit[i] bytes; x_bytes[x_base[i] + e] is what was read of
+	 * slice e, a read spanning slices split between them. */
+	uint32_t *x_n;
+	uint64_t *x_unit, *x_base, *x_bytes;
 
 	struct sr_analyze_kv kv;    /* records flagged SR_RF_KV (trace/analyze_kv.h) */
 };
@@ -126,6 +131,11 @@ void sr_analysis_free(struct sr_analysis *a);
  * without a search. */
 int sr_analysis_set_spans(struct sr_analysis *a, const struct sr_model *model, const struct sr_span *spans,
 			  size_t n, struct sr_err *e);
+/* Count bytes per expert slice too: n_expert[i] slices of expert_bytes[i]
+ * for each of the n_spans tensors (0 for tensors that are not experts).
+ * After sr_analysis_set_spans. */
+int sr_analysis_set_experts(struct sr_analysis *a, const uint32_t *n_expert, const uint64_t *expert_bytes,
+			    struct sr_err *e);
 /* Tensors by bytes read, most first (ties: file order): up to n indexes
  * into the spans (a->model->tensors), of tensors read at all; returns how many. */
 size_t sr_analysis_top_tensors(const struct sr_analysis *a, size_t *idx, size_t n);

@@ -51,6 +51,7 @@ open(d + "/m-00001-of-00002.gguf", "wb").write(shard + b"\0" * (-len(shard) % 32
 open(d + "/lone.gguf", "wb").write(shard + b"\0" * (-len(shard) % 32))
 open(d + "/v9.iolog", "w").write("fio version 9 iolog\n")
 open(d + "/key.ini", "w").write("[model]\nname = x\nn_layers = 2\n")
+open(d + "/ovl.ini", "w").write("[routing]\noverlap = 1.5\n")
 open(d + "/nosect.ini", "w").write("name = x\n[model]\n")
 open(d + "/nohead.ini", "w").write("[model]\nname = nohead\narch = llama\n[hparams]\nn_layer = 1\nn_embd = 64\nn_vocab = 32\n[layer]\nattn_norm.weight = n_embd\n")
 open(d + "/req.csv", "w").write("session,prompt_tokens\n0,600\n1,x\n")
@@ -108,6 +109,7 @@ rows=(
 	'unknown policy|simulate --policy nosuch|2|unknown policy .nosuch.: expected one of none, lru|$SR simulate --profile tiny-llama $F --policy nosuch'
 	'unknown profile|simulate --profile nosuch|2|unknown model profile .nosuch. \(installed in|$SR simulate --profile nosuch $F'
 	'bad INI profile|unknown key|2|key\.ini:3: unknown key .n_layers. in \[model\]|$SR synth --profile $T/key.ini'
+	'bad INI profile|[routing] overlap out of range|2|ovl\.ini:2: overlap = 1.5: expected the share of tokens|$SR synth --profile $T/ovl.ini'
 	'bad INI profile|key before any section|2|nosect\.ini:1: key .name. before any \[section\]|$SR synth --profile $T/nosect.ini'
 	'bad INI profile|a NUL byte in a line|2|nul\.ini:2: NUL byte: expected an INI text file|$SR synth --profile $T/nul.ini'
 	'bad INI profile|synth --gguf /dev/zero (neither GGUF nor text; it looped forever)|2|/dev/zero@0: expected a GGUF file .* or an INI model profile, found NUL bytes|$SR synth --gguf /dev/zero --info'
@@ -119,6 +121,7 @@ rows=(
 	'bad --fault|without --engine faulty:NAME|2|--fault needs --engine faulty:NAME|$SR replay $F --pattern seq --fault eio:0.1'
 	'bad --on-error|retry:0|2|--on-error: expected stop, continue, retry:N or retry:N,continue|$SR replay $F --pattern seq --on-error retry:0'
 	'unknown routing|synth --routing bogus|2|--routing: expected uniform, zipf:S, temporal|$SR synth --profile tiny-llama --routing bogus'
+	'routing log from a dense model|convert --to routing-log --gguf DENSE|2|--to routing-log: expected a model with routed experts|$SR convert $T/short.csv --gguf tiny-llama --to routing-log -o $T/rl.csv'
 	'bad KV option|synth --kv-offload prompt=0 (P zero)|2|--kv-offload: expected prompt=P,gen=G\[,batch=B\] with P, G and B integers from 1|$SR synth --profile tiny-llama --kv-offload prompt=0,gen=4'
 	'bad KV option|synth --kv-offload gen=0 (G zero)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=0'
 	'bad KV option|synth --kv-offload batch=0 (B zero)|2|--kv-offload: expected prompt=P,gen=G|$SR synth --profile tiny-llama --kv-offload prompt=4,gen=4,batch=0'

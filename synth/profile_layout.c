@@ -691,6 +691,8 @@ static int tokenizer_kvs(const struct pf_profile *p, int64_t n, struct kvs *k, s
 			n_norm++;
 	}
 	avg = n_norm ? (t->token_bytes * (double)n - (double)fixed) / (double)n_norm : 0;
+	if (!(avg > 0)) /* special and byte tokens alone exceed token_bytes x n: shortest texts */
+		avg = 0;
 	for (int64_t i = 0; i < n; i++) {
 		const char *s = special_text(t, i);
 		char buf[8];

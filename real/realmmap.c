@@ -53,52 +53,6 @@ static void sleep_ns(uint64_t ns)
 		;
 }
 
-/* Everything the child reads: the schedule, materialized before the clock
- * starts so the source's own I/O is not measured. */
-static int load(const struct sr_mmap_cfg *c, struct sr_source *src, struct acc **out, size_t *n,
-		struct sr_err *e)
-{
-	struct sr_rec in[256];
-	size_t cap = 0;
-	uint64_t pass;
-	int ret, k;
-
-	*out = NULL;
-	*n = 0;
-	for (pass = 0; pass < (c->passes ? c->passes : 1); pass++) {
-		int first = 1;
-
-		if (pass && (ret = src->rewind(src, e)))
-			return ret;
-		while ((ret = sr_source_next(src, in, 256, e)) > 0) {
-			for (k = 0; k < ret; k++) {
-				struct sr_rec *r = &in[k];
-
-				if (r->op != SR_OP_READ || !r->len)
-					continue;
-				if (r->off >= c->size || r->len > c->size - r->off)
-					return sr_inputf(e, "%s: record %" PRIu64 ": bytes beyond %s (%" PRIu64 " bytes)",
-							 src->name, r->seq, c->path, c->size);
-				if (*n == cap) {
-					struct acc *na;
-
-					cap = cap ? cap * 2 : 4096;
-					na = realloc(*out, cap * sizeof(*na));
-					if (!na)
-						return sr_errf(e, -ENOMEM, "out of memory for the schedule");
-					*out = na;
-				}
-				(*out)[(*n)++] = (struct acc){ r->off, r->len, r->t_ns, r->tag,
-							       (uint8_t)(r->flags | (first ? SR_RF_TOKEN : 0)) };
-				first = 0;
-			}
-		}
-		if (ret < 0)
-			return ret;
-	}
-	return src->rewind(src, e);
-}
-
 struct child_out {
 	int err;
 	char msg[256];
@@ -282,7 +236,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	memset(r, 0, sizeof(*r));
 	snprintf(r->advise, sizeof(r->advise), "%s", sr_advise_name(c->advise));
 	snprintf(r->cgroup, sizeof(r->cgroup), "none");
-	ret = load(c, src, &a, &u.n, e);
+	ret = sr_rs_load(src, c->path, c->size, c->passes, &a, &u.n, e);
 	if (ret)
 		goto out;
 	u.a = a;

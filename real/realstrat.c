@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,54 @@
 #include <unistd.h>
 
 #include "base/units.h"
+
+/* ---- the schedule ---- */
+
+int sr_rs_load(struct sr_source *src, const char *path, uint64_t size, uint64_t passes, struct sr_rs_acc **out,
+	       size_t *n, struct sr_err *e)
+{
+	struct sr_rec in[256];
+	size_t cap = 0;
+	uint64_t pass;
+	int ret, k;
+
+	*out = NULL;
+	*n = 0;
+	for (pass = 0; pass < (passes ? passes : 1); pass++) {
+		int first = 1;
+
+		if (pass && (ret = src->rewind(src, e)))
+			return ret;
+		while ((ret = sr_source_next(src, in, 256, e)) > 0) {
+			for (k = 0; k < ret; k++) {
+				struct sr_rec *r = &in[k];
+
+				if (r->op != SR_OP_READ || !r->len)
+					continue;
+				if (r->off >= size || r->len > size - r->off)
+					return sr_inputf(e, "%s: record %" PRIu64 ": bytes beyond %s (%" PRIu64 " bytes)",
+							 src->name, r->seq, path, size);
+				if (*n == cap) {
+					struct sr_rs_acc *na;
+
+					cap = cap ? cap * 2 : 4096;
+					na = realloc(*out, cap * sizeof(*na));
+					if (!na)
+						return sr_errf(e, -ENOMEM, "out of memory for the schedule");
+					*out = na;
+				}
+				(*out)[(*n)++] = (struct sr_rs_acc){ r->off, r->len, r->t_ns, r->tag,
+							       (uint8_t)(r->flags | (first ? SR_RF_TOKEN : 0)) };
+				first = 0;
+			}
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return src->rewind(src, e);
+}
+
+/* ---- the strategies ---- */
 
 #define JOBS 8192
 #define PREAD_CHUNK (256u << 10) /* per worker buffer: the cgroup's slack holds T of them */

@@ -16,6 +16,13 @@ struct sr_rs_acc {
 	uint8_t flags;
 };
 
+/* The child's schedule, materialized before its clock starts so the
+ * source's own I/O is not measured: the reads of src, `passes` times over
+ * (0 = once), the first read of each pass marked SR_RF_TOKEN. A read past
+ * `size` bytes of `path` is bad input. *out is malloc'd (free it). */
+int sr_rs_load(struct sr_source *src, const char *path, uint64_t size, uint64_t passes, struct sr_rs_acc **out,
+	       size_t *n, struct sr_err *e);
+
 struct sr_rs;
 
 /* Set up the strategy for the child's mapping: tensor-rule reads its

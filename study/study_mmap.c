@@ -17,6 +17,7 @@
 #include "real/cgroup.h"
 #include "real/child.h"
 #include "real/realmmap.h" /* SR_MMAP_SLACK: the child's own pages on top of the limit */
+#include "real/realstrat.h" /* sr_rs_load: the schedule */
 #include "base/units.h"
 #include "trace/record.h"
 
@@ -95,46 +96,7 @@ static uint64_t vmstat_pages(const char *key)
 
 /* ---- the child ---- */
 
-struct acc {
-	uint64_t off, len;
-	int token;
-};
-
-static int load(const struct sr_smmap_cfg *c, struct sr_source *src, struct acc **out, size_t *n,
-		struct sr_err *e)
-{
-	struct sr_rec in[256];
-	size_t cap = 0;
-	int ret, k, first = 1;
-
-	*out = NULL;
-	*n = 0;
-	while ((ret = sr_source_next(src, in, 256, e)) > 0) {
-		for (k = 0; k < ret; k++) {
-			struct sr_rec *r = &in[k];
-
-			if (r->op != SR_OP_READ || !r->len)
-				continue;
-			if (r->off >= c->size || r->len > c->size - r->off)
-				return sr_inputf(e, "%s: record %" PRIu64 ": bytes beyond %s (%" PRIu64 " bytes)", src->name,
-						 r->seq, c->path, c->size);
-			if (*n == cap) {
-				struct acc *na;
-
-				cap = cap ? cap * 2 : 4096;
-				na = realloc(*out, cap * sizeof(*na));
-				if (!na)
-					return sr_errf(e, -ENOMEM, "out of memory for the schedule");
-				*out = na;
-			}
-			(*out)[(*n)++] = (struct acc){ r->off, r->len, first || (r->flags & SR_RF_TOKEN) };
-			first = 0;
-		}
-	}
-	if (ret < 0)
-		return ret;
-	return src->rewind(src, e);
-}
+#define acc sr_rs_acc
 
 struct child_out {
 	int err;
@@ -178,7 +140,7 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 	for (i = 0; i < n; i++) {
 		if (c->stop && *c->stop)
 			break;
-		if (a[i].token) {
+		if (a[i].flags & SR_RF_TOKEN) {
 			if (o.r.tokens == 1)
 				o.r.first_token_ns = sr_now_ns() - t0;
 			o.r.tokens++;
@@ -327,7 +289,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->cgroup, sizeof(r->cgroup), "none");
-	ret = load(c, src, &a, &u.n, e);
+	ret = sr_rs_load(src, c->path, c->size, 1, &a, &u.n, e);
 	if (ret)
 		goto out;
 	u.a = a;

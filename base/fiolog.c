@@ -1,5 +1,6 @@
 /* fio's log files from per-interval sums; see fiolog.h. */
 #include "base/fiolog.h"
+#include "base/outfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -71,12 +72,16 @@ void sr_fiolog_free(struct sr_fiolog *l)
 static int write_one(const struct sr_fiolog *l, const char *path, int kind, uint64_t runtime_ns,
 		     struct sr_err *e)
 {
-	FILE *f = fopen(path, "w");
+	struct sr_outfile o;
+	FILE *f;
 	size_t i;
-	int op;
+	int op, ret = sr_outfile_open(&o, path, e);
 
-	if (!f)
-		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
+	if (ret || !l) {
+		sr_outfile_abort(&o); /* l NULL: only checking that path can be written */
+		return ret;
+	}
+	f = o.f;
 	for (i = 0; i < l->n; i++) {
 		uint64_t end = (i + 1) * l->interval_ns, len = l->interval_ns;
 
@@ -99,9 +104,7 @@ static int write_one(const struct sr_fiolog *l, const char *path, int kind, uint
 			fprintf(f, "%" PRIu64 ", %" PRIu64 ", %d, 0, 0\n", end / 1000000, v, op);
 		}
 	}
-	if (ferror(f) | fclose(f))
-		return sr_errf(e, -EIO, "%s: write failed", path);
-	return 0;
+	return sr_outfile_commit(&o, e);
 }
 
 int sr_fiolog_write(const struct sr_fiolog *l, const char *prefix, unsigned which, uint64_t runtime_ns,

@@ -29,7 +29,8 @@ void sr_fiolog_free(struct sr_fiolog *l);
 enum { SR_FIOLOG_BW = 1, SR_FIOLOG_LAT = 2, SR_FIOLOG_IOPS = 4 };
 /* Write the logs named by which under prefix; runtime_ns cuts the last
  * interval to the time it really covered (a partial interval's rate is its
- * bytes over its own length). Errors name the file. */
+ * bytes over its own length). Errors name the file. l NULL: open and drop
+ * each file only, so a path that cannot be written fails before a run. */
 int sr_fiolog_write(const struct sr_fiolog *l, const char *prefix, unsigned which, uint64_t runtime_ns,
 		    struct sr_err *e);
 

@@ -791,6 +791,9 @@ int cmd_replay(int argc, char **argv)
 	/* before any I/O: a path that cannot be written fails now, not after the run */
 	if (sr_outfile_open(&out, a.output, &e) || (a.timeline && sr_outfile_open(&tl, a.timeline, &e)))
 		goto fail;
+	for (i = 0; i < 3; i++)
+		if (a.log_name[i] && sr_fiolog_write(NULL, a.log_name[i], 1u << i, 0, &e))
+			goto fail;
 	tc = calloc(1, sizeof(*tc));
 	if (!tc) {
 		sr_errf(&e, -ENOMEM, "out of memory");

@@ -40,6 +40,11 @@ PY
 ok "fio log format, sums match the report"
 
 expect_exit 2 "--log_avg_msec: expected an integer from 1" $SR replay "$f" --rw read --write_bw_log "$T/x" --log_avg_msec 0
+# a log that cannot be written fails before the run: no report is written
+expect_exit 2 "$T/none/x_bw.1.log: cannot write there" $SR replay "$f" --rw read --write_bw_log "$T/none/x" \
+	--log_avg_msec 100 --output-format json -o "$T/early.json"
+[ ! -e "$T/early.json" ] || fail "a report was written although the log path cannot be"
+ok "unwritable log path: exit 2 before the run"
 
 command -v fio2gnuplot >/dev/null && command -v gnuplot >/dev/null || skip "fio2gnuplot or gnuplot absent"
 mkdir "$T/g" && cp "$T"/lg_bw.1.log "$T/g/"

@@ -253,7 +253,10 @@ static int open_bench(const struct args *a, const char *path, int is_blk, struct
 	int ret;
 
 	if (is_blk) {
-		ret = sr_target_open(path, (a->allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, tgt, e);
+		/* the path is checked before it is opened read-write, as replay does */
+		ret = a->allow_write ? sr_target_write_check_path_plain(path, "/sys", e) : 0;
+		if (!ret)
+			ret = sr_target_open(path, (a->allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, tgt, e);
 		if (!ret && a->allow_write)
 			ret = sr_target_write_check(tgt, "/sys", e);
 		if (!ret && tgt->size < a->max_size)

@@ -644,6 +644,9 @@ static int open_sweep_target(const struct args *a, const char *path, struct sr_t
 {
 	int ret;
 
+	/* the path is checked before it is opened read-write, as replay does */
+	if (a->allow_write && sr_target_write_check_path_plain(path, "/sys", e))
+		return -1;
 	ret = sr_target_open(path, (a->allow_write ? SR_TGT_WRITE : 0) | SR_TGT_DIRECT, tgt, e);
 	if (ret)
 		return -1;

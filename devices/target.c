@@ -326,8 +326,7 @@ int sr_target_write_check_force(const struct sr_target *t, const char *sysfs_roo
 	return target_check(t, sysfs_root, force, 1, e);
 }
 
-int sr_target_write_check_path(const char *path, const char *sysfs_root, const char *force,
-			       struct sr_err *e)
+static int path_check(const char *path, const char *sysfs_root, const char *force, int can_force, struct sr_err *e)
 {
 	struct stat sb;
 	char disk[64];
@@ -335,11 +334,22 @@ int sr_target_write_check_path(const char *path, const char *sysfs_root, const c
 	if (stat(path, &sb))
 		return 0; /* nothing yet: sr_target_open says what is wrong */
 	if (S_ISREG(sb.st_mode))
-		return backing_check(path, sb.st_dev, sb.st_ino, sysfs_root, force, 1, e);
+		return backing_check(path, sb.st_dev, sb.st_ino, sysfs_root, force, can_force, e);
 	if (!S_ISBLK(sb.st_mode))
 		return 0;
 	disk_name(sb.st_rdev, disk, sizeof(disk));
-	return write_check(path, "it", sb.st_rdev, disk, sysfs_root, force, 1, e);
+	return write_check(path, "it", sb.st_rdev, disk, sysfs_root, force, can_force, e);
+}
+
+int sr_target_write_check_path(const char *path, const char *sysfs_root, const char *force,
+			       struct sr_err *e)
+{
+	return path_check(path, sysfs_root, force, 1, e);
+}
+
+int sr_target_write_check_path_plain(const char *path, const char *sysfs_root, struct sr_err *e)
+{
+	return path_check(path, sysfs_root, NULL, 0, e);
 }
 
 int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *st)

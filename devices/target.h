@@ -44,6 +44,8 @@ int sr_target_write_check_force(const struct sr_target *t, const char *sysfs_roo
 /* The same check on a path before it is opened for writing (stat only). */
 int sr_target_write_check_path(const char *path, const char *sysfs_root, const char *force,
 			       struct sr_err *e);
+/* The path check for commands without --force-destroy-data. */
+int sr_target_write_check_path_plain(const char *path, const char *sysfs_root, struct sr_err *e);
 
 /* Sectors read and written by a whole disk (/sys/block/NAME/stat). */
 int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr);

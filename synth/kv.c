@@ -2,6 +2,7 @@
 #include "synth/kv.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +55,39 @@ static uint64_t row_bytes(enum sr_kv_type t, uint64_t n)
 	return sr_ggml_row_bytes(sr_ggml_type_by_name(ggml[t]), n);
 }
 
+/* llama.cpp's set_swa_pattern(n) per arch (load_hparams), where the GGUF
+ * carries only the window. */
+static uint32_t arch_swa_pattern(const char *arch)
+{
+	static const struct {
+		const char *arch;
+		uint32_t n;
+	} t[] = { { "gpt-oss", 2 }, { "gemma2", 2 }, { "gemma3", 6 }, { "cohere2", 4 } };
+
+	for (size_t i = 0; arch && i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(arch, t[i].arch))
+			return t[i].n;
+	return 0;
+}
+
+static void swa(const struct sr_model *m, struct sr_kv_geom *g)
+{
+	uint64_t w = arch_u64(m, "attention.sliding_window", 0);
+	uint64_t n = arch_u64(m, "attention.sliding_window_pattern", arch_swa_pattern(m->arch));
+
+	if (w && n && n <= UINT32_MAX) {
+		g->swa = w;
+		g->swa_pattern = (uint32_t)n;
+	}
+}
+
+uint64_t sr_kv_seen(uint64_t swa, uint32_t swa_pattern, uint32_t layer)
+{
+	if (!swa || !swa_pattern || layer % swa_pattern == swa_pattern - 1)
+		return UINT64_MAX;
+	return swa - 1;
+}
+
 int sr_kv_geom(const struct sr_model *m, enum sr_kv_type t, const char *opt, struct sr_kv_geom *g,
 	       struct sr_err *e)
 {
@@ -66,6 +100,7 @@ int sr_kv_geom(const struct sr_model *m, enum sr_kv_type t, const char *opt, str
 		/* llama.cpp's deepseek2 default when the key is absent */
 		n = lora + arch_u64(m, "rope.dimension_count", 64);
 		g->mla = 1;
+		swa(m, g);
 		g->krow = row_bytes(t, n);
 		if (!g->krow)
 			return sr_inputf(e, "%s: %s: %llu latent values per position are not a whole number of %s blocks",
@@ -78,6 +113,7 @@ int sr_kv_geom(const struct sr_model *m, enum sr_kv_type t, const char *opt, str
 	if (!hk || !hv || !nkv)
 		return sr_inputf(e, "%s: %s: the model gives no attention geometry (expected n_head or "
 				 "<arch>.attention.head_count_kv and key_length, or kv_lora_rank for MLA)", name, opt);
+	swa(m, g);
 	g->krow = row_bytes(t, hk * nkv);
 	g->vrow = row_bytes(t, hv * nkv);
 	if (!g->krow || !g->vrow)
@@ -143,6 +179,8 @@ int sr_kv_offload_next(const struct sr_kv_layout *l, uint64_t prompt, int prefil
 		return 0; /* the prompt's attention runs in memory */
 	p0 = write ? (prefill ? 0 : prompt + step) : 0;
 	p1 = write ? (prefill ? prompt : prompt + step + 1) : prompt + step;
+	if (!write && p1 > sr_kv_seen(l->swa, l->swa_pattern, layer))
+		p0 = p1 - sr_kv_seen(l->swa, l->swa_pattern, layer);
 	for (;;) {
 		seq = *sub / per;
 		piece = *sub % per;

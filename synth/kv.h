@@ -25,7 +25,18 @@ const char *sr_kv_type_name(enum sr_kv_type t);
 struct sr_kv_geom {
 	uint64_t krow, vrow;
 	int mla;
+	/* Sliding-window attention ("<arch>.attention.sliding_window" = W): a
+	 * SWA layer's token sees only the W - 1 positions before it. Which
+	 * layers: "<arch>.attention.sliding_window_pattern" (a number n) or
+	 * llama.cpp's set_swa_pattern(n) for the arch (gpt-oss and gemma2 2,
+	 * gemma3 6, cohere2 4): layer il is SWA when il % n < n - 1. An arch
+	 * with a window but no known pattern is read as full attention. */
+	uint64_t swa;
+	uint32_t swa_pattern;
 };
+/* Positions before the current one that layer's attention reads: all
+ * (UINT64_MAX) for a full-attention layer, W - 1 for a SWA layer. */
+uint64_t sr_kv_seen(uint64_t swa, uint32_t swa_pattern, uint32_t layer);
 /* Bad input (-EINVAL, "MODEL: OPT: ...") when the model gives no attention
  * geometry or a row is not a whole number of q8_0 blocks. */
 int sr_kv_geom(const struct sr_model *m, enum sr_kv_type t, const char *opt, struct sr_kv_geom *g,
@@ -45,6 +56,8 @@ struct sr_kv_layout {
 	uint64_t block;      /* T, 0: contiguous */
 	uint64_t krow, vrow;
 	uint32_t n_layer;
+	uint64_t swa;         /* sr_kv_geom's window and pattern: SWA layers read fewer positions */
+	uint32_t swa_pattern;
 };
 /* Bytes of one layer's region, and of all layers. */
 uint64_t sr_kv_layer_bytes(const struct sr_kv_layout *l);
@@ -57,7 +70,7 @@ int sr_kv_range(const struct sr_kv_layout *l, uint32_t layer, uint64_t seq, int 
 /* Step sub of one KV item of the offload schedule (--kv-offload): write
  * or read, K or V (v), for every sequence. The prefill batch writes
  * positions [0, P) and reads nothing; decode step t writes position P+t
- * and reads [0, P+t). *sub counts the ranges given (start at 0); 1 with
+ * and reads [0, P+t) (a SWA layer only the last W - 1 of them). *sub counts the ranges given (start at 0); 1 with
  * *off, *len and *tag (sr_kv_tag) set, 0 when the item is done. */
 int sr_kv_offload_next(const struct sr_kv_layout *l, uint64_t prompt, int prefill, uint64_t step, uint32_t layer,
 		       int write, int v, uint64_t *sub, uint64_t *off, uint64_t *len, uint32_t *tag);

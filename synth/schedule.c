@@ -99,6 +99,8 @@ struct synth {
 	uint64_t model_end;       /* end of the last tensor or of the file */
 	uint64_t vocab, row_bytes;/* token_embd rows */
 	uint64_t krow, vrow;      /* KV bytes per position per layer */
+	uint64_t swa;             /* sliding window (sr_kv_geom), 0: none */
+	uint32_t swa_pattern;
 	struct sr_kv_layout kvl;  /* --kv-offload */
 	uint64_t kv_sub;          /* --kv-offload: ranges of the current KV item given */
 
@@ -234,6 +236,8 @@ static int kv_geom(struct synth *s, struct sr_err *e)
 
 	s->krow = g.krow;
 	s->vrow = g.vrow;
+	s->swa = g.swa;
+	s->swa_pattern = g.swa_pattern;
 	return ret;
 }
 
@@ -445,6 +449,36 @@ static void route(struct synth *s, int32_t layer)
 			s->cur[s->n_cur++] = (uint16_t)e;
 }
 
+/* --kv ctx=N's read of one layer's K or V ring at base: all ctx slots, or
+ * for a sliding-window layer the W - 1 slots before the token's own,
+ * wrapping (two ranges). 1: queued. */
+static int queue_kv_read(struct synth *s, uint64_t base, uint64_t row, uint32_t tag)
+{
+	uint64_t ctx = s->o.kv_ctx, w = sr_kv_seen(s->swa, s->swa_pattern, (uint32_t)sr_kv_tag_layer(tag));
+	uint64_t end = s->tok % ctx, lo, len;
+
+	if (w >= ctx) {
+		if (s->sub++)
+			return 0;
+		queue(s, base, ctx * row, base + ctx * row, tag, SR_OP_READ, SR_RF_KV, (double)(ctx * row) / 2, batch(s));
+		return 1;
+	}
+	if (!w)
+		return 0;
+	/* slots [end - w, end) mod ctx: at most two pieces */
+	lo = (end + ctx - w) % ctx;
+	if (s->sub == 0)
+		len = lo < end ? end - lo : ctx - lo;
+	else if (s->sub == 1 && lo >= end && end)
+		len = end, lo = 0;
+	else
+		return 0;
+	s->sub++;
+	queue(s, base + lo * row, len * row, base + ctx * row, tag, SR_OP_READ, SR_RF_KV, (double)(len * row) / 2,
+	      batch(s));
+	return 1;
+}
+
 /* The KV item's range(s); sub counts ranges already given. 1: queued. */
 static int queue_kv(struct synth *s, const struct item *it)
 {
@@ -467,12 +501,8 @@ static int queue_kv(struct synth *s, const struct item *it)
 	row = v ? s->vrow : s->krow;
 	if (v)
 		base += ctx * s->krow;
-	if (!write) {
-		if (s->sub++)
-			return 0;
-		queue(s, base, ctx * row, base + ctx * row, tag, SR_OP_READ, SR_RF_KV, (double)(ctx * row) / 2, n);
-		return 1;
-	}
+	if (!write)
+		return queue_kv_read(s, base, row, tag);
 	/* the batch's entries go to slots tok % ctx onwards, wrapping */
 	slot = s->tok % ctx;
 	if (n >= ctx) {
@@ -815,6 +845,8 @@ int sr_synth_open(const struct sr_model *m, const struct sr_synth_opts *o, struc
 	if (o->kv_prompt && (ret = sr_kv_offload_layout(s->m, &s->o, s->model_end, s->krow, s->vrow, s->n_layer,
 							   &s->kvl, e)))
 		goto fail;
+	s->kvl.swa = s->swa;
+	s->kvl.swa_pattern = s->swa_pattern;
 	if (o->kv_ctx && !s->o.kv_off && !o->kv_only) {
 		uint64_t end = m->file_size > s->model_end ? m->file_size : s->model_end;
 

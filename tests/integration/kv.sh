@@ -95,6 +95,23 @@ printf 'session,prompt_tokens\n0,600\n1,600\n0,1200\n# again\n1,1300\n' >"$T/req
 grep -Eq " 30\.77% " "$T/log.txt" || { cat "$T/log.txt"; fail "request log: expected 4 hits in 13 lookups"; }
 ok "tier: hit rate rises with capacity; request log"
 
+# --- sliding-window attention: gpt-oss's even layers read 127 positions (window 128), odd layers all
+"$SR" synth --profile gpt-oss-20b-f16 --kv ctx=4096 --kv-only --tokens 300 >"$T/swa.csv" || fail "gpt-oss --kv"
+python3 - "$T/swa.csv" <<'PY' || fail "gpt-oss sliding-window reads"
+import csv, sys
+per = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    per.setdefault(r["tag"], 0)
+    per[r["tag"]] += int(r["length"])
+rows = sorted(per.values())
+# 24 layers x K and V: 24 SWA tags of 300 x 127 x 1 KiB rows, 24 full ones of 300 x 4096 x 1 KiB
+assert rows.count(300 * 127 * 1024) == 24 and rows.count(300 * 4096 * 1024) == 24, sorted(set(rows))
+PY
+"$SR" synth --profile gpt-oss-20b-f16 --kv-offload prompt=1000,gen=2 --kv-only |
+	awk -F, 'NR > 1 && $3 == "r" { n[$2]++ } END { for (k in n) print k, n[k] }' | sort >"$T/swa2"
+printf '1024000 24\n1025024 24\n130048 48\n' | sort | cmp -s - "$T/swa2" || { cat "$T/swa2"; fail "gpt-oss offload: SWA reads"; }
+ok "gpt-oss: sliding-window layers read the last 127 positions, full layers the whole context"
+
 # --- bad input: one line, exit 2
 for a in "--kv-offload prompt=0,gen=4" "--kv-offload prompt=4,gen=0" "--kv-offload prompt=4,gen=4,batch=0" \
 	"--kv-offload prompt=99999999999999999999,gen=1" "--kv-offload prompt=16777216,gen=1" \

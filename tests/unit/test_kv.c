@@ -63,6 +63,64 @@ static void test_geom(void **state)
 	sr_model_free(&m);
 }
 
+/* Sliding-window attention: gpt-oss's window 128 on even layers (llama.cpp's
+ * set_swa_pattern(2)); an explicit pattern key wins; an arch with a window
+ * and no known pattern stays full; the offload schedule reads only the last
+ * W - 1 positions of a SWA layer and all of a full one. */
+static void test_swa(void **state)
+{
+	struct sr_model m = { 0 };
+	struct sr_kv_geom g;
+	struct sr_err e = { 0 };
+	struct sr_kv_layout l = { .base = 0, .positions = 1004, .seqs = 1, .krow = 8, .vrow = 8, .n_layer = 4 };
+	uint64_t sub = 0, off, len;
+	uint32_t tag;
+	(void)state;
+
+	m.name = strdup("m");
+	m.arch = strdup("gpt-oss");
+	m.hp.n_embd = 2880;
+	m.hp.n_head = 64;
+	m.hp.n_head_kv = 8;
+	assert_int_equal(sr_kv_geom(&m, SR_KV_F16, "--kv", &g, &e), 0);
+	assert_int_equal(g.swa, 0); /* no window key: full attention */
+	add_kv_u32(&m, "gpt-oss.attention.sliding_window", 128);
+	assert_int_equal(sr_kv_geom(&m, SR_KV_F16, "--kv", &g, &e), 0);
+	assert_int_equal(g.swa, 128);
+	assert_int_equal(g.swa_pattern, 2);
+	assert_int_equal(sr_kv_seen(g.swa, g.swa_pattern, 0), 127);
+	assert_true(sr_kv_seen(g.swa, g.swa_pattern, 1) == UINT64_MAX);
+	assert_int_equal(sr_kv_seen(128, 6, 4), 127); /* gemma3: five SWA layers, then a full one */
+	assert_true(sr_kv_seen(128, 6, 5) == UINT64_MAX);
+	add_kv_u32(&m, "gpt-oss.attention.sliding_window_pattern", 3);
+	assert_int_equal(sr_kv_geom(&m, SR_KV_F16, "--kv", &g, &e), 0);
+	assert_int_equal(g.swa_pattern, 3);
+	sr_model_free(&m);
+	memset(&m, 0, sizeof(m));
+	m.arch = strdup("llama");
+	m.hp.n_embd = 4096;
+	m.hp.n_head = 32;
+	add_kv_u32(&m, "llama.attention.sliding_window", 4096);
+	assert_int_equal(sr_kv_geom(&m, SR_KV_F16, "--kv", &g, &e), 0);
+	assert_int_equal(g.swa, 0);
+	sr_model_free(&m);
+
+	l.swa = 128;
+	l.swa_pattern = 2;
+	/* decode step 3 after a 1000-token prompt: layer 0 reads [876, 1003), layer 1 [0, 1003) */
+	assert_int_equal(sr_kv_offload_next(&l, 1000, 0, 3, 0, 0, 0, &sub, &off, &len, &tag), 1);
+	assert_int_equal(off, 876 * 8);
+	assert_int_equal(len, 127 * 8);
+	sub = 0;
+	assert_int_equal(sr_kv_offload_next(&l, 1000, 0, 3, 1, 0, 0, &sub, &off, &len, &tag), 1);
+	assert_int_equal(len, 1003 * 8);
+	/* a short context is read whole on a SWA layer too */
+	sub = 0;
+	assert_int_equal(sr_kv_offload_next(&l, 50, 0, 0, 0, 0, 0, &sub, &off, &len, &tag), 1);
+	assert_int_equal(off, 0);
+	assert_int_equal(len, 50 * 8);
+}
+
 /* Contiguous: one range per sequence; paged: one per block, sequence b's
  * block j at physical j*B + b, V blocks after all K blocks. */
 static void test_layout(void **state)
@@ -200,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_geom),
 		cmocka_unit_test(test_layout),
+		cmocka_unit_test(test_swa),
 		cmocka_unit_test(test_offload),
 		cmocka_unit_test(test_tier),
 	};

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "trace/blklat.h"
 #include "trace/fiojob.h"
 #include "base/source.h"
 #include "synth/profile.h"
@@ -167,12 +168,31 @@ out:
 	return ret;
 }
 
+/* --to blktrace/blkparse from a block trace: read it once to pair each
+ * request's Q, D and C events (the completion latency of each record, the
+ * process names), then rewind for the writing pass. */
+static int pair_pass(struct sr_source *src, struct sr_blklat *lat, struct sr_rec *recs, size_t max,
+		     struct sr_err *e)
+{
+	int n;
+
+	if (!src->format || (strcmp(src->format, "blktrace") && strcmp(src->format, "blkparse")))
+		return 0;
+	while ((n = sr_source_next(src, recs, max, e)) > 0)
+		;
+	sr_blklat_finish(lat); /* pending ones counted; the rewound pass feeds nothing */
+	if (n < 0)
+		return n;
+	return src->rewind(src, e);
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	struct args a = { .format = "auto", .in.topts.event = 'D', .job = { .engine = "io_uring", .qd = 32 } };
 	struct sr_err e = { 0 };
 	struct sr_source *src = NULL;
 	struct sr_writer *w = NULL;
+	struct sr_blklat *lat = NULL;
 	struct sr_rec recs[1024];
 	struct sr_outfile out = { 0 };
 	int pos, ret, n, status;
@@ -202,8 +222,16 @@ int cmd_convert(int argc, char **argv)
 		status = convert_routing(&a, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
 		goto out;
 	}
+	if (!strcmp(a.to, "blktrace") || !strcmp(a.to, "blkparse")) {
+		if (sr_blklat_new(1, &lat)) {
+			sr_errf(&e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		a.in.topts.lat = lat;
+		a.wcfg.lat = lat;
+	}
 	ret = sr_cli_trace_in_open(&a.in, argv[pos], a.format, &src, &e);
-	if (ret)
+	if (ret || (lat && pair_pass(src, lat, recs, 1024, &e)))
 		goto fail;
 	if (!strcmp(a.to, "fio-job")) {
 		status = convert_fio_job(&a, src, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
@@ -243,5 +271,6 @@ out:
 	sr_outfile_abort(&out);
 	if (src)
 		src->close(src);
+	sr_blklat_free(lat);
 	return status;
 }

@@ -9,7 +9,8 @@
  * (MAJ,MIN cpu sequence SECONDS.NANOS pid action RWBS) and, for Q I D C
  * and the other requests with a range, "%S + %n [(elapsed)] [%C]" (command
  * name; the error number for C). Only the action --event names (D issue by
- * default, Q queue, C complete, ...) makes records. A line that starts with
+ * default, Q queue, C complete, ...) makes records; with o->lat, the Q, M,
+ * F, R, D and C lines also go to the Q/D/C pairing (blklat.h). A line that starts with
  * "MAJ,MIN" is an event line and must be whole. Blank lines are skipped, and
  * so is everything after the summary's first header ("CPU0 (8,0):",
  * "Total (8,0):", or with -s "COMM (PID)"): blkparse prints its summary

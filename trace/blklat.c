@@ -9,10 +9,10 @@
 #include <string.h>
 
 #define COMM_LEN 16 /* TASK_COMM_LEN */
-/* Requests in flight are few (a queue's depth); only a trace without C
- * events piles them up. At this many the issued ones are written off as
- * never completed, so memory stays bounded. */
-#define REQ_MAX (1u << 20)
+/* Requests in flight are few (a queue's depth); only a trace without D or
+ * C events piles them up. At this many they are all written off as
+ * pending, so memory stays bounded (32 MiB of table). */
+#define REQ_MAX (1u << 18)
 
 struct req {
 	uint64_t sector;
@@ -158,23 +158,23 @@ static void req_put(struct sr_blklat *l, const struct req *r)
 	l->nreq++;
 }
 
-/* Write the issued-only requests off as never completed, to stay under REQ_MAX. */
+/* Write every request in flight off as pending (never issued or never
+ * completed), to stay under REQ_MAX: only a trace without D or C events
+ * gets here. */
 static void req_sweep(struct sr_blklat *l)
 {
 	size_t i;
 
+	if (!l->req_cap)
+		return;
 	for (i = 0; i < l->req_cap; i++) {
-		struct req *r = &l->req[i];
-
-		if (!r->dev || !r->has_d)
+		if (!l->req[i].dev)
 			continue;
-		l->devs[r->dev - 1]->d_pending++;
-		r->has_d = 0;
-		if (!r->has_q) {
-			req_del(l, r);
-			i--; /* another entry may have moved here; an unsigned wrap is undone by i++ */
-		}
+		l->devs[l->req[i].dev - 1]->q_pending += l->req[i].has_q;
+		l->devs[l->req[i].dev - 1]->d_pending += l->req[i].has_d;
 	}
+	memset(l->req, 0, l->req_cap * sizeof(*l->req));
+	l->nreq = 0;
 }
 
 /* The entry of (dev, sector), made empty when new; NULL when out of memory. */
@@ -343,16 +343,9 @@ int sr_blklat_event(struct sr_blklat *l, uint32_t major, uint32_t minor, char ac
 
 void sr_blklat_finish(struct sr_blklat *l)
 {
-	size_t i;
-
 	if (l->finished)
 		return;
-	for (i = 0; i < l->req_cap; i++) {
-		if (!l->req[i].dev)
-			continue;
-		l->devs[l->req[i].dev - 1]->q_pending += l->req[i].has_q;
-		l->devs[l->req[i].dev - 1]->d_pending += l->req[i].has_d;
-	}
+	req_sweep(l);
 	free(l->req);
 	l->req = NULL;
 	l->nreq = l->req_cap = 0;

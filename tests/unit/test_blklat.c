@@ -136,6 +136,30 @@ static void test_many_in_flight(void **state)
 	sr_blklat_free(l);
 }
 
+/* A trace without completions: past 2^18 requests in flight they are all
+ * written off as pending, and pairing goes on. */
+static void test_no_completions(void **state)
+{
+	struct sr_blklat *l = new_lat(0);
+	const struct sr_blklat_dev *d;
+	uint64_t i, n = 300000;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		ev(l, 0, 'Q', i * 8, 10 * i, 0);
+		ev(l, 0, 'D', i * 8, 10 * i + 3, 0);
+	}
+	ev(l, 0, 'C', (n - 1) * 8, 10 * n, 0); /* still in flight: pairs */
+	sr_blklat_finish(l);
+	d = dev_at(l, 0, 1);
+	assert_int_equal(d->q2d.n, n);
+	assert_int_equal(d->q2d.max, 3);
+	assert_int_equal(d->d2c.n, 1);
+	assert_int_equal(d->d_pending, n - 1);
+	assert_int_equal(d->q_pending, 0);
+	sr_blklat_free(l);
+}
+
 static void test_comm(void **state)
 {
 	struct sr_blklat *l = new_lat(0);
@@ -407,6 +431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matcher),
 		cmocka_unit_test(test_many_in_flight),
+		cmocka_unit_test(test_no_completions),
 		cmocka_unit_test(test_comm),
 		cmocka_unit_test(test_blktrace_reader),
 		cmocka_unit_test(test_blkparse_reader),

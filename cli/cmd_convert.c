@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/outfile.h"
@@ -168,6 +169,17 @@ out:
 	return ret;
 }
 
+/* Can path be read twice? Not stdin, a pipe or a device node; a name that
+ * does not exist may be a blktrace DEV naming DEV.blktrace.N files. */
+static int rereadable(const char *path)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	return stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);
+}
+
 /* --to blktrace/blkparse from a block trace: read it once to pair each
  * request's Q, D and C events (the completion latency of each record, the
  * process names), then rewind for the writing pass. */
@@ -195,7 +207,7 @@ int cmd_convert(int argc, char **argv)
 	struct sr_blklat *lat = NULL;
 	struct sr_rec recs[1024];
 	struct sr_outfile out = { 0 };
-	int pos, ret, n, status;
+	int pos, ret, n, status, twice = 0;
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TRACE -o OUT --to FMT", &pos, &e);
 	if (ret == 1)
@@ -223,7 +235,9 @@ int cmd_convert(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(a.to, "blktrace") || !strcmp(a.to, "blkparse")) {
-		if (sr_blklat_new(1, &lat)) {
+		/* read once (stdin, a pipe): process names only, nothing remembered to pair */
+		twice = rereadable(argv[pos]);
+		if (sr_blklat_new(twice, &lat)) {
 			sr_errf(&e, -ENOMEM, "out of memory");
 			goto fail;
 		}
@@ -231,8 +245,11 @@ int cmd_convert(int argc, char **argv)
 		a.wcfg.lat = lat;
 	}
 	ret = sr_cli_trace_in_open(&a.in, argv[pos], a.format, &src, &e);
-	if (ret || (lat && pair_pass(src, lat, recs, 1024, &e)))
+	if (ret || (twice && pair_pass(src, lat, recs, 1024, &e)))
 		goto fail;
+	if (lat && !twice && !strcmp(a.to, "blktrace"))
+		fprintf(stderr, CMD ": %s is read once: Q and D events only, no completions (C); give a file to keep them\n",
+			argv[pos]);
 	if (!strcmp(a.to, "fio-job")) {
 		status = convert_fio_job(&a, src, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
 		goto out;

@@ -56,6 +56,13 @@ $SR convert "$T/in.csv" -o "$T/c.blktrace.0" --to blktrace || fail "convert a CS
 	"2 D ssdreplay 2 Q ssdreplay " ] || fail "a CSV's conversion: expected 2 Q and 2 D of ssdreplay"
 ok "without completions in the source: Q and D only, named ssdreplay"
 
+# stdin is read once: no completions (said on stderr), names kept
+$SR convert - --format blkparse -o "$T/s.blktrace.0" --to blktrace <"$T/src.txt" 2>"$T/err" || fail "convert stdin"
+grep -q 'read once' "$T/err" || fail "convert from stdin does not say it writes no completions"
+[ "$(blkparse -i "$T/s.blktrace.0" -f '%a %C\n' 2>/dev/null | grep -E '^[QDC] ' | sort | uniq -c | awk '{ print $1, $2, $3 }' | tr '\n' ' ')" = \
+	"300 D fio 300 Q fio " ] || fail "stdin's conversion: expected 300 Q and 300 D of fio"
+ok "from stdin: Q and D named fio, no completions, and a note"
+
 if command -v btrecord >/dev/null; then
 	# (btrecord 1.0.0 finds no traces when -d names another directory than -D)
 	btrecord -D "$T" -d "$T" d >"$T/rec.log" 2>&1 || { cat "$T/rec.log"; fail "btrecord refused the converted trace"; }

@@ -26,6 +26,8 @@ static inline int sr_source_next(struct sr_source *s, struct sr_rec *out, size_t
 	return s->next(s, out, max, e);
 }
 
+struct sr_blklat; /* trace/blklat.h */
+
 /* What a reader keeps (--event, --dev, --pid, --comm, --rw, --time). The
  * op and time filters apply to every format (trace/filter.c wraps the
  * reader); dev, pid and comm only to formats that carry them (caps). */
@@ -39,6 +41,10 @@ struct sr_trace_opts {
 	unsigned rw;         /* SR_RW_READ | SR_RW_WRITE; 0: both */
 	uint64_t t_start_ns; /* keep records with t_start_ns <= t_ns < t_end_ns */
 	uint64_t t_end_ns;   /* 0: no end */
+	/* blktrace, blkparse: pair each request's Q, D and C events here
+	 * (trace/blklat.h) besides the records; NULL: don't. Unlike the
+	 * records, only --dev filters what is paired. */
+	struct sr_blklat *lat;
 };
 #define SR_RW_READ 1u
 #define SR_RW_WRITE 2u

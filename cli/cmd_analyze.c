@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli/analyze_kv.h"
+#include "cli/analyze_lat.h"
 #include "base/escape.h"
 #include "base/outfile.h"
 #include "cli/cli.h"
@@ -50,6 +51,7 @@ struct args {
 	uint64_t page, size;
 	int have_size;
 	enum sr_out_fmt outfmt;
+	struct sr_blklat *lat; /* Q/D/C pairing of block traces */
 };
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
@@ -313,6 +315,7 @@ static void write_text(FILE *f, const struct args *a, const struct sr_analysis *
 	if (an->max_target)
 		fprintf(f, "  %u targets: their offsets are analysed as one address space\n", an->max_target + 1);
 	text_devices(f, a);
+	sr_cli_analyze_lat_text(f, a->lat);
 	fprintf(f, "  requests: %" PRIu64 " reads and writes, mean size %s\n", an->requests,
 		sr_fmt_bytes(b1, sizeof(b1), (uint64_t)(r->mean_req + 0.5)));
 	fprintf(f, "  request sizes:");
@@ -370,8 +373,14 @@ static int write_json(FILE *f, const struct args *a, const struct sr_analysis *a
 	struct sr_analysis_json_in in = { .source = a->trace, .format = a->src_format,
 					  .filtered = sr_cli_trace_filtering(&a->in.topts), .devices = json_devices(a),
 					  .size_from = size_from(a), .target = a->target };
-	json_t *root = sr_analysis_json(an, r, &in), *o;
+	json_t *root, *o;
 	int ret;
+
+	if (in.devices && sr_cli_analyze_lat_json(in.devices, a->lat)) {
+		json_decref(in.devices);
+		return -ENOMEM;
+	}
+	root = sr_analysis_json(an, r, &in);
 
 	o = sr_cli_analyze_kv_json(an, an->model != NULL, &ret);
 	if (o)
@@ -540,11 +549,17 @@ int cmd_analyze(int argc, char **argv)
 			tsize = model.file_size; /* coverage of the model file */
 	}
 	sr_trace_devs_reset();
+	if (sr_blklat_new(0, &a.lat)) {
+		sr_errf(&e, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	a.in.topts.lat = a.lat;
 	if (sr_cli_trace_in_open_model(&a.in, a.trace, a.format, have_model ? &model : NULL, &src, &e))
 		goto fail;
 	a.src_format = src->format ? src->format : a.format;
 	if (sr_analysis_run(an, src, &e))
 		goto fail; /* bad trace: nothing written */
+	sr_blklat_finish(a.lat);
 	sr_analysis_finish(an, a.have_size ? a.size : tsize, &res);
 
 	if (write_report(&a, &out, an, &res, &e))
@@ -564,5 +579,6 @@ out:
 	free(spans);
 	if (have_model)
 		sr_model_free(&model);
+	sr_blklat_free(a.lat);
 	return status;
 }

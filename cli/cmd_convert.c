@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/outfile.h"
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "trace/blklat.h"
 #include "trace/fiojob.h"
 #include "base/source.h"
 #include "synth/profile.h"
@@ -167,15 +169,45 @@ out:
 	return ret;
 }
 
+/* Can path be read twice? Not stdin, a pipe or a device node; a name that
+ * does not exist may be a blktrace DEV naming DEV.blktrace.N files. */
+static int rereadable(const char *path)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	return stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);
+}
+
+/* --to blktrace/blkparse from a block trace: read it once to pair each
+ * request's Q, D and C events (the completion latency of each record, the
+ * process names), then rewind for the writing pass. */
+static int pair_pass(struct sr_source *src, struct sr_blklat *lat, struct sr_rec *recs, size_t max,
+		     struct sr_err *e)
+{
+	int n;
+
+	if (!src->format || (strcmp(src->format, "blktrace") && strcmp(src->format, "blkparse")))
+		return 0;
+	while ((n = sr_source_next(src, recs, max, e)) > 0)
+		;
+	sr_blklat_finish(lat); /* pending ones counted; the rewound pass feeds nothing */
+	if (n < 0)
+		return n;
+	return src->rewind(src, e);
+}
+
 int cmd_convert(int argc, char **argv)
 {
 	struct args a = { .format = "auto", .in.topts.event = 'D', .job = { .engine = "io_uring", .qd = 32 } };
 	struct sr_err e = { 0 };
 	struct sr_source *src = NULL;
 	struct sr_writer *w = NULL;
+	struct sr_blklat *lat = NULL;
 	struct sr_rec recs[1024];
 	struct sr_outfile out = { 0 };
-	int pos, ret, n, status;
+	int pos, ret, n, status, twice = 0;
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TRACE -o OUT --to FMT", &pos, &e);
 	if (ret == 1)
@@ -202,9 +234,22 @@ int cmd_convert(int argc, char **argv)
 		status = convert_routing(&a, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
 		goto out;
 	}
+	if (!strcmp(a.to, "blktrace") || !strcmp(a.to, "blkparse")) {
+		/* read once (stdin, a pipe): process names only, nothing remembered to pair */
+		twice = rereadable(argv[pos]);
+		if (sr_blklat_new(twice, &lat)) {
+			sr_errf(&e, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		a.in.topts.lat = lat;
+		a.wcfg.lat = lat;
+	}
 	ret = sr_cli_trace_in_open(&a.in, argv[pos], a.format, &src, &e);
-	if (ret)
+	if (ret || (twice && pair_pass(src, lat, recs, 1024, &e)))
 		goto fail;
+	if (lat && !twice && !strcmp(a.to, "blktrace"))
+		fprintf(stderr, CMD ": %s is read once: Q and D events only, no completions (C); give a file to keep them\n",
+			argv[pos]);
 	if (!strcmp(a.to, "fio-job")) {
 		status = convert_fio_job(&a, src, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
 		goto out;
@@ -243,5 +288,6 @@ out:
 	sr_outfile_abort(&out);
 	if (src)
 		src->close(src);
+	sr_blklat_free(lat);
 	return status;
 }

@@ -9,7 +9,8 @@
  * (MAJ,MIN cpu sequence SECONDS.NANOS pid action RWBS) and, for Q I D C
  * and the other requests with a range, "%S + %n [(elapsed)] [%C]" (command
  * name; the error number for C). Only the action --event names (D issue by
- * default, Q queue, C complete, ...) makes records. A line that starts with
+ * default, Q queue, C complete, ...) makes records; with o->lat, the Q, M,
+ * F, R, D and C lines also go to the Q/D/C pairing (blklat.h). A line that starts with
  * "MAJ,MIN" is an event line and must be whole. Blank lines are skipped, and
  * so is everything after the summary's first header ("CPU0 (8,0):",
  * "Total (8,0):", or with -s "COMM (PID)"): blkparse prints its summary
@@ -17,6 +18,7 @@
  * garbage line in every other text reader is. Flushes ("D FW
  * [comm]") and passthrough commands ("D N 0 (12 00 ..) [comm]") carry no
  * sector range and no record. */
+#include "trace/blklat.h"
 #include "trace/textparse.h"
 
 #include <string.h>
@@ -74,14 +76,51 @@ static int not_event(struct sr_tsrc *t, const char *line, size_t len, struct sr_
 			   "or its summary", p, e);
 }
 
+/* With o.lat: a Q, M, F, R, D or C line to the Q/D/C pairing (blklat.h),
+ * its [COMMAND] as the pid's name; p is past the RWBS column. A line whose
+ * range cannot be read is left unpaired: it is checked as a record only
+ * when --event names its action. */
+static int pair(struct sr_tsrc *t, uint32_t maj, uint32_t min, char act, uint64_t ns,
+		uint32_t pid, const char *p, struct sr_err *e)
+{
+	const char *close;
+	char name[16];
+	uint64_t sector, nr;
+	size_t n;
+
+	if (!t->o.lat || !act || !strchr("QDCRMF", act) ||
+	    (t->o.have_dev && (maj != t->o.dev_major || min != t->o.dev_minor)))
+		return 0;
+	p = sr_tp_blanks(p);
+	if (sr_tp_u64(&p, &sector) || !sr_tp_sep(*p))
+		return 0;
+	p = sr_tp_blanks(p);
+	if (*p != '+' || !sr_tp_sep(p[1]))
+		return 0;
+	p = sr_tp_blanks(p + 1);
+	if (sr_tp_u64(&p, &nr) || !sr_tp_sep(*p) || nr > UINT32_MAX)
+		return 0;
+	if (sr_blklat_event(t->o.lat, maj, min, act, sector, (uint32_t)nr, ns, t->lines.lineno))
+		return sr_errf(e, -ENOMEM, "%s: out of memory", t->src.name);
+	p = sr_tp_blanks(p);
+	if (act == 'C' || *p != '[' || !(close = strrchr(p, ']')) || close == p + 1)
+		return 0; /* a completion's [ERROR] names no process */
+	n = (size_t)(close - p - 1) < sizeof(name) - 1 ? (size_t)(close - p - 1) : sizeof(name) - 1;
+	memcpy(name, p + 1, n);
+	name[n] = '\0';
+	if (sr_blklat_comm(t->o.lat, pid, name))
+		return sr_errf(e, -ENOMEM, "%s: out of memory", t->src.name);
+	return 0;
+}
+
 static int blkparse_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec *r,
 			  struct sr_err *e)
 {
 	const char *p = sr_tp_blanks(line), *tok, *end, *sec;
 	uint32_t maj, min, v32, pid;
 	uint64_t v, ns, sector, nr;
-	char *comm, *close;
-	int op;
+	char *comm, *close, act;
+	int op, ret;
 
 	/* Only "MAJ,MIN " starts an event line. */
 	if (sr_tp_u32(&p, &maj) || *p != ',' || !sr_tp_digit(p[1]))
@@ -106,19 +145,22 @@ static int blkparse_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_r
 	end = sr_tp_tok_end(tok);
 	if (end == tok || end - tok > 2 || !((*tok >= 'A' && *tok <= 'Z') || *tok == 'm'))
 		return sr_tsrc_bad(t, "an action (Q, I, D, C, ...)", tok, e);
-	if (end - tok != 1 || *tok != t->event) {
+	act = end - tok == 1 ? *tok : 0;
+	if (act != t->event) {
 		/* Another action: check that the RWBS column is there, no more. */
 		tok = sr_tp_blanks(end);
 		end = sr_tp_tok_end(tok);
 		if (sr_tp_rwbs_op(tok, (size_t)(end - tok)) == -EINVAL)
 			return sr_tsrc_bad(t, "RWBS flags", tok, e);
-		return 0;
+		return act ? pair(t, maj, min, act, ns, pid, end, e) : 0;
 	}
 	tok = sr_tp_blanks(end);
 	end = sr_tp_tok_end(tok);
 	op = sr_tp_rwbs_op(tok, (size_t)(end - tok));
 	if (op == -EINVAL)
 		return sr_tsrc_bad(t, "RWBS flags", tok, e);
+	if ((ret = pair(t, maj, min, t->event, ns, pid, end, e)))
+		return ret;
 
 	sec = p = sr_tp_blanks(end);
 	if (*p == '[' || *p == '(')

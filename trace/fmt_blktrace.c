@@ -20,9 +20,13 @@
  * filesystem requests: DISCARD is trim, WRITE write, else read; a data-less
  * FLUSH is a sync; other empty requests, passthrough (PC) requests and
  * notify records (BLK_TN_PROCESS names a pid: used for --comm) are skipped.
+ * With o->lat, every Q, M, F, R, D and C event of a request also goes to
+ * the Q/D/C pairing (blklat.h), process names too; the records stay one
+ * per request, at the event o->event picks.
  * Times count from the first kept event. rec->seq is the 1-based number of
  * the record in the merged stream of all records (notify ones included);
  * errors name the file and the record's byte offset, FILE@OFFSET. */
+#include "trace/blklat.h"
 #include "trace/decomp.h"
 #include "trace/devseen.h"
 #include "trace/lines.h"
@@ -47,6 +51,9 @@
 
 /* action & 0xffff: the event; action >> 16: categories (blktrace_api.h) */
 #define TA_QUEUE 1u
+#define TA_BACKMERGE 2u
+#define TA_FRONTMERGE 3u
+#define TA_REQUEUE 6u
 #define TA_ISSUE 7u
 #define TA_COMPLETE 8u
 #define TA_CGROUP 0x100u /* flag: an 8-byte cgroup id opens the PDU */
@@ -298,23 +305,28 @@ static const char *comm_of(const struct bt_src *b, uint32_t pid)
 	return b->comms[i].comm[0] ? b->comms[i].comm : NULL;
 }
 
-static int comm_note(struct bt_src *b, const struct bt_file *f, struct sr_err *e)
+/* A BLK_TN_PROCESS note's name: the PDU after any cgroup id, at most
+ * TASK_COMM_LEN - 1 bytes; "" when it has none. */
+static void note_name(const struct bt_file *f, char name[BT_COMM])
 {
 	const char *pdu = (const char *)f->buf + f->start + f->cur - f->pdu_len;
-	size_t len = f->pdu_len, i, j;
-	struct bt_comm *old = b->comms;
-	char name[BT_COMM];
+	size_t len = f->pdu_len;
 
+	memset(name, 0, BT_COMM);
 	if (f->action & TA_CGROUP) {
 		if (len < 8)
-			return 0;
+			return;
 		pdu += 8;
 		len -= 8;
 	}
-	memset(name, 0, sizeof(name));
 	memcpy(name, pdu, len < BT_COMM - 1 ? len : BT_COMM - 1);
-	if (!name[0])
-		return 0;
+}
+
+static int comm_note(struct bt_src *b, const struct bt_file *f, const char *name, struct sr_err *e)
+{
+	struct bt_comm *old = b->comms;
+	size_t i, j;
+
 	if (2 * (b->ncomm + 1) > b->comm_cap) {
 		size_t cap = b->comm_cap ? 2 * b->comm_cap : 64;
 
@@ -337,6 +349,34 @@ static int comm_note(struct bt_src *b, const struct bt_file *f, struct sr_err *e
 	return 0;
 }
 
+/* A process note: for --comm, and for the pairing (convert names pids). */
+static int process_note(struct bt_src *b, const struct bt_file *f, struct sr_err *e)
+{
+	char name[BT_COMM];
+
+	note_name(f, name);
+	if (!name[0])
+		return 0;
+	if (b->o.lat && sr_blklat_comm(b->o.lat, f->pid, name))
+		return sr_errf(e, -ENOMEM, "%s: out of memory", b->src.name);
+	return b->o.comm ? comm_note(b, f, name, e) : 0;
+}
+
+/* Hand a request's Q, M, F, R, D or C event to the pairing (blklat.h). */
+static int pair(struct bt_src *b, const struct bt_file *f, unsigned ev, struct sr_err *e)
+{
+	static const char act[] = { [TA_QUEUE] = 'Q', [TA_BACKMERGE] = 'M', [TA_FRONTMERGE] = 'F',
+				    [TA_REQUEUE] = 'R', [TA_ISSUE] = 'D', [TA_COMPLETE] = 'C' };
+	uint32_t maj = f->dev >> 20, min = f->dev & 0xfffff;
+
+	if (ev >= sizeof(act) || !act[ev] || (b->o.have_dev && (maj != b->o.dev_major ||
+								min != b->o.dev_minor)))
+		return 0;
+	if (sr_blklat_event(b->o.lat, maj, min, act[ev], f->sector, f->bytes >> 9, f->time, b->recno))
+		return sr_errf(e, -ENOMEM, "%s: out of memory", b->src.name);
+	return 0;
+}
+
 /* ---- the source ---- */
 
 /* Turn the head record into *r: 1 kept, 0 skipped, -errno. */
@@ -344,10 +384,15 @@ static int take(struct bt_src *b, const struct bt_file *f, struct sr_rec *r, str
 {
 	unsigned ev = (unsigned)(f->action & 0xffff) & ~TA_CGROUP;
 	uint64_t cat = f->action >> 16;
+	int ret;
 
 	if (cat & TC_NOTIFY)
-		return ev == TN_PROCESS && b->o.comm ? comm_note(b, f, e) : 0;
-	if (ev != b->want || (cat & TC_PC))
+		return ev == TN_PROCESS && (b->o.comm || b->o.lat) ? process_note(b, f, e) : 0;
+	if (cat & TC_PC)
+		return 0;
+	if (b->o.lat && (ret = pair(b, f, ev, e)))
+		return ret;
+	if (ev != b->want)
 		return 0;
 	if (!f->bytes && !(cat & TC_FLUSH))
 		return 0;

@@ -8,9 +8,16 @@
 #include "base/err.h"
 #include "base/record.h"
 
+struct sr_blklat;
+
 struct sr_writer_cfg {
 	const char *iolog_name; /* fio-iolog: the file name every line names */
 	uint32_t dev_major, dev_minor; /* blkparse, blktrace: the device of each event */
+	/* blkparse, blktrace: the source's pairing (trace/blklat.h, made with
+	 * remember), for each record's completion latency (blktrace writes a C
+	 * event that much after the record) and the process names; NULL: no C
+	 * events, every process named "ssdreplay". */
+	const struct sr_blklat *lat;
 };
 
 struct sr_writer;

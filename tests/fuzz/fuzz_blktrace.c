@@ -9,7 +9,8 @@
  *
  * then every file but the last is a little-endian u16 length and that many
  * bytes; the last file gets the rest. The files are read to the end twice
- * around a rewind; both passes must agree.
+ * around a rewind; both passes must agree, and so must a third read with
+ * the Q/D/C pairing on (trace/blklat.h).
  *
  * Built with -fsanitize=fuzzer this is a libFuzzer target; linked with
  * standalone.c it runs a corpus (how CTest runs it without clang). */
@@ -132,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		s->close(s);
+		fuzz_pair_pass(open_path, flags & 0x80u ? "auto" : "blktrace", o, max, buf, FUZZ_TIMED_TARGET0, h1);
 	} else if (!e.code || !e.msg[0]) {
 		abort();
 	}

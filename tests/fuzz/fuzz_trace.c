@@ -1,7 +1,9 @@
 /* Fuzz the trace readers: the input (less its first byte) becomes a file
  * that is opened as one of the eight formats or auto (chosen by the first
  * byte) and read to the end in batches, twice around a rewind; both passes
- * must agree. The same file is then read by the parallel line reader
+ * must agree; the blktrace and blkparse readers (and auto) read it a third
+ * time with the Q/D/C pairing on (trace/blklat.h), to the same records. The
+ * same file is then read by the parallel line reader
  * (trace/plines.c) cut into tiny blocks: the records and the error message
  * must be those of the sequential reader.
  *
@@ -70,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sr_err e = { 0 };
 	struct sr_source *s = NULL;
 	struct sr_rec buf[64];
+	const char *fmt;
 	char path[64];
 	size_t max;
 	uint64_t h1, h2;
@@ -84,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	max = data[0] & 0x80 ? 1 : 64;
-	if (sr_trace_open(path, fmts[(data[0] & 0x7f) % 8], &s, &e) == 0) {
+	fmt = fmts[(data[0] & 0x7f) % 8];
+	if (sr_trace_open(path, fmt, &s, &e) == 0) {
 		if (e.code)
 			abort();
 		h1 = fuzz_read_pass(s, max, buf, 0);
@@ -94,6 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		s->close(s);
+		if (!strcmp(fmt, "auto") || !strcmp(fmt, "blktrace") || !strcmp(fmt, "blkparse"))
+			fuzz_pair_pass(path, fmt, (struct sr_trace_opts){ 0 }, max, buf, 0, h1);
 	} else if (!e.code || !e.msg[0]) {
 		abort();
 	}

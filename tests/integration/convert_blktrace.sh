@@ -10,7 +10,7 @@ awk 'BEGIN { srand(5); print "time_ns,offset,length,op";
 	for (i = 0; i < 200; i++) printf "%d,%d,%d,%s\n", i * 250000, int(rand() * 4000) * 4096,
 		4096 * int(1 + rand() * 32), (rand() < 0.25 ? "w" : "r") }' >"$T/in.csv"
 $SR convert "$T/in.csv" -o "$T/t.blktrace.0" --to blktrace || fail "convert to blktrace"
-[ "$(stat -c %s "$T/t.blktrace.0")" = $((200 * 2 * 48)) ] || fail "expected 400 records of 48 bytes"
+[ "$(stat -c %s "$T/t.blktrace.0")" = $((200 * 2 * 48 + 48 + 16)) ] || fail "expected 400 records of 48 bytes and a process note"
 
 # what blkparse reads: "EVENT TIME SECTOR+COUNT RWBS" per line
 blkparse -i "$T/t.blktrace.0" -f '%a %T.%9t %S+%n %d\n' 2>/dev/null | grep -E '^[QD] ' >"$T/got" ||

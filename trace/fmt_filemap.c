@@ -52,8 +52,7 @@ static int filemap_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_re
 	uint64_t ofs = 0, ino;
 	int ret;
 
-	(void)len;
-	ret = sr_ftrace_head(t, line, &h, e);
+	ret = sr_ftrace_head(t, line, len, &h, e);
 	if (ret <= 0)
 		return ret;
 	if (h.event_len != sizeof(EVENT) - 1 || memcmp(h.event, EVENT, h.event_len))

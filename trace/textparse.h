@@ -86,13 +86,15 @@ static inline int sr_tp_u64(const char **pp, uint64_t *out)
 {
 	const char *p = *pp, *q;
 	uint64_t v = 0;
+	unsigned d;
 
-	if (!sr_tp_digit(*p))
+	/* Up to 19 digits cannot overflow: no check per digit then (a longer
+	 * run wraps here and is read again with checks below). */
+	for (q = p; (d = (unsigned)(unsigned char)*q - '0') <= 9; q++)
+		v = v * 10 + d;
+	if (q == p)
 		return -EINVAL;
-	/* Up to 19 digits cannot overflow: no check per digit then. */
-	for (q = p; sr_tp_digit(*q) && q - p < 19; q++)
-		v = v * 10 + (uint64_t)(*q - '0');
-	if (!sr_tp_digit(*q)) {
+	if (q - p <= 19) {
 		*pp = q;
 		*out = v;
 		return 0;
@@ -158,8 +160,10 @@ struct sr_ftrace_head {
 /* Split an ftrace line (as read from tracefs trace or trace_pipe, trace-cmd
  * report or perf script): 1 with h filled in; 0 for a line that carries no
  * event ('#' headers, blank lines, "CPU:1 [LOST 3 EVENTS]", stack dumps,
- * function tracer lines); -EINVAL with e set for a malformed one. */
-int sr_ftrace_head(struct sr_tsrc *t, char *line, struct sr_ftrace_head *h, struct sr_err *e);
+ * function tracer lines); -EINVAL with e set for a malformed one. len:
+ * strlen(line). */
+int sr_ftrace_head(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_head *h,
+		   struct sr_err *e);
 
 /* Is name among the ftrace events in head (": NAME: " or perf's ":NAME: ")? */
 int sr_ftrace_probe_event(const char *head, size_t len, const char *name);

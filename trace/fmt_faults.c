@@ -188,7 +188,7 @@ static int faults_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	ret = sr_ftrace_head(t, line, len, &h, e);
 	if (ret <= 0)
 		return ret;
-	if (h.event_len != sizeof(EVENT) - 1 || memcmp(h.event, EVENT, h.event_len))
+	if (h.event_len != sizeof(EVENT) - 1 || !sr_tp_same(h.event, EVENT, h.event_len))
 		return 0;
 	for (tok = sr_tp_blanks(h.payload); *tok; tok = sr_tp_blanks(end)) {
 		end = sr_tp_tok_end(tok);

@@ -51,40 +51,35 @@ struct payload {
 
 /* Digits (at most 19: no overflow) and then the byte stop: 1 with *v set
  * and *pp past the stop, else 0. */
-static inline int num_then(const char **pp, char stop, uint64_t *v)
+static inline int num_then(const char **pp, const char *end, char stop, uint64_t *v)
 {
-	const char *p = *pp, *q = p;
-	uint64_t x = 0;
-	unsigned d;
+	const char *p = *pp;
+	size_t n = sr_tp_digits(p, end, v);
 
-	while ((d = (unsigned)(unsigned char)*q - '0') <= 9) {
-		x = x * 10 + d;
-		q++;
-	}
-	if (q == p || q - p > 19 || *q != stop)
+	if (!n || n > 19 || p[n] != stop)
 		return 0;
-	*v = x;
-	*pp = q + 1;
+	*pp = p + n + 1;
 	return 1;
 }
 
 /* The payload as the kernel prints it, single blanks between the fields
  * ("259,0 RS 131072 () 25600 + 256 be,0,4 [dd]"), read in one pass: 1 with
  * *pl set exactly as payload_checked() would, 0 for any other shape. */
-static int payload_fast(const struct sr_tsrc *t, const char *p, struct payload *pl)
+static int payload_fast(const struct sr_tsrc *t, const char *p, const char *end,
+			struct payload *pl)
 {
 	unsigned seen = 0;
 	uint64_t maj, min, v;
 	const char *tok;
 
-	if (!num_then(&p, ',', &maj) || maj > UINT32_MAX || !num_then(&p, ' ', &min) ||
+	if (!num_then(&p, end, ',', &maj) || maj > UINT32_MAX || !num_then(&p, end, ' ', &min) ||
 	    min > UINT32_MAX)
 		return 0;
 	for (tok = p; (unsigned)(*p - 'A') < 26; p++)
 		seen |= (unsigned)(*p == 'D') | (unsigned)(*p == 'W') << 1 | (unsigned)(*p == 'R') << 2;
 	if (p == tok || *p++ != ' ')
 		return 0;
-	if (events[t->kind].bytes && !num_then(&p, ' ', &v))
+	if (events[t->kind].bytes && !num_then(&p, end, ' ', &v))
 		return 0;
 	if (events[t->kind].cmd) {
 		if (p[0] != '(' || p[1] != ')' || p[2] != ' ')
@@ -92,10 +87,10 @@ static int payload_fast(const struct sr_tsrc *t, const char *p, struct payload *
 		p += 3;
 	}
 	pl->sec = p;
-	if (!num_then(&p, ' ', &pl->sector) || p[0] != '+' || p[1] != ' ')
+	if (!num_then(&p, end, ' ', &pl->sector) || p[0] != '+' || p[1] != ' ')
 		return 0;
 	p += 2;
-	if (!num_then(&p, ' ', &pl->nr))
+	if (!num_then(&p, end, ' ', &pl->nr))
 		return 0;
 	if (*p != '[') { /* ioprio "be,0,4" on newer kernels */
 		while (*p && *p != ' ' && *p != '\t')
@@ -171,9 +166,9 @@ static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	if (ret <= 0)
 		return ret;
 	if (h.event_len != events[t->kind].name_len ||
-	    memcmp(h.event, events[t->kind].name, h.event_len))
+	    !sr_tp_same(h.event, events[t->kind].name, h.event_len))
 		return 0;
-	if (!payload_fast(t, h.payload, &pl) && (ret = payload_checked(t, h.payload, &pl, e)))
+	if (!payload_fast(t, h.payload, line + len, &pl) && (ret = payload_checked(t, h.payload, &pl, e)))
 		return ret;
 	/* "[comm]" or "[error]" ends the line; comm may hold blanks and ']' */
 	p = pl.end;

@@ -254,39 +254,49 @@ static inline const char *find_stop(const char *p, const char *end, unsigned cha
 /* "SECONDS.FRACTION:" and then a blank or the end, with at most 9 digits of
  * seconds (no overflow in nanoseconds): the ':' with *ns set, or NULL for
  * anything else, which sr_tp_time() then reads or rejects. */
-static const char *time_fast(const char *p, uint64_t *ns)
+static const char *time_fast(const char *p, const char *end, uint64_t *ns)
 {
 	static const uint32_t scale[10] = { 0, 100000000, 10000000, 1000000, 100000,
 					    10000, 1000, 100, 10, 1 };
-	const char *q = p, *f;
-	uint64_t sec = 0, frac = 0;
-	unsigned d;
+	uint64_t sec, frac;
+	size_t n = sr_tp_digits(p, end, &sec), f;
 
-	while ((d = (unsigned)(unsigned char)*q - '0') <= 9) {
-		sec = sec * 10 + d;
-		q++;
-	}
-	if (q == p || q - p > 9 || *q != '.')
+	if (!n || n > 9 || p[n] != '.')
 		return NULL;
-	f = ++q;
-	while ((d = (unsigned)(unsigned char)*q - '0') <= 9) {
-		frac = frac * 10 + d;
-		q++;
-	}
-	if (q == f || q - f > 9 || *q != ':' || !sr_tp_sep(q[1]))
+	p += n + 1;
+	f = sr_tp_digits(p, end, &frac);
+	if (!f || f > 9 || p[f] != ':' || !sr_tp_sep(p[f + 1]))
 		return NULL;
-	*ns = sec * 1000000000u + frac * scale[q - f];
-	return q;
+	*ns = sec * 1000000000u + frac * scale[f];
+	return p + f;
 }
 
-/* The usual tracefs line read in one pass ("TASK-PID [CPU] FLAGS
- * SECONDS: EVENT: ", TASK right-aligned in 16 columns): 1 with h filled
- * in, exactly as the checked path below would; 0 for any other shape,
- * which that path then reads, skips or rejects (the line is untouched). */
-static int head_fast(char *line, size_t len, struct sr_ftrace_head *h)
+/* "SECONDS.FRACTION: EVENT: " at s: 1 with h's time, event and payload
+ * set, else 0. */
+static int head_rest(const char *s, const char *end, struct sr_ftrace_head *h)
 {
-	const char *end = line + len, *s, *te;
-	char *p = line, *q, *c, *a, *b;
+	const char *q;
+
+	s = time_fast(s, end, &h->t_ns);
+	if (!s)
+		return 0;
+	s = sr_tp_blanks(s + 1);
+	q = find_stop(s, end, EVENT_END);
+	if (q == end || *q != ':' || q == s || !sr_tp_sep(q[1]))
+		return 0;
+	h->event = s;
+	h->event_len = (size_t)(q - s);
+	h->payload = (char *)sr_tp_blanks(q + 1);
+	return 1;
+}
+
+/* The prefix "TASK-PID [CPU] FLAGS " of the usual tracefs line (TASK
+ * right-aligned in 16 columns), read in one pass: where the timestamp
+ * starts, with *pf's comm and pid set; NULL for any other shape. What it
+ * finds depends on the prefix's bytes alone, hence the cache. */
+static const char *prefix_fast(const char *line, const char *end, struct sr_ftrace_pfx *pf)
+{
+	const char *p = line, *q, *c, *a, *b, *s;
 	uint64_t pid = 0, w;
 
 	for (; end - p >= 8; p += 8) { /* the padding, a word at a time */
@@ -294,46 +304,65 @@ static int head_fast(char *line, size_t len, struct sr_ftrace_head *h)
 		if (w != 0x2020202020202020ull)
 			break;
 	}
-	p = (char *)sr_tp_blanks(p);
+	p = sr_tp_blanks(p);
 	if (*p == '#')
-		return 0;
-	q = (char *)find_stop(p, end, '[');
+		return NULL;
+	q = find_stop(p, end, '[');
 	if (q == end || q == p || !blank(q[-1]) || !sr_tp_digit(q[1]))
-		return 0;
+		return NULL;
 	for (c = q + 1; sr_tp_digit(*c); c++)
 		;
 	if (*c != ']')
-		return 0;
+		return NULL;
 	for (b = q - 1; b > p && blank(b[-1]); b--)
 		;
 	for (a = b; a > p && sr_tp_digit(a[-1]); a--)
 		;
 	if (a == b || a - 1 <= p || a[-1] != '-' || b - a > 10) /* perf's "TASK PID", tgid */
-		return 0;
+		return NULL;
 	for (s = a; s < b; s++)
 		pid = pid * 10 + (uint64_t)(*s - '0');
 	if (pid > UINT32_MAX)
-		return 0;
-
-	s = sr_tp_blanks(c + 1);
-	te = time_fast(s, &h->t_ns);
-	if (!te) { /* irq-info flags first */
-		te = sr_tp_tok_end(s);
-		if (te == s || te[-1] == ':' || !(te = time_fast(sr_tp_blanks(te), &h->t_ns)))
-			return 0;
-	}
-	s = sr_tp_blanks(te + 1);
-	q = (char *)find_stop(s, end, EVENT_END);
-	if (q == end || *q != ':' || q == s || !sr_tp_sep(q[1]))
-		return 0;
-	h->event = s;
-	h->event_len = (size_t)(q - s);
-	h->payload = (char *)sr_tp_blanks(q + 1);
+		return NULL;
 	for (b = a - 1; b > p && blank(b[-1]); b--)
 		;
-	*b = '\0';
-	h->comm = p;
-	h->pid = (uint32_t)pid;
+	pf->comm = (uint16_t)(p - line); /* lines are at most SR_LINES_MAX bytes */
+	pf->comm_end = (uint16_t)(b - line);
+	pf->pid = (uint32_t)pid;
+	/* A token ending in ':' is the timestamp, else irq-info flags come first */
+	s = sr_tp_blanks(c + 1);
+	q = sr_tp_tok_end(s);
+	if (q == s)
+		return NULL;
+	return q[-1] == ':' ? s : sr_tp_blanks(q);
+}
+
+/* The usual tracefs line: 1 with h filled in, exactly as the checked path
+ * below would; 0 for any other shape, which that path then reads, skips or
+ * rejects (the line is untouched). Consecutive lines of one task on one
+ * CPU share their prefix: the one last read is kept in t and compared. */
+static int head_fast(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_head *h)
+{
+	struct sr_ftrace_pfx *pf = &t->pfx, fresh;
+	const char *end = line + len, *ts;
+
+	if (pf->len && len > pf->len && sr_tp_same(line, pf->text, pf->len)) {
+		if (!head_rest(line + pf->len, end, h))
+			return 0;
+	} else {
+		ts = prefix_fast(line, end, &fresh);
+		if (!ts || !head_rest(ts, end, h))
+			return 0;
+		*pf = fresh;
+		pf->len = 0;
+		if (ts - line <= (ptrdiff_t)sizeof(pf->text)) {
+			memcpy(pf->text, line, (size_t)(ts - line));
+			pf->len = (uint8_t)(ts - line);
+		}
+	}
+	line[pf->comm_end] = '\0';
+	h->comm = line + pf->comm;
+	h->pid = pf->pid;
 	return 1;
 }
 
@@ -344,7 +373,7 @@ int sr_ftrace_head(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_h
 	const char *s, *end, *tok;
 	uint32_t pid;
 
-	if (head_fast(line, len, h))
+	if (head_fast(t, line, len, h))
 		return 1;
 	p = (char *)sr_tp_blanks(line);
 	if (!*p || *p == '#')

@@ -168,7 +168,7 @@ static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	if (h.event_len != events[t->kind].name_len ||
 	    !sr_tp_same(h.event, events[t->kind].name, h.event_len))
 		return 0;
-	if (!payload_fast(t, h.payload, line + len, &pl) && (ret = payload_checked(t, h.payload, &pl, e)))
+	if (!(sr_ftrace_fast && payload_fast(t, h.payload, line + len, &pl)) && (ret = payload_checked(t, h.payload, &pl, e)))
 		return ret;
 	/* "[comm]" or "[error]" ends the line; comm may hold blanks and ']' */
 	p = pl.end;

@@ -220,6 +220,8 @@ static int blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+int sr_ftrace_fast = 1;
+
 /* High bit of each byte of w equal to c; the lowest one set is exact (a
  * false hit only ever follows a true one). */
 static inline uint64_t swar_eq(uint64_t w, unsigned char c)
@@ -373,7 +375,7 @@ int sr_ftrace_head(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_h
 	const char *s, *end, *tok;
 	uint32_t pid;
 
-	if (head_fast(t, line, len, h))
+	if (sr_ftrace_fast && head_fast(t, line, len, h))
 		return 1;
 	p = (char *)sr_tp_blanks(line);
 	if (!*p || *p == '#')

@@ -242,6 +242,11 @@ struct sr_ftrace_head {
 int sr_ftrace_head(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_head *h,
 		   struct sr_err *e);
 
+/* For tests and fuzzing: 0 turns the ftrace readers' one-pass reading of
+ * the usual line off, so that every line takes the checked path (which must
+ * give the same records and messages). Default 1; set before opening. */
+extern int sr_ftrace_fast;
+
 /* Is name among the ftrace events in head (": NAME: " or perf's ":NAME: ")? */
 int sr_ftrace_probe_event(const char *head, size_t len, const char *name);
 

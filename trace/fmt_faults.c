@@ -179,17 +179,16 @@ static int faults_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	unsigned seen = 0;
 	int ret;
 
-	(void)len;
 	if (!t->state) { /* opened or rewound: no mappings yet */
 		f->n = 0;
 		t->state = 1;
 	}
 	if (!strncmp(line, MAP_LINE, sizeof(MAP_LINE) - 1))
 		return map_line(f, line, e);
-	ret = sr_ftrace_head(t, line, &h, e);
+	ret = sr_ftrace_head(t, line, len, &h, e);
 	if (ret <= 0)
 		return ret;
-	if (h.event_len != sizeof(EVENT) - 1 || memcmp(h.event, EVENT, h.event_len))
+	if (h.event_len != sizeof(EVENT) - 1 || !sr_tp_same(h.event, EVENT, h.event_len))
 		return 0;
 	for (tok = sr_tp_blanks(h.payload); *tok; tok = sr_tp_blanks(end)) {
 		end = sr_tp_tok_end(tok);

@@ -52,11 +52,10 @@ static int filemap_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_re
 	uint64_t ofs = 0, ino;
 	int ret;
 
-	(void)len;
-	ret = sr_ftrace_head(t, line, &h, e);
+	ret = sr_ftrace_head(t, line, len, &h, e);
 	if (ret <= 0)
 		return ret;
-	if (h.event_len != sizeof(EVENT) - 1 || memcmp(h.event, EVENT, h.event_len))
+	if (h.event_len != sizeof(EVENT) - 1 || !sr_tp_same(h.event, EVENT, h.event_len))
 		return 0;
 
 	p = h.payload;

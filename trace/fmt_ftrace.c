@@ -40,34 +40,88 @@ static const struct {
 
 #define NEVENTS (sizeof(events) / sizeof(events[0]))
 
-static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec *r,
-			struct sr_err *e)
-{
-	const char *p, *tok, *end, *sec;
-	struct sr_ftrace_head h;
+/* What the payload says, up to its "[COMM]" or "[ERROR]". */
+struct payload {
 	uint32_t maj, min;
-	uint64_t v, sector, nr;
-	char *comm, *close;
-	int ret, op;
+	int op;
+	uint64_t sector, nr;
+	const char *sec; /* the sector's text, for messages */
+	const char *end; /* at the '[' */
+};
 
-	(void)len;
-	ret = sr_ftrace_head(t, line, &h, e);
-	if (ret <= 0)
-		return ret;
-	if (h.event_len != events[t->kind].name_len ||
-	    memcmp(h.event, events[t->kind].name, h.event_len))
+/* Digits (at most 19: no overflow) and then the byte stop: 1 with *v set
+ * and *pp past the stop, else 0. */
+static inline int num_then(const char **pp, const char *end, char stop, uint64_t *v)
+{
+	const char *p = *pp;
+	size_t n = sr_tp_digits(p, end, v);
+
+	if (!n || n > 19 || p[n] != stop)
 		return 0;
+	*pp = p + n + 1;
+	return 1;
+}
 
-	p = h.payload;
-	if (sr_tp_u32(&p, &maj) || *p != ',')
-		return sr_tsrc_bad(t, "device MAJOR,MINOR", h.payload, e);
+/* The payload as the kernel prints it, single blanks between the fields
+ * ("259,0 RS 131072 () 25600 + 256 be,0,4 [dd]"), read in one pass: 1 with
+ * *pl set exactly as payload_checked() would, 0 for any other shape. */
+static int payload_fast(const struct sr_tsrc *t, const char *p, const char *end,
+			struct payload *pl)
+{
+	unsigned seen = 0;
+	uint64_t maj, min, v;
+	const char *tok;
+
+	if (!num_then(&p, end, ',', &maj) || maj > UINT32_MAX || !num_then(&p, end, ' ', &min) ||
+	    min > UINT32_MAX)
+		return 0;
+	for (tok = p; (unsigned)(*p - 'A') < 26; p++)
+		seen |= (unsigned)(*p == 'D') | (unsigned)(*p == 'W') << 1 | (unsigned)(*p == 'R') << 2;
+	if (p == tok || *p++ != ' ')
+		return 0;
+	if (events[t->kind].bytes && !num_then(&p, end, ' ', &v))
+		return 0;
+	if (events[t->kind].cmd) {
+		if (p[0] != '(' || p[1] != ')' || p[2] != ' ')
+			return 0;
+		p += 3;
+	}
+	pl->sec = p;
+	if (!num_then(&p, end, ' ', &pl->sector) || p[0] != '+' || p[1] != ' ')
+		return 0;
+	p += 2;
+	if (!num_then(&p, end, ' ', &pl->nr))
+		return 0;
+	if (*p != '[') { /* ioprio "be,0,4" on newer kernels */
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p++ != ' ' || *p != '[')
+			return 0;
+	}
+	pl->maj = (uint32_t)maj;
+	pl->min = (uint32_t)min;
+	pl->op = seen & 1u ? SR_OP_TRIM : seen & 2u ? SR_OP_WRITE : seen & 4u ? SR_OP_READ : -1;
+	pl->end = p;
+	return 1;
+}
+
+/* Any payload, blanks as they come: 0 with *pl set, or -EINVAL with e
+ * naming the field. */
+static int payload_checked(struct sr_tsrc *t, const char *p, struct payload *pl,
+			   struct sr_err *e)
+{
+	const char *tok, *end, *start = p;
+	uint64_t v;
+
+	if (sr_tp_u32(&p, &pl->maj) || *p != ',')
+		return sr_tsrc_bad(t, "device MAJOR,MINOR", start, e);
 	p++;
-	if (sr_tp_u32(&p, &min) || !sr_tp_sep(*p))
-		return sr_tsrc_bad(t, "device MAJOR,MINOR", h.payload, e);
+	if (sr_tp_u32(&p, &pl->min) || !sr_tp_sep(*p))
+		return sr_tsrc_bad(t, "device MAJOR,MINOR", start, e);
 	tok = sr_tp_blanks(p);
 	end = sr_tp_tok_end(tok);
-	op = sr_tp_rwbs_op(tok, (size_t)(end - tok));
-	if (op == -EINVAL)
+	pl->op = sr_tp_rwbs_op(tok, (size_t)(end - tok));
+	if (pl->op == -EINVAL)
 		return sr_tsrc_bad(t, "RWBS flags", tok, e);
 	p = sr_tp_blanks(end);
 	if (events[t->kind].bytes) {
@@ -82,19 +136,42 @@ static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 			return sr_tsrc_bad(t, "'(CMD)'", p, e);
 		p = sr_tp_blanks(tok + 1);
 	}
-	sec = p;
-	if (sr_tp_u64(&p, &sector) || !sr_tp_sep(*p))
-		return sr_tsrc_bad(t, "sector as an unsigned 64-bit integer", sec, e);
+	pl->sec = p;
+	if (sr_tp_u64(&p, &pl->sector) || !sr_tp_sep(*p))
+		return sr_tsrc_bad(t, "sector as an unsigned 64-bit integer", pl->sec, e);
 	p = sr_tp_blanks(p);
 	if (*p != '+' || !sr_tp_sep(p[1]))
 		return sr_tsrc_bad(t, "'+' after the sector", p, e);
 	tok = p = sr_tp_blanks(p + 1);
-	if (sr_tp_u64(&p, &nr) || !sr_tp_sep(*p))
+	if (sr_tp_u64(&p, &pl->nr) || !sr_tp_sep(*p))
 		return sr_tsrc_bad(t, "sector count as an unsigned 64-bit integer", tok, e);
 	p = sr_tp_blanks(p);
 	if (*p && *p != '[') /* ioprio "be,0,4" on newer kernels */
 		p = sr_tp_blanks(sr_tp_tok_end(p));
+	pl->end = p;
+	return 0;
+}
+
+static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec *r,
+			struct sr_err *e)
+{
+	const char *p, *tok;
+	struct sr_ftrace_head h;
+	struct payload pl = { 0 };
+	uint64_t v;
+	char *comm, *close;
+	int ret;
+
+	ret = sr_ftrace_head(t, line, len, &h, e);
+	if (ret <= 0)
+		return ret;
+	if (h.event_len != events[t->kind].name_len ||
+	    !sr_tp_same(h.event, events[t->kind].name, h.event_len))
+		return 0;
+	if (!(sr_ftrace_fast && payload_fast(t, h.payload, line + len, &pl)) && (ret = payload_checked(t, h.payload, &pl, e)))
+		return ret;
 	/* "[comm]" or "[error]" ends the line; comm may hold blanks and ']' */
+	p = pl.end;
 	close = line + len;
 	while (close > p && (close[-1] == ' ' || close[-1] == '\t'))
 		close--;
@@ -110,13 +187,13 @@ static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 		comm = h.comm;
 	}
 
-	if (!nr || op < 0)
+	if (!pl.nr || pl.op < 0)
 		return 0; /* flush, passthrough, write-zeroes: no data here */
-	if (sr_tp_sectors(sector, nr, r))
-		return sr_tsrc_bad(t, "sector + count within 64 bits of bytes", sec, e);
-	if (!sr_tsrc_keep(t, maj, min, h.pid, comm))
+	if (sr_tp_sectors(pl.sector, pl.nr, r))
+		return sr_tsrc_bad(t, "sector + count within 64 bits of bytes", pl.sec, e);
+	if (!sr_tsrc_keep(t, pl.maj, pl.min, h.pid, comm))
 		return 0;
-	r->op = (uint8_t)op;
+	r->op = (uint8_t)pl.op;
 	r->t_ns = h.t_ns;
 	r->tag = h.pid;
 	return 1;

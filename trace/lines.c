@@ -42,6 +42,7 @@ int sr_lines_open(struct sr_lines *l, const char *path, struct sr_err *e)
 		ret = sr_errf(e, -ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
+	l->buf[0] = '\0'; /* buf[end] is always a NUL, see sr_lines_next() */
 	return 0;
 out:
 	sr_lines_close(l);
@@ -65,6 +66,7 @@ int sr_lines_rewind(struct sr_lines *l, struct sr_err *e)
 		return sr_errf(e, -errno, "%s: cannot rewind: %s", l->path, strerror(errno));
 	l->start = 0;
 	l->end = 0;
+	l->buf[0] = '\0';
 	l->lineno = 0;
 	l->eof = 0;
 	return 0;
@@ -84,16 +86,25 @@ int sr_lines_check(const char *path, uint64_t lineno, const char *p, size_t *n,
 	return 0;
 }
 
-/* p[0, n) is the next line without its '\n'; p[n] is ours to overwrite. */
-static int take_line(struct sr_lines *l, char *p, size_t n, char **line, size_t *len,
+/* p[0, n) is the next line without its '\n'; p[n] is ours to overwrite.
+ * nul: p may hold a NUL byte (else the caller's scan saw none). */
+static int take_line(struct sr_lines *l, char *p, size_t n, char **line, size_t *len, int nul,
 		     struct sr_err *e)
 {
 	int ret;
 
 	l->lineno++;
-	ret = sr_lines_check(l->path, l->lineno, p, &n, e);
-	if (ret)
-		return ret;
+	if (nul) {
+		ret = sr_lines_check(l->path, l->lineno, p, &n, e);
+		if (ret)
+			return ret;
+	} else {
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n > SR_LINES_MAX)
+			return sr_inputf(e, "%s:%llu: line longer than %u bytes", l->path,
+					 (unsigned long long)l->lineno, SR_LINES_MAX);
+	}
 	p[n] = '\0';
 	*line = p;
 	*len = n;
@@ -110,6 +121,7 @@ static int fill(struct sr_lines *l, struct sr_err *e)
 		memmove(l->buf, l->buf + l->start, n);
 		l->start = 0;
 		l->end = n;
+		l->buf[n] = '\0';
 	}
 	/* end <= SR_LINES_MAX + 1 here, so a whole chunk always fits and
 	 * buf[end] stays free for the terminator of a last unterminated line. */
@@ -124,6 +136,7 @@ static int fill(struct sr_lines *l, struct sr_err *e)
 	if (r == 0)
 		l->eof = 1;
 	l->end += (size_t)r;
+	l->buf[l->end] = '\0'; /* stops sr_lines_next's scan */
 	return 0;
 }
 
@@ -131,16 +144,23 @@ int sr_lines_next(struct sr_lines *l, char **line, size_t *len, struct sr_err *e
 {
 	char *p, *nl;
 	size_t n;
-	int ret;
+	int ret, nul;
 
 	for (;;) {
 		p = l->buf + l->start;
 		n = l->end - l->start;
-		nl = memchr(p, '\n', n);
+		/* One pass finds the '\n' and any NUL byte before it: buf[end] is
+		 * a NUL that stops it. A line free of NUL bytes skips take_line's
+		 * second scan; one with a NUL takes the checked path. */
+		nl = strchrnul(p, '\n');
+		nul = !*nl;
+		if (nul)
+			nl = nl < l->buf + l->end ?
+				     memchr(nl, '\n', (size_t)(l->buf + l->end - nl)) : NULL;
 		if (nl) {
 			n = (size_t)(nl - p);
 			l->start += n + 1;
-			return take_line(l, p, n, line, len, e);
+			return take_line(l, p, n, line, len, nul, e);
 		}
 		/* Not even "SR_LINES_MAX bytes + \r" can still end well. */
 		if (n > SR_LINES_MAX + 1)
@@ -150,7 +170,7 @@ int sr_lines_next(struct sr_lines *l, char **line, size_t *len, struct sr_err *e
 			if (!n)
 				return 0;
 			l->start = l->end;
-			return take_line(l, p, n, line, len, e);
+			return take_line(l, p, n, line, len, 1, e);
 		}
 		ret = fill(l, e);
 		if (ret)

@@ -215,12 +215,169 @@ static int ftrace_other(struct sr_tsrc *t, const char *p, struct sr_err *e)
 			     strlen(p), e);
 }
 
-int sr_ftrace_head(struct sr_tsrc *t, char *line, struct sr_ftrace_head *h, struct sr_err *e)
+static int blank(char c)
 {
-	char *p = (char *)sr_tp_blanks(line), *q, *a, *b, *c;
+	return c == ' ' || c == '\t';
+}
+
+int sr_ftrace_fast = 1;
+
+/* High bit of each byte of w equal to c; the lowest one set is exact (a
+ * false hit only ever follows a true one). */
+static inline uint64_t swar_eq(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (0x0101010101010101ull * c);
+
+	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* The first byte of [p, end) that is c (any of ':', ' ' and '\t' for
+ * EVENT_END), or end. Eight bytes at a time: these scans of the line
+ * prefix were a quarter of an ftrace line's parse. */
+#define EVENT_END 0
+static inline const char *find_stop(const char *p, const char *end, unsigned char c)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t w, m;
+
+	for (; end - p >= 8; p += 8) {
+		memcpy(&w, p, 8);
+		m = c ? swar_eq(w, c) : swar_eq(w, ':') | swar_eq(w, ' ') | swar_eq(w, '\t');
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+	}
+#endif
+	for (; p < end; p++)
+		if (c ? *p == (char)c : *p == ':' || blank(*p))
+			return p;
+	return end;
+}
+
+/* "SECONDS.FRACTION:" and then a blank or the end, with at most 9 digits of
+ * seconds (no overflow in nanoseconds): the ':' with *ns set, or NULL for
+ * anything else, which sr_tp_time() then reads or rejects. */
+static const char *time_fast(const char *p, const char *end, uint64_t *ns)
+{
+	static const uint32_t scale[10] = { 0, 100000000, 10000000, 1000000, 100000,
+					    10000, 1000, 100, 10, 1 };
+	uint64_t sec, frac;
+	size_t n = sr_tp_digits(p, end, &sec), f;
+
+	if (!n || n > 9 || p[n] != '.')
+		return NULL;
+	p += n + 1;
+	f = sr_tp_digits(p, end, &frac);
+	if (!f || f > 9 || p[f] != ':' || !sr_tp_sep(p[f + 1]))
+		return NULL;
+	*ns = sec * 1000000000u + frac * scale[f];
+	return p + f;
+}
+
+/* "SECONDS.FRACTION: EVENT: " at s: 1 with h's time, event and payload
+ * set, else 0. */
+static int head_rest(const char *s, const char *end, struct sr_ftrace_head *h)
+{
+	const char *q;
+
+	s = time_fast(s, end, &h->t_ns);
+	if (!s)
+		return 0;
+	s = sr_tp_blanks(s + 1);
+	q = find_stop(s, end, EVENT_END);
+	if (q == end || *q != ':' || q == s || !sr_tp_sep(q[1]))
+		return 0;
+	h->event = s;
+	h->event_len = (size_t)(q - s);
+	h->payload = (char *)sr_tp_blanks(q + 1);
+	return 1;
+}
+
+/* The prefix "TASK-PID [CPU] FLAGS " of the usual tracefs line (TASK
+ * right-aligned in 16 columns), read in one pass: where the timestamp
+ * starts, with *pf's comm and pid set; NULL for any other shape. What it
+ * finds depends on the prefix's bytes alone, hence the cache. */
+static const char *prefix_fast(const char *line, const char *end, struct sr_ftrace_pfx *pf)
+{
+	const char *p = line, *q, *c, *a, *b, *s;
+	uint64_t pid = 0, w;
+
+	for (; end - p >= 8; p += 8) { /* the padding, a word at a time */
+		memcpy(&w, p, 8);
+		if (w != 0x2020202020202020ull)
+			break;
+	}
+	p = sr_tp_blanks(p);
+	if (*p == '#')
+		return NULL;
+	q = find_stop(p, end, '[');
+	if (q == end || q == p || !blank(q[-1]) || !sr_tp_digit(q[1]))
+		return NULL;
+	for (c = q + 1; sr_tp_digit(*c); c++)
+		;
+	if (*c != ']')
+		return NULL;
+	for (b = q - 1; b > p && blank(b[-1]); b--)
+		;
+	for (a = b; a > p && sr_tp_digit(a[-1]); a--)
+		;
+	if (a == b || a - 1 <= p || a[-1] != '-' || b - a > 10) /* perf's "TASK PID", tgid */
+		return NULL;
+	for (s = a; s < b; s++)
+		pid = pid * 10 + (uint64_t)(*s - '0');
+	if (pid > UINT32_MAX)
+		return NULL;
+	for (b = a - 1; b > p && blank(b[-1]); b--)
+		;
+	pf->comm = (uint16_t)(p - line); /* lines are at most SR_LINES_MAX bytes */
+	pf->comm_end = (uint16_t)(b - line);
+	pf->pid = (uint32_t)pid;
+	/* A token ending in ':' is the timestamp, else irq-info flags come first */
+	s = sr_tp_blanks(c + 1);
+	q = sr_tp_tok_end(s);
+	if (q == s)
+		return NULL;
+	return q[-1] == ':' ? s : sr_tp_blanks(q);
+}
+
+/* The usual tracefs line: 1 with h filled in, exactly as the checked path
+ * below would; 0 for any other shape, which that path then reads, skips or
+ * rejects (the line is untouched). Consecutive lines of one task on one
+ * CPU share their prefix: the one last read is kept in t and compared. */
+static int head_fast(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_head *h)
+{
+	struct sr_ftrace_pfx *pf = &t->pfx, fresh;
+	const char *end = line + len, *ts;
+
+	if (pf->len && len > pf->len && sr_tp_same(line, pf->text, pf->len)) {
+		if (!head_rest(line + pf->len, end, h))
+			return 0;
+	} else {
+		ts = prefix_fast(line, end, &fresh);
+		if (!ts || !head_rest(ts, end, h))
+			return 0;
+		*pf = fresh;
+		pf->len = 0;
+		if (ts - line <= (ptrdiff_t)sizeof(pf->text)) {
+			memcpy(pf->text, line, (size_t)(ts - line));
+			pf->len = (uint8_t)(ts - line);
+		}
+	}
+	line[pf->comm_end] = '\0';
+	h->comm = line + pf->comm;
+	h->pid = pf->pid;
+	return 1;
+}
+
+int sr_ftrace_head(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_head *h,
+		   struct sr_err *e)
+{
+	char *p, *q, *a, *b, *c;
 	const char *s, *end, *tok;
 	uint32_t pid;
 
+	if (sr_ftrace_fast && head_fast(t, line, len, h))
+		return 1;
+	p = (char *)sr_tp_blanks(line);
 	if (!*p || *p == '#')
 		return 0;
 	/* The CPU column " [NNN]" ends TASK-PID, whatever the task name holds. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "trace/lines.h"
 
@@ -21,6 +22,16 @@ struct sr_tsrc;
  * with e set. The skeleton fills in seq and target and makes t_ns relative. */
 typedef int (*sr_tsrc_parse_fn)(struct sr_tsrc *t, char *line, size_t len, struct sr_rec *r,
 				struct sr_err *e);
+
+/* The prefix "TASK-PID [CPU] FLAGS " of the ftrace line last read, and
+ * what it says (offsets into the line). */
+struct sr_ftrace_pfx {
+	char text[64];
+	uint8_t len;       /* 0: none kept */
+	uint16_t comm;
+	uint16_t comm_end;
+	uint32_t pid;
+};
 
 struct sr_tsrc {
 	struct sr_source src;
@@ -37,6 +48,7 @@ struct sr_tsrc {
 	int parallel;              /* set by a reader whose parse keeps no state */
 	int pl_tried;
 	struct sr_plines *pl;      /* parallel reader of a large file, or NULL */
+	struct sr_ftrace_pfx pfx;  /* for sr_ftrace_head() */
 };
 
 /* Open path as a line source that hands each line to parse. */
@@ -86,13 +98,15 @@ static inline int sr_tp_u64(const char **pp, uint64_t *out)
 {
 	const char *p = *pp, *q;
 	uint64_t v = 0;
+	unsigned d;
 
-	if (!sr_tp_digit(*p))
+	/* Up to 19 digits cannot overflow: no check per digit then (a longer
+	 * run wraps here and is read again with checks below). */
+	for (q = p; (d = (unsigned)(unsigned char)*q - '0') <= 9; q++)
+		v = v * 10 + d;
+	if (q == p)
 		return -EINVAL;
-	/* Up to 19 digits cannot overflow: no check per digit then. */
-	for (q = p; sr_tp_digit(*q) && q - p < 19; q++)
-		v = v * 10 + (uint64_t)(*q - '0');
-	if (!sr_tp_digit(*q)) {
+	if (q - p <= 19) {
 		*pp = q;
 		*out = v;
 		return 0;
@@ -109,6 +123,51 @@ static inline int sr_tp_u64(const char **pp, uint64_t *out)
 	return 0;
 }
 
+/* The decimal digits at p, p < end and end[0] readable (the line's NUL):
+ * how many, their value in *v (which wraps past 19 digits: callers bound
+ * the count). Eight bytes at a time where the line has them: a third of
+ * an ftrace line's parse was its 30 digits, one by one. */
+static inline size_t sr_tp_digits(const char *p, const char *end, uint64_t *v)
+{
+	const char *q = p;
+	uint64_t x = 0;
+	unsigned d;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (end - p >= 8) {
+		uint64_t w, nd, m;
+
+		memcpy(&w, p, 8);
+		/* a byte is a digit when its high nibble is 3 and +6 keeps it so */
+		nd = ((w & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
+		     (((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull);
+		m = (((nd & 0x7F7F7F7F7F7F7F7Full) + 0x7F7F7F7F7F7F7F7Full) | nd) &
+		    0x8080808080808080ull;
+		d = m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
+		if (!d) {
+			*v = 0;
+			return 0;
+		}
+		/* the d digits to the top, zeros (leading zeros) below */
+		x = (w & 0x0F0F0F0F0F0F0F0Full) << (8 * (8 - d));
+		x = (x * 2561) >> 8;
+		x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+		x = ((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+		if (d < 8) {
+			*v = x;
+			return d;
+		}
+		q = p + 8;
+	}
+#endif
+	while ((d = (unsigned)(unsigned char)*q - '0') <= 9) {
+		x = x * 10 + d;
+		q++;
+	}
+	*v = x;
+	return (size_t)(q - p);
+}
+
 static inline int sr_tp_u32(const char **pp, uint32_t *out)
 {
 	const char *p = *pp;
@@ -119,6 +178,26 @@ static inline int sr_tp_u32(const char **pp, uint32_t *out)
 	*pp = p;
 	*out = (uint32_t)v;
 	return 0;
+}
+
+/* Are a[0, n) and b[0, n) the same bytes? memcmp without the call, for the
+ * short names and prefixes compared on every line. */
+static inline int sr_tp_same(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	if (n < 8)
+		return !memcmp(a, b, n);
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
 }
 
 /* Is c the end of a field: a blank or the end of the line? */
@@ -158,8 +237,15 @@ struct sr_ftrace_head {
 /* Split an ftrace line (as read from tracefs trace or trace_pipe, trace-cmd
  * report or perf script): 1 with h filled in; 0 for a line that carries no
  * event ('#' headers, blank lines, "CPU:1 [LOST 3 EVENTS]", stack dumps,
- * function tracer lines); -EINVAL with e set for a malformed one. */
-int sr_ftrace_head(struct sr_tsrc *t, char *line, struct sr_ftrace_head *h, struct sr_err *e);
+ * function tracer lines); -EINVAL with e set for a malformed one. len:
+ * strlen(line). */
+int sr_ftrace_head(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace_head *h,
+		   struct sr_err *e);
+
+/* For tests and fuzzing: 0 turns the ftrace readers' one-pass reading of
+ * the usual line off, so that every line takes the checked path (which must
+ * give the same records and messages). Default 1; set before opening. */
+extern int sr_ftrace_fast;
 
 /* Is name among the ftrace events in head (": NAME: " or perf's ":NAME: ")? */
 int sr_ftrace_probe_event(const char *head, size_t len, const char *name);

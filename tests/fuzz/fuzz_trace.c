@@ -5,7 +5,8 @@
  * time with the Q/D/C pairing on (trace/blklat.h), to the same records. The
  * same file is then read by the parallel line reader
  * (trace/plines.c) cut into tiny blocks: the records and the error message
- * must be those of the sequential reader.
+ * must be those of the sequential reader. The ftrace, filemap and faults
+ * readers read it with and without their one-pass path: the same again.
  *
  * Built with -fsanitize=fuzzer this is a libFuzzer target; linked with
  * standalone.c it runs a corpus (how CTest runs it without clang). */
@@ -21,6 +22,7 @@
 
 #include "base/source.h"
 #include "trace/plines.h"
+#include "trace/textparse.h"
 
 #include "fuzz_common.h"
 
@@ -65,6 +67,21 @@ static void check_parallel(const char *path, const char *fmt, size_t block, size
 		abort();
 }
 
+/* The ftrace readers' one-pass reading of the usual line gives what the
+ * checked path gives, records and messages. */
+static void check_fast(const char *path, const char *fmt, size_t max, struct sr_rec *buf)
+{
+	uint64_t fast, checked;
+
+	sr_plines_tune(0, UINT64_MAX, 0);
+	fast = read_all(path, fmt, max, buf);
+	sr_ftrace_fast = 0;
+	checked = read_all(path, fmt, max, buf);
+	sr_ftrace_fast = 1;
+	if (fast != checked)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const fmts[] = { "auto",	 "csv",	    "fio-iolog", "blktrace",
@@ -105,6 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_parallel(path, "csv", 1 + size % 61, max, buf);
 	check_parallel(path, "ftrace", 2 + size % 127, max, buf);
+	check_fast(path, "ftrace", max, buf);
+	check_fast(path, "filemap", max, buf);
+	check_fast(path, "faults", max, buf);
 	close(fd);
 	return 0;
 }

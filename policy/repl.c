@@ -210,22 +210,20 @@ static void heap_down(struct sr_sim *s, uint32_t i)
 	heap_set(s, i, he);
 }
 
-static void heap_push(struct sr_sim *s, struct sr_frame *f)
+static void heap_push(struct sr_sim *s, struct sr_frame *f, uint64_t key)
 {
 	uint32_t i = s->heap_n++;
 
-	s->heap[i] = (struct sr_heapent){ .key = f->key, .fr = (uint32_t)(f - s->fr) };
+	s->heap[i] = (struct sr_heapent){ .key = key, .fr = (uint32_t)(f - s->fr) };
 	f->hpos = i;
 	heap_up(s, i);
 }
 
-/* f->key changed: take it into f's slot and restore the order. */
-static void heap_fix(struct sr_sim *s, struct sr_frame *f)
+/* Slot i's key becomes key: restore the order. */
+static void heap_fix(struct sr_sim *s, uint32_t i, uint64_t key)
 {
-	uint32_t i = f->hpos;
-
-	s->heap[i].key = f->key;
-	if (i && s->heap[(i - 1) / HEAP_D].key > f->key)
+	s->heap[i].key = key;
+	if (i && s->heap[(i - 1) / HEAP_D].key > key)
 		heap_up(s, i);
 	else
 		heap_down(s, i);
@@ -236,10 +234,8 @@ static void heap_del(struct sr_sim *s, struct sr_frame *f)
 	uint32_t i = f->hpos, last = --s->heap_n;
 
 	if (i != last) {
-		struct sr_frame *g = &s->fr[s->heap[last].fr];
-
 		heap_set(s, i, s->heap[last]);
-		heap_fix(s, g);
+		heap_fix(s, i, s->heap[i].key);
 	}
 	f->hpos = SR_NIL;
 }
@@ -356,15 +352,13 @@ static uint64_t lfu_key(struct sr_sim *s, struct sr_frame *f)
 static void lfu_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
 	(void)prefetched;
-	f->key = lfu_key(s, f);
-	heap_push(s, f);
+	heap_push(s, f, lfu_key(s, f));
 }
 
 static void lfu_touch(struct sr_sim *s, struct sr_frame *f)
 {
 	s->clock++;
-	f->key = lfu_key(s, f);
-	heap_fix(s, f);
+	heap_fix(s, f->hpos, lfu_key(s, f));
 }
 
 const struct sr_repl_ops sr_repl_lfu = {
@@ -380,7 +374,8 @@ void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag)
 }
 
 /* Belady's MIN: evict the page whose next use is farthest. The manager sets
- * f->key = UINT64_MAX - next use when it allocates or touches a frame, so
+ * f->key = UINT64_MAX - next use when it allocates a frame for a demand
+ * read (touch computes it afresh), so
  * the heap's minimum is the farthest. */
 static void min_fini(struct sr_sim *s)
 {
@@ -391,13 +386,12 @@ static void min_fini(struct sr_sim *s)
 static void min_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
 	(void)prefetched;
-	heap_push(s, f);
+	heap_push(s, f, f->key); /* read before hpos takes its place */
 }
 
 static void min_touch(struct sr_sim *s, struct sr_frame *f)
 {
-	f->key = UINT64_MAX - sr_sim_next_use(s);
-	heap_fix(s, f);
+	heap_fix(s, f->hpos, UINT64_MAX - sr_sim_next_use(s));
 }
 
 /* Caching a page used later than every resident one would only displace a

@@ -11,20 +11,27 @@
 
 enum { SR_FR_FREE = 0, SR_FR_IO, SR_FR_RES };
 
+/* 32 bytes: the frame array is a quarter of a page per 64 KiB of --mem
+ * and every row zeroes it, so fields that never live at the same time
+ * share space and the flags are bits. */
 struct sr_frame {
 	uint64_t page;
-	uint64_t key;        /* keyed replacement (lfu, min): heap order */
-	uint32_t prev, next; /* list links (lru, fifo, 2q); free list uses next */
+	union {
+		struct {
+			uint32_t prev, next; /* list links (lru, fifo, 2q, kernel); the free list uses next */
+		};
+		uint32_t hpos;       /* lfu, min: heap position while resident (no list then) */
+		uint64_t key;        /* min: its heap key from the demand miss until insert (in flight: no list, no heap) */
+	};
 	uint32_t hnext;      /* hash chain */
-	uint32_t hpos;       /* heap position */
 	uint32_t io;         /* in-flight request slot + 1, 0: none */
 	uint32_t tag;
-	uint8_t state;       /* SR_FR_* */
-	uint8_t prefetched;  /* brought in by a prefetch and not used yet */
-	uint8_t pinned;
-	uint8_t ref;         /* clock / 2q referenced bit */
-	uint8_t list;        /* 2q: 0 inactive, 1 active */
-	uint8_t mark;        /* readahead mark (pagecache) */
+	uint8_t state : 2;   /* SR_FR_* */
+	uint8_t prefetched : 1; /* brought in by a prefetch and not used yet */
+	uint8_t pinned : 1;
+	uint8_t ref : 2;     /* clock / 2q referenced bit; kernel: young and PG_referenced */
+	uint8_t list : 1;    /* 2q: 0 inactive, 1 active */
+	uint8_t mark : 1;    /* readahead mark (pagecache) */
 };
 
 /* A heap slot (lfu, min): the frame's key, copied in, and its index. */

@@ -106,7 +106,7 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 	s->free_head = f->next;
 	memset(f, 0, sizeof(*f));
 	f->page = page;
-	f->prev = f->next = f->hpos = SR_NIL;
+	f->prev = f->next = SR_NIL; /* hpos too: it shares prev's place */
 	f->tag = tag;
 	f->state = SR_FR_IO;
 	f->prefetched = (uint8_t)prefetch;
@@ -115,8 +115,8 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 		f->pinned = 1;
 		s->r->pinned_pages++;
 	}
-	if (s->nu && !prefetch)
-		f->key = UINT64_MAX - sr_sim_next_use(s);
+	if (s->nu) /* MIN: key shares the links' place (no list in flight) */
+		f->key = prefetch ? 0 : UINT64_MAX - sr_sim_next_use(s);
 	hash_add(s, f);
 	return f;
 }

@@ -157,7 +157,7 @@ const struct sr_repl_ops sr_repl_clock = {
 	.touch = clock_touch, .remove = clock_remove, .victim = clock_victim,
 };
 
-/* An indexed 4-ary min-heap on frame keys (lfu and min). Each slot holds
+/* An indexed 4-ary min-heap on frame keys (lfu; MIN is in repl_min.c). Each slot holds
  * its key beside the frame index, so a sift compares within the heap array
  * and touches a frame only to record its new position (the frame array is
  * large and a key read through it missed the cache on most levels). Four
@@ -372,46 +372,6 @@ void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag)
 	if (s->tag_keys)
 		lfu_count(s, tag, 1);
 }
-
-/* Belady's MIN: evict the page whose next use is farthest. The manager sets
- * f->key = UINT64_MAX - next use when it allocates a frame for a demand
- * read (touch computes it afresh), so
- * the heap's minimum is the farthest. */
-static void min_fini(struct sr_sim *s)
-{
-	free(s->heap);
-	s->heap = NULL;
-}
-
-static void min_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
-{
-	(void)prefetched;
-	heap_push(s, f, f->key); /* read before hpos takes its place */
-}
-
-static void min_touch(struct sr_sim *s, struct sr_frame *f)
-{
-	heap_fix(s, f->hpos, UINT64_MAX - sr_sim_next_use(s));
-}
-
-/* Caching a page used later than every resident one would only displace a
- * page needed sooner: read it through (MIN with bypass). */
-static int min_admit(struct sr_sim *s, uint64_t page)
-{
-	uint64_t nu = sr_sim_next_use(s);
-
-	(void)page;
-	if (s->free_head != SR_NIL)
-		return nu != UINT64_MAX;
-	if (!s->heap_n)
-		return 0;
-	return nu < UINT64_MAX - s->heap[0].key;
-}
-
-const struct sr_repl_ops sr_repl_min = {
-	.name = "min", .init = heap_init, .fini = min_fini, .insert = min_insert,
-	.touch = min_touch, .remove = heap_del, .victim = heap_victim, .admit = min_admit,
-};
 
 /* The kernel's two LRU lists, approximated: pages enter the inactive list;
  * a second access while there promotes them to the active list; reclaim

@@ -20,7 +20,7 @@ struct sr_frame {
 		struct {
 			uint32_t prev, next; /* list links (lru, fifo, 2q, kernel); the free list uses next */
 		};
-		uint32_t hpos;       /* lfu, min: heap position while resident (no list then) */
+		uint32_t hpos;       /* lfu: heap position while resident (no list then) */
 		uint64_t key;        /* min: its heap key from the demand miss until insert (in flight: no list, no heap) */
 	};
 	uint32_t hnext;      /* hash chain */
@@ -34,7 +34,7 @@ struct sr_frame {
 	uint8_t mark : 1;    /* readahead mark (pagecache) */
 };
 
-/* A heap slot (lfu, min): the frame's key, copied in, and its index. */
+/* A heap slot (lfu): the frame's key, copied in, and its index. */
 struct sr_heapent {
 	uint64_t key;
 	uint32_t fr;
@@ -61,6 +61,8 @@ struct sr_nu_run {
 	uint64_t len;
 };
 
+struct sr_min;
+
 struct sr_list {
 	uint32_t head, tail, n;
 };
@@ -86,8 +88,9 @@ struct sr_sim {
 	/* replacement state */
 	struct sr_list l[2];   /* lru/fifo: l[0]; 2q: l[0] inactive, l[1] active */
 	uint32_t hand;         /* clock */
-	struct sr_heapent *heap; /* lfu, min */
-	uint32_t heap_n;
+	struct sr_heapent *heap; /* lfu */
+	uint32_t heap_n;         /* lfu: heap entries; min: resident frames */
+	struct sr_min *min;      /* min: next-use buckets (repl_min.c) */
 	uint64_t clock;        /* lfu tie-break: access counter */
 	uint32_t *tag_keys;    /* lfu: open-addressing tag -> count */
 	uint64_t *tag_cnt;

@@ -14,44 +14,17 @@ void sr_list_init(struct sr_list *l)
 
 static void list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
 {
-	uint32_t i = (uint32_t)(f - s->fr);
-
-	f->prev = l->tail;
-	f->next = SR_NIL;
-	if (l->tail != SR_NIL)
-		s->fr[l->tail].next = i;
-	else
-		l->head = i;
-	l->tail = i;
-	l->n++;
+	sr_list_push_tail(s, l, f);
 }
 
 static void list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
 {
-	uint32_t i = (uint32_t)(f - s->fr);
-
-	f->prev = SR_NIL;
-	f->next = l->head;
-	if (l->head != SR_NIL)
-		s->fr[l->head].prev = i;
-	else
-		l->tail = i;
-	l->head = i;
-	l->n++;
+	sr_list_push_head(s, l, f);
 }
 
 static void list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
 {
-	if (f->prev != SR_NIL)
-		s->fr[f->prev].next = f->next;
-	else
-		l->head = f->next;
-	if (f->next != SR_NIL)
-		s->fr[f->next].prev = f->prev;
-	else
-		l->tail = f->prev;
-	f->prev = f->next = SR_NIL;
-	l->n--;
+	sr_list_unlink(s, l, f);
 }
 
 static int list_init(struct sr_sim *s, struct sr_err *e)
@@ -450,19 +423,3 @@ const struct sr_repl_ops sr_repl_2q = {
 	.name = "2q", .init = list_init, .fini = list_fini, .insert = q2_insert,
 	.touch = q2_touch, .remove = q2_remove, .victim = q2_victim, .cold = q2_cold,
 };
-
-/* The list operations for replacement algorithms in other files (pclru.c). */
-void sr_list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
-{
-	list_push_tail(s, l, f);
-}
-
-void sr_list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
-{
-	list_push_head(s, l, f);
-}
-
-void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
-{
-	list_unlink(s, l, f);
-}

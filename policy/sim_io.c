@@ -17,16 +17,11 @@ static uint64_t hslot(const struct sr_sim *s, uint64_t page)
 	return (page * 0x9E3779B97F4A7C15ull >> 17) & s->hmask;
 }
 
-struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page)
+/* sr_sim_lookup without a direct table */
+struct sr_frame *sr_sim_lookup_hash(const struct sr_sim *s, uint64_t page)
 {
 	uint32_t i;
 
-	if (!s->nfr)
-		return NULL;
-	if (s->direct) {
-		i = page <= s->hmask ? s->hash[page] : SR_NIL;
-		return i == SR_NIL ? NULL : &s->fr[i];
-	}
 	for (i = s->hash[hslot(s, page)]; i != SR_NIL; i = s->fr[i].hnext)
 		if (s->fr[i].page == page)
 			return &s->fr[i];

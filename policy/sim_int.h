@@ -210,7 +210,15 @@ static inline struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t pa
 	i = page <= s->hmask ? s->hash[page] : SR_NIL;
 	return i == SR_NIL ? NULL : &s->fr[i];
 }
-uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p); /* short at the target's end (lbs-rounded) */
+uint64_t sr_sim_tail_bytes(const struct sr_sim *s, uint64_t p);
+/* Bytes the device transfers for page p: short at the target's end
+ * (lbs-rounded). Inline: every page access adds it up. */
+static inline uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p)
+{
+	if ((p + 1) * s->c->page <= s->c->target_size)
+		return s->c->page;
+	return sr_sim_tail_bytes(s, p);
+}
 uint64_t sr_sim_max_pages(const struct sr_sim *s);    /* pages per request */
 uint64_t sr_sim_target_pages(const struct sr_sim *s);
 uint64_t sr_sim_extent_pages(const struct sr_sim *s);

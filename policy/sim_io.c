@@ -55,8 +55,8 @@ static void hash_del(struct sr_sim *s, struct sr_frame *f)
 	*p = f->hnext;
 }
 
-/* Bytes the device transfers for page p: the last page of the target may be short. */
-uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p)
+/* sr_sim_page_bytes past the fast case: the last page of the target may be short. */
+uint64_t sr_sim_tail_bytes(const struct sr_sim *s, uint64_t p)
 {
 	uint64_t off = p * s->c->page, n = s->c->page;
 

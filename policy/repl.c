@@ -14,44 +14,17 @@ void sr_list_init(struct sr_list *l)
 
 static void list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
 {
-	uint32_t i = (uint32_t)(f - s->fr);
-
-	f->prev = l->tail;
-	f->next = SR_NIL;
-	if (l->tail != SR_NIL)
-		s->fr[l->tail].next = i;
-	else
-		l->head = i;
-	l->tail = i;
-	l->n++;
+	sr_list_push_tail(s, l, f);
 }
 
 static void list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
 {
-	uint32_t i = (uint32_t)(f - s->fr);
-
-	f->prev = SR_NIL;
-	f->next = l->head;
-	if (l->head != SR_NIL)
-		s->fr[l->head].prev = i;
-	else
-		l->tail = i;
-	l->head = i;
-	l->n++;
+	sr_list_push_head(s, l, f);
 }
 
 static void list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
 {
-	if (f->prev != SR_NIL)
-		s->fr[f->prev].next = f->next;
-	else
-		l->head = f->next;
-	if (f->next != SR_NIL)
-		s->fr[f->next].prev = f->prev;
-	else
-		l->tail = f->prev;
-	f->prev = f->next = SR_NIL;
-	l->n--;
+	sr_list_unlink(s, l, f);
 }
 
 static int list_init(struct sr_sim *s, struct sr_err *e)
@@ -157,7 +130,7 @@ const struct sr_repl_ops sr_repl_clock = {
 	.touch = clock_touch, .remove = clock_remove, .victim = clock_victim,
 };
 
-/* An indexed 4-ary min-heap on frame keys (lfu and min). Each slot holds
+/* An indexed 4-ary min-heap on frame keys (lfu; MIN is in repl_min.c). Each slot holds
  * its key beside the frame index, so a sift compares within the heap array
  * and touches a frame only to record its new position (the frame array is
  * large and a key read through it missed the cache on most levels). Four
@@ -210,22 +183,20 @@ static void heap_down(struct sr_sim *s, uint32_t i)
 	heap_set(s, i, he);
 }
 
-static void heap_push(struct sr_sim *s, struct sr_frame *f)
+static void heap_push(struct sr_sim *s, struct sr_frame *f, uint64_t key)
 {
 	uint32_t i = s->heap_n++;
 
-	s->heap[i] = (struct sr_heapent){ .key = f->key, .fr = (uint32_t)(f - s->fr) };
+	s->heap[i] = (struct sr_heapent){ .key = key, .fr = (uint32_t)(f - s->fr) };
 	f->hpos = i;
 	heap_up(s, i);
 }
 
-/* f->key changed: take it into f's slot and restore the order. */
-static void heap_fix(struct sr_sim *s, struct sr_frame *f)
+/* Slot i's key becomes key: restore the order. */
+static void heap_fix(struct sr_sim *s, uint32_t i, uint64_t key)
 {
-	uint32_t i = f->hpos;
-
-	s->heap[i].key = f->key;
-	if (i && s->heap[(i - 1) / HEAP_D].key > f->key)
+	s->heap[i].key = key;
+	if (i && s->heap[(i - 1) / HEAP_D].key > key)
 		heap_up(s, i);
 	else
 		heap_down(s, i);
@@ -236,10 +207,8 @@ static void heap_del(struct sr_sim *s, struct sr_frame *f)
 	uint32_t i = f->hpos, last = --s->heap_n;
 
 	if (i != last) {
-		struct sr_frame *g = &s->fr[s->heap[last].fr];
-
 		heap_set(s, i, s->heap[last]);
-		heap_fix(s, g);
+		heap_fix(s, i, s->heap[i].key);
 	}
 	f->hpos = SR_NIL;
 }
@@ -356,15 +325,13 @@ static uint64_t lfu_key(struct sr_sim *s, struct sr_frame *f)
 static void lfu_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
 	(void)prefetched;
-	f->key = lfu_key(s, f);
-	heap_push(s, f);
+	heap_push(s, f, lfu_key(s, f));
 }
 
 static void lfu_touch(struct sr_sim *s, struct sr_frame *f)
 {
 	s->clock++;
-	f->key = lfu_key(s, f);
-	heap_fix(s, f);
+	heap_fix(s, f->hpos, lfu_key(s, f));
 }
 
 const struct sr_repl_ops sr_repl_lfu = {
@@ -378,46 +345,6 @@ void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag)
 	if (s->tag_keys)
 		lfu_count(s, tag, 1);
 }
-
-/* Belady's MIN: evict the page whose next use is farthest. The manager sets
- * f->key = UINT64_MAX - next use when it allocates or touches a frame, so
- * the heap's minimum is the farthest. */
-static void min_fini(struct sr_sim *s)
-{
-	free(s->heap);
-	s->heap = NULL;
-}
-
-static void min_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
-{
-	(void)prefetched;
-	heap_push(s, f);
-}
-
-static void min_touch(struct sr_sim *s, struct sr_frame *f)
-{
-	f->key = UINT64_MAX - sr_sim_next_use(s);
-	heap_fix(s, f);
-}
-
-/* Caching a page used later than every resident one would only displace a
- * page needed sooner: read it through (MIN with bypass). */
-static int min_admit(struct sr_sim *s, uint64_t page)
-{
-	uint64_t nu = sr_sim_next_use(s);
-
-	(void)page;
-	if (s->free_head != SR_NIL)
-		return nu != UINT64_MAX;
-	if (!s->heap_n)
-		return 0;
-	return nu < UINT64_MAX - s->heap[0].key;
-}
-
-const struct sr_repl_ops sr_repl_min = {
-	.name = "min", .init = heap_init, .fini = min_fini, .insert = min_insert,
-	.touch = min_touch, .remove = heap_del, .victim = heap_victim, .admit = min_admit,
-};
 
 /* The kernel's two LRU lists, approximated: pages enter the inactive list;
  * a second access while there promotes them to the active list; reclaim
@@ -496,19 +423,3 @@ const struct sr_repl_ops sr_repl_2q = {
 	.name = "2q", .init = list_init, .fini = list_fini, .insert = q2_insert,
 	.touch = q2_touch, .remove = q2_remove, .victim = q2_victim, .cold = q2_cold,
 };
-
-/* The list operations for replacement algorithms in other files (pclru.c). */
-void sr_list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
-{
-	list_push_tail(s, l, f);
-}
-
-void sr_list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
-{
-	list_push_head(s, l, f);
-}
-
-void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
-{
-	list_unlink(s, l, f);
-}

@@ -52,7 +52,8 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 				return ret;
 			continue;
 		}
-		for (q = p; q < a->page0 + a->npages && !sr_sim_lookup(s, q); q++)
+		/* the run of missing pages read together (a fault reads one) */
+		for (q = p; !po->miss && q < a->page0 + a->npages && !sr_sim_lookup(s, q); q++)
 			;
 		lo = p;
 		hi = q;

@@ -11,23 +11,30 @@
 
 enum { SR_FR_FREE = 0, SR_FR_IO, SR_FR_RES };
 
+/* 32 bytes: the frame array is a quarter of a page per 64 KiB of --mem
+ * and every row zeroes it, so fields that never live at the same time
+ * share space and the flags are bits. */
 struct sr_frame {
 	uint64_t page;
-	uint64_t key;        /* keyed replacement (lfu, min): heap order */
-	uint32_t prev, next; /* list links (lru, fifo, 2q); free list uses next */
+	union {
+		struct {
+			uint32_t prev, next; /* list links (lru, fifo, 2q, kernel); the free list uses next */
+		};
+		uint32_t hpos;       /* lfu: heap position while resident (no list then) */
+		uint64_t key;        /* min: its heap key from the demand miss until insert (in flight: no list, no heap) */
+	};
 	uint32_t hnext;      /* hash chain */
-	uint32_t hpos;       /* heap position */
 	uint32_t io;         /* in-flight request slot + 1, 0: none */
 	uint32_t tag;
-	uint8_t state;       /* SR_FR_* */
-	uint8_t prefetched;  /* brought in by a prefetch and not used yet */
-	uint8_t pinned;
-	uint8_t ref;         /* clock / 2q referenced bit */
-	uint8_t list;        /* 2q: 0 inactive, 1 active */
-	uint8_t mark;        /* readahead mark (pagecache) */
+	uint8_t state : 2;   /* SR_FR_* */
+	uint8_t prefetched : 1; /* brought in by a prefetch and not used yet */
+	uint8_t pinned : 1;
+	uint8_t ref : 2;     /* clock / 2q referenced bit; kernel: young and PG_referenced */
+	uint8_t list : 1;    /* 2q: 0 inactive, 1 active */
+	uint8_t mark : 1;    /* readahead mark (pagecache) */
 };
 
-/* A heap slot (lfu, min): the frame's key, copied in, and its index. */
+/* A heap slot (lfu): the frame's key, copied in, and its index. */
 struct sr_heapent {
 	uint64_t key;
 	uint32_t fr;
@@ -54,6 +61,8 @@ struct sr_nu_run {
 	uint64_t len;
 };
 
+struct sr_min;
+
 struct sr_list {
 	uint32_t head, tail, n;
 };
@@ -79,8 +88,9 @@ struct sr_sim {
 	/* replacement state */
 	struct sr_list l[2];   /* lru/fifo: l[0]; 2q: l[0] inactive, l[1] active */
 	uint32_t hand;         /* clock */
-	struct sr_heapent *heap; /* lfu, min */
-	uint32_t heap_n;
+	struct sr_heapent *heap; /* lfu */
+	uint32_t heap_n;         /* lfu: heap entries; min: resident frames */
+	struct sr_min *min;      /* min: next-use buckets (repl_min.c) */
 	uint64_t clock;        /* lfu tie-break: access counter */
 	uint32_t *tag_keys;    /* lfu: open-addressing tag -> count */
 	uint64_t *tag_cnt;
@@ -138,16 +148,77 @@ extern const struct sr_policy_ops sr_pol_routed_willneed, sr_pol_pread_prefetch,
 
 /* repl.c helpers for the manager */
 void sr_list_init(struct sr_list *l);
-/* head: the reclaim end, tail: the newest */
-void sr_list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f);
-void sr_list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f);
-void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f);
+/* head: the reclaim end, tail: the newest. Inline: a list move is a few
+ * stores, and the call cost as much as they did in the pagecache row. */
+static inline void sr_list_push_tail(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	uint32_t i = (uint32_t)(f - s->fr);
+
+	f->prev = l->tail;
+	f->next = SR_NIL;
+	if (l->tail != SR_NIL)
+		s->fr[l->tail].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+	l->n++;
+}
+
+static inline void sr_list_push_head(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	uint32_t i = (uint32_t)(f - s->fr);
+
+	f->prev = SR_NIL;
+	f->next = l->head;
+	if (l->head != SR_NIL)
+		s->fr[l->head].prev = i;
+	else
+		l->tail = i;
+	l->head = i;
+	l->n++;
+}
+
+static inline void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr_frame *f)
+{
+	if (f->prev != SR_NIL)
+		s->fr[f->prev].next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != SR_NIL)
+		s->fr[f->next].prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = SR_NIL;
+	l->n--;
+}
+
 extern const struct sr_repl_ops sr_repl_kernel; /* pclru.c: the pagecache policy's lists */
 void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag);
 
 /* sim_io.c: frames and I/O */
-struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page);
-uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p); /* short at the target's end (lbs-rounded) */
+struct sr_frame *sr_sim_lookup_hash(const struct sr_sim *s, uint64_t page);
+/* The frame of page, NULL: not resident or in flight. Inline: the
+ * pagecache row looks up every page its readahead windows cover. */
+static inline struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page)
+{
+	uint32_t i;
+
+	if (!s->nfr)
+		return NULL;
+	if (!s->direct)
+		return sr_sim_lookup_hash(s, page);
+	i = page <= s->hmask ? s->hash[page] : SR_NIL;
+	return i == SR_NIL ? NULL : &s->fr[i];
+}
+uint64_t sr_sim_tail_bytes(const struct sr_sim *s, uint64_t p);
+/* Bytes the device transfers for page p: short at the target's end
+ * (lbs-rounded). Inline: every page access adds it up. */
+static inline uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p)
+{
+	if ((p + 1) * s->c->page <= s->c->target_size)
+		return s->c->page;
+	return sr_sim_tail_bytes(s, p);
+}
 uint64_t sr_sim_max_pages(const struct sr_sim *s);    /* pages per request */
 uint64_t sr_sim_target_pages(const struct sr_sim *s);
 uint64_t sr_sim_extent_pages(const struct sr_sim *s);

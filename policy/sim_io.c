@@ -17,16 +17,11 @@ static uint64_t hslot(const struct sr_sim *s, uint64_t page)
 	return (page * 0x9E3779B97F4A7C15ull >> 17) & s->hmask;
 }
 
-struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page)
+/* sr_sim_lookup without a direct table */
+struct sr_frame *sr_sim_lookup_hash(const struct sr_sim *s, uint64_t page)
 {
 	uint32_t i;
 
-	if (!s->nfr)
-		return NULL;
-	if (s->direct) {
-		i = page <= s->hmask ? s->hash[page] : SR_NIL;
-		return i == SR_NIL ? NULL : &s->fr[i];
-	}
 	for (i = s->hash[hslot(s, page)]; i != SR_NIL; i = s->fr[i].hnext)
 		if (s->fr[i].page == page)
 			return &s->fr[i];
@@ -60,8 +55,8 @@ static void hash_del(struct sr_sim *s, struct sr_frame *f)
 	*p = f->hnext;
 }
 
-/* Bytes the device transfers for page p: the last page of the target may be short. */
-uint64_t sr_sim_page_bytes(const struct sr_sim *s, uint64_t p)
+/* sr_sim_page_bytes past the fast case: the last page of the target may be short. */
+uint64_t sr_sim_tail_bytes(const struct sr_sim *s, uint64_t p)
 {
 	uint64_t off = p * s->c->page, n = s->c->page;
 
@@ -106,7 +101,7 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 	s->free_head = f->next;
 	memset(f, 0, sizeof(*f));
 	f->page = page;
-	f->prev = f->next = f->hpos = SR_NIL;
+	f->prev = f->next = SR_NIL; /* hpos too: it shares prev's place */
 	f->tag = tag;
 	f->state = SR_FR_IO;
 	f->prefetched = (uint8_t)prefetch;
@@ -115,8 +110,8 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 		f->pinned = 1;
 		s->r->pinned_pages++;
 	}
-	if (s->nu && !prefetch)
-		f->key = UINT64_MAX - sr_sim_next_use(s);
+	if (s->nu) /* MIN: key shares the links' place (no list in flight) */
+		f->key = prefetch ? 0 : UINT64_MAX - sr_sim_next_use(s);
 	hash_add(s, f);
 	return f;
 }

@@ -94,6 +94,7 @@ struct sr_sim {
 	uint64_t clock;        /* lfu tie-break: access counter */
 	uint32_t *tag_keys;    /* lfu: open-addressing tag -> count */
 	uint64_t *tag_cnt;
+	void *repl_priv;       /* kernel-lru: its shadow entries and scan state (pclru.c) */
 	uint64_t tag_mask;
 	uint64_t tag_used;     /* keys in the table: it doubles past half full */
 	struct sr_nu_run *nu;  /* min: next uses of the page accesses, as runs */
@@ -139,6 +140,7 @@ struct sr_sim {
 struct sr_pc {
 	uint64_t ra;          /* readahead window, pages */
 	uint64_t start, size; /* the current window (file_ra_state) */
+	uint64_t sync_lo, sync_hi; /* the last fault's read-around: order-0 folios */
 };
 int sr_pc_setup(struct sr_policy *p, struct sr_pc *c);
 void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, uint64_t *mark);

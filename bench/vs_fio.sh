@@ -15,10 +15,13 @@ usage: $PROG [--quick] [--clean] [--keep] [-h]
 Pairs ssdreplay against fio on the same access sequences (O_DIRECT reads of a
 scratch file) and prints a table; writes a CSV with the exact commands used.
 
-Points: 4k randread QD32, 128k seq read QD32, 1m seq read QD8, each for
-io_uring and libaio, with three pairings and fio at its best (fio+fixed):
+Points: 4k randread QD32, 128k seq read QD32, 1m seq read QD8, 4k randread
+QD1 (with p50/p99 completion latency) and 4k randread 2 threads x QD16
+(--threads 2 vs --numjobs=2), each for io_uring and libaio, with these
+pairings and fio at its best (fio+fixed, huge pages reserved when root):
   (a/b) fio's own generator vs ssdreplay --pattern (time based)
-  (c)   fio --read_iolog vs ssdreplay --trace of one generated trace (one pass)
+  (c)   fio --read_iolog vs ssdreplay --trace of one generated trace (one pass;
+        not for the QD1 and two-thread points)
 plus the null-engine overhead point (4k randread QD1, requests/s per core).
 
 options:
@@ -36,6 +39,7 @@ environment (defaults in brackets; an explicit value wins over --quick):
   SR_BENCH_ENGINES   engines to compare ["io_uring libaio"]
   SR_BENCH_OUT       CSV path [bench/results/vs_fio-DATE.csv]
   SR_BENCH_MAX_RECORDS  cap on generated trace records [4000000]
+  SR_BENCH_PRIO      prefix for every run of both tools, e.g. "chrt -f 20" []
   SR_BIN             ssdreplay binary [$REPO/build/ssdreplay]
   FIO                fio binary [fio]
 EOF

@@ -292,7 +292,12 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
         if not ok:
             return dict(n=0, failed=len(failed))
         bw = [r["bw"] / 1048576 for r in ok]
-        cpu = [(r["bw"], r["iops"], r["usr"] + r["sys"]) for r in ok]
+        # fio's usr_cpu/sys_cpu under --group_reporting are per job (the
+        # jobs' CPU time over their summed runtime); ssdreplay's are the
+        # whole process's: scale fio's by its jobs to compare per core
+        jobs = next((int(p["jobs"]) for p in pts if p["point"] == point), 1)
+        scale = jobs if variant.startswith("fio") else 1
+        cpu = [(r["bw"], r["iops"], (r["usr"] + r["sys"]) * scale) for r in ok]
         per_core = [i / (c / 100) for _, i, c in cpu if c > 0]
         med = statistics.median(bw)
         def lmed(k):

@@ -9,8 +9,13 @@
 # so the earliest request has lag 0 (no tool can issue before the
 # schedule, and the tools' own clocks are not visible from the kernel).
 # Span = last issue - first issue, against the schedule's. On a machine
-# busy with other work, SR_TIMING_PRIO="chrt -f 10" runs both tools at a
-# real-time priority (the same for both). Needs root,
+# busy with other work, SR_TIMING_PRIO="chrt -f 20" runs both tools at a
+# real-time priority (the same for both). SR_TIMING_RUNS (3) runs per tool,
+# alternating, the first tool rotating; the median row per tool is over
+# those runs. clat p50/p99 are each tool's own completion latency (JSON): at
+# QD 32 a request cannot be issued before one of 32 completes, so a clat p99
+# above QD/RATE (1.6 ms at 20,000/s) shows up as lag however the tool
+# paces. Needs root,
 # tracefs, losetup, fio and python3; the backing file (256 MiB, fully
 # written) and the loop device are removed at exit.
 set -euo pipefail
@@ -18,6 +23,7 @@ cd "$(dirname "$0")/.."
 RATE=${1:-20000}
 COUNT=${2:-20000}
 QD=${SR_TIMING_QD:-32}
+RUNS=${SR_TIMING_RUNS:-3}
 B=${SR_BUILD:-build}
 [ "$(id -u)" = 0 ] || { echo "timing.sh: needs root (loop device, tracefs)" >&2; exit 77; }
 command -v fio >/dev/null || { echo "timing.sh: needs fio" >&2; exit 77; }
@@ -68,6 +74,7 @@ echo 1 >"$INST/events/block/block_rq_issue/enable"
 capture() { # NAME CMD...: issue events of one run into $D/NAME.trace
 	local name=$1
 	shift
+	printf '%s\t%s\n' "$name" "$*" >>"$D/commands"
 	echo >"$INST/trace"
 	echo 1 >"$INST/tracing_on"
 	"$@" >"$D/$name.out" 2>&1 || { echo "$name failed:"; cat "$D/$name.out"; }
@@ -75,27 +82,40 @@ capture() { # NAME CMD...: issue events of one run into $D/NAME.trace
 	cat "$INST/trace" >"$D/$name.trace"
 }
 
-echo "schedule: $COUNT random 4 KiB reads at $RATE/s onto $LOOP (qd $QD)"
-for run in 1 2; do
-	# shellcheck disable=SC2086 # PRIO is words
-	capture "ssdreplay$run" ${SR_TIMING_PRIO:-} "$B/ssdreplay" replay "$LOOP" --trace "$D/sched.csv" --timing recorded \
-		--qd "$QD" --engine io_uring
-	# shellcheck disable=SC2086
-	capture "fio$run" ${SR_TIMING_PRIO:-} fio --name=timing --read_iolog="$D/sched.iolog" --ioengine=io_uring \
-		--iodepth="$QD" --direct=1 --filename="$LOOP"
+echo "schedule: $COUNT random 4 KiB reads at $RATE/s onto $LOOP (qd $QD), $RUNS runs per tool; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+run_sr() { # shellcheck disable=SC2086 # PRIO is words
+	capture "ssdreplay$1" ${SR_TIMING_PRIO:-} "$B/ssdreplay" replay "$LOOP" --trace "$D/sched.csv" --timing recorded \
+		--qd "$QD" --engine io_uring --output-format json -o "$D/ssdreplay$1.json"
+}
+run_fio() { # shellcheck disable=SC2086
+	capture "fio$1" ${SR_TIMING_PRIO:-} fio --name=timing --read_iolog="$D/sched.iolog" --ioengine=io_uring \
+		--iodepth="$QD" --direct=1 --filename="$LOOP" --output-format=json --output="$D/fio$1.json"
+}
+for ((run = 1; run <= RUNS; run++)); do
+	if ((run % 2)); then run_sr "$run"; run_fio "$run"; else run_fio "$run"; run_sr "$run"; fi
 done
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$D" "$RATE" "$COUNT" <<'PY'
-import re, sys
-d, rate, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+python3 - "$D" "$RATE" "$COUNT" "$RUNS" <<'PY'
+import json, re, statistics, sys
+d, rate, count, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 sched = {}
 for line in open(d + "/sched.csv").readlines()[1:]:
     t, off, _, _ = line.split(",")
     sched[int(off)] = int(t)
 pat = re.compile(r" (\d+)\.(\d+): block_rq_issue: \S+ \S+ \d+ \(\S*\) (\d+) \+ (\d+)")
 span_sched = (count - 1) / rate
-print("%-12s %8s %9s %9s %9s %9s %9s" % ("run", "matched", "p50 us", "p90 us", "p99 us", "max us", "span s"))
-for name in ("ssdreplay1", "fio1", "ssdreplay2", "fio2"):
+def clat(name):
+    try:
+        t = open("%s/%s.json" % (d, name)).read()
+        p = json.loads(t[t.find("{"):])["jobs"][0]["read"]["clat_ns"]["percentile"]
+        return p["50.000000"] / 1000, p["99.000000"] / 1000
+    except (OSError, ValueError, KeyError, IndexError):
+        return float("nan"), float("nan")
+fmt = "%-12s %8s %9s %9s %9s %9s %9s %11s %11s"
+print(fmt % ("run", "matched", "p50 us", "p90 us", "p99 us", "max us", "span s", "clat p50 us", "clat p99 us"))
+rows = {"ssdreplay": [], "fio": []}
+for name in ["%s%d" % (t, r) for r in range(1, runs + 1) for t in (("ssdreplay", "fio") if r % 2 else ("fio", "ssdreplay"))]:
     issue = {}
     for line in open("%s/%s.trace" % (d, name)):
         m = pat.search(line)
@@ -110,6 +130,14 @@ for name in ("ssdreplay1", "fio1", "ssdreplay2", "fio2"):
     lag = sorted((i - s - t0) / 1000 for i, s in pairs)
     q = lambda p: lag[min(len(lag) - 1, int(p / 100 * len(lag)))]
     span = (max(i for i, _ in pairs) - min(i for i, _ in pairs)) / 1e9
-    print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f" % (name, len(pairs), q(50), q(90), q(99), lag[-1], span))
-print("schedule span %.4f s; lag: issue - scheduled time, the earliest request at 0" % span_sched)
+    row = (len(pairs), q(50), q(90), q(99), lag[-1], span) + clat(name)
+    rows[name.rstrip("0123456789")].append(row)
+    print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f" % ((name,) + row))
+for tool, rs in rows.items():
+    if rs:
+        med = [statistics.median(c) for c in zip(*rs)]
+        print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f" % (("median " + ("sr" if tool == "ssdreplay" else tool),) + (int(med[0]),) + tuple(med[1:])))
+print("schedule span %.4f s; lag: issue - scheduled time, the earliest request at 0; median rows: medians over the runs" % span_sched)
 PY
+echo "commands (run N; \$D is the work directory, removed at exit):"
+sed "s|$D|\$D|g" "$D/commands" | awk -F'\t' '{ k = $1; sub(/[0-9]+$/, "", k) } !seen[k]++ { print "  " $2 }'

@@ -15,10 +15,13 @@ usage: $PROG [--quick] [--clean] [--keep] [-h]
 Pairs ssdreplay against fio on the same access sequences (O_DIRECT reads of a
 scratch file) and prints a table; writes a CSV with the exact commands used.
 
-Points: 4k randread QD32, 128k seq read QD32, 1m seq read QD8, each for
-io_uring and libaio, with three pairings and fio at its best (fio+fixed):
+Points: 4k randread QD32, 128k seq read QD32, 1m seq read QD8, 4k randread
+QD1 (with p50/p99 completion latency) and 4k randread 2 threads x QD16
+(--threads 2 vs --numjobs=2), each for io_uring and libaio, with these
+pairings and fio at its best (fio+fixed, huge pages reserved when root):
   (a/b) fio's own generator vs ssdreplay --pattern (time based)
-  (c)   fio --read_iolog vs ssdreplay --trace of one generated trace (one pass)
+  (c)   fio --read_iolog vs ssdreplay --trace of one generated trace (one pass;
+        not for the QD1 and two-thread points)
 plus the null-engine overhead point (4k randread QD1, requests/s per core).
 
 options:
@@ -36,6 +39,7 @@ environment (defaults in brackets; an explicit value wins over --quick):
   SR_BENCH_ENGINES   engines to compare ["io_uring libaio"]
   SR_BENCH_OUT       CSV path [bench/results/vs_fio-DATE.csv]
   SR_BENCH_MAX_RECORDS  cap on generated trace records [4000000]
+  SR_BENCH_PRIO      prefix for every run of both tools, e.g. "chrt -f 20" []
   SR_BIN             ssdreplay binary [$REPO/build/ssdreplay]
   FIO                fio binary [fio]
 EOF
@@ -82,8 +86,16 @@ FIO=${FIO:-fio}
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$(realpath -m -- "${SR_BENCH_OUT:-$REPO/bench/results/vs_fio-$STAMP.csv}")
 
-# Points: name:rw:bs:qd (fio rw names; ssdreplay --pattern rand|seq)
-POINTS=("4k-randread-qd32:randread:4k:32" "128k-read-qd32:read:128k:32" "1m-read-qd8:read:1m:8")
+# Points: name:rw:bs:qd:jobs:kind (fio rw names; ssdreplay --pattern rand|seq).
+# jobs > 1: ssdreplay --threads J (one ring and qd slots each) against fio
+# --numjobs=J --group_reporting, the same total queue depth. kind lat: the
+# point's figure is completion latency (p50/p99), not bandwidth. Neither gets
+# the (c) trace pairing: fio replays an iolog once per job, and QD1 latency
+# does not depend on who generated the offsets.
+POINTS=("4k-randread-qd32:randread:4k:32:1:bw" "128k-read-qd32:read:128k:32:1:bw" "1m-read-qd8:read:1m:8:1:bw"
+	"4k-randread-qd1:randread:4k:1:1:lat" "4k-randread-qd16x2:randread:4k:16:2:bw")
+# SR_BENCH_PRIO: a prefix for every run of both tools, e.g. "chrt -f 20" on a busy machine
+read -r -a PRIO <<<"${SR_BENCH_PRIO:-}"
 
 [[ $RUNTIME =~ ^[1-9][0-9]*$ ]] || die "SR_BENCH_RUNTIME must be whole seconds >= 1, got '$RUNTIME'"
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "SR_BENCH_REPEAT must be >= 1, got '$REPEAT'"
@@ -117,6 +129,9 @@ fstype=$(stat -f -c %T -- "$(dirname -- "$FILE")")
 WORK=
 cleanup() {
 	local rc=$?
+	if [[ -n ${HUGE_OLD:-} ]]; then
+		echo "$HUGE_OLD" >/proc/sys/vm/nr_hugepages 2>/dev/null || note "could not restore vm.nr_hugepages to $HUGE_OLD"
+	fi
 	if [[ -n $WORK && -d $WORK ]]; then
 		if ((KEEP)); then note "work directory kept: $WORK"; else rm -rf -- "$WORK"; fi
 	fi
@@ -189,7 +204,14 @@ def extract(path):
         "ok" if not err else "error=%s" % err,
         r["bw_bytes"], r["iops"], j.get("usr_cpu", 0), j.get("sys_cpu", 0),
         r.get("total_ios", 0), j.get("job_runtime", r.get("runtime", 0)),
-        "%.1f" % (r["bw_bytes"] / 1048576))))
+        "%.1f" % (r["bw_bytes"] / 1048576),
+        pct(r, "clat_ns", "50.000000"), pct(r, "clat_ns", "99.000000"),
+        pct(r, "lat_ns", "50.000000"), pct(r, "lat_ns", "99.000000"))))
+
+def pct(r, key, p):
+    """A percentile in ns from fio's JSON (fio has lat_ns ones only with --lat_percentiles=1)."""
+    v = r.get(key, {}).get("percentile", {}).get(p)
+    return "nan" if v is None else v
 
 def read_results(path):
     rows = []
@@ -199,10 +221,11 @@ def read_results(path):
             row = dict(point=p[0], engine=p[1], variant=p[2], rep=int(p[3]), status=p[4])
             if p[4] == "ok":
                 row.update(bw=float(p[5]), iops=float(p[6]), usr=float(p[7]), sys=float(p[8]),
-                           ios=int(float(p[9])), rt_ms=float(p[10]))
-            if len(p) >= 15 and p[12] != "-" and int(p[12]) > 0:
-                row.update(dev_kib=int(p[14]) * 512 / 1024 / int(p[12]),
-                           dev_merged_pct=100 * int(p[13]) / (int(p[12]) + int(p[13])))
+                           ios=int(float(p[9])), rt_ms=float(p[10]),
+                           clat50=float(p[12]), clat99=float(p[13]), lat50=float(p[14]), lat99=float(p[15]))
+            if len(p) >= 19 and p[16] != "-" and int(p[16]) > 0:
+                row.update(dev_kib=int(p[18]) * 512 / 1024 / int(p[16]),
+                           dev_merged_pct=100 * int(p[17]) / (int(p[16]) + int(p[17])))
             rows.append(row)
     return rows
 
@@ -258,7 +281,8 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
     with open(meta) as f:
         for line in f:
             p = line.rstrip("\n").split("\t")
-            pts.append(dict(point=p[0], rw=p[1], bs=p[2], qd=p[3], records=p[4], fmt=p[5]))
+            pts.append(dict(point=p[0], rw=p[1], bs=p[2], qd=p[3], records=p[4], fmt=p[5],
+                            jobs=p[6], kind=p[7]))
     engines = engines.split()
 
     def stat(point, engine, variant):
@@ -268,9 +292,17 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
         if not ok:
             return dict(n=0, failed=len(failed))
         bw = [r["bw"] / 1048576 for r in ok]
-        cpu = [(r["bw"], r["iops"], r["usr"] + r["sys"]) for r in ok]
+        # fio's usr_cpu/sys_cpu under --group_reporting are per job (the
+        # jobs' CPU time over their summed runtime); ssdreplay's are the
+        # whole process's: scale fio's by its jobs to compare per core
+        jobs = next((int(p["jobs"]) for p in pts if p["point"] == point), 1)
+        scale = jobs if variant.startswith("fio") else 1
+        cpu = [(r["bw"], r["iops"], (r["usr"] + r["sys"]) * scale) for r in ok]
         per_core = [i / (c / 100) for _, i, c in cpu if c > 0]
         med = statistics.median(bw)
+        def lmed(k):
+            v = [r[k] / 1000 for r in ok if not math.isnan(r[k])]
+            return statistics.median(v) if v else float("nan")
         dk = [r["dev_kib"] for r in ok if "dev_kib" in r]
         dm = [r["dev_merged_pct"] for r in ok if "dev_merged_pct" in r]
         return dict(n=len(ok), failed=len(failed), mibs=med,
@@ -280,7 +312,8 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                     ios=statistics.median([r["ios"] for r in ok]),
                     spread=(max(bw) - min(bw)) / med * 100 if med else float("nan"),
                     dev_kib=statistics.median(dk) if dk else float("nan"),
-                    dev_merged_pct=statistics.median(dm) if dm else float("nan"))
+                    dev_merged_pct=statistics.median(dm) if dm else float("nan"),
+                    clat50=lmed("clat50"), clat99=lmed("clat99"), lat50=lmed("lat50"), lat99=lmed("lat99"))
 
     def ratio(a, b, key="mibs"):
         if key in a and key in b and b[key] and not math.isnan(a[key]) and not math.isnan(b[key]):
@@ -293,7 +326,7 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
     def fr(x):
         return "n/a" if math.isnan(x) else "%.2fx" % x
 
-    cols = ["point", "engine", "rw", "bs", "qd",
+    cols = ["point", "engine", "rw", "bs", "qd", "jobs",
             "fio_mibs", "sr_mibs", "ratio", "fio_iops", "sr_iops",
             "fio_fixed_mibs", "fio_fixed_iops", "ratio_vs_fixed",
             "fio_iolog_mibs", "sr_trace_mibs", "ratio_trace", "fio_iolog_iops", "sr_trace_iops",
@@ -303,7 +336,18 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
             "fio_iolog_spread_pct", "sr_trace_spread_pct",
             "fio_dev_req_kib", "sr_dev_req_kib", "fio_fixed_dev_req_kib", "fio_iolog_dev_req_kib",
             "sr_trace_dev_req_kib", "fio_dev_merged_pct", "sr_dev_merged_pct", "fio_fixed_dev_merged_pct",
-            "fio_iolog_dev_merged_pct", "sr_trace_dev_merged_pct", "runs_ok", "runs_failed"]
+            "fio_iolog_dev_merged_pct", "sr_trace_dev_merged_pct",
+            "sr_clat_p50_us", "sr_clat_p99_us", "fio_clat_p50_us", "fio_clat_p99_us",
+            "fio_lat_p50_us", "fio_lat_p99_us", "fio_fixed_clat_p50_us", "fio_fixed_clat_p99_us",
+            "fio_fixed_lat_p50_us", "fio_fixed_lat_p99_us", "lat_ratio_p50_vs_fixed", "lat_ratio_p99_vs_fixed",
+            "runs_ok", "runs_failed"]
+    # ssdreplay's clat_ns runs from just before the request is queued to its
+    # reaping, so it spans the submission: fio's lat_ns (slat + clat) is its
+    # counterpart, and the ratio is fio+fixed lat / ssdreplay clat (above 1:
+    # ssdreplay's requests took less time).
+    def lratio(fx, b, k):
+        return ratio(dict(v=fx.get("lat" + k, float("nan"))), dict(v=b.get("clat" + k, float("nan"))), "v")
+    latrows = []
     out = []
     hdr = ("%-17s %-8s %10s %11s %6s  %10s %11s %6s  %10s %6s"
            % ("point", "engine", "fio MiB/s", "ssdreplay", "ratio", "fio-iolog", "sr-trace", "ratio",
@@ -326,6 +370,8 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                 f1(ci.get("mibs")), f1(ct.get("mibs")), fr(ratio(ct, ci)),
                 f1(fx.get("mibs")), fr(ratio(b, fx))))
             devrows.append((p["point"], eng, a, b, fx, ci, ct))
+            if p["kind"] == "lat":
+                latrows.append((p["point"], eng, a, b, fx))
             for name, s in (("fio", a), ("ssdreplay", b), ("fio-fixed", fx), ("fio-iolog", ci),
                             ("ssdreplay-trace", ct)):
                 if s.get("failed"):
@@ -338,7 +384,7 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                     warn.append("%s %s %s: completed %d I/Os, the trace has %s records"
                                 % (p["point"], eng, name, s["ios"], p["records"]))
             g = lambda s, k: "" if k not in s or math.isnan(s[k]) else "%.6g" % s[k]
-            out.append([p["point"], eng, p["rw"], p["bs"], p["qd"],
+            out.append([p["point"], eng, p["rw"], p["bs"], p["qd"], p["jobs"],
                         g(a, "mibs"), g(b, "mibs"), "%.4g" % ratio(b, a), g(a, "iops"), g(b, "iops"),
                         g(fx, "mibs"), g(fx, "iops"), "%.4g" % ratio(b, fx) if fx.get("n") else "",
                         g(ci, "mibs"), g(ct, "mibs"), "%.4g" % ratio(ct, ci), g(ci, "iops"), g(ct, "iops"),
@@ -348,6 +394,10 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                         g(a, "dev_kib"), g(b, "dev_kib"), g(fx, "dev_kib"), g(ci, "dev_kib"), g(ct, "dev_kib"),
                         g(a, "dev_merged_pct"), g(b, "dev_merged_pct"), g(fx, "dev_merged_pct"),
                         g(ci, "dev_merged_pct"), g(ct, "dev_merged_pct"),
+                        g(b, "clat50"), g(b, "clat99"), g(a, "clat50"), g(a, "clat99"),
+                        g(a, "lat50"), g(a, "lat99"), g(fx, "clat50"), g(fx, "clat99"),
+                        g(fx, "lat50"), g(fx, "lat99"),
+                        "%.4g" % lratio(fx, b, "50"), "%.4g" % lratio(fx, b, "99"),
                         sum(s.get("n", 0) for s in (a, b, fx, ci, ct)),
                         sum(s.get("failed", 0) for s in (a, b, fx, ci, ct))])
     if any(not math.isnan(s.get("dev_kib", float("nan"))) for r in devrows for s in r[2:]):
@@ -361,6 +411,20 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                 k, m = s.get("dev_kib", float("nan")), s.get("dev_merged_pct", float("nan"))
                 cells.append("-" if math.isnan(k) else "%.0f (%.0f%%)" % (k, m))
             print("%-17s %-8s %13s %13s %13s %13s %13s" % (pt, eng, *cells))
+    if latrows:
+        print()
+        print("completion latency, us (medians of the runs' p50 and p99): ssdreplay clat_ns spans the submission,")
+        print("as fio's lat_ns (slat+clat) does; fio's clat_ns starts after io_uring_enter/io_submit returned")
+        print("%-17s %-8s %15s %15s %15s %15s %15s %13s" % ("point", "engine", "ssdreplay clat", "fio clat",
+                                                          "fio lat", "fio+fixed clat", "fio+fixed lat",
+                                                          "fix lat/sr"))
+        print("%-17s %-8s %15s %15s %15s %15s %15s %13s" % ("", "", "p50 / p99", "p50 / p99", "p50 / p99",
+                                                          "p50 / p99", "p50 / p99", "p50 / p99"))
+        for pt, eng, a, b, fx in latrows:
+            pp = lambda s, k: "%s / %s" % (f1(s.get(k + "50")), f1(s.get(k + "99")))
+            print("%-17s %-8s %15s %15s %15s %15s %15s %13s" % (
+                pt, eng, pp(b, "clat"), pp(a, "clat"), pp(a, "lat"), pp(fx, "clat"), pp(fx, "lat"),
+                "%s / %s" % (fr(lratio(fx, b, "50")), fr(lratio(fx, b, "99")))))
     # null engine point
     a = stat("null-4k-randread-qd1", "null", "fio")
     b = stat("null-4k-randread-qd1", "null", "ssdreplay")
@@ -379,12 +443,13 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
             if s.get("failed"):
                 warn.append("null point %s: %d run(s) failed" % (name, s["failed"]))
         g = lambda s, k: "" if k not in s or math.isnan(s[k]) else "%.6g" % s[k]
-        out.append(["null-4k-randread-qd1", "null", "randread", "4k", "1",
+        out.append(["null-4k-randread-qd1", "null", "randread", "4k", "1", "1",
                     g(a, "mibs"), g(b, "mibs"), "%.4g" % ratio(b, a), g(a, "iops"), g(b, "iops"),
                     "", "", "", "", "", "", "", "", "", "", "", "",
                     g(a, "per_core"), g(b, "per_core"), "%.4g" % rpc,
                     g(a, "spread"), g(b, "spread"), "", "", "",
                     "", "", "", "", "", "", "", "", "", "",
+                    "", "", "", "", "", "", "", "", "", "", "", "",
                     a.get("n", 0) + b.get("n", 0), a.get("failed", 0) + b.get("failed", 0)])
     with open(notes) as f:
         nl = [l.rstrip("\n") for l in f if l.strip()]
@@ -423,11 +488,31 @@ PYEOF
 
 # ---- running ---------------------------------------------------------------
 huge_free() { awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo; }
-huge_ok() { # huge_ok BYTES: enough free 2 MiB huge pages for fio's --iomem=shmhuge
+huge_ok() { # huge_ok BYTES JOBS: enough free 2 MiB huge pages for fio's --iomem=shmhuge
 	local free
 	free=$(huge_free)
-	[[ $(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo) == 2048 ]] && ((${free:-0} > ($1 >> 21) + 1))
+	[[ $(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo) == 2048 ]] && ((${free:-0} >= ${2:-1} * (($1 >> 21) + 2)))
 }
+# fio at its best wants its buffers on huge pages: as root, reserve what the
+# largest point needs for the run (jobs x (bs x qd + a page of slack)) and
+# give the old vm.nr_hugepages back at exit.
+HUGE_OLD=
+reserve_huge() {
+	local need=0 spec b q j n free cur
+	for spec in "${POINTS[@]}"; do
+		IFS=: read -r _ _ b q j _ <<<"$spec"
+		n=$((j * (($(numfmt --from=iec "${b^^}") * q >> 21) + 2)))
+		((n > need)) && need=$n
+	done
+	free=$(huge_free)
+	((${free:-0} >= need)) && return 0
+	[[ -w /proc/sys/vm/nr_hugepages && $(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo) == 2048 ]] || return 0
+	cur=$(cat /proc/sys/vm/nr_hugepages)
+	HUGE_OLD=$cur
+	echo $((cur + need - ${free:-0})) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	echo "reserved huge pages for fio --iomem=shmhuge: vm.nr_hugepages $cur -> $(cat /proc/sys/vm/nr_hugepages) (restored at exit), $(huge_free) free" >>"$NOTES"
+}
+reserve_huge
 evict() { dd if="$FILE" iflag=nocache count=0 status=none 2>/dev/null || true; }
 
 # Reads the device under the scratch file saw during a run, from /proc/diskstats
@@ -458,19 +543,19 @@ run_one() {
 	shift 5
 	local base="$WORK/$point.$engine.$variant.$rep" args=() a line rc=0
 	for a in "$@"; do args+=("${a//@OUT@/$base.json}"); done
-	record_cmd "$@"
+	record_cmd "${PRIO[@]}" "$@"
 	evict
 	RUN_NO=$((RUN_NO + 1))
 	local r0 m0 s0 r1 m1 s1 dev="-\t-\t-"
 	read -r r0 m0 s0 < <(devstat)
-	timeout -k 5 "$limit" "${args[@]}" >"$base.log" 2>&1 || rc=$?
+	timeout -k 5 "$limit" "${PRIO[@]}" "${args[@]}" >"$base.log" 2>&1 || rc=$?
 	read -r r1 m1 s1 < <(devstat)
 	[[ $r0 != - ]] && dev="$((r1 - r0))\t$((m1 - m0))\t$((s1 - s0))"
 	LAST_RC=$rc
 	if ((rc == 0)) && line=$("$PY" "$HELPER" extract "$base.json" 2>>"$base.log"); then
 		printf '%s\t%s\t%s\t%s\t%s\t%b\n' "$point" "$engine" "$variant" "$rep" "$line" "$dev" >>"$RESULTS"
 		local iops mibs
-		IFS=$'\t' read -r _ _ iops _ _ _ _ mibs <<<"$line"
+		IFS=$'\t' read -r _ _ iops _ _ _ _ mibs _ <<<"$line"
 		note "$(printf '[%3d/%d] %-20s %-8s %-15s rep %d: %9.1f MiB/s %10.0f IOPS' "$RUN_NO" "$RUN_TOTAL" \
 			"$point" "$engine" "$variant" "$rep" "$mibs" "$iops")"
 	else
@@ -496,8 +581,10 @@ if ! timeout -k 2 20 "$SR" replay "$FILE" --trace "$probe" --format fio-iolog --
 	echo "ssdreplay could not replay a fio iolog ($(head -c 200 "$WORK/probe.log" | tr -s '\n' ' ' | sed 's/ $//')); (c) uses a CSV trace (offset,length) with the same records for ssdreplay" >>"$NOTES"
 fi
 
-for e in "${ENGINES[@]}"; do # (a), (b), fio+best, (c) twice
-	RUN_TOTAL=$((RUN_TOTAL + ${#POINTS[@]} * REPEAT * 5))
+for spec in "${POINTS[@]}"; do # (a), (b), fio+best, and (c) twice where the point has it
+	IFS=: read -r _ _ _ _ j k <<<"$spec"
+	if ((j == 1)) && [[ $k == bw ]]; then n=5; else n=3; fi
+	RUN_TOTAL=$((RUN_TOTAL + ${#ENGINES[@]} * REPEAT * n))
 done
 RUN_TOTAL=$((RUN_TOTAL + 2 * REPEAT))
 note "ssdreplay vs fio: $FILE ($SIZE bytes), runtime ${RUNTIME}s, $REPEAT repeat(s), engines ${ENGINES[*]}, $RUN_TOTAL runs (~$((RUN_TOTAL * RUNTIME / 60 + 1)) min)"
@@ -506,9 +593,13 @@ LIMIT_T=$((RUNTIME * 3 + 30))   # time-based runs
 LIMIT_C=$((RUNTIME * 10 + 60))  # one pass of a trace sized for ~RUNTIME seconds
 
 for spec in "${POINTS[@]}"; do
-	IFS=: read -r point rw bs qd <<<"$spec"
+	IFS=: read -r point rw bs qd jobs kind <<<"$spec"
 	bs_bytes=$(numfmt --from=iec "${bs^^}")
 	if [[ $rw == randread ]]; then pat=rand; else pat=seq; fi
+	fio_jobs=() sr_jobs=()
+	((jobs > 1)) && fio_jobs=(--numjobs="$jobs" --group_reporting) sr_jobs=(--threads "$jobs")
+	# fio reports lat_ns percentiles (the counterpart of ssdreplay's clat) only when asked
+	[[ $kind == lat ]] && fio_jobs+=(--lat_percentiles=1)
 
 	# (a) fio's generator vs (b) ssdreplay --pattern, [fio+fixedbufs], alternating
 	for eng in "${ENGINES[@]}"; do
@@ -530,20 +621,20 @@ for spec in "${POINTS[@]}"; do
 						else
 							extra=(--userspace_reap)
 						fi
-						if huge_ok "$((bs_bytes * qd))"; then
+						if huge_ok "$((bs_bytes * qd))" "$jobs"; then
 							extra+=(--iomem=shmhuge)
 						elif [[ $rep == 1 ]]; then
-							note "$point: fio+fixed without --iomem=shmhuge: $(huge_free) free huge pages, $(((bs_bytes * qd >> 21) + 1)) needed (sysctl vm.nr_hugepages)"
+							echo "$point $eng: fio+fixed without --iomem=shmhuge: $(huge_free) free huge pages, $((jobs * ((bs_bytes * qd >> 21) + 2))) needed (sysctl vm.nr_hugepages)" >>"$NOTES"
 						fi
 					fi
 					run_one "$point" "$eng" "$v" "$rep" "$LIMIT_T" \
 						"$FIO" --name=x --filename="$FILE" --direct=1 --ioengine="$eng" --rw="$rw" --bs="$bs" \
-						--iodepth="$qd" "${extra[@]}" --runtime="$RUNTIME" --time_based \
+						--iodepth="$qd" "${fio_jobs[@]}" "${extra[@]}" --runtime="$RUNTIME" --time_based \
 						--output-format=json --output=@OUT@
 					;;
 				ssdreplay)
 					run_one "$point" "$eng" "$v" "$rep" "$LIMIT_T" \
-						"$SR" replay "$FILE" --pattern "$pat" --bs "$bs" --qd "$qd" --engine "$eng" \
+						"$SR" replay "$FILE" --pattern "$pat" --bs "$bs" --qd "$qd" "${sr_jobs[@]}" --engine "$eng" \
 						--runtime "$RUNTIME" --loops 0 --output-format json -o @OUT@
 					;;
 				esac
@@ -551,6 +642,10 @@ for spec in "${POINTS[@]}"; do
 		done
 	done
 
+	if ((jobs > 1)) || [[ $kind != bw ]]; then
+		printf '%s\t%s\t%s\t%s\t-\t-\t%s\t%s\n' "$point" "$rw" "$bs" "$qd" "$jobs" "$kind" >>"$META"
+		continue
+	fi
 	# (c) one trace per point, sized to last about RUNTIME s at the speed seen above
 	est=$("$PY" "$HELPER" estimate "$RESULTS" "$point")
 	records=$("$PY" -c "import math; e=$est; print(max(1024, min($MAX_RECORDS, math.ceil(e*$RUNTIME*1.25/$bs_bytes) if e > 0 else $SIZE//$bs_bytes)))")
@@ -561,7 +656,7 @@ for spec in "${POINTS[@]}"; do
 	note "trace for $point: $records records ($(
 		[[ $rw == randread ]] && echo "random $bs-aligned offsets" || echo "sequential, wrapping"
 	)) -> $iolog"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$point" "$rw" "$bs" "$qd" "$records" "$TRACE_FMT" >>"$META"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$point" "$rw" "$bs" "$qd" "$records" "$TRACE_FMT" "$jobs" "$kind" >>"$META"
 	if [[ $TRACE_FMT == csv ]]; then
 		sr_trace=(--trace "$csvtrace" --format csv)
 	else

@@ -233,7 +233,7 @@ static json_t *json_tensors(const struct args *a, const struct sr_analysis *an, 
 						     (json_int_t)an->t_reads[t], "layer", (int)m->tensors[t].layer,
 						     "kind", sr_tkind_name((enum sr_tkind)m->tensors[t].kind)));
 	}
-	json_object_set_new(o, "kinds", k = json_object());
+	json_object_set_new(o, "kind_bytes", k = json_object());
 	for (i = 0; i < SR_TK_NR; i++)
 		if (b->kind[i])
 			json_object_set_new(k, sr_tkind_name((enum sr_tkind)i), json_integer((json_int_t)b->kind[i]));

@@ -11,28 +11,37 @@ fio's own blocks (jobs[] outside jobs[].ssdreplay) keep fio's names and units: F
 """
 import csv, json, re, sys
 
-UNIT = re.compile(r"(^|_)(bytes|Bps|ns|us|ms|s|pct|ratio|iops)$")
+UNIT = re.compile(r"(^|_)(bytes|Bps|ns|us|ms|s|pct|ratio|iops|per_s|bs|offset|length)$")
 STAT = re.compile(r"_(min|max|mean|median|stddev|p\d+)$")
-PER = re.compile(r"_per_[a-z]+$")
-INTEGER_UNITS = ("bytes", "Bps")
-# plain counts (and identifiers such as a layer or NUMA node number)
+PER = re.compile(r"_per_(token|byte|expert|request)$")
+INTEGER_UNITS = ("bytes", "Bps", "bs", "offset", "length")
+# plain counts, identifiers (a layer, a CPU, a NUMA node) and 0/1 flags in CSV
 COUNTS = set("""
 records requests reads writes trims syncs zero_length targets ios hits misses late
 pages pages_read demand_ios prefetch_ios prefetch_dropped evictions pinned_pages
 max_prefetch_inflight steady_tokens tokens prefill_tokens generated_tokens qd threads
-seq_qd rand_qd repeat repeats seed points runs runs_done errors verify_errors
+seq_qd rand_qd spec_rand_qd repeat repeats seed points runs runs_done errors verify_errors
 split stripe_split merged realigned eof_trimmed remapped page_expanded skipped_writes
 skipped_other issued completed failed eio errno_other short resubmitted retried
 retried_ok threads_per_target numa_node layer tensor expert tensors layers version
 gaps sequential forward backward restarts page_touches read_page_touches timed_requests
-unique_pages read_pages write_pages reread_pages read_ios write_ios n_layer n_embd n_ff n_head
+read_pages write_pages reread_pages read_ios write_ios n_layer n_embd n_ff n_head
 n_head_kv n_vocab n_expert n_expert_used n_ff_exp n_expert_shared n_dense_lead
 per_tensor nr_requests namespaces positions faults major_faults minor_faults
-demand_faults dropped pread_jobs pread_threads pread_max_inflight pread_dropped
+dropped pread_jobs pread_threads pread_max_inflight pread_dropped dims cpu_list
+first_second seconds peak_second backwards second tag sequences decode_steps completions
+injected_eio injected_short injected_delay fail_at target_index errno mdts pcie_gen
+pcie_lanes link_gen link_width max_link_gen max_link_width timestamps partial swappiness
+hugepage moe ok predictor N best_qd
 """.split())
+# keys that echo a size option keep its name and are bytes, as the option:
+# --page, --bs (max_request); the kernel's own sysfs attribute names (devices)
+OPTIONS = {"page", "max_request"}
+SYSFS = {"logical_block_size", "physical_block_size", "max_sectors_kb", "max_hw_sectors_kb",
+         "read_ahead_kb"}
 # maps keyed by a value (a bucket bound, a percentile, a tensor kind): the map's
 # own name carries the unit of its values (a count when it has none)
-MAPS = {"percentile", "size_hist_le", "le", "read_le", "kind_bytes",
+MAPS = {"percentile", "size_hist_le", "le", "read_le", "write_le", "kind_bytes",
         "latency_ns", "latency_us", "latency_ms"}
 # fio's names, allowed only inside fio's job blocks
 FIO = set("""
@@ -41,6 +50,8 @@ io_bytes io_kbytes bw_bytes bw iops runtime total_ios short_ios drop_ios min max
 bw_min bw_max bw_agg bw_mean bw_dev bw_samples iops_min iops_max iops_mean iops_stddev
 iops_samples errors
 """.split())
+# a histogram's fields under a key that has the unit (clat_ns, lag_ns, interarrival_ns)
+HIST = re.compile(r"^(N|min|max|mean|stddev|p\d+|percentile)$")
 
 bad = []
 
@@ -59,7 +70,10 @@ def check(where, key, value):
         return
     u = unit_of(key)
     if u is None:
-        if key not in COUNTS:
+        if key in OPTIONS or key in SYSFS:
+            if isinstance(value, float):
+                bad.append(f"{where}: '{key}' (bytes) is not an integer ({value})")
+        elif key not in COUNTS:
             bad.append(f"{where}: '{key}' has no unit suffix and is not a known count")
         elif isinstance(value, float):
             bad.append(f"{where}: count '{key}' is not an integer ({value})")
@@ -76,9 +90,11 @@ def walk(o, path, fio, mapunit=None):
             if fio and k == "ssdreplay":
                 walk(v, p, False)
             elif mapunit is not None:
-                walk(v, p, fio, None) if isinstance(v, (dict, list)) else leaf(p, mapunit, v, fio)
+                walk(v, p, fio, mapunit) if isinstance(v, (dict, list)) else leaf(p, mapunit, v, fio)
             elif k in MAPS and isinstance(v, dict):
                 walk(v, p, fio, k)
+            elif isinstance(v, dict) and unit_of(k) and all(HIST.match(x) for x in v):
+                walk(v, p, fio, k)  # a histogram: its fields have the unit of its name
             else:
                 walk(v, p, fio) if isinstance(v, (dict, list)) else leaf(p, k, v, fio)
     elif isinstance(o, list):

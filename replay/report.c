@@ -367,17 +367,9 @@ static json_t *json_hist(const struct sr_hist *h)
 static json_t *json_op(const struct sr_stats *st, int op)
 {
 	const struct sr_op_stats *o = &st->op[op];
-	double t = sr_runtime_s(st), bw = sr_bw_bytes(st, op);
-	json_t *j = json_object(), *sizes = json_object();
+	json_t *j = sr_fio_dir(o->bytes, o->ios, sr_runtime_s(st)), *sizes = json_object();
 	unsigned k;
 
-	json_object_set_new(j, "io_bytes", json_integer((json_int_t)o->bytes));
-	json_object_set_new(j, "io_kbytes", json_integer((json_int_t)(o->bytes >> 10)));
-	json_object_set_new(j, "bw_bytes", json_integer((json_int_t)bw));
-	json_object_set_new(j, "bw", json_integer((json_int_t)(bw / 1024))); /* KiB/s, as fio */
-	json_object_set_new(j, "iops", json_real(t > 0 ? (double)o->ios / t : 0));
-	json_object_set_new(j, "runtime", json_integer((json_int_t)(t * 1000)));
-	json_object_set_new(j, "total_ios", json_integer((json_int_t)o->ios));
 	json_object_set_new(j, "short_ios", json_integer((json_int_t)o->short_ios));
 	json_object_set_new(j, "errors", json_integer((json_int_t)o->errors));
 	json_object_set_new(j, "clat_ns", json_hist(&o->clat));

@@ -1,6 +1,7 @@
 /* Sweep reports: CSV, JSON and the plots, for replay and simulate points
  * alike (study/sweep.h). Keys follow README "Units in reports": the unit is
- * the suffix (_Bps bytes per second, _ns, _pct 0-100), integers are integers. */
+ * the suffix (_Bps bytes per second, _ns, _pct 0-100), integers are integers;
+ * replay points are also fio-shaped jobs[] with fio's own names. */
 #include "study/sweep.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "base/plot.h"
+#include "replay/report_fio.h"
 
 /* ---- reports ---- */
 
@@ -177,6 +179,59 @@ static json_t *json_point(const struct sr_sweep *s, const struct sr_sweep_point 
 	return o;
 }
 
+/* The point's run whose bandwidth is the median: one real run, so its bytes,
+ * requests, runtime and latencies agree as fio's figures do. */
+static const struct sr_sweep_sample *median_sample(const struct sr_sweep_point *p)
+{
+	const struct sr_sweep_sample *best = &p->samples[0];
+	size_t k;
+
+	for (k = 1; k < p->n; k++)
+		if (fabs(p->samples[k].bw_bytes - p->med[SR_SM_BW]) < fabs(best->bw_bytes - p->med[SR_SM_BW]))
+			best = &p->samples[k];
+	return best;
+}
+
+static json_t *fio_dir(const struct sr_sweep_op *o, double runtime_s)
+{
+	json_t *d = sr_fio_dir(o->bytes, o->ios, runtime_s);
+
+	json_object_set_new(d, "clat_ns", json_pack("{s:f, s:{s:o, s:o}}", "mean", o->clat_mean_ns, "percentile",
+						     "50.000000", json_int(o->clat_p50_ns), "99.000000",
+						     json_int(o->clat_p99_ns)));
+	return d;
+}
+
+/* fio's shape, a job per replay point (the median run), so fio's tools and
+ * fio-plot read sweep.json as they read a set of fio runs. */
+static json_t *json_jobs(const struct sr_sweep *s, const struct sr_sweep_info *in)
+{
+	json_t *jobs = json_array();
+	size_t i;
+
+	for (i = 0; i < s->npoints; i++) {
+		const struct sr_sweep_point *p = &s->pt[i];
+		const struct sr_sweep_sample *x;
+		char name[256], bs[32], qd[16], th[16];
+
+		if (!p->n)
+			continue;
+		x = median_sample(p);
+		sr_fio_bs(bs, sizeof(bs), sr_sweep_num(s, p, SR_DIM_BS));
+		snprintf(qd, sizeof(qd), "%" PRIu64, sr_sweep_num(s, p, SR_DIM_QD));
+		snprintf(th, sizeof(th), "%" PRIu64, sr_sweep_num(s, p, SR_DIM_THREADS));
+		snprintf(name, sizeof(name), "bs=%s,iodepth=%s,ioengine=%s,numjobs=%s,page=%" PRIu64, bs, qd,
+			 sr_sweep_str(s, p, SR_DIM_ENGINE), th, s->ax[SR_DIM_PAGE].given ? sr_sweep_num(s, p, SR_DIM_PAGE) : 0);
+		json_array_append_new(jobs, json_pack("{s:s, s:i, s:i, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:o, s:o}",
+			"jobname", name, "groupid", 0, "error", x->errors ? 1 : 0, "job options",
+			"rw", sr_fio_rw(in->source, x->op[0].ios, x->op[1].ios), "bs", bs, "iodepth", qd,
+			"ioengine", sr_sweep_str(s, p, SR_DIM_ENGINE), "numjobs", th, "filename",
+			in->target ? in->target : "", "read", fio_dir(&x->op[0], x->runtime_s), "write",
+			fio_dir(&x->op[1], x->runtime_s)));
+	}
+	return jobs;
+}
+
 int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
 {
 	json_t *root = json_object(), *meta = json_object(), *pts = json_array(), *grid = json_object();
@@ -231,6 +286,8 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 		if (s->pt[i].n)
 			json_array_append_new(pts, json_point(s, &s->pt[i], in));
 	json_object_set_new(root, "points", pts);
+	if (!s->sim)
+		json_object_set_new(root, "jobs", json_jobs(s, in));
 	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	fputc('\n', f);

@@ -43,6 +43,22 @@ for _ in 1 2; do
 	tries="$tries $ratio"
 done
 python3 -c "import sys; sys.exit(0 if $ratio > 2 else 1)" || fail "64k/qd8 only ${tries}x of 4k/qd1 in three grids"
+# fio's shape beside points[]: a job per point, with fio's names and units
+python3 - "$j" <<'PY' || fail "sweep.json jobs[] is not fio-shaped"
+import json, sys
+j = json.load(open(sys.argv[1]))
+jobs, pts = j["jobs"], j["points"]
+assert len(jobs) == len(pts) == 4, (len(jobs), len(pts))
+got = sorted((x["job options"]["bs"], x["job options"]["iodepth"], x["job options"]["ioengine"]) for x in jobs)
+assert got == [("4k", "1", "io_uring"), ("4k", "8", "io_uring"), ("64k", "1", "io_uring"), ("64k", "8", "io_uring")], got
+for x in jobs:
+    r = x["read"]
+    bs = int(x["job options"]["bs"][:-1]) * 1024
+    assert r["io_bytes"] == r["total_ios"] * bs and r["io_kbytes"] == r["io_bytes"] >> 10, r
+    assert r["bw"] == r["bw_bytes"] // 1024 and abs(r["bw_bytes"] * r["runtime"] / 1000 - r["io_bytes"]) <= 0.002 * r["io_bytes"] + r["bw_bytes"] / 1000, r
+    assert r["iops"] > 0 and 0 < r["clat_ns"]["percentile"]["50.000000"] <= r["clat_ns"]["percentile"]["99.000000"], r
+    assert x["write"]["total_ios"] == 0
+PY
 kb=$(json "$j" 'j["ssdreplay"]["knee"]["bs"]')
 case $kb in 4096 | 65536) ;; *) fail "knee bs $kb not in the grid" ;; esac
 $SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 0.1s >"$T/text" || fail "sweep text"

@@ -143,7 +143,7 @@ static void text_report(FILE *f, const struct args *a, const struct sr_cheops_re
 	fprintf(f, "ssdreplay %s: CHEOPS'25 (DOI %s) reproduced on %s (%u-byte blocks)\n", SR_VERSION, r->doi,
 		t->path, t->lbs);
 	if (nsizes) {
-		fprintf(f, "\nFig. 2: tensor load/store bandwidth, GB/s here | published ext4 | ratio here/published\n"
+		fprintf(f, "\nFig. 2: tensor load/store bandwidth, GB/s (10^9 B/s) here | published ext4 | ratio here/published\n"
 			   "  async: O_DIRECT, 1 MiB requests, QD 32, %s; buffered: one write()+fsync / one read() after "
 			   "POSIX_FADV_DONTNEED; median of %" PRIu64 "\n", a->engine, a->repeat);
 		fprintf(f, "%9s  %-22s %-22s %-22s %-22s\n", "tensor", "aio-load", "python-load", "aio-store", "python-store");
@@ -164,7 +164,7 @@ static void text_report(FILE *f, const struct args *a, const struct sr_cheops_re
 		}
 	}
 	if (no) {
-		fprintf(f, "\nOffloading request sizes: sequential weight streaming over %s, %.3g s each (O_DIRECT)\n",
+		fprintf(f, "\nOffloading request sizes: sequential weight streaming over %s, %.3g s each (O_DIRECT; GiB/s = 2^30 B/s)\n",
 			sr_plot_short_bytes(b, sizeof(b), extent), (double)a->runtime_ns / 1e9);
 		fprintf(f, "%-26s %8s %-16s %9s %12s %9s | %10s %12s\n", "pattern", "request", "in flight", "GiB/s",
 			"% of 1M/QD32", "% of spec", "paper GiB/s", "% of 16.9");

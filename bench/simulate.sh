@@ -51,8 +51,8 @@ print(f"{'policy':24} {'mem%':>5} {'tok/s':>8} {'stall ms':>9} {'p99':>8} {'hit%
 for r in j["rows"]:
     f = lambda k, s=1, d=2: "-" if r.get(k) is None else f"{r[k]/s:.{d}f}"
     print(f"{r['policy'][:24]:24} {100*r['mem_bytes']/j['model_bytes']:5.0f} {f('tokens_per_s'):>8} {f('stall_ms_per_token_mean'):>9} "
-          f"{f('stall_ms_per_token_p99'):>8} {f('hit_rate',1,1):>6} {f('read_bytes',2**30):>9} {f('wasted_prefetch_bytes',2**30):>8} "
-          f"{f('device_busy_pct',1,1):>6} {f('read_GBps',1,3):>6} {f('major_faults',1,0):>7}")
+          f"{f('stall_ms_per_token_p99'):>8} {f('hit_pct',1,1):>6} {f('read_bytes',2**30):>9} {f('wasted_prefetch_bytes',2**30):>8} "
+          f"{f('device_busy_pct',1,1):>6} {f('read_Bps',1e9,3):>6} {f('major_faults',1,0):>7}")
 PY
 	cat "$base.txt"
 	rm -f "$f"

@@ -68,7 +68,7 @@ for i in range(0, 128 * $n << 20, 1 << 20): print(f'{i},1048576,r')" >"$w/seq$n.
 		"${args[@]}" --output-format json --output "$w/raid$n.json"
 	python3 -c "
 import json; j = json.load(open('$w/raid$n.json')); r = j['rows'][0]
-print($n, r['read_bytes'], r['wall_s'], r['read_GBps'])" >>"$out.raid.txt"
+print($n, r['read_bytes'], r['wall_s'], r['read_Bps'] / 1e9)" >>"$out.raid.txt"
 done
 
 # ---- 3. bytes per token, drives needed ----

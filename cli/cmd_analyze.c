@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,7 +235,7 @@ static json_t *json_tensors(const struct args *a, const struct sr_analysis *an, 
 						     (json_int_t)an->t_reads[t], "layer", (int)m->tensors[t].layer,
 						     "kind", sr_tkind_name((enum sr_tkind)m->tensors[t].kind)));
 	}
-	json_object_set_new(o, "kinds", k = json_object());
+	json_object_set_new(o, "kind_bytes", k = json_object());
 	for (i = 0; i < SR_TK_NR; i++)
 		if (b->kind[i])
 			json_object_set_new(k, sr_tkind_name((enum sr_tkind)i), json_integer((json_int_t)b->kind[i]));
@@ -426,23 +427,23 @@ static void write_csv(FILE *f, const struct args *a, const struct sr_analysis *a
 		      const struct sr_analysis_res *r)
 {
 	fputs("source,format,page,records,requests,reads,writes,trims,syncs,read_bytes,write_bytes,"
-	      "unique_read_bytes,unique_bytes,reread_pages,amplification,page_amplification,size,size_from,"
-	      "coverage,gaps,sequential,forward,backward,sequential_pct,forward_pct,backward_pct,"
-	      "jump_mean,jump_median,mean_request,passes,restarts,timestamps,bw_avg_MiBps,"
-	      "bw_peak_MiBps,iat_p50_us,iat_p99_us\n", f);
+	      "unique_read_bytes,unique_bytes,reread_pages,amplification_ratio,page_amplification_ratio,size_bytes,"
+	      "size_from,coverage_ratio,gaps,sequential,forward,backward,sequential_pct,forward_pct,backward_pct,"
+	      "jump_mean_bytes,jump_median_bytes,mean_request_bytes,passes_ratio,restarts,timestamps,bw_avg_Bps,"
+	      "bw_peak_Bps,iat_p50_us,iat_p99_us\n", f);
 	csv_field(f, a->trace);
 	fputc(',', f);
 	csv_field(f, a->src_format);
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6f,%.6f,%" PRIu64 ",%s"
-		   ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.3f,%.1f,%" PRIu64
-		   ",%.1f,%.6f,%" PRIu64 ",%d,%.3f,%.3f,%.3f,%.3f\n",
+		   ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.3f,%.3f,%lld,%" PRIu64
+		   ",%lld,%.6f,%" PRIu64 ",%d,%lld,%" PRIu64 ",%.3f,%.3f\n",
 		an->page, an->records, an->requests, an->ops[SR_OP_READ], an->ops[SR_OP_WRITE],
 		an->ops[SR_OP_TRIM], an->ops[SR_OP_SYNC], an->bytes[SR_OP_READ], an->bytes[SR_OP_WRITE],
 		r->read_unique, r->unique, r->reread_pages, r->amp_bytes, r->amp_pages, r->size,
 		size_from(a), r->coverage, an->gaps, an->seq, an->fwd, an->back, r->seq_pct, r->fwd_pct,
-		r->back_pct, r->jump_mean, r->jump_median, r->mean_req, r->passes, an->restarts, r->timed,
-		r->bw_avg / 1048576.0, (double)r->bw_peak / 1048576.0, r->iat_p50 / 1e3, r->iat_p99 / 1e3);
+		r->back_pct, llround(r->jump_mean), r->jump_median, llround(r->mean_req), r->passes, an->restarts,
+		r->timed, llround(r->bw_avg), (uint64_t)r->bw_peak, r->iat_p50 / 1e3, r->iat_p99 / 1e3);
 }
 
 static int write_report(const struct args *a, struct sr_outfile *out, const struct sr_analysis *an,

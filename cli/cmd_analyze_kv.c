@@ -2,6 +2,7 @@
  * CDF, bytes per generated token, per-layer bytes (kv.L). */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "cli/analyze_kv.h"
@@ -87,15 +88,15 @@ json_t *sr_cli_analyze_kv_json(const struct sr_analysis *an, int labelled, int *
 	json_object_set_new(o, "sequences", JU(k->seqs ? k->seqs : 1));
 	json_object_set_new(o, "decode_steps", JU(k->steps));
 	json_object_set_new(o, "generated_tokens", JU(tok));
-	json_object_set_new(o, "read_bytes_per_token", json_real(per(k->read_bytes, tok)));
-	json_object_set_new(o, "write_bytes_per_token", json_real(per(k->write_bytes, tok)));
+	json_object_set_new(o, "read_bytes_per_token", json_integer(llround(per(k->read_bytes, tok))));
+	json_object_set_new(o, "write_bytes_per_token", json_integer(llround(per(k->write_bytes, tok))));
 	json_object_set_new(o, "position_bytes", JU(d.unit));
 	json_object_set_new(o, "positions", JU(d.positions));
 	json_object_set_new(o, "reads_per_position", a = json_array());
 	for (i = 0; i < d.n_rows; i++) {
 		cum += d.rows[i].positions;
 		json_array_append_new(a, json_pack("{s:I,s:I,s:f}", "reads", (json_int_t)d.rows[i].reads, "positions",
-						   (json_int_t)d.rows[i].positions, "cdf", per(cum, d.positions)));
+						   (json_int_t)d.rows[i].positions, "cdf_ratio", per(cum, d.positions)));
 	}
 	if (labelled) {
 		json_t *l = json_object();

@@ -143,7 +143,7 @@ static void text_report(FILE *f, const struct args *a, const struct sr_cheops_re
 	fprintf(f, "ssdreplay %s: CHEOPS'25 (DOI %s) reproduced on %s (%u-byte blocks)\n", SR_VERSION, r->doi,
 		t->path, t->lbs);
 	if (nsizes) {
-		fprintf(f, "\nFig. 2: tensor load/store bandwidth, GB/s here | published ext4 | ratio here/published\n"
+		fprintf(f, "\nFig. 2: tensor load/store bandwidth, GB/s (10^9 B/s) here | published ext4 | ratio here/published\n"
 			   "  async: O_DIRECT, 1 MiB requests, QD 32, %s; buffered: one write()+fsync / one read() after "
 			   "POSIX_FADV_DONTNEED; median of %" PRIu64 "\n", a->engine, a->repeat);
 		fprintf(f, "%9s  %-22s %-22s %-22s %-22s\n", "tensor", "aio-load", "python-load", "aio-store", "python-store");
@@ -164,7 +164,7 @@ static void text_report(FILE *f, const struct args *a, const struct sr_cheops_re
 		}
 	}
 	if (no) {
-		fprintf(f, "\nOffloading request sizes: sequential weight streaming over %s, %.3g s each (O_DIRECT)\n",
+		fprintf(f, "\nOffloading request sizes: sequential weight streaming over %s, %.3g s each (O_DIRECT; GiB/s = 2^30 B/s)\n",
 			sr_plot_short_bytes(b, sizeof(b), extent), (double)a->runtime_ns / 1e9);
 		fprintf(f, "%-26s %8s %-16s %9s %12s %9s | %10s %12s\n", "pattern", "request", "in flight", "GiB/s",
 			"% of 1M/QD32", "% of spec", "paper GiB/s", "% of 16.9");
@@ -213,29 +213,30 @@ static int json_report(FILE *f, const struct args *a, const struct sr_cheops_ref
 		k = (int)log2((double)(sizes[i] / MIB));
 		for (p = 0; p < NPATHS; p++)
 			json_object_set_new(row, path_names[p], bw[i][p] < 0 ? json_null() :
-				json_pack("{s:f, s:f, s:f, s:f}", "bw_bytes", bw[i][p], "GBps", bw[i][p] / 1e9,
-					  "paper_GBps", paper[p][k], "ratio", bw[i][p] / 1e9 / paper[p][k]));
+				json_pack("{s:I, s:I, s:f}", "bw_Bps", (json_int_t)llround(bw[i][p]),
+					  "paper_Bps", (json_int_t)llround(paper[p][k] * 1e9), /* the paper's GB/s */
+					  "ratio", bw[i][p] / 1e9 / paper[p][k]));
 		json_array_append_new(fig, row);
 	}
 	json_object_set_new(root, "fig2", fig);
 	for (i = 0; i < no; i++) {
-		json_t *row = json_pack("{s:s, s:I, s:s, s:i, s:i, s:f, s:f, s:f}", "pattern", o[i].name,
+		json_t *row = json_pack("{s:s, s:I, s:s, s:i, s:i, s:I, s:f}", "pattern", o[i].name,
 			"bs", (json_int_t)o[i].bs, "engine", o[i].engine, "qd", (int)o[i].qd, "threads", (int)o[i].threads,
-			"bw_bytes", o[i].bw, "GiBps", o[i].bw / (double)(1ull << 30), "pct_of_capability_here",
-			100 * o[i].bw / o[0].bw);
+			"bw_Bps", (json_int_t)llround(o[i].bw), "capability_here_pct", 100 * o[i].bw / o[0].bw);
 
 		if (ds->seq_read_Bps > 0)
-			json_object_set_new(row, "pct_of_spec", json_real(100 * o[i].bw / ds->seq_read_Bps));
-		if (o[i].paper_gibps > 0) {
-			json_object_set_new(row, "paper_GiBps", json_real(o[i].paper_gibps));
-			json_object_set_new(row, "paper_pct_of_hardware", json_real(100 * o[i].paper_gibps / r->hw_gibps));
+			json_object_set_new(row, "spec_pct", json_real(100 * o[i].bw / ds->seq_read_Bps));
+		if (o[i].paper_gibps > 0) { /* the paper's GiB/s */
+			json_object_set_new(row, "paper_Bps", json_integer(llround(o[i].paper_gibps * (double)(1ull << 30))));
+			json_object_set_new(row, "paper_hardware_pct", json_real(100 * o[i].paper_gibps / r->hw_gibps));
 		}
 		json_array_append_new(off, row);
 	}
-	json_object_set_new(root, "offload", json_pack("{s:I, s:f, s:f, s:o}", "extent_bytes", (json_int_t)extent,
-		"runtime_s", (double)a->runtime_ns / 1e9, "paper_hardware_GiBps", r->hw_gibps, "patterns", off));
+	json_object_set_new(root, "offload", json_pack("{s:I, s:f, s:I, s:o}", "extent_bytes", (json_int_t)extent,
+		"runtime_s", (double)a->runtime_ns / 1e9, "paper_hardware_Bps",
+		(json_int_t)llround(r->hw_gibps * (double)(1ull << 30)), "patterns", off));
 	if (ds->seq_read_Bps > 0)
-		json_object_set_new(root, "spec", json_pack("{s:f, s:s}", "seq_read_bw_bytes", ds->seq_read_Bps, "source",
+		json_object_set_new(root, "spec", json_pack("{s:I, s:s}", "seq_read_Bps", (json_int_t)llround(ds->seq_read_Bps), "source",
 			ds->source[0] ? ds->source : ds->profile[0] ? ds->profile : "--spec"));
 	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
 	fputc('\n', f);

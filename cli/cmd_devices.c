@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,7 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 		json_object_set_new(o, "disk", json_string(r->disk));
 		json_object_set_new(o, "model", sr_json_str_or_null(r->model));
 		json_object_set_new(o, "key", json_string(r->key));
-		json_object_set_new(o, "seq_read_Bps", json_real(r->seq_Bps));
+		json_object_set_new(o, "seq_read_Bps", json_integer((json_int_t)llround(r->seq_Bps)));
 		json_object_set_new(o, "seq_bs", json_integer((json_int_t)r->seq_bs));
 		json_object_set_new(o, "seq_qd", json_integer(r->seq_qd));
 		json_object_set_new(o, "rand_read_iops", json_real(r->rand_iops));
@@ -212,7 +213,7 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 			json_object_set_new(p, "pattern", json_string(r->pt[i].rand ? "rand" : "seq"));
 			json_object_set_new(p, "bs", json_integer((json_int_t)r->pt[i].bs));
 			json_object_set_new(p, "qd", json_integer(r->pt[i].qd));
-			json_object_set_new(p, "bw_bytes", json_real(r->pt[i].Bps));
+			json_object_set_new(p, "bw_Bps", json_integer((json_int_t)llround(r->pt[i].Bps)));
 			json_object_set_new(p, "iops", json_real(r->pt[i].iops));
 			json_array_append_new(pts, p);
 		}

@@ -295,9 +295,9 @@ static int info_json(FILE *f, const struct sr_model *m, const struct totals *t)
 	SET(o, "name", json_string(m->name ? m->name : ""));
 	SET(o, "arch", json_string(m->arch ? m->arch : ""));
 	SET(o, "version", JU(m->version));
-	SET(o, "alignment", JU(m->alignment));
+	SET(o, "alignment_bytes", JU(m->alignment));
 	SET(o, "data_offset", JU(m->data_off));
-	SET(o, "file_size", JU(m->file_size));
+	SET(o, "file_bytes", JU(m->file_size));
 	SET(o, "tensors", JU(m->n_tensors));
 	SET(root, "hparams", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 				       "n_layer", (json_int_t)hp->n_layer, "n_embd", (json_int_t)hp->n_embd,
@@ -337,7 +337,7 @@ static int info_json(FILE *f, const struct sr_model *m, const struct totals *t)
 						   (json_int_t)t->layer_expert[l]));
 	SET(root, "global", json_pack("{s:I,s:I}", "tensors", (json_int_t)t->layer_tensors[t->n_layer],
 				      "bytes", (json_int_t)t->layer_bytes[t->n_layer]));
-	SET(root, "kinds", o = json_object());
+	SET(root, "kind_bytes", o = json_object());
 	for (i = 0; i < SR_TK_NR; i++)
 		if (t->kind_bytes[i])
 			SET(o, sr_tkind_name((enum sr_tkind)i), JU(t->kind_bytes[i]));

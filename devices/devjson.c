@@ -2,6 +2,7 @@
  * know of one block device. Builds the object only; the caller prints it. */
 #include "devices/devjson.h"
 
+#include <math.h>
 #include <string.h>
 
 json_t *sr_json_str_or_null(const char *s)
@@ -20,6 +21,12 @@ static json_t *jlist(const char *csv)
 	return a;
 }
 
+/* bytes per second: an integer (README "Units in reports"), null when unknown */
+static json_t *jBps(double v)
+{
+	return v > 0 ? json_integer((json_int_t)llround(v)) : json_null();
+}
+
 static json_t *jlong(long v)
 {
 	return v >= 0 ? json_integer(v) : json_null();
@@ -35,7 +42,7 @@ json_t *sr_dev_json(const struct sr_blkdev *d, const struct sr_devspec *s)
 	json_object_set_new(o, "model", sr_json_str_or_null(d->model));
 	json_object_set_new(o, "serial", sr_json_str_or_null(d->serial));
 	json_object_set_new(o, "firmware", sr_json_str_or_null(d->firmware));
-	json_object_set_new(o, "size", json_integer((json_int_t)d->size));
+	json_object_set_new(o, "size_bytes", json_integer((json_int_t)d->size));
 	json_object_set_new(o, "logical_block_size", d->lbs ? json_integer(d->lbs) : json_null());
 	json_object_set_new(o, "physical_block_size", d->pbs ? json_integer(d->pbs) : json_null());
 	json_object_set_new(o, "rotational", d->rotational < 0 ? json_null() : json_boolean(d->rotational));
@@ -72,7 +79,7 @@ json_t *sr_dev_json(const struct sr_blkdev *d, const struct sr_devspec *s)
 	} else {
 		json_object_set_new(o, "pcie", json_null());
 	}
-	json_object_set_new(o, "link_Bps", s->link_Bps > 0 ? json_real(s->link_Bps) : json_null());
+	json_object_set_new(o, "link_Bps", jBps(s->link_Bps));
 	json_object_set_new(o, "link_desc", sr_json_str_or_null(s->link_desc));
 	if (d->id_ok) {
 		n = json_object();
@@ -91,8 +98,8 @@ json_t *sr_dev_json(const struct sr_blkdev *d, const struct sr_devspec *s)
 		json_object_set_new(n, "profile", sr_json_str_or_null(s->profile));
 		json_object_set_new(n, "source", sr_json_str_or_null(s->source));
 		json_object_set_new(n, "model", sr_json_str_or_null(s->model));
-		json_object_set_new(n, "seq_read_Bps", s->seq_read_Bps > 0 ? json_real(s->seq_read_Bps) : json_null());
-		json_object_set_new(n, "seq_write_Bps", s->seq_write_Bps > 0 ? json_real(s->seq_write_Bps) : json_null());
+		json_object_set_new(n, "seq_read_Bps", jBps(s->seq_read_Bps));
+		json_object_set_new(n, "seq_write_Bps", jBps(s->seq_write_Bps));
 		json_object_set_new(n, "rand_read_iops", s->rand_read_iops > 0 ? json_real(s->rand_read_iops) : json_null());
 		json_object_set_new(n, "rand_write_iops", s->rand_write_iops > 0 ? json_real(s->rand_write_iops) : json_null());
 		json_object_set_new(n, "rand_qd", s->rand_qd ? json_integer(s->rand_qd) : json_null());
@@ -105,7 +112,7 @@ json_t *sr_dev_json(const struct sr_blkdev *d, const struct sr_devspec *s)
 	json_object_set_new(o, "spec_exceeds_link", json_boolean(s->spec_exceeds_link));
 	if (s->cal_file[0]) {
 		n = json_object();
-		json_object_set_new(n, "seq_read_Bps", json_real(s->cal_seq_read_Bps));
+		json_object_set_new(n, "seq_read_Bps", jBps(s->cal_seq_read_Bps));
 		json_object_set_new(n, "seq_bs", json_integer((json_int_t)s->cal_seq_bs));
 		json_object_set_new(n, "seq_qd", json_integer(s->cal_seq_qd));
 		json_object_set_new(n, "rand_read_iops", json_real(s->cal_rand_read_iops));

@@ -26,28 +26,29 @@ static const struct {
 	const char *head;  /* text column, NULL: not in the text table */
 	int width, prec;
 	int bytes;         /* render as MiB in text */
+	int integer;       /* a JSON integer (README "Units in reports") */
 } fields[F_NR] = {
-	[F_MEM] = { "mem_bytes", "mem", 9, 0, 1 },
-	[F_TOKENS] = { "tokens", NULL, 0, 0, 0 },
+	[F_MEM] = { "mem_bytes", "mem", 9, 0, 1, 1 },
+	[F_TOKENS] = { "tokens", NULL, 0, 0, 0, 1 },
 	[F_TPS] = { "tokens_per_s", "tok/s", 8, 2, 0 },
 	[F_PP_TPS] = { "prefill_tokens_per_s", "pp tok/s", 8, 1, 0 },
 	[F_STALL_MEAN] = { "stall_ms_per_token_mean", "stall ms", 9, 2, 0 },
 	[F_STALL_P50] = { "stall_ms_per_token_p50", "p50", 8, 2, 0 },
 	[F_STALL_P99] = { "stall_ms_per_token_p99", "p99", 8, 2, 0 },
-	[F_HIT] = { "hit_rate", "hit%", 6, 1, 0 },
-	[F_SERVED] = { "served_rate", "served%", 7, 1, 0 },
-	[F_DEMAND] = { "demand_bytes", "demand", 9, 0, 1 },
-	[F_PREFETCH] = { "prefetch_bytes", "prefetch", 9, 0, 1 },
-	[F_WASTED] = { "wasted_prefetch_bytes", "wasted", 9, 0, 1 },
-	[F_UNUSED] = { "unused_prefetch_bytes", NULL, 0, 0, 1 },
-	[F_READ] = { "read_bytes", "read", 9, 0, 1 },
+	[F_HIT] = { "hit_pct", "hit%", 6, 1, 0 },
+	[F_SERVED] = { "served_pct", "served%", 7, 1, 0 },
+	[F_DEMAND] = { "demand_bytes", "demand", 9, 0, 1, 1 },
+	[F_PREFETCH] = { "prefetch_bytes", "prefetch", 9, 0, 1, 1 },
+	[F_WASTED] = { "wasted_prefetch_bytes", "wasted", 9, 0, 1, 1 },
+	[F_UNUSED] = { "unused_prefetch_bytes", NULL, 0, 0, 1, 1 },
+	[F_READ] = { "read_bytes", "read", 9, 0, 1, 1 },
 	[F_BUSY] = { "device_busy_pct", "busy%", 6, 1, 0 },
-	[F_GBPS] = { "read_GBps", "GB/s", 6, 3, 0 },
-	[F_BUSY_GBPS] = { "busy_GBps", NULL, 0, 0, 0 },
-	[F_SPEC_PCT] = { "pct_of_spec", "%spec", 6, 1, 0 },
-	[F_CAL_PCT] = { "pct_of_calibrated", NULL, 0, 0, 0 },
-	[F_FAULTS] = { "faults", "faults", 8, 0, 0 },
-	[F_MAJFLT] = { "major_faults", NULL, 0, 0, 0 },
+	[F_GBPS] = { "read_Bps", "GB/s", 6, 3, 0, 1 },
+	[F_BUSY_GBPS] = { "busy_Bps", NULL, 0, 0, 0, 1 },
+	[F_SPEC_PCT] = { "spec_pct", "%spec", 6, 1, 0 },
+	[F_CAL_PCT] = { "calibrated_pct", NULL, 0, 0, 0 },
+	[F_FAULTS] = { "faults", "faults", 8, 0, 0, 1 },
+	[F_MAJFLT] = { "major_faults", NULL, 0, 0, 0, 1 },
 	[F_WALL] = { "wall_s", NULL, 0, 0, 0 },
 };
 
@@ -87,13 +88,13 @@ static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 		v[F_UNUSED] = (double)r->unused_prefetch_bytes;
 		v[F_READ] = rd;
 		v[F_BUSY] = wall > 0 ? 100 * busy / wall : 0;
-		v[F_GBPS] = wall > 0 ? rd / wall / 1e9 : 0;
-		v[F_BUSY_GBPS] = busy > 0 ? rd / busy / 1e9 : 0;
+		v[F_GBPS] = wall > 0 ? rd / wall : 0;
+		v[F_BUSY_GBPS] = busy > 0 ? rd / busy : 0;
 		/* while busy: what the device delivered when the run asked it for data */
 		if (rep->spec_Bps > 0)
-			v[F_SPEC_PCT] = 100 * v[F_BUSY_GBPS] * 1e9 / rep->spec_Bps;
+			v[F_SPEC_PCT] = 100 * v[F_BUSY_GBPS] / rep->spec_Bps;
 		if (rep->cal_Bps > 0)
-			v[F_CAL_PCT] = 100 * v[F_BUSY_GBPS] * 1e9 / rep->cal_Bps;
+			v[F_CAL_PCT] = 100 * v[F_BUSY_GBPS] / rep->cal_Bps;
 		v[F_WALL] = wall;
 		if (accounting_only(rep)) /* the simulator's own speed, not a device's */
 			v[F_TPS] = v[F_PP_TPS] = v[F_STALL_MEAN] = v[F_STALL_P50] = v[F_STALL_P99] =
@@ -113,7 +114,7 @@ static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 		v[F_DEMAND] = (double)m->demand_bytes;
 		v[F_PREFETCH] = (double)m->prefetch_bytes;
 		v[F_READ] = rd;
-		v[F_GBPS] = all > 0 ? rd / all / 1e9 : 0;
+		v[F_GBPS] = all > 0 ? rd / all : 0;
 		if (m->busy_ns && all > 0)
 			v[F_BUSY] = 100 * (double)m->busy_ns / 1e9 / all;
 		v[F_FAULTS] = (double)m->majflt;
@@ -133,6 +134,8 @@ static void text_cell(FILE *f, int i, double v)
 		fprintf(f, " %*s", fields[i].width, "-");
 	else if (fields[i].bytes)
 		fprintf(f, " %*.1f", fields[i].width - 1, v / 1048576.0), fputc('M', f);
+	else if (i == F_GBPS) /* bytes/s in JSON and CSV, GB/s (10^9) in the table */
+		fprintf(f, " %*.*f", fields[i].width, fields[i].prec, v / 1e9);
 	else
 		fprintf(f, " %*.*f", fields[i].width, fields[i].prec, v);
 }
@@ -199,7 +202,7 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 			}
 	if (accounting_only(rep))
 		fprintf(f, "engine null: accounting only (nothing was read): pages, hits and bytes are exact; tok/s, stall, busy%%, GB/s and %%spec are not measured ('-')\n");
-	fprintf(f, "hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight; faults: simulated for mmap policies, measured major faults for real rows\n");
+	fprintf(f, "GB/s = 10^9 bytes/s, MiB = 2^20 bytes; hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight; faults: simulated for mmap policies, measured major faults for real rows\n");
 }
 
 /* A row's per-token figures as a JSON array, divided by div (ns -> ms). */
@@ -236,7 +239,7 @@ static void json_head(json_t *root, const struct sr_sim_report *rep)
 			json_array_append_new(d, json_string(rep->devs[k]));
 		json_object_set_new(root, "targets", d);
 	}
-	json_object_set_new(root, "spec_read_Bps", rep->spec_Bps > 0 ? json_real(rep->spec_Bps) : json_null());
+	json_object_set_new(root, "spec_read_Bps", rep->spec_Bps > 0 ? json_integer(llround(rep->spec_Bps)) : json_null());
 	if (rep->pccost) {
 		const struct sr_pccost *c = rep->pccost;
 		json_t *o = json_object();
@@ -253,7 +256,7 @@ static void json_head(json_t *root, const struct sr_sim_report *rep)
 	} else {
 		json_object_set_new(root, "pagecache_cost", json_null());
 	}
-	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_real(rep->cal_Bps) : json_null());
+	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_integer(llround(rep->cal_Bps)) : json_null());
 }
 
 /* The counters of a simulated row. */
@@ -282,7 +285,8 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));
 	json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
 	json_object_set_new(o, "steady_read_bytes_per_token",
-			    s->steady_tokens ? json_real((double)s->steady_read_bytes / (double)s->steady_tokens) : json_null());
+			    s->steady_tokens ? json_integer(llround((double)s->steady_read_bytes / (double)s->steady_tokens)) :
+			    json_null());
 	if (s->nr_dev > 1) {
 		json_t *d = json_array();
 		double wall = (double)s->wall_ns / 1e9;
@@ -294,8 +298,9 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 			json_object_set_new(x, "read_bytes", json_integer((json_int_t)s->dev_bytes[k]));
 			json_object_set_new(x, "ios", json_integer((json_int_t)s->dev_ios[k]));
 			json_object_set_new(x, "busy_pct", json_real(wall > 0 ? 100 * (double)s->dev_busy_ns[k] / 1e9 / wall : 0));
-			json_object_set_new(x, "read_GBps", json_real(wall > 0 ? (double)s->dev_bytes[k] / wall / 1e9 : 0));
-			json_object_set_new(x, "busy_GBps", json_real(s->dev_busy_ns[k] ? (double)s->dev_bytes[k] / ((double)s->dev_busy_ns[k] / 1e9) / 1e9 : 0));
+			json_object_set_new(x, "read_Bps", json_integer(wall > 0 ? llround((double)s->dev_bytes[k] / wall) : 0));
+			json_object_set_new(x, "busy_Bps", json_integer(s->dev_busy_ns[k] ?
+					    llround((double)s->dev_bytes[k] / ((double)s->dev_busy_ns[k] / 1e9)) : 0));
 			json_array_append_new(d, x);
 		}
 		json_object_set_new(o, "devices", d);
@@ -347,8 +352,8 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 		json_object_set_new(o, "kind", json_string(kind_name(w->kind)));
 		for (i = 0; i < F_NR; i++)
 			json_object_set_new(o, fields[i].key,
-					    isnan(v[i]) ? json_null() : fields[i].prec || !fields[i].head ?
-					    json_real(v[i]) : json_integer((json_int_t)v[i]));
+					    isnan(v[i]) ? json_null() : fields[i].integer ?
+					    json_integer((json_int_t)llround(v[i])) : json_real(v[i]));
 		if (w->kind == SR_ROW_SIM)
 			json_sim_row(o, rep, &w->res);
 		else
@@ -382,6 +387,8 @@ static void write_csv(FILE *f, const struct sr_sim_report *rep)
 		for (i = 0; i < F_NR; i++) {
 			if (isnan(v[i]))
 				fputc(',', f);
+			else if (fields[i].integer)
+				fprintf(f, ",%lld", llround(v[i]));
 			else if (v[i] == floor(v[i]) && fabs(v[i]) < 9e15)
 				fprintf(f, ",%.0f", v[i]);
 			else

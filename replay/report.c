@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -366,17 +367,9 @@ static json_t *json_hist(const struct sr_hist *h)
 static json_t *json_op(const struct sr_stats *st, int op)
 {
 	const struct sr_op_stats *o = &st->op[op];
-	double t = sr_runtime_s(st), bw = sr_bw_bytes(st, op);
-	json_t *j = json_object(), *sizes = json_object();
+	json_t *j = sr_fio_dir(o->bytes, o->ios, sr_runtime_s(st)), *sizes = json_object();
 	unsigned k;
 
-	json_object_set_new(j, "io_bytes", json_integer((json_int_t)o->bytes));
-	json_object_set_new(j, "io_kbytes", json_integer((json_int_t)(o->bytes >> 10)));
-	json_object_set_new(j, "bw_bytes", json_integer((json_int_t)bw));
-	json_object_set_new(j, "bw", json_integer((json_int_t)(bw / 1024))); /* KiB/s, as fio */
-	json_object_set_new(j, "iops", json_real(t > 0 ? (double)o->ios / t : 0));
-	json_object_set_new(j, "runtime", json_integer((json_int_t)(t * 1000)));
-	json_object_set_new(j, "total_ios", json_integer((json_int_t)o->ios));
 	json_object_set_new(j, "short_ios", json_integer((json_int_t)o->short_ios));
 	json_object_set_new(j, "errors", json_integer((json_int_t)o->errors));
 	json_object_set_new(j, "clat_ns", json_hist(&o->clat));
@@ -404,6 +397,12 @@ static json_t *jpos(double v)
 	return v > 0 ? json_real(v) : json_null();
 }
 
+/* bytes per second: an integer (README "Units in reports"), null when unknown */
+static json_t *jBps(double v)
+{
+	return v > 0 ? json_integer((json_int_t)llround(v)) : json_null();
+}
+
 static json_t *json_device(const struct sr_devspec *s, double rbw, double wbw, double riops)
 {
 	struct sr_devspec_pct p;
@@ -414,28 +413,28 @@ static json_t *json_device(const struct sr_devspec *s, double rbw, double wbw, d
 	json_object_set_new(j, "model", json_string(s->model));
 	json_object_set_new(j, "profile", json_string(s->profile));
 	json_object_set_new(j, "spec_source", json_string(s->source));
-	json_object_set_new(j, "spec_seq_read_bytes", jpos(s->seq_read_Bps));
-	json_object_set_new(j, "pct_spec", jpct(p.spec_read));
-	json_object_set_new(j, "spec_seq_write_bytes", jpos(s->seq_write_Bps));
-	json_object_set_new(j, "pct_spec_write", jpct(p.spec_write));
+	json_object_set_new(j, "spec_seq_read_Bps", jBps(s->seq_read_Bps));
+	json_object_set_new(j, "spec_pct", jpct(p.spec_read));
+	json_object_set_new(j, "spec_seq_write_Bps", jBps(s->seq_write_Bps));
+	json_object_set_new(j, "spec_write_pct", jpct(p.spec_write));
 	json_object_set_new(j, "spec_rand_read_iops", jpos(s->rand_read_iops));
 	json_object_set_new(j, "spec_rand_qd", s->rand_qd ? JU(s->rand_qd) : json_null());
-	json_object_set_new(j, "pct_spec_iops", jpct(p.spec_iops));
+	json_object_set_new(j, "spec_iops_pct", jpct(p.spec_iops));
 	json_object_set_new(j, "link", json_string(s->link_desc));
-	json_object_set_new(j, "link_bytes", jpos(s->link_Bps));
-	json_object_set_new(j, "pct_link", jpct(p.link));
-	json_object_set_new(j, "cal_bytes", jpos(s->cal_seq_read_Bps));
-	json_object_set_new(j, "pct_cal", jpct(p.cal_read));
+	json_object_set_new(j, "link_Bps", jBps(s->link_Bps));
+	json_object_set_new(j, "link_pct", jpct(p.link));
+	json_object_set_new(j, "cal_seq_read_Bps", jBps(s->cal_seq_read_Bps));
+	json_object_set_new(j, "cal_pct", jpct(p.cal_read));
 	json_object_set_new(j, "cal_rand_read_iops", jpos(s->cal_rand_read_iops));
-	json_object_set_new(j, "pct_cal_iops", jpct(p.cal_iops));
+	json_object_set_new(j, "cal_iops_pct", jpct(p.cal_iops));
 	json_object_set_new(j, "spec_exceeds_link", json_boolean(s->spec_exceeds_link));
 	return j;
 }
 
 static json_t *json_op_brief(const struct sr_op_stats *o, double t)
 {
-	return json_pack("{s:I,s:I,s:f,s:f,s:f,s:I,s:I}", "io_bytes", (json_int_t)o->bytes, "total_ios",
-			 (json_int_t)o->ios, "bw_bytes", t > 0 ? (double)o->bytes / t : 0.0, "iops",
+	return json_pack("{s:I,s:I,s:I,s:f,s:f,s:I,s:I}", "bytes", (json_int_t)o->bytes, "ios",
+			 (json_int_t)o->ios, "bw_Bps", (json_int_t)(t > 0 ? llround((double)o->bytes / t) : 0), "iops",
 			 t > 0 ? (double)o->ios / t : 0.0, "lat_mean_ns", sr_hist_mean(&o->clat),
 			 "lat_p99_ns", (json_int_t)sr_hist_pct(&o->clat, 99), "errors", (json_int_t)o->errors);
 }
@@ -477,7 +476,7 @@ static json_t *json_targets(const struct sr_report_info *ri, const struct sr_sta
 		json_object_set_new(j, "name", json_string(ts->name ? ts->name : ""));
 		json_object_set_new(j, "bytes", JU(b.bytes));
 		json_object_set_new(j, "ios", JU(b.ios));
-		json_object_set_new(j, "bw_bytes", json_real(t > 0 ? (double)b.bytes / t : 0));
+		json_object_set_new(j, "bw_Bps", JU(t > 0 ? llround((double)b.bytes / t) : 0));
 		json_object_set_new(j, "iops", json_real(t > 0 ? (double)b.ios / t : 0));
 		json_object_set_new(j, "lat_mean_ns", json_real(sr_hist_mean(&b.lat)));
 		json_object_set_new(j, "lat_p99_ns", JU(sr_hist_pct(&b.lat, 99)));
@@ -578,7 +577,7 @@ static json_t *json_fates(const struct sr_report_info *ri, const struct sr_stats
 	}
 	fe = json_object();
 	json_object_set_new(fe, "offset", JU(x->first_off));
-	json_object_set_new(fe, "len", JU(x->first_len));
+	json_object_set_new(fe, "length", JU(x->first_len));
 	json_object_set_new(fe, "errno", json_integer(x->first_errno));
 	json_object_set_new(fe, "error", json_string(x->first_short ? "transferred 0 bytes" : strerror(x->first_errno)));
 	json_object_set_new(fe, "short", json_boolean(x->first_short));
@@ -598,10 +597,10 @@ static json_t *json_faults(const struct sr_report_info *ri)
 
 	json_object_set_new(j, "inner", json_string(fl->inner ? fl->inner->name : ""));
 	json_object_set_new(j, "seed", JU(ri->seed));
-	json_object_set_new(j, "eio_rate", json_real(fl->eio));
-	json_object_set_new(j, "short_rate", json_real(fl->short_rate));
+	json_object_set_new(j, "eio_ratio", json_real(fl->eio));
+	json_object_set_new(j, "short_ratio", json_real(fl->short_rate));
 	json_object_set_new(j, "delay_ms", JU(fl->delay_ns / 1000000));
-	json_object_set_new(j, "delay_rate", json_real(fl->delay_rate));
+	json_object_set_new(j, "delay_ratio", json_real(fl->delay_rate));
 	for (i = 0; i < fl->nr_fail_at; i++)
 		json_array_append_new(at, JU(fl->fail_at[i]));
 	json_object_set_new(j, "fail_at", at);
@@ -618,7 +617,7 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	size_t i;
 
 	json_object_set_new(j, "target", json_string(ri->target));
-	json_object_set_new(j, "target_size", JU(ri->target_size));
+	json_object_set_new(j, "target_bytes", JU(ri->target_size));
 	json_object_set_new(j, "logical_block_size", JU(ri->lbs));
 	json_object_set_new(j, "source", json_string(ri->source));
 	json_object_set_new(j, "format", json_string(ri->format ? ri->format : ""));
@@ -643,14 +642,13 @@ static json_t *json_own(const struct sr_report_info *ri, const struct sr_stats *
 	json_object_set_new(j, "remapped", JU(st->remapped));
 	json_object_set_new(j, "page_expanded", JU(st->page_expanded));
 	json_object_set_new(j, "page_extra_bytes", JU(st->page_extra_bytes));
-	json_object_set_new(j, "amplification", json_real(sr_amplification(st)));
+	json_object_set_new(j, "amplification_ratio", json_real(sr_amplification(st)));
 	json_object_set_new(j, "verified_bytes", JU(st->verified_bytes));
 	json_object_set_new(j, "verify_errors", JU(st->verify_errors));
 	json_object_set_new(j, "errors", json_fates(ri, st));
 	if (ri->faults)
 		json_object_set_new(j, "faults", json_faults(ri));
-	json_object_set_new(j, "bw_MiBps", json_real((sr_bw_bytes(st, 0) + sr_bw_bytes(st, 1)) / 1048576.0));
-	json_object_set_new(j, "bw_GBps", json_real((sr_bw_bytes(st, 0) + sr_bw_bytes(st, 1)) / 1e9));
+	json_object_set_new(j, "bw_Bps", JU(llround(sr_bw_bytes(st, 0) + sr_bw_bytes(st, 1))));
 	if (st->lag.n)
 		json_object_set_new(j, "lag_ns", json_hist(&st->lag));
 	if (ri->layout)
@@ -714,9 +712,9 @@ static void write_csv(FILE *f, const struct sr_report_info *ri, const struct sr_
 {
 	int op;
 
-	fprintf(f, "target,source,engine,qd,max_request,page,op,ios,bytes,runtime_s,bw_MiBps,bw_GBps,iops,"
+	fprintf(f, "target,source,engine,qd,max_request,page,op,ios,bytes,runtime_s,bw_Bps,iops,"
 		   "clat_mean_us,clat_p50_us,clat_p90_us,clat_p99_us,clat_p999_us,clat_max_us,"
-		   "split,merged,realigned,amplification,partial\n");
+		   "split,merged,realigned,amplification_ratio,partial\n");
 	for (op = 0; op < 2; op++) {
 		const struct sr_op_stats *o = &st->op[op];
 		const struct sr_hist *h = &o->clat;
@@ -725,10 +723,10 @@ static void write_csv(FILE *f, const struct sr_report_info *ri, const struct sr_
 		if (op == SR_OP_WRITE && !o->ios && !o->errors)
 			continue;
 		fprintf(f, "%s,%s,%s,%u,%" PRIu64 ",%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64
-			   ",%.6f,%.3f,%.6f,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%" PRIu64 ",%" PRIu64
+			   ",%.6f,%lld,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%" PRIu64 ",%" PRIu64
 			   ",%" PRIu64 ",%.6f,%d\n",
 			ri->target, ri->source, ri->engine, ri->qd, ri->bs, ri->page, sr_op_name(op),
-			o->ios, o->bytes, t, bw / 1048576.0, bw / 1e9, t > 0 ? (double)o->ios / t : 0,
+			o->ios, o->bytes, t, llround(bw), t > 0 ? (double)o->ios / t : 0,
 			sr_hist_mean(h) / 1e3, sr_hist_pct(h, 50) / 1e3, sr_hist_pct(h, 90) / 1e3,
 			sr_hist_pct(h, 99) / 1e3, sr_hist_pct(h, 99.9) / 1e3, h->max / 1e3, st->split,
 			st->merged, st->realigned, sr_amplification(st), st->partial);
@@ -755,15 +753,15 @@ int sr_report_timeline_csv(FILE *f, const struct sr_stats *st)
 {
 	size_t i;
 
-	fprintf(f, "second,read_bytes,read_ios,read_MiBps,write_bytes,write_ios,write_MiBps\n");
+	fprintf(f, "second,read_bytes,read_ios,read_Bps,write_bytes,write_ios,write_Bps\n");
 	for (i = 0; i < st->timeline.n; i++) {
 		const struct sr_timeline_slot *s = &st->timeline.s[i];
 		/* rates of the last, partial second over the time it covered */
 		double span = i + 1 == st->timeline.n ? sr_timeline_last_span(st) : 1;
 
-		fprintf(f, "%zu,%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%.3f\n", i,
-			s->bytes[0], s->ios[0], s->bytes[0] / 1048576.0 / span, s->bytes[1], s->ios[1],
-			s->bytes[1] / 1048576.0 / span);
+		fprintf(f, "%zu,%" PRIu64 ",%" PRIu64 ",%lld,%" PRIu64 ",%" PRIu64 ",%lld\n", i,
+			s->bytes[0], s->ios[0], llround(s->bytes[0] / span), s->bytes[1], s->ios[1],
+			llround(s->bytes[1] / span));
 	}
 	return ferror(f) ? -EIO : 0;
 }

@@ -151,8 +151,22 @@ static json_t *empty_dir(void)
 	return d;
 }
 
-/* fio's rw= for what ran: the pattern's name, else what the trace did. */
-static const char *rw_of(const struct sr_report_info *ri, const struct sr_stats *st)
+json_t *sr_fio_dir(uint64_t bytes, uint64_t ios, double t)
+{
+	double bw = t > 0 ? (double)bytes / t : 0;
+	json_t *j = json_object();
+
+	json_object_set_new(j, "io_bytes", JI(bytes));
+	json_object_set_new(j, "io_kbytes", JI(bytes >> 10));
+	json_object_set_new(j, "bw_bytes", JI(bw));
+	json_object_set_new(j, "bw", JI(bw / 1024)); /* KiB/s, as fio */
+	json_object_set_new(j, "iops", json_real(t > 0 ? (double)ios / t : 0));
+	json_object_set_new(j, "runtime", JI(t * 1000));
+	json_object_set_new(j, "total_ios", JI(ios));
+	return j;
+}
+
+const char *sr_fio_rw(const char *source, uint64_t read_ios, uint64_t write_ios)
 {
 	static const struct {
 		const char *src, *rw;
@@ -161,9 +175,17 @@ static const char *rw_of(const struct sr_report_info *ri, const struct sr_stats 
 	size_t i;
 
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
-		if (ri->source && !strcmp(ri->source, pats[i].src))
+		if (source && !strcmp(source, pats[i].src))
 			return pats[i].rw;
-	return st->op[1].ios ? (st->op[0].ios ? "rw" : "write") : "read";
+	return write_ios ? (read_ios ? "rw" : "write") : "read";
+}
+
+void sr_fio_bs(char *buf, size_t n, uint64_t bs)
+{
+	if (bs % 1024 == 0)
+		snprintf(buf, n, "%" PRIu64 "k", bs / 1024);
+	else
+		snprintf(buf, n, "%" PRIu64, bs);
 }
 
 static json_t *job_options(const struct sr_report_info *ri, const struct sr_stats *st)
@@ -171,11 +193,8 @@ static json_t *job_options(const struct sr_report_info *ri, const struct sr_stat
 	json_t *o = json_object();
 	char buf[32];
 
-	json_object_set_new(o, "rw", json_string(rw_of(ri, st)));
-	if (ri->bs % 1024 == 0)
-		snprintf(buf, sizeof(buf), "%" PRIu64 "k", ri->bs / 1024);
-	else
-		snprintf(buf, sizeof(buf), "%" PRIu64, ri->bs);
+	json_object_set_new(o, "rw", json_string(sr_fio_rw(ri->source, st->op[0].ios, st->op[1].ios)));
+	sr_fio_bs(buf, sizeof(buf), ri->bs);
 	json_object_set_new(o, "bs", json_string(buf));
 	snprintf(buf, sizeof(buf), "%u", ri->qd);
 	json_object_set_new(o, "iodepth", json_string(buf));

@@ -16,7 +16,7 @@ cmake --build build -j"$(nproc)" >/dev/null
 model=llama-2-7b-q4_k_m
 scratch=${SR_SCRATCH:-./scratch-llama-2-7b.gguf}
 want=$(build/ssdreplay synth --profile $model --info --output-format json |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)["model"]["file_size"])')
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["model"]["file_bytes"])')
 if [ ! -f "$scratch" ] || [ "$(stat -c %s "$scratch")" != "$want" ]; then
 	echo "writing $scratch ($want bytes, the $model layout) ..." >&2
 	build/ssdreplay synth --profile $model --write-gguf "$scratch"

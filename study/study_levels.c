@@ -137,7 +137,7 @@ int sr_study_sweep_curve(const char *path, struct sr_curve *c, double *best, uns
 	json_array_foreach(pts, i, p) {
 		unsigned qd = (unsigned)json_integer_value(json_object_get(p, "qd"));
 		uint64_t bs = (uint64_t)json_integer_value(json_object_get(p, "bs"));
-		double bw = json_number_value(json_object_get(json_object_get(p, "read"), "bw_bytes"));
+		double bw = json_number_value(json_object_get(json_object_get(p, "read"), "bw_Bps"));
 
 		if (bw > *best)
 			*best = bw;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,10 @@ static int write_summary(const struct sr_study_report *r, FILE *f)
 }
 
 static const char *const csv_cols =
-	"id,hyp,model,moe,kind,what,model_bytes,mem,ram_share,page,anon,swappiness,hugepage,tokens,tokens_per_s,"
-	"wall_s,compute_s_per_token,bytes_read,major_faults,swap_in_bytes,swap_out_bytes,amplification,level,seq_pct,fwd_pct,back_pct,mean_req,"
-	"pagecache_seq_pct,pagecache_mean_req,dev_bw_bytes,pct_spec,pct_link,pct_cal,pct_sweep_best,predictor,"
+	"id,hyp,model,moe,kind,what,model_bytes,mem_bytes,ram_share_ratio,page,anon_bytes,swappiness,hugepage,tokens,"
+	"tokens_per_s,wall_s,compute_s_per_token,read_bytes,major_faults,swap_in_bytes,swap_out_bytes,amplification_ratio,"
+	"level,seq_pct,fwd_pct,back_pct,mean_req_bytes,pagecache_seq_pct,pagecache_mean_req_bytes,dev_Bps,spec_pct,"
+	"link_pct,cal_pct,sweep_best_pct,predictor,"
 	"pred_tokens_per_s,loo_tokens_per_s,ok,command,note\n";
 
 static void csv_str(FILE *f, const char *s)
@@ -139,6 +141,12 @@ static json_t *num(double v)
 	return v < 0 ? json_null() : json_real(v);
 }
 
+/* bytes, bytes per second and counts: integers (README "Units in reports") */
+static json_t *numint(double v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)llround(v));
+}
+
 static int write_json(const struct sr_study_report *r, const char *path)
 {
 	json_t *root = json_object(), *runs = json_array(), *rows = json_array(), *o;
@@ -156,33 +164,33 @@ static int write_json(const struct sr_study_report *r, const char *path)
 		json_object_set_new(o, "kind", json_string(u->kind));
 		json_object_set_new(o, "what", json_string(u->what));
 		json_object_set_new(o, "model_bytes", json_integer((json_int_t)u->model_bytes));
-		json_object_set_new(o, "mem", json_integer((json_int_t)u->mem));
-		json_object_set_new(o, "ram_share", json_real(u->ram_share));
+		json_object_set_new(o, "mem_bytes", json_integer((json_int_t)u->mem));
+		json_object_set_new(o, "ram_share_ratio", json_real(u->ram_share));
 		json_object_set_new(o, "page", json_integer((json_int_t)u->page));
-		json_object_set_new(o, "anon", json_integer((json_int_t)u->anon));
+		json_object_set_new(o, "anon_bytes", json_integer((json_int_t)u->anon));
 		json_object_set_new(o, "swappiness", u->swappiness < 0 ? json_null() : json_integer(u->swappiness));
 		json_object_set_new(o, "hugepage", json_integer(u->hugepage));
 		json_object_set_new(o, "tokens", json_integer((json_int_t)u->tokens));
 		json_object_set_new(o, "tokens_per_s", num(u->tps));
 		json_object_set_new(o, "wall_s", num(u->wall_s));
 		json_object_set_new(o, "compute_s_per_token", num(u->compute_s));
-		json_object_set_new(o, "bytes_read", num(u->bytes_read));
-		json_object_set_new(o, "major_faults", num(u->majflt));
-		json_object_set_new(o, "swap_in_bytes", num(u->swap_in));
-		json_object_set_new(o, "swap_out_bytes", num(u->swap_out));
-		json_object_set_new(o, "amplification", num(u->amp));
+		json_object_set_new(o, "read_bytes", numint(u->bytes_read));
+		json_object_set_new(o, "major_faults", numint(u->majflt));
+		json_object_set_new(o, "swap_in_bytes", numint(u->swap_in));
+		json_object_set_new(o, "swap_out_bytes", numint(u->swap_out));
+		json_object_set_new(o, "amplification_ratio", num(u->amp));
 		json_object_set_new(o, "level", json_string(u->level));
 		json_object_set_new(o, "seq_pct", num(u->seq_pct));
 		json_object_set_new(o, "fwd_pct", num(u->fwd_pct));
 		json_object_set_new(o, "back_pct", num(u->back_pct));
-		json_object_set_new(o, "mean_req", num(u->mean_req));
+		json_object_set_new(o, "mean_req_bytes", numint(u->mean_req));
 		json_object_set_new(o, "pagecache_seq_pct", num(u->pc_seq_pct));
-		json_object_set_new(o, "pagecache_mean_req", num(u->pc_mean_req));
-		json_object_set_new(o, "dev_bw_bytes", num(u->dev_Bps));
-		json_object_set_new(o, "pct_spec", num(u->pct_spec));
-		json_object_set_new(o, "pct_link", num(u->pct_link));
-		json_object_set_new(o, "pct_cal", num(u->pct_cal));
-		json_object_set_new(o, "pct_sweep_best", num(u->pct_sweep));
+		json_object_set_new(o, "pagecache_mean_req_bytes", numint(u->pc_mean_req));
+		json_object_set_new(o, "dev_Bps", numint(u->dev_Bps));
+		json_object_set_new(o, "spec_pct", num(u->pct_spec));
+		json_object_set_new(o, "link_pct", num(u->pct_link));
+		json_object_set_new(o, "cal_pct", num(u->pct_cal));
+		json_object_set_new(o, "sweep_best_pct", num(u->pct_sweep));
 		json_object_set_new(o, "predictor", json_boolean(u->predictor));
 		json_object_set_new(o, "pred_tokens_per_s", u->predictor ? num(u->pred_tps) : json_null());
 		json_object_set_new(o, "loo_tokens_per_s", u->predictor ? num(u->loo_tps) : json_null());
@@ -208,8 +216,8 @@ static int write_json(const struct sr_study_report *r, const char *path)
 	json_object_set_new(root, "mode", json_string(r->mode));
 	json_object_set_new(root, "stopped", json_boolean(r->stopped));
 	json_object_set_new(root, "elapsed_s", json_real(r->elapsed_s));
-	json_object_set_new(root, "mem_bw_bytes", json_real(r->mem_Bps));
-	json_object_set_new(root, "sweep_best_bw_bytes", json_real(r->sweep_best_Bps));
+	json_object_set_new(root, "mem_Bps", json_integer((json_int_t)llround(r->mem_Bps)));
+	json_object_set_new(root, "sweep_best_Bps", json_integer((json_int_t)llround(r->sweep_best_Bps)));
 	json_object_set_new(root, "spec_bw_bytes", r->spec_Bps > 0 ? json_real(r->spec_Bps) : json_null());
 	json_object_set_new(root, "link_bw_bytes", r->link_Bps > 0 ? json_real(r->link_Bps) : json_null());
 	json_object_set_new(root, "predictor", json_pack("{s:f,s:f,s:i,s:o,s:o}", "a_seq", r->pred.a, "b_other", r->pred.b,

@@ -1,5 +1,7 @@
-/* Sweep reports: CSV, JSON (fio's keys for replay points) and the plots,
- * for replay and simulate points alike (study/sweep.h). */
+/* Sweep reports: CSV, JSON and the plots, for replay and simulate points
+ * alike (study/sweep.h). Keys follow README "Units in reports": the unit is
+ * the suffix (_Bps bytes per second, _ns, _pct 0-100), integers are integers;
+ * replay points are also fio-shaped jobs[] with fio's own names. */
 #include "study/sweep.h"
 
 #include <errno.h>
@@ -10,8 +12,21 @@
 #include <string.h>
 
 #include "base/plot.h"
+#include "replay/report_fio.h"
 
 /* ---- reports ---- */
+
+/* A point's dimension as a report key: mem is bytes (simulate's mem_bytes);
+ * bs, qd, page, threads, engine and policy echo their options. */
+static const char *dim_key(int d)
+{
+	return d == SR_DIM_MEM ? "mem_bytes" : sr_sweep_dim_names[d];
+}
+
+static json_t *json_int(double v)
+{
+	return json_integer((json_int_t)llround(v));
+}
 
 static void csv_dims(FILE *f, const struct sr_sweep *s, const struct sr_sweep_point *p)
 {
@@ -41,9 +56,9 @@ static int write_csv_sim(FILE *f, const struct sr_sweep *s, const struct sr_swee
 	int d;
 
 	for (d = 0; d < SR_DIM_NR; d++)
-		fprintf(f, "%s,", sr_sweep_dim_names[d]);
+		fprintf(f, "%s,", dim_key(d));
 	fputs("mem_pct,repeats,tokens,tokens_per_s,tokens_per_s_min,tokens_per_s_max,stall_p50_ns,stall_p99_ns,"
-	      "hit_rate,read_bytes,demand_bytes,prefetch_bytes,steady_read_bytes,read_bw_bytes,read_gb_s\n", f);
+	      "hit_pct,read_bytes,demand_bytes,prefetch_bytes,steady_read_bytes,read_Bps\n", f);
 	for (i = 0; i < s->npoints; i++) {
 		const struct sr_sweep_point *p = &s->pt[i];
 
@@ -54,11 +69,10 @@ static int write_csv_sim(FILE *f, const struct sr_sweep *s, const struct sr_swee
 			fprintf(f, "%.1f,", 100.0 * (double)sr_sweep_num(s, p, SR_DIM_MEM) / (double)in->model_bytes);
 		else
 			fputc(',', f);
-		fprintf(f, "%zu,%" PRIu64 ",%.3f,%.3f,%.3f,%.0f,%.0f,%.6f,%.0f,%.0f,%.0f,%.0f,%.0f,%.3f\n", p->n,
+		fprintf(f, "%zu,%" PRIu64 ",%.3f,%.3f,%.3f,%.0f,%.0f,%.4f,%.0f,%.0f,%.0f,%.0f,%.0f\n", p->n,
 			p->samples[0].sim.tokens, p->med[SR_SM_TPS], p->min[SR_SM_TPS], p->max[SR_SM_TPS],
-			p->med[SR_SM_STALL50], p->med[SR_SM_STALL99], p->med[SR_SM_HIT], p->med[SR_SM_READ],
-			p->med[SR_SM_DEMAND], p->med[SR_SM_PREFETCH], p->med[SR_SM_STEADY], p->med[SR_SM_BW],
-			p->med[SR_SM_BW] / 1e9);
+			p->med[SR_SM_STALL50], p->med[SR_SM_STALL99], 100 * p->med[SR_SM_HIT], p->med[SR_SM_READ],
+			p->med[SR_SM_DEMAND], p->med[SR_SM_PREFETCH], p->med[SR_SM_STEADY], p->med[SR_SM_BW]);
 	}
 	return ferror(f) ? -EIO : 0;
 }
@@ -71,10 +85,10 @@ int sr_sweep_write_csv(FILE *f, const struct sr_sweep *s, const struct sr_sweep_
 	if (s->sim)
 		return write_csv_sim(f, s, in);
 	for (d = 0; d < SR_DIM_NR; d++)
-		fprintf(f, "%s,", sr_sweep_dim_names[d]);
-	fputs("repeats,bw_bytes,bw_bytes_min,bw_bytes_max,clat_p99_ns,clat_p99_ns_min,clat_p99_ns_max,"
-	      "read_bw_bytes,read_iops,read_clat_mean_ns,read_clat_p50_ns,read_clat_p99_ns,"
-	      "write_bw_bytes,write_iops,write_clat_mean_ns,write_clat_p50_ns,write_clat_p99_ns,pct_spec\n", f);
+		fprintf(f, "%s,", dim_key(d));
+	fputs("repeats,bw_Bps,bw_Bps_min,bw_Bps_max,clat_p99_ns,clat_p99_ns_min,clat_p99_ns_max,"
+	      "read_Bps,read_iops,read_clat_mean_ns,read_clat_p50_ns,read_clat_p99_ns,"
+	      "write_Bps,write_iops,write_clat_mean_ns,write_clat_p50_ns,write_clat_p99_ns,spec_pct\n", f);
 	for (i = 0; i < s->npoints; i++) {
 		const struct sr_sweep_point *p = &s->pt[i];
 		int m;
@@ -94,11 +108,12 @@ int sr_sweep_write_csv(FILE *f, const struct sr_sweep *s, const struct sr_sweep_
 	return ferror(f) ? -EIO : 0;
 }
 
+/* One direction's medians (fio's own shape is in jobs[]). */
 static json_t *json_op(const struct sr_sweep_point *p, int base)
 {
-	return json_pack("{s:f, s:f, s:{s:f, s:{s:f, s:f}}}", "bw_bytes", p->med[base], "iops",
-			 p->med[base + 1], "clat_ns", "mean", p->med[base + 2], "percentile",
-			 "50.000000", p->med[base + 3], "99.000000", p->med[base + 4]);
+	return json_pack("{s:o, s:f, s:f, s:o, s:o}", "bw_Bps", json_int(p->med[base]), "iops",
+			 p->med[base + 1], "clat_mean_ns", p->med[base + 2], "clat_p50_ns",
+			 json_int(p->med[base + 3]), "clat_p99_ns", json_int(p->med[base + 4]));
 }
 
 static json_t *json_point(const struct sr_sweep *s, const struct sr_sweep_point *p,
@@ -114,7 +129,7 @@ static json_t *json_point(const struct sr_sweep *s, const struct sr_sweep_point 
 		if (d == SR_DIM_ENGINE || d == SR_DIM_POLICY)
 			json_object_set_new(o, name, json_string(sr_sweep_str(s, p, (enum sr_sweep_dim)d)));
 		else
-			json_object_set_new(o, name, json_integer(d == SR_DIM_PAGE && !s->ax[d].given ? 0 :
+			json_object_set_new(o, dim_key(d), json_integer(d == SR_DIM_PAGE && !s->ax[d].given ? 0 :
 					    (json_int_t)sr_sweep_num(s, p, (enum sr_sweep_dim)d)));
 	}
 	json_object_set_new(o, "repeats", json_integer((json_int_t)p->n));
@@ -125,44 +140,96 @@ static json_t *json_point(const struct sr_sweep *s, const struct sr_sweep_point 
 								   (double)in->model_bytes));
 		json_object_set_new(o, "tokens", json_integer((json_int_t)p->samples[0].sim.tokens));
 		json_object_set_new(o, "tokens_per_s", json_real(p->med[SR_SM_TPS]));
-		json_object_set_new(o, "stall_ns", json_pack("{s:f, s:f}", "p50", p->med[SR_SM_STALL50],
-							     "p99", p->med[SR_SM_STALL99]));
-		json_object_set_new(o, "hit_rate", json_real(p->med[SR_SM_HIT]));
-		json_object_set_new(o, "read_bytes", json_real(p->med[SR_SM_READ]));
-		json_object_set_new(o, "demand_bytes", json_real(p->med[SR_SM_DEMAND]));
-		json_object_set_new(o, "prefetch_bytes", json_real(p->med[SR_SM_PREFETCH]));
-		json_object_set_new(o, "steady_read_bytes", json_real(p->med[SR_SM_STEADY]));
+		json_object_set_new(o, "stall_p50_ns", json_int(p->med[SR_SM_STALL50]));
+		json_object_set_new(o, "stall_p99_ns", json_int(p->med[SR_SM_STALL99]));
+		json_object_set_new(o, "hit_pct", json_real(100 * p->med[SR_SM_HIT]));
+		json_object_set_new(o, "read_bytes", json_int(p->med[SR_SM_READ]));
+		json_object_set_new(o, "demand_bytes", json_int(p->med[SR_SM_DEMAND]));
+		json_object_set_new(o, "prefetch_bytes", json_int(p->med[SR_SM_PREFETCH]));
+		json_object_set_new(o, "steady_read_bytes", json_int(p->med[SR_SM_STEADY]));
 		json_object_set_new(o, "steady_tokens", json_integer((json_int_t)p->samples[0].sim.steady_tokens));
-		json_object_set_new(o, "read_bw_bytes", json_real(p->med[SR_SM_BW]));
-		json_object_set_new(o, "read_gb_s", json_real(p->med[SR_SM_BW] / 1e9));
-		json_object_set_new(o, "spread", json_pack("{s:f, s:f, s:f, s:f}", "tokens_per_s_min",
+		json_object_set_new(o, "read_Bps", json_int(p->med[SR_SM_BW]));
+		json_object_set_new(o, "spread", json_pack("{s:f, s:f, s:o, s:o}", "tokens_per_s_min",
 							   p->min[SR_SM_TPS], "tokens_per_s_max", p->max[SR_SM_TPS],
-							   "stall_p99_ns_min", p->min[SR_SM_STALL99],
-							   "stall_p99_ns_max", p->max[SR_SM_STALL99]));
+							   "stall_p99_ns_min", json_int(p->min[SR_SM_STALL99]),
+							   "stall_p99_ns_max", json_int(p->max[SR_SM_STALL99])));
 		for (k = 0; k < p->n; k++)
-			json_array_append_new(arr, json_pack("{s:f, s:f, s:f, s:f, s:f}", "tokens_per_s",
+			json_array_append_new(arr, json_pack("{s:f, s:o, s:o, s:o, s:f}", "tokens_per_s",
 							     p->samples[k].sim.tokens_per_s, "stall_p99_ns",
-							     p->samples[k].sim.stall_p99_ns, "read_bytes",
-							     p->samples[k].sim.read_bytes, "read_bw_bytes",
-							     p->samples[k].bw_bytes, "runtime_s", p->samples[k].runtime_s));
+							     json_int(p->samples[k].sim.stall_p99_ns), "read_bytes",
+							     json_int(p->samples[k].sim.read_bytes), "read_Bps",
+							     json_int(p->samples[k].bw_bytes), "runtime_s", p->samples[k].runtime_s));
 		json_object_set_new(o, "samples", arr);
 		return o;
 	}
-	json_object_set_new(o, "bw_bytes", json_real(p->med[SR_SM_BW]));
+	json_object_set_new(o, "bw_Bps", json_int(p->med[SR_SM_BW]));
 	json_object_set_new(o, "read", json_op(p, SR_SM_RBW));
 	json_object_set_new(o, "write", json_op(p, SR_SM_WBW));
-	json_object_set_new(o, "spread", json_pack("{s:f, s:f, s:f, s:f}", "bw_bytes_min", p->min[SR_SM_BW],
-						   "bw_bytes_max", p->max[SR_SM_BW], "clat_p99_ns_min",
-						   p->min[SR_SM_P99], "clat_p99_ns_max", p->max[SR_SM_P99]));
+	json_object_set_new(o, "spread", json_pack("{s:o, s:o, s:o, s:o}", "bw_Bps_min", json_int(p->min[SR_SM_BW]),
+						   "bw_Bps_max", json_int(p->max[SR_SM_BW]), "clat_p99_ns_min",
+						   json_int(p->min[SR_SM_P99]), "clat_p99_ns_max", json_int(p->max[SR_SM_P99])));
 	if (in->spec_Bps > 0)
-		json_object_set_new(o, "pct_spec", json_real(100 * p->med[SR_SM_BW] / in->spec_Bps));
+		json_object_set_new(o, "spec_pct", json_real(100 * p->med[SR_SM_BW] / in->spec_Bps));
 	for (k = 0; k < p->n; k++)
-		json_array_append_new(arr, json_pack("{s:f, s:f, s:f, s:I}", "bw_bytes", p->samples[k].bw_bytes,
-						     "clat_p99_ns", p->samples[k].clat_p99_ns, "runtime_s",
+		json_array_append_new(arr, json_pack("{s:o, s:o, s:f, s:I}", "bw_Bps", json_int(p->samples[k].bw_bytes),
+						     "clat_p99_ns", json_int(p->samples[k].clat_p99_ns), "runtime_s",
 						     p->samples[k].runtime_s, "errors",
 						     (json_int_t)p->samples[k].errors));
 	json_object_set_new(o, "samples", arr);
 	return o;
+}
+
+/* The point's run whose bandwidth is the median: one real run, so its bytes,
+ * requests, runtime and latencies agree as fio's figures do. */
+static const struct sr_sweep_sample *median_sample(const struct sr_sweep_point *p)
+{
+	const struct sr_sweep_sample *best = &p->samples[0];
+	size_t k;
+
+	for (k = 1; k < p->n; k++)
+		if (fabs(p->samples[k].bw_bytes - p->med[SR_SM_BW]) < fabs(best->bw_bytes - p->med[SR_SM_BW]))
+			best = &p->samples[k];
+	return best;
+}
+
+static json_t *fio_dir(const struct sr_sweep_op *o, double runtime_s)
+{
+	json_t *d = sr_fio_dir(o->bytes, o->ios, runtime_s);
+
+	json_object_set_new(d, "clat_ns", json_pack("{s:f, s:{s:o, s:o}}", "mean", o->clat_mean_ns, "percentile",
+						     "50.000000", json_int(o->clat_p50_ns), "99.000000",
+						     json_int(o->clat_p99_ns)));
+	return d;
+}
+
+/* fio's shape, a job per replay point (the median run), so fio's tools and
+ * fio-plot read sweep.json as they read a set of fio runs. */
+static json_t *json_jobs(const struct sr_sweep *s, const struct sr_sweep_info *in)
+{
+	json_t *jobs = json_array();
+	size_t i;
+
+	for (i = 0; i < s->npoints; i++) {
+		const struct sr_sweep_point *p = &s->pt[i];
+		const struct sr_sweep_sample *x;
+		char name[256], bs[32], qd[16], th[16];
+
+		if (!p->n)
+			continue;
+		x = median_sample(p);
+		sr_fio_bs(bs, sizeof(bs), sr_sweep_num(s, p, SR_DIM_BS));
+		snprintf(qd, sizeof(qd), "%" PRIu64, sr_sweep_num(s, p, SR_DIM_QD));
+		snprintf(th, sizeof(th), "%" PRIu64, sr_sweep_num(s, p, SR_DIM_THREADS));
+		snprintf(name, sizeof(name), "bs=%s,iodepth=%s,ioengine=%s,numjobs=%s,page=%" PRIu64, bs, qd,
+			 sr_sweep_str(s, p, SR_DIM_ENGINE), th, s->ax[SR_DIM_PAGE].given ? sr_sweep_num(s, p, SR_DIM_PAGE) : 0);
+		json_array_append_new(jobs, json_pack("{s:s, s:i, s:i, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:o, s:o}",
+			"jobname", name, "groupid", 0, "error", x->errors ? 1 : 0, "job options",
+			"rw", sr_fio_rw(in->source, x->op[0].ios, x->op[1].ios), "bs", bs, "iodepth", qd,
+			"ioengine", sr_sweep_str(s, p, SR_DIM_ENGINE), "numjobs", th, "filename",
+			in->target ? in->target : "", "read", fio_dir(&x->op[0], x->runtime_s), "write",
+			fio_dir(&x->op[1], x->runtime_s)));
+	}
+	return jobs;
 }
 
 int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep_info *in)
@@ -200,18 +267,18 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 		for (k = 0; k < s->ax[d].n; k++)
 			json_array_append_new(vals, d == SR_DIM_ENGINE || d == SR_DIM_POLICY ?
 					      json_string(s->ax[d].v[k].s) : json_integer((json_int_t)s->ax[d].v[k].n));
-		json_object_set_new(grid, sr_sweep_dim_names[d], vals);
+		json_object_set_new(grid, dim_key(d), vals);
 	}
 	json_object_set_new(meta, "grid", grid);
 	if (in->spec_Bps > 0)
-		json_object_set_new(meta, "spec", json_pack("{s:f, s:s}", "seq_read_bw_bytes", in->spec_Bps,
+		json_object_set_new(meta, "spec", json_pack("{s:o, s:s}", "seq_read_Bps", json_int(in->spec_Bps),
 							    "source", in->spec_source ? in->spec_source : ""));
 	if (knee >= 0 && !s->sim)
-		json_object_set_new(meta, "knee", json_pack("{s:f, s:I, s:I, s:f, s:f, s:I, s:I}", "fraction", 0.9,
+		json_object_set_new(meta, "knee", json_pack("{s:f, s:I, s:I, s:o, s:o, s:I, s:I}", "of_best_ratio", 0.9,
 				     "bs", (json_int_t)sr_sweep_num(s, &s->pt[knee], SR_DIM_BS),
 				     "qd", (json_int_t)sr_sweep_num(s, &s->pt[knee], SR_DIM_QD),
-				     "bw_bytes", s->pt[knee].med[SR_SM_BW],
-				     "best_bw_bytes", s->pt[best].med[SR_SM_BW],
+				     "bw_Bps", json_int(s->pt[knee].med[SR_SM_BW]),
+				     "best_Bps", json_int(s->pt[best].med[SR_SM_BW]),
 				     "best_bs", (json_int_t)sr_sweep_num(s, &s->pt[best], SR_DIM_BS),
 				     "best_qd", (json_int_t)sr_sweep_num(s, &s->pt[best], SR_DIM_QD)));
 	json_object_set_new(root, "ssdreplay", meta);
@@ -219,6 +286,8 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 		if (s->pt[i].n)
 			json_array_append_new(pts, json_point(s, &s->pt[i], in));
 	json_object_set_new(root, "points", pts);
+	if (!s->sim)
+		json_object_set_new(root, "jobs", json_jobs(s, in));
 	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	fputc('\n', f);

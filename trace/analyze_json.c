@@ -2,6 +2,7 @@
  * Builds the object only; the caller adds its own sections and prints it. */
 #include "trace/analyze_json.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #define JU(v) json_integer((json_int_t)(v))
@@ -38,12 +39,8 @@ static json_t *json_time(const struct sr_analysis *an, const struct sr_analysis_
 		SET(o, "span_s", json_real(r->span_s));
 		SET(o, "first_second", JU(r->first_sec));
 		SET(o, "seconds", JU(r->seconds));
-		SET(o, "bw_avg_bytes", json_real(r->bw_avg));
-		SET(o, "bw_avg_MiBps", json_real(r->bw_avg / 1048576.0));
-		SET(o, "bw_avg_GBps", json_real(r->bw_avg / 1e9));
-		SET(o, "bw_peak_bytes", JU(r->bw_peak));
-		SET(o, "bw_peak_MiBps", json_real((double)r->bw_peak / 1048576.0));
-		SET(o, "bw_peak_GBps", json_real((double)r->bw_peak / 1e9));
+		SET(o, "bw_avg_Bps", JU(llround(r->bw_avg)));
+		SET(o, "bw_peak_Bps", JU(r->bw_peak));
 		SET(o, "peak_second", JU(r->peak_sec));
 		SET(o, "backwards", JU(an->t_backwards));
 		SET(o, "interarrival_ns", json_pack("{s:I,s:f,s:I,s:I,s:I,s:I}", "N", (json_int_t)an->iat.n,
@@ -84,7 +81,7 @@ json_t *sr_analysis_json(const struct sr_analysis *an, const struct sr_analysis_
 	SET(o, "read_bytes", JU(an->bytes[SR_OP_READ]));
 	SET(o, "write_bytes", JU(an->bytes[SR_OP_WRITE]));
 	SET(o, "trim_bytes", JU(an->bytes[SR_OP_TRIM]));
-	SET(o, "extent", JU(an->extent));
+	SET(o, "extent_bytes", JU(an->extent));
 
 	SET(root, "unique", o = json_object());
 	SET(o, "read_pages", JU(r->read_pages));
@@ -97,16 +94,16 @@ json_t *sr_analysis_json(const struct sr_analysis *an, const struct sr_analysis_
 	SET(o, "reread_bytes", JU(r->reread_pages * an->page));
 
 	SET(root, "amplification", o = json_object());
-	SET(o, "read_bytes", json_real(r->amp_bytes));
-	SET(o, "read_pages", json_real(r->amp_pages));
+	SET(o, "read_bytes_ratio", json_real(r->amp_bytes));
+	SET(o, "read_pages_ratio", json_real(r->amp_pages));
 	SET(o, "read_page_touches", JU(an->touches[0]));
 
 	SET(root, "coverage", o = json_object());
-	SET(o, "size", JU(r->size));
+	SET(o, "size_bytes", JU(r->size));
 	SET(o, "size_from", json_string(in->size_from));
 	SET(o, "target", in->target ? json_string(in->target) : json_null());
-	SET(o, "coverage", json_real(r->coverage));
-	SET(o, "read_coverage", json_real(r->read_coverage));
+	SET(o, "coverage_ratio", json_real(r->coverage));
+	SET(o, "read_coverage_ratio", json_real(r->read_coverage));
 
 	SET(root, "gaps", o = json_object());
 	SET(o, "gaps", JU(an->gaps));
@@ -116,17 +113,17 @@ json_t *sr_analysis_json(const struct sr_analysis *an, const struct sr_analysis_
 	SET(o, "sequential_pct", json_real(r->seq_pct));
 	SET(o, "forward_pct", json_real(r->fwd_pct));
 	SET(o, "backward_pct", json_real(r->back_pct));
-	SET(o, "jump_mean", json_real(r->jump_mean));
-	SET(o, "jump_median", JU(r->jump_median));
+	SET(o, "jump_mean_bytes", JU(llround(r->jump_mean)));
+	SET(o, "jump_median_bytes", JU(r->jump_median));
 
 	SET(root, "sizes", o = json_object());
-	SET(o, "mean", json_real(r->mean_req));
+	SET(o, "mean_bytes", JU(llround(r->mean_req)));
 	SET(o, "le", json_sizes(&an->sizes[0], &an->sizes[1]));
 	SET(o, "read_le", json_sizes(&an->sizes[0], NULL));
 	SET(o, "write_le", json_sizes(&an->sizes[1], NULL));
 
 	SET(root, "passes", o = json_object());
-	SET(o, "passes", json_real(r->passes));
+	SET(o, "passes_ratio", json_real(r->passes)); /* page touches / unique pages */
 	SET(o, "page_touches", JU(an->touches[0] + an->touches[1]));
 	SET(o, "restarts", JU(an->restarts));
 

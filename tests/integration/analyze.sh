@@ -14,19 +14,19 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 t, u, g = j["totals"], j["unique"], j["gaps"]
 assert (t["records"], t["requests"], t["reads"], t["writes"], t["trims"], t["syncs"]) == (6, 4, 3, 1, 1, 1), t
-assert (t["read_bytes"], t["write_bytes"], t["trim_bytes"], t["extent"]) == (12288, 8192, 1 << 20, 16384), t
+assert (t["read_bytes"], t["write_bytes"], t["trim_bytes"], t["extent_bytes"]) == (12288, 8192, 1 << 20, 16384), t
 assert (u["read_pages"], u["write_pages"], u["pages"], u["reread_pages"]) == (2, 2, 4, 1), u
-assert j["amplification"]["read_bytes"] == 1.5 and j["amplification"]["read_pages"] == 1.5
+assert j["amplification"]["read_bytes_ratio"] == 1.5 and j["amplification"]["read_pages_ratio"] == 1.5
 # 0+4k, 4k+4k sequential, back to 0 (8k back, over half of 8k: a restart), forward 4k
 assert (g["gaps"], g["sequential"], g["forward"], g["backward"]) == (3, 1, 1, 1), g
-assert g["jump_mean"] == 6144 and j["passes"]["restarts"] == 1 and j["passes"]["passes"] == 1.25
+assert g["jump_mean_bytes"] == 6144 and j["passes"]["restarts"] == 1 and j["passes"]["passes_ratio"] == 1.25
 c = j["coverage"]
-assert (c["size"], c["size_from"], c["coverage"], c["read_coverage"]) == (16384, "extent", 1.0, 0.5), c
-assert j["sizes"]["le"] == {"4096": 3, "8192": 1} and j["sizes"]["mean"] == 5120
+assert (c["size_bytes"], c["size_from"], c["coverage_ratio"], c["read_coverage_ratio"]) == (16384, "extent", 1.0, 0.5), c
+assert j["sizes"]["le"] == {"4096": 3, "8192": 1} and j["sizes"]["mean_bytes"] == 5120
 tm = j["time"]
 assert tm["timestamps"] is True and tm["seconds"] == 2 and tm["span_s"] == 1.5
-assert tm["timeline_bytes"] == [12288, 8192] and tm["bw_peak_bytes"] == 12288 and tm["peak_second"] == 0
-assert tm["bw_avg_bytes"] == 10240
+assert tm["timeline_bytes"] == [12288, 8192] and tm["bw_peak_Bps"] == 12288 and tm["peak_second"] == 0
+assert tm["bw_avg_Bps"] == 10240
 PY
 ok "small trace, by hand"
 
@@ -111,20 +111,20 @@ for _, op, o, l in req:
 exp = {
     "totals": {"records": len(recs), "requests": len(req), "reads": cnt["r"], "writes": cnt["w"],
                "trims": cnt["t"], "syncs": cnt["s"], "read_bytes": byt["r"], "write_bytes": byt["w"],
-               "trim_bytes": byt["t"], "extent": extent, "zero_length": 0},
+               "trim_bytes": byt["t"], "extent_bytes": extent, "zero_length": 0},
     "unique": {"read_pages": len(rp), "write_pages": len(wp), "pages": pages,
                "reread_pages": sum(1 for v in rp.values() if v > 1),
                "read_bytes": len(rp) * page, "write_bytes": len(wp) * page, "bytes": pages * page,
                "reread_bytes": sum(page for v in rp.values() if v > 1)},
-    "amplification": {"read_bytes": byt["r"] / (len(rp) * page) if rp else 0,
-                      "read_pages": sum(rp.values()) / len(rp) if rp else 0,
+    "amplification": {"read_bytes_ratio": byt["r"] / (len(rp) * page) if rp else 0,
+                      "read_pages_ratio": sum(rp.values()) / len(rp) if rp else 0,
                       "read_page_touches": sum(rp.values())},
-    "coverage": {"size": size, "coverage": pages / size_pages, "read_coverage": len(rp) / size_pages},
+    "coverage": {"size_bytes": size, "coverage_ratio": pages / size_pages, "read_coverage_ratio": len(rp) / size_pages},
     "gaps": {"gaps": gaps, "sequential": seq, "forward": fwd, "backward": back,
              "sequential_pct": 100 * seq / gaps, "forward_pct": 100 * fwd / gaps,
-             "backward_pct": 100 * back / gaps, "jump_mean": sum(jumps) / len(jumps)},
-    "sizes": {"mean": (byt["r"] + byt["w"]) / len(req), "le": dict(sizes)},
-    "passes": {"passes": touches / pages, "page_touches": touches, "restarts": restarts},
+             "backward_pct": 100 * back / gaps, "jump_mean_bytes": sum(jumps) / len(jumps)},
+    "sizes": {"mean_bytes": (byt["r"] + byt["w"]) / len(req), "le": dict(sizes)},
+    "passes": {"passes_ratio": touches / pages, "page_touches": touches, "restarts": restarts},
 }
 ts = [r[0] for r in req]
 first, last = min(ts) // 10**9, max(ts) // 10**9
@@ -133,13 +133,14 @@ for t, op, o, l in req:
     tl[t // 10**9 - first] += l
 exp["time"] = {"timestamps": True, "timed_requests": len(req), "span_s": (max(ts) - min(ts)) / 1e9,
                "first_second": first, "seconds": last - first + 1,
-               "bw_avg_bytes": sum(tl) / len(tl), "bw_avg_MiBps": sum(tl) / len(tl) / 2**20,
-               "bw_peak_bytes": max(tl), "peak_second": first + tl.index(max(tl)), "timeline_bytes": tl}
+               "bw_avg_Bps": sum(tl) / len(tl), "bw_peak_Bps": max(tl), "peak_second": first + tl.index(max(tl)), "timeline_bytes": tl}
 got = json.load(open(rep))
 for sec, kv in exp.items():
     for k, want in kv.items():
         v = got[sec][k]
-        if isinstance(want, float) and not isinstance(want, bool):
+        if isinstance(want, float) and k.endswith(("_bytes", "_Bps")):  # integers: rounded
+            assert isinstance(v, int) and abs(v - want) <= 0.5 + 1e-9 * want, (sec, k, v, want)
+        elif isinstance(want, float) and not isinstance(want, bool):
             assert abs(v - want) <= 1e-8 * max(1.0, abs(want)), (sec, k, v, want)
         else:
             assert v == want, (sec, k, v, want)
@@ -147,7 +148,7 @@ for sec, kv in exp.items():
 def near(v, want):
     assert abs(v - want) <= want / 64 + 1, (v, want)
 jumps.sort()
-near(got["gaps"]["jump_median"], jumps[(len(jumps) + 1) // 2 - 1])
+near(got["gaps"]["jump_median_bytes"], jumps[(len(jumps) + 1) // 2 - 1])
 iat = sorted(max(b - a, 0) for a, b in zip(ts, ts[1:]))
 near(got["time"]["interarrival_ns"]["p50"], iat[(len(iat) + 1) // 2 - 1])
 assert got["time"]["interarrival_ns"]["N"] == len(iat)
@@ -192,7 +193,7 @@ python3 "$T/model.py" "$T/g.csv" "$T/g.json" 4096 $((512 << 20)) rw || fail "mod
 if [ "$(id -u)" = 0 ] && command -v losetup >/dev/null && LOOP=$(losetup -f --show "$T/model.bin" 2>/dev/null); then
 	SR_LOOPS+=("$LOOP")
 	$SR analyze "$T/g.csv" --target "$LOOP" --output-format json --output "$T/g.json" || fail "--target $LOOP"
-	[ "$(json "$T/g.json" 'j["coverage"]["size"]')" = $((512 << 20)) ] || fail "--target $LOOP: size"
+	[ "$(json "$T/g.json" 'j["coverage"]["size_bytes"]')" = $((512 << 20)) ] || fail "--target $LOOP: size"
 	ok "--target block device"
 else
 	echo "note: no loop device, --target on a block device not checked"

@@ -50,10 +50,10 @@ assert len(top) == 5, list(top)
 assert t["top"][0]["name"] == "blk.0.attn_q.weight"
 assert t["unlabelled_bytes"] == 4096
 assert t["labelled_bytes"] == j["totals"]["read_bytes"] - 4096
-assert t["kinds"]["attn_q"] == 2 * q + 100 and t["kinds"]["ffn_up_exps"] == eb
+assert t["kind_bytes"]["attn_q"] == 2 * q + 100 and t["kind_bytes"]["ffn_up_exps"] == eb
 assert t["layers"][0] == 2 * q and t["layers"][1] == eb and t["global_bytes"] == 1000
 assert abs(top["blk.0.attn_q.weight"]["pct"] - 100.0 * 2 * q / j["totals"]["read_bytes"]) < 1e-6
-assert j["coverage"]["size"] == info["model"]["file_size"]
+assert j["coverage"]["size_bytes"] == info["model"]["file_bytes"]
 PY
 done
 "$SR" analyze --gguf "$T/m.gguf" "$T/trace.csv" >"$T/an.txt" || fail "analyze text"

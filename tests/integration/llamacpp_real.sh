@@ -143,8 +143,8 @@ tensor_bytes = sum(int(x["bytes"]) for x in info["tensors"])
 # the whole model is read at least once; what is not in a tensor is the header and padding
 assert t["labelled_bytes"] >= tensor_bytes * 0.99, (t["labelled_bytes"], tensor_bytes)
 assert all(x["name"] in names for x in t["top"]), [x["name"] for x in t["top"]]
-want = {k for k, v in syn["tensors"]["kinds"].items() if v > 0}
-have = {k for k, v in t["kinds"].items() if v > 0}
+want = {k for k, v in syn["tensors"]["kind_bytes"].items() if v > 0}
+have = {k for k, v in t["kind_bytes"].items() if v > 0}
 assert want <= have, ("kinds synth reads that the capture lacks", sorted(want - have))
 print("  kinds read by synth's decode token, all in the capture: " + " ".join(sorted(want)))
 PY

@@ -20,7 +20,7 @@ check_counts() {
 		if [ $i = 0 ]; then dev=$A r0=$2; else dev=$B r0=$3; fi
 		r1=$(loop_sectors "$dev" rd)
 		counted=$(((r1 - r0) * 512))
-		claimed=$(json "$1" "j['jobs'][0]['ssdreplay']['targets'][$i]['read']['io_bytes']")
+		claimed=$(json "$1" "j['jobs'][0]['ssdreplay']['targets'][$i]['read']['bytes']")
 		python3 -c "import sys; c,k=$claimed,$counted; sys.exit(0 if abs(c-k) <= 0.01*max(k,1) else 1)" ||
 			fail "$4: report says $claimed bytes on $dev, $dev counted $counted"
 		echo "  $4: $dev report $claimed bytes, device counted $counted"
@@ -32,7 +32,7 @@ for eng in io_uring libaio psync; do
 	$SR replay --target "$A" --target "$B" --layout stripe:128k --pattern rand --bs 16k --qd 16 \
 		--engine $eng --verify --output-format json -o "$T/s.json" || fail "stripe $eng"
 	check_counts "$T/s.json" "$a0" "$b0" "stripe $eng"
-	[ "$(json "$T/s.json" '[t["read"]["io_bytes"] for t in j["jobs"][0]["ssdreplay"]["targets"]]')" = \
+	[ "$(json "$T/s.json" '[t["read"]["bytes"] for t in j["jobs"][0]["ssdreplay"]["targets"]]')" = \
 		"[$((32 << 20)), $((32 << 20))]" ] || fail "stripe $eng: not 32 MiB on each device"
 done
 ok "stripe:128k: verified, and each device counted what the report says"
@@ -48,7 +48,7 @@ a0=$(loop_sectors "$A" rd) b0=$(loop_sectors "$B" rd)
 $SR replay --target "$A" --target "$B" --layout by-target --trace "$T/bt.csv" --qd 16 --verify \
 	--output-format json -o "$T/b.json" || fail "by-target"
 check_counts "$T/b.json" "$a0" "$b0" "by-target"
-[ "$(json "$T/b.json" '[t["read"]["io_bytes"] for t in j["jobs"][0]["ssdreplay"]["targets"]]')" = \
+[ "$(json "$T/b.json" '[t["read"]["bytes"] for t in j["jobs"][0]["ssdreplay"]["targets"]]')" = \
 	"[$((500 * 65536)), $((1500 * 65536))]" ] || fail "by-target: wrong split"
 ok "by-target: 500 reads on $A, 1500 on $B, each device counted them"
 

@@ -53,9 +53,9 @@ $SR sweep "$f" --bs 4k,32k --qd 1,4 --runtime 0.1s --spec seq_read=2000MB/s -o "
 got=$(series "$T/d/bandwidth.svg")
 [ "$got" = "3 qd=1,qd=4,spec sequential read" ] || fail "bandwidth.svg with a spec: '$got'"
 [ "$(series "$T/d/pct_spec.svg")" = "2 qd=1,qd=4" ] || fail "pct_spec.svg"
-[ "$(json "$T/d/sweep.json" 'all(abs(p["pct_spec"] - 100 * p["bw_bytes"] / 2e9) < 1e-6 for p in j["points"]) and j["ssdreplay"]["spec"]["seq_read_bw_bytes"] == 2e9')" = True ] ||
-	fail "pct_spec in JSON"
-awk -F, 'NR > 1 && $NF == "" { exit 1 }' "$T/d/sweep.csv" || fail "pct_spec column empty in CSV"
+[ "$(json "$T/d/sweep.json" 'all(abs(p["spec_pct"] - 100 * p["bw_Bps"] / 2e9) < 1e-6 for p in j["points"]) and j["ssdreplay"]["spec"]["seq_read_Bps"] == 2000000000')" = True ] ||
+	fail "spec_pct in JSON"
+awk -F, 'NR > 1 && $NF == "" { exit 1 }' "$T/d/sweep.csv" || fail "spec_pct column empty in CSV"
 ok "--spec: spec line, pct_spec.svg, CSV/JSON"
 
 if gnuplot -e 'set terminal pngcairo' 2>/dev/null || gnuplot -e 'set terminal png' 2>/dev/null; then

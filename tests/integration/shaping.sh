@@ -46,7 +46,7 @@ for e in ('s["verify_errors"] == 0', 's["verified_bytes"] == r["io_bytes"]', 'r[
 if bad:
     print("read:", {k: r[k] for k in ("total_ios", "io_bytes", "size_hist_le")}, file=sys.stderr)
     print("ssdreplay:", {k: s[k] for k in ("records", "requested_bytes", "split", "merged",
-          "realigned", "remapped", "page_expanded", "page_extra_bytes", "amplification",
+          "realigned", "remapped", "page_expanded", "page_extra_bytes", "amplification_ratio",
           "logical_block_size", "verified_bytes", "verify_errors")}, file=sys.stderr)
 sys.exit(bad)
 PY
@@ -57,7 +57,7 @@ awk -v M=$M 'BEGIN { print "offset,length"; for (i = 0; i < 10; i++) print (3 * 
 replay split --trace "$T/big.csv" --bs 128k
 expect split 'r["total_ios"] == 80' 's["split"] == 70' "r[\"io_bytes\"] == 10 * $M" \
 	's["records"] == 10' 'r["size_hist_le"] == {"131072": 80}' 's["merged"] == 0' \
-	's["realigned"] == 0' 's["page_expanded"] == 0' 's["remapped"] == 0' 's["amplification"] == 1.0'
+	's["realigned"] == 0' 's["page_expanded"] == 0' 's["remapped"] == 0' 's["amplification_ratio"] == 1.0'
 ok "split: 10 x 1 MiB at --bs 128k is 80 requests of 128 KiB, split 70"
 
 # ---- merge: 64 contiguous 4 KiB records, --merge --bs 64k -------------------
@@ -100,15 +100,15 @@ for trace in rand4k randvar; do
 		name=page-$trace-$page
 		page_model "$T/$trace.csv" $page >"$T/$name.py" || fail "page model"
 		replay "$name" --trace "$T/$trace.csv" --page $page
-		expect "$name" 's["amplification"] == amp' 'r["io_bytes"] == rounded' \
+		expect "$name" 's["amplification_ratio"] == amp' 'r["io_bytes"] == rounded' \
 			'r["io_bytes"] / s["requested_bytes"] == rounded / asked' \
 			's["requested_bytes"] == asked' 's["page_expanded"] == expanded' \
 			's["page_extra_bytes"] == rounded - asked' 's["page"] == '$page \
 			's["realigned"] == 0' 's["records"] == 100'
 	done
-	expect "page-$trace-4096" 's["amplification"] == 1.0' 's["page_expanded"] == 0'
+	expect "page-$trace-4096" 's["amplification_ratio"] == 1.0' 's["page_expanded"] == 0'
 done
-expect page-rand4k-65536 's["amplification"] == 16.0' 'r["size_hist_le"] == {"65536": 100}'
+expect page-rand4k-65536 's["amplification_ratio"] == 16.0' 'r["size_hist_le"] == {"65536": 100}'
 ok "page: amplification at 4k/64k/2M is sum(rounded)/sum(asked), exact to the 10 digits the report prints"
 
 # ---- --align expand: offset 100 length 1000 ---------------------------------
@@ -197,7 +197,7 @@ awk 'BEGIN { print "offset,length,op"; for (i = 0; i < 8; i++) print i * 8192 ",
 	print "65536,1048576,trim"; print "0,0,sync"; print "131072,65536,write" }' >"$T/mixed.csv"
 replay mixed --trace "$T/mixed.csv" --page 4k
 if ! (expect mixed 'r["io_bytes"] == 8 * 4096' 's["skipped_other"] == 2' 's["skipped_writes"] == 1' \
-	's["amplification"] == 1.0'); then # a subshell: expect's fail ends only it
+	's["amplification_ratio"] == 1.0'); then # a subshell: expect's fail ends only it
 	soft_fail "amplification with a skipped trim is not 1.0 (the trim's bytes count as asked)"
 else
 	ok "skipped trims and writes leave amplification at 1.0"

@@ -36,9 +36,9 @@ j = json.load(open(sys.argv[1]))
 rows = j["rows"]
 for mem in set(r["mem_bytes"] for r in rows):
     at = {r["policy"]: r for r in rows if r["mem_bytes"] == mem}
-    orc = at["oracle"]["hit_rate"]
+    orc = at["oracle"]["hit_pct"]
     for p, r in at.items():
-        assert r["hit_rate"] <= orc + 1e-9, (p, mem, r["hit_rate"], orc)
+        assert r["hit_pct"] <= orc + 1e-9, (p, mem, r["hit_pct"], orc)
         assert r["read_bytes"] == r["demand_bytes"] + r["prefetch_bytes"], p
         assert r["tokens"] == 3, (p, r["tokens"])
     assert at["none"]["demand_bytes"] == 3 * (48 + 6) * 524288

@@ -16,8 +16,8 @@ python3 - "$T/j" <<'PY' || fail "json: $(cat "$T/j")"
 import json, sys
 rows = {r["policy"]: r for r in json.load(open(sys.argv[1]))["rows"]}
 for r in rows.values():
-    assert r["tokens_per_s"] is None and r["read_GBps"] is None, r
-    assert r["read_bytes"] > 0 and 0 <= r["hit_rate"] <= 100, r
-assert rows["oracle"]["hit_rate"] >= rows["lru"]["hit_rate"], rows
+    assert r["tokens_per_s"] is None and r["read_Bps"] is None, r
+    assert r["read_bytes"] > 0 and 0 <= r["hit_pct"] <= 100, r
+assert rows["oracle"]["hit_pct"] >= rows["lru"]["hit_pct"], rows
 PY
 ok "null engine: accounting only"

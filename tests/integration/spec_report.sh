@@ -13,13 +13,13 @@ import json, sys
 j = json.load(open(sys.argv[1]))["jobs"][0]
 d = j["ssdreplay"]["device"]
 bw, iops = j["read"]["bw_bytes"], j["read"]["iops"]
-assert d["spec_seq_read_bytes"] == 500e6, d
-assert abs(d["pct_spec"] - 100 * bw / 500e6) <= 0.01 * d["pct_spec"] + 0.01, (d["pct_spec"], bw)
-assert abs(d["pct_spec_iops"] - 100 * iops / 100e3) <= 0.01 * d["pct_spec_iops"] + 0.01, d
+assert d["spec_seq_read_Bps"] == 500000000, d
+assert abs(d["spec_pct"] - 100 * bw / 500e6) <= 0.01 * d["spec_pct"] + 0.01, (d["spec_pct"], bw)
+assert abs(d["spec_iops_pct"] - 100 * iops / 100e3) <= 0.01 * d["spec_iops_pct"] + 0.01, d
 # PCIe 3.0 x4: 8 GT/s x 4 lanes x 128/130 / 8 = 3.938 GB/s
-assert abs(d["link_bytes"] - 8e9 * 4 * 128 / 130 / 8) < 1e3, d["link_bytes"]
-assert abs(d["pct_link"] - 100 * bw / d["link_bytes"]) <= 0.01 * d["pct_link"] + 0.01
-assert d["cal_bytes"] is None and d["pct_cal"] is None
+assert abs(d["link_Bps"] - 8e9 * 4 * 128 / 130 / 8) < 1e3, d["link_Bps"]
+assert abs(d["link_pct"] - 100 * bw / d["link_Bps"]) <= 0.01 * d["link_pct"] + 0.01
+assert d["cal_seq_read_Bps"] is None and d["cal_pct"] is None
 PY
 $SR replay "$a" --pattern seq --bs 1M --spec seq_read=500MB/s >"$T/r.txt" || fail "text"
 grep -Eq "device .*: read [0-9.]+% of spec seq read \(500 MB/s\)" "$T/r.txt" || fail "text: $(cat "$T/r.txt")"
@@ -34,7 +34,7 @@ t = j["ssdreplay"]["targets"]
 rt = j["job_runtime"] / 1000
 for x in t:
     d = x["device"]
-    assert abs(d["pct_spec"] - 100 * x["read"]["bw_bytes"] / 1e9) <= 0.01 * d["pct_spec"] + 0.01, (d, x)
+    assert abs(d["spec_pct"] - 100 * x["read"]["bw_Bps"] / 1e9) <= 0.01 * d["spec_pct"] + 0.01, (d, x)
 assert "device" not in j["ssdreplay"]
 PY
 ok "two targets: each with its own % of spec"

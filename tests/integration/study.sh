@@ -41,7 +41,7 @@ assert len(h2) == 4 and all(r["basis"] == "simulated only" for r in h2), h2
 assert all(any(c.isdigit() for c in r["figures"]) for r in h2), h2
 h3 = [r for r in rows if r["hyp"] == "H3"]
 assert all(r["verdict"] == "inconclusive" and "no memory cgroup" in r["figures"] for r in h3), h3
-assert not any(r["kind"] == "real-mmap" and r["mem"] > 0 for r in j["runs"]), "a limited real-mmap run without cgroups"
+assert not any(r["kind"] == "real-mmap" and r["mem_bytes"] > 0 for r in j["runs"]), "a limited real-mmap run without cgroups"
 PY
 grep -q "simulated only" "$T/nocg.md" || fail "summary.md does not say which rows were simulated only"
 ok "no memory cgroups: real-mmap rows skipped, reported as simulated only"
@@ -107,7 +107,7 @@ if not real:
     sys.exit(0)
 # a streamed real run reads more than the model's schedule passes through its small cgroup
 s0 = [u for u in real if u["what"].startswith("streamed")]
-assert s0 and all(u["bytes_read"] > 0 and u["amplification"] > 0.5 for u in s0), s0
+assert s0 and all(u["read_bytes"] > 0 and u["amplification_ratio"] > 0.5 for u in s0), s0
 # the RAM-resident baseline is faster than streaming, per model
 for m in {u["model"] for u in real}:
     ram = [u for u in runs if u["model"] == m and u["kind"] == "ram"][0]

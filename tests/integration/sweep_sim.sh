@@ -19,7 +19,7 @@ j=$T/res/sweep.json
 [ "$(json "$j" 'len(j["points"])')" = 4 ] || fail "expected 4 points"
 [ "$(json "$j" 'j["ssdreplay"]["mode"] == "simulate" and j["ssdreplay"]["complete"] and j["ssdreplay"]["grid"]["policy"] == ["lru", "oracle"]')" = True ] ||
 	fail "meta"
-[ "$(json "$j" 'all(p["tokens_per_s"] > 0 and p["read_bytes"] > 0 and 0 <= p["hit_rate"] <= 1 and p["stall_ns"]["p99"] >= p["stall_ns"]["p50"] >= 0 and p["read_gb_s"] > 0 and p["tokens"] == 8 for p in j["points"])')" = True ] ||
+[ "$(json "$j" 'all(p["tokens_per_s"] > 0 and p["read_bytes"] > 0 and 0 <= p["hit_pct"] <= 100 and p["stall_p99_ns"] >= p["stall_p50_ns"] >= 0 and p["read_Bps"] > 0 and p["tokens"] == 8 for p in j["points"])')" = True ] ||
 	fail "point figures"
 mb=$(json "$j" 'j["ssdreplay"]["model_bytes"]')
 [ "$(json "$j" 'sorted(p["mem_pct"] for p in j["points"])')" = "[25.0, 25.0, 100.0, 100.0]" ] || fail "mem %"
@@ -43,13 +43,13 @@ import json, sys
 sw = json.load(open(sys.argv[1]))["points"]
 sim = json.load(open(sys.argv[2]))
 rows = sim.get("rows") or sim.get("results") or []
-got = sorted((p["policy"], p["mem"], int(p["read_bytes"])) for p in sw)
+got = sorted((p["policy"], p["mem_bytes"], p["read_bytes"]) for p in sw)
 want = sorted((r["policy"], r["mem_bytes"], r["demand_bytes"] + r["prefetch_bytes"]) for r in rows if r.get("kind", "simulated") == "simulated")
 print(got == want or (got, want))
 PY
 )" = True ] || fail "sweep and simulate disagree on bytes read"
 # CSV: a row per point, the columns the JSON has.
-[ "$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(len(r), all(float(x["tokens_per_s"]) > 0 and x["hit_rate"] and x["stall_p99_ns"] and x["read_bytes"] and x["read_gb_s"] for x in r))' "$T/res/sweep.csv")" = "4 True" ] ||
+[ "$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(len(r), all(float(x["tokens_per_s"]) > 0 and x["hit_pct"] and x["stall_p99_ns"] and x["read_bytes"] and x["read_Bps"] for x in r))' "$T/res/sweep.csv")" = "4 True" ] ||
 	fail "sweep.csv"
 for f in tokens stall hit_rate; do
 	python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$T/res/$f.svg" || fail "$f.svg"
@@ -61,7 +61,7 @@ ok "policy x mem: oracle <= lru, bytes = simulate's, CSV/JSON/plots"
 # Steady state: with the whole model resident, once every expert has been
 # routed (16 tokens of uniform routing over tiny-moe's), decode reads nothing.
 $SR sweep --gguf "$m" --policy lru --mem 100% --tokens 32 --output-format json >"$T/st.json" || fail "steady sweep"
-[ "$(json "$T/st.json" '[(p["steady_tokens"], p["steady_read_bytes"]) for p in j["points"]]')" = "[(16, 0.0)]" ] ||
+[ "$(json "$T/st.json" '[(p["steady_tokens"], p["steady_read_bytes"]) for p in j["points"]]')" = "[(16, 0)]" ] ||
 	fail "steady state at 100% mem: $(json "$T/st.json" '[(p["steady_tokens"], p["steady_read_bytes"]) for p in j["points"]]')"
 # --policy repeated, a spec holding ',' and ':' (CSV quotes it), a page x qd grid.
 $SR sweep --gguf "$m" --policy 'lru;pinned:*norm*,token_embd*' --policy lookahead:2 --mem 50% --page 4k,16k --qd 4,32 \

@@ -28,7 +28,7 @@ ok "analyze reads the schedule back ($n records)"
 
 # --- page access: every record one aligned 4 KiB page (the last may end at EOF)
 "$SR" synth --profile tiny-llama --tokens 4 --access page:4k >"$T/p.csv" || fail "page schedule"
-size=$("$SR" synth --profile tiny-llama --info --output-format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["model"]["file_size"])')
+size=$("$SR" synth --profile tiny-llama --info --output-format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["model"]["file_bytes"])')
 awk -F, -v size="$size" 'NR > 1 && ($1 % 4096 || ($2 != 4096 && $1 + $2 != size)) { bad = 1 } END { exit bad }' "$T/p.csv" ||
 	fail "page access: unaligned or odd-sized records"
 ok "page:4k records are aligned pages"
@@ -74,13 +74,13 @@ for l in j["layers"]:
     for x in ex:
         assert x["experts"] == 8 and x["expert_bytes"] * 8 == x["bytes"], x
 end = max(x["offset"] + x["bytes"] for x in t)
-assert end <= j["model"]["file_size"] < end + 32
+assert end <= j["model"]["file_bytes"] < end + 32
 PY
 ok "--info json totals"
 
 # --- a real model file: --write-gguf, then the GGUF stands in for the profile
 "$SR" synth --profile tiny-moe --write-gguf "$T/m.gguf" --seed 3 || fail "write-gguf"
-[ "$(stat -c %s "$T/m.gguf")" = "$(json "$T/info.json" 'j["model"]["file_size"]')" ] || fail "GGUF size"
+[ "$(stat -c %s "$T/m.gguf")" = "$(json "$T/info.json" 'j["model"]["file_bytes"]')" ] || fail "GGUF size"
 "$SR" synth --gguf "$T/m.gguf" --tokens 64 --prefill 8 --routing temporal --seed 7 >"$T/g.csv" || fail "synth --gguf"
 cmp -s "$T/a.csv" "$T/g.csv" || fail "the GGUF and its profile give different schedules"
 ok "--write-gguf file gives the profile's schedule"

@@ -135,14 +135,14 @@ static void test_json_device(void **state)
 	d = json_object_get(own(root), "device");
 	assert_non_null(d);
 	assert_string_equal(json_string_value(json_object_get(d, "model")), "Samsung SSD 980 PRO 1TB");
-	assert_true(fabs(num(d, "spec_seq_read_bytes") - 7e9) < 1);
-	assert_true(fabs(num(d, "pct_spec") - 100 * 1500 / 7000.0) < 1e-6);
-	assert_true(fabs(num(d, "link_bytes") - 7.877e9) < 1);
-	assert_true(fabs(num(d, "pct_link") - 100 * 1500 / 7877.0) < 1e-6);
-	assert_true(fabs(num(d, "cal_bytes") - 6e9) < 1);
-	assert_true(fabs(num(d, "pct_cal") - 25.0) < 1e-6);
-	assert_true(fabs(num(d, "pct_spec_iops") - 100 * 500 / 1e6) < 1e-6);
-	assert_true(json_is_null(json_object_get(d, "pct_cal_iops")));
+	assert_true(fabs(num(d, "spec_seq_read_Bps") - 7e9) < 1);
+	assert_true(fabs(num(d, "spec_pct") - 100 * 1500 / 7000.0) < 1e-6);
+	assert_true(fabs(num(d, "link_Bps") - 7.877e9) < 1);
+	assert_true(fabs(num(d, "link_pct") - 100 * 1500 / 7877.0) < 1e-6);
+	assert_true(fabs(num(d, "cal_seq_read_Bps") - 6e9) < 1);
+	assert_true(fabs(num(d, "cal_pct") - 25.0) < 1e-6);
+	assert_true(fabs(num(d, "spec_iops_pct") - 100 * 500 / 1e6) < 1e-6);
+	assert_true(json_is_null(json_object_get(d, "cal_iops_pct")));
 	json_decref(root);
 
 	/* unknown figures are null, not 0 */
@@ -150,10 +150,10 @@ static void test_json_device(void **state)
 	s.cal_seq_read_Bps = 0;
 	root = render_json(&ri);
 	d = json_object_get(own(root), "device");
-	assert_true(json_is_null(json_object_get(d, "pct_spec")));
-	assert_true(json_is_null(json_object_get(d, "spec_seq_read_bytes")));
-	assert_true(json_is_null(json_object_get(d, "pct_cal")));
-	assert_true(json_is_number(json_object_get(d, "pct_link")));
+	assert_true(json_is_null(json_object_get(d, "spec_pct")));
+	assert_true(json_is_null(json_object_get(d, "spec_seq_read_Bps")));
+	assert_true(json_is_null(json_object_get(d, "cal_pct")));
+	assert_true(json_is_number(json_object_get(d, "link_pct")));
 	json_decref(root);
 
 	/* nothing known about the device: no device object at all */
@@ -236,10 +236,11 @@ static void test_targets_and_tags(void **state)
 	t0 = json_array_get(a, 0);
 	assert_string_equal(json_string_value(json_object_get(t0, "name")), "/dev/a");
 	assert_true(fabs(num(t0, "bytes") - 2e9) < 1);
-	assert_true(fabs(num(t0, "bw_bytes") - 1e9) < 1); /* over the run's 2 s */
+	assert_true(fabs(num(t0, "bw_Bps") - 1e9) < 1); /* over the run's 2 s */
+	assert_true(json_is_integer(json_object_get(t0, "bw_Bps")));
 	assert_true(fabs(num(t0, "iops") - 300) < 1e-9);
 	assert_true(num(t0, "lat_p99_ns") > 49000 && num(t0, "lat_p99_ns") < 51000);
-	assert_true(fabs(num(json_object_get(t0, "device"), "pct_spec") - 100 * 1000 / 7000.0) < 1e-6);
+	assert_true(fabs(num(json_object_get(t0, "device"), "spec_pct") - 100 * 1000 / 7000.0) < 1e-6);
 	assert_null(json_object_get(json_array_get(a, 1), "device"));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "cpus")), "0,2-3");
 	assert_string_equal(json_string_value(json_object_get(own(root), "cpus")), "0,2-3");

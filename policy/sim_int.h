@@ -29,10 +29,11 @@ struct sr_frame {
 	uint8_t state : 2;   /* SR_FR_* */
 	uint8_t prefetched : 1; /* brought in by a prefetch and not used yet */
 	uint8_t pinned : 1;
-	uint8_t ref : 2;     /* clock / 2q referenced bit; kernel: young and PG_referenced */
+	uint8_t ref : 3;     /* clock / 2q referenced bit; kernel: young, PG_referenced, large folio */
 	uint8_t list : 1;    /* 2q: 0 inactive, 1 active */
 	uint8_t mark : 1;    /* readahead mark (pagecache) */
 };
+_Static_assert(sizeof(struct sr_frame) == 32, "a page frame is 32 bytes: simulate's memory per page");
 
 /* A heap slot (lfu): the frame's key, copied in, and its index. */
 struct sr_heapent {

@@ -1,48 +1,108 @@
-/* Devices seen in a block trace; see devseen.h. */
+/* Devices seen in a block trace; see devseen.h. The parallel text reader
+ * (trace/plines.c) parses on several threads: each thread counts the run
+ * of events of its current device in thread-local state and adds the run
+ * to the shared counter when the device changes, at the end of a block
+ * (sr_trace_dev_flush) or when the devices are read; a new device is added
+ * under a lock. */
 #include "trace/devseen.h"
 
-#include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
-static struct sr_trace_dev devs[SR_DEVSEEN_MAX];
-static unsigned ndevs, last;
-static int overflow;
+static uint32_t majors[SR_DEVSEEN_MAX], minors[SR_DEVSEEN_MAX];
+static _Atomic uint64_t counts[SR_DEVSEEN_MAX];
+static _Atomic unsigned ndevs, gen;
+static atomic_int overflow;
+static pthread_mutex_t add_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static _Thread_local struct {
+	unsigned gen, idx;
+	uint32_t major, minor;
+	uint64_t pending;
+	int valid;
+} t;
 
 void sr_trace_devs_reset(void)
 {
-	memset(devs, 0, sizeof(devs));
-	ndevs = last = 0;
-	overflow = 0;
+	unsigned i;
+
+	atomic_fetch_add(&gen, 1); /* every thread's run is now stale */
+	for (i = 0; i < SR_DEVSEEN_MAX; i++)
+		atomic_store(&counts[i], 0);
+	atomic_store(&ndevs, 0);
+	atomic_store(&overflow, 0);
+}
+
+void sr_trace_dev_flush(void)
+{
+	if (t.valid && t.pending && t.gen == atomic_load_explicit(&gen, memory_order_relaxed))
+		atomic_fetch_add_explicit(&counts[t.idx], t.pending, memory_order_relaxed);
+	t.pending = 0;
+}
+
+static int find(uint32_t major, uint32_t minor, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (majors[i] == major && minors[i] == minor)
+			return (int)i;
+	return -1;
+}
+
+static int find_or_add(uint32_t major, uint32_t minor)
+{
+	unsigned n = atomic_load_explicit(&ndevs, memory_order_acquire);
+	int i = find(major, minor, n);
+
+	if (i >= 0)
+		return i;
+	pthread_mutex_lock(&add_mu);
+	n = atomic_load_explicit(&ndevs, memory_order_relaxed);
+	i = find(major, minor, n);
+	if (i < 0 && n < SR_DEVSEEN_MAX) {
+		majors[n] = major;
+		minors[n] = minor;
+		atomic_store_explicit(&ndevs, n + 1, memory_order_release);
+		i = (int)n;
+	}
+	pthread_mutex_unlock(&add_mu);
+	if (i < 0)
+		atomic_store(&overflow, 1);
+	return i;
 }
 
 void sr_trace_dev_seen(uint32_t major, uint32_t minor)
 {
-	unsigned i;
+	unsigned g = atomic_load_explicit(&gen, memory_order_relaxed);
+	int i;
 
 	/* nearly always the same device as the event before */
-	if (ndevs && devs[last].major == major && devs[last].minor == minor) {
-		devs[last].events++;
+	if (t.valid && t.gen == g && t.major == major && t.minor == minor) {
+		t.pending++;
 		return;
 	}
-	for (i = 0; i < ndevs; i++)
-		if (devs[i].major == major && devs[i].minor == minor) {
-			devs[i].events++;
-			last = i;
-			return;
-		}
-	if (ndevs == SR_DEVSEEN_MAX) {
-		overflow = 1;
+	sr_trace_dev_flush();
+	i = find_or_add(major, minor);
+	t.valid = i >= 0;
+	if (i < 0)
 		return;
-	}
-	devs[ndevs] = (struct sr_trace_dev){ .major = major, .minor = minor, .events = 1 };
-	last = ndevs++;
+	t.gen = g;
+	t.idx = (unsigned)i;
+	t.major = major;
+	t.minor = minor;
+	t.pending = 1;
 }
 
 unsigned sr_trace_devs(struct sr_trace_dev *out, unsigned max, int *more)
 {
-	unsigned n = ndevs < max ? ndevs : max;
+	unsigned n = atomic_load_explicit(&ndevs, memory_order_acquire), i;
 
-	memcpy(out, devs, n * sizeof(*out));
+	sr_trace_dev_flush();
+	n = n < max ? n : max;
+	for (i = 0; i < n; i++)
+		out[i] = (struct sr_trace_dev){ .major = majors[i], .minor = minors[i], .events = atomic_load(&counts[i]) };
 	if (more)
-		*more = overflow || n < ndevs;
+		*more = atomic_load(&overflow) || n < atomic_load(&ndevs);
 	return n;
 }

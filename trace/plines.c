@@ -10,6 +10,7 @@
  * notes the line's offset; the reader parses that one line again with its
  * real number, so the message is word for word the sequential one. */
 #include "trace/plines.h"
+#include "trace/devseen.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -216,6 +217,7 @@ static int claim_and_parse(struct sr_plines *p, struct scratch *sc)
 	s->state = SLOT_BUSY;
 	pthread_mutex_unlock(&p->mu);
 	parse_block(p, k, s, sc);
+	sr_trace_dev_flush(); /* this thread's count of the block's devices */
 	pthread_mutex_lock(&p->mu);
 	s->state = SLOT_DONE;
 	pthread_cond_broadcast(&p->cv);

@@ -35,3 +35,19 @@ for t in two.txt two.blk; do
 	grep -q "only 7:0 analysed (--dev)" "$T/d.txt" || { cat "$T/d.txt" >&2; fail "$t: --dev not said"; }
 done
 ok "several devices listed with a --dev hint; --dev analyses one (blkparse text and blktrace)"
+
+# A large tracefs text trace (over the parallel reader's 8 MiB) of two devices in runs: every event counted once,
+# whichever thread parsed it
+python3 - "$T/big.txt" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(240000):
+        dev = "7,0" if (i // 1000) % 3 else "8,0"
+        f.write("              dd-12389   [000] .....  %d.%06d: block_rq_issue: %s RS 4096 () %d + 8 be,0,4 [dd]\n"
+                % (3540 + i // 1000000, i % 1000000, dev, (i % 100000) * 8))
+PY
+[ "$(stat -c %s "$T/big.txt")" -gt $((8 << 20)) ] || fail "big.txt is under 8 MiB"
+$SR analyze "$T/big.txt" --output-format json -o "$T/b.json" || fail "analyze big.txt"
+[ "$(json "$T/b.json" '[(d["dev"], d["events"]) for d in sorted(j["analyze"]["devices"], key=lambda d: d["dev"])]')" = \
+	"[('7:0', 160000), ('8:0', 80000)]" ] || fail "big.txt: devices $(json "$T/b.json" 'j["analyze"]["devices"]')"
+ok "a trace read by the parallel reader counts each device's events exactly"

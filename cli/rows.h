@@ -57,10 +57,12 @@ const char *sr_cli_list_formats(char *buf, size_t n); /* "auto, csv, fio-iolog, 
 
 /* -o/--output (a const char *; "-o json" is refused as meant for
  * --output-format) and --output-format (an enum sr_out_fmt). */
+#define SR_CLI_OUTPUT_ROW(k, st, f, mv, def, help)                                                    \
+	{ "output", k, 1, mv, def, help, .parse = sr_cli_row_output, SR_OPT_FIELD(st, f), .flags = SR_OPTF_DEFDOC }
+#define SR_CLI_OUTFMT_ROW(k, st, f, help)                                                             \
+	{ "output-format", k, 1, "FMT", "text", help, .parse = sr_cli_row_outfmt, SR_OPT_FIELD(st, f) }
 #define SR_CLI_OUTPUT_ROWS(ko, kf, st, fo, ff, out_mv, out_def, out_help, fmt_help)                    \
-	{ "output-format", kf, 1, "FMT", "text", fmt_help, .parse = sr_cli_row_outfmt, SR_OPT_FIELD(st, ff) }, \
-	{ "output", ko, 1, out_mv, out_def, out_help, .parse = sr_cli_row_output, SR_OPT_FIELD(st, fo),  \
-	  .flags = SR_OPTF_DEFDOC }
+	SR_CLI_OUTFMT_ROW(kf, st, ff, fmt_help), SR_CLI_OUTPUT_ROW(ko, st, fo, out_mv, out_def, out_help)
 
 /* --format FMT, the trace's (a const char *). */
 #define SR_CLI_FORMAT_ROW(k, st, f, help)                                                             \

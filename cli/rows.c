@@ -120,3 +120,20 @@ const char *sr_cli_list_formats(char *buf, size_t n)
 	}
 	return buf;
 }
+
+const char *sr_cli_list_engines_data(char *buf, size_t n)
+{
+	return sr_engine_list(buf, n, SR_ENGINE_NODATA, ", ");
+}
+
+int sr_cli_row_engine_data(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	const struct sr_engine_ops *en = sr_engine_find(arg);
+	char names[128];
+
+	if (!en || (en->flags & SR_ENGINE_NODATA))
+		return sr_inputf(e, "%s: --engine: expected %s, found '%s'", cmd,
+				 sr_engine_list(names, sizeof(names), SR_ENGINE_NODATA, " or "), arg);
+	memcpy(field(ctx, o), &arg, sizeof(arg));
+	return 0;
+}

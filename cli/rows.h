@@ -40,10 +40,15 @@ int sr_cli_row_outfmt(const char *cmd, void *ctx, const struct sr_opt *o, const 
 /* --help lists, from the ops tables. */
 const char *sr_cli_list_engines(char *buf, size_t n); /* "io_uring, libaio, psync, null" */
 const char *sr_cli_list_formats(char *buf, size_t n); /* "auto, csv, fio-iolog, ..." */
+const char *sr_cli_list_engines_data(char *buf, size_t n); /* those that move data: not null */
+/* --engine NAME of an engine that moves data (fio-job's ioengine), a const char * */
+int sr_cli_row_engine_data(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 
 /* --target PATH (repeatable) and --layout over a struct sr_cli_targets
  * field f; by-target: whether --layout by-target is taken (else stripe:SIZE
  * only). */
+#define SR_CLI_TARGET_ROW(kt, st, f, target_help)                                                    \
+	{ "target", kt, 1, "PATH", "", target_help, .parse = sr_cli_row_target, SR_OPT_FIELD(st, f) }
 #define SR_CLI_TARGET_ROWS(kt, kl, st, f, target_help, layout_mv, layout_help, by_target)            \
 	{ "target", kt, 1, "PATH", "", target_help, .parse = sr_cli_row_target, SR_OPT_FIELD(st, f) },   \
 	{ "layout", kl, 1, layout_mv, "", layout_help,                                               \

@@ -125,7 +125,7 @@ int sr_opt_store(const char *cmd, void *ctx, const struct sr_opt *o, const char 
 		memcpy(p, &d, sizeof(d));
 		break;
 	case SR_OPTT_DURATION:
-		if (sr_parse_duration(arg, &v) || !v)
+		if (sr_parse_duration(arg, &v) || !v || v < o->min || (o->max && v > o->max))
 			return sr_inputf(e, "%s: --%s: expected %s, found '%s'", cmd, o->name,
 					 o->expect ? o->expect : "a duration like 10, 500ms, 2m", arg);
 		memcpy(p, &v, sizeof(v));
@@ -206,8 +206,13 @@ static int one(const char *cmd, const struct sr_opt *opts, int key, const char *
 	}
 	if (o && o->type != SR_OPTT_CB)
 		return sr_opt_store(cmd, ctx, o, arg, e);
-	if (o && o->parse)
-		return o->parse(cmd, ctx, o, arg, e);
+	if (o && o->parse) {
+		int ret = o->parse(cmd, ctx, o, arg, e), one = 1;
+
+		if (!ret && o->seen_off)
+			memcpy((char *)ctx + o->seen_off, &one, sizeof(one));
+		return ret;
+	}
 	if (!handle)
 		return sr_inputf(e, "%s: internal: unhandled option %d", cmd, key);
 	return handle(ctx, key, arg, e);

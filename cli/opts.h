@@ -21,7 +21,7 @@ enum sr_opt_type {
 	SR_OPTT_UINT,    /* unsigned (4 or 8 bytes) from min to max */
 	SR_OPTT_SIZE,    /* size with units (base/units.h), uint64_t from min to max */
 	SR_OPTT_DOUBLE,   /* double from dmin to dmax */
-	SR_OPTT_DURATION, /* sr_parse_duration, uint64_t ns, > 0 */
+	SR_OPTT_DURATION, /* sr_parse_duration, uint64_t ns, > 0, from min to max (0: none) */
 	SR_OPTT_STR,     /* const char *, the argv string itself */
 	SR_OPTT_CHOICE,  /* int: vals[i] (or i) for the names[i] given */
 };

@@ -16,6 +16,7 @@
 #include "cli/fio_compat.h"
 #include "trace/devseen.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "replay/report.h"
 #include "base/units.h"
 #include "synth/model.h"
@@ -34,18 +35,6 @@ enum {
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
-static const struct sr_opt opts[] = {
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
-	{ "page", O_PAGE, 1, "SIZE", "4k", "granularity of unique bytes: a power of two from 512 to 1G" },
-	{ "size", O_SIZE, 1, "SIZE", "highest offset in trace", "extent coverage is against (the model or device size)" },
-	{ "target", O_TARGET, 1, "FILE", "", "take the coverage extent from this file's or block device's size" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
-	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here (only once the whole trace parsed)" },
-	{ "plot", O_PLOT, 1, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here, each with its .csv data, .gp gnuplot script and .png (where gnuplot can)" },
-	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 struct args {
 	struct sr_cli_trace_in in;
 	const char *format, *output, *target, *plot, *trace, *src_format;
@@ -55,33 +44,28 @@ struct args {
 	struct sr_blklat *lat; /* Q/D/C pairing of block traces */
 };
 
+#define A struct args
+static const struct sr_opt opts[] = {
+	SR_CLI_FORMAT_ROW(O_FORMAT, A, format, "trace format: %s"),
+	{ SR_OPT_SIZE("page", O_PAGE, "SIZE", "4k", "granularity of unique bytes: a power of two from 512 to 1G", A, page, SR_ANALYZE_PAGE_MIN, SR_ANALYZE_PAGE_MAX),
+	  .flags = SR_OPTF_POW2, .expect = "a power of two from 512 to 1G (4k, 64k, 2M)" },
+	{ SR_OPT_SIZE("size", O_SIZE, "SIZE", "highest offset in trace", "extent coverage is against (the model or device size)", A, size, 1, 0),
+	  .flags = SR_OPTF_DEFDOC, .expect = "a size above 0", .seen_off = offsetof(A, have_size) },
+	{ SR_OPT_STR("target", O_TARGET, "FILE", "", "take the coverage extent from this file's or block device's size", A, target) },
+	SR_CLI_OUTPUT_ROWS(O_OUTPUT, O_OUTFMT, A, output, outfmt, "FILE", "stdout", "write the report here (only once the whole trace parsed)", "text, json, csv"),
+	{ SR_OPT_STR("plot", O_PLOT, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here, each with its .csv data, .gp gnuplot script and .png (where gnuplot can)", A, plot) },
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
+	SR_OPT_END,
+};
+#undef A
+
+/* The trace filters: handle() of the table. */
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
 
-	switch (key) {
-	case O_FORMAT: a->format = arg; return 0;
-	case O_PAGE:
-		if (sr_cli_size(CMD, "page", arg, &a->page, e))
-			return -EINVAL;
-		if (a->page < SR_ANALYZE_PAGE_MIN || a->page > SR_ANALYZE_PAGE_MAX || (a->page & (a->page - 1)))
-			return sr_inputf(e, CMD ": --page: expected a power of two from 512 to 1G (4k, 64k, 2M), found '%s'", arg);
-		return 0;
-	case O_SIZE:
-		a->have_size = 1;
-		if (sr_cli_size(CMD, "size", arg, &a->size, e))
-			return -EINVAL;
-		if (!a->size)
-			return sr_inputf(e, CMD ": --size: expected a size above 0, found '%s'", arg);
-		return 0;
-	case O_TARGET: a->target = arg; return 0;
-	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
-	case O_PLOT: a->plot = arg; return 0;
-	default:
-		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
-			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
-	}
+	if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
+		return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
 
@@ -494,7 +478,7 @@ static int write_plots(const char *dir, const struct args *a, const struct sr_an
 
 int cmd_analyze(int argc, char **argv)
 {
-	struct args a = { .in.topts.event = 'D', .format = "auto", .page = 4096 };
+	struct args a = { .in.topts.event = 'D' }; /* the rest: the table's defaults */
 	struct sr_err e = { 0 };
 	struct sr_source *src = NULL;
 	struct sr_analysis *an = NULL;

@@ -30,6 +30,7 @@
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "devices/spec.h"
 #include "devices/target.h"
 #include "base/ini.h"
@@ -50,22 +51,6 @@ enum {
 	O_MAX_SIZE = 256, O_MIN_SIZE, O_REPEAT, O_RUNTIME, O_ALLOW_WRITE, O_REFERENCE, O_OUTFMT, O_ONLY, O_KEEP, O_SPEC,
 };
 
-static const struct sr_opt opts[] = {
-	{ "max-size", O_MAX_SIZE, 1, "SIZE", "1G", "largest tensor (Fig. 2 goes to 4G)" },
-	{ "min-size", O_MIN_SIZE, 1, "SIZE", "1M", "smallest tensor" },
-	{ "repeat", O_REPEAT, 1, "R", "1", "measurements per size (median reported)" },
-	{ "runtime", O_RUNTIME, 1, "SEC", "5", "time per offloading pattern" },
-	{ "engine", O_ENGINE, 1, "NAME", "libaio", "async path engine: libaio (as DeepNVMe) or io_uring" },
-	{ "only", O_ONLY, 1, "fig2|offload", "both", "run one part" },
-	{ "allow-write", O_ALLOW_WRITE, 1, "DEVICE", "", "store to this block device (the target named again; destroys its data)" },
-	{ "spec", O_SPEC, 1, "PROFILE|k=v,...", "from the device", "device spec for % of spec: a profile, or seq_read=7000MB/s,..." },
-	{ "keep", O_KEEP, 0, "", "", "keep the scratch file" },
-	{ "reference", O_REFERENCE, 1, "FILE", "PROFILES/reference/cheops25.ini", "published figures (PROFILES: see ssdreplay --version)" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text or json" },
-	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 struct args {
 	uint64_t max_size, min_size, repeat, runtime_ns;
 	const char *engine, *allow_write, *reference, *output, *spec;
@@ -73,53 +58,46 @@ struct args {
 	int keep, json;
 };
 
-static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+/* --engine: the async path, libaio (as DeepNVMe) or io_uring */
+static int parse_engine(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
 
-	switch (key) {
-	case O_MAX_SIZE:
-	case O_MIN_SIZE: {
-		uint64_t *v = key == O_MAX_SIZE ? &a->max_size : &a->min_size;
-
-		if (sr_cli_size(CMD, key == O_MAX_SIZE ? "max-size" : "min-size", arg, v, e))
-			return -EINVAL;
-		if (*v < MIB || *v > 4096 * MIB || (*v & (*v - 1)))
-			return sr_inputf(e, CMD ": --%s: expected a power of two from 1M to 4G, found '%s'",
-					 key == O_MAX_SIZE ? "max-size" : "min-size", arg);
-		return 0;
-	}
-	case O_REPEAT: return sr_cli_uint(CMD, "repeat", arg, 1, 100, &a->repeat, e);
-	case O_RUNTIME:
-		if (sr_parse_duration(arg, &a->runtime_ns) || !a->runtime_ns)
-			return sr_inputf(e, CMD ": --runtime: expected a duration like 5, 500ms, found '%s'", arg);
-		return 0;
-	case O_ENGINE:
-		if (strcmp(arg, "libaio") && strcmp(arg, "io_uring"))
-			return sr_inputf(e, CMD ": --engine: expected libaio or io_uring, found '%s'", arg);
-		a->engine = arg;
-		return 0;
-	case O_ONLY:
-		if (!strcmp(arg, "fig2"))
-			a->only = 1;
-		else if (!strcmp(arg, "offload"))
-			a->only = 2;
-		else
-			return sr_inputf(e, CMD ": --only: expected fig2 or offload, found '%s'", arg);
-		return 0;
-	case O_ALLOW_WRITE: a->allow_write = arg; return 0;
-	case O_KEEP: a->keep = 1; return 0;
-	case O_SPEC: a->spec = arg; return 0;
-	case O_REFERENCE: a->reference = arg; return 0;
-	case O_OUTFMT:
-		if (strcmp(arg, "text") && strcmp(arg, "json"))
-			return sr_inputf(e, CMD ": --output-format: expected text or json, found '%s'", arg);
-		a->json = !strcmp(arg, "json");
-		return 0;
-	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
-	}
-	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+	(void)o;
+	if (strcmp(arg, "libaio") && strcmp(arg, "io_uring"))
+		return sr_inputf(e, "%s: --engine: expected libaio or io_uring, found '%s'", cmd, arg);
+	a->engine = arg;
+	return 0;
 }
+
+static const char *const only_names[] = { "fig2", "offload", NULL };
+static const int only_vals[] = { 1, 2 };
+static const char *const outfmt_names[] = { "text", "json", NULL };
+
+#define A struct args
+#define POW2_1M_4G SR_OPTF_POW2, .expect = "a power of two from 1M to 4G"
+static const struct sr_opt opts[] = {
+	{ SR_OPT_SIZE("max-size", O_MAX_SIZE, "SIZE", "1G", "largest tensor (Fig. 2 goes to 4G)", A, max_size, MIB, 4096 * MIB),
+	  .flags = POW2_1M_4G },
+	{ SR_OPT_SIZE("min-size", O_MIN_SIZE, "SIZE", "1M", "smallest tensor", A, min_size, MIB, 4096 * MIB), .flags = POW2_1M_4G },
+	{ SR_OPT_UINT("repeat", O_REPEAT, "R", "1", "measurements per size (median reported)", A, repeat, 1, 100) },
+	{ SR_OPT_DURATION("runtime", O_RUNTIME, "SEC", "5", "time per offloading pattern", A, runtime_ns),
+	  .expect = "a duration like 5, 500ms" },
+	{ SR_OPT_CB("engine", O_ENGINE, "NAME", "libaio", "async path engine: libaio (as DeepNVMe) or io_uring", parse_engine) },
+	{ SR_OPT_CHOICE("only", O_ONLY, "fig2|offload", "both", "run one part", A, only, only_names, only_vals),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_STR("allow-write", O_ALLOW_WRITE, "DEVICE", "", "store to this block device (the target named again; destroys its data)", A, allow_write) },
+	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|k=v,...", "from the device", "device spec for % of spec: a profile, or seq_read=7000MB/s,...", A, spec),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_FLAG("keep", O_KEEP, "keep the scratch file", A, keep) },
+	{ SR_OPT_STR("reference", O_REFERENCE, "FILE", "PROFILES/reference/cheops25.ini", "published figures (PROFILES: see ssdreplay --version)", A, reference),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_CHOICE("output-format", O_OUTFMT, "FMT", "text", "text or json", A, json, outfmt_names, NULL) },
+	SR_CLI_OUTPUT_ROW(O_OUTPUT, A, output, "FILE", "stdout", "write the report here"),
+	SR_OPT_END,
+};
+#undef POW2_1M_4G
+#undef A
 
 static const char *const path_names[NPATHS] = { "aio_store", "aio_load", "python_store", "python_load" };
 
@@ -350,8 +328,7 @@ static int map_buffer(const struct args *a, struct sr_cheops_ctx *c, struct sr_e
 
 int cmd_cheops(int argc, char **argv)
 {
-	struct args a = { .max_size = 1024 * MIB, .min_size = MIB, .repeat = 1, .runtime_ns = 5000000000ull,
-			  .engine = "libaio" };
+	struct args a = { 0 }; /* the table's defaults */
 	char refpath[PATH_MAX];
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
@@ -367,7 +344,7 @@ int cmd_cheops(int argc, char **argv)
 	struct sr_outfile out = { 0 };
 	int pos, ret, nsizes = 0, no = 0, status = SR_EXIT_OK, is_blk, show = isatty(STDERR_FILENO);
 
-	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] DIR|DEVICE", &pos, &e);
+	ret = sr_opts_parse(CMD, opts, argc, argv, NULL, &a, "[options] DIR|DEVICE", &pos, &e);
 	if (ret == 1)
 		return SR_EXIT_OK;
 	if (ret)

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "trace/blklat.h"
 #include "trace/fiojob.h"
 #include "base/source.h"
@@ -25,41 +26,44 @@ enum {
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
-static const struct sr_opt opts[] = {
-	{ "output", O_OUTPUT, 1, "FILE", "", "where to write (required; written only when the whole input converts)" },
-	{ "to", O_TO, 1, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse, blktrace (binary: blkparse -i, btt), fio-job (-o is a directory: job.fio + an iolog v3 per target), routing-log (with --gguf: the experts each token touched, for --routing log:FILE)" },
-	{ "format", O_FORMAT, 1, "FMT", "auto", "input format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
-	{ "iolog-name", O_IOLOG_NAME, 1, "NAME", "target", "fio-iolog: file name in the log (fio's replay_redirect overrides it)" },
-	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse, blktrace: the device of each event" },
-	{ "target", O_FIO_TARGET, 1, "PATH", "", "fio-job: file or device the trace's target N replays onto (give once per target, in order)" },
-	{ "engine", O_FIO_ENGINE, 1, "NAME", "io_uring", "fio-job: fio ioengine: io_uring, libaio, psync" },
-	{ "qd", O_FIO_QD, 1, "N", "32", "fio-job: iodepth" },
-	{ "buffered", O_FIO_BUFFERED, 0, "", "", "fio-job: direct=0 (default: direct=1)" },
-	{ "timing", O_FIO_TIMING, 1, "afap|recorded", "afap", "fio-job: ignore (replay_no_stall=1) or honour the trace's times" },
-	{ "allow-write", O_FIO_WRITE, 0, "", "", "fio-job: keep writes and trims (default: dropped, job readonly=1)" },
-	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
-#define MAX_TARGETS 64
-
 struct args {
 	const char *output, *to, *format;
 	struct sr_writer_cfg wcfg;
 	struct sr_cli_trace_in in;
 	struct sr_fiojob_cfg job;
-	const char *targets[MAX_TARGETS];
+	struct sr_cli_targets tg; /* --target: the fio job's */
 };
 
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
+
+static const char *const timing_names[] = { "afap", "recorded", NULL };
+
+#define A struct args
+static const struct sr_opt opts[] = {
+	SR_CLI_OUTPUT_ROW(O_OUTPUT, A, output, "FILE", "", "where to write (required; written only when the whole input converts)"),
+	{ SR_OPT_STR("to", O_TO, "FMT", "", "csv, fio-iolog (v3 when the input has times, else v2), blkparse, blktrace (binary: blkparse -i, btt), fio-job (-o is a directory: job.fio + an iolog v3 per target), routing-log (with --gguf: the experts each token touched, for --routing log:FILE)", A, to) },
+	SR_CLI_FORMAT_ROW(O_FORMAT, A, format, "input format: %s"),
+	{ "iolog-name", O_IOLOG_NAME, 1, "NAME", "target", "fio-iolog: file name in the log (fio's replay_redirect overrides it)" },
+	{ "blk-dev", O_BLK_DEV, 1, "MAJ:MIN", "0:0", "blkparse, blktrace: the device of each event" },
+	SR_CLI_TARGET_ROW(O_FIO_TARGET, A, tg, "fio-job: file or device the trace's target N replays onto (give once per target, in order)"),
+	{ "engine", O_FIO_ENGINE, 1, "NAME", "io_uring", "fio-job: fio ioengine: %s", .parse = sr_cli_row_engine_data,
+	  SR_OPT_FIELD(A, job.engine), .list = sr_cli_list_engines_data },
+	{ SR_OPT_UINT("qd", O_FIO_QD, "N", "32", "fio-job: iodepth", A, job.qd, 1, 65536) },
+	{ SR_OPT_FLAG("buffered", O_FIO_BUFFERED, "fio-job: direct=0 (default: direct=1)", A, job.buffered) },
+	{ SR_OPT_CHOICE("timing", O_FIO_TIMING, "afap|recorded", "afap", "fio-job: ignore (replay_no_stall=1) or honour the trace's times", A, job.recorded, timing_names, NULL) },
+	{ SR_OPT_FLAG("allow-write", O_FIO_WRITE, "fio-job: keep writes and trims (default: dropped, job readonly=1)", A, job.allow_write) },
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
+	SR_OPT_END,
+};
+#undef A
+
+/* --iolog-name, --blk-dev and the trace filters: handle() of the table. */
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
 	struct sr_trace_opts dev = { 0 };
 
 	switch (key) {
-	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
-	case O_TO: a->to = arg; return 0;
-	case O_FORMAT: a->format = arg; return 0;
 	case O_IOLOG_NAME:
 		if (!*arg || strpbrk(arg, " \t\n"))
 			return sr_inputf(e, CMD ": --iolog-name: expected a file name without spaces, found '%s'", arg);
@@ -74,31 +78,6 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		a->wcfg.dev_major = dev.dev_major;
 		a->wcfg.dev_minor = dev.dev_minor;
 		return 0;
-	case O_FIO_TARGET:
-		if (a->job.nr_targets == MAX_TARGETS)
-			return sr_inputf(e, CMD ": --target: at most %d targets", MAX_TARGETS);
-		a->targets[a->job.nr_targets++] = arg;
-		return 0;
-	case O_FIO_ENGINE:
-		if (strcmp(arg, "io_uring") && strcmp(arg, "libaio") && strcmp(arg, "psync"))
-			return sr_inputf(e, CMD ": --engine: expected io_uring, libaio or psync, found '%s'", arg);
-		a->job.engine = arg;
-		return 0;
-	case O_FIO_QD: {
-		uint64_t v;
-
-		if (sr_cli_uint(CMD, "qd", arg, 1, 65536, &v, e))
-			return -EINVAL;
-		a->job.qd = (unsigned)v;
-		return 0;
-	}
-	case O_FIO_BUFFERED: a->job.buffered = 1; return 0;
-	case O_FIO_TIMING:
-		if (strcmp(arg, "afap") && strcmp(arg, "recorded"))
-			return sr_inputf(e, CMD ": --timing: expected afap or recorded, found '%s'", arg);
-		a->job.recorded = !strcmp(arg, "recorded");
-		return 0;
-	case O_FIO_WRITE: a->job.allow_write = 1; return 0;
 	default:
 		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST)
 			return sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
@@ -114,7 +93,8 @@ static int convert_fio_job(struct args *a, struct sr_source *src, const char *in
 
 	a->job.dir = a->output;
 	a->job.source = in;
-	a->job.targets = a->targets;
+	a->job.targets = a->tg.path;
+	a->job.nr_targets = a->tg.n;
 	ret = sr_fiojob_open(&a->job, &j, e);
 	if (ret)
 		return ret;
@@ -200,7 +180,7 @@ static int pair_pass(struct sr_source *src, struct sr_blklat *lat, struct sr_rec
 
 int cmd_convert(int argc, char **argv)
 {
-	struct args a = { .format = "auto", .in.topts.event = 'D', .job = { .engine = "io_uring", .qd = 32 } };
+	struct args a = { .in.topts.event = 'D' }; /* the rest: the table's defaults */
 	struct sr_err e = { 0 };
 	struct sr_source *src = NULL;
 	struct sr_writer *w = NULL;
@@ -222,11 +202,11 @@ int cmd_convert(int argc, char **argv)
 		sr_inputf(&e, CMD ": expected -o OUT and --to %s", "csv|fio-iolog|blkparse|blktrace|fio-job|routing-log");
 		goto fail;
 	}
-	if (strcmp(a.to, "fio-job") && a.job.nr_targets) {
+	if (strcmp(a.to, "fio-job") && a.tg.n) {
 		sr_inputf(&e, CMD ": --target is for --to fio-job");
 		goto fail;
 	}
-	if (!strcmp(a.to, "fio-job") && !a.job.nr_targets) {
+	if (!strcmp(a.to, "fio-job") && !a.tg.n) {
 		sr_inputf(&e, CMD ": --to fio-job: expected --target PATH (the file or device each job replays onto)");
 		goto fail;
 	}

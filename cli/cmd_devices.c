@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "study/calibrate.h"
 #include "devices/devjson.h"
 #include "devices/discover.h"
@@ -25,20 +26,6 @@ enum {
 	O_JSON = 256, O_OUTFMT, O_SYSFS, O_PROC, O_SPEC, O_ALL, O_CALIBRATE, O_RUNTIME, O_SIZE, O_ENGINE,
 };
 
-static const struct sr_opt opts[] = {
-	{ "json", O_JSON, 0, "", "", "JSON output (same as --output-format json)" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text or json" },
-	{ "spec", O_SPEC, 1, "FILE|K=V,...", "", "override the spec: a profile file or seq_read=7000MB/s,seq_write=,rand_read=1000k,rand_write=,qd=,pcie=4x4 (or gen=,lanes=),model=,source=" },
-	{ "all", O_ALL, 0, "", "", "also list RAM disks, detached loop devices and empty disks" },
-	{ "sysfs-root", O_SYSFS, 1, "DIR", "/sys", "read sysfs here (a fixture tree in tests); libnvme, hwloc and mounts are skipped unless it is /sys" },
-	{ "proc-root", O_PROC, 1, "DIR", "/proc with /sys", "read the mount table (self/mountinfo) here" },
-	{ "calibrate", O_CALIBRATE, 1, "TARGET", "", "measure TARGET's best sequential and 4K random reads (read-only) and store them as a local profile" },
-	{ "runtime", O_RUNTIME, 1, "SEC", "5", "--calibrate: length of the whole sweep (13 points)" },
-	{ "size", O_SIZE, 1, "SIZE", "whole target", "--calibrate: bytes of TARGET the sweep reads from" },
-	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "--calibrate: io_uring, libaio or psync" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 struct args {
 	int json, all;
 	const char *sysfs, *proc, *spec, *calibrate, *engine;
@@ -46,48 +33,28 @@ struct args {
 	int have_cal_opts;
 };
 
-static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
-{
-	struct args *a = ctx;
+static const char *const outfmt_names[] = { "text", "json", NULL };
 
-	switch (key) {
-	case O_JSON: a->json = 1; return 0;
-	case O_OUTFMT:
-		if (strcmp(arg, "text") && strcmp(arg, "json"))
-			return sr_inputf(e, CMD ": --output-format: expected text or json, found '%s'", arg);
-		a->json = !strcmp(arg, "json");
-		return 0;
-	case O_SPEC: a->spec = arg; return 0;
-	case O_ALL: a->all = 1; return 0;
-	case O_SYSFS: a->sysfs = arg; return 0;
-	case O_PROC: a->proc = arg; return 0;
-	case O_CALIBRATE: a->calibrate = arg; return 0;
-	case O_RUNTIME:
-		a->have_cal_opts = 1;
-		if (sr_parse_duration(arg, &a->runtime_ns) || a->runtime_ns < 100000000ull ||
-		    a->runtime_ns > 3600000000000ull)
-			return sr_inputf(e, CMD ": --runtime: expected a duration from 100ms to 1h (5, 500ms, 2m), found '%s'", arg);
-		return 0;
-	case O_SIZE:
-		a->have_cal_opts = 1;
-		if (sr_cli_size(CMD, "size", arg, &a->size, e))
-			return -EINVAL;
-		if (a->size < (4u << 20))
-			return sr_inputf(e, CMD ": --size: expected at least 4M, found '%s'", arg);
-		return 0;
-	case O_ENGINE:
-		a->have_cal_opts = 1;
-		if (!sr_engine_find(arg) || (sr_engine_find(arg)->flags & SR_ENGINE_NODATA)) {
-			char names[128];
-
-			return sr_inputf(e, CMD ": --engine: expected %s, found '%s'",
-					 sr_engine_list(names, sizeof(names), SR_ENGINE_NODATA, " or "), arg);
-		}
-		a->engine = arg;
-		return 0;
-	}
-	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
-}
+#define A struct args
+static const struct sr_opt opts[] = {
+	{ SR_OPT_FLAG("json", O_JSON, "JSON output (same as --output-format json)", A, json) },
+	{ SR_OPT_CHOICE("output-format", O_OUTFMT, "FMT", "text", "text or json", A, json, outfmt_names, NULL) },
+	{ SR_OPT_STR("spec", O_SPEC, "FILE|K=V,...", "", "override the spec: a profile file or seq_read=7000MB/s,seq_write=,rand_read=1000k,rand_write=,qd=,pcie=4x4 (or gen=,lanes=),model=,source=", A, spec) },
+	{ SR_OPT_FLAG("all", O_ALL, "also list RAM disks, detached loop devices and empty disks", A, all) },
+	{ SR_OPT_STR("sysfs-root", O_SYSFS, "DIR", "/sys", "read sysfs here (a fixture tree in tests); libnvme, hwloc and mounts are skipped unless it is /sys", A, sysfs) },
+	{ SR_OPT_STR("proc-root", O_PROC, "DIR", "/proc with /sys", "read the mount table (self/mountinfo) here", A, proc),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_STR("calibrate", O_CALIBRATE, "TARGET", "", "measure TARGET's best sequential and 4K random reads (read-only) and store them as a local profile", A, calibrate) },
+	{ SR_OPT_DURATION("runtime", O_RUNTIME, "SEC", "5", "--calibrate: length of the whole sweep (13 points)", A, runtime_ns),
+	  .min = 100000000ull, .max = 3600000000000ull, .expect = "a duration from 100ms to 1h (5, 500ms, 2m)",
+	  .seen_off = offsetof(A, have_cal_opts) },
+	{ SR_OPT_SIZE("size", O_SIZE, "SIZE", "whole target", "--calibrate: bytes of TARGET the sweep reads from", A, size, 4u << 20, 0),
+	  .flags = SR_OPTF_DEFDOC, .expect = "at least 4M", .seen_off = offsetof(A, have_cal_opts) },
+	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "--calibrate: %s", .parse = sr_cli_row_engine_data,
+	  SR_OPT_FIELD(A, engine), .list = sr_cli_list_engines_data, .seen_off = offsetof(A, have_cal_opts) },
+	SR_OPT_END,
+};
+#undef A
 
 static void print_text(FILE *f, const struct sr_blkdev *d, const struct sr_devspec *s)
 {
@@ -173,7 +140,7 @@ static void cal_point(void *arg, int rand, uint64_t bs, unsigned qd, double Bps,
 static int do_calibrate(const struct args *a, struct sr_err *e)
 {
 	struct sr_cal_cfg c = {
-		.target = a->calibrate, .runtime_ns = a->runtime_ns ? a->runtime_ns : 5000000000ull,
+		.target = a->calibrate, .runtime_ns = a->runtime_ns,
 		.size = a->size, .engine = a->engine, .stop = &sr_cli_stop, .point_done = cal_point,
 		.arg = (void *)&a->json,
 	};
@@ -186,7 +153,7 @@ static int do_calibrate(const struct args *a, struct sr_err *e)
 	sr_cli_install_signals();
 	if (!a->json)
 		printf("calibrating %s: read-only, O_DIRECT, %s, %.1f s in all\n", a->calibrate,
-		       a->engine ? a->engine : "io_uring", c.runtime_ns / 1e9);
+		       a->engine, c.runtime_ns / 1e9);
 	ret = sr_calibrate(&c, r, e);
 	if (ret)
 		goto out;
@@ -241,7 +208,7 @@ out:
 
 int cmd_devices(int argc, char **argv)
 {
-	struct args a = { .sysfs = "/sys" };
+	struct args a = { 0 }; /* the table's defaults */
 	struct sr_err e = { 0 };
 	char (*names)[64] = NULL;
 	struct sr_blkdev *d = NULL;
@@ -249,7 +216,7 @@ int cmd_devices(int argc, char **argv)
 	json_t *root = NULL, *arr = NULL;
 	int pos, ret, n, i, real, status = SR_EXIT_OK;
 
-	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] [DEVICE...]", &pos, &e);
+	ret = sr_opts_parse(CMD, opts, argc, argv, NULL, &a, "[options] [DEVICE...]", &pos, &e);
 	if (ret == 1)
 		return SR_EXIT_OK;
 	if (ret)

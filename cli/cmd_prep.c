@@ -30,36 +30,24 @@
 
 enum { O_SIZE = 's', O_RUN_ID = 256, O_FORCE, O_QUIET, O_FORCE_DESTROY };
 
-static const struct sr_opt opts[] = {
-	{ "size", O_SIZE, 1, "SIZE", "device size", "bytes to write (a multiple of 4 KiB); required for files" },
-	{ "run-id", O_RUN_ID, 1, "N", "random", "run id stored in every sector" },
-	{ "force", O_FORCE, 0, "", "", "overwrite a file or device that holds data not written by prep" },
-	{ "quiet", O_QUIET, 0, "", "", "print nothing on success" },
-	{ "force-destroy-data", O_FORCE_DESTROY, 1, "DEVICE", "", "prep DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 struct args {
 	uint64_t size, run_id;
 	int have_run_id, force, quiet;
 	const char *force_destroy;
 };
 
-static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
-{
-	struct args *a = ctx;
-
-	switch (key) {
-	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
-	case O_RUN_ID:
-		a->have_run_id = 1;
-		return sr_cli_uint(CMD, "run-id", arg, 0, UINT64_MAX, &a->run_id, e);
-	case O_FORCE: a->force = 1; return 0;
-	case O_QUIET: a->quiet = 1; return 0;
-	case O_FORCE_DESTROY: a->force_destroy = arg; return 0;
-	}
-	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
-}
+#define A struct args
+static const struct sr_opt opts[] = {
+	{ SR_OPT_SIZE("size", O_SIZE, "SIZE", "device size", "bytes to write (a multiple of 4 KiB); required for files", A, size, 0, 0),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_UINT("run-id", O_RUN_ID, "N", "random", "run id stored in every sector", A, run_id, 0, UINT64_MAX),
+	  .flags = SR_OPTF_DEFDOC, .seen_off = offsetof(A, have_run_id) },
+	{ SR_OPT_FLAG("force", O_FORCE, "overwrite a file or device that holds data not written by prep", A, force) },
+	{ SR_OPT_FLAG("quiet", O_QUIET, "print nothing on success", A, quiet) },
+	{ SR_OPT_STR("force-destroy-data", O_FORCE_DESTROY, "DEVICE", "", "prep DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then", A, force_destroy) },
+	SR_OPT_END,
+};
+#undef A
 
 /* Does the target already hold something prep did not write? */
 static int holds_foreign_data(const struct sr_target *t, void *buf)
@@ -194,7 +182,7 @@ int cmd_prep(int argc, char **argv)
 	int pos, ret, nr = 0, i, named;
 	char b1[32];
 
-	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET [TARGET...]", &pos, &e);
+	ret = sr_opts_parse(CMD, opts, argc, argv, NULL, &a, "[options] TARGET [TARGET...]", &pos, &e);
 	if (ret == 1)
 		return SR_EXIT_OK;
 	if (ret)

@@ -27,20 +27,6 @@ enum {
 	O_DURATION,
 };
 
-static const struct sr_opt opts[] = {
-	{ "output", O_OUTPUT, 1, "TRACE", "", "write the captured tracefs text here" },
-	{ "block", O_BLOCK, 0, "", "", "block requests as issued: block/block_rq_issue (default)" },
-	{ "complete", O_COMPLETE, 0, "", "", "block_rq_complete as well (implies --block)" },
-	{ "filemap", O_FILEMAP, 0, "", "", "page-cache insertions: filemap/mm_filemap_add_to_page_cache" },
-	{ "faults", O_FAULTS, 0, "", "", "user page faults on mapped files: exceptions/page_fault_user + /proc/PID/maps" },
-	{ "file", O_FILE, 1, "MODEL", "", "with --faults: follow mappings of MODEL only (default: every mapped file)" },
-	{ "all", O_ALL, 0, "", "", "every process, not just CMD or PID and its children" },
-	{ "buffer-kb", O_BUFKB, 1, "N", "8192", "ring buffer per CPU, KiB" },
-	{ "pid", O_PID, 1, "PID", "", "record a running process (and children it starts) until it exits" },
-	{ "duration", O_DURATION, 1, "SEC", "", "with --pid: stop after this long (10, 500ms, 2m)" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 static const char notes[] =
 	"\nThe trace is tracefs text with a '#' header naming its level: block requests\n"
 	"(--block; read back with --format ftrace, --event C for --complete), page-cache\n"
@@ -65,6 +51,24 @@ struct args {
 	uint64_t buffer_kb, pid, duration_ns;
 };
 
+#define A struct args
+static const struct sr_opt opts[] = {
+	{ "output", O_OUTPUT, 1, "TRACE", "", "write the captured tracefs text here" },
+	{ "block", O_BLOCK, 0, "", "", "block requests as issued: block/block_rq_issue (default)" },
+	{ "complete", O_COMPLETE, 0, "", "", "block_rq_complete as well (implies --block)" },
+	{ "filemap", O_FILEMAP, 0, "", "", "page-cache insertions: filemap/mm_filemap_add_to_page_cache" },
+	{ "faults", O_FAULTS, 0, "", "", "user page faults on mapped files: exceptions/page_fault_user + /proc/PID/maps" },
+	{ "file", O_FILE, 1, "MODEL", "", "with --faults: follow mappings of MODEL only (default: every mapped file)" },
+	{ SR_OPT_FLAG("all", O_ALL, "every process, not just CMD or PID and its children", A, all) },
+	{ SR_OPT_UINT("buffer-kb", O_BUFKB, "N", "8192", "ring buffer per CPU, KiB", A, buffer_kb, 4, 1u << 20) },
+	{ SR_OPT_UINT("pid", O_PID, "PID", "", "record a running process (and children it starts) until it exits", A, pid, 1, INT32_MAX),
+	  .expect = "a process id" },
+	{ SR_OPT_DURATION("duration", O_DURATION, "SEC", "", "with --pid: stop after this long (10, 500ms, 2m)", A, duration_ns) },
+	SR_OPT_END,
+};
+#undef A
+
+/* The event sets and the names that must not be empty: handle() of the table. */
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
@@ -83,16 +87,6 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		if (!*arg)
 			return sr_inputf(e, CMD ": --file: expected the file the command maps, found ''");
 		a->file = arg;
-		return 0;
-	case O_ALL: a->all = 1; return 0;
-	case O_BUFKB: return sr_cli_uint(CMD, "buffer-kb", arg, 4, 1u << 20, &a->buffer_kb, e);
-	case O_PID:
-		if (sr_parse_u64(arg, &a->pid) || !a->pid || a->pid > INT32_MAX)
-			return sr_inputf(e, CMD ": --pid: expected a process id, found '%s'", arg);
-		return 0;
-	case O_DURATION:
-		if (sr_parse_duration(arg, &a->duration_ns) || !a->duration_ns)
-			return sr_inputf(e, CMD ": --duration: expected a duration like 10, 500ms, 2m, found '%s'", arg);
 		return 0;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
@@ -339,7 +333,7 @@ static int parse_args(int argc, char **argv, struct args *a, char ***cmdv, struc
 
 int cmd_record(int argc, char **argv)
 {
-	struct args a = { .buffer_kb = 8192 };
+	struct args a = { 0 }; /* the table's defaults */
 	struct child c = { .pid = 0, .go = -1, .ex = -1 };
 	struct sr_record_cfg cfg;
 	struct sr_record *rec = NULL;

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "devices/affinity.h"
 #include "devices/spec.h"
 #include "devices/target.h"
@@ -38,65 +39,14 @@ enum {
 	O_FIO_FIRST, O_FIO_LAST = O_FIO_FIRST + SR_CLI_FIO_NR - 1,
 };
 
-static const struct sr_opt opts[] = {
-	{ "trace", O_TRACE, 1, "FILE", "", "trace to replay" },
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
-	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
-	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
-	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
-	{ "seed", O_SEED, 1, "N", "1", "seed for --pattern rand and --fault" },
-	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null; faulty:NAME injects --fault into NAME's completions" },
-	{ "fault", O_FAULT, 1, "SPEC,...", "", "with --engine faulty:NAME: eio:RATE, short:RATE, delay:MS:RATE (RATE 0..1 per completion), fail-at:N (the Nth completion fails with EIO); repeatable" },
-	{ "on-error", O_ON_ERROR, 1, "stop|continue|retry:N", "stop", "a failed request (an errno, or 0 bytes): stop the run, count it and go on, or retry it N times first (retry:N,continue: then go on); exit status 1 if any request failed in the end" },
-	{ "qd", O_QD, 1, "N", "32", "requests in flight" },
-	{ "batch", O_BATCH, 1, "N", "1", "submit after this many requests are queued (as fio's iodepth_batch_submit)" },
-	{ "threads", O_THREADS, 1, "N", "1", "psync: worker threads (requests in flight); io_uring, libaio, null: replay threads per target, each with its own ring and --qd slots" },
-	{ "sqpoll", O_SQPOLL, 0, "", "", "io_uring: kernel submission polling thread" },
-	{ "hipri", O_HIPRI, 0, "", "", "polled completions (io_uring IOPOLL; needs poll queues)" },
-	{ "no-register", O_NOREG, 0, "", "", "io_uring: don't register files and buffers" },
-	{ "buffered", O_BUFFERED, 0, "", "", "go through the page cache (default: O_DIRECT)" },
-	{ "bs", O_BS, 1, "SIZE", "4k for patterns, 1M for traces", "largest request: bigger records are split" },
-	{ "merge", O_MERGE, 0, "", "", "merge contiguous records up to --bs" },
-	{ "page", O_PAGE, 1, "SIZE", "", "round every access out to SIZE pages (4k, 16k, 64k, 2M): read amplification" },
-	{ "align", O_ALIGN, 1, "expand|error", "expand", "records not aligned to the logical block size" },
-	{ "timing", O_TIMING, 1, "MODE", "afap", "afap, recorded (honour trace times), scale:X (times x X)" },
-	{ "runtime", O_RUNTIME, 1, "SEC", "", "stop issuing after this long (10, 500ms, 2m)" },
-	{ "loops", O_LOOPS, 1, "N", "1", "passes over the trace; 0: repeat until --runtime" },
-	{ "offset-map", O_OFFMAP, 1, "wrap|scale", "none", "fit offsets beyond the target onto it" },
-	{ "trace-size", O_TRACE_SIZE, 1, "SIZE", "highest offset in trace", "extent the trace was recorded on, for --offset-map scale" },
-	{ "synth", O_SYNTH, 1, "'MODEL [OPTS]'", "", "replay a synthetic schedule: a profile or GGUF and synth's schedule options, e.g. 'llama-2-7b-q4_k_m --tokens 4 --access page:4k' (ssdreplay synth --help)" },
-	{ "plot", O_PLOT, 1, "DIR", "", "write bandwidth.svg and latency_cdf.svg here, each with its .csv data, .gp gnuplot script and .png (where gnuplot can); created when missing" },
-	{ "place", O_PLACE, 1, "OFFSET", "0", "put trace offset 0 at OFFSET of the target (a file-mapped trace onto a raw device): --range OFFSET:" },
-	{ "range", O_RANGE, 1, "START:LEN", "whole target", "replay into this byte range of the target" },
-	{ "target", O_TARGET, 1, "PATH", "", "a target file or device; repeat for several (then give --layout); instead of TARGET" },
-	{ "layout", O_LAYOUT, 1, "stripe:SIZE|by-target", "", "several targets: stripe one address space over them in SIZE chunks (RAID-0), or let the record's target column (0, 1, ...) pick the device" },
-	{ "cpus", O_CPUS, 1, "LIST", "the device's NUMA node", "run the replay threads on these CPUs (0,2-3); default: pinned to each device's NUMA node when sysfs names one" },
-	{ "tag-stats", O_TAG_STATS, 0, "", "", "bytes, requests and latency per record tag (tensor/expert, pid); --merge then merges only within a tag" },
-	{ "spec", O_SPEC, 1, "FILE|k=v,...", "matched by model", "device spec for %-of-spec figures: a profile file or seq_read=7000MB/s,rand_read=1000k,pcie=4x4" },
-	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
-	{ "force-destroy-data", O_FORCE_DESTROY, 1, "DEVICE", "", "with --allow-write: write to DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then" },
-	{ "verify", O_VERIFY, 0, "", "", "check every read against the layout `ssdreplay prep` wrote" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, json+ (fio's: json with clat_ns.bins), csv" },
-	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
-	{ "timeline", O_TIMELINE, 1, "FILE", "", "per-second bandwidth timeline as CSV" },
-	{ "progress", O_PROGRESS, 0, "", "", "progress line on stderr every second (default when stderr is a tty)" },
-	SR_CLI_FIO_OPTS(O_FIO_FIRST),
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
-#define MAX_TARGETS 64
-
 struct args {
 	struct sr_cli_trace_in in;
-	const char *targets[MAX_TARGETS];
-	unsigned nr_targets;
-	int layout;
-	uint64_t stripe;
-	const char *layout_str, *cpus_str, *spec, *force;
+	struct sr_cli_targets tg;
+	const char *cpus_str, *spec, *force;
 	cpu_set_t cpus;
 	int have_cpus, tag_stats;
-	const char *trace, *format, *output, *timeline, *engine, *plot, *synth;
-	const struct sr_engine_ops *eng;
+	const char *trace, *format, *output, *timeline, *plot, *synth;
+	struct sr_cli_engine eng;
 	struct sr_faults faults;
 	int have_faults, on_error;
 	unsigned retries;
@@ -112,43 +62,81 @@ struct args {
 	uint64_t log_avg_ms;
 };
 
-static const char *opts_name(int key)
-{
-	const struct sr_opt *o;
-
-	for (o = opts; o->name; o++)
-		if (o->key == key)
-			return o->name;
-	return "?";
-}
-
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
+static int parse_timing(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
+static int parse_range(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 
-/* --engine NAME or faulty:NAME */
-static int parse_engine(struct args *a, const char *arg, struct sr_err *e)
-{
-	char names[128];
+static const char *const align_names[] = { "expand", "error", NULL };
+static const char *const offmap_names[] = { "wrap", "scale", "none", NULL };
+static const int offmap_vals[] = { SR_MAP_WRAP, SR_MAP_SCALE, SR_MAP_NONE };
 
-	if (!strncmp(arg, "faulty:", 7)) {
-		a->faults.inner = sr_engine_find(arg + 7);
-		if (!a->faults.inner)
-			return sr_inputf(e, CMD ": --engine: expected faulty:NAME with NAME %s, found '%s'",
-					 sr_engine_list(names, sizeof(names), 0, " or "), arg);
-		a->eng = &sr_engine_faulty;
-	} else if (!(a->eng = sr_engine_find(arg))) {
-		return sr_inputf(e, CMD ": --engine: expected %s or faulty:NAME, found '%s'",
-				 sr_engine_list(names, sizeof(names), 0, ", "), arg);
-	}
-	a->engine = arg;
-	return 0;
-}
+#define A struct args
+static const struct sr_opt opts[] = {
+	{ SR_OPT_STR("trace", O_TRACE, "FILE", "", "trace to replay", A, trace) },
+	SR_CLI_FORMAT_ROW(O_FORMAT, A, format, "trace format: %s"),
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
+	{ "pattern", O_PATTERN, 1, "seq|rand", "", "built-in workload instead of a trace (fio rw=read|randread)" },
+	{ SR_OPT_SIZE("size", O_SIZE, "SIZE", "target size", "bytes the pattern covers", A, size, 0, 0), .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "seed for --pattern rand and --fault", A, seed, 0, UINT64_MAX) },
+	SR_CLI_ENGINE_ROW(O_ENGINE, A, eng, "%s; faulty:NAME injects --fault into NAME's completions", 1),
+	{ "fault", O_FAULT, 1, "SPEC,...", "", "with --engine faulty:NAME: eio:RATE, short:RATE, delay:MS:RATE (RATE 0..1 per completion), fail-at:N (the Nth completion fails with EIO); repeatable" },
+	{ "on-error", O_ON_ERROR, 1, "stop|continue|retry:N", "stop", "a failed request (an errno, or 0 bytes): stop the run, count it and go on, or retry it N times first (retry:N,continue: then go on); exit status 1 if any request failed in the end" },
+	/* io_uring's IORING_MAX_ENTRIES */
+	{ SR_OPT_UINT("qd", O_QD, "N", "32", "requests in flight", A, qd, 1, 32768) },
+	{ SR_OPT_UINT("batch", O_BATCH, "N", "1", "submit after this many requests are queued (as fio's iodepth_batch_submit)", A, batch, 1, 65536) },
+	{ SR_OPT_UINT("threads", O_THREADS, "N", "1", "psync: worker threads (requests in flight); io_uring, libaio, null: replay threads per target, each with its own ring and --qd slots", A, threads, 1, 1024) },
+	{ SR_OPT_FLAG("sqpoll", O_SQPOLL, "io_uring: kernel submission polling thread", A, sqpoll) },
+	{ SR_OPT_FLAG("hipri", O_HIPRI, "polled completions (io_uring IOPOLL; needs poll queues)", A, hipri) },
+	{ SR_OPT_FLAG("no-register", O_NOREG, "io_uring: don't register files and buffers", A, noreg) },
+	{ SR_OPT_FLAG("buffered", O_BUFFERED, "go through the page cache (default: O_DIRECT)", A, buffered) },
+	{ SR_OPT_SIZE("bs", O_BS, "SIZE", "4k for patterns, 1M for traces", "largest request: bigger records are split", A, bs, 1, 1ull << 30),
+	  .expect = "1 byte to 1 GiB", .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_FLAG("merge", O_MERGE, "merge contiguous records up to --bs", A, merge) },
+	{ SR_OPT_SIZE("page", O_PAGE, "SIZE", "", "round every access out to SIZE pages (4k, 16k, 64k, 2M): read amplification", A, page, 1, 1ull << 30),
+	  .expect = "a power of two up to 1G (4k, 16k, 2M)", .flags = SR_OPTF_POW2 },
+	{ SR_OPT_CHOICE("align", O_ALIGN, "expand|error", "expand", "records not aligned to the logical block size", A, align_error, align_names, NULL) },
+	{ SR_OPT_CB("timing", O_TIMING, "MODE", "afap", "afap, recorded (honour trace times), scale:X (times x X)", parse_timing) },
+	{ SR_OPT_DURATION("runtime", O_RUNTIME, "SEC", "", "stop issuing after this long (10, 500ms, 2m)", A, runtime_ns) },
+	{ SR_OPT_UINT("loops", O_LOOPS, "N", "1", "passes over the trace; 0: repeat until --runtime", A, loops, 0, UINT64_MAX) },
+	{ SR_OPT_CHOICE("offset-map", O_OFFMAP, "wrap|scale", "none", "fit offsets beyond the target onto it", A, offset_map, offmap_names, offmap_vals) },
+	{ SR_OPT_SIZE("trace-size", O_TRACE_SIZE, "SIZE", "highest offset in trace", "extent the trace was recorded on, for --offset-map scale", A, trace_size, 0, 0),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_STR("synth", O_SYNTH, "'MODEL [OPTS]'", "", "replay a synthetic schedule: a profile or GGUF and synth's schedule options, e.g. 'llama-2-7b-q4_k_m --tokens 4 --access page:4k' (ssdreplay synth --help)", A, synth) },
+	{ SR_OPT_STR("plot", O_PLOT, "DIR", "", "write bandwidth.svg and latency_cdf.svg here, each with its .csv data, .gp gnuplot script and .png (where gnuplot can); created when missing", A, plot) },
+	{ "place", O_PLACE, 1, "OFFSET", "0", "put trace offset 0 at OFFSET of the target (a file-mapped trace onto a raw device): --range OFFSET:" },
+	{ SR_OPT_CB("range", O_RANGE, "START:LEN", "whole target", "replay into this byte range of the target", parse_range), .flags = SR_OPTF_DEFDOC },
+	SR_CLI_TARGET_ROWS(O_TARGET, O_LAYOUT, A, tg,
+			   "a target file or device; repeat for several (then give --layout); instead of TARGET",
+			   "stripe:SIZE|by-target",
+			   "several targets: stripe one address space over them in SIZE chunks (RAID-0), or let the record's target column (0, 1, ...) pick the device",
+			   1),
+	{ "cpus", O_CPUS, 1, "LIST", "the device's NUMA node", "run the replay threads on these CPUs (0,2-3); default: pinned to each device's NUMA node when sysfs names one" },
+	{ SR_OPT_FLAG("tag-stats", O_TAG_STATS, "bytes, requests and latency per record tag (tensor/expert, pid); --merge then merges only within a tag", A, tag_stats) },
+	{ SR_OPT_STR("spec", O_SPEC, "FILE|k=v,...", "matched by model", "device spec for %-of-spec figures: a profile file or seq_read=7000MB/s,rand_read=1000k,pcie=4x4", A, spec),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_FLAG("allow-write", O_ALLOW_WRITE, "issue the trace's writes (refused on mounted/held/root devices)", A, allow_write) },
+	{ SR_OPT_STR("force-destroy-data", O_FORCE_DESTROY, "DEVICE", "", "with --allow-write: write to DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then", A, force) },
+	{ SR_OPT_FLAG("verify", O_VERIFY, "check every read against the layout `ssdreplay prep` wrote", A, verify) },
+	SR_CLI_OUTPUT_ROWS(O_OUTPUT, O_OUTFMT, A, output, outfmt, "FILE", "stdout", "write the report here",
+			   "text, json, json+ (fio's: json with clat_ns.bins), csv"),
+	{ SR_OPT_STR("timeline", O_TIMELINE, "FILE", "", "per-second bandwidth timeline as CSV", A, timeline) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress line on stderr every second (default when stderr is a tty)", A, progress) },
+	SR_CLI_FIO_ROWS(O_FIO_FIRST, A),
+	SR_OPT_END,
+};
+#undef A
 
 /* --timing afap, recorded or scale:X */
-static int parse_timing(struct args *a, const char *arg, struct sr_err *e)
+static int parse_timing(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
+	struct args *a = ctx;
+
+	(void)cmd;
+	(void)o;
 	a->timing_str = arg;
 	if (!strcmp(arg, "afap")) {
 		a->timing = SR_TIMING_AFAP;
+		a->scale = 1;
 	} else if (!strcmp(arg, "recorded")) {
 		a->timing = SR_TIMING_RECORDED;
 		a->scale = 1;
@@ -165,87 +153,29 @@ static int parse_timing(struct args *a, const char *arg, struct sr_err *e)
 	return 0;
 }
 
-/* --offset-map wrap, scale or none */
-static int parse_offmap(struct args *a, const char *arg, struct sr_err *e)
+/* --range START:LEN */
+static int parse_range(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
-	if (!strcmp(arg, "wrap"))
-		a->offset_map = SR_MAP_WRAP;
-	else if (!strcmp(arg, "scale"))
-		a->offset_map = SR_MAP_SCALE;
-	else if (!strcmp(arg, "none"))
-		a->offset_map = SR_MAP_NONE;
-	else
-		return sr_inputf(e, CMD ": --offset-map: expected wrap, scale or none, found '%s'", arg);
+	struct args *a = ctx;
+	char buf[128], *colon;
+
+	(void)cmd;
+	(void)o;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon = 0;
+	if (sr_parse_size(buf, &a->range_start) || (colon && colon[1] && sr_parse_size(colon + 1, &a->range_len)))
+		return sr_inputf(e, CMD ": --range: expected START:LEN with sizes (1G:512M), found '%s'", arg);
 	return 0;
 }
 
-/* --layout by-target or stripe:SIZE */
-static int parse_layout(struct args *a, const char *arg, struct sr_err *e)
-{
-	a->layout_str = arg;
-	if (!strcmp(arg, "by-target")) {
-		a->layout = SR_LAYOUT_BY_TARGET;
-	} else if (!strncmp(arg, "stripe:", 7) && !sr_parse_size(arg + 7, &a->stripe) && a->stripe &&
-		   a->stripe <= (1ull << 40)) {
-		a->layout = SR_LAYOUT_STRIPE;
-	} else {
-		return sr_inputf(e, CMD ": --layout: expected stripe:SIZE (stripe:128k) or by-target, found '%s'", arg);
-	}
-	return 0;
-}
-
-/* The trace-reading and fio-named options: 1 when KEY is neither. */
-static int parse_more(struct args *a, int key, const char *arg, struct sr_err *e)
-{
-	if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
-		if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
-			return -EINVAL;
-		if (!a->in.have_fio_rw)
-			return 0;
-		a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
-		return parse_opt(a, O_PATTERN, arg, e);
-	}
-	if (key >= O_FIO_FIRST && key <= O_FIO_LAST) {
-		static const int same[SR_CLI_FIO_NR] = { O_QD, O_ENGINE, -1, O_THREADS, -1, -1, -1, -1, -1, -1 };
-		int which = key - O_FIO_FIRST, direct;
-
-		if (which == SR_CLI_FIO_IOENGINE)
-			arg = sr_cli_fio_engine(arg);
-		if (same[which] >= 0)
-			return parse_opt(a, same[which], arg, e);
-		if (which == SR_CLI_FIO_TIME_BASED) {
-			a->loops = 0; /* repeat until --runtime */
-			return 0;
-		}
-		if (which >= SR_CLI_FIO_BW_LOG && which <= SR_CLI_FIO_IOPS_LOG) {
-			if (!*arg)
-				return sr_inputf(e, CMD ": --%s: expected a NAME for the log files", opts_name(key));
-			a->log_name[which - SR_CLI_FIO_BW_LOG] = arg;
-			return 0;
-		}
-		if (which == SR_CLI_FIO_LOG_AVG)
-			return sr_cli_uint(CMD, "log_avg_msec", arg, 1, 3600000, &a->log_avg_ms, e);
-		if (which == SR_CLI_FIO_DIRECT) {
-			if (sr_cli_fio_bool(CMD, "direct", arg, &direct, e))
-				return -EINVAL;
-			a->buffered = !direct;
-			return 0;
-		}
-		return sr_cli_fio_opt(CMD, which, arg, e);
-	}
-	return 1;
-}
-
+/* The rows with more than a field to set: handle() of the table. */
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
-	int more;
 
 	switch (key) {
-	case O_TRACE: a->trace = arg; return 0;
-	case O_FORMAT: a->format = arg; return 0;
-	case O_ENGINE:
-		return parse_engine(a, arg, e);
 	case O_FAULT:
 		a->have_faults = 1;
 		return sr_faults_parse(CMD, arg, &a->faults, e);
@@ -260,90 +190,24 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		if (a->pattern >= 0)
 			return sr_inputf(e, CMD ": give one --pattern or --rw");
 		return sr_cli_pattern(CMD, arg, &a->pattern, e);
-	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
-	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
-	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 32768, &a->qd, e); /* io_uring's IORING_MAX_ENTRIES */
-	case O_BATCH: return sr_cli_uint(CMD, "batch", arg, 1, 65536, &a->batch, e);
-	case O_THREADS: return sr_cli_uint(CMD, "threads", arg, 1, 1024, &a->threads, e);
-	case O_SQPOLL: a->sqpoll = 1; return 0;
-	case O_HIPRI: a->hipri = 1; return 0;
-	case O_NOREG: a->noreg = 1; return 0;
-	case O_BUFFERED: a->buffered = 1; return 0;
-	case O_BS:
-		if (sr_cli_size(CMD, "bs", arg, &a->bs, e))
-			return -EINVAL;
-		if (!a->bs || a->bs > (1ull << 30))
-			return sr_inputf(e, CMD ": --bs: expected 1 byte to 1 GiB, found '%s'", arg);
-		return 0;
-	case O_MERGE: a->merge = 1; return 0;
-	case O_PAGE:
-		if (sr_cli_size(CMD, "page", arg, &a->page, e))
-			return -EINVAL;
-		if (!a->page || (a->page & (a->page - 1)) || a->page > (1ull << 30))
-			return sr_inputf(e, CMD ": --page: expected a power of two up to 1G (4k, 16k, 2M), found '%s'", arg);
-		return 0;
-	case O_ALIGN:
-		if (strcmp(arg, "expand") && strcmp(arg, "error"))
-			return sr_inputf(e, CMD ": --align: expected expand or error, found '%s'", arg);
-		a->align_error = !strcmp(arg, "error");
-		return 0;
-	case O_TIMING:
-		return parse_timing(a, arg, e);
-	case O_RUNTIME:
-		if (sr_parse_duration(arg, &a->runtime_ns) || !a->runtime_ns)
-			return sr_inputf(e, CMD ": --runtime: expected a duration like 10, 500ms, 2m, found '%s'", arg);
-		return 0;
-	case O_LOOPS: return sr_cli_uint(CMD, "loops", arg, 0, UINT64_MAX, &a->loops, e);
-	case O_OFFMAP:
-		return parse_offmap(a, arg, e);
-	case O_TRACE_SIZE: return sr_cli_size(CMD, "trace-size", arg, &a->trace_size, e);
-	case O_SYNTH:
-		a->synth = arg;
-		return 0;
-	case O_PLOT:
-		a->plot = arg;
-		return 0;
 	case O_PLACE:
 		a->range_len = 0;
 		if (sr_parse_size(arg, &a->range_start))
 			return sr_inputf(e, CMD ": --place: expected a byte offset (1G, 4096), found '%s'", arg);
 		return 0;
-	case O_RANGE: {
-		char buf[128], *colon;
-
-		snprintf(buf, sizeof(buf), "%s", arg);
-		colon = strchr(buf, ':');
-		if (colon)
-			*colon = 0;
-		if (sr_parse_size(buf, &a->range_start) ||
-		    (colon && colon[1] && sr_parse_size(colon + 1, &a->range_len)))
-			return sr_inputf(e, CMD ": --range: expected START:LEN with sizes (1G:512M), found '%s'", arg);
-		return 0;
-	}
-	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
-	case O_VERIFY: a->verify = 1; return 0;
-	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
-	case O_TIMELINE: a->timeline = arg; return 0;
-	case O_PROGRESS: a->progress = 1; return 0;
-	case O_TARGET:
-		if (a->nr_targets == MAX_TARGETS)
-			return sr_inputf(e, CMD ": --target: at most %d targets", MAX_TARGETS);
-		a->targets[a->nr_targets++] = arg;
-		return 0;
-	case O_LAYOUT:
-		return parse_layout(a, arg, e);
 	case O_CPUS:
 		a->cpus_str = arg;
 		a->have_cpus = 1;
 		return sr_cpulist_parse(CMD ": --cpus", arg, &a->cpus, e);
-	case O_TAG_STATS: a->tag_stats = 1; return 0;
-	case O_SPEC: a->spec = arg; return 0;
-	case O_FORCE_DESTROY: a->force = arg; return 0;
 	default:
-		more = parse_more(a, key, arg, e);
-		if (more != 1)
-			return more;
+		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
+			if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
+				return -EINVAL;
+			if (!a->in.have_fio_rw)
+				return 0;
+			a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
+			return parse_opt(a, O_PATTERN, arg, e);
+		}
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -435,11 +299,11 @@ static int read_run_id(const struct sr_target *t, uint64_t *run_id, struct sr_er
 }
 
 struct tgt_ctx {
-	struct sr_target t[MAX_TARGETS];
-	struct sr_replay_target rt[MAX_TARGETS];
-	struct sr_devspec spec[MAX_TARGETS];
-	cpu_set_t node_cpus[MAX_TARGETS];
-	int fds[MAX_TARGETS];
+	struct sr_target t[SR_CLI_MAX_TARGETS];
+	struct sr_replay_target rt[SR_CLI_MAX_TARGETS];
+	struct sr_devspec spec[SR_CLI_MAX_TARGETS];
+	cpu_set_t node_cpus[SR_CLI_MAX_TARGETS];
+	int fds[SR_CLI_MAX_TARGETS];
 	unsigned n;
 };
 
@@ -449,23 +313,23 @@ static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err 
 	unsigned i;
 	int ret, named = !a->force;
 
-	for (i = 0; i < a->nr_targets && a->force; i++) {
+	for (i = 0; i < a->tg.n && a->force; i++) {
 		char x[4096], y[4096];
 
-		if (realpath(a->force, x) && realpath(a->targets[i], y) && !strcmp(x, y))
+		if (realpath(a->force, x) && realpath(a->tg.path[i], y) && !strcmp(x, y))
 			named = 1;
 	}
 	if (!named)
 		return sr_inputf(e, CMD ": --force-destroy-data %s is not one of the targets", a->force);
 	if (a->force && !a->allow_write)
 		return sr_inputf(e, CMD ": --force-destroy-data only matters with --allow-write");
-	for (i = 0; i < a->nr_targets; i++) {
+	for (i = 0; i < a->tg.n; i++) {
 		struct sr_target *t = &tc->t[i];
 
 		/* refuse before anything opens the device for writing */
-		if (a->allow_write && sr_target_write_check_path(a->targets[i], "/sys", a->force, e))
+		if (a->allow_write && sr_target_write_check_path(a->tg.path[i], "/sys", a->force, e))
 			return -EINVAL;
-		ret = sr_target_open(a->targets[i], (a->allow_write ? SR_TGT_WRITE : 0) |
+		ret = sr_target_open(a->tg.path[i], (a->allow_write ? SR_TGT_WRITE : 0) |
 						    (a->buffered ? 0 : SR_TGT_DIRECT | SR_TGT_HINT_BUFFERED), t, e);
 		if (ret)
 			return ret;
@@ -473,8 +337,8 @@ static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err 
 		tc->fds[i] = t->fd;
 		for (unsigned j = 0; j < i; j++) /* a stripe over one file twice is not two devices */
 			if (sr_same_fd(tc->fds[j], t->fd))
-				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->targets[i],
-						 t->is_blk ? "device" : "file", a->targets[j]);
+				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->tg.path[i],
+						 t->is_blk ? "device" : "file", a->tg.path[j]);
 		if (a->allow_write && sr_target_write_check_force(t, "/sys", a->force, e))
 			return -EINVAL;
 		if (!t->size)
@@ -562,27 +426,28 @@ static int check_args(struct args *a, int argc, char **argv, int pos, struct sr_
 {
 	const struct sr_engine_ops *inner;
 
-	if (a->nr_targets && argc - pos)
+	if (a->tg.n && argc - pos)
 		return sr_inputf(e, CMD ": give targets either as TARGET or with --target, not both");
-	if (!a->nr_targets && argc - pos != 1)
+	if (!a->tg.n && argc - pos != 1)
 		return sr_inputf(e, CMD ": expected one TARGET (a file or block device), found %d; see ssdreplay replay --help",
 				 argc - pos);
-	if (!a->nr_targets)
-		a->targets[a->nr_targets++] = argv[pos];
-	if (a->nr_targets > 1 && !a->layout)
-		return sr_inputf(e, CMD ": %u targets: give --layout stripe:SIZE or --layout by-target", a->nr_targets);
+	if (!a->tg.n)
+		a->tg.path[a->tg.n++] = argv[pos];
+	if (a->tg.n > 1 && !a->tg.layout)
+		return sr_inputf(e, CMD ": %u targets: give --layout stripe:SIZE or --layout by-target", a->tg.n);
 	if (!!a->trace + !!a->synth + (a->pattern >= 0) != 1)
 		return sr_inputf(e, CMD ": expected exactly one of --trace FILE, --synth 'MODEL [OPTS]' or --pattern seq|rand (fio: --rw read|randread)");
 	if (a->pattern >= 0 && (a->pattern & SR_PAT_WRITE) && !a->allow_write)
-		return sr_inputf(e, CMD ": a write pattern overwrites %s: add --allow-write", a->targets[0]);
+		return sr_inputf(e, CMD ": a write pattern overwrites %s: add --allow-write", a->tg.path[0]);
 	if (a->synth && a->in.gguf)
 		return sr_inputf(e, CMD ": --synth's model labels the schedule already; drop --gguf");
 	if (!a->trace && (sr_cli_trace_filtering(&a->in.topts) || a->in.file_map))
 		return sr_inputf(e, CMD ": --event/--dev/--pid/--comm/--ops/--time filter a --trace");
 	if (!a->loops && !a->runtime_ns)
 		return sr_inputf(e, CMD ": --loops 0 repeats forever: give --runtime too");
-	inner = a->eng == &sr_engine_faulty ? a->faults.inner : a->eng;
-	if (a->have_faults && a->eng != &sr_engine_faulty)
+	inner = a->eng.inner;
+	a->faults.inner = inner;
+	if (a->have_faults && a->eng.ops != &sr_engine_faulty)
 		return sr_inputf(e, CMD ": --fault needs --engine faulty:NAME (faulty:io_uring, faulty:psync, ...)");
 	if (a->verify && (inner->flags & SR_ENGINE_NODATA))
 		return sr_inputf(e, CMD ": --verify needs an engine that reads (--engine null moves no data)");
@@ -615,17 +480,17 @@ static int address_space(const struct args *a, const struct tgt_ctx *tc, uint64_
 	}
 	/* the address space records live in: striped, or each target's own */
 	*size = tc->t[0].size;
-	if (a->layout == SR_LAYOUT_STRIPE) {
-		if (a->stripe % *lbs)
+	if (a->tg.layout == SR_LAYOUT_STRIPE) {
+		if (a->tg.stripe % *lbs)
 			return sr_inputf(e, CMD ": --layout %s: the chunk is not a multiple of the %u-byte logical block size",
-					 a->layout_str, *lbs);
-		*size = *min_size / a->stripe * a->stripe * tc->n;
+					 a->tg.layout_str, *lbs);
+		*size = *min_size / a->tg.stripe * a->tg.stripe * tc->n;
 		if (!*size)
-			return sr_inputf(e, CMD ": --layout %s: a target is smaller than one chunk", a->layout_str);
+			return sr_inputf(e, CMD ": --layout %s: a target is smaller than one chunk", a->tg.layout_str);
 	}
-	for (i = 0; i < (a->layout == SR_LAYOUT_STRIPE ? 1 : tc->n); i++) {
-		uint64_t sz = a->layout == SR_LAYOUT_STRIPE ? *size : tc->t[i].size;
-		const char *name = a->layout == SR_LAYOUT_STRIPE ? "the striped targets" : tc->t[i].path;
+	for (i = 0; i < (a->tg.layout == SR_LAYOUT_STRIPE ? 1 : tc->n); i++) {
+		uint64_t sz = a->tg.layout == SR_LAYOUT_STRIPE ? *size : tc->t[i].size;
+		const char *name = a->tg.layout == SR_LAYOUT_STRIPE ? "the striped targets" : tc->t[i].path;
 
 		if (a->range_start >= sz || a->range_len > sz - a->range_start)
 			return sr_inputf(e, CMD ": --range %" PRIu64 ":%" PRIu64 " is outside %s (%" PRIu64 " bytes)",
@@ -668,7 +533,7 @@ static int open_source(struct args *a, uint64_t size, uint64_t min_size, struct 
 			a->bs = 4096;
 		if (!a->size) {
 			uint64_t room = a->range_len ? a->range_len :
-						      (a->layout == SR_LAYOUT_BY_TARGET ? min_size : size) - a->range_start;
+						      (a->tg.layout == SR_LAYOUT_BY_TARGET ? min_size : size) - a->range_start;
 
 			if (room < a->bs) {
 				return sr_inputf(e, CMD ": --bs %" PRIu64 " is larger than the %" PRIu64 " bytes the pattern "
@@ -690,7 +555,7 @@ static void replay_cfg(struct sr_replay_cfg *rc, struct args *a, const struct tg
 		       const struct sr_engine_ops *inner)
 {
 	*rc = (struct sr_replay_cfg){
-		.engine = a->eng, .qd = (unsigned)a->qd, .batch = (unsigned)a->batch,
+		.engine = a->eng.ops, .qd = (unsigned)a->qd, .batch = (unsigned)a->batch,
 		.threads = (unsigned)a->threads, .sqpoll = a->sqpoll, .hipri = a->hipri,
 		.no_register = a->noreg, .timing = a->timing, .time_scale = a->scale,
 		.runtime_ns = a->runtime_ns, .loops = a->loops, .verify = a->verify,
@@ -702,10 +567,10 @@ static void replay_cfg(struct sr_replay_cfg *rc, struct args *a, const struct tg
 			.align_error = a->align_error, .page = a->page, .max_req = a->bs,
 			.merge = a->merge, .allow_write = a->allow_write, .merge_same_tag = a->tag_stats,
 		},
-		.targets = tc->rt, .layout = a->layout, .stripe = a->stripe, .tag_stats = a->tag_stats,
+		.targets = tc->rt, .layout = a->tg.layout, .stripe = a->tg.stripe, .tag_stats = a->tag_stats,
 		.on_error = a->on_error, .retries = (unsigned)a->retries,
 	};
-	if (a->eng == &sr_engine_faulty) {
+	if (a->eng.ops == &sr_engine_faulty) {
 		a->faults.seed = a->seed;
 		a->faults.align = lbs;
 		rc->faults = &a->faults;
@@ -744,10 +609,10 @@ static void report_info(struct sr_report_info *ri, const struct args *a, const s
 {
 	*ri = (struct sr_report_info){
 		.cmd = CMD, .target = tgtnames, .source = a->trace ? a->trace : a->synth ? a->synth : srcname,
-		.format = src->format ? src->format : a->format, .engine = a->engine, .qd = rc->qd,
+		.format = src->format ? src->format : a->format, .engine = a->eng.name, .qd = rc->qd,
 		.bs = a->bs, .page = a->page, .direct = !a->buffered, .merge = a->merge,
 		.timing = a->timing_str, .target_size = size, .lbs = lbs,
-		.layout = a->layout_str, .threads = rc->workers ? rc->workers : 1,
+		.layout = a->tg.layout_str, .threads = rc->workers ? rc->workers : 1,
 		.spec = tc->n == 1 ? &tc->spec[0] : NULL, .tgt_specs = tc->spec,
 		.faults = rc->faults, .seed = a->seed, .on_error = a->on_error, .retries = rc->retries,
 		.tag_name = tag_name, .tag_name_arg = model, /* KV tags need no model */
@@ -756,9 +621,7 @@ static void report_info(struct sr_report_info *ri, const struct args *a, const s
 
 int cmd_replay(int argc, char **argv)
 {
-	struct args a = { .in.topts.event = 'D', .format = "auto", .engine = "io_uring", .eng = &sr_engine_uring,
-			  .pattern = -1, .seed = 1,
-			  .qd = 32, .threads = 1, .loops = 1, .timing_str = "afap", .scale = 1 };
+	struct args a = { .in.topts.event = 'D', .pattern = -1 }; /* the rest: the table's defaults */
 	struct sr_err e = { 0 };
 	struct tgt_ctx *tc = NULL;
 	struct sr_source *src = NULL;
@@ -778,7 +641,6 @@ int cmd_replay(int argc, char **argv)
 	int pos, ret, status = SR_EXIT_OK;
 
 	sr_stats_init(&st);
-	sr_cli_fio_prescan(argc, argv);
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "[options] TARGET | --target A [--target B ...]",
 			    &pos, &e);
 	if (ret == 1)
@@ -787,7 +649,7 @@ int cmd_replay(int argc, char **argv)
 		goto fail;
 	if (check_args(&a, argc, argv, pos, &e))
 		goto fail;
-	inner = a.eng == &sr_engine_faulty ? a.faults.inner : a.eng;
+	inner = a.eng.inner;
 	/* before any I/O: a path that cannot be written fails now, not after the run */
 	if (sr_outfile_open(&out, a.output, &e) || (a.timeline && sr_outfile_open(&tl, a.timeline, &e)))
 		goto fail;
@@ -829,7 +691,7 @@ int cmd_replay(int argc, char **argv)
 		sr_cli_warn_ram(tc->t[k].path);
 	sr_cli_install_signals();
 	if (a.log_name[0] || a.log_name[1] || a.log_name[2]) /* fio's logs: sums per interval */
-		st.fiolog.interval_ns = (a.log_avg_ms ? a.log_avg_ms : 1000) * 1000000ull;
+		st.fiolog.interval_ns = a.log_avg_ms * 1000000ull;
 	ret = sr_replay_run(&rc, src, tc->fds, tc->n, &st, &e);
 	if (rc.progress)
 		fputc('\n', stderr);

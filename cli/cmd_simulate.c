@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "devices/spec.h"
 #include "devices/target.h"
 #include "real/pccost.h"
@@ -38,38 +39,6 @@ enum {
 	O_MMAP_COST, O_MMAP_THREADS,
 };
 
-static const struct sr_opt opts[] = {
-	{ "trace", O_TRACE, 1, "FILE", "", "a captured trace as the schedule (each pass is one token); with a model, tensors are found by offset" },
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format" },
-	{ "profile", O_PROFILE, 1, "NAME", "", "synthesize the schedule from a model profile (profiles/models/NAME.ini)" },
-	{ "gguf", O_GGUF, 1, "FILE", "", "synthesize the schedule from a GGUF file (also the default TARGET)" },
-	{ "tokens", O_TOKENS, 1, "N", "16 (trace: 1 pass)", "decode tokens (trace: passes)" },
-	{ "prefill", O_PREFILL, 1, "N", "0", "prompt tokens processed first as one batch (prefill tokens/s column)" },
-	{ "routing", O_ROUTING, 1, "R", "uniform", "MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE" },
-	{ "seed", O_SEED, 1, "N", "1", "seed for routing and router-guess" },
-	{ "policy", O_POLICY, 1, "NAME[:ARGS]", "lru", "buffer-manager policy (repeatable); see below" },
-	{ "compare", O_COMPARE, 1, "LIST", "", "several policies on the same schedule: lru,lookahead:2,oracle" },
-	{ "mem", O_MEM, 1, "SIZE[,SIZE..]", "50%", "memory budget(s): sizes (2G) or percentages of the model (50%,100%)" },
-	{ "page", O_PAGE, 1, "SIZE", "4k", "cache page: 4k .. 2M" },
-	{ "bs", O_BS, 1, "SIZE", "1M", "largest read: contiguous missing pages are read together up to this" },
-	{ "qd", O_QD, 1, "N", "32", "reads in flight, demand and prefetch together" },
-	{ "engine", O_ENGINE, 1, "NAME", "io_uring", "io_uring, libaio, psync, null" },
-	{ "target", O_TARGET, 1, "PATH", "", "a target; repeat with --layout stripe:SIZE to stripe the model over several (RAID-0), instead of TARGET" },
-	{ "layout", O_LAYOUT, 1, "stripe:SIZE", "", "several --target: one address space striped in SIZE chunks (a multiple of --page)" },
-	{ "compute-ms-per-token", O_COMPUTE, 1, "MS", "the schedule's", "compute per token, spread over its accesses by bytes (0: none)" },
-	{ "read-ahead-kb", O_RA, 1, "KB", "the target's", "pagecache policy's readahead (default /sys/block/DEV/queue/read_ahead_kb, else 128)" },
-	{ "mmap-cost", O_MMAP_COST, 1, "off|auto|measure", "off", "charge the mmap rows (pagecache and the strategies) the page-cache cost measured here (fault streaming per thread, with and without memcg pressure; cached per device) instead of O_DIRECT time; measure: ignore the cache" },
-	{ "mmap-threads", O_MMAP_THREADS, 1, "N", "online CPUs, at most 8", "--mmap-cost: compute threads faulting in parallel (llama.cpp's --threads)" },
-	{ "real-mmap", O_REAL_MMAP, 0, "", "", "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)" },
-	{ "advise", O_ADVISE, 1, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise); sequential (llama.cpp's posix_fadvise) also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off" },
-	{ "no-ram-baseline", O_NO_RAM, 0, "", "", "--real-mmap: skip the RAM-resident run" },
-	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,..." },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "text, json, csv" },
-	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the report here" },
-	{ "plot", O_PLOT, 1, "DIR", "", "write tokens/s and stall vs --mem as SVG (with .csv data, .gp script, .png where gnuplot can) into DIR, created when missing" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 struct pol {
 	char spec[300];
 	const struct sr_policy_ops *ops;
@@ -77,10 +46,10 @@ struct pol {
 };
 
 struct args {
-	const char *trace, *format, *profile, *gguf, *engine, *output, *plot, *mem_arg, *routing, *spec, *layout;
-	uint64_t tokens, seed, page, bs, qd, ra_kb, prefill, stripe;
-	const char *targets[SR_SIM_MAX_DEV];
-	unsigned ntargets;
+	const char *trace, *format, *profile, *gguf, *output, *plot, *mem_arg, *routing, *spec;
+	uint64_t tokens, seed, page, bs, qd, ra_kb, prefill;
+	struct sr_cli_targets tg;
+	struct sr_cli_engine eng;
 	double compute_ms; /* < 0: from the schedule */
 	int real_mmap, no_ram, have_tokens;
 	int mmap_cost;     /* 0 off, 1 auto (cached), 2 measure */
@@ -90,6 +59,54 @@ struct args {
 	struct pol pol[MAX_POL];
 	size_t npol;
 };
+
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
+static int parse_ra(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
+static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
+
+static const char *const mmap_cost_names[] = { "off", "auto", "measure", NULL };
+
+#define A struct args
+static const struct sr_opt opts[] = {
+	{ SR_OPT_STR("trace", O_TRACE, "FILE", "", "a captured trace as the schedule (each pass is one token); with a model, tensors are found by offset", A, trace) },
+	SR_CLI_FORMAT_ROW(O_FORMAT, A, format, "trace format"),
+	{ SR_OPT_STR("profile", O_PROFILE, "NAME", "", "synthesize the schedule from a model profile (profiles/models/NAME.ini)", A, profile) },
+	{ SR_OPT_STR("gguf", O_GGUF, "FILE", "", "synthesize the schedule from a GGUF file (also the default TARGET)", A, gguf) },
+	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16 (trace: 1 pass)", "decode tokens (trace: passes)", A, tokens, 1, 1000000),
+	  .seen_off = offsetof(A, have_tokens) },
+	{ SR_OPT_UINT("prefill", O_PREFILL, "N", "0", "prompt tokens processed first as one batch (prefill tokens/s column)", A, prefill, 0, 1u << 20) },
+	{ SR_OPT_STR("routing", O_ROUTING, "R", "uniform", "MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE", A, routing),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "seed for routing and router-guess", A, seed, 0, UINT64_MAX) },
+	{ "policy", O_POLICY, 1, "NAME[:ARGS]", "lru", "buffer-manager policy (repeatable); see below" },
+	{ "compare", O_COMPARE, 1, "LIST", "", "several policies on the same schedule: lru,lookahead:2,oracle" },
+	{ SR_OPT_STR("mem", O_MEM, "SIZE[,SIZE..]", "50%", "memory budget(s): sizes (2G) or percentages of the model (50%,100%)", A, mem_arg) },
+	{ SR_OPT_SIZE("page", O_PAGE, "SIZE", "4k", "cache page: 4k .. 2M", A, page, 4096, 2u << 20),
+	  .flags = SR_OPTF_POW2, .expect = "a power of two from 4k to 2M" },
+	{ SR_OPT_SIZE("bs", O_BS, "SIZE", "1M", "largest read: contiguous missing pages are read together up to this", A, bs, 4096, 64u << 20),
+	  .expect = "4k to 64M" },
+	{ SR_OPT_UINT("qd", O_QD, "N", "32", "reads in flight, demand and prefetch together", A, qd, 1, 4096) },
+	SR_CLI_ENGINE_ROW(O_ENGINE, A, eng, "%s", 0),
+	SR_CLI_TARGET_ROWS(O_TARGET, O_LAYOUT, A, tg,
+			   "a target; repeat with --layout stripe:SIZE to stripe the model over several (RAID-0), instead of TARGET",
+			   "stripe:SIZE", "several --target: one address space striped in SIZE chunks (a multiple of --page)", 0),
+	{ SR_OPT_DOUBLE("compute-ms-per-token", O_COMPUTE, "MS", "the schedule's", "compute per token, spread over its accesses by bytes (0: none)", A, compute_ms, 0, 3.6e6),
+	  .flags = SR_OPTF_DEFDOC, .expect = "milliseconds >= 0 (25, 7.5)" },
+	{ SR_OPT_CB("read-ahead-kb", O_RA, "KB", "the target's", "pagecache policy's readahead (default /sys/block/DEV/queue/read_ahead_kb, else 128)", parse_ra),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_CHOICE("mmap-cost", O_MMAP_COST, "off|auto|measure", "off", "charge the mmap rows (pagecache and the strategies) the page-cache cost measured here (fault streaming per thread, with and without memcg pressure; cached per device) instead of O_DIRECT time; measure: ignore the cache", A, mmap_cost, mmap_cost_names, NULL) },
+	{ SR_OPT_UINT("mmap-threads", O_MMAP_THREADS, "N", "online CPUs, at most 8", "--mmap-cost: compute threads faulting in parallel (llama.cpp's --threads)", A, mmap_threads, 1, 64),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_FLAG("real-mmap", O_REAL_MMAP, "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)", A, real_mmap) },
+	{ SR_OPT_CB("advise", O_ADVISE, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise); sequential (llama.cpp's posix_fadvise) also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off", parse_advise) },
+	{ SR_OPT_FLAG("no-ram-baseline", O_NO_RAM, "--real-mmap: skip the RAM-resident run", A, no_ram) },
+	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,...", A, spec),
+	  .flags = SR_OPTF_DEFDOC },
+	SR_CLI_OUTPUT_ROWS(O_OUTPUT, O_OUTFMT, A, output, outfmt, "FILE", "stdout", "write the report here", "text, json, csv"),
+	{ SR_OPT_STR("plot", O_PLOT, "DIR", "", "write tokens/s and stall vs --mem as SVG (with .csv data, .gp script, .png where gnuplot can) into DIR, created when missing", A, plot) },
+	SR_OPT_END,
+};
+#undef A
 
 static int add_policy(struct args *a, const char *spec, struct sr_err *e)
 {
@@ -144,86 +161,35 @@ static int add_list(struct args *a, const char *list, struct sr_err *e)
 	return add_policy(a, cur, e);
 }
 
+static int parse_ra(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+
+	if (sr_cli_uint(cmd, o->name, arg, 0, 1u << 20, &a->ra_kb, e))
+		return -EINVAL;
+	if (!a->ra_kb)
+		a->ra_kb = UINT64_MAX; /* 0: no readahead (the policies' "none") */
+	return 0;
+}
+
+static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+
+	(void)o;
+	if (sr_advise_parse(arg, &a->advise))
+		return sr_inputf(e, "%s: --advise: expected none, sequential, willneed or random, found '%s'", cmd, arg);
+	return 0;
+}
+
+/* The rows that add to a list: --policy, --compare. */
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
-	char *end;
 
 	switch (key) {
-	case O_TRACE: a->trace = arg; return 0;
-	case O_FORMAT: a->format = arg; return 0;
-	case O_PROFILE: a->profile = arg; return 0;
-	case O_GGUF: a->gguf = arg; return 0;
-	case O_TOKENS:
-		a->have_tokens = 1;
-		return sr_cli_uint(CMD, "tokens", arg, 1, 1000000, &a->tokens, e);
-	case O_ROUTING: a->routing = arg; return 0;
-	case O_PREFILL: return sr_cli_uint(CMD, "prefill", arg, 0, 1u << 20, &a->prefill, e);
-	case O_TARGET:
-		if (a->ntargets == SR_SIM_MAX_DEV)
-			return sr_inputf(e, CMD ": --target: at most %d targets", SR_SIM_MAX_DEV);
-		a->targets[a->ntargets++] = arg;
-		return 0;
-	case O_LAYOUT:
-		a->layout = arg;
-		if (strncmp(arg, "stripe:", 7) || sr_parse_size(arg + 7, &a->stripe) || !a->stripe ||
-		    a->stripe > (1ull << 40))
-			return sr_inputf(e, CMD ": --layout: expected stripe:SIZE (stripe:128k), found '%s'", arg);
-		return 0;
-	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_POLICY: return add_policy(a, arg, e);
 	case O_COMPARE: return add_list(a, arg, e);
-	case O_MEM: a->mem_arg = arg; return 0;
-	case O_PAGE:
-		if (sr_cli_size(CMD, "page", arg, &a->page, e))
-			return -EINVAL;
-		if (a->page < 4096 || a->page > (2u << 20) || (a->page & (a->page - 1)))
-			return sr_inputf(e, CMD ": --page: expected a power of two from 4k to 2M, found '%s'", arg);
-		return 0;
-	case O_BS:
-		if (sr_cli_size(CMD, "bs", arg, &a->bs, e))
-			return -EINVAL;
-		if (a->bs < 4096 || a->bs > (64u << 20))
-			return sr_inputf(e, CMD ": --bs: expected 4k to 64M, found '%s'", arg);
-		return 0;
-	case O_QD: return sr_cli_uint(CMD, "qd", arg, 1, 4096, &a->qd, e);
-	case O_ENGINE:
-		if (!sr_engine_find(arg)) {
-			char names[128];
-
-			return sr_inputf(e, CMD ": --engine: expected %s, found '%s'",
-					 sr_engine_list(names, sizeof(names), 0, " or "), arg);
-		}
-		a->engine = arg;
-		return 0;
-	case O_COMPUTE:
-		a->compute_ms = strtod(arg, &end);
-		if (end == arg || *end || !(a->compute_ms >= 0 && a->compute_ms <= 3.6e6))
-			return sr_inputf(e, CMD ": --compute-ms-per-token: expected milliseconds >= 0 (25, 7.5), found '%s'", arg);
-		return 0;
-	case O_RA:
-		if (sr_cli_uint(CMD, "read-ahead-kb", arg, 0, 1u << 20, &a->ra_kb, e))
-			return -EINVAL;
-		if (!a->ra_kb)
-			a->ra_kb = UINT64_MAX; /* 0: no readahead (the policies' "none") */
-		return 0;
-	case O_REAL_MMAP: a->real_mmap = 1; return 0;
-	case O_ADVISE:
-		if (sr_advise_parse(arg, &a->advise))
-			return sr_inputf(e, CMD ": --advise: expected none, sequential, willneed or random, found '%s'", arg);
-		return 0;
-	case O_NO_RAM: a->no_ram = 1; return 0;
-	case O_MMAP_COST:
-		if (!strcmp(arg, "off") || !strcmp(arg, "auto") || !strcmp(arg, "measure")) {
-			a->mmap_cost = !strcmp(arg, "off") ? 0 : !strcmp(arg, "auto") ? 1 : 2;
-			return 0;
-		}
-		return sr_inputf(e, CMD ": --mmap-cost: expected off, auto or measure, found '%s'", arg);
-	case O_MMAP_THREADS: return sr_cli_uint(CMD, "mmap-threads", arg, 1, 64, &a->mmap_threads, e);
-	case O_SPEC: a->spec = arg; return 0;
-	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
-	case O_PLOT: a->plot = arg; return 0;
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
@@ -332,26 +298,26 @@ static int open_targets(const struct args *a, struct tgts *ts, struct sr_err *e)
 	uint64_t min = UINT64_MAX;
 	unsigned i;
 
-	for (i = 0; i < a->ntargets; i++) {
-		if (sr_target_open(a->targets[i], SR_TGT_DIRECT, &ts->t[i], e))
+	for (i = 0; i < a->tg.n; i++) {
+		if (sr_target_open(a->tg.path[i], SR_TGT_DIRECT, &ts->t[i], e))
 			return -EINVAL;
 		ts->n++;
 		ts->fds[i] = ts->t[i].fd;
 		for (unsigned j = 0; j < i; j++)
 			if (sr_same_fd(ts->fds[j], ts->fds[i]))
-				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->targets[i],
-						 ts->t[i].is_blk ? "device" : "file", a->targets[j]);
+				return sr_inputf(e, CMD ": --target %s is given twice (the same %s as %s)", a->tg.path[i],
+						 ts->t[i].is_blk ? "device" : "file", a->tg.path[j]);
 		if (ts->t[i].size < min)
 			min = ts->t[i].size;
 		if (ts->t[i].lbs > ts->lbs)
 			ts->lbs = ts->t[i].lbs;
 	}
-	if (a->stripe % ts->lbs || a->stripe % a->page)
+	if (a->tg.stripe % ts->lbs || a->tg.stripe % a->page)
 		return sr_inputf(e, CMD ": --layout %s: the chunk must be a multiple of --page %" PRIu64 " and of the %u-byte logical block size",
-				 a->layout, a->page, ts->lbs);
-	ts->size = min / a->stripe * a->stripe * ts->n;
+				 a->tg.layout_str, a->page, ts->lbs);
+	ts->size = min / a->tg.stripe * a->tg.stripe * ts->n;
 	if (!ts->size)
-		return sr_inputf(e, CMD ": --layout %s: a target is smaller than one chunk", a->layout);
+		return sr_inputf(e, CMD ": --layout %s: a target is smaller than one chunk", a->tg.layout_str);
 	return 0;
 }
 
@@ -381,28 +347,32 @@ static int check_args(struct args *a, int argc, int pos, struct sr_err *e)
 		sr_inputf(e, CMD ": --prefill shapes a synthesized schedule, not a --trace");
 		return -1;
 	}
-	if (a->ntargets && argc - pos) {
+	if (a->tg.n > SR_SIM_MAX_DEV) { /* the simulator's own bound (policy/policy.h), below the table's */
+		sr_inputf(e, CMD ": --target: at most %d targets", SR_SIM_MAX_DEV);
+		return -1;
+	}
+	if (a->tg.n && argc - pos) {
 		sr_inputf(e, CMD ": give the targets either as TARGET or as --target, not both");
 		return -1;
 	}
-	if (a->ntargets > 1 && !a->layout) {
-		sr_inputf(e, CMD ": %u targets: give --layout stripe:SIZE", a->ntargets);
+	if (a->tg.n > 1 && !a->tg.layout_str) {
+		sr_inputf(e, CMD ": %u targets: give --layout stripe:SIZE", a->tg.n);
 		return -1;
 	}
-	if (a->layout && a->ntargets < 2) {
-		sr_inputf(e, CMD ": --layout %s needs two or more --target", a->layout);
+	if (a->tg.layout_str && a->tg.n < 2) {
+		sr_inputf(e, CMD ": --layout %s needs two or more --target", a->tg.layout_str);
 		return -1;
 	}
-	if (a->ntargets > 1 && a->real_mmap) {
-		sr_inputf(e, CMD ": --real-mmap maps one file; it cannot stripe over %u --target", a->ntargets);
+	if (a->tg.n > 1 && a->real_mmap) {
+		sr_inputf(e, CMD ": --real-mmap maps one file; it cannot stripe over %u --target", a->tg.n);
 		return -1;
 	}
-	if (!a->ntargets && (argc - pos > 1 || (argc - pos == 0 && !a->gguf))) {
+	if (!a->tg.n && (argc - pos > 1 || (argc - pos == 0 && !a->gguf))) {
 		sr_inputf(e, CMD ": expected one TARGET (the file or device to read), found %d; see ssdreplay simulate --help",
 			  argc - pos);
 		return -1;
 	}
-	if (!a->npol && add_policy(a, "lru", e))
+	if (!a->npol && add_policy(a, sr_opts_def(opts, O_POLICY), e))
 		return -1;
 	if (a->plot && sr_plot_dir(a->plot, e)) { /* before the run: a bad --plot fails now */
 		char msg[sizeof(e->msg)];
@@ -437,7 +407,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 			struct sr_sim_row *w = &rep->rows[rep->n];
 			struct sr_sim_cfg c = {
 				.policy = a->pol[i].ops, .pp = a->pol[i].pp, .policy_spec = a->pol[i].spec,
-				.engine = sr_engine_find(a->engine), .fd = tgt->fd, .tgt_name = ts->n ? a->layout : tgt->path,
+				.engine = a->eng.ops, .fd = tgt->fd, .tgt_name = ts->n ? a->tg.layout_str : tgt->path,
 				.target_size = tgt->size, .extent = size, .lbs = tgt->lbs, .mem = mem[j], .page = a->page,
 				.max_req = a->bs, .qd = (unsigned)a->qd,
 				.compute_ns_per_token = a->compute_ms > 0 ? (uint64_t)(a->compute_ms * 1e6) : 0,
@@ -445,7 +415,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 				.passes = a->trace ? a->tokens : 1, .model = sc->have_model ? &sc->model : NULL,
 				.seed = a->seed, .ra_kb = sim_ra_kb(a), .prefill_tokens = a->prefill,
 				.warmup_tokens = a->trace ? 0 : a->tokens / 2,
-				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->stripe, .stop = &sr_cli_stop,
+				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->tg.stripe, .stop = &sr_cli_stop,
 			};
 
 			if (sc->src->rewind(sc->src, e))
@@ -527,15 +497,15 @@ static int run_reals(const struct args *a, const struct sr_target *tgt, struct s
 static int open_target(const struct args *a, int argc, char **argv, int pos, struct tgts *ts, struct sr_target *tgt,
 		       const char **target, struct sr_err *e)
 {
-	if (a->ntargets > 1) {
+	if (a->tg.n > 1) {
 		if (open_targets(a, ts, e))
 			return -1;
 		*tgt = ts->t[0];
 		tgt->size = ts->size;
 		tgt->lbs = ts->lbs;
-		*target = a->layout;
+		*target = a->tg.layout_str;
 	} else {
-		*target = a->ntargets ? a->targets[0] : argc - pos ? argv[pos] : a->gguf;
+		*target = a->tg.n ? a->tg.path[0] : argc - pos ? argv[pos] : a->gguf;
 		if (sr_target_open(*target, SR_TGT_DIRECT, tgt, e))
 			return -1;
 	}
@@ -575,8 +545,7 @@ static int check_budgets(const struct args *a, const struct sr_cli_sched *sc, ui
 
 int cmd_simulate(int argc, char **argv)
 {
-	struct args a = { .format = "auto", .engine = "io_uring", .seed = 1, .page = 4096, .bs = 1u << 20,
-			  .qd = 32, .compute_ms = -1, .mem_arg = "50%", .tokens = 16 };
+	struct args a = { .compute_ms = -1 }; /* -1: the schedule's; the rest: the table's defaults */
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct tgts ts = { .n = 0 };
@@ -611,7 +580,7 @@ int cmd_simulate(int argc, char **argv)
 	if (sc.model_bytes > tgt.size) {
 		if (ts.n)
 			sr_inputf(&e, "%s over %u targets: %" PRIu64 " bytes, smaller than the model (%" PRIu64 ")",
-				  a.layout, ts.n, tgt.size, sc.model_bytes);
+				  a.tg.layout_str, ts.n, tgt.size, sc.model_bytes);
 		else
 			sr_inputf(&e, "%s: %" PRIu64 " bytes, smaller than the model (%" PRIu64 "): create it with ssdreplay prep %s --size %" PRIu64,
 				  tgt.path, tgt.size, sc.model_bytes, tgt.path, sc.model_bytes);
@@ -623,11 +592,11 @@ int cmd_simulate(int argc, char **argv)
 		a.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
 
 	rep = (struct sr_sim_report){
-		.source = sc.name, .target = ts.n ? a.layout : tgt.path, .model = sc.have_model ? sc.model.name : NULL,
-		.engine = sr_engine_find(a.engine)->name, .model_bytes = sc.model_bytes, .target_size = tgt.size,
+		.source = sc.name, .target = ts.n ? a.tg.layout_str : tgt.path, .model = sc.have_model ? sc.model.name : NULL,
+		.engine = a.eng.ops->name, .model_bytes = sc.model_bytes, .target_size = tgt.size,
 		.page = a.page, .max_req = a.bs, .qd = (unsigned)a.qd, .tokens = a.tokens,
 		.compute_ms_per_token = a.compute_ms, .prefill_tokens = a.prefill,
-		.layout = ts.n ? a.layout : NULL, .devs = ts.n ? a.targets : NULL, .nr_dev = ts.n,
+		.layout = ts.n ? a.tg.layout_str : NULL, .devs = ts.n ? a.tg.path : NULL, .nr_dev = ts.n,
 	};
 	if (sr_devspec_for_path(tgt.path, a.spec, "/sys", &ds, &e))
 		goto fail;

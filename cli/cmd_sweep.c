@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "devices/spec.h"
 #include "devices/target.h"
 #include "policy/policy.h"
@@ -38,36 +39,6 @@ enum {
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
-static const struct sr_opt opts[] = {
-	{ "trace", O_TRACE, 1, "FILE", "", "replay this trace at every point (with a model, --policy or --mem: simulate it, one pass per --tokens)" },
-	{ "format", O_FORMAT, 1, "FMT", "auto", "trace format: auto, csv, fio-iolog, blktrace, blkparse, ftrace, filemap, faults, cheops-csv" },
-	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
-	{ "profile", O_PROFILE, 1, "NAME", "", "simulate: synthesize the schedule from a model profile (profiles/models/NAME.ini); --gguf FILE does it from a GGUF" },
-	{ "tokens", O_TOKENS, 1, "N", "16 (trace: 1 pass)", "simulate: decode tokens per point (trace: passes); steady-state figures count the second half" },
-	{ "routing", O_ROUTING, 1, "R", "uniform", "simulate: MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE" },
-	{ "compute-ms-per-token", O_COMPUTE, 1, "MS", "the schedule's", "simulate: compute per token (0: none)" },
-	{ "pattern", O_PATTERN, 1, "seq|rand", "seq", "built-in workload when there is no --trace (fio rw=read|randread)" },
-	{ "size", O_SIZE, 1, "SIZE", "target size", "bytes the pattern covers" },
-	{ "bs", O_DIM + SR_DIM_BS, 1, "LIST", "4k..1m:x4 (pattern), 1m (trace, simulate)", "request sizes (a trace's records are split to it; simulate: the largest read): 4k,64k or 4k..4m:x2" },
-	{ "qd", O_DIM + SR_DIM_QD, 1, "LIST", "1,8,32 (simulate: 32)", "queue depths: 1,4,16 or 1..32:+4 or 1..64:x2" },
-	{ "page", O_DIM + SR_DIM_PAGE, 1, "LIST", "none (simulate: 4k)", "page sizes every access is rounded out to (simulate: the cache page, 4k..2m): 4k,2m" },
-	{ "engine", O_DIM + SR_DIM_ENGINE, 1, "LIST", "io_uring", "engines: io_uring,libaio,psync,null" },
-	{ "threads", O_DIM + SR_DIM_THREADS, 1, "LIST", "1", "psync worker threads: 1,4,16" },
-	{ "policy", O_DIM + SR_DIM_POLICY, 1, "LIST", "lru", "simulate: buffer-manager policies separated by ';' (specs hold ':' and ','), or repeat --policy: 'lru;lookahead:2;pinned:*norm*,token_embd*' (see simulate --help)" },
-	{ "mem", O_DIM + SR_DIM_MEM, 1, "LIST", "50%", "simulate: memory budgets, sizes or % of the model: 25%,50%,100% or 10%..100%:+30 or 256m..4g" },
-	{ "runtime", O_RUNTIME, 1, "SEC", "5", "replay: time per point and repeat (10, 500ms, 0.3s); a simulate point runs its --tokens" },
-	{ "repeat", O_REPEAT, 1, "R", "1", "runs per point: the median is reported, with min and max" },
-	{ "seed", O_SEED, 1, "N", "1", "seed of the shuffled run order and of --pattern rand" },
-	{ "no-shuffle", O_NO_SHUFFLE, 0, "", "", "run the grid in order (default: shuffled, to spread drift)" },
-	{ "spec", O_SPEC, 1, "PROFILE|k=v,...", "from the device", "device spec for the % of spec line: a profile, or seq_read=7000MB/s,..." },
-	{ "allow-write", O_ALLOW_WRITE, 0, "", "", "issue the trace's writes (refused on mounted/held/root devices)" },
-	{ "output", O_OUTPUT, 1, "DIR", "", "write sweep.csv, sweep.json, bandwidth.svg, p99.svg (+ .png) here" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "stdout: text, json or csv" },
-	{ "no-png", O_NO_PNG, 0, "", "", "SVG only, even where gnuplot could draw PNGs" },
-	{ "progress", O_PROGRESS, 0, "", "", "progress and ETA on stderr after every run (default when stderr is a tty)" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
-};
-
 #define POLICY_LIST_MAX 4096
 
 struct args {
@@ -81,47 +52,56 @@ struct args {
 	struct sr_sweep sw;
 };
 
+static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
+
+#define A struct args
+static const struct sr_opt opts[] = {
+	{ SR_OPT_STR("trace", O_TRACE, "FILE", "", "replay this trace at every point (with a model, --policy or --mem: simulate it, one pass per --tokens)", A, trace) },
+	SR_CLI_FORMAT_ROW(O_FORMAT, A, format, "trace format: %s"),
+	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
+	{ SR_OPT_STR("profile", O_PROFILE, "NAME", "", "simulate: synthesize the schedule from a model profile (profiles/models/NAME.ini); --gguf FILE does it from a GGUF", A, profile) },
+	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16 (trace: 1 pass)", "simulate: decode tokens per point (trace: passes); steady-state figures count the second half", A, tokens, 1, 1000000),
+	  .seen_off = offsetof(A, tokens_given) },
+	{ SR_OPT_STR("routing", O_ROUTING, "R", "uniform", "simulate: MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE", A, routing),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_DOUBLE("compute-ms-per-token", O_COMPUTE, "MS", "the schedule's", "simulate: compute per token (0: none)", A, compute_ms, 0, 3.6e6),
+	  .flags = SR_OPTF_DEFDOC, .expect = "milliseconds >= 0 (25, 7.5)" },
+	{ "pattern", O_PATTERN, 1, "seq|rand", "seq", "built-in workload when there is no --trace (fio rw=read|randread)" },
+	{ SR_OPT_SIZE("size", O_SIZE, "SIZE", "target size", "bytes the pattern covers", A, size, 0, 0), .flags = SR_OPTF_DEFDOC },
+	{ "bs", O_DIM + SR_DIM_BS, 1, "LIST", "4k..1m:x4 (pattern), 1m (trace, simulate)", "request sizes (a trace's records are split to it; simulate: the largest read): 4k,64k or 4k..4m:x2" },
+	{ "qd", O_DIM + SR_DIM_QD, 1, "LIST", "1,8,32 (simulate: 32)", "queue depths: 1,4,16 or 1..32:+4 or 1..64:x2" },
+	{ "page", O_DIM + SR_DIM_PAGE, 1, "LIST", "none (simulate: 4k)", "page sizes every access is rounded out to (simulate: the cache page, 4k..2m): 4k,2m" },
+	{ "engine", O_DIM + SR_DIM_ENGINE, 1, "LIST", "io_uring", "engines: %s", .list = sr_cli_list_engines },
+	{ "threads", O_DIM + SR_DIM_THREADS, 1, "LIST", "1", "psync worker threads: 1,4,16" },
+	{ "policy", O_DIM + SR_DIM_POLICY, 1, "LIST", "lru", "simulate: buffer-manager policies separated by ';' (specs hold ':' and ','), or repeat --policy: 'lru;lookahead:2;pinned:*norm*,token_embd*' (see simulate --help)" },
+	{ "mem", O_DIM + SR_DIM_MEM, 1, "LIST", "50%", "simulate: memory budgets, sizes or % of the model: 25%,50%,100% or 10%..100%:+30 or 256m..4g" },
+	{ SR_OPT_DURATION("runtime", O_RUNTIME, "SEC", "5", "replay: time per point and repeat (10, 500ms, 0.3s); a simulate point runs its --tokens", A, runtime_ns),
+	  .expect = "a duration like 10, 500ms, 0.3s", .seen_off = offsetof(A, runtime_given) },
+	{ SR_OPT_UINT("repeat", O_REPEAT, "R", "1", "runs per point: the median is reported, with min and max", A, repeat, 1, 1000) },
+	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "seed of the shuffled run order and of --pattern rand", A, seed, 0, UINT64_MAX) },
+	{ SR_OPT_FLAG("no-shuffle", O_NO_SHUFFLE, "run the grid in order (default: shuffled, to spread drift)", A, no_shuffle) },
+	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|k=v,...", "from the device", "device spec for the % of spec line: a profile, or seq_read=7000MB/s,...", A, spec),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_FLAG("allow-write", O_ALLOW_WRITE, "issue the trace's writes (refused on mounted/held/root devices)", A, allow_write) },
+	SR_CLI_OUTPUT_ROW(O_OUTPUT, A, output, "DIR", "", "write sweep.csv, sweep.json, bandwidth.svg, p99.svg (+ .png) here"),
+	SR_CLI_OUTFMT_ROW(O_OUTFMT, A, outfmt, "stdout: text, json or csv"),
+	{ SR_OPT_FLAG("no-png", O_NO_PNG, "SVG only, even where gnuplot could draw PNGs", A, no_png) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA on stderr after every run (default when stderr is a tty)", A, progress) },
+	SR_OPT_END,
+};
+#undef A
+
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
 
 	switch (key) {
-	case O_TRACE: a->trace = arg; return 0;
-	case O_FORMAT: a->format = arg; return 0;
 	case O_PATTERN:
 		if (sr_cli_pattern(CMD, arg, &a->pattern, e))
 			return -EINVAL;
 		if (a->pattern & SR_PAT_WRITE)
 			return sr_inputf(e, CMD ": '%s': sweep points read; write patterns run in replay --allow-write", arg);
 		return 0;
-	case O_SIZE: return sr_cli_size(CMD, "size", arg, &a->size, e);
-	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
-	case O_NO_SHUFFLE: a->no_shuffle = 1; return 0;
-	case O_PROFILE: a->profile = arg; return 0;
-	case O_TOKENS:
-		a->tokens_given = 1;
-		return sr_cli_uint(CMD, "tokens", arg, 1, 1000000, &a->tokens, e);
-	case O_ROUTING: a->routing = arg; return 0;
-	case O_COMPUTE: {
-		char *end;
-
-		a->compute_ms = strtod(arg, &end);
-		if (end == arg || *end || !(a->compute_ms >= 0 && a->compute_ms <= 3.6e6))
-			return sr_inputf(e, CMD ": --compute-ms-per-token: expected milliseconds >= 0 (25, 7.5), found '%s'", arg);
-		return 0;
-	}
-	case O_RUNTIME:
-		a->runtime_given = 1;
-		if (sr_parse_duration(arg, &a->runtime_ns) || !a->runtime_ns)
-			return sr_inputf(e, CMD ": --runtime: expected a duration like 10, 500ms, 0.3s, found '%s'", arg);
-		return 0;
-	case O_REPEAT: return sr_cli_uint(CMD, "repeat", arg, 1, 1000, &a->repeat, e);
-	case O_ALLOW_WRITE: a->allow_write = 1; return 0;
-	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
-	case O_OUTFMT: return sr_cli_outfmt(CMD, arg, &a->outfmt, e);
-	case O_PROGRESS: a->progress = 1; return 0;
-	case O_NO_PNG: a->no_png = 1; return 0;
-	case O_SPEC: a->spec = arg; return 0;
 	default:
 		if (key >= O_DIM && key <= O_DIM_LAST) {
 			enum sr_sweep_dim d = (enum sr_sweep_dim)(key - O_DIM);
@@ -661,8 +641,7 @@ static int open_sweep_target(const struct args *a, const char *path, struct sr_t
 
 int cmd_sweep(int argc, char **argv)
 {
-	struct args a = { .in.topts.event = 'D', .format = "auto", .pattern = -1, .seed = 1,
-			  .repeat = 1, .runtime_ns = 5000000000ull, .compute_ms = -1 };
+	struct args a = { .in.topts.event = 'D', .pattern = -1, .compute_ms = -1 }; /* -1: none, the schedule's */
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct sr_sweep *sw = &a.sw;

@@ -6,41 +6,46 @@
 
 #include "base/units.h"
 
-int sr_cli_fio_bool(const char *cmd, const char *opt, const char *arg, int *out, struct sr_err *e)
+int sr_cli_fio_direct(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
+	int buffered;
+
 	if (!strcmp(arg, "1") || !strcmp(arg, "true"))
-		*out = 1;
+		buffered = 0;
 	else if (!strcmp(arg, "0") || !strcmp(arg, "false"))
-		*out = 0;
+		buffered = 1;
 	else
-		return sr_inputf(e, "%s: --%s: expected 0 or 1, found '%s'", cmd, opt, arg);
+		return sr_inputf(e, "%s: --%s: expected 0 or 1, found '%s'", cmd, o->name, arg);
+	memcpy((char *)ctx + o->off, &buffered, sizeof(buffered));
 	return 0;
 }
 
-void sr_cli_fio_prescan(int argc, char **argv)
+int sr_cli_fio_kb_base(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
-	int i;
-
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		const char *v = NULL;
-
-		if (!strncmp(argv[i], "--kb_base=", 10))
-			v = argv[i] + 10;
-		else if (!strcmp(argv[i], "--kb_base") && i + 1 < argc)
-			v = argv[i + 1];
-		if (v && (!strcmp(v, "1000") || !strcmp(v, "1024")))
-			sr_units_set_kb_base(v[3] == '0' ? 1000 : 1024);
-	}
+	(void)ctx;
+	(void)o;
+	if ((strcmp(arg, "1000") && strcmp(arg, "1024")) || sr_units_set_kb_base(arg[3] == '0' ? 1000 : 1024))
+		return sr_inputf(e, "%s: --kb_base: expected 1024 or 1000, found '%s'", cmd, arg);
+	return 0;
 }
 
-int sr_cli_fio_opt(const char *cmd, int which, const char *arg, struct sr_err *e)
+int sr_cli_fio_time_based(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
-	if (which == SR_CLI_FIO_KB_BASE) {
-		if ((strcmp(arg, "1000") && strcmp(arg, "1024")) || sr_units_set_kb_base(arg[3] == '0' ? 1000 : 1024))
-			return sr_inputf(e, "%s: --kb_base: expected 1024 or 1000, found '%s'", cmd, arg);
-		return 0;
-	}
-	return sr_inputf(e, "%s: internal: unhandled fio option %d", cmd, which);
+	uint64_t loops = 0; /* repeat until --runtime */
+
+	(void)cmd;
+	(void)arg;
+	(void)e;
+	memcpy((char *)ctx + o->off, &loops, sizeof(loops));
+	return 0;
+}
+
+int sr_cli_fio_log(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	if (!*arg)
+		return sr_inputf(e, "%s: --%s: expected a NAME for the log files", cmd, o->name);
+	memcpy((char *)ctx + o->off, &arg, sizeof(arg));
+	return 0;
 }
 
 const char *sr_cli_fio_engine(const char *arg)

@@ -81,8 +81,9 @@ expect_exit 2 "smaller than the model" $SR sweep --profile tiny-moe "$T/sim.json
 [ ! -e "$T/bad" ] || fail "bad input created the output directory"
 ok "bad policies and budgets: exit 2, one line"
 
-# SIGINT: the simulation in flight stops, what completed is written, exit 130.
-$SR sweep --gguf "$m" --policy 'lru;fifo' --mem 10%..100%:+10 --tokens 60 -o "$T/int" >/dev/null 2>"$T/int.err" &
+# SIGINT: the simulation in flight stops, what completed is written, exit 130 (1000 tokens a point, so the
+# 20 points take far longer than the 1 s before the signal, however fast the simulator gets).
+$SR sweep --gguf "$m" --policy 'lru;fifo' --mem 10%..100%:+10 --tokens 1000 -o "$T/int" >/dev/null 2>"$T/int.err" &
 pid=$!
 sleep 1
 kill -INT $pid

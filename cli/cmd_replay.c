@@ -305,7 +305,35 @@ struct tgt_ctx {
 	cpu_set_t node_cpus[SR_CLI_MAX_TARGETS];
 	int fds[SR_CLI_MAX_TARGETS];
 	unsigned n;
+	struct sr_disk_util du[SR_CLI_MAX_TARGETS]; /* their disks, for fio's disk_util */
+	unsigned ndu;
 };
+
+/* The disks under the targets (a file's: its file system's), each once,
+ * before the run (after = 0) or after it. */
+static void sample_disks(struct tgt_ctx *tc, int after)
+{
+	unsigned k, j;
+
+	if (after) {
+		for (j = 0; j < tc->ndu; j++)
+			if (sr_disk_stat("/sys", tc->du[j].name, &tc->du[j].after))
+				tc->du[j].after = tc->du[j].before;
+		return;
+	}
+	for (k = tc->ndu = 0; k < tc->n; k++) {
+		const char *name = tc->t[k].disk;
+
+		for (j = 0; j < tc->ndu && strcmp(tc->du[j].name, name); j++)
+			;
+		if (!name[0] || j < tc->ndu)
+			continue;
+		_Static_assert(sizeof(tc->du[0].name) == sizeof(tc->t[0].disk), "disk names");
+		memcpy(tc->du[tc->ndu].name, name, sizeof(tc->du[0].name));
+		if (!sr_disk_stat("/sys", name, &tc->du[tc->ndu].before))
+			tc->ndu++;
+	}
+}
 
 /* Open every target, write-checked before it is opened for writing. */
 static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err *e)
@@ -692,7 +720,9 @@ int cmd_replay(int argc, char **argv)
 	sr_cli_install_signals();
 	if (a.log_name[0] || a.log_name[1] || a.log_name[2]) /* fio's logs: sums per interval */
 		st.fiolog.interval_ns = a.log_avg_ms * 1000000ull;
+	sample_disks(tc, 0);
 	ret = sr_replay_run(&rc, src, tc->fds, tc->n, &st, &e);
+	sample_disks(tc, 1);
 	if (rc.progress)
 		fputc('\n', stderr);
 	if (ret && e.bad_input)
@@ -702,6 +732,8 @@ int cmd_replay(int argc, char **argv)
 
 	snprintf(srcname, sizeof(srcname), "%s", src->name);
 	report_info(&ri, &a, tc, src, &rc, tgtnames, srcname, size, lbs, have_model ? &model : NULL);
+	ri.disks = tc->du;
+	ri.ndisks = tc->ndu;
 	if (ret)
 		status = sr_cli_fail(&e);
 	sr_err_clear(&e);

@@ -355,7 +355,7 @@ int sr_target_write_check_path_plain(const char *path, const char *sysfs_root, s
 int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *st)
 {
 	char path[512];
-	uint64_t v[10];
+	uint64_t v[11] = { 0 };
 	FILE *f;
 	int n;
 
@@ -364,15 +364,22 @@ int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *
 	if (!f)
 		return -errno;
 	n = fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-		   " %" SCNu64 " %" SCNu64 " %" SCNu64,
-		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+		   " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]);
 	fclose(f);
 	if (n < 7)
 		return -EINVAL;
 	st->rd_sectors = v[2];
 	st->wr_sectors = v[6];
-	st->have_ticks = n == 10;
-	st->io_ticks_ms = n == 10 ? v[9] : 0;
+	st->have_ticks = n >= 10;
+	st->io_ticks_ms = n >= 10 ? v[9] : 0;
+	st->rd_ios = v[0];
+	st->rd_merges = v[1];
+	st->rd_ticks_ms = v[3];
+	st->wr_ios = v[4];
+	st->wr_merges = v[5];
+	st->wr_ticks_ms = v[7];
+	st->in_queue_ms = n >= 11 ? v[10] : 0;
 	return 0;
 }
 

@@ -53,6 +53,8 @@ int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint
 struct sr_disk_stat {
 	uint64_t rd_sectors, wr_sectors, io_ticks_ms;
 	int have_ticks;
+	/* the rest of the line (fields 1, 2, 4, 5, 6, 8 and 11), for fio's disk_util */
+	uint64_t rd_ios, rd_merges, rd_ticks_ms, wr_ios, wr_merges, wr_ticks_ms, in_queue_ms;
 };
 int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *st);
 

@@ -7,8 +7,15 @@
 #include <stdio.h>
 
 #include "devices/spec.h"
+#include "devices/target.h"
 #include "replay/engine.h"
 #include "base/stats.h"
+
+/* A target's disk around the run, for fio's disk_util. */
+struct sr_disk_util {
+	char name[64];
+	struct sr_disk_stat before, after;
+};
 
 struct sr_report_info {
 	const char *cmd;        /* "replay" */
@@ -41,6 +48,10 @@ struct sr_report_info {
 	uint64_t seed;
 	int on_error;           /* enum sr_on_error (replay/replay.h) */
 	unsigned retries;
+	/* The targets' disks (a file's: the disk under its file system), stat
+	 * before and after: fio's disk_util (none: an empty list). */
+	const struct sr_disk_util *disks;
+	unsigned ndisks;
 };
 
 enum sr_out_fmt { SR_OUT_TEXT, SR_OUT_JSON, SR_OUT_CSV, SR_OUT_JSON_PLUS /* json with clat_ns.bins */ };

@@ -206,6 +206,34 @@ static json_t *job_options(const struct sr_report_info *ri, const struct sr_stat
 	return o;
 }
 
+/* fio's disk_util: per disk the counters of /sys/block/NAME/stat over the
+ * run, util = busy time over the run's time, in percent (fio's
+ * show_disk_util: io_ticks * 100 / msec, at most 100). */
+static json_t *disk_util(const struct sr_report_info *ri, const struct sr_stats *st)
+{
+	json_t *a = json_array();
+	double ms = sr_runtime_s(st) * 1000;
+	unsigned i;
+
+	for (i = 0; i < ri->ndisks; i++) {
+		const struct sr_disk_stat *x = &ri->disks[i].before, *y = &ri->disks[i].after;
+		double util = ms > 0 ? (double)(y->io_ticks_ms - x->io_ticks_ms) * 100 / ms : 0;
+		json_t *d = json_object();
+
+		json_object_set_new(d, "name", json_string(ri->disks[i].name));
+		json_object_set_new(d, "read_ios", JI(y->rd_ios - x->rd_ios));
+		json_object_set_new(d, "write_ios", JI(y->wr_ios - x->wr_ios));
+		json_object_set_new(d, "read_merges", JI(y->rd_merges - x->rd_merges));
+		json_object_set_new(d, "write_merges", JI(y->wr_merges - x->wr_merges));
+		json_object_set_new(d, "read_ticks", JI(y->rd_ticks_ms - x->rd_ticks_ms));
+		json_object_set_new(d, "write_ticks", JI(y->wr_ticks_ms - x->wr_ticks_ms));
+		json_object_set_new(d, "in_queue", JI(y->in_queue_ms - x->in_queue_ms));
+		json_object_set_new(d, "util", json_real(util > 100 ? 100 : util));
+		json_array_append_new(a, d);
+	}
+	return a;
+}
+
 void sr_report_fio_keys(json_t *root, json_t *job, const struct sr_report_info *ri,
 			const struct sr_stats *st, int plus)
 {
@@ -221,8 +249,7 @@ void sr_report_fio_keys(json_t *root, json_t *job, const struct sr_report_info *
 	json_object_set_new(root, "timestamp_ms", JI((uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000));
 	json_object_set_new(root, "time", json_string(tbuf));
 	json_object_set_new(root, "global options", json_object());
-	/* fio lists block-device utilisation here; a file or loop target gives none */
-	json_object_set_new(root, "disk_util", json_array());
+	json_object_set_new(root, "disk_util", disk_util(ri, st));
 
 	json_object_set_new(job, "job options", job_options(ri, st));
 	json_object_set_new(job, "elapsed", JI((uint64_t)ceil(sr_runtime_s(st))));

@@ -2,7 +2,8 @@
 # --output-format json+: fio's clat_ns.bins, read back by fio's own
 # fio_jsonplus_clat2csv (Debian's fio ships it), and the keys fio-plot reads:
 # job options, timestamp, elapsed, trim/sync, slat_ns, bw_mean,
-# iops_stddev, latency_us/latency_ms, disk_util.
+# iops_stddev, latency_us/latency_ms, disk_util (the target's disk, counted
+# over the run from /sys/block/DISK/stat as fio does).
 source "$SR_TESTLIB"
 
 f=$T/target
@@ -12,7 +13,23 @@ check() { [ "$(json "$T/p.json" "$1")" = "$2" ] || fail "$1 is $(json "$T/p.json
 check 'sum(j["jobs"][0]["read"]["clat_ns"]["bins"].values())' 2048
 check 'all(int(k) > 0 for k in j["jobs"][0]["read"]["clat_ns"]["bins"])' True
 check 'j["jobs"][0]["job options"]["rw"], j["jobs"][0]["job options"]["bs"], j["jobs"][0]["job options"]["iodepth"]' "('randread', '4k', '4')"
-check 'type(j["timestamp"]).__name__, type(j["jobs"][0]["elapsed"]).__name__, j["disk_util"]' "('int', 'int', [])"
+check 'type(j["timestamp"]).__name__, type(j["jobs"][0]["elapsed"]).__name__' "('int', 'int')"
+# disk_util: the disk under the target's file system (none on tmpfs), its reads over the run counted
+disk=$(python3 - "$f" <<'PY'
+import os, sys
+st = os.stat(sys.argv[1])
+p = "/sys/dev/block/%d:%d" % (os.major(st.st_dev), os.minor(st.st_dev))
+if os.path.exists(p):
+    r = os.path.realpath(p)
+    print(os.path.basename(os.path.dirname(r)) if os.path.exists(p + "/partition") else os.path.basename(r))
+PY
+)
+if [ -n "$disk" ]; then
+	check '[d["name"] for d in j["disk_util"]]' "['$disk']"
+	check 'j["disk_util"][0]["read_ios"] + j["disk_util"][0]["read_merges"] >= 2048 and 0 <= j["disk_util"][0]["util"] <= 100' True
+else
+	check 'j["disk_util"]' "[]"
+fi
 check 'j["jobs"][0]["trim"]["total_ios"], j["jobs"][0]["sync"]["total_ios"], j["jobs"][0]["read"]["slat_ns"]["N"]' "(0, 0, 0)"
 check 'sorted(k for k in ("bw_mean", "iops_stddev", "bw_samples") if k in j["jobs"][0]["read"])' "['bw_mean', 'bw_samples', 'iops_stddev']"
 check 'round(sum(j["jobs"][0]["latency_ns"].values()) + sum(j["jobs"][0]["latency_us"].values()) + sum(j["jobs"][0]["latency_ms"].values()))' 100

@@ -7,7 +7,7 @@ The rule: a numeric key's suffix says its unit -- _bytes (integer), _Bps (bytes 
 second, integer), _ns/_us/_ms/_s, _pct (0-100), _ratio, _iops, and X_per_Y for a
 unit X per Y (read_bytes_per_token); a statistic may follow (_min _max _mean _p99 ...).
 A key without a unit suffix is a count and must be an integer named in COUNTS.
-fio's own blocks (jobs[] outside jobs[].ssdreplay) keep fio's names and units: FIO.
+fio's own blocks (jobs[] outside jobs[].ssdreplay, disk_util[]) keep fio's names and units: FIO.
 """
 import csv, json, re, sys
 
@@ -49,6 +49,7 @@ timestamp timestamp_ms time groupid error job_runtime elapsed usr_cpu sys_cpu ct
 io_bytes io_kbytes bw_bytes bw iops runtime total_ios short_ios drop_ios min max mean stddev N
 bw_min bw_max bw_agg bw_mean bw_dev bw_samples iops_min iops_max iops_mean iops_stddev
 iops_samples errors
+read_ios write_ios read_merges write_merges read_ticks write_ticks in_queue util
 """.split())
 # a histogram's fields under a key that has the unit (clat_ns, lag_ns, interarrival_ns)
 HIST = re.compile(r"^(N|min|max|mean|stddev|p\d+|percentile)$")
@@ -119,7 +120,8 @@ def check_json(f):
     j = json.load(open(f))
     if isinstance(j, dict) and "jobs" in j:
         for k, v in j.items():
-            walk(v, "." + k, k == "jobs") if isinstance(v, (dict, list)) else leaf("." + k, k, v, k in FIO)
+            # fio's blocks: jobs[] and disk_util[] (fio's /sys/block counters)
+            walk(v, "." + k, k in ("jobs", "disk_util")) if isinstance(v, (dict, list)) else leaf("." + k, k, v, k in FIO)
     else:
         walk(j, "", False)
 

@@ -49,8 +49,7 @@ struct sr_cli_trace_in {
 	const char *gguf;           /* a GGUF file or a model profile name */
 	int have_ino;               /* --ino: keep one inode's records (filemap, faults) */
 	uint64_t ino;
-	int have_fio_rw;            /* --rw read|randread|write|randwrite (fio's rw=) */
-	int fio_rw;                 /* an enum sr_pattern, SR_PAT_WRITE or'ed in */
+	int fio_rw;                 /* --rw read|randread|write|randwrite (fio's rw=): an enum sr_pattern, SR_PAT_WRITE or'ed in */
 };
 #define SR_CLI_TRACE_IN_NR 11
 #define SR_CLI_TRACE_IN_OPTS(base)                                                                  \
@@ -65,6 +64,8 @@ struct sr_cli_trace_in {
 	{ "gguf", (base) + 8, 1, "MODEL", "", "label each access with the tensor it falls in (a .gguf file or a model profile); sweep: the model of simulate points" }, \
 	{ "ino", (base) + 9, 1, "N", "", "filemap/faults traces: keep only inode N's records (decimal, or 0x hex)" }, \
 	{ "rw", (base) + 10, 1, "read|randread|write|randwrite", "", "fio's rw=: replay and sweep run it as --pattern (writes need --allow-write; sweep reads only)" }
+/* 0, -EINVAL (bad input, in e), or 1 for fio's --rw, which replay and sweep
+ * run as their --pattern (other commands refuse it here). */
 int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_cli_trace_in *in,
 			struct sr_err *e);
 /* Open path as fmt with the filters, then the file mapping and the --gguf

@@ -166,8 +166,9 @@ int sr_cli_trace_in_opt(const char *cmd, int which, const char *arg, struct sr_c
 			return sr_inputf(e, "%s: --rw %s is fio's workload; only replay and sweep run patterns (--ops r|w|rw keeps reads or writes)", cmd, arg);
 		if (strcmp(arg, "read") && strcmp(arg, "randread") && strcmp(arg, "write") && strcmp(arg, "randwrite"))
 			return sr_inputf(e, "%s: --rw: expected fio's read, randread, write or randwrite, found '%s'", cmd, arg);
-		in->have_fio_rw = 1;
-		return sr_cli_pattern(cmd, arg, &in->fio_rw, e);
+		if (sr_cli_pattern(cmd, arg, &in->fio_rw, e))
+			return -EINVAL;
+		return 1; /* the caller runs it as its --pattern */
 	}
 	if (which == 8) {
 		if (!*arg)

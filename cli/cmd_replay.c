@@ -201,12 +201,9 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 		return sr_cpulist_parse(CMD ": --cpus", arg, &a->cpus, e);
 	default:
 		if (key >= O_TRACE_IN && key <= O_TRACE_IN_LAST) {
-			if (sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e))
-				return -EINVAL;
-			if (!a->in.have_fio_rw)
-				return 0;
-			a->in.have_fio_rw = 0; /* fio's --rw is --pattern */
-			return parse_opt(a, O_PATTERN, arg, e);
+			int r = sr_cli_trace_in_opt(CMD, key - O_TRACE_IN, arg, &a->in, e);
+
+			return r == 1 ? parse_opt(a, O_PATTERN, arg, e) : r; /* 1: fio's --rw is --pattern */
 		}
 	}
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);

@@ -140,23 +140,6 @@ static const char *proc_name(const struct sr_writer *w, uint32_t pid)
 	return name ? name : "ssdreplay";
 }
 
-static void write_blkparse(struct sr_writer *w, const struct sr_rec *r)
-{
-	static const char *const rwbs[SR_OP_NR] = { "R", "W", "D", "FWS" };
-	uint64_t t = rec_time(w, r);
-
-	/* blkparse's default line: "%D %2c %8s %5T.%9t %5p %2a %3d " then
-	 * "%S + %n [%C]"; ranges are in 512-byte sectors, so sub-sector
-	 * offsets and lengths are rounded out. */
-	fprintf(w->f, "%3" PRIu32 ",%-3" PRIu32 " %2d %8" PRIu64 " %5" PRIu64 ".%09" PRIu64 " %5" PRIu32 "  D %3s ",
-		w->cfg.dev_major, w->cfg.dev_minor, 0, ++w->seq, t / UINT64_C(1000000000), t % UINT64_C(1000000000),
-		r->tag, rwbs[r->op]);
-	if (r->op == SR_OP_SYNC)
-		fprintf(w->f, "[%s]\n", proc_name(w, r->tag));
-	else
-		fprintf(w->f, "%" PRIu64 " + %" PRIu64 " [%s]\n", r->off / 512,
-			(r->off % 512 + r->len + 511) / 512, proc_name(w, r->tag));
-}
 
 /* Binary blktrace as the kernel writes it (blktrace_api.h: struct
  * blk_io_trace, version 7, native byte order): a queue (Q) and an issue (D)
@@ -191,6 +174,24 @@ static void bt_put(struct sr_writer *w, struct blk_io_trace *t, uint32_t action,
 		fwrite(pdu, t->pdu_len, 1, w->f);
 }
 
+static const char *const bp_rwbs[SR_OP_NR] = { "R", "W", "D", "FWS" };
+
+/* One blkparse line, its default format: "%D %2c %8s %5T.%9t %5p %2a %3d "
+ * then "%S + %n [%C]"; ranges are in 512-byte sectors, so sub-sector
+ * offsets and lengths are rounded out. A completion (C) is pid 0, [0], as
+ * blkparse shows one from interrupt context. */
+static void bp_line(struct sr_writer *w, char act, uint64_t t, uint32_t pid, int op, uint64_t sector,
+		    uint64_t sectors, const char *name)
+{
+	fprintf(w->f, "%3" PRIu32 ",%-3" PRIu32 " %2d %8" PRIu64 " %5" PRIu64 ".%09" PRIu64 " %5" PRIu32 "  %c %3s ",
+		w->cfg.dev_major, w->cfg.dev_minor, 0, ++w->seq, t / UINT64_C(1000000000), t % UINT64_C(1000000000),
+		pid, act, bp_rwbs[op]);
+	if (op == SR_OP_SYNC)
+		fprintf(w->f, "[%s]\n", name);
+	else
+		fprintf(w->f, "%" PRIu64 " + %" PRIu64 " [%s]\n", sector, sectors, name);
+}
+
 /* Write the pending completions due by time t (all: UINT64_MAX). */
 static void flush_c(struct sr_writer *w, uint64_t t)
 {
@@ -209,9 +210,12 @@ static void flush_c(struct sr_writer *w, uint64_t t)
 			h[i] = h[k];
 			h[k] = x;
 		}
-		bt_put(w, &(struct blk_io_trace){ .time = c.time, .sector = c.sector, .bytes = c.bytes,
-						  .pid = c.pid },
-		       TA_COMPLETE | (c.tc | TC_COMPLETE | TC_FS) << BLK_TC_SHIFT, NULL);
+		if (w->fmt == W_BLKPARSE) /* tc holds the record's op there */
+			bp_line(w, 'C', c.time, 0, (int)c.tc, c.sector, c.bytes / 512, "0");
+		else
+			bt_put(w, &(struct blk_io_trace){ .time = c.time, .sector = c.sector, .bytes = c.bytes,
+							  .pid = c.pid },
+			       TA_COMPLETE | (c.tc | TC_COMPLETE | TC_FS) << BLK_TC_SHIFT, NULL);
 	}
 }
 
@@ -268,6 +272,20 @@ static void note_pid(struct sr_writer *w, uint32_t pid, uint64_t time)
 	strncpy(pdu, proc_name(w, pid), COMM_LEN - 1);
 	bt_put(w, &(struct blk_io_trace){ .time = time, .pid = pid, .pdu_len = COMM_LEN },
 	       TN_PROCESS | (uint32_t)TC_NOTIFY << BLK_TC_SHIFT, pdu);
+}
+
+/* The blkparse text writer: a D line per record at its time, and a C line
+ * its recorded latency later when the source's pairing knows it (cfg.lat),
+ * in time order with the D lines. */
+static void write_blkparse(struct sr_writer *w, const struct sr_rec *r)
+{
+	uint64_t t = rec_time(w, r), sectors = (r->off % 512 + r->len + 511) / 512, lat;
+
+	flush_c(w, t);
+	bp_line(w, 'D', t, r->tag, r->op, r->off / 512, sectors, proc_name(w, r->tag));
+	if (w->cfg.lat && !sr_blklat_lookup(w->cfg.lat, r->seq, &lat))
+		push_c(w, &(struct pend_c){ .time = t + lat, .sector = r->off / 512, .bytes = sectors * 512 > UINT32_MAX ? UINT32_MAX / 512 * 512 : (uint32_t)(sectors * 512),
+					    .pid = r->tag, .tc = (uint32_t)r->op });
 }
 
 static void write_blktrace(struct sr_writer *w, const struct sr_rec *r)
@@ -336,7 +354,7 @@ int sr_writer_close(struct sr_writer *w)
 		if (w->fmt != W_BLKPARSE && w->fmt != W_BLKTRACE)
 			start(w, &none);
 	}
-	if (w->fmt == W_BLKTRACE)
+	if (w->fmt == W_BLKTRACE || w->fmt == W_BLKPARSE)
 		flush_c(w, UINT64_MAX);
 	if (w->fmt == W_IOLOG)
 		for (t = 0; t < w->max_target; t++) {

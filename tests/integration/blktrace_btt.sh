@@ -49,6 +49,14 @@ blkparse -i "$T/d.blktrace.0" -f '%a %C\n' 2>/dev/null | grep -E '^[QD] ' | sort
 	{ cat "$T/names"; fail "blkparse does not name every Q and D fio"; }
 ok "blkparse names the process of every event"
 
+# --to blkparse keeps the completions too: D and C lines, so analyze of the text conversion pairs the source's D2C
+$SR convert "$T/src.txt" -o "$T/d.txt" --to blkparse --blk-dev 8:16 || fail "convert --to blkparse"
+[ "$(awk '{ print $6 }' "$T/d.txt" | sort | uniq -c | awk '{ print $1, $2 }' | tr '\n' ' ')" = "300 C 300 D " ] ||
+	fail "blkparse text: expected 300 D and 300 C lines"
+$SR analyze "$T/d.txt" --output-format json -o "$T/t.json" || fail "analyze the blkparse conversion"
+close "$(lat "$T/t.json" d2c_ns)" "$(lat "$T/a.json" d2c_ns)" || fail "blkparse conversion: D2C $(lat "$T/t.json" d2c_ns), source $(lat "$T/a.json" d2c_ns)"
+ok "convert --to blkparse: D and C lines, the source's D2C"
+
 # a CSV has no completions and no names: Q and D only, named ssdreplay
 printf 'time_ns,offset,length,op\n0,0,4096,r\n1000,8192,4096,r\n' >"$T/in.csv"
 $SR convert "$T/in.csv" -o "$T/c.blktrace.0" --to blktrace || fail "convert a CSV"

@@ -24,6 +24,16 @@ void sr_cli_install_signals(void);
 /* The progress line on stderr (replay, synth --write-gguf): "\r[  12.0s]  45.0%%  812.3 MiB/s
  * eta    15s", or without % and eta when frac is 0 (not known). */
 void sr_cli_progress_line(uint64_t elapsed_ns, double frac, double mibs);
+/* A progress meter for a run of unknown length: the line once the run is
+ * past 2 s, then every second, on stderr (only when on is set: a terminal
+ * or --progress); sr_cli_meter_end ends the line if one was shown. */
+struct sr_cli_meter {
+	int on, shown;
+	uint64_t t0, last_ns, last_bytes;
+};
+void sr_cli_meter_start(struct sr_cli_meter *m, int on);
+void sr_cli_meter_tick(struct sr_cli_meter *m, double frac, uint64_t bytes);
+void sr_cli_meter_end(struct sr_cli_meter *m);
 
 /* Print "ssdreplay: MSG" and return the exit status the error calls for. */
 int sr_cli_fail(const struct sr_err *e);

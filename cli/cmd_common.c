@@ -45,6 +45,37 @@ void sr_cli_progress_line(uint64_t elapsed_ns, double frac, double mibs)
 		fprintf(stderr, "\r[%5.1fs] %9.1f MiB/s ", elapsed_ns / 1e9, mibs);
 }
 
+void sr_cli_meter_start(struct sr_cli_meter *m, int on)
+{
+	*m = (struct sr_cli_meter){ .on = on, .t0 = sr_now_ns() };
+}
+
+void sr_cli_meter_tick(struct sr_cli_meter *m, double frac, uint64_t bytes)
+{
+	uint64_t now;
+	double dt;
+
+	if (!m->on)
+		return;
+	now = sr_now_ns() - m->t0;
+	if (now < 2000000000ull || now - m->last_ns < 1000000000ull)
+		return;
+	dt = (double)(now - m->last_ns) / 1e9;
+	sr_cli_progress_line(now, frac > 1 ? 1 : frac, bytes >= m->last_bytes ? (double)(bytes - m->last_bytes) / dt / 1048576.0 : 0);
+	m->last_ns = now;
+	m->last_bytes = bytes;
+	m->shown = 1;
+}
+
+void sr_cli_meter_end(struct sr_cli_meter *m)
+{
+	if (!m->shown)
+		return;
+	sr_cli_progress_line(sr_now_ns() - m->t0, 1, 0); /* the run is done: 100%, eta 0 */
+	fputc('\n', stderr);
+	m->shown = 0;
+}
+
 int sr_cli_fail(const struct sr_err *e)
 {
 	if (sr_cli_stop && (e->code == -EINTR || !e->msg[0])) {

@@ -36,7 +36,7 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
 	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
-	O_MMAP_COST, O_MMAP_THREADS,
+	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS,
 };
 
 struct pol {
@@ -51,7 +51,7 @@ struct args {
 	struct sr_cli_targets tg;
 	struct sr_cli_engine eng;
 	double compute_ms; /* < 0: from the schedule */
-	int real_mmap, no_ram, have_tokens;
+	int real_mmap, no_ram, have_tokens, progress;
 	int mmap_cost;     /* 0 off, 1 auto (cached), 2 measure */
 	uint64_t mmap_threads;
 	enum sr_advise advise;
@@ -99,6 +99,7 @@ static const struct sr_opt opts[] = {
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_FLAG("real-mmap", O_REAL_MMAP, "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)", A, real_mmap) },
 	{ SR_OPT_CB("advise", O_ADVISE, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise); sequential (llama.cpp's posix_fadvise) also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off", parse_advise) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA on stderr every second once a run passes 2 s (default when stderr is a tty)", A, progress) },
 	{ SR_OPT_FLAG("no-ram-baseline", O_NO_RAM, "--real-mmap: skip the RAM-resident run", A, no_ram) },
 	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,...", A, spec),
 	  .flags = SR_OPTF_DEFDOC },
@@ -391,6 +392,21 @@ static int check_args(struct args *a, int argc, int pos, struct sr_err *e)
 	return 0;
 }
 
+/* The simulated rows' progress: rows done and this row's tokens, of all. */
+struct sim_meter {
+	struct sr_cli_meter m;
+	size_t row, rows;
+	uint64_t tokens, bytes; /* tokens a row; bytes read by the rows done */
+};
+
+static void sim_progress(void *arg, uint64_t tokens, uint64_t read_bytes)
+{
+	struct sim_meter *p = arg;
+	double in_row = p->tokens ? (double)tokens / (double)p->tokens : 0;
+
+	sr_cli_meter_tick(&p->m, ((double)p->row + (in_row > 1 ? 1 : in_row)) / (double)p->rows, p->bytes + read_bytes);
+}
+
 /* One simulated row per (budget, policy); 1 when a run failed or was stopped
  * (report what ran), -1 on bad input. */
 static int run_sims(const struct args *a, const struct sr_target *tgt, const struct tgts *ts, struct sr_cli_sched *sc,
@@ -399,9 +415,11 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 {
 	const struct sr_policy_ops *pagecache = policy_named("pagecache");
 	uint64_t size = sc->model_bytes;
+	struct sim_meter pm = { .rows = nmem * a->npol, .tokens = a->tokens + (a->prefill ? 1 : 0) };
 	size_t i, j;
 	int ret;
 
+	sr_cli_meter_start(&pm.m, a->progress || isatty(STDERR_FILENO));
 	for (j = 0; j < nmem && !sr_cli_stop; j++) {
 		for (i = 0; i < a->npol && !sr_cli_stop; i++) {
 			struct sr_sim_row *w = &rep->rows[rep->n];
@@ -416,6 +434,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 				.seed = a->seed, .ra_kb = sim_ra_kb(a), .prefill_tokens = a->prefill,
 				.warmup_tokens = a->trace ? 0 : a->tokens / 2,
 				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->tg.stripe, .stop = &sr_cli_stop,
+				.progress = sim_progress, .progress_arg = &pm,
 			};
 
 			if (sc->src->rewind(sc->src, e))
@@ -424,17 +443,23 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 			w->mem = mem[j];
 			snprintf(w->policy, sizeof(w->policy), "%s", a->pol[i].spec);
 			ret = sr_sim_run(&c, sc->src, &w->res, e);
-			if (ret && e->bad_input)
+			pm.row++;
+			pm.bytes += w->res.demand_bytes + w->res.prefetch_bytes;
+			if (ret && e->bad_input) {
+				sr_cli_meter_end(&pm.m);
 				return -1;
+			}
 			if (!ret && cost && (a->pol[i].ops == pagecache || sr_mmap_strategy_of(a->pol[i].spec) != SR_MS_NONE))
 				sr_pccost_apply(cost, mem[j], size, &w->res);
 			rep->n++;
 			if (ret) {
+				sr_cli_meter_end(&pm.m);
 				*status = sr_cli_fail(e);
 				return 1;
 			}
 		}
 	}
+	sr_cli_meter_end(&pm.m);
 	return 0;
 }
 

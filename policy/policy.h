@@ -153,6 +153,10 @@ struct sr_sim_cfg {
 	unsigned nr_fds;
 	uint64_t stripe;
 	volatile sig_atomic_t *stop;
+	/* Called at the start of each token with the tokens begun (prefill
+	 * and decode) and the bytes read so far; NULL: none. */
+	void (*progress)(void *arg, uint64_t tokens, uint64_t read_bytes);
+	void *progress_arg;
 };
 
 #define SR_SIM_MAX_DEV 16

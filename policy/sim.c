@@ -175,6 +175,9 @@ static int walk(struct sr_sim *s)
 				s->r->prefill_tokens++;
 			else
 				s->r->tokens++;
+			if (c->progress)
+				c->progress(c->progress_arg, s->r->prefill_tokens + s->r->tokens,
+					    s->r->demand_bytes + s->r->prefetch_bytes);
 			if (c->compute_ns_per_token && (ret = token_bytes(s, &tok_bytes)))
 				return ret;
 			if (a->t_ns != SR_T_NONE && a->t_ns < last_t)

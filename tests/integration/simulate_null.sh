@@ -21,3 +21,12 @@ for r in rows.values():
 assert rows["oracle"]["hit_pct"] >= rows["lru"]["hit_pct"], rows
 PY
 ok "null engine: accounting only"
+
+# --progress (the default on a terminal): a run past 2 s shows % and ETA every second on stderr, ending at 100%;
+# 12 tokens of 300 ms compute take 3.6 s
+$SR simulate --profile tiny-llama "$T/target" --engine null --tokens 12 --compute-ms-per-token 300 --progress \
+	>"$T/p.out" 2>"$T/p.err" || fail "simulate --progress"
+tr '\r' '\n' <"$T/p.err" | grep -Eq '^\[ *[0-9.]+s\] +[0-9.]+% .*eta' || fail "no progress line: $(cat "$T/p.err")"
+tr '\r' '\n' <"$T/p.err" | grep -v '^$' | tail -1 | grep -q ' 100\.0% ' || fail "progress does not end at 100%"
+grep -q "eta" "$T/p.out" && fail "progress went to stdout"
+ok "simulate --progress: % and ETA on stderr"

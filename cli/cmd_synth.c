@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
+#include "cli/rows.h"
 #include "cli/synth_kv.h"
 #include "base/units.h"
 #include "synth/gguf.h"
@@ -33,27 +34,6 @@ enum {
 	O_ACCESS, O_ROUTING, O_SEED, O_COMPUTE, O_KV, O_KV_OFF, O_THREADS,
 	O_KV_OFFLOAD, O_KV_ONLY, O_KV_TYPE, O_KV_BLOCK, O_KV_TIER, O_KV_CHUNK, O_SESSIONS, O_TURNS,
 	O_SHARED, O_TURN_TOKENS, O_REQUESTS, O_TIER_CAP, O_TIER_REPORT,
-};
-
-static const struct sr_opt opts[] = {
-	{ "gguf", O_GGUF, 1, "MODEL.gguf", "", "the model: a GGUF file's layout" },
-	{ "profile", O_PROFILE, 1, "NAME", "", "the model: a profile in profiles/models/ (or an .ini path)" },
-	{ "info", O_INFO, 0, "", "", "print the tensor table, per-layer and per-expert totals, and exit" },
-	{ "output-format", O_OUTFMT, 1, "FMT", "text", "--info: text or json" },
-	{ "write-gguf", O_WRITE_GGUF, 1, "OUT.gguf", "", "write the model as a GGUF file (random data) and exit" },
-	{ "sparse", O_SPARSE, 0, "", "", "--write-gguf: leave the tensor data as holes (reads return zeros)" },
-	{ "tokens", O_TOKENS, 1, "N", "16", "decode tokens" },
-	{ "prefill", O_PREFILL, 1, "N", "0", "prompt tokens processed first as one batch" },
-	{ "access", O_ACCESS, 1, "tensor|page[:SIZE]", "tensor", "whole tensor reads, or page-sized faults as mmap takes them (page: 4k)" },
-	{ "threads", O_THREADS, 1, "N", "1", "--access page: N threads fault each weight matrix's row chunks at once, interleaved (ggml's mul_mat split; llama.cpp runs one per physical core)" },
-	{ "routing", O_ROUTING, 1, "SPEC", "uniform", "experts per token: uniform, zipf:S, temporal[:P] (P default 0.40, Mixtral), log:FILE (token,layer,e1 e2 ...)" },
-	{ "seed", O_SEED, 1, "N", "1", "seed for routing, token ids and --write-gguf data" },
-	{ "compute", O_COMPUTE, 1, "gflops=G|ns-per-byte=X", "", "time each access by the compute before it (2 flops per weight element), for replay --timing recorded" },
-	{ "kv", O_KV, 1, "ctx=N[,write]", "", "KV-cache reads of N positions per layer per token (write: also write the new entry)" },
-	{ "kv-offset", O_KV_OFF, 1, "OFFSET", "after the model", "where the KV cache region starts on the target" },
-	SR_SYNTH_KV_OPTS(O_KV_OFFLOAD),
-	{ "output", O_OUTPUT, 1, "FILE", "stdout", "write the schedule (CSV) or --info here" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
 struct args {
@@ -75,100 +55,140 @@ static int parse_double(const char *opt, const char *what, const char *s, double
 	return 0;
 }
 
-static int parse_kv(struct args *a, const char *arg, struct sr_err *e)
+/* --gguf and --profile: one model, by either. */
+static int row_model(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
+	struct args *a = ctx;
+
+	(void)cmd;
+	if (a->model)
+		return sr_inputf(e, CMD ": give one --gguf or --profile");
+	if (!*arg)
+		return sr_inputf(e, CMD ": --%s: expected a name", o->name);
+	a->model = arg;
+	return 0;
+}
+
+/* --output-format: --info's, so not csv. */
+static int row_outfmt(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+
+	if (sr_cli_row_outfmt(cmd, ctx, o, arg, e))
+		return -EINVAL;
+	if (a->outfmt == SR_OUT_CSV)
+		return sr_inputf(e, CMD ": --output-format: --info prints text or json, found '%s'", arg);
+	return 0;
+}
+
+static int row_access(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct sr_synth_opts *so = &((struct args *)ctx)->so;
+
+	(void)cmd;
+	(void)o;
+	so->page = 4096;
+	if (!strcmp(arg, "tensor")) {
+		so->access = SR_ACCESS_TENSOR;
+		return 0;
+	}
+	so->access = SR_ACCESS_PAGE;
+	if (!strcmp(arg, "page"))
+		return 0;
+	if (strncmp(arg, "page:", 5) || sr_parse_size(arg + 5, &so->page) || so->page < 512 ||
+	    so->page > (1ull << 30) || (so->page & (so->page - 1)))
+		return sr_inputf(e, CMD ": --access: expected tensor, page or page:SIZE with SIZE a power of two from 512 to 1G (page:4k, page:2M), found '%s'", arg);
+	return 0;
+}
+
+static int row_routing(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	(void)cmd;
+	(void)o;
+	return sr_routing_parse(arg, &((struct args *)ctx)->so.routing, e) ? -EINVAL : 0;
+}
+
+static int row_compute(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct sr_synth_opts *so = &((struct args *)ctx)->so;
+
+	(void)cmd;
+	(void)o;
+	if (!strncmp(arg, "gflops=", 7))
+		return parse_double("compute", "gflops=G", arg + 7, &so->gflops, e);
+	if (!strncmp(arg, "ns-per-byte=", 12))
+		return parse_double("compute", "ns-per-byte=X", arg + 12, &so->ns_per_byte, e);
+	return sr_inputf(e, CMD ": --compute: expected gflops=G or ns-per-byte=X, found '%s'", arg);
+}
+
+static int row_kv(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct sr_synth_opts *so = &((struct args *)ctx)->so;
 	char buf[64], *comma;
 
+	(void)cmd;
+	(void)o;
 	snprintf(buf, sizeof(buf), "%s", arg);
 	comma = strchr(buf, ',');
 	if (comma) {
 		if (strcmp(comma, ",write"))
 			return sr_inputf(e, CMD ": --kv: expected ctx=N or ctx=N,write, found '%s'", arg);
 		*comma = 0;
-		a->so.kv_write = 1;
+		so->kv_write = 1;
 	}
-	if (strncmp(buf, "ctx=", 4) || sr_parse_u64(buf + 4, &a->so.kv_ctx) || !a->so.kv_ctx ||
-	    a->so.kv_ctx > (1ull << 24))
+	if (strncmp(buf, "ctx=", 4) || sr_parse_u64(buf + 4, &so->kv_ctx) || !so->kv_ctx ||
+	    so->kv_ctx > (1ull << 24))
 		return sr_inputf(e, CMD ": --kv: expected ctx=N with N from 1 to 16M positions, found '%s'", arg);
 	return 0;
 }
 
-static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
+static int row_kv_off(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
-	struct args *a = ctx;
+	uint64_t *off = &((struct args *)ctx)->so.kv_off;
 
-	switch (key) {
-	case O_GGUF:
-	case O_PROFILE:
-		if (a->model)
-			return sr_inputf(e, CMD ": give one --gguf or --profile");
-		if (!*arg)
-			return sr_inputf(e, CMD ": --%s: expected a name", key == O_GGUF ? "gguf" : "profile");
-		a->model = arg;
-		return 0;
-	case O_INFO: a->info = 1; return 0;
-	case O_OUTFMT:
-		a->have_outfmt = 1;
-		if (sr_cli_outfmt(CMD, arg, &a->outfmt, e))
-			return -EINVAL;
-		if (a->outfmt == SR_OUT_CSV)
-			return sr_inputf(e, CMD ": --output-format: --info prints text or json, found '%s'", arg);
-		return 0;
-	case O_WRITE_GGUF: a->write_gguf = arg; return 0;
-	case O_SPARSE: a->sparse = 1; return 0;
-	case O_TOKENS:
-	case O_PREFILL:
-		a->have_tokens = 1;
-		return key == O_PREFILL ? sr_cli_uint(CMD, "prefill", arg, 0, 1ull << 32, &a->so.prefill, e) :
-		       sr_cli_uint(CMD, "tokens", arg, 0, 1ull << 40, &a->so.tokens, e);
-	case O_ACCESS:
-		if (!strcmp(arg, "tensor")) {
-			a->so.access = SR_ACCESS_TENSOR;
-			return 0;
-		}
-		a->so.access = SR_ACCESS_PAGE;
-		a->so.page = 4096;
-		if (!strcmp(arg, "page"))
-			return 0;
-		if (strncmp(arg, "page:", 5) || sr_parse_size(arg + 5, &a->so.page) || a->so.page < 512 ||
-		    a->so.page > (1ull << 30) || (a->so.page & (a->so.page - 1)))
-			return sr_inputf(e, CMD ": --access: expected tensor, page or page:SIZE with SIZE a power of two from 512 to 1G (page:4k, page:2M), found '%s'", arg);
-		return 0;
-	case O_THREADS: {
-		uint64_t v;
-
-		if (sr_cli_uint(CMD, "threads", arg, 1, SR_SYNTH_MAX_THREADS, &v, e))
-			return -EINVAL;
-		a->so.threads = (uint32_t)v;
-		a->have_threads = 1;
-		return 0;
-	}
-	case O_ROUTING:
-		if (sr_routing_parse(arg, &a->so.routing, e))
-			return -EINVAL;
-		return 0;
-	case O_SEED:
-		return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->so.seed, e);
-	case O_COMPUTE:
-		if (!strncmp(arg, "gflops=", 7))
-			return parse_double("compute", "gflops=G", arg + 7, &a->so.gflops, e);
-		if (!strncmp(arg, "ns-per-byte=", 12))
-			return parse_double("compute", "ns-per-byte=X", arg + 12, &a->so.ns_per_byte, e);
-		return sr_inputf(e, CMD ": --compute: expected gflops=G or ns-per-byte=X, found '%s'", arg);
-	case O_KV: return parse_kv(a, arg, e);
-	case O_KV_OFF:
-		if (sr_cli_size(CMD, "kv-offset", arg, &a->so.kv_off, e))
-			return -EINVAL;
-		if (!a->so.kv_off)
-			return sr_inputf(e, CMD ": --kv-offset: expected an offset above 0 (the model starts at 0)");
-		return 0;
-	case O_OUTPUT: a->output = arg; return sr_cli_output_name(CMD, arg, e);
-	default:
-		if (key >= O_KV_OFFLOAD && key <= O_TIER_REPORT)
-			return sr_cli_kv_opt(key - O_KV_OFFLOAD, arg, &a->so, &a->kv, e);
-	}
-	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
+	if (sr_cli_size(cmd, o->name, arg, off, e))
+		return -EINVAL;
+	if (!*off)
+		return sr_inputf(e, CMD ": --kv-offset: expected an offset above 0 (the model starts at 0)");
+	return 0;
 }
+
+#define A struct args
+#define SEEN(f) .seen_off = offsetof(A, f)
+
+/* Every default is here, and only here: the table's is what --help prints
+ * and what is stored before argv is read (cli/opts.h). */
+static const struct sr_opt opts[] = {
+	{ "gguf", O_GGUF, 1, "MODEL.gguf", "", "the model: a GGUF file's layout", .parse = row_model },
+	{ "profile", O_PROFILE, 1, "NAME", "", "the model: a profile in profiles/models/ (or an .ini path)", .parse = row_model },
+	{ SR_OPT_FLAG("info", O_INFO, "print the tensor table, per-layer and per-expert totals, and exit", A, info) },
+	{ "output-format", O_OUTFMT, 1, "FMT", "text", "--info: text or json", .parse = row_outfmt,
+	  SR_OPT_FIELD(A, outfmt), SEEN(have_outfmt) },
+	{ SR_OPT_STR("write-gguf", O_WRITE_GGUF, "OUT.gguf", "", "write the model as a GGUF file (random data) and exit", A, write_gguf) },
+	{ SR_OPT_FLAG("sparse", O_SPARSE, "--write-gguf: leave the tensor data as holes (reads return zeros)", A, sparse) },
+	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16", "decode tokens", A, so.tokens, 0, 1ull << 40), SEEN(have_tokens) },
+	{ SR_OPT_UINT("prefill", O_PREFILL, "N", "0", "prompt tokens processed first as one batch", A, so.prefill, 0, 1ull << 32),
+	  SEEN(have_tokens) },
+	{ "access", O_ACCESS, 1, "tensor|page[:SIZE]", "tensor", "whole tensor reads, or page-sized faults as mmap takes them (page: 4k)",
+	  .parse = row_access },
+	{ SR_OPT_UINT("threads", O_THREADS, "N", "1", "--access page: N threads fault each weight matrix's row chunks at once, interleaved (ggml's mul_mat split; llama.cpp runs one per physical core)",
+		      A, so.threads, 1, SR_SYNTH_MAX_THREADS), SEEN(have_threads) },
+	/* a given --routing overrides the profile's [routing]: the default only documents (zero: uniform, not given) */
+	{ "routing", O_ROUTING, 1, "SPEC", "uniform", "experts per token: uniform, zipf:S, temporal[:P] (P default 0.40, Mixtral), log:FILE (token,layer,e1 e2 ...)",
+	  .parse = row_routing, .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "seed for routing, token ids and --write-gguf data", A, so.seed, 0, UINT64_MAX) },
+	{ "compute", O_COMPUTE, 1, "gflops=G|ns-per-byte=X", "", "time each access by the compute before it (2 flops per weight element), for replay --timing recorded",
+	  .parse = row_compute },
+	{ "kv", O_KV, 1, "ctx=N[,write]", "", "KV-cache reads of N positions per layer per token (write: also write the new entry)", .parse = row_kv },
+	{ "kv-offset", O_KV_OFF, 1, "OFFSET", "after the model", "where the KV cache region starts on the target", .parse = row_kv_off,
+	  .flags = SR_OPTF_DEFDOC },
+	SR_SYNTH_KV_OPTS(O_KV_OFFLOAD, A),
+	SR_CLI_OUTPUT_ROW(O_OUTPUT, A, output, "FILE", "stdout", "write the schedule (CSV) or --info here"),
+	SR_OPT_END,
+};
+
+#undef SEEN
+#undef A
 
 /* ---- --info ---- */
 
@@ -434,15 +454,14 @@ static void gguf_progress(void *arg, uint64_t done, uint64_t total)
 
 int cmd_synth(int argc, char **argv)
 {
-	struct args a = { .outfmt = SR_OUT_TEXT };
+	struct args a = { 0 };
 	struct sr_err e = { 0 };
 	struct sr_model m = { 0 };
 	struct totals t = { 0 };
 	int pos, ret, status = SR_EXIT_OK, loaded = 0;
 	struct sr_outfile o = { 0 };
 
-	sr_synth_opts_default(&a.so);
-	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "(--gguf MODEL.gguf | --profile NAME) [options]",
+	ret = sr_opts_parse(CMD, opts, argc, argv, NULL, &a, "(--gguf MODEL.gguf | --profile NAME) [options]",
 			    &pos, &e);
 	if (ret == 1)
 		return SR_EXIT_OK;
@@ -526,7 +545,7 @@ out:
 int sr_cli_synth_open(const char *spec, struct sr_model *m, struct sr_source **src, char **keep,
 		      struct sr_err *e)
 {
-	struct args a = { .outfmt = SR_OUT_TEXT };
+	struct args a = { 0 };
 	char *argv[64], *tok, *save = NULL;
 	int argc = 0, pos, ret;
 
@@ -541,8 +560,7 @@ int sr_cli_synth_open(const char *spec, struct sr_model *m, struct sr_source **s
 		argv[argc++] = tok;
 	}
 	argv[argc] = NULL;
-	sr_synth_opts_default(&a.so);
-	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &a, "", &pos, e);
+	ret = sr_opts_parse(CMD, opts, argc, argv, NULL, &a, "", &pos, e);
 	if (ret == 1)
 		return sr_inputf(e, "replay: --synth takes synth's schedule options (see ssdreplay synth --help)");
 	if (ret)

@@ -64,33 +64,38 @@ static int parse_caps(const char *arg, struct sr_cli_kv *kv, struct sr_err *e)
 	return 0;
 }
 
-int sr_cli_kv_opt(int which, const char *arg, struct sr_synth_opts *so, struct sr_cli_kv *kv, struct sr_err *e)
+static void *field(void *ctx, const struct sr_opt *o)
 {
-	if (which >= 5)
-		kv->tier_opts = 1;
-	switch (which) {
-	case 0: return parse_offload(arg, so, e);
-	case 1: so->kv_only = 1; return 0;
-	case 2:
-		if (sr_kv_type_parse(arg, &so->kv_type))
-			return sr_inputf(e, CMD ": --kv-type: expected f16, q8_0 or f32, found '%s'", arg);
-		return 0;
-	case 3: return sr_cli_uint(CMD, "kv-block", arg, 1, 1ull << 20, &so->kv_block, e);
-	case 4: so->tier.on = 1; return 0;
-	case 5: return sr_cli_uint(CMD, "kv-chunk", arg, 1, 1ull << 20, &so->tier.chunk, e);
-	case 6: return sr_cli_uint(CMD, "sessions", arg, 1, 1ull << 24, &so->tier.sessions, e);
-	case 7: return sr_cli_uint(CMD, "turns", arg, 1, 1ull << 24, &so->tier.turns, e);
-	case 8: return sr_cli_uint(CMD, "shared-prefix", arg, 0, 1ull << 24, &so->tier.shared, e);
-	case 9: return sr_cli_uint(CMD, "turn-tokens", arg, 1, 1ull << 24, &so->tier.turn_tokens, e);
-	case 10:
-		if (!*arg)
-			return sr_inputf(e, CMD ": --requests: expected a file");
-		so->tier.log = arg;
-		return 0;
-	case 11: return parse_caps(arg, kv, e);
-	case 12: kv->report = 1; return 0;
-	}
-	return sr_inputf(e, CMD ": internal: unhandled KV option %d", which);
+	return (char *)ctx + o->off;
+}
+
+int sr_cli_kv_row_offload(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	(void)cmd;
+	return parse_offload(arg, field(ctx, o), e);
+}
+
+int sr_cli_kv_row_type(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	(void)cmd;
+	if (sr_kv_type_parse(arg, field(ctx, o)))
+		return sr_inputf(e, CMD ": --kv-type: expected f16, q8_0 or f32, found '%s'", arg);
+	return 0;
+}
+
+int sr_cli_kv_row_requests(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	(void)cmd;
+	if (!*arg)
+		return sr_inputf(e, CMD ": --requests: expected a file");
+	memcpy(field(ctx, o), &arg, sizeof(arg));
+	return 0;
+}
+
+int sr_cli_kv_row_caps(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	(void)cmd;
+	return parse_caps(arg, field(ctx, o), e);
 }
 
 int sr_cli_kv_check(struct sr_synth_opts *so, const struct sr_cli_kv *kv, int have_tokens, struct sr_err *e)

@@ -184,3 +184,22 @@ $SR analyze "$T/esc.csv" --gguf "$T/esc.gguf" >"$T/esc.an" || fail "analyze --gg
 grep -qF 'blk.0.attn\x1b[2J\nq.weight' "$T/esc.an" || { cat -A "$T/esc.an" >&2; fail "analyze: tensor name not escaped"; }
 if LC_ALL=C grep -q "$(printf '\033')" "$T/esc.an"; then fail "raw ESC printed by analyze"; fi
 ok "control characters in GGUF tensor names printed escaped"
+
+# --- the defaults --help prints are the values used: giving them changes nothing
+"$SR" synth --help >"$T/help.txt" || fail "synth --help"
+def() { sed -n "s/^ *--$1 [^ ]* .*\[default: \([^] ]*\)\]\$/\1/p" "$T/help.txt"; }
+args=()
+for o in tokens prefill access seed; do
+	v=$(def $o); [ -n "$v" ] || fail "--$o: no default in --help"; args+=(--$o "$v")
+done
+"$SR" synth --profile tiny-moe >"$T/d0.csv" || fail "synth with the defaults"
+"$SR" synth --profile tiny-moe "${args[@]}" >"$T/d1.csv" || fail "synth ${args[*]}"
+cmp -s "$T/d0.csv" "$T/d1.csv" || fail "--help's defaults (${args[*]}) are not the ones used"
+targs=(--kv-cache-tier --tier-capacity 64M --tier-report)
+for o in kv-type kv-chunk sessions turns shared-prefix turn-tokens; do
+	v=$(def $o); [ -n "$v" ] || fail "--$o: no default in --help"; targs+=(--$o "$v")
+done
+"$SR" synth --profile tiny-moe --kv-cache-tier --tier-capacity 64M --tier-report >"$T/t0.txt" || fail "tier report"
+"$SR" synth --profile tiny-moe "${targs[@]}" >"$T/t1.txt" || fail "synth ${targs[*]}"
+cmp -s "$T/t0.txt" "$T/t1.txt" || fail "--help's KV tier defaults (${targs[*]}) are not the ones used"
+ok "--help's defaults are the values used"

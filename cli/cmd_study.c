@@ -43,20 +43,34 @@ enum {
 	O_OUTPUT = 'o', O_MODELS = 256, O_TARGET, O_QUICK, O_SMOKE, O_TOKENS, O_SPEC, O_CGROOT, O_KEEP, O_SEED, O_SWAP,
 };
 
+struct args {
+	const char *output, *models, *target, *spec, *cgroot;
+	int quick, smoke, keep;
+	uint64_t tokens, seed, swap;
+};
+
+/* Typed rows: their def is the default stored before argv is read (seed,
+ * cgroup-root); DEFDOC rows only describe theirs (the mode's, or none). */
+#define A struct args
 static const struct sr_opt opts[] = {
 	{ "output", O_OUTPUT, 1, "DIR", "", "report directory (created): summary.md, runs.csv, runs.json, plots, scratch model files" },
-	{ "models", O_MODELS, 1, "A,B", "llama-2-7b-q4_k_m,gpt-oss-20b-mxfp4 (--quick: the -quick profiles)", "model profiles or GGUF files" },
-	{ "target", O_TARGET, 1, "FILE|DEV", "DIR/MODEL.gguf", "read the models from here (read-only; a missing FILE is written with the largest model)" },
-	{ "quick", O_QUICK, 0, "", "", "scaled-down models, 6 tokens, a short sweep: minutes, not hours" },
-	{ "smoke", O_SMOKE, 0, "", "", "the --quick models with 2 tokens and a 4-point sweep (tests)" },
-	{ "tokens", O_TOKENS, 1, "N", "16 (--quick 6, --smoke 2)", "decode tokens per run" },
-	{ "spec", O_SPEC, 1, "PROFILE|FIGURES", "matched by model", "device spec for H4: a profiles/devices file or seq_read=7000MB/s,..." },
-	{ "cgroup-root", O_CGROOT, 1, "DIR", "/sys/fs/cgroup", "where memory cgroups are made (a directory without them: real-mmap rows are skipped)" },
-	{ "keep-traces", O_KEEP, 0, "", "", "keep the tracefs captures in DIR/traces (default: removed once analyzed)" },
-	{ "seed", O_SEED, 1, "N", "1", "routing and model data seed" },
+	{ SR_OPT_STR("models", O_MODELS, "A,B", "llama-2-7b-q4_k_m,gpt-oss-20b-mxfp4 (--quick: the -quick profiles)", "model profiles or GGUF files", A, models),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_STR("target", O_TARGET, "FILE|DEV", "DIR/MODEL.gguf", "read the models from here (read-only; a missing FILE is written with the largest model)", A, target),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_FLAG("quick", O_QUICK, "scaled-down models, 6 tokens, a short sweep: minutes, not hours", A, quick) },
+	{ SR_OPT_FLAG("smoke", O_SMOKE, "the --quick models with 2 tokens and a 4-point sweep (tests)", A, smoke) },
+	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16 (--quick 6, --smoke 2)", "decode tokens per run", A, tokens, 1, 100000),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|FIGURES", "matched by model", "device spec for H4: a profiles/devices file or seq_read=7000MB/s,...", A, spec),
+	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_STR("cgroup-root", O_CGROOT, "DIR", "/sys/fs/cgroup", "where memory cgroups are made (a directory without them: real-mmap rows are skipped)", A, cgroot) },
+	{ SR_OPT_FLAG("keep-traces", O_KEEP, "keep the tracefs captures in DIR/traces (default: removed once analyzed)", A, keep) },
+	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "routing and model data seed", A, seed, 0, UINT64_MAX) },
 	{ "swap-file", O_SWAP, 1, "SIZE", "none", "for H3: make DIR/swapfile of SIZE, swapon it for the study (host-wide), swapoff and remove it at the end" },
-	{ NULL, 0, 0, NULL, NULL, NULL },
+	SR_OPT_END,
 };
+#undef A
 
 struct mode {
 	const char *name, *models, *bs, *qd, *runtime;
@@ -68,12 +82,7 @@ static const struct mode modes[] = {
 	{ "smoke", "llama-2-7b-quick,gpt-oss-20b-quick", "64k,1m", "1,8", "0.2", 2 },
 };
 
-struct args {
-	const char *output, *models, *target, *spec, *cgroot;
-	int quick, smoke, keep;
-	uint64_t tokens, seed, swap;
-};
-
+/* The rows without a type: a non-empty -o, a swap file of at least 1M. */
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;
@@ -84,15 +93,6 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 			return sr_inputf(e, CMD ": -o: expected a directory, found ''");
 		a->output = arg;
 		return 0;
-	case O_MODELS: a->models = arg; return 0;
-	case O_TARGET: a->target = arg; return 0;
-	case O_QUICK: a->quick = 1; return 0;
-	case O_SMOKE: a->smoke = 1; return 0;
-	case O_TOKENS: return sr_cli_uint(CMD, "tokens", arg, 1, 100000, &a->tokens, e);
-	case O_SPEC: a->spec = arg; return 0;
-	case O_CGROOT: a->cgroot = arg; return 0;
-	case O_KEEP: a->keep = 1; return 0;
-	case O_SEED: return sr_cli_uint(CMD, "seed", arg, 0, UINT64_MAX, &a->seed, e);
 	case O_SWAP:
 		if (sr_cli_size(CMD, "swap-file", arg, &a->swap, e))
 			return -1;
@@ -413,8 +413,6 @@ int cmd_study(int argc, char **argv)
 		fprintf(stderr, "ssdreplay: out of memory\n");
 		return SR_EXIT_FAIL;
 	}
-	s->a.seed = 1;
-	s->a.cgroot = "/sys/fs/cgroup";
 	ret = sr_opts_parse(CMD, opts, argc, argv, parse_opt, &s->a, "-o DIR [--models A,B] [--target FILE|DEV] [--quick|--smoke]",
 			    &pos, &e);
 	if (ret == 1)

@@ -76,6 +76,10 @@ static int run_faults(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct s
 
 /* ---- simulated runs ---- */
 
+/* The simulated runs' queue depth (simulate's default), in the run and in
+ * the command its row quotes. */
+#define SIM_QD 32u
+
 /* A simulated run; *idx: its index, -1 when it could not run (noted).
  * Returns 0, or -errno on a failure that ends the study. */
 static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t mem,
@@ -102,7 +106,7 @@ static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char 
 			.policy = ops, .pp = pp, .policy_spec = spec, .engine = sr_engine_find("io_uring"),
 			.fd = mc->tgt.fd, .tgt_name = mc->tgt.path, .target_size = mc->tgt.size, .extent = mc->v->bytes,
 			.lbs = mc->tgt.lbs, .mem = mem, .page = page, .max_req = page > (1u << 20) ? page : 1u << 20,
-			.qd = 32, .compute_ns_per_token = (uint64_t)mc->v->compute_ns, .passes = 1, .model = &mc->m,
+			.qd = SIM_QD, .compute_ns_per_token = (uint64_t)mc->v->compute_ns, .passes = 1, .model = &mc->m,
 			.seed = s->seed, .ra_kb = s->ra_kb, .stop = &sr_stop_requested,
 		};
 
@@ -113,9 +117,9 @@ static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char 
 	u->page = page;
 	u->ram_share = (double)mem / (double)mc->v->bytes;
 	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay simulate --profile %s %.300s --tokens %" PRIu64 " --seed %" PRIu64
-		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd 32 --compute-ms-per-token %.3f",
+		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd %u --compute-ms-per-token %.3f",
 		 mc->v->name, mc->path, s->tokens, s->seed, spec, mem, page, page > (1u << 20) ? page : 1u << 20,
-		 mc->v->compute_ns / 1e6);
+		 SIM_QD, mc->v->compute_ns / 1e6);
 	if (ret || res.partial) {
 		snprintf(u->note, sizeof(u->note), "%.250s", ret ? e->msg : "stopped");
 		if (ret && e->bad_input)

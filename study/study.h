@@ -1,6 +1,6 @@
 /* `ssdreplay study`: the experiment matrix's figures, the verdict per
  * hypothesis, and the fitted tokens/s predictor. The runs themselves are
- * made by cli/cmd_study.c (simulate's library, study/study_mmap.c for the
+ * made by study/study_run.c (simulate's library, study/study_mmap.c for the
  * real page-cache runs, trace/analyze.c for access patterns); this part
  * only judges figures, so it is unit-tested on made-up ones.
  *

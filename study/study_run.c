@@ -1,0 +1,409 @@
+/* The study's runs (study/study_run.h): each fills one sr_study_run from a
+ * schedule (synth/), the simulator (policy/), a real mmap child
+ * (study_mmap.c) or a child sweep, commits it and tells the caller. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "policy/policy.h"
+#include "study/study_mmap.h"
+#include "study/study_run.h"
+#include "synth/schedule.h"
+
+static long commit_run(struct sr_study_ctx *s, struct sr_study_run *u)
+{
+	long i = sr_study_commit(&s->x, u);
+
+	if (s->progress)
+		s->progress(s->progress_arg, u);
+	return i;
+}
+
+/* ---- schedules and analysis ---- */
+
+static int open_sched(const struct sr_study_ctx *s, struct sr_study_mctx *mc, enum sr_access_kind acc, struct sr_source **src,
+		      struct sr_err *e)
+{
+	struct sr_synth_opts so;
+
+	sr_synth_opts_default(&so);
+	so.tokens = s->tokens;
+	so.seed = s->seed;
+	so.access = acc;
+	so.page = 4096;
+	return sr_synth_open(&mc->m, &so, src, e);
+}
+
+/* H1 at the page-fault level: the schedule at 4 KiB pages, what mmap faults on. */
+static int run_faults(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e)
+{
+	struct sr_study_run *u = sr_study_new_run(&s->x, mc->v, "H1", "schedule", "page faults: schedule at 4 KiB pages");
+	struct sr_source *src = NULL;
+	struct sr_study_pattern p;
+	int ret;
+
+	if (!u)
+		return 0;
+	if ((ret = open_sched(s, mc, SR_ACCESS_PAGE, &src, e)))
+		return ret;
+	ret = sr_study_pattern(src, &p, e);
+	src->close(src);
+	if (ret)
+		return ret;
+	u->tokens = s->tokens;
+	u->seq_pct = p.res.seq_pct;
+	u->fwd_pct = p.res.fwd_pct;
+	u->back_pct = p.res.back_pct;
+	u->mean_req = p.res.mean_req;
+	u->page = 4096;
+	snprintf(u->level, sizeof(u->level), "fault");
+	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay synth --profile %s --tokens %" PRIu64 " --seed %" PRIu64
+		 " --access page:4k -o S.csv && ssdreplay analyze S.csv --page 4k", mc->v->name, s->tokens, s->seed);
+	u->ok = 1;
+	mc->v->seq[0] = u->seq_pct;
+	snprintf(mc->v->seq_runs[0], sizeof(mc->v->seq_runs[0]), "%s", u->id);
+	snprintf(mc->v->seq_basis[0], sizeof(mc->v->seq_basis[0]), "schedule");
+	commit_run(s, u);
+	return 0;
+}
+
+/* ---- simulated runs ---- */
+
+/* The simulated runs' queue depth (simulate's default), in the run and in
+ * the command its row quotes. */
+#define SIM_QD 32u
+
+/* A simulated run; *idx: its index, -1 when it could not run (noted).
+ * Returns 0, or -errno on a failure that ends the study. */
+static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t mem,
+		   uint64_t page, long *idx, struct sr_err *e)
+{
+	struct sr_study_run *u = sr_study_new_run(&s->x, mc->v, hyp, "simulated", what);
+	const struct sr_policy_ops *ops;
+	struct sr_policy_params pp;
+	struct sr_sim_result res;
+	struct sr_source *src = NULL;
+	char spec[64];
+	uint64_t ra = s->ra_kb > page / 1024 ? s->ra_kb : page / 1024;
+	double bytes, ios;
+	int ret;
+
+	*idx = -1;
+	if (!u)
+		return 0;
+	snprintf(spec, sizeof(spec), "pagecache:%" PRIu64, ra);
+	if ((ret = sr_policy_parse(spec, &ops, &pp, e)) || (ret = open_sched(s, mc, SR_ACCESS_TENSOR, &src, e)))
+		return ret < 0 ? ret : -EINVAL;
+	{
+		struct sr_sim_cfg c = {
+			.policy = ops, .pp = pp, .policy_spec = spec, .engine = sr_engine_find("io_uring"),
+			.fd = mc->tgt.fd, .tgt_name = mc->tgt.path, .target_size = mc->tgt.size, .extent = mc->v->bytes,
+			.lbs = mc->tgt.lbs, .mem = mem, .page = page, .max_req = page > (1u << 20) ? page : 1u << 20,
+			.qd = SIM_QD, .compute_ns_per_token = (uint64_t)mc->v->compute_ns, .passes = 1, .model = &mc->m,
+			.seed = s->seed, .ra_kb = s->ra_kb, .stop = &sr_stop_requested,
+		};
+
+		ret = sr_sim_run(&c, src, &res, e);
+	}
+	src->close(src);
+	u->mem = mem;
+	u->page = page;
+	u->ram_share = (double)mem / (double)mc->v->bytes;
+	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay simulate --profile %s %.300s --tokens %" PRIu64 " --seed %" PRIu64
+		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd %u --compute-ms-per-token %.3f",
+		 mc->v->name, mc->path, s->tokens, s->seed, spec, mem, page, page > (1u << 20) ? page : 1u << 20,
+		 SIM_QD, mc->v->compute_ns / 1e6);
+	if (ret || res.partial) {
+		snprintf(u->note, sizeof(u->note), "%.250s", ret ? e->msg : "stopped");
+		if (ret && e->bad_input)
+			return ret;
+		sr_err_clear(e);
+		commit_run(s, u);
+		return 0;
+	}
+	bytes = (double)(res.demand_bytes + res.prefetch_bytes);
+	ios = (double)(res.demand_ios + res.prefetch_ios);
+	u->tokens = res.tokens;
+	u->tps = sr_sim_tokens_per_s(&res);
+	u->wall_s = (double)res.wall_ns / 1e9;
+	u->compute_s = mc->v->compute_ns / 1e9;
+	u->bytes_read = bytes;
+	u->amp = bytes / (mc->bytes_per_token * (double)(res.tokens ? res.tokens : 1));
+	u->dev_Bps = res.wall_ns ? bytes * 1e9 / (double)res.wall_ns : 0;
+	if (ios > 0) { /* the simulator counts requests, not their sizes: all at the mean */
+		u->mean_req = bytes / ios;
+		sr_mix_add_bytes(&u->mix, (uint64_t)u->mean_req, bytes);
+	}
+	/* the simulated reads follow the schedule: its fault-level gaps */
+	u->seq_pct = mc->v->seq[0];
+	snprintf(u->level, sizeof(u->level), "fault");
+	u->ok = 1;
+	*idx = commit_run(s, u);
+	return 0;
+}
+
+/* ---- real page-cache runs ---- */
+
+/* A real mmap run; *idx: its index, -1 when it could not run (skipped,
+ * noted). Returns 0, or -errno on a failure (or a stop) that ends the study. */
+static int run_real(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t limit,
+		    int warm, int swappiness, uint64_t anon, int hugepage, int traced, long *idx, struct sr_err *e)
+{
+	struct sr_study_run *u;
+	struct sr_smmap_result res;
+	struct sr_source *src = NULL;
+	char trace[4200];
+	int ret;
+
+	*idx = -1;
+	if (limit && s->x.cg == 0)
+		return 0;
+	u = sr_study_new_run(&s->x, mc->v, hyp, warm ? "ram" : "real-mmap", what);
+	if (!u)
+		return 0;
+	snprintf(trace, sizeof(trace), "%s/traces/%s.trace", s->dir, u->id);
+	if ((ret = open_sched(s, mc, SR_ACCESS_TENSOR, &src, e)))
+		return ret < 0 ? ret : -EINVAL;
+	{
+		struct sr_smmap_cfg c = { .path = mc->path, .size = mc->v->bytes, .limit = limit, .warm = warm,
+					  .swappiness = swappiness, .anon = anon, .hugepage = hugepage,
+					  .cgroot = s->cgroot, .disk = mc->tgt.disk, .trace = traced ? trace : NULL,
+					  .stop = &sr_stop_requested };
+
+		ret = sr_smmap_run(&c, src, &res, e);
+	}
+	src->close(src);
+	if (ret && traced && !s->keep)
+		unlink(trace); /* a failed or stopped run's partial capture */
+	if (ret == -EOPNOTSUPP) {
+		s->x.cg = 0;
+		snprintf(s->x.cg_why, sizeof(s->x.cg_why), "%s", e->msg);
+		sr_err_clear(e);
+		return 0;
+	}
+	if (limit)
+		s->x.cg = 1;
+	u->mem = warm ? mc->v->bytes : limit;
+	u->ram_share = warm ? 1.0 : (double)limit / (double)mc->v->bytes;
+	u->anon = anon;
+	u->swappiness = swappiness;
+	u->page = 4096;
+	snprintf(u->cmd, sizeof(u->cmd), "child mmap of %.300s (every byte of the schedule loaded), %s%s%s%s%s; "
+		 "compare: ssdreplay simulate --profile %s %.300s --tokens %" PRIu64 " --real-mmap --mem %" PRIu64 "%s",
+		 mc->path, warm ? "read fully first, no limit" : "memory cgroup limit = mem + anon + 8 MiB",
+		 swappiness >= 0 ? ", memory.swappiness set" : "", anon ? ", anonymous working set dirtied per token" : "",
+		 hugepage ? ", madvise(MADV_HUGEPAGE)" : "",
+		 traced ? "; recorded as ssdreplay record --all --block --filemap would" : "", mc->v->name, mc->path,
+		 s->tokens, warm ? mc->v->bytes : limit, traced ? "" : "");
+	if (ret) {
+		snprintf(u->note, sizeof(u->note), "%.250s", e->msg);
+		if (e->bad_input)
+			return ret;
+		sr_err_clear(e);
+		commit_run(s, u);
+		return sr_stop_requested ? -EINTR : 0;
+	}
+	u->tokens = res.tokens;
+	u->wall_s = (double)res.wall_ns / 1e9;
+	u->tps = res.wall_ns ? (double)res.tokens * 1e9 / (double)res.wall_ns : 0;
+	u->bytes_read = (double)res.read_bytes;
+	u->majflt = (double)res.majflt;
+	u->swap_in = (double)res.swap_in;
+	u->swap_out = (double)res.swap_out;
+	u->amp = res.bytes ? (double)res.read_bytes / (double)res.bytes : -1;
+	u->dev_Bps = !warm && res.wall_ns && res.read_bytes ? (double)res.read_bytes * 1e9 / (double)res.wall_ns : -1;
+	u->hugepage = res.hugepage;
+	if (swappiness >= 0 && !res.swappiness_set)
+		snprintf(u->note, sizeof(u->note), "memory.swappiness could not be set (cgroup %s)", res.cgroup);
+	if (traced) {
+		if (res.traced) {
+			sr_study_trace_levels(&s->disk, mc->path, trace, res.pid, u);
+			if (res.trace_lost)
+				snprintf(u->note, sizeof(u->note), "%" PRIu64 " trace events lost", res.trace_lost);
+		} else {
+			snprintf(u->note, sizeof(u->note), "not recorded: %.200s", res.trace_note);
+		}
+		if (!s->keep)
+			unlink(trace);
+	}
+	u->ok = 1;
+	*idx = commit_run(s, u);
+	return 0;
+}
+
+/* ---- the device curve ---- */
+
+int sr_study_run_sweep(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e)
+{
+	struct sr_study_run *u = sr_study_new_run(&s->x, NULL, "sweep", "sweep", "device curve: sequential reads, bs x qd");
+	char out[4200], err[4200], size[32], *argv[24];
+	unsigned minqd = UINT32_MAX;
+	pid_t pid, parent;
+	int ws, argc = 0;
+
+	if (!u)
+		return 0;
+	snprintf(out, sizeof(out), "%s/sweep", s->dir);
+	snprintf(err, sizeof(err), "%s/sweep/stderr.txt", s->dir);
+	snprintf(size, sizeof(size), "%" PRIu64, mc->v->bytes);
+	mkdir(out, 0755);
+	argv[argc++] = s->exe;
+	argv[argc++] = "sweep";
+	argv[argc++] = mc->path;
+	argv[argc++] = "--pattern";
+	argv[argc++] = "seq";
+	argv[argc++] = "--size";
+	argv[argc++] = size;
+	argv[argc++] = "--bs";
+	argv[argc++] = (char *)s->sweep_bs;
+	argv[argc++] = "--qd";
+	argv[argc++] = (char *)s->sweep_qd;
+	argv[argc++] = "--runtime";
+	argv[argc++] = (char *)s->sweep_runtime;
+	argv[argc++] = "--no-png";
+	argv[argc++] = "-o";
+	argv[argc++] = out;
+	if (s->spec) {
+		argv[argc++] = "--spec";
+		argv[argc++] = (char *)s->spec;
+	}
+	argv[argc] = NULL;
+	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay sweep %.300s --pattern seq --size %s --bs %s --qd %s --runtime %s -o %.300s",
+		 mc->path, size, s->sweep_bs, s->sweep_qd, s->sweep_runtime, out);
+	parent = getpid();
+	pid = fork();
+	if (pid < 0)
+		return sr_errf(e, -errno, "study: fork: %s", strerror(errno));
+	if (!pid) {
+		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644), nul = open("/dev/null", O_WRONLY);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* stops (and cleans up) with the study */
+		if (getppid() != parent)
+			_exit(127);
+		if (fd >= 0)
+			dup2(fd, 2);
+		if (nul >= 0)
+			dup2(nul, 1);
+		execv(s->exe, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &ws, 0) < 0) {
+		if (errno == ECHILD) { /* reaped elsewhere: its status is lost */
+			ws = 127 << 8;
+			break;
+		}
+		if (errno == EINTR && sr_stop_requested)
+			kill(pid, SIGINT);
+	}
+	snprintf(out, sizeof(out), "%s/sweep/sweep.json", s->dir);
+	if (!WIFEXITED(ws) || WEXITSTATUS(ws)) {
+		snprintf(u->note, sizeof(u->note), "sweep exited %d (see sweep/stderr.txt)",
+			 WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+		commit_run(s, u);
+		return 0;
+	}
+	sr_study_sweep_curve(out, &s->x.curve, &s->x.sweep_best, &minqd);
+	u->dev_Bps = s->x.sweep_best;
+	u->ok = s->x.curve.n > 0;
+	snprintf(u->note, sizeof(u->note), "best %.2f GB/s; the predictor uses the qd %u curve (%zu sizes)",
+		 s->x.sweep_best / 1e9, minqd == UINT32_MAX ? 0 : minqd, s->x.curve.n);
+	commit_run(s, u);
+	return 0;
+}
+
+
+/* Bytes per token of the tensor-granularity schedule. */
+int sr_study_schedule_bytes(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e)
+{
+	struct sr_source *src;
+	struct sr_rec rec[256];
+	double b = 0;
+	int n, k;
+
+	if (open_sched(s, mc, SR_ACCESS_TENSOR, &src, e))
+		return -EINVAL;
+	while ((n = sr_source_next(src, rec, 256, e)) > 0)
+		for (k = 0; k < n; k++)
+			if (rec[k].op == SR_OP_READ)
+				b += (double)rec[k].len;
+	src->close(src);
+	if (n < 0)
+		return n;
+	mc->bytes_per_token = b / (double)s->tokens;
+	mc->v->compute_ns = mc->bytes_per_token * s->ns_per_byte;
+	return 0;
+}
+
+/* Seconds the matrix should take at best sequential bandwidth bw. The
+ * weights are what a --quick run measured here: the real page-cache runs
+ * read ~7.6 passes of the schedule at ~20% of the best bandwidth (readahead
+ * windows of read_ahead_kb, thrashing in the cgroup), the simulated ones
+ * ~4.7 passes at ~60%; 11 runs compute; writing a model file ~0.4 GB/s. */
+double sr_study_estimate(const struct sr_study_ctx *s, double bw, int with_writes)
+{
+	double t = 0, v;
+	size_t i;
+
+	for (i = 0; i < s->x.nm; i++) {
+		const struct sr_study_mctx *mc = &s->mc[i];
+
+		v = (double)s->tokens * mc->bytes_per_token;
+		t += 7.6 * v / (0.2 * bw) + 4.7 * v / (0.6 * bw) + 11.0 * (double)s->tokens * mc->v->compute_ns / 1e9;
+		if (with_writes)
+			t += (double)mc->v->bytes / 0.4e9;
+	}
+	return t;
+}
+
+/* ---- the matrix ---- */
+
+int sr_study_run_model(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e)
+{
+	uint64_t half = mc->v->bytes / 2 / 4096 * 4096, low = mc->v->bytes / 50 / 4096 * 4096;
+	uint64_t anon = mc->v->bytes / 4 / 4096 * 4096;
+	static const int swp[3] = { 0, 60, 100 };
+	char what[96];
+	int k, ret;
+
+/* stopped: what ran is the study; a failure ends it */
+#define STEP(expr)                                          \
+	do {                                                \
+		if (sr_stop_requested)                      \
+			return 0;                           \
+		if ((ret = (expr)))                         \
+			return sr_stop_requested ? 0 : ret; \
+	} while (0)
+
+	if (low < (16u << 20))
+		low = 16u << 20;
+	if (low > half / 2) /* tiny models */
+		low = half / 2 / 4096 * 4096;
+	if (anon > (1ull << 30))
+		anon = 1ull << 30;
+	if (run_faults(s, mc, e))
+		return -EIO;
+	STEP(run_real(s, mc, "H2", "RAM-resident (read fully first)", 0, 1, -1, 0, 0, 0, &mc->v->r_ram, e));
+	STEP(run_real(s, mc, "H2", "50% of the model in RAM", half, 0, -1, 0, 0, 1, &mc->v->r_50, e));
+	STEP(run_real(s, mc, "H2", "streamed (~0% in RAM)", low, 0, -1, 0, 0, 1, &mc->v->r_0, e));
+	if (mc->v->r_0 < 0 && s->x.cg == 0)
+		STEP(run_real(s, mc, "H1", "one cold pass, no cgroup (levels only)", 0, 0, -1, 0, 0, 1, &mc->v->r_cold, e));
+	STEP(run_sim(s, mc, "H2", "100% of the model in RAM", mc->v->bytes, 4096, &mc->v->r_s100, e));
+	STEP(run_sim(s, mc, "H2", "50% of the model in RAM, 4 KiB pages", half, 4096, &mc->v->r_s50, e));
+	STEP(run_sim(s, mc, "H2", "streamed (~0% in RAM)", low, 4096, &mc->v->r_s0, e));
+	STEP(run_sim(s, mc, "H5", "50% in RAM, 64 KiB pages", half, 64u << 10, &mc->v->r_p64, e));
+	STEP(run_sim(s, mc, "H5", "50% in RAM, 2 MiB pages", half, 2u << 20, &mc->v->r_p2m, e));
+	for (k = 0; k < 3; k++) {
+		snprintf(what, sizeof(what), "swappiness %d, 50%% in RAM + %" PRIu64 " MiB anonymous", swp[k], anon >> 20);
+		STEP(run_real(s, mc, "H3", what, half, 0, swp[k], anon, 0, 1, &mc->v->r_sw[k], e));
+	}
+	STEP(run_real(s, mc, "H5", "MADV_HUGEPAGE, 50% in RAM", half, 0, -1, 0, 1, 1, &mc->v->r_huge, e));
+#undef STEP
+	return 0;
+}

@@ -69,7 +69,7 @@ static const char *const mmap_cost_names[] = { "off", "auto", "measure", NULL };
 #define A struct args
 static const struct sr_opt opts[] = {
 	{ SR_OPT_STR("trace", O_TRACE, "FILE", "", "a captured trace as the schedule (each pass is one token); with a model, tensors are found by offset", A, trace) },
-	SR_CLI_FORMAT_ROW(O_FORMAT, A, format, "trace format"),
+	SR_CLI_FORMAT_ROW(O_FORMAT, A, format, "trace format (--trace): %s"),
 	{ SR_OPT_STR("profile", O_PROFILE, "NAME", "", "synthesize the schedule from a model profile (profiles/models/NAME.ini)", A, profile) },
 	{ SR_OPT_STR("gguf", O_GGUF, "FILE", "", "synthesize the schedule from a GGUF file (also the default TARGET)", A, gguf) },
 	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16 (trace: 1 pass)", "decode tokens (trace: passes)", A, tokens, 1, 1000000),

@@ -34,19 +34,33 @@ cmake --build "$B" --target ssdreplay >/dev/null
 
 D=$(mktemp -d "${SR_BENCH_DIR:-/var/tmp}/sr_timing.XXXXXX")
 INST="$TR/instances/sr_timing_$$"
-LOOP=
+LOOP= ZRAM=
 cleanup() {
 	if [ -d "$INST" ]; then
 		echo 0 >"$INST/tracing_on" 2>/dev/null || true
 		rmdir "$INST" 2>/dev/null || true
 	fi
-	if [ -n "$LOOP" ]; then losetup -d "$LOOP" 2>/dev/null || true; fi
+	if [ -n "$ZRAM" ]; then
+		echo "$ZRAM" >/sys/class/zram-control/hot_remove 2>/dev/null || true
+	elif [ -n "$LOOP" ]; then
+		losetup -d "$LOOP" 2>/dev/null || true
+	fi
 	rm -rf "$D"
 }
 trap cleanup EXIT
 
 "$B/ssdreplay" prep "$D/backing" --size 256M >/dev/null
-LOOP=$(losetup --direct-io=on -f --show "$D/backing")
+if [ "${SR_TIMING_DEVICE:-loop}" = zram ]; then
+	# an in-memory device of its own: no host or loop-worker stalls, so the
+	# lag left is the tool's pacing (bio-based: block_bio_queue only)
+	[ -w /sys/class/zram-control/hot_add ] || { echo "timing.sh: no zram-control" >&2; exit 77; }
+	ZRAM=$(cat /sys/class/zram-control/hot_add)
+	echo 256M >"/sys/block/zram$ZRAM/disksize"
+	LOOP=/dev/zram$ZRAM
+	dd if="$D/backing" of="$LOOP" bs=1M oflag=direct status=none
+else
+	LOOP=$(losetup --direct-io=on -f --show "$D/backing")
+fi
 DEV=$(basename "$LOOP")
 MAJMIN=$(cat "/sys/block/$DEV/dev")
 
@@ -68,8 +82,10 @@ PY
 mkdir "$INST"
 echo mono >"$INST/trace_clock"
 echo 65536 >"$INST/buffer_size_kb"
-echo "dev == $(( (${MAJMIN%:*} << 20) | ${MAJMIN#*:} ))" >"$INST/events/block/block_rq_issue/filter"
-echo 1 >"$INST/events/block/block_rq_issue/enable"
+for ev in block_rq_issue block_bio_queue; do
+	echo "dev == $(( (${MAJMIN%:*} << 20) | ${MAJMIN#*:} ))" >"$INST/events/block/$ev/filter"
+	echo 1 >"$INST/events/block/$ev/enable"
+done
 
 capture() { # NAME CMD...: issue events of one run into $D/NAME.trace
 	local name=$1
@@ -104,6 +120,7 @@ for line in open(d + "/sched.csv").readlines()[1:]:
     t, off, _, _ = line.split(",")
     sched[int(off)] = int(t)
 pat = re.compile(r" (\d+)\.(\d+): block_rq_issue: \S+ \S+ \d+ \(\S*\) (\d+) \+ (\d+)")
+bpat = re.compile(r" (\d+)\.(\d+): block_bio_queue: \S+ \S+ (\d+) \+ (\d+)")
 span_sched = (count - 1) / rate
 def clat(name):
     try:
@@ -112,32 +129,41 @@ def clat(name):
         return p["50.000000"] / 1000, p["99.000000"] / 1000
     except (OSError, ValueError, KeyError, IndexError):
         return float("nan"), float("nan")
-fmt = "%-12s %8s %9s %9s %9s %9s %9s %11s %11s"
-print(fmt % ("run", "matched", "p50 us", "p90 us", "p99 us", "max us", "span s", "clat p50 us", "clat p99 us"))
+fmt = "%-12s %8s %9s %9s %9s %9s %9s %11s %11s %9s %9s"
+print(fmt % ("run", "matched", "p50 us", "p90 us", "p99 us", "max us", "span s", "clat p50 us", "clat p99 us",
+             "sub p50", "sub p99"))
+def lags(ev):
+    pairs = [(ev[o], sched[o]) for o in sched if o in ev]
+    if len(pairs) < 2:
+        return pairs, None
+    t0 = min(i - s for i, s in pairs)
+    return pairs, sorted((i - s - t0) / 1000 for i, s in pairs)
+def q(lag, p):
+    return lag[min(len(lag) - 1, int(p / 100 * len(lag)))] if lag else float("nan")
 rows = {"ssdreplay": [], "fio": []}
 for name in ["%s%d" % (t, r) for r in range(1, runs + 1) for t in (("ssdreplay", "fio") if r % 2 else ("fio", "ssdreplay"))]:
-    issue = {}
+    issue, sub = {}, {}
     for line in open("%s/%s.trace" % (d, name)):
-        m = pat.search(line)
-        if m:
-            t = int(m.group(1)) * 10**9 + int(m.group(2).ljust(9, "0")[:9])
-            issue.setdefault(int(m.group(3)) * 512, t)
-    pairs = [(issue[o], sched[o]) for o in sched if o in issue]
-    if len(pairs) < 2:
+        for p, ev in ((pat, issue), (bpat, sub)):
+            m = p.search(line)
+            if m:
+                t = int(m.group(1)) * 10**9 + int(m.group(2).ljust(9, "0")[:9])
+                ev.setdefault(int(m.group(3)) * 512, t)
+    pairs, lag = lags(issue or sub)  # a bio-based device (zram) has no requests
+    if lag is None:
         print("%-12s %8d   (no issue events matched)" % (name, len(pairs)))
         continue
-    t0 = min(i - s for i, s in pairs)
-    lag = sorted((i - s - t0) / 1000 for i, s in pairs)
-    q = lambda p: lag[min(len(lag) - 1, int(p / 100 * len(lag)))]
+    _, slag = lags(sub)
     span = (max(i for i, _ in pairs) - min(i for i, _ in pairs)) / 1e9
-    row = (len(pairs), q(50), q(90), q(99), lag[-1], span) + clat(name)
+    row = (len(pairs), q(lag, 50), q(lag, 90), q(lag, 99), lag[-1], span) + clat(name) + (q(slag, 50), q(slag, 99))
     rows[name.rstrip("0123456789")].append(row)
-    print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f" % ((name,) + row))
+    print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f %9.1f %9.1f" % ((name,) + row))
 for tool, rs in rows.items():
     if rs:
         med = [statistics.median(c) for c in zip(*rs)]
-        print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f" % (("median " + ("sr" if tool == "ssdreplay" else tool),) + (int(med[0]),) + tuple(med[1:])))
-print("schedule span %.4f s; lag: issue - scheduled time, the earliest request at 0; median rows: medians over the runs" % span_sched)
+        print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f %9.1f %9.1f" % (("median " + ("sr" if tool == "ssdreplay" else tool),) + (int(med[0]),) + tuple(med[1:])))
+print("schedule span %.4f s; lag: issue (block_rq_issue) - scheduled time, the earliest request at 0; sub: the same"
+      " for submission (block_bio_queue, in the tool's own context); median rows: medians over the runs" % span_sched)
 PY
 echo "commands (run N; \$D is the work directory, removed at exit):"
 sed "s|$D|\$D|g" "$D/commands" | awk -F'\t' '{ k = $1; sub(/[0-9]+$/, "", k) } !seen[k]++ { print "  " $2 }'

@@ -3,7 +3,10 @@
 # 4 KiB reads at a fixed rate replayed by ssdreplay (--timing recorded) and
 # by fio (iolog v3, read_iolog) onto one loop device, with the issue time of
 # every request (block_rq_issue) taken from tracefs and matched to the
-# schedule by offset.
+# schedule by offset; submission times (block_bio_queue, in the tool's own
+# context) give a second lag. SR_TIMING_DEVICE=zram replays onto a zram
+# device of its own (in memory, bio-based, removed at exit) instead of the
+# loop device, so the device's stalls are out of the figure.
 #   bench/timing.sh [RATE [COUNT]]   default 20000 reads/s, 20000 reads
 # Lag of a request = its issue time - (t0 + its scheduled time), t0 chosen
 # so the earliest request has lag 0 (no tool can issue before the

@@ -65,6 +65,10 @@ struct helper {
 struct sr_plines {
 	struct sr_lines *l;
 	void *ctx;
+	/* ctx as it was at the start, copied into a block's scratch before its
+	 * parse: the reader goes on writing ctx (fix sets t0), so copying ctx
+	 * itself from a helper would race with it */
+	void *ctx0;
 	struct sr_plines_ops ops;
 	int fd;
 	uint64_t base, size, block, nblocks, base_line;
@@ -165,7 +169,7 @@ static void parse_block(struct sr_plines *p, uint64_t k, struct slot *s, struct 
 			return;
 		pos = (size_t)(nl - buf) + 1;
 	}
-	memcpy(sc->ctx, p->ctx, p->ops.ctx_size);
+	memcpy(sc->ctx, p->ctx0, p->ops.ctx_size);
 	while (pos < lead + p->block && pos < (size_t)got) {
 		cl->lineno = ++j;
 		lim = (size_t)got - pos;
@@ -284,8 +288,10 @@ int sr_plines_start(struct sr_lines *l, void *ctx, const struct sr_plines_ops *o
 	pthread_cond_init(&p->cv, NULL);
 	p->slots = calloc(p->nslots, sizeof(*p->slots));
 	p->helpers = calloc(nh, sizeof(*p->helpers));
-	if (!p->slots || !p->helpers || scratch_init(&p->mine, p))
+	p->ctx0 = malloc(ops->ctx_size);
+	if (!p->slots || !p->helpers || !p->ctx0 || scratch_init(&p->mine, p))
 		goto nomem;
+	memcpy(p->ctx0, ctx, ops->ctx_size);
 	for (i = 0; i < nh; i++) {
 		p->helpers[i].p = p;
 		if (scratch_init(&p->helpers[i].s, p))
@@ -320,6 +326,7 @@ void sr_plines_stop(struct sr_plines *p)
 	for (i = 0; p->slots && i < p->nslots; i++)
 		free(p->slots[i].recs);
 	scratch_free(&p->mine);
+	free(p->ctx0);
 	free(p->slots);
 	free(p->helpers);
 	pthread_mutex_destroy(&p->mu);

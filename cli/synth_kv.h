@@ -13,7 +13,6 @@ struct sr_cli_kv {
 	unsigned n_caps;
 	int report;       /* --tier-report */
 	int tier_opts;    /* a tier option was given */
-	int have_offset;
 };
 
 /* Rows with keys base + 0..12, in this order (cmd_synth.c's enum), over an

@@ -285,7 +285,7 @@ static inline void add_gap(struct sr_analysis *a, uint64_t off, uint64_t end)
 }
 
 /* The time figures of a request with a timestamp. */
-static inline int add_time(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
+static inline int add_time(struct sr_analysis *restrict a, const struct sr_rec *restrict r, struct sr_err *e)
 {
 	if (!a->timed) {
 		a->t_first = a->t_min = a->t_max = r->t_ns;
@@ -311,7 +311,7 @@ static inline int add_time(struct sr_analysis *a, const struct sr_rec *r, struct
 
 /* One record: inline in sr_analysis_run's loop, where most of analyze's
  * time per record goes besides the reader's. */
-static inline int add_rec(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
+static inline __attribute__((always_inline)) int add_rec(struct sr_analysis *restrict a, const struct sr_rec *restrict r, struct sr_err *e)
 {
 	uint64_t end = r->off + r->len, first, n;
 	int op = r->op, ret;

@@ -65,40 +65,32 @@ static inline unsigned sr_pagemap_popcount(uint64_t x)
 #endif
 }
 
-/* Inline for analyze's loop: a range inside the chunk looked up last (a
- * sequential run) is marked here, word by word; any other range goes to
- * sr_pagemap_mark_any. */
-static inline int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t first, uint64_t n)
+/* Inline for analyze's loop: a range inside one 64-page word of the chunk
+ * looked up last (most requests of a sequential run) is marked here; any
+ * other range goes to sr_pagemap_mark_any. */
+static inline __attribute__((always_inline)) int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice,
+								  uint64_t first, uint64_t n)
 {
-	uint64_t last = first + n - 1, c = first >> SR_PAGEMAP_CHUNK_SHIFT, mask, old, fresh, dup, *cw, *tw = NULL;
-	unsigned w, w1, b0, b1;
+	uint64_t last = first + n - 1, c = first >> SR_PAGEMAP_CHUNK_SHIFT, w, mask, old, dup, *tw;
 
-	if (!n || !m->last || c != m->last_key || c != last >> SR_PAGEMAP_CHUNK_SHIFT || last < first)
+	if (n - 1 >= 64 || (first >> 6) != (last >> 6) || !m->last || c != m->last_key)
 		return sr_pagemap_mark_any(m, twice, first, n);
-	cw = m->last;
-	b0 = (unsigned)(first & (SR_PAGEMAP_CHUNK_PAGES - 1));
-	b1 = (unsigned)(last & (SR_PAGEMAP_CHUNK_PAGES - 1));
-	for (w = b0 >> 6, w1 = b1 >> 6; w <= w1; w++) {
-		mask = ~0ull;
-		if (w == b0 >> 6)
-			mask &= ~0ull << (b0 & 63);
-		if (w == w1)
-			mask &= ~0ull >> (63 - (b1 & 63));
-		old = cw[w];
-		fresh = mask & ~old;
-		if (fresh) {
-			cw[w] = old | mask;
-			m->count += sr_pagemap_popcount(fresh);
-		}
-		dup = mask & old;
-		if (!dup || !twice)
-			continue;
-		if (!tw && !(tw = twice->last && twice->last_key == c ? twice->last : sr_pagemap_chunk(twice, c)))
-			return -ENOMEM;
-		if (dup & ~tw[w]) {
-			twice->count += sr_pagemap_popcount(dup & ~tw[w]);
-			tw[w] |= dup;
-		}
+	w = (first >> 6) & (SR_PAGEMAP_CHUNK_WORDS - 1);
+	mask = (~0ull >> (64 - n)) << (first & 63);
+	old = m->last[w];
+	if (mask & ~old) { /* none new: most of a trace that reads its data again */
+		m->last[w] = old | mask;
+		m->count += sr_pagemap_popcount(mask & ~old);
+	}
+	dup = mask & old;
+	if (!dup || !twice)
+		return 0;
+	tw = twice->last && twice->last_key == c ? twice->last : sr_pagemap_chunk(twice, c);
+	if (!tw)
+		return -ENOMEM;
+	if (dup & ~tw[w]) {
+		twice->count += sr_pagemap_popcount(dup & ~tw[w]);
+		tw[w] |= dup;
 	}
 	return 0;
 }

@@ -68,8 +68,9 @@ static inline unsigned sr_pagemap_popcount(uint64_t x)
 /* Inline for analyze's loop: a range inside one 64-page word of the chunk
  * looked up last (most requests of a sequential run) is marked here; any
  * other range goes to sr_pagemap_mark_any. */
-static inline __attribute__((always_inline)) int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice,
-								  uint64_t first, uint64_t n)
+__attribute__((always_inline)) static inline int sr_pagemap_mark(struct sr_pagemap *m,
+								  struct sr_pagemap *twice, uint64_t first,
+								  uint64_t n)
 {
 	uint64_t last = first + n - 1, c = first >> SR_PAGEMAP_CHUNK_SHIFT, w, mask, old, dup, *tw;
 

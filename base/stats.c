@@ -7,29 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_PER_SEC 1000000000ull
 #define TIMELINE_INIT_CAP 64
 
 void sr_hist_init(struct sr_hist *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->min = UINT64_MAX;
-}
-
-/*
- * shift = max(msb(v) - SUB_BITS, 0), found without a branch by forcing bit
- * SUB_BITS on. For v < 2^SUB_BITS this gives shift 0 and bucket v. Otherwise
- * v >> shift lies in [SUB, 2*SUB), so the bucket is
- * (shift + 1) * SUB + sub = g * SUB + sub with g = msb - SUB_BITS + 1.
- * The largest index (v = UINT64_MAX: shift 57, v >> shift = 127) is
- * 57 * 64 + 127 = 3775 = SR_HIST_BUCKETS - 1, so no clamp is needed.
- */
-unsigned sr_hist_bucket(uint64_t v)
-{
-	unsigned msb = 63u - (unsigned)__builtin_clzll(v | SR_HIST_SUB);
-	unsigned shift = msb - SR_HIST_SUB_BITS;
-
-	return (shift << SR_HIST_SUB_BITS) + (unsigned)(v >> shift);
 }
 
 void sr_hist_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi)
@@ -46,18 +29,6 @@ void sr_hist_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi)
 	shift = g - 1;
 	*lo = (uint64_t)(SR_HIST_SUB + (i & (SR_HIST_SUB - 1))) << shift;
 	*hi = *lo + ((1ull << shift) - 1);
-}
-
-void sr_hist_add(struct sr_hist *h, uint64_t v)
-{
-	double d = (double)v;
-
-	h->b[sr_hist_bucket(v)]++;
-	h->n++;
-	h->min = v < h->min ? v : h->min;
-	h->max = v > h->max ? v : h->max;
-	h->sum += d;
-	h->sumsq += d * d;
 }
 
 void sr_hist_merge(struct sr_hist *dst, const struct sr_hist *src)
@@ -137,7 +108,7 @@ double sr_hist_stddev(const struct sr_hist *h)
 	return var > 0.0 ? sqrt(var) : 0.0;
 }
 
-static int timeline_grow(struct sr_timeline *t, size_t need)
+int sr_timeline_grow(struct sr_timeline *t, size_t need)
 {
 	struct sr_timeline_slot *s;
 	size_t cap = t->cap ? t->cap : TIMELINE_INIT_CAP;
@@ -158,41 +129,11 @@ static int timeline_grow(struct sr_timeline *t, size_t need)
 	return 0;
 }
 
-int sr_timeline_add(struct sr_timeline *t, uint64_t t_ns, int op, uint64_t bytes)
-{
-	uint64_t sec = t_ns / NS_PER_SEC;
-	int ret;
-
-	if (op != SR_OP_READ && op != SR_OP_WRITE)
-		return 0;
-	if (sec >= SIZE_MAX)
-		return -ENOMEM;
-	if (sec >= t->cap) {
-		ret = timeline_grow(t, (size_t)sec + 1);
-		if (ret)
-			return ret;
-	}
-	t->s[sec].bytes[op] += bytes;
-	t->s[sec].ios[op]++;
-	if (sec >= t->n)
-		t->n = (size_t)sec + 1;
-	return 0;
-}
-
 void sr_timeline_free(struct sr_timeline *t)
 {
 	free(t->s);
 	t->s = NULL;
 	t->n = t->cap = 0;
-}
-
-void sr_size_hist_add(struct sr_size_hist *h, uint64_t len)
-{
-	unsigned k = len <= 1 ? 0 : 64u - (unsigned)__builtin_clzll(len - 1);
-
-	if (k > SR_SIZE_BUCKETS - 1)
-		k = SR_SIZE_BUCKETS - 1;
-	h->b[k]++;
 }
 
 void sr_stats_init(struct sr_stats *s)
@@ -283,7 +224,7 @@ int sr_stats_merge_io(struct sr_stats *dst, const struct sr_stats *src)
 	dst->verified_bytes += src->verified_bytes;
 	sr_hist_merge(&dst->lag, &src->lag);
 	if (src->timeline.n > dst->timeline.cap) {
-		ret = timeline_grow(&dst->timeline, src->timeline.n);
+		ret = sr_timeline_grow(&dst->timeline, src->timeline.n);
 		if (ret)
 			return ret;
 	}

@@ -3,6 +3,7 @@
 #ifndef SR_STATS_H
 #define SR_STATS_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -25,7 +26,7 @@ struct sr_hist {
 };
 
 void sr_hist_init(struct sr_hist *h);
-void sr_hist_add(struct sr_hist *h, uint64_t v);
+static inline void sr_hist_add(struct sr_hist *h, uint64_t v);
 void sr_hist_merge(struct sr_hist *dst, const struct sr_hist *src);
 /* Value at percentile p (0 < p <= 100): the midpoint of the bucket holding
  * the ceil(p/100 * n)-th smallest sample, clamped to [min, max]. 0 if empty. */
@@ -33,8 +34,38 @@ uint64_t sr_hist_pct(const struct sr_hist *h, double p);
 double sr_hist_mean(const struct sr_hist *h);
 double sr_hist_stddev(const struct sr_hist *h);
 /* Bucket index of v, and the [lo, hi] range of values bucket i holds. */
-unsigned sr_hist_bucket(uint64_t v);
+static inline unsigned sr_hist_bucket(uint64_t v);
 void sr_hist_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi);
+
+/*
+ * shift = max(msb(v) - SUB_BITS, 0), found without a branch by forcing bit
+ * SUB_BITS on. For v < 2^SUB_BITS this gives shift 0 and bucket v. Otherwise
+ * v >> shift lies in [SUB, 2*SUB), so the bucket is
+ * (shift + 1) * SUB + sub = g * SUB + sub with g = msb - SUB_BITS + 1.
+ * The largest index (v = UINT64_MAX: shift 57, v >> shift = 127) is
+ * 57 * 64 + 127 = 3775 = SR_HIST_BUCKETS - 1, so no clamp is needed.
+ * Inline (as the adds below): analyze and the replay loop call them once
+ * or more per record.
+ */
+static inline unsigned sr_hist_bucket(uint64_t v)
+{
+	unsigned msb = 63u - (unsigned)__builtin_clzll(v | SR_HIST_SUB);
+	unsigned shift = msb - SR_HIST_SUB_BITS;
+
+	return (shift << SR_HIST_SUB_BITS) + (unsigned)(v >> shift);
+}
+
+static inline void sr_hist_add(struct sr_hist *h, uint64_t v)
+{
+	double d = (double)v;
+
+	h->b[sr_hist_bucket(v)]++;
+	h->n++;
+	h->min = v < h->min ? v : h->min;
+	h->max = v > h->max ? v : h->max;
+	h->sum += d;
+	h->sumsq += d * d;
+}
 
 /* Per-second timeline: bytes and requests completed in each second since
  * start, per op. Grows by doubling (amortised: one realloc per doubling of
@@ -47,15 +78,40 @@ struct sr_timeline {
 	struct sr_timeline_slot *s;
 	size_t n, cap; /* n = seconds seen so far */
 };
-int sr_timeline_add(struct sr_timeline *t, uint64_t t_ns, int op, uint64_t bytes); /* 0 or -ENOMEM */
+/* Make room for need seconds (doubling): 0 or -ENOMEM. */
+int sr_timeline_grow(struct sr_timeline *t, size_t need);
 void sr_timeline_free(struct sr_timeline *t);
+/* 0 or -ENOMEM. */
+static inline int sr_timeline_add(struct sr_timeline *t, uint64_t t_ns, int op, uint64_t bytes)
+{
+	uint64_t sec = t_ns / 1000000000ull;
+
+	if (op != SR_OP_READ && op != SR_OP_WRITE)
+		return 0;
+	if (sec >= SIZE_MAX)
+		return -ENOMEM;
+	if (sec >= t->cap && sr_timeline_grow(t, (size_t)sec + 1))
+		return -ENOMEM;
+	t->s[sec].bytes[op] += bytes;
+	t->s[sec].ios[op]++;
+	if (sec >= t->n)
+		t->n = (size_t)sec + 1;
+	return 0;
+}
 
 /* Request sizes: power-of-two buckets, bucket k holds sizes in (2^(k-1), 2^k]. */
 #define SR_SIZE_BUCKETS 48
 struct sr_size_hist {
 	uint64_t b[SR_SIZE_BUCKETS];
 };
-void sr_size_hist_add(struct sr_size_hist *h, uint64_t len);
+static inline void sr_size_hist_add(struct sr_size_hist *h, uint64_t len)
+{
+	unsigned k = len <= 1 ? 0 : 64u - (unsigned)__builtin_clzll(len - 1);
+
+	if (k > SR_SIZE_BUCKETS - 1)
+		k = SR_SIZE_BUCKETS - 1;
+	h->b[k]++;
+}
 
 struct sr_op_stats {
 	uint64_t ios;        /* completed requests */

@@ -12,7 +12,7 @@ D=$(mktemp -d "${SR_BENCH_DIR:-/tmp}/sr_parse.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 cmake --build "$B" --target sr_parse_rate ssdreplay >/dev/null
 
-echo "generating $N-record fixtures in $D"
+echo "generating $N-record fixtures in $D (load average: $(cut -d" " -f1-3 /proc/loadavg))"
 # blktrace v7, one CPU file, little endian: D events, 128 KiB reads
 python3 - "$D/dev.blktrace.0" "$N" <<'PY'
 import struct, sys
@@ -34,16 +34,39 @@ for f in "$D/dev.blktrace.0:blktrace" "$D/t.csv:csv" "$D/t.ftrace:ftrace"; do
 	"$B/sr_parse_rate" "${f%:*}" "${f##*:}"
 done
 # CSV and ftrace files over 8 MiB are parsed by helper threads
-# (trace/plines.c): the same files read on one core, then analyze of them
-# (records/s per CPU second is the one-core rate; wall gains from the
-# second core only when the machine has one free).
+# (trace/plines.c): the same files read on one core.
 for f in "$D/t.csv:csv" "$D/t.ftrace:ftrace"; do
 	"$B/sr_parse_rate" "${f%:*}" "${f##*:}" seq
 done
+# The whole analyze command (reader and every statistic of the default
+# report), on one core (taskset: no helper thread then) and with the
+# parallel reader on the CPUs the script may use. Records/s per CPU second
+# is the work it costs; wall gains from the second core only when the
+# machine has one free.
+CPUS=$(nproc)
 for f in "$D/t.csv" "$D/t.ftrace"; do
-	/usr/bin/time -f "%e %U %S" -o "$D/time" "$B/ssdreplay" analyze "$f" >/dev/null
-	read -r wall user sys <"$D/time"
-	python3 -c 'import sys; n, w, c = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]) + float(sys.argv[5]); print("analyze %s: %.2f M records/s wall, %.2f M/s per cpu second (%.2f s wall, %.2f s cpu)" % (sys.argv[1], n / w / 1e6, n / c / 1e6, w, c))' "$f" "$N" "$wall" "$user" "$sys"
+	for how in "one core" "parallel reader, $CPUS CPUs"; do
+		pin=()
+		[ "$how" = "one core" ] && pin=(taskset -c "$(taskset -pc $$ | sed 's/.*: //; s/[,-].*//')")
+		# the child's rusage from wait4, in microseconds (/usr/bin/time
+		# rounds to 10 ms)
+		python3 - "$f" "$how" "$N" "${pin[@]}" "$B/ssdreplay" analyze "$f" <<'PY2'
+import os, sys, time
+f, how, n, cmd = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execvp(cmd[0], cmd)
+_, status, ru = os.wait4(pid, 0)
+w = time.monotonic() - t0
+if status:
+    sys.exit("analyze failed: %s" % " ".join(cmd))
+c = ru.ru_utime + ru.ru_stime
+print("analyze %s (%s): %.2f M records/s per cpu second, %.2f M/s wall (%.3f s cpu, %.3f s wall)"
+      % (f.rsplit(".", 1)[1], how, n / c / 1e6, n / w / 1e6, c, w))
+PY2
+	done
 done
 # analyze's memory on 100 M requests (SR_ANALYZE_N), streamed through a FIFO
 # so no 4 GB fixture is written: offsets spread over 4 TiB at 4 KiB pages.

@@ -519,6 +519,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (sr_analysis_init(an, a.page, &e))
 		goto fail;
+	an->plots = a.plot != NULL; /* the grids only feed --plot */
 	if (a.in.gguf) {
 		if (sr_model_load(a.in.gguf, &model, &e))
 			goto fail;

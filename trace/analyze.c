@@ -52,20 +52,21 @@ static void grid_heighten(struct sr_plot_grid *g)
 static void grid_add(struct sr_plot_grid *g, uint64_t x, uint64_t off, uint64_t len)
 {
 	uint64_t end = off + len, r, r0, r1, lo, hi, col;
+	unsigned xs, ys; /* xw and yh are powers of two: shifts, not divisions */
 
 	if (!g->n++)
 		g->x0 = x;
 	x = x > g->x0 ? x - g->x0 : 0;
-	while (x / g->xw >= SR_PLOT_COLS)
+	while (x >> (xs = (unsigned)__builtin_ctzll(g->xw)) >= SR_PLOT_COLS)
 		grid_widen(g);
-	while ((end - 1) / g->yh >= SR_PLOT_ROWS)
+	while ((end - 1) >> (ys = (unsigned)__builtin_ctzll(g->yh)) >= SR_PLOT_ROWS)
 		grid_heighten(g);
-	col = x / g->xw;
-	r0 = off / g->yh;
-	r1 = (end - 1) / g->yh;
+	col = x >> xs;
+	r0 = off >> ys;
+	r1 = (end - 1) >> ys;
 	for (r = r0; r <= r1; r++) {
-		lo = r == r0 ? off : r * g->yh;
-		hi = r == r1 ? end : (r + 1) * g->yh;
+		lo = r == r0 ? off : r << ys;
+		hi = r == r1 ? end : (r + 1) << ys;
 		g->cell[r][col] += hi - lo;
 	}
 	if (x > g->xmax)
@@ -91,6 +92,7 @@ int sr_analysis_init(struct sr_analysis *a, uint64_t page, struct sr_err *e)
 	sr_hist_init(&a->iat);
 	grid_init(&a->by_index, page);
 	grid_init(&a->by_time, page);
+	a->plots = 1;
 	return 0;
 }
 
@@ -239,63 +241,40 @@ size_t sr_analysis_top_tensors(const struct sr_analysis *a, size_t *idx, size_t 
 	return k;
 }
 
+/* The steps of one record, inlined whatever the compiler would choose:
+ * a call each cost ~20 instructions of ~230 a record. */
+#define HOT static inline __attribute__((always_inline))
 #define WHERE(a, r) ((a)->name ? (a)->name : "record"), (unsigned long long)(r)->seq
+#define MAX_T_NS (SR_ANALYZE_MAX_SECONDS * NS_PER_SEC) /* t_ns / NS_PER_SEC >= MAX_SECONDS, without a division */
 
-int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
+/* The error for a record the page map refused (ret from sr_pagemap_mark). */
+static int pagemap_err(const struct sr_analysis *a, const struct sr_rec *r, int ret, struct sr_err *e)
 {
-	uint64_t end = r->off + r->len, first, n, d;
-	int op = r->op, ret;
-
-	if (op >= SR_OP_NR)
-		return sr_inputf(e, "%s:%llu: unknown op %d", WHERE(a, r), op);
-	a->records++;
-	a->ops[op]++;
-	a->bytes[op] += r->len;
-	if (op != SR_OP_READ && op != SR_OP_WRITE)
-		return 0;
-	if (!r->len) {
-		a->zero_len++;
-		return 0;
-	}
-	if (end < r->off)
-		return sr_inputf(e, "%s:%llu: offset+length beyond 64 bits", WHERE(a, r));
-	ret = sr_analyze_kv_add(&a->kv, r, e);
-	if (ret)
-		return ret;
-	if (r->t_ns != SR_T_NONE && r->t_ns / NS_PER_SEC >= SR_ANALYZE_MAX_SECONDS)
-		return sr_inputf(e, "%s:%llu: time %.0f s is more than %llu days after the trace start: "
-				 "too long for the per-second timeline", WHERE(a, r),
-				 (double)r->t_ns / 1e9, SR_ANALYZE_MAX_SECONDS / 86400);
-
-	/* Unique pages: a read page seen before goes into rd2 (re-read). */
-	first = r->off >> a->page_shift;
-	n = ((end - 1) >> a->page_shift) - first + 1;
-	ret = sr_pagemap_mark(op == SR_OP_READ ? &a->rd : &a->wr, op == SR_OP_READ ? &a->rd2 : NULL,
-			      first, n);
 	if (ret == -EFBIG)
 		return sr_inputf(e, "%s:%llu: offset %" PRIu64 " is beyond the %llu TiB the page map "
 				 "covers at --page %" PRIu64 " (use a larger --page)", WHERE(a, r),
 				 r->off, (unsigned long long)((SR_PAGEMAP_MAX_PAGES << a->page_shift) >> 40),
 				 a->page);
-	if (ret)
-		return sr_errf(e, ret, "%s:%llu: out of memory for the page map", WHERE(a, r));
-	a->touches[op] += n;
-	if (a->spans && op == SR_OP_READ)
-		label_read(a, r);
+	return sr_errf(e, ret, "%s:%llu: out of memory for the page map", WHERE(a, r));
+}
 
-	/* Gap to the previous request: where it starts against where the
-	 * previous one ended. A restart is a backward jump of more than half
-	 * the highest offset seen so far: a new pass over the data beginning,
-	 * as opposed to the short backward hops of interleaved streams. */
+/* Gap to the previous request: where it starts against where the previous
+ * one ended. A restart is a backward jump of more than half the highest
+ * offset seen so far: a new pass over the data beginning, as opposed to the
+ * short backward hops of interleaved streams. */
+HOT void add_gap(struct sr_analysis *a, uint64_t off, uint64_t end)
+{
+	uint64_t d;
+
 	if (a->have_prev) {
 		a->gaps++;
-		if (r->off == a->prev_end) {
+		if (off == a->prev_end) {
 			a->seq++;
-		} else if (r->off > a->prev_end) {
+		} else if (off > a->prev_end) {
 			a->fwd++;
-			sr_hist_add(&a->jump, r->off - a->prev_end);
+			sr_hist_add(&a->jump, off - a->prev_end);
 		} else {
-			d = a->prev_end - r->off;
+			d = a->prev_end - off;
 			a->back++;
 			sr_hist_add(&a->jump, d);
 			if (d > a->extent / 2)
@@ -306,14 +285,11 @@ int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err
 	a->prev_end = end;
 	if (end > a->extent)
 		a->extent = end;
-	if (r->target > a->max_target)
-		a->max_target = r->target;
-	sr_size_hist_add(&a->sizes[op], r->len);
-	grid_add(&a->by_index, a->requests, r->off, r->len);
-	a->requests++;
+}
 
-	if (r->t_ns == SR_T_NONE)
-		return 0;
+/* The time figures of a request with a timestamp. */
+HOT int add_time(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
+{
 	if (!a->timed) {
 		a->t_first = a->t_min = a->t_max = r->t_ns;
 	} else if (r->t_ns < a->t_last) {
@@ -329,10 +305,67 @@ int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err
 		a->t_max = r->t_ns;
 	a->timed++;
 	a->timed_bytes += r->len;
-	grid_add(&a->by_time, r->t_ns, r->off, r->len);
-	if (sr_timeline_add(&a->tl, r->t_ns, op, r->len))
+	if (a->plots)
+		grid_add(&a->by_time, r->t_ns, r->off, r->len);
+	if (sr_timeline_add(&a->tl, r->t_ns, r->op, r->len))
 		return sr_errf(e, -ENOMEM, "%s:%llu: out of memory for the timeline", WHERE(a, r));
 	return 0;
+}
+
+/* One record: inline in sr_analysis_run's loop, where most of analyze's
+ * time per record goes besides the reader's. */
+HOT int add_rec(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
+{
+	uint64_t end = r->off + r->len, first, n;
+	int op = r->op, ret;
+
+	if (op >= SR_OP_NR)
+		return sr_inputf(e, "%s:%llu: unknown op %d", WHERE(a, r), op);
+	a->records++;
+	a->ops[op]++;
+	a->bytes[op] += r->len;
+	if (op != SR_OP_READ && op != SR_OP_WRITE)
+		return 0;
+	if (!r->len) {
+		a->zero_len++;
+		return 0;
+	}
+	if (end < r->off)
+		return sr_inputf(e, "%s:%llu: offset+length beyond 64 bits", WHERE(a, r));
+	/* sr_analyze_kv_add does nothing for records without these flags */
+	if ((r->flags & (SR_RF_KV | SR_RF_TOKEN)) && (ret = sr_analyze_kv_add(&a->kv, r, e)))
+		return ret;
+	if (r->t_ns != SR_T_NONE && r->t_ns >= MAX_T_NS)
+		return sr_inputf(e, "%s:%llu: time %.0f s is more than %llu days after the trace start: "
+				 "too long for the per-second timeline", WHERE(a, r),
+				 (double)r->t_ns / 1e9, SR_ANALYZE_MAX_SECONDS / 86400);
+
+	/* Unique pages: a read page seen before goes into rd2 (re-read). */
+	first = r->off >> a->page_shift;
+	n = ((end - 1) >> a->page_shift) - first + 1;
+	if (op == SR_OP_READ)
+		ret = sr_pagemap_mark(&a->rd, &a->rd2, first, n);
+	else
+		ret = sr_pagemap_mark(&a->wr, NULL, first, n);
+	if (ret)
+		return pagemap_err(a, r, ret, e);
+	a->touches[op] += n;
+	if (a->spans && op == SR_OP_READ)
+		label_read(a, r);
+
+	add_gap(a, r->off, end);
+	if (r->target > a->max_target)
+		a->max_target = r->target;
+	sr_size_hist_add(&a->sizes[op], r->len);
+	if (a->plots)
+		grid_add(&a->by_index, a->requests, r->off, r->len);
+	a->requests++;
+	return r->t_ns == SR_T_NONE ? 0 : add_time(a, r, e);
+}
+
+int sr_analysis_add(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
+{
+	return add_rec(a, r, e);
 }
 
 int sr_analysis_run(struct sr_analysis *a, struct sr_source *src, struct sr_err *e)
@@ -343,9 +376,9 @@ int sr_analysis_run(struct sr_analysis *a, struct sr_source *src, struct sr_err 
 	if (!buf)
 		return sr_errf(e, -ENOMEM, "out of memory");
 	a->name = src->name;
-	while ((n = sr_source_next(src, buf, BATCH, e)) > 0)
+	while (!ret && (n = sr_source_next(src, buf, BATCH, e)) > 0)
 		for (i = 0; i < n && !ret; i++)
-			ret = sr_analysis_add(a, &buf[i], e);
+			ret = add_rec(a, &buf[i], e);
 	free(buf);
 	a->name = NULL;
 	return ret ? ret : n;

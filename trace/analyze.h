@@ -76,6 +76,11 @@ struct sr_analysis {
 	struct sr_hist iat;         /* inter-arrival, ns (negative deltas count as 0) */
 	struct sr_timeline tl;
 
+	/* The plot grids are filled only while plots is set (sr_analysis_init
+	 * sets it): clear it before the first record when nothing will draw
+	 * them (analyze without --plot), as they cost more per record than
+	 * every figure of the report. */
+	int plots;
 	struct sr_plot_grid by_index, by_time;
 
 	/* --gguf: bytes read per tensor of model, a read spanning several

@@ -57,8 +57,7 @@ static int grow(struct sr_pagemap *m)
 	return 0;
 }
 
-/* Make chunk idx exist (zeroed). */
-static uint64_t *chunk_get(struct sr_pagemap *m, uint64_t idx)
+uint64_t *sr_pagemap_chunk(struct sr_pagemap *m, uint64_t idx)
 {
 	struct sr_pagemap_slot *s;
 
@@ -87,7 +86,7 @@ static uint64_t word_mask(unsigned lo, unsigned hi)
 	return up & ~((1ull << lo) - 1);
 }
 
-int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t first, uint64_t n)
+int sr_pagemap_mark_any(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t first, uint64_t n)
 {
 	uint64_t last, c, c0, c1, b0, b1, w, mask, old, dup, *cw, *tw;
 
@@ -100,10 +99,10 @@ int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t fir
 	c1 = last >> SR_PAGEMAP_CHUNK_SHIFT;
 	/* Allocate every chunk first so that a failure leaves m's count exact. */
 	for (c = c0; c <= c1; c++)
-		if (!chunk_get(m, c))
+		if (!sr_pagemap_chunk(m, c))
 			return -ENOMEM;
 	for (c = c0; c <= c1; c++) {
-		cw = chunk_get(m, c);
+		cw = sr_pagemap_chunk(m, c);
 		tw = NULL;
 		b0 = c == c0 ? first & (SR_PAGEMAP_CHUNK_PAGES - 1) : 0;
 		b1 = c == c1 ? last & (SR_PAGEMAP_CHUNK_PAGES - 1) : SR_PAGEMAP_CHUNK_PAGES - 1;
@@ -112,16 +111,14 @@ int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t fir
 					 w == b1 >> 6 ? (unsigned)(b1 & 63) : 63);
 			old = cw[w];
 			cw[w] = old | mask;
-			/* popcount is a libgcc call without -mpopcnt: skip it for
-			 * pages seen before (most of a trace that reads its data again) */
-			if (mask & ~old)
-				m->count += (uint64_t)__builtin_popcountll(mask & ~old);
+			if (mask & ~old) /* none new: most of a trace that reads its data again */
+				m->count += sr_pagemap_popcount(mask & ~old);
 			dup = mask & old;
 			if (!dup || !twice)
 				continue;
-			if (!tw && !(tw = chunk_get(twice, c)))
+			if (!tw && !(tw = sr_pagemap_chunk(twice, c)))
 				return -ENOMEM;
-			twice->count += (uint64_t)__builtin_popcountll(dup & ~tw[w]);
+			twice->count += sr_pagemap_popcount(dup & ~tw[w]);
 			tw[w] |= dup;
 		}
 	}
@@ -146,7 +143,7 @@ uint64_t sr_pagemap_count_and(const struct sr_pagemap *a, const struct sr_pagema
 		if (!a->slot[i].key || !(bw = chunk_find(b, a->slot[i].key - 1)))
 			continue;
 		for (w = 0; w < SR_PAGEMAP_CHUNK_WORDS; w++)
-			sum += (uint64_t)__builtin_popcountll(a->slot[i].bits[w] & bw[w]);
+			sum += sr_pagemap_popcount(a->slot[i].bits[w] & bw[w]);
 	}
 	return sum;
 }

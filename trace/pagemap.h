@@ -8,6 +8,7 @@
 #ifndef SR_PAGEMAP_H
 #define SR_PAGEMAP_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,11 +39,61 @@ void sr_pagemap_free(struct sr_pagemap *m);
  * twice as well ("seen at least twice"); twice may be NULL. Returns 0,
  * -ENOMEM, or -EFBIG for pages at or beyond SR_PAGEMAP_MAX_PAGES (nothing
  * is changed then). */
-int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t first, uint64_t n);
+static inline int sr_pagemap_mark(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t first, uint64_t n);
+/* sr_pagemap_mark for any range. */
+int sr_pagemap_mark_any(struct sr_pagemap *m, struct sr_pagemap *twice, uint64_t first, uint64_t n);
+/* The chunk of pages [idx * SR_PAGEMAP_CHUNK_PAGES, ...), made to exist
+ * (zeroed); NULL when out of memory. */
+uint64_t *sr_pagemap_chunk(struct sr_pagemap *m, uint64_t idx);
 int sr_pagemap_test(const struct sr_pagemap *m, uint64_t page);
 /* Pages set in both a and b. */
 uint64_t sr_pagemap_count_and(const struct sr_pagemap *a, const struct sr_pagemap *b);
 /* Bytes allocated (table and chunks). */
 size_t sr_pagemap_mem(const struct sr_pagemap *m);
+
+/* Set bits of x: the POPCNT instruction where the target has it, else a
+ * few shifts and one multiply (libgcc's __popcountdi2 is a call). */
+static inline unsigned sr_pagemap_popcount(uint64_t x)
+{
+#ifdef __POPCNT__
+	return (unsigned)__builtin_popcountll(x);
+#else
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned)((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
+/* Inline for analyze's loop: a range inside one 64-page word of the chunk
+ * looked up last (most requests of a sequential run) is marked here; any
+ * other range goes to sr_pagemap_mark_any. */
+__attribute__((always_inline)) static inline int sr_pagemap_mark(struct sr_pagemap *m,
+								  struct sr_pagemap *twice, uint64_t first,
+								  uint64_t n)
+{
+	uint64_t last = first + n - 1, c = first >> SR_PAGEMAP_CHUNK_SHIFT, w, mask, old, dup, *tw;
+
+	if (n - 1 >= 64 || (first >> 6) != (last >> 6) || !m->last || c != m->last_key)
+		return sr_pagemap_mark_any(m, twice, first, n);
+	w = (first >> 6) & (SR_PAGEMAP_CHUNK_WORDS - 1);
+	mask = (~0ull >> (64 - n)) << (first & 63);
+	old = m->last[w];
+	if (mask & ~old) { /* none new: most of a trace that reads its data again */
+		m->last[w] = old | mask;
+		m->count += sr_pagemap_popcount(mask & ~old);
+	}
+	dup = mask & old;
+	if (!dup || !twice)
+		return 0;
+	tw = twice->last && twice->last_key == c ? twice->last : sr_pagemap_chunk(twice, c);
+	if (!tw)
+		return -ENOMEM;
+	if (dup & ~tw[w]) {
+		twice->count += sr_pagemap_popcount(dup & ~tw[w]);
+		tw[w] |= dup;
+	}
+	return 0;
+}
 
 #endif

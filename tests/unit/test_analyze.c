@@ -322,6 +322,53 @@ static void test_pagemap_chunks(void **state)
 	sr_pagemap_free(&t);
 }
 
+/* The inline path of sr_pagemap_mark (a range inside the chunk looked up
+ * last) and the general one against a plain byte per page: runs that walk
+ * on from the last range (the inline path), jumps between four chunks
+ * (the general one, and twice's cached chunk going stale), ranges across
+ * word and chunk edges. */
+static void test_pagemap_inline(void **state)
+{
+	const uint64_t P = 4 * SR_PAGEMAP_CHUNK_PAGES;
+	uint8_t *once = calloc(P, 1), *twice = calloc(P, 1);
+	struct sr_pagemap m, t;
+	uint64_t seed = 7, first = 0, n, p, c1 = 0, c2 = 0;
+	int i;
+
+	(void)state;
+	assert_non_null(once);
+	assert_non_null(twice);
+	sr_pagemap_init(&m);
+	sr_pagemap_init(&t);
+	for (i = 0; i < 200000; i++) {
+		uint64_t x = sr_splitmix64(&seed);
+
+		n = 1 + (x >> 8) % (x & 1 ? 8 : 300);
+		first = x % 5 ? first + n : (x >> 20) % P;
+		if (first + n > P)
+			first = (x >> 30) % (P - n);
+		assert_int_equal(sr_pagemap_mark(&m, &t, first, n), 0);
+		for (p = first; p < first + n; p++) {
+			c2 += once[p] && !twice[p];
+			twice[p] |= once[p];
+			c1 += !once[p];
+			once[p] = 1;
+		}
+		assert_int_equal(m.count, c1);
+		assert_int_equal(t.count, c2);
+	}
+	for (p = 0; p < P; p++) {
+		assert_int_equal(sr_pagemap_test(&m, p), once[p]);
+		assert_int_equal(sr_pagemap_test(&t, p), twice[p]);
+	}
+	for (i = 0; i < 64; i++)
+		assert_int_equal(sr_pagemap_popcount(((1ull << i) - 1) | (1ull << 63)), i + 1);
+	sr_pagemap_free(&m);
+	sr_pagemap_free(&t);
+	free(once);
+	free(twice);
+}
+
 /* A read at 3 TB allocates one chunk, not the 767 before it. */
 static void test_sparse_high(void **state)
 {
@@ -435,6 +482,40 @@ static void test_plot_grid(void **state)
 	done(a);
 }
 
+/* With plots cleared (analyze without --plot) the grids stay empty and
+ * every figure is the same. */
+static void test_plots_off(void **state)
+{
+	struct sr_rec r[300];
+	struct arr_src s = arr_source(r, 300);
+	struct sr_analysis *a, *b = malloc(sizeof(*b));
+	struct sr_analysis_res ra, rb;
+	struct sr_err e = { 0 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 300; i++)
+		r[i] = rec(i % 3 ? SR_OP_READ : SR_OP_WRITE, (uint64_t)(i * 7919 % 300) * M, 3 * M, (uint64_t)i * 1000000);
+	a = run(r, 300, 4096);
+	assert_non_null(b);
+	assert_int_equal(sr_analysis_init(b, 4096, &e), 0);
+	assert_int_equal(b->plots, 1);
+	b->plots = 0;
+	assert_int_equal(sr_analysis_run(b, &s.src, &e), 0);
+	assert_int_equal(grid_sum(&a->by_index), 900 * M);
+	assert_int_equal(grid_sum(&b->by_index), 0);
+	assert_int_equal(grid_sum(&b->by_time), 0);
+	sr_analysis_finish(a, 0, &ra);
+	sr_analysis_finish(b, 0, &rb);
+	assert_memory_equal(&ra, &rb, sizeof(ra));
+	assert_int_equal(a->rd2.count, b->rd2.count);
+	assert_memory_equal(a->sizes, b->sizes, sizeof(a->sizes));
+	assert_memory_equal(&a->iat, &b->iat, sizeof(a->iat));
+	assert_memory_equal(&a->jump, &b->jump, sizeof(a->jump));
+	done(a);
+	done(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +527,8 @@ int main(void)
 		cmocka_unit_test(test_timeline_window),
 		cmocka_unit_test(test_pagemap_chunks),
 		cmocka_unit_test(test_pagemap_sparse_random),
+		cmocka_unit_test(test_pagemap_inline),
+		cmocka_unit_test(test_plots_off),
 		cmocka_unit_test(test_sparse_high),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_plot_grid),

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 
 static uint32_t majors[SR_DEVSEEN_MAX], minors[SR_DEVSEEN_MAX];
 static _Atomic uint64_t counts[SR_DEVSEEN_MAX];
@@ -94,6 +95,15 @@ void sr_trace_dev_seen(uint32_t major, uint32_t minor)
 	t.pending = 1;
 }
 
+static int dev_cmp(const void *a, const void *b)
+{
+	const struct sr_trace_dev *x = a, *y = b;
+
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	return x->minor < y->minor ? -1 : x->minor > y->minor;
+}
+
 unsigned sr_trace_devs(struct sr_trace_dev *out, unsigned max, int *more)
 {
 	unsigned n = atomic_load_explicit(&ndevs, memory_order_acquire), i;
@@ -104,5 +114,8 @@ unsigned sr_trace_devs(struct sr_trace_dev *out, unsigned max, int *more)
 		out[i] = (struct sr_trace_dev){ .major = majors[i], .minor = minors[i], .events = atomic_load(&counts[i]) };
 	if (more)
 		*more = atomic_load(&overflow) || n < atomic_load(&ndevs);
+	/* in device order: the parallel reader's threads see devices first in
+	 * an order that changes from run to run */
+	qsort(out, n, sizeof(*out), dev_cmp);
 	return n;
 }

@@ -23,7 +23,7 @@ void sr_trace_dev_seen(uint32_t major, uint32_t minor);
 /* Add this thread's counted run to the shared counts: a parsing thread
  * calls it when its block is done (sr_trace_devs does it for its caller). */
 void sr_trace_dev_flush(void);
-/* Devices seen so far, in order of first event, at most max; *more set
+/* Devices seen so far, in major:minor order, at most max; *more set
  * when more than SR_DEVSEEN_MAX distinct ones were seen. */
 unsigned sr_trace_devs(struct sr_trace_dev *out, unsigned max, int *more);
 

@@ -48,6 +48,8 @@ with open(sys.argv[1], "w") as f:
 PY
 [ "$(stat -c %s "$T/big.txt")" -gt $((8 << 20)) ] || fail "big.txt is under 8 MiB"
 $SR analyze "$T/big.txt" --output-format json -o "$T/b.json" || fail "analyze big.txt"
-[ "$(json "$T/b.json" '[(d["dev"], d["events"]) for d in sorted(j["analyze"]["devices"], key=lambda d: d["dev"])]')" = \
+# listed in device order (8:0's events come first in the file): the threads see the devices first in an order
+# that changed from run to run
+[ "$(json "$T/b.json" '[(d["dev"], d["events"]) for d in j["analyze"]["devices"]]')" = \
 	"[('7:0', 160000), ('8:0', 80000)]" ] || fail "big.txt: devices $(json "$T/b.json" 'j["analyze"]["devices"]')"
-ok "a trace read by the parallel reader counts each device's events exactly"
+ok "a trace read by the parallel reader counts each device's events exactly, listed in device order"

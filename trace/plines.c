@@ -303,6 +303,13 @@ nomem:
 	return sr_errf(e, -ENOMEM, "%s: out of memory", l->path);
 }
 
+uint64_t sr_plines_pos(const struct sr_plines *p)
+{
+	uint64_t at = p->base + p->cur * p->block; /* cur is only written on this thread */
+
+	return at < p->size ? at : p->size;
+}
+
 void sr_plines_stop(struct sr_plines *p)
 {
 	unsigned i;

@@ -201,6 +201,7 @@ static int decompress(const char *path, int fd, const struct stat *st, int zstd,
 		close(out);
 		return ret;
 	}
+	tell(path, watch.total); /* all of it (gzip's offset leaves out its trailer) */
 	if (cache.fd >= 0)
 		close(cache.fd);
 	cache.fd = out;

@@ -72,6 +72,7 @@ struct sr_plines {
 	pthread_cond_t cv;
 	uint64_t next_claim; /* next block nobody parses yet */
 	uint64_t cur;        /* the block the reader hands out */
+	uint64_t handed;     /* bytes of the blocks handed out whole (sr_plines_pos) */
 	size_t pos;          /* its next record */
 	int stop;
 	struct slot *slots;
@@ -279,6 +280,7 @@ int sr_plines_start(struct sr_lines *l, void *ctx, const struct sr_plines_ops *o
 	p->block = tune_block;
 	p->nblocks = (p->size - p->base + p->block - 1) / p->block;
 	p->base_line = l->lineno;
+	p->handed = p->base;
 	p->nslots = 2 * (nh + 1) + 2;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -305,9 +307,7 @@ nomem:
 
 uint64_t sr_plines_pos(const struct sr_plines *p)
 {
-	uint64_t at = p->base + p->cur * p->block; /* cur is only written on this thread */
-
-	return at < p->size ? at : p->size;
+	return p->handed < p->size ? p->handed : p->size;
 }
 
 void sr_plines_stop(struct sr_plines *p)
@@ -409,6 +409,7 @@ int sr_plines_batch(struct sr_plines *p, struct sr_err *kept, struct sr_rec *out
 			return n ? (int)n : sr_err_forward(e, kept);
 		}
 		p->base_line += s->lines;
+		p->handed += p->block; /* not past a bad line: an error ends cur, not this */
 		p->pos = 0;
 		pthread_mutex_lock(&p->mu);
 		s->state = SLOT_FREE;

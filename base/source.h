@@ -18,12 +18,26 @@ struct sr_source {
 	/* Start again from the first record (for --loops). */
 	int (*rewind)(struct sr_source *s, struct sr_err *e);
 	void (*close)(struct sr_source *s); /* frees s */
+	/* Optional (NULL: not known): how far the reader is, for a progress
+	 * line: *done bytes of its input consumed, of *total (0 when not known:
+	 * a pipe, stdin). A .gz/.zst trace counts its decompressed copy, which
+	 * it reads (trace/decomp.h). Cheap: no system call, any time. */
+	void (*pos)(struct sr_source *s, uint64_t *done, uint64_t *total);
 };
 
 static inline int sr_source_next(struct sr_source *s, struct sr_rec *out, size_t max,
 				 struct sr_err *e)
 {
 	return s->next(s, out, max, e);
+}
+
+/* s->pos, or 0 of 0 (not known) when s has none. */
+static inline void sr_source_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	*done = 0;
+	*total = 0;
+	if (s->pos)
+		s->pos(s, done, total);
 }
 
 struct sr_blklat; /* trace/blklat.h */

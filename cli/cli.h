@@ -35,6 +35,28 @@ void sr_cli_meter_start(struct sr_cli_meter *m, int on);
 void sr_cli_meter_tick(struct sr_cli_meter *m, double frac, uint64_t bytes);
 void sr_cli_meter_end(struct sr_cli_meter *m);
 
+/* analyze and convert: the progress of reading a trace, from its source's
+ * pos (bytes of the file read, of its size): % and eta, or bytes read and
+ * the rate when the size is not known (a pipe). on (stderr is a terminal):
+ * once the run is past 2 s; forced (--progress): from the first batch;
+ * then every second, on stderr. A .gz/.zst trace is decompressed at open,
+ * which shows as a "decompressing" line of its own: start the meter before
+ * opening the trace, wrap the source after (passes: the reads over it the
+ * run makes, counted by its rewinds), end it after the last read (done: it
+ * read all; else the line ends where it was) and before any other output. */
+struct sr_cli_trace_meter {
+	struct sr_cli_meter m;  /* m.t0: the run's start */
+	int forced, decomp, known;
+	unsigned passes, pass;
+	uint64_t phase_ns;      /* since m.t0, when this phase began: the eta's base */
+	double frac;            /* the last position seen */
+	uint64_t bytes;
+	struct sr_source *src;  /* the wrapped reader, while open */
+};
+void sr_cli_trace_meter_start(struct sr_cli_trace_meter *t, int on, int forced);
+int sr_cli_trace_meter_wrap(struct sr_cli_trace_meter *t, struct sr_source **src, struct sr_err *e);
+void sr_cli_trace_meter_end(struct sr_cli_trace_meter *t, int done);
+
 /* Print "ssdreplay: MSG" and return the exit status the error calls for. */
 int sr_cli_fail(const struct sr_err *e);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/analyze_kv.h"
 #include "cli/analyze_lat.h"
@@ -31,7 +32,7 @@
 
 enum {
 	O_FORMAT = 'f', O_OUTPUT = 'o',
-	O_PAGE = 256, O_SIZE, O_TARGET, O_OUTFMT, O_PLOT,
+	O_PAGE = 256, O_SIZE, O_TARGET, O_OUTFMT, O_PLOT, O_PROGRESS,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
@@ -39,7 +40,7 @@ struct args {
 	struct sr_cli_trace_in in;
 	const char *format, *output, *target, *plot, *trace, *src_format;
 	uint64_t page, size;
-	int have_size;
+	int have_size, progress;
 	enum sr_out_fmt outfmt;
 	struct sr_blklat *lat; /* Q/D/C pairing of block traces */
 };
@@ -54,6 +55,7 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_STR("target", O_TARGET, "FILE", "", "take the coverage extent from this file's or block device's size", A, target) },
 	SR_CLI_OUTPUT_ROWS(O_OUTPUT, O_OUTFMT, A, output, outfmt, "FILE", "stdout", "write the report here (only once the whole trace parsed)", "text, json, csv"),
 	{ SR_OPT_STR("plot", O_PLOT, "DIR", "", "write heatmap.svg (offset over time) and sizes.svg here, each with its .csv data, .gp gnuplot script and .png (where gnuplot can)", A, plot) },
+	SR_CLI_PROGRESS_ROW(O_PROGRESS, A, progress),
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	SR_OPT_END,
 };
@@ -486,6 +488,7 @@ int cmd_analyze(int argc, char **argv)
 	struct sr_model model = { 0 };
 	struct sr_span *spans = NULL;
 	struct sr_outfile out = { 0 };
+	struct sr_cli_trace_meter meter = { 0 };
 	struct stat st;
 	uint64_t tsize = 0;
 	int pos, ret, status = SR_EXIT_OK, have_model = 0;
@@ -540,11 +543,14 @@ int cmd_analyze(int argc, char **argv)
 		goto fail;
 	}
 	a.in.topts.lat = a.lat;
-	if (sr_cli_trace_in_open_model(&a.in, a.trace, a.format, have_model ? &model : NULL, &src, &e))
+	sr_cli_trace_meter_start(&meter, isatty(STDERR_FILENO), a.progress);
+	if (sr_cli_trace_in_open_model(&a.in, a.trace, a.format, have_model ? &model : NULL, &src, &e) ||
+	    sr_cli_trace_meter_wrap(&meter, &src, &e))
 		goto fail;
 	a.src_format = src->format ? src->format : a.format;
 	if (sr_analysis_run(an, src, &e))
 		goto fail; /* bad trace: nothing written */
+	sr_cli_trace_meter_end(&meter, 1); /* the line ends before the report */
 	sr_blklat_finish(a.lat);
 	sr_analysis_finish(an, a.have_size ? a.size : tsize, &res);
 
@@ -554,6 +560,7 @@ int cmd_analyze(int argc, char **argv)
 		goto fail;
 	goto out;
 fail:
+	sr_cli_trace_meter_end(&meter, 0);
 	status = sr_cli_fail(&e);
 out:
 	sr_outfile_abort(&out);

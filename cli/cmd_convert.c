@@ -22,7 +22,7 @@
 
 enum {
 	O_OUTPUT = 'o', O_FORMAT = 'f', O_TO = 256, O_IOLOG_NAME, O_BLK_DEV,
-	O_FIO_TARGET, O_FIO_ENGINE, O_FIO_QD, O_FIO_BUFFERED, O_FIO_TIMING, O_FIO_WRITE,
+	O_FIO_TARGET, O_FIO_ENGINE, O_FIO_QD, O_FIO_BUFFERED, O_FIO_TIMING, O_FIO_WRITE, O_PROGRESS,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
 
@@ -32,6 +32,8 @@ struct args {
 	struct sr_cli_trace_in in;
 	struct sr_fiojob_cfg job;
 	struct sr_cli_targets tg; /* --target: the fio job's */
+	int progress;
+	struct sr_cli_trace_meter meter;
 };
 
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
@@ -52,6 +54,7 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_FLAG("buffered", O_FIO_BUFFERED, "fio-job: direct=0 (default: direct=1)", A, job.buffered) },
 	{ SR_OPT_CHOICE("timing", O_FIO_TIMING, "afap|recorded", "afap", "fio-job: ignore (replay_no_stall=1) or honour the trace's times", A, job.recorded, timing_names, NULL) },
 	{ SR_OPT_FLAG("allow-write", O_FIO_WRITE, "fio-job: keep writes and trims (default: dropped, job readonly=1)", A, job.allow_write) },
+	SR_CLI_PROGRESS_ROW(O_PROGRESS, A, progress),
 	SR_CLI_TRACE_IN_OPTS(O_TRACE_IN),
 	SR_OPT_END,
 };
@@ -101,6 +104,7 @@ static int convert_fio_job(struct args *a, struct sr_source *src, const char *in
 	while ((n = sr_source_next(src, recs, 1024, e)) > 0)
 		if ((ret = sr_fiojob_write(j, recs, (size_t)n, e)))
 			break;
+	sr_cli_trace_meter_end(&a->meter, n == 0 && !ret);
 	if (n < 0 || ret) {
 		sr_fiojob_abort(j);
 		return n < 0 ? n : ret;
@@ -128,11 +132,13 @@ static int convert_routing(struct args *a, const char *in, struct sr_err *e)
 		return ret;
 	plain.gguf = NULL;
 	if ((ret = sr_route_recover_open(&m, &rr, e)) ||
-	    (ret = sr_cli_trace_in_open_model(&plain, in, a->format, NULL, &src, e)))
+	    (ret = sr_cli_trace_in_open_model(&plain, in, a->format, NULL, &src, e)) ||
+	    (ret = sr_cli_trace_meter_wrap(&a->meter, &src, e)))
 		goto out;
 	while ((n = sr_source_next(src, recs, 1024, e)) > 0)
 		if ((ret = sr_route_recover_feed(rr, recs, (size_t)n, e)))
 			goto out;
+	sr_cli_trace_meter_end(&a->meter, n == 0); /* before the summary line */
 	if ((ret = n) < 0 || (ret = sr_outfile_open(&out, a->output, e)))
 		goto out;
 	if ((ret = sr_route_recover_write(rr, out.f, &st, e)) || (ret = sr_outfile_commit(&out, e)))
@@ -141,6 +147,7 @@ static int convert_routing(struct args *a, const char *in, struct sr_err *e)
 		a->output, (unsigned long long)st.tokens, (unsigned long long)st.cells,
 		(unsigned long long)st.short_cells, m.hp.n_expert_used, (unsigned long long)st.over_cells);
 out:
+	sr_cli_trace_meter_end(&a->meter, 0);
 	sr_outfile_abort(&out);
 	if (src)
 		src->close(src);
@@ -163,12 +170,17 @@ static int rereadable(const char *path)
 /* --to blktrace/blkparse from a block trace: read it once to pair each
  * request's Q, D and C events (the completion latency of each record, the
  * process names), then rewind for the writing pass. */
+static int pairs(const struct sr_source *src)
+{
+	return src->format && (!strcmp(src->format, "blktrace") || !strcmp(src->format, "blkparse"));
+}
+
 static int pair_pass(struct sr_source *src, struct sr_blklat *lat, struct sr_rec *recs, size_t max,
 		     struct sr_err *e)
 {
 	int n;
 
-	if (!src->format || (strcmp(src->format, "blktrace") && strcmp(src->format, "blkparse")))
+	if (!pairs(src))
 		return 0;
 	while ((n = sr_source_next(src, recs, max, e)) > 0)
 		;
@@ -210,6 +222,7 @@ int cmd_convert(int argc, char **argv)
 		sr_inputf(&e, CMD ": --to fio-job: expected --target PATH (the file or device each job replays onto)");
 		goto fail;
 	}
+	sr_cli_trace_meter_start(&a.meter, isatty(STDERR_FILENO), a.progress); /* before open: decompression */
 	if (!strcmp(a.to, "routing-log")) {
 		status = convert_routing(&a, argv[pos], &e) ? sr_cli_fail(&e) : SR_EXIT_OK;
 		goto out;
@@ -225,7 +238,10 @@ int cmd_convert(int argc, char **argv)
 		a.wcfg.lat = lat;
 	}
 	ret = sr_cli_trace_in_open(&a.in, argv[pos], a.format, &src, &e);
-	if (ret || (twice && pair_pass(src, lat, recs, 1024, &e)))
+	if (ret || sr_cli_trace_meter_wrap(&a.meter, &src, &e))
+		goto fail;
+	a.meter.passes = twice && pairs(src) ? 2 : 1; /* the pairing pass reads it once more */
+	if (twice && pair_pass(src, lat, recs, 1024, &e))
 		goto fail;
 	if (lat && !twice && !strcmp(a.to, "blktrace"))
 		fprintf(stderr, CMD ": %s is read once: Q and D events only, no completions (C); give a file to keep them\n",
@@ -250,6 +266,7 @@ int cmd_convert(int argc, char **argv)
 	}
 	if (n < 0)
 		goto fail;
+	sr_cli_trace_meter_end(&a.meter, 1);
 	ret = sr_writer_close(w);
 	w = NULL;
 	if (ret) {
@@ -261,8 +278,10 @@ int cmd_convert(int argc, char **argv)
 	status = SR_EXIT_OK;
 	goto out;
 fail:
+	sr_cli_trace_meter_end(&a.meter, 0);
 	status = sr_cli_fail(&e);
 out:
+	sr_cli_trace_meter_end(&a.meter, 0);
 	if (w)
 		sr_writer_close(w);
 	sr_outfile_abort(&out);

@@ -54,6 +54,10 @@ int sr_cli_row_engine_data(const char *cmd, void *ctx, const struct sr_opt *o, c
 	{ "layout", kl, 1, layout_mv, "", layout_help,                                               \
 	  .parse = (by_target) ? sr_cli_row_layout : sr_cli_row_stripe, SR_OPT_FIELD(st, f) }
 
+/* --progress of analyze and convert (an int field f; cli.h's trace meter). */
+#define SR_CLI_PROGRESS_ROW(k, st, f)                                                                 \
+	{ SR_OPT_FLAG("progress", k, "progress line on stderr while the trace is read: % of the file and ETA (bytes and rate from a pipe), every second from the start (default when stderr is a tty: once past 2 s)", st, f) }
+
 /* --engine over a struct sr_cli_engine field f; faulty: faulty:NAME taken. */
 #define SR_CLI_ENGINE_ROW(k, st, f, help, faulty)                                                     \
 	{ "engine", k, 1, "NAME", "io_uring", help,                                                   \

@@ -88,6 +88,11 @@ static int label_rewind(struct sr_source *s, struct sr_err *e)
 	return l->inner->rewind(l->inner, e);
 }
 
+static void label_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	sr_source_pos(((struct label_src *)s)->inner, done, total);
+}
+
 static void label_close(struct sr_source *s)
 {
 	struct label_src *l = (struct label_src *)s;
@@ -114,6 +119,7 @@ int sr_label_wrap(struct sr_source **src, const struct sr_model *m, int own, str
 	l->src.next = label_next;
 	l->src.rewind = label_rewind;
 	l->src.close = label_close;
+	l->src.pos = label_pos;
 	*src = &l->src;
 	return 0;
 }

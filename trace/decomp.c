@@ -32,6 +32,24 @@ static struct {
 	int fd; /* decompressed copy, or -1 */
 } cache = { .fd = -1 };
 
+static struct {
+	sr_trace_decomp_fn fn;
+	void *arg;
+	uint64_t total; /* the compressed file's size */
+} watch;
+
+void sr_trace_decomp_watch(sr_trace_decomp_fn fn, void *arg)
+{
+	watch.fn = fn;
+	watch.arg = arg;
+}
+
+static inline void tell(const char *path, uint64_t done) /* inline: unused without zlib and libzstd */
+{
+	if (watch.fn)
+		watch.fn(watch.arg, path, done < watch.total ? done : watch.total, watch.total);
+}
+
 static int write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
@@ -78,6 +96,7 @@ static int gunzip(const char *path, int in, int out, struct sr_err *e)
 			ret = sr_errf(e, ret, "%s: writing the decompressed trace: %s", path, strerror(-ret));
 			goto out;
 		}
+		tell(path, (uint64_t)gzoffset(gz)); /* compressed bytes read so far */
 	}
 	if (n < 0 || (gzerror(gz, &zerr), zerr != Z_OK && zerr != Z_STREAM_END)) {
 		const char *msg = gzerror(gz, &zerr), *c = strstr(msg, ">: ");
@@ -133,6 +152,7 @@ static int unzstd(const char *path, int in, int out, struct sr_err *e)
 			}
 		}
 		consumed += (uint64_t)r;
+		tell(path, consumed);
 	}
 	if (last)
 		ret = sr_inputf(e, "%s@%llu: truncated zstd frame", path, (unsigned long long)consumed);
@@ -164,6 +184,7 @@ static int decompress(const char *path, int fd, const struct stat *st, int zstd,
 	if (out < 0)
 		return sr_errf(e, -errno, "%s: no temporary file for the decompressed trace: %s", path,
 			       strerror(errno));
+	watch.total = (uint64_t)st->st_size;
 #if defined(SR_HAVE_ZLIB) && defined(SR_HAVE_ZSTD)
 	ret = zstd ? unzstd(path, fd, out, e) : gunzip(path, fd, out, e);
 #elif defined(SR_HAVE_ZLIB)
@@ -180,6 +201,7 @@ static int decompress(const char *path, int fd, const struct stat *st, int zstd,
 		close(out);
 		return ret;
 	}
+	tell(path, watch.total); /* all of it (gzip's offset leaves out its trailer) */
 	if (cache.fd >= 0)
 		close(cache.fd);
 	cache.fd = out;

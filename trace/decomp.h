@@ -5,6 +5,8 @@
 #ifndef SR_TRACE_DECOMP_H
 #define SR_TRACE_DECOMP_H
 
+#include <stdint.h>
+
 #include "base/err.h"
 
 /* open(path, O_RDONLY | O_CLOEXEC), decompressed when it is gzip or zstd.
@@ -14,5 +16,12 @@
  * truncated compressed data is bad input; a build without zlib/libzstd
  * says which library it lacks. */
 int sr_trace_open_fd(const char *path, struct sr_err *e);
+
+/* Decompressing happens at open, before the first record, and takes a
+ * while for a large trace: fn (NULL: none) hears after every chunk how
+ * many bytes of the compressed file were consumed, of its size. One hook
+ * for the process: the cli sets it around opening a trace. */
+typedef void (*sr_trace_decomp_fn)(void *arg, const char *path, uint64_t done, uint64_t total);
+void sr_trace_decomp_watch(sr_trace_decomp_fn fn, void *arg);
 
 #endif

@@ -191,6 +191,11 @@ static int fmap_rewind(struct sr_source *s, struct sr_err *e)
 	return m->inner->rewind(m->inner, e);
 }
 
+static void fmap_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	sr_source_pos(((struct fmap_src *)s)->inner, done, total);
+}
+
 static void fmap_close(struct sr_source *s)
 {
 	struct fmap_src *m = (struct fmap_src *)s;
@@ -219,6 +224,7 @@ int sr_fiemap_wrap(struct sr_source **src, const char *path, uint64_t dev_base, 
 	m->src.next = fmap_next;
 	m->src.rewind = fmap_rewind;
 	m->src.close = fmap_close;
+	m->src.pos = fmap_pos;
 	*src = &m->src;
 	return 0;
 }

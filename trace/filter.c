@@ -69,6 +69,11 @@ static int filter_rewind(struct sr_source *s, struct sr_err *e)
 	return f->inner->rewind(f->inner, e);
 }
 
+static void filter_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	sr_source_pos(((struct filter_src *)s)->inner, done, total);
+}
+
 static void filter_close(struct sr_source *s)
 {
 	struct filter_src *f = (struct filter_src *)s;
@@ -96,6 +101,7 @@ int sr_filter_wrap(struct sr_source **src, const struct sr_trace_opts *o, struct
 	f->src.next = filter_next;
 	f->src.rewind = filter_rewind;
 	f->src.close = filter_close;
+	f->src.pos = filter_pos;
 	*src = &f->src;
 	return 0;
 }

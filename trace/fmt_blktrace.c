@@ -72,6 +72,7 @@ struct bt_file {
 	uint8_t *buf;      /* BT_BUF bytes; unread data is buf[start, end) */
 	size_t start, end;
 	uint64_t pos;      /* file offset of buf[start] */
+	uint64_t size;     /* at open; 0: not a regular file */
 	int eof;
 	unsigned ver;      /* of the last record, for messages */
 	/* the record at buf[start], cur bytes with its PDU */
@@ -485,6 +486,23 @@ static int bt_rewind(struct sr_source *s, struct sr_err *e)
 	return 0;
 }
 
+/* The per-CPU files are read side by side: their offsets of their sizes. */
+static void bt_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	struct bt_src *b = (struct bt_src *)s;
+	size_t i;
+
+	*done = *total = 0;
+	for (i = 0; i < b->nfiles; i++) {
+		if (!b->files[i].size) {
+			*total = 0; /* one of unknown size: the sum is not known */
+			return;
+		}
+		*done += b->files[i].pos;
+		*total += b->files[i].size;
+	}
+}
+
 static void bt_close(struct sr_source *s)
 {
 	struct bt_src *b = (struct bt_src *)s;
@@ -555,6 +573,8 @@ static int add_file(struct bt_src *b, char *path, struct sr_err *e)
 		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return sr_inputf(e, "%s: is a directory", path);
+	if (S_ISREG(st.st_mode))
+		f->size = (uint64_t)st.st_size; /* of the decompressed copy for a .gz/.zst */
 	f->buf = malloc(BT_BUF);
 	if (!f->buf)
 		return sr_errf(e, -ENOMEM, "%s: out of memory", path);
@@ -637,6 +657,7 @@ static int blktrace_open(const char *path, const struct sr_trace_opts *o, struct
 	b->src.next = bt_next;
 	b->src.rewind = bt_rewind;
 	b->src.close = bt_close;
+	b->src.pos = bt_pos;
 	b->o = *o;
 	b->want = o->event == 'Q' ? TA_QUEUE : o->event == 'C' ? TA_COMPLETE : TA_ISSUE;
 	b->filter = o->have_dev || o->have_pid || o->comm;

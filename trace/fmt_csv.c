@@ -258,6 +258,15 @@ static int csv_parallel(struct csv_src *c, struct sr_err *e)
 	return sr_plines_start(&c->lines, c, &ops, &c->pl, e);
 }
 
+static void csv_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	struct csv_src *c = (struct csv_src *)s;
+
+	sr_lines_pos(&c->lines, done, total);
+	if (c->pl)
+		*done = sr_plines_pos(c->pl);
+}
+
 static int csv_rewind(struct sr_source *s, struct sr_err *e)
 {
 	struct csv_src *c = (struct csv_src *)s;
@@ -303,6 +312,7 @@ static int csv_open(const char *path, const struct sr_trace_opts *o, struct sr_s
 	c->src.next = csv_next;
 	c->src.rewind = csv_rewind;
 	c->src.close = csv_close;
+	c->src.pos = csv_pos;
 	ret = parse_header(c, e);
 	if (!ret)
 		ret = csv_parallel(c, e);

@@ -371,6 +371,11 @@ static int iolog_rewind(struct sr_source *s, struct sr_err *e)
 	return parse_header(g, e);
 }
 
+static void iolog_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	sr_lines_pos(&((struct iolog_src *)s)->lines, done, total);
+}
+
 static void iolog_close(struct sr_source *s)
 {
 	struct iolog_src *g = (struct iolog_src *)s;
@@ -401,6 +406,7 @@ static int iolog_open(const char *path, const struct sr_trace_opts *o, struct sr
 	g->src.next = iolog_next;
 	g->src.rewind = iolog_rewind;
 	g->src.close = iolog_close;
+	g->src.pos = iolog_pos;
 	ret = parse_header(g, e);
 	if (ret) {
 		iolog_close(&g->src);

@@ -36,6 +36,12 @@ int sr_lines_open(struct sr_lines *l, const char *path, struct sr_err *e)
 		ret = sr_inputf(e, "%s: is a directory", path);
 		goto out;
 	}
+	if (S_ISREG(st.st_mode)) {
+		off_t at = lseek(l->fd, 0, SEEK_CUR); /* stdin may start mid-file */
+
+		l->size = (uint64_t)st.st_size; /* of the decompressed copy for a .gz/.zst */
+		l->at = at > 0 ? (uint64_t)at : 0;
+	}
 	l->path = strdup(path);
 	l->buf = malloc(LINES_CAP);
 	if (!l->path || !l->buf) {
@@ -69,6 +75,7 @@ int sr_lines_rewind(struct sr_lines *l, struct sr_err *e)
 	l->buf[0] = '\0';
 	l->lineno = 0;
 	l->eof = 0;
+	l->at = 0;
 	return 0;
 }
 
@@ -136,6 +143,7 @@ static int fill(struct sr_lines *l, struct sr_err *e)
 	if (r == 0)
 		l->eof = 1;
 	l->end += (size_t)r;
+	l->at += (uint64_t)r;
 	l->buf[l->end] = '\0'; /* stops sr_lines_next's scan */
 	return 0;
 }

@@ -23,6 +23,8 @@ struct sr_lines {
 	size_t end;
 	uint64_t lineno; /* 1-based number of the line last returned */
 	int eof;
+	uint64_t at;     /* bytes read from fd since open or rewind */
+	uint64_t size;   /* the file's size at open; 0: not a regular file */
 };
 
 /* Open path for reading ("-": standard input, named "stdin" in messages).
@@ -37,6 +39,13 @@ int sr_lines_next(struct sr_lines *l, char **line, size_t *len, struct sr_err *e
  * SR_LINES_MAX or holding a NUL byte ("PATH:LINENO: ..."). */
 int sr_lines_check(const char *path, uint64_t lineno, const char *p, size_t *n,
 		   struct sr_err *e);
+/* How far l is (struct sr_source's pos): bytes consumed and the file's
+ * size, 0 when not a regular file (a pipe, stdin). */
+static inline void sr_lines_pos(const struct sr_lines *l, uint64_t *done, uint64_t *total)
+{
+	*done = l->at - (l->end - l->start);
+	*total = l->size;
+}
 /* Start again at line 1 (lseek 0). */
 int sr_lines_rewind(struct sr_lines *l, struct sr_err *e);
 void sr_lines_close(struct sr_lines *l);

@@ -76,6 +76,7 @@ struct sr_plines {
 	pthread_cond_t cv;
 	uint64_t next_claim; /* next block nobody parses yet */
 	uint64_t cur;        /* the block the reader hands out */
+	uint64_t handed;     /* bytes of the blocks handed out whole (sr_plines_pos) */
 	size_t pos;          /* its next record */
 	int stop;
 	struct slot *slots;
@@ -283,6 +284,7 @@ int sr_plines_start(struct sr_lines *l, void *ctx, const struct sr_plines_ops *o
 	p->block = tune_block;
 	p->nblocks = (p->size - p->base + p->block - 1) / p->block;
 	p->base_line = l->lineno;
+	p->handed = p->base;
 	p->nslots = 2 * (nh + 1) + 2;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -307,6 +309,11 @@ int sr_plines_start(struct sr_lines *l, void *ctx, const struct sr_plines_ops *o
 nomem:
 	sr_plines_stop(p);
 	return sr_errf(e, -ENOMEM, "%s: out of memory", l->path);
+}
+
+uint64_t sr_plines_pos(const struct sr_plines *p)
+{
+	return p->handed < p->size ? p->handed : p->size;
 }
 
 void sr_plines_stop(struct sr_plines *p)
@@ -409,6 +416,7 @@ int sr_plines_batch(struct sr_plines *p, struct sr_err *kept, struct sr_rec *out
 			return n ? (int)n : sr_err_forward(e, kept);
 		}
 		p->base_line += s->lines;
+		p->handed += p->block; /* not past a bad line: an error ends cur, not this */
 		p->pos = 0;
 		pthread_mutex_lock(&p->mu);
 		s->state = SLOT_FREE;

@@ -35,6 +35,9 @@ int sr_plines_start(struct sr_lines *l, void *ctx, const struct sr_plines_ops *o
  * come before it. */
 int sr_plines_batch(struct sr_plines *p, struct sr_err *kept, struct sr_rec *out, size_t max,
 		    struct sr_err *e);
+/* Bytes of the file handed out so far: the blocks whose records all went
+ * out (for struct sr_source's pos; the reader's thread only). */
+uint64_t sr_plines_pos(const struct sr_plines *p);
 /* Stop the helpers and free p (NULL is fine). */
 void sr_plines_stop(struct sr_plines *p);
 

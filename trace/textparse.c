@@ -75,6 +75,15 @@ static int tsrc_next(struct sr_source *s, struct sr_rec *out, size_t max, struct
 	return sr_lines_batch(&t->lines, &t->err, tsrc_line, t, out, max, e);
 }
 
+static void tsrc_pos(struct sr_source *s, uint64_t *done, uint64_t *total)
+{
+	struct sr_tsrc *t = (struct sr_tsrc *)s;
+
+	sr_lines_pos(&t->lines, done, total);
+	if (t->pl)
+		*done = sr_plines_pos(t->pl);
+}
+
 static int tsrc_rewind(struct sr_source *s, struct sr_err *e)
 {
 	struct sr_tsrc *t = (struct sr_tsrc *)s;
@@ -129,6 +138,7 @@ int sr_tsrc_open(const char *path, const struct sr_trace_opts *o, sr_tsrc_parse_
 	t->src.next = tsrc_next;
 	t->src.rewind = tsrc_rewind;
 	t->src.close = tsrc_close;
+	t->src.pos = tsrc_pos;
 	*out = t;
 	return 0;
 }

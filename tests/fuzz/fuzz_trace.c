@@ -7,6 +7,8 @@
  * (trace/plines.c) cut into tiny blocks: the records and the error message
  * must be those of the sequential reader. The ftrace, filemap and faults
  * readers read it with and without their one-pass path: the same again.
+ * Every read checks the reader's position: it grows, stays within the
+ * file and is at its end when the read is.
  *
  * Built with -fsanitize=fuzzer this is a libFuzzer target; linked with
  * standalone.c it runs a corpus (how CTest runs it without clang). */
@@ -31,7 +33,7 @@ static uint64_t read_all(const char *path, const char *fmt, size_t max, struct s
 {
 	struct sr_err e = { 0 };
 	struct sr_source *s = NULL;
-	uint64_t h;
+	uint64_t h, done, total, last = 0;
 	size_t i;
 	int n;
 
@@ -39,11 +41,20 @@ static uint64_t read_all(const char *path, const char *fmt, size_t max, struct s
 		h = (uint64_t)e.code;
 	else {
 		h = 0xcbf29ce484222325ull;
-		while ((n = sr_source_next(s, buf, max, &e)) > 0)
+		while ((n = sr_source_next(s, buf, max, &e)) > 0) {
 			for (i = 0; i < (size_t)n; i++)
 				h = fuzz_mix(fuzz_mix(fuzz_mix(fuzz_mix(fuzz_mix(h, buf[i].off), buf[i].len),
 							       buf[i].t_ns), buf[i].seq),
 					     ((uint64_t)buf[i].tag << 8) | buf[i].op);
+			/* the position (progress lines) only grows, within the file */
+			sr_source_pos(s, &done, &total);
+			if (done < last || done > total)
+				abort();
+			last = done;
+		}
+		sr_source_pos(s, &done, &total);
+		if (!n && done != total) /* read to the end: all of it */
+			abort();
 		h = fuzz_mix(h, (uint64_t)n);
 		s->close(s);
 	}

@@ -207,10 +207,8 @@ static inline struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t pa
 {
 	uint32_t i;
 
-	if (!s->nfr)
-		return NULL;
-	if (!s->direct)
-		return sr_sim_lookup_hash(s, page);
+	if (!s->direct) /* a direct table has frames: test that first */
+		return s->nfr ? sr_sim_lookup_hash(s, page) : NULL;
 	i = page <= s->hmask ? s->hash[page] : SR_NIL;
 	return i == SR_NIL ? NULL : &s->fr[i];
 }

@@ -274,8 +274,10 @@ int sr_sim_reap(struct sr_sim *s, int wait, uint64_t timeout_ns)
  * through) into a free slot; pages in [nlo, nhi) count as demand. */
 static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uint64_t nhi, int needed)
 {
+	struct sr_frame *fr = s->fr;
+	const uint32_t *ht = s->hash;
 	struct sr_req *q;
-	uint64_t p, bytes, dbytes, pinned = 0;
+	uint64_t p, bytes, dbytes, pinned = 0, hmask = s->hmask;
 	uint32_t slot;
 	int ret;
 
@@ -287,7 +289,7 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uin
 	slot = s->free_slots[--s->nfree];
 	q = &s->req[slot];
 	for (p = page0; p < page0 + n; p++) {
-		struct sr_frame *f = sr_sim_lookup(s, p);
+		struct sr_frame *f = s->direct ? sr_sim_lookup_direct(fr, ht, hmask, p) : sr_sim_lookup(s, p);
 
 		if (!f)
 			continue;

@@ -16,6 +16,53 @@
 
 /* ---- the compute thread ---- */
 
+/* From page i of a on, the run of hits with nothing to note (resident, not
+ * a prefetch's first use, no readahead mark), counted in registers: most
+ * page accesses are such hits, and counting each in s->r, whose stores may
+ * alias every table's address, reloaded them all per page. The first page
+ * that is not one. */
+static uint64_t plain_hits(struct sr_sim *s, const struct sr_access *a, uint64_t i)
+{
+	struct sr_frame *fr = s->fr;
+	const uint32_t *ht = s->hash;
+	uint64_t i0 = i, bytes = 0, hmask = s->hmask, pg = s->c->page, size = s->c->target_size;
+
+	if (!s->direct)
+		return i;
+	for (; i < a->npages; i++) {
+		uint64_t p = a->page0 + i;
+		const struct sr_frame *f = sr_sim_lookup_direct(fr, ht, hmask, p);
+
+		if (!f || f->state != SR_FR_RES || f->prefetched || f->mark)
+			break;
+		bytes += (p + 1) * pg <= size ? pg : sr_sim_tail_bytes(s, p);
+	}
+	s->r->pages += i - i0;
+	s->r->hits += i - i0;
+	s->r->accessed_bytes += bytes;
+	return i;
+}
+
+/* Tell the replacement algorithm the access used its resident pages. */
+static void touch_pages(struct sr_sim *s, const struct sr_access *a)
+{
+	void (*touch)(struct sr_sim *, struct sr_frame *) = s->repl->touch;
+	struct sr_frame *fr = s->fr;
+	const uint32_t *ht = s->hash;
+	uint64_t i, hmask = s->hmask, pos0 = s->cur_pos0;
+
+	for (i = 0; i < a->npages; i++) {
+		uint64_t p = a->page0 + i;
+		struct sr_frame *f = s->direct ? sr_sim_lookup_direct(fr, ht, hmask, p) : sr_sim_lookup(s, p);
+
+		if (f && f->state == SR_FR_RES && !f->pinned) {
+			s->pos = pos0 + i;
+			touch(s, f);
+		}
+	}
+	s->pos = pos0 + a->npages;
+}
+
 static int access_pages(struct sr_sim *s, const struct sr_access *a)
 {
 	const struct sr_policy_ops *po = s->pol.ops;
@@ -24,9 +71,14 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 
 	s->cur_pos0 = s->pos;
 	for (i = 0; i < a->npages; i++) {
-		uint64_t p = a->page0 + i, q, lo, hi, mark;
-		struct sr_frame *f = sr_sim_lookup(s, p);
+		uint64_t p, q, lo, hi, mark;
+		struct sr_frame *f;
 
+		i = plain_hits(s, a, i);
+		if (i == a->npages)
+			break;
+		p = a->page0 + i;
+		f = sr_sim_lookup(s, p);
 		s->r->pages++;
 		s->r->accessed_bytes += sr_sim_page_bytes(s, p);
 		if (f) {
@@ -87,15 +139,7 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 	ret = sr_sim_wait_needed(s);
 	if (ret)
 		return ret;
-	for (i = 0; i < a->npages; i++) {
-		struct sr_frame *f = sr_sim_lookup(s, a->page0 + i);
-
-		if (f && f->state == SR_FR_RES && !f->pinned) {
-			s->pos = s->cur_pos0 + i;
-			s->repl->touch(s, f);
-		}
-	}
-	s->pos = s->cur_pos0 + a->npages;
+	touch_pages(s, a);
 	return 0;
 }
 
@@ -351,6 +395,7 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 
 	s->pol.ops = c->policy;
 	s->pol.pp = c->pp;
+	s->pin_any = c->policy->pin || c->pp.pattern[0];
 	s->pol.sim = s;
 	if (c->policy->init) {
 		ret = c->policy->init(&s->pol, e);

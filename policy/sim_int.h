@@ -84,6 +84,7 @@ struct sr_sim {
 	uint64_t hmask;       /* direct: target pages - 1 */
 	int direct;
 	uint64_t pin_cap;
+	int pin_any;          /* a policy's pin hook or pinned:PATTERN: new frames may be pinned */
 	uint8_t *pin_tensor;  /* pinned:PATTERN matched once per tensor, not per frame */
 
 	/* replacement state */
@@ -206,12 +207,19 @@ static inline struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t pa
 {
 	uint32_t i;
 
-	if (!s->nfr)
-		return NULL;
-	if (!s->direct)
-		return sr_sim_lookup_hash(s, page);
+	if (!s->direct) /* a direct table has frames: test that first */
+		return s->nfr ? sr_sim_lookup_hash(s, page) : NULL;
 	i = page <= s->hmask ? s->hash[page] : SR_NIL;
 	return i == SR_NIL ? NULL : &s->fr[i];
+}
+/* sr_sim_lookup with a direct table, from copies of its fields a loop
+ * keeps in registers. */
+static inline struct sr_frame *sr_sim_lookup_direct(struct sr_frame *fr, const uint32_t *ht, uint64_t hmask,
+						    uint64_t page)
+{
+	uint32_t i = page <= hmask ? ht[page] : SR_NIL;
+
+	return i == SR_NIL ? NULL : &fr[i];
 }
 uint64_t sr_sim_tail_bytes(const struct sr_sim *s, uint64_t p);
 /* Bytes the device transfers for page p: short at the target's end

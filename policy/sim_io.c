@@ -67,6 +67,20 @@ uint64_t sr_sim_tail_bytes(const struct sr_sim *s, uint64_t p)
 	return n;
 }
 
+/* Bytes of pages [lo, hi): whole pages unless the target's end is among them. */
+static uint64_t range_bytes(const struct sr_sim *s, uint64_t lo, uint64_t hi)
+{
+	uint64_t n = 0;
+
+	if (lo >= hi)
+		return 0;
+	if (hi * s->c->page <= s->c->target_size)
+		return (hi - lo) * s->c->page;
+	for (; lo < hi; lo++)
+		n += sr_sim_page_bytes(s, lo);
+	return n;
+}
+
 /* ---- frames ---- */
 
 static void evict(struct sr_sim *s, struct sr_frame *f)
@@ -99,13 +113,10 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 	}
 	f = &s->fr[s->free_head];
 	s->free_head = f->next;
-	memset(f, 0, sizeof(*f));
-	f->page = page;
-	f->prev = f->next = SR_NIL; /* hpos too: it shares prev's place */
-	f->tag = tag;
-	f->state = SR_FR_IO;
-	f->prefetched = (uint8_t)prefetch;
-	if ((s->pol.ops->pin || s->c->pp.pattern[0]) && s->r->pinned_pages < s->pin_cap &&
+	/* hpos shares prev's place: SR_NIL too */
+	*f = (struct sr_frame){ .page = page, .prev = SR_NIL, .next = SR_NIL, .tag = tag, .state = SR_FR_IO,
+				.prefetched = (uint8_t)prefetch };
+	if (s->pin_any && s->r->pinned_pages < s->pin_cap &&
 	    (s->pol.ops->pin ? s->pol.ops->pin(&s->pol, tag) : pin_match(s, tag))) {
 		f->pinned = 1;
 		s->r->pinned_pages++;
@@ -156,18 +167,21 @@ static void busy_start(struct sr_sim *s, unsigned dev, uint64_t now)
 
 static void complete(struct sr_sim *s, struct sr_req *q, uint64_t now)
 {
-	uint64_t p;
+	void (*insert)(struct sr_sim *, struct sr_frame *, int) = s->repl->insert;
+	struct sr_frame *fr = s->fr;
+	const uint32_t *ht = s->hash;
+	uint64_t p, end = q->page0 + q->npages, hmask = s->hmask;
 	uint32_t slot = q->io.idx;
 
-	for (p = q->page0; p < q->page0 + q->npages; p++) {
-		struct sr_frame *f = sr_sim_lookup(s, p);
+	for (p = q->page0; p < end; p++) {
+		struct sr_frame *f = s->direct ? sr_sim_lookup_direct(fr, ht, hmask, p) : sr_sim_lookup(s, p);
 
 		if (!f || f->state != SR_FR_IO || f->io != slot + 1)
 			continue;
 		f->state = SR_FR_RES;
 		f->io = 0;
 		if (!f->pinned)
-			s->repl->insert(s, f, f->prefetched);
+			insert(s, f, f->prefetched);
 	}
 	if (q->needed) {
 		q->needed = 0;
@@ -260,8 +274,10 @@ int sr_sim_reap(struct sr_sim *s, int wait, uint64_t timeout_ns)
  * through) into a free slot; pages in [nlo, nhi) count as demand. */
 static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uint64_t nhi, int needed)
 {
+	struct sr_frame *fr = s->fr;
+	const uint32_t *ht = s->hash;
 	struct sr_req *q;
-	uint64_t p, bytes = 0, dbytes = 0;
+	uint64_t p, bytes, dbytes, pinned = 0, hmask = s->hmask;
 	uint32_t slot;
 	int ret;
 
@@ -273,16 +289,18 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uin
 	slot = s->free_slots[--s->nfree];
 	q = &s->req[slot];
 	for (p = page0; p < page0 + n; p++) {
-		struct sr_frame *f = sr_sim_lookup(s, p);
+		struct sr_frame *f = s->direct ? sr_sim_lookup_direct(fr, ht, hmask, p) : sr_sim_lookup(s, p);
 
-		if (f && f->state == SR_FR_IO && !f->io)
+		if (!f)
+			continue;
+		if (f->state == SR_FR_IO && !f->io)
 			f->io = slot + 1;
-		if (f && f->pinned)
-			s->r->pinned_read_bytes += sr_sim_page_bytes(s, p);
-		bytes += sr_sim_page_bytes(s, p);
-		if (p >= nlo && p < nhi)
-			dbytes += sr_sim_page_bytes(s, p);
+		if (f->pinned)
+			pinned += sr_sim_page_bytes(s, p);
 	}
+	s->r->pinned_read_bytes += pinned;
+	bytes = range_bytes(s, page0, page0 + n);
+	dbytes = range_bytes(s, nlo > page0 ? nlo : page0, nhi < page0 + n ? nhi : page0 + n);
 	q->page0 = page0;
 	q->npages = n;
 	q->prefetch = !dbytes;
@@ -347,11 +365,12 @@ uint64_t sr_sim_extent_pages(const struct sr_sim *s)
 int sr_sim_pump(struct sr_sim *s)
 {
 	unsigned reserve = s->c->qd > 1;
+	uint64_t maxp = sr_sim_max_pages(s);
 	int ret;
 
 	while (s->pf_n && s->nfree > reserve && (!s->pf_limit || s->pf_inflight < s->pf_limit)) {
 		struct sr_pf_run *run = &s->pf[s->pf_head];
-		uint64_t p, n = 0;
+		uint64_t p, n = 0, lim;
 
 		while (run->npages && sr_sim_lookup(s, run->page0)) {
 			run->page0++;
@@ -362,8 +381,10 @@ int sr_sim_pump(struct sr_sim *s)
 			s->pf_n--;
 			continue;
 		}
-		for (p = run->page0; n < run->npages && n < sr_sim_max_pages(s) && n < chunk_left(s, run->page0) &&
-		     !sr_sim_lookup(s, p); p++, n++) {
+		lim = run->npages < maxp ? run->npages : maxp;
+		if (chunk_left(s, run->page0) < lim)
+			lim = chunk_left(s, run->page0);
+		for (p = run->page0; n < lim && !sr_sim_lookup(s, p); p++, n++) {
 			struct sr_frame *f = get_frame(s, p, run->tag, 1);
 
 			if (!f)
@@ -481,17 +502,21 @@ int sr_sim_wait_needed(struct sr_sim *s)
 int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi,
 		      uint64_t nlo, uint64_t nhi)
 {
-	uint64_t p = lo;
+	uint64_t p = lo, maxp = sr_sim_max_pages(s);
 	int ret;
 
 	while (p < hi) {
-		uint64_t q = p, ndemand = 0;
+		uint64_t q = p, ndemand = 0, lim = hi - p;
 
 		if (sr_sim_lookup(s, p)) {
 			p++;
 			continue;
 		}
-		while (q < hi && q - p < sr_sim_max_pages(s) && q - p < chunk_left(s, p) && !sr_sim_lookup(s, q)) {
+		if (maxp < lim)
+			lim = maxp;
+		if (chunk_left(s, p) < lim)
+			lim = chunk_left(s, p);
+		while (q - p < lim && !sr_sim_lookup(s, q)) {
 			struct sr_frame *f = NULL;
 
 			if (q >= nlo && q < nhi) {

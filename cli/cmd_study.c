@@ -179,7 +179,6 @@ static void progress(void *arg, const struct sr_study_run *u)
 {
 	struct study *s = arg;
 	double el = since(s), left;
-
 	char res[300];
 
 	s->done++;
@@ -213,10 +212,9 @@ static int fully_written(const char *path, uint64_t size)
 
 static int write_model(struct study *s, const struct sr_model *m, const char *path, struct sr_err *e)
 {
-	int fd;
-
 	const char *base = strrchr(path, '/');
 	char name[128];
+	int fd;
 
 	sr_cli_stages_printf(&s->pg, "ssdreplay: study: writing %s (%.0f MiB of random data)\n", path,
 			     (double)m->file_size / 1048576.0);

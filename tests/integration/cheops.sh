@@ -51,6 +51,19 @@ grep -q 'eta' "$T/n.err" && fail "a progress line without --progress on a pipe: 
 cmp -s <(mask "$T/p.txt") <(mask "$T/n.txt") || fail "--progress changed the report: $(diff <(mask "$T/p.txt") <(mask "$T/n.txt"))"
 ok "--progress: % and ETA on stderr, ending at 100%; the same report; none on a pipe without it"
 
+# SIGINT mid-way through the offload patterns: the text report of what ran,
+# exit 130, the scratch file removed (it said "write failed", exit 1).
+$SR cheops "$T/d" --max-size 1M --runtime 5s -o "$T/int.txt" 2>"$T/int.err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "SIGINT: exit $rc, expected 130: $(cat "$T/int.err")"
+grep -q "^Fig. 2" "$T/int.txt" || fail "SIGINT: no partial report"
+[ -z "$(ls -A "$T/d")" ] || fail "SIGINT left the scratch file: $(ls "$T/d")"
+ok "SIGINT: partial text report, exit 130"
+
 # Bad input.
 printf '[fig2]\nsize_mb = 1, 2, x\n' >"$T/bad.ini"
 expect_exit 2 "bad.ini:2: \[fig2\] size_mb: expected" $SR cheops "$T/d" --reference "$T/bad.ini" --max-size 1M

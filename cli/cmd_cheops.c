@@ -31,6 +31,7 @@
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "cli/rows.h"
+#include "cli/stages.h"
 #include "devices/spec.h"
 #include "devices/target.h"
 #include "base/ini.h"
@@ -49,13 +50,14 @@
 enum {
 	O_OUTPUT = 'o', O_ENGINE = 'e',
 	O_MAX_SIZE = 256, O_MIN_SIZE, O_REPEAT, O_RUNTIME, O_ALLOW_WRITE, O_REFERENCE, O_OUTFMT, O_ONLY, O_KEEP, O_SPEC,
+	O_PROGRESS,
 };
 
 struct args {
 	uint64_t max_size, min_size, repeat, runtime_ns;
 	const char *engine, *allow_write, *reference, *output, *spec;
 	int only; /* 0 both, 1 fig2, 2 offload */
-	int keep, json;
+	int keep, json, progress;
 };
 
 /* --engine: the async path, libaio (as DeepNVMe) or io_uring */
@@ -90,6 +92,7 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|k=v,...", "from the device", "device spec for % of spec: a profile, or seq_read=7000MB/s,...", A, spec),
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_FLAG("keep", O_KEEP, "keep the scratch file", A, keep) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA over all the measurements on stderr every second once the run passes 2 s, with the one running (default when stderr is a tty)", A, progress) },
 	{ SR_OPT_STR("reference", O_REFERENCE, "FILE", "PROFILES/reference/cheops25.ini", "published figures (PROFILES: see ssdreplay --version)", A, reference),
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_CHOICE("output-format", O_OUTFMT, "FMT", "text", "text or json", A, json, outfmt_names, NULL) },
@@ -269,10 +272,35 @@ static int open_bench(const struct args *a, const char *path, int is_blk, struct
 	return 0;
 }
 
+/* The progress line's weights: expected seconds, the bytes a measurement
+ * moves at an assumed 1 GB/s (the line's pace corrects it) plus a little
+ * for each sync and cache drop, the offload patterns their --runtime. */
+#define ASSUMED_BPS 1e9
+
+static double size_weight(const struct args *a, const struct sr_cheops_ctx *c, uint64_t size)
+{
+	int paths = c->can_store ? NPATHS : NPATHS / 2;
+
+	return (double)a->repeat * paths * ((double)size / ASSUMED_BPS + 0.01);
+}
+
+static double plan_weight(const struct args *a, const struct sr_cheops_ctx *c, int is_blk)
+{
+	double w = 0;
+	uint64_t s;
+
+	if (a->only != 2)
+		for (s = a->min_size; s <= a->max_size; s *= 2)
+			w += size_weight(a, c, s);
+	if (a->only != 1)
+		w += 3 * (double)a->runtime_ns / 1e9 + (a->only == 2 && !is_blk ? (double)a->max_size / ASSUMED_BPS : 0);
+	return w;
+}
+
 /* The offload patterns (capability, DeepSpeed-like, FlexGen-like) over EXTENT
  * bytes (a fresh max-size file when no tensor size ran); 0 or -errno. */
 static int run_offload(const struct args *a, struct sr_cheops_ctx *c, const struct sr_cheops_ref *ref, int is_blk,
-		       int show, uint64_t *extent, struct offload_row *o, int *no, struct sr_err *e)
+		       struct sr_cli_stages *pg, uint64_t *extent, struct offload_row *o, int *no, struct sr_err *e)
 {
 	const struct {
 		const char *name, *engine;
@@ -290,7 +318,10 @@ static int run_offload(const struct args *a, struct sr_cheops_ctx *c, const stru
 		/* --only offload: stream over a freshly written max-size file */
 		*extent = a->max_size;
 		if (!is_blk) {
-			double r = sr_cheops_async_run(c, SR_OP_WRITE, *extent, MIB, a->engine, 32, 1, 0, e);
+			double r;
+
+			sr_cli_stages_next(pg, "cheops: writing the file to stream", (double)*extent / ASSUMED_BPS);
+			r = sr_cheops_async_run(c, SR_OP_WRITE, *extent, MIB, a->engine, 32, 1, 0, e);
 
 			if (r < 0)
 				return (int)r;
@@ -299,14 +330,40 @@ static int run_offload(const struct args *a, struct sr_cheops_ctx *c, const stru
 	for (i = 0; i < 3 && !sr_cli_stop; i++) {
 		double r;
 
-		if (show)
-			fprintf(stderr, "\rcheops: %-24s", pat[i].name);
+		char name[64];
+
+		snprintf(name, sizeof(name), "cheops: %s", pat[i].name);
+		sr_cli_stages_next(pg, name, (double)a->runtime_ns / 1e9);
 		r = sr_cheops_async_run(c, SR_OP_READ, *extent, pat[i].bs, pat[i].engine, pat[i].qd, pat[i].threads,
 			      a->runtime_ns, e);
 		if (r < 0)
 			return (int)r;
 		o[(*no)++] = (struct offload_row){ pat[i].name, pat[i].engine, pat[i].bs, pat[i].qd, pat[i].threads, r,
 						pat[i].paper };
+	}
+	return 0;
+}
+
+/* Fig. 2: each tensor size from --min-size to --max-size, until a stop;
+ * -1 on a failure (e says why). */
+static int run_sizes(const struct args *a, struct sr_cheops_ctx *c, struct sr_cli_stages *pg, uint64_t *sizes,
+		     double (*bw)[NPATHS], int *nsizes, uint64_t *extent, struct sr_err *e)
+{
+	uint64_t s;
+	int ret;
+
+	for (s = a->min_size; s <= a->max_size && !sr_cli_stop; s *= 2) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "cheops: tensor %" PRIu64 " MiB", s / MIB);
+		sr_cli_stages_next(pg, name, size_weight(a, c, s));
+		ret = sr_cheops_measure_size(c, s, bw[*nsizes], e);
+		if (ret == -EINTR || (ret && sr_cli_stop))
+			break;
+		if (ret)
+			return -1;
+		sizes[(*nsizes)++] = s;
+		*extent = s;
 	}
 	return 0;
 }
@@ -335,14 +392,15 @@ int cmd_cheops(int argc, char **argv)
 	struct sr_cheops_ref ref;
 	struct sr_devspec ds;
 	struct sr_cheops_ctx c = { .tgt = &tgt, .bfd = -1 };
-	uint64_t sizes[NSIZES], s, extent = 0;
+	uint64_t sizes[NSIZES], extent = 0;
 	double bw[NSIZES][NPATHS];
 	struct offload_row o[3];
 	char *scratch = NULL;
 	struct stat sb;
 	FILE *f = stdout;
 	struct sr_outfile out = { 0 };
-	int pos, ret, nsizes = 0, no = 0, status = SR_EXIT_OK, is_blk, show = isatty(STDERR_FILENO);
+	struct sr_cli_stages pg = { 0 };
+	int pos, ret, nsizes = 0, no = 0, status = SR_EXIT_OK, is_blk;
 
 	ret = sr_opts_parse(CMD, opts, argc, argv, NULL, &a, "[options] DIR|DEVICE", &pos, &e);
 	if (ret == 1)
@@ -393,25 +451,16 @@ int cmd_cheops(int argc, char **argv)
 		goto fail;
 	sr_cli_warn_ram(argv[pos]);
 	sr_cli_install_signals();
-	if (a.only != 2)
-		for (s = a.min_size; s <= a.max_size && !sr_cli_stop; s *= 2) {
-			if (show)
-				fprintf(stderr, "\rcheops: tensor %" PRIu64 " MiB ", s / MIB);
-			ret = sr_cheops_measure_size(&c, s, bw[nsizes], &e);
-			if (ret == -EINTR || (ret && sr_cli_stop))
-				break;
-			if (ret)
-				goto fail;
-			sizes[nsizes++] = s;
-			extent = s;
-		}
+	sr_cli_stages_start(&pg, a.progress || isatty(STDERR_FILENO), plan_weight(&a, &c, is_blk));
+	if (a.only != 2 && run_sizes(&a, &c, &pg, sizes, bw, &nsizes, &extent, &e))
+		goto fail;
 	ret = 0;
 	if (a.only != 1 && !sr_cli_stop)
-		ret = run_offload(&a, &c, &ref, is_blk, show, &extent, o, &no, &e);
-	if (show)
-		fputs("\r                                   \r", stderr);
+		ret = run_offload(&a, &c, &ref, is_blk, &pg, &extent, o, &no, &e);
+	sr_cli_stages_end(&pg);
 	if (ret && !sr_cli_stop)
 		goto fail;
+	ret = 0; /* a stop: the partial report of what ran, exit 130 (the text report's write check read the stop as a failed write) */
 	if (no && !o[0].bw)
 		no = 0;
 	if (a.json)
@@ -427,6 +476,7 @@ int cmd_cheops(int argc, char **argv)
 	status = sr_cli_stopped(status);
 	goto out;
 fail:
+	sr_cli_stages_end(&pg); /* the line ended before the error is printed */
 	status = sr_cli_fail(&e);
 out:
 	sr_outfile_abort(&out);

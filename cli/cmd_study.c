@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/stages.h"
 #include "devices/spec.h"
 #include "devices/target.h"
 #include "policy/policy.h"
@@ -41,11 +42,12 @@
 
 enum {
 	O_OUTPUT = 'o', O_MODELS = 256, O_TARGET, O_QUICK, O_SMOKE, O_TOKENS, O_SPEC, O_CGROOT, O_KEEP, O_SEED, O_SWAP,
+	O_PROGRESS, O_VERBOSE,
 };
 
 struct args {
 	const char *output, *models, *target, *spec, *cgroot;
-	int quick, smoke, keep;
+	int quick, smoke, keep, progress, verbose;
 	uint64_t tokens, seed, swap;
 };
 
@@ -67,6 +69,8 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_STR("cgroup-root", O_CGROOT, "DIR", "/sys/fs/cgroup", "where memory cgroups are made (a directory without them: real-mmap rows are skipped)", A, cgroot) },
 	{ SR_OPT_FLAG("keep-traces", O_KEEP, "keep the tracefs captures in DIR/traces (default: removed once analyzed)", A, keep) },
 	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "routing and model data seed", A, seed, 0, UINT64_MAX) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "one line with % and ETA over the whole matrix (runs weighted by their expected time) and the run going on, every second once the study passes 2 s, instead of a line per run (default when stderr is a tty)", A, progress) },
+	{ SR_OPT_FLAG("verbose", O_VERBOSE, "with the progress line, a line per run too (runs that failed or carry a note always get one)", A, verbose) },
 	{ "swap-file", O_SWAP, 1, "SIZE", "none", "for H3: make DIR/swapfile of SIZE, swapon it for the study (host-wide), swapoff and remove it at the end" },
 	SR_OPT_END,
 };
@@ -114,7 +118,56 @@ struct study {
 	double expected_s;
 	struct sr_swapfile swap;   /* --swap-file */
 	double setup_s;         /* writing files and the sweep */
+	struct sr_cli_stages pg;   /* the progress line (a terminal or --progress) */
+	int nocg_planned;       /* the plan has the runs without memory cgroups */
 };
+
+/* The progress line's weights are expected seconds at an assumed 1 GB/s
+ * (the line's pace corrects them), as the up-front estimate. */
+#define PLAN_BPS 1e9
+#define WRITE_BPS 0.4e9 /* writing a model file (sr_study_estimate's) */
+
+static double run_weight(const struct study *s, const struct sr_study_mctx *mc, const char *kind, int limited)
+{
+	return sr_study_run_estimate(&s->c, mc, kind, limited, PLAN_BPS);
+}
+
+/* The whole matrix: the model files to write, the sweep, each model's runs
+ * (the 6 in a memory cgroup, or the one cold pass when there are none). */
+static double plan_total(const struct study *s, int nocg)
+{
+	double w = run_weight(s, &s->c.mc[0], "sweep", 0);
+	size_t i;
+
+	for (i = 0; i < s->c.x.nm; i++) {
+		const struct sr_study_mctx *mc = &s->c.mc[i];
+
+		w += run_weight(s, mc, "schedule", 0) + run_weight(s, mc, "ram", 0) + 5 * run_weight(s, mc, "simulated", 0);
+		w += nocg ? run_weight(s, mc, "real-mmap", 0) : 6 * run_weight(s, mc, "real-mmap", 1);
+	}
+	return w;
+}
+
+/* A run starts: the progress line names it (sr_study_ctx.start). */
+static void run_start(void *arg, const struct sr_study_run *u)
+{
+	struct study *s = arg;
+	const struct sr_study_mctx *mc = &s->c.mc[0];
+	char name[200];
+	size_t i;
+
+	if (!s->pg.on)
+		return;
+	for (i = 0; i < s->c.x.nm; i++)
+		if (!strcmp(s->c.mc[i].v->name, u->model))
+			mc = &s->c.mc[i];
+	if (s->c.x.cg == 0 && !s->nocg_planned) { /* no memory cgroups: the limited runs will not run */
+		s->nocg_planned = 1;
+		sr_cli_stages_total(&s->pg, s->pg.total - plan_total(s, 0) + plan_total(s, 1));
+	}
+	snprintf(name, sizeof(name), "%s %s %s %s", u->id, u->hyp, u->model, u->what);
+	sr_cli_stages_next(&s->pg, name, run_weight(s, mc, u->kind, s->c.x.cg != 0));
+}
 
 static double since(const struct study *s)
 {
@@ -126,19 +179,25 @@ static void progress(void *arg, const struct sr_study_run *u)
 {
 	struct study *s = arg;
 	double el = since(s), left;
+	char res[300];
 
 	s->done++;
+	/* with the progress line (which has the % and ETA), a line only for a run
+	 * the user must hear of: failed, or a note (a trace that lost events, a
+	 * swappiness not set); the sweep's note is the next line's figure */
+	if (s->pg.on && !s->a.verbose && u->ok && (!u->note[0] || !strcmp(u->kind, "sweep")))
+		return;
 	/* the up-front estimate first, then the pace of the runs so far */
 	left = s->done >= 4 ? (el - s->setup_s) / (double)(s->done - 1) * (double)(s->planned - s->done) :
 			      s->expected_s - el;
-	fprintf(stderr, "ssdreplay: study [%zu/%zu] %s %s %s %s: ", s->done, s->planned, u->id, u->hyp, u->model, u->what);
 	if (u->ok && u->tps > 0)
-		fprintf(stderr, "%.3g tokens/s", u->tps);
+		snprintf(res, sizeof(res), "%.3g tokens/s%s%.200s", u->tps, u->note[0] ? "; " : "", u->note);
 	else if (u->ok && u->seq_pct >= 0)
-		fprintf(stderr, "%.1f%% sequential", u->seq_pct);
+		snprintf(res, sizeof(res), "%.1f%% sequential%s%.200s", u->seq_pct, u->note[0] ? "; " : "", u->note);
 	else
-		fprintf(stderr, "%s", u->ok ? "done" : u->note);
-	fprintf(stderr, " (%.0f s elapsed, ~%.0f s left)\n", el, left > 0 ? left : 0);
+		snprintf(res, sizeof(res), "%.250s", u->ok && !u->note[0] ? "done" : u->note);
+	sr_cli_stages_printf(&s->pg, "ssdreplay: study [%zu/%zu] %s %s %s %s: %s (%.0f s elapsed, ~%.0f s left)\n", s->done,
+			     s->planned, u->id, u->hyp, u->model, u->what, res, el, left > 0 ? left : 0);
 }
 
 /* ---- set-up ---- */
@@ -153,9 +212,14 @@ static int fully_written(const char *path, uint64_t size)
 
 static int write_model(struct study *s, const struct sr_model *m, const char *path, struct sr_err *e)
 {
+	const char *base = strrchr(path, '/');
+	char name[128];
 	int fd;
 
-	fprintf(stderr, "ssdreplay: study: writing %s (%.0f MiB of random data)\n", path, (double)m->file_size / 1048576.0);
+	sr_cli_stages_printf(&s->pg, "ssdreplay: study: writing %s (%.0f MiB of random data)\n", path,
+			     (double)m->file_size / 1048576.0);
+	snprintf(name, sizeof(name), "writing %.100s", base ? base + 1 : path);
+	sr_cli_stages_next(&s->pg, name, (double)m->file_size / WRITE_BPS);
 	if (sr_gguf_write(path, m, SR_FILL_RANDOM, s->a.seed, e))
 		return -EIO;
 	fd = open(path, O_RDONLY);
@@ -213,6 +277,27 @@ static int check_target(struct study *s, struct sr_err *e)
 					s->c.mc[i].v->name, s->c.mc[i].v->bytes);
 	sr_target_close(&t);
 	return ret;
+}
+
+/* The model files prepare_targets will write, in seconds at WRITE_BPS. */
+static double write_weight(const struct study *s)
+{
+	char path[4200];
+	struct stat st;
+	double w = 0, big = 0;
+	size_t i;
+
+	for (i = 0; i < s->c.x.nm; i++) {
+		const struct sr_study_model *v = s->c.mc[i].v;
+
+		big = (double)v->bytes > big ? (double)v->bytes : big;
+		snprintf(path, sizeof(path), "%.4000s/%.60s.gguf", s->c.dir, v->name);
+		if (!s->a.target && !fully_written(path, v->bytes))
+			w += (double)v->bytes;
+	}
+	if (s->a.target && stat(s->a.target, &st) && errno == ENOENT)
+		w = big; /* the largest model, once */
+	return w / WRITE_BPS;
 }
 
 static int prepare_targets(struct study *s, struct sr_err *e)
@@ -345,6 +430,7 @@ static void settings(struct study *s)
 	c->seed = s->a.seed;
 	c->keep = s->a.keep;
 	c->progress = progress;
+	c->start = run_start;
 	c->progress_arg = s;
 }
 
@@ -394,11 +480,23 @@ static int swap_on(struct study *s, struct sr_err *e)
 		}
 		return -1;
 	}
-	fprintf(stderr, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
+	sr_cli_stages_printf(&s->pg, "ssdreplay: study: swap on %s (%" PRIu64 " MiB) for the run; swapoff %s if this process is killed\n",
 		t, s->a.swap >> 20, t);
 	sr_study_note(&s->c.x, "H3's swap area: %s, %" PRIu64 " MiB, made by --swap-file, on for the study and removed after "
 		      "(host-wide while on)", t, s->a.swap >> 20);
 	return 0;
+}
+
+/* The plan up front: runs and expected duration, then the progress line. */
+static void announce(struct study *s)
+{
+	s->planned = 1 + 13 * s->c.x.nm;
+	s->expected_s = sr_study_estimate(&s->c, s->c.x.ds.cal_seq_read_Bps > 0 ? s->c.x.ds.cal_seq_read_Bps : 1e9,
+					  !s->a.target) + 10;
+	fprintf(stderr, "ssdreplay: study (%s): %zu models, %" PRIu64 " tokens per run, %zu runs; expected duration "
+		"~%.0f s (%.1f min) at an assumed 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
+		s->mode->name, s->c.x.nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
+	sr_cli_stages_start(&s->pg, s->a.progress || isatty(STDERR_FILENO), plan_total(s, 0) + write_weight(s));
 }
 
 int cmd_study(int argc, char **argv)
@@ -435,12 +533,7 @@ int cmd_study(int argc, char **argv)
 		if (sr_study_schedule_bytes(&s->c, mc, &e))
 			goto fail;
 	}
-	s->planned = 1 + 13 * s->c.x.nm;
-	s->expected_s = sr_study_estimate(&s->c, s->c.x.ds.cal_seq_read_Bps > 0 ? s->c.x.ds.cal_seq_read_Bps : 1e9,
-					  !s->a.target) + 10;
-	fprintf(stderr, "ssdreplay: study (%s): %zu models, %" PRIu64 " tokens per run, %zu runs; expected duration "
-		"~%.0f s (%.1f min) at an assumed 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
-		s->mode->name, s->c.x.nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
+	announce(s);
 	if (prepare_targets(s, &e)) {
 		if (sr_cli_stop) { /* stopped while writing a model: a report of no runs, exit 130 */
 			sr_err_clear(&e);
@@ -476,16 +569,18 @@ int cmd_study(int argc, char **argv)
 	s->setup_s = since(s);
 	if (s->c.x.sweep_best > 0) {
 		s->expected_s = since(s) + sr_study_estimate(&s->c, s->c.x.sweep_best, 0);
-		fprintf(stderr, "ssdreplay: study: device best %.2f GB/s; expected total ~%.0f s (%.1f min)\n",
-			s->c.x.sweep_best / 1e9, s->expected_s, s->expected_s / 60);
+		sr_cli_stages_printf(&s->pg, "ssdreplay: study: device best %.2f GB/s; expected total ~%.0f s (%.1f min)\n",
+				     s->c.x.sweep_best / 1e9, s->expected_s, s->expected_s / 60);
 	}
 	for (i = 0; i < s->c.x.nm && !sr_cli_stop; i++)
 		if (sr_study_run_model(&s->c, &s->c.mc[i], &e)) {
+			sr_cli_stages_end(&s->pg);
 			status = sr_cli_fail(&e);
 			stopped = 1;
 			break;
 		}
 finish:
+	sr_cli_stages_end(&s->pg);
 	if (sr_cli_stop) {
 		stopped = 1;
 		status = SR_EXIT_SIGNAL;
@@ -507,6 +602,7 @@ finish:
 		s->c.x.nrows, since(s), status == SR_EXIT_SIGNAL ? "; stopped by a signal: partial" : "");
 	goto out;
 fail:
+	sr_cli_stages_end(&s->pg);
 	status = sr_cli_fail(&e);
 out:
 	if (s->swap.path[0] && (ret = sr_swapfile_off(&s->swap)))

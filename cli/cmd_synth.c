@@ -33,12 +33,12 @@ enum {
 	O_GGUF = 256, O_PROFILE, O_INFO, O_OUTFMT, O_WRITE_GGUF, O_SPARSE, O_TOKENS, O_PREFILL,
 	O_ACCESS, O_ROUTING, O_SEED, O_COMPUTE, O_KV, O_KV_OFF, O_THREADS,
 	O_KV_OFFLOAD, O_KV_ONLY, O_KV_TYPE, O_KV_BLOCK, O_KV_TIER, O_KV_CHUNK, O_SESSIONS, O_TURNS,
-	O_SHARED, O_TURN_TOKENS, O_REQUESTS, O_TIER_CAP, O_TIER_REPORT,
+	O_SHARED, O_TURN_TOKENS, O_REQUESTS, O_TIER_CAP, O_TIER_REPORT, O_PROGRESS,
 };
 
 struct args {
 	const char *model, *write_gguf, *output;
-	int info, sparse, have_outfmt, have_threads, have_tokens;
+	int info, sparse, have_outfmt, have_threads, have_tokens, progress;
 	struct sr_cli_kv kv;
 	enum sr_out_fmt outfmt;
 	struct sr_synth_opts so;
@@ -166,6 +166,7 @@ static const struct sr_opt opts[] = {
 	  SR_OPT_FIELD(A, outfmt), SEEN(have_outfmt) },
 	{ SR_OPT_STR("write-gguf", O_WRITE_GGUF, "OUT.gguf", "", "write the model as a GGUF file (random data) and exit", A, write_gguf) },
 	{ SR_OPT_FLAG("sparse", O_SPARSE, "--write-gguf: leave the tensor data as holes (reads return zeros)", A, sparse) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "--write-gguf: progress and ETA on stderr every second once the write passes 2 s (default when stderr is a tty)", A, progress) },
 	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16", "decode tokens", A, so.tokens, 0, 1ull << 40), SEEN(have_tokens) },
 	{ SR_OPT_UINT("prefill", O_PREFILL, "N", "0", "prompt tokens processed first as one batch", A, so.prefill, 0, 1ull << 32),
 	  SEEN(have_tokens) },
@@ -430,26 +431,11 @@ out:
 	return ret;
 }
 
-/* synth --write-gguf on a terminal: the replay progress line once the write
- * has taken 2 s, then every second. */
-struct gguf_progress {
-	uint64_t t0, last_ns, last_bytes;
-	int shown;
-};
-
+/* synth --write-gguf on a terminal or with --progress: the shared meter
+ * (cli/cli.h), bytes written of the file's. */
 static void gguf_progress(void *arg, uint64_t done, uint64_t total)
 {
-	struct gguf_progress *p = arg;
-	uint64_t now = sr_now_ns() - p->t0;
-	double dt = (double)(now - p->last_ns) / 1e9;
-
-	if (now < 2000000000ull || now - p->last_ns < 1000000000ull)
-		return;
-	sr_cli_progress_line(now, total ? (double)done / (double)total : 0,
-			     dt > 0 ? (double)(done - p->last_bytes) / dt / 1048576.0 : 0);
-	p->last_ns = now;
-	p->last_bytes = done;
-	p->shown = 1;
+	sr_cli_meter_tick(arg, total ? (double)done / (double)total : 0, done);
 }
 
 int cmd_synth(int argc, char **argv)
@@ -510,12 +496,15 @@ int cmd_synth(int argc, char **argv)
 			goto fail;
 	} else if (a.write_gguf) {
 		sr_cli_install_signals(); /* a stop removes the half-written OUT.tmp (exit 130) */
-		struct gguf_progress gp = { .t0 = sr_now_ns() };
+		struct sr_cli_meter gm;
 
+		sr_cli_meter_start(&gm, a.progress || isatty(STDERR_FILENO));
 		ret = sr_gguf_write_progress(a.write_gguf, &m, a.sparse ? SR_FILL_SPARSE : SR_FILL_RANDOM,
-					     a.so.seed, isatty(STDERR_FILENO) ? gguf_progress : NULL, &gp, &e);
-		if (gp.shown)
-			fputc('\n', stderr);
+					     a.so.seed, gm.on ? gguf_progress : NULL, &gm, &e);
+		if (ret && gm.shown)
+			fputc('\n', stderr); /* a failed or stopped write does not end at 100% */
+		else
+			sr_cli_meter_end(&gm);
 		if (ret)
 			goto fail;
 	} else if (a.kv.report) {

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -26,6 +27,17 @@ static long commit_run(struct sr_study_ctx *s, struct sr_study_run *u)
 	return i;
 }
 
+/* A new run of the matrix, told to the caller as it starts. */
+static struct sr_study_run *new_run(struct sr_study_ctx *s, const struct sr_study_model *v, const char *hyp,
+				   const char *kind, const char *what)
+{
+	struct sr_study_run *u = sr_study_new_run(&s->x, v, hyp, kind, what);
+
+	if (u && s->start)
+		s->start(s->progress_arg, u);
+	return u;
+}
+
 /* ---- schedules and analysis ---- */
 
 static int open_sched(const struct sr_study_ctx *s, struct sr_study_mctx *mc, enum sr_access_kind acc, struct sr_source **src,
@@ -44,7 +56,7 @@ static int open_sched(const struct sr_study_ctx *s, struct sr_study_mctx *mc, en
 /* H1 at the page-fault level: the schedule at 4 KiB pages, what mmap faults on. */
 static int run_faults(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e)
 {
-	struct sr_study_run *u = sr_study_new_run(&s->x, mc->v, "H1", "schedule", "page faults: schedule at 4 KiB pages");
+	struct sr_study_run *u = new_run(s, mc->v, "H1", "schedule", "page faults: schedule at 4 KiB pages");
 	struct sr_source *src = NULL;
 	struct sr_study_pattern p;
 	int ret;
@@ -85,7 +97,7 @@ static int run_faults(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct s
 static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t mem,
 		   uint64_t page, long *idx, struct sr_err *e)
 {
-	struct sr_study_run *u = sr_study_new_run(&s->x, mc->v, hyp, "simulated", what);
+	struct sr_study_run *u = new_run(s, mc->v, hyp, "simulated", what);
 	const struct sr_policy_ops *ops;
 	struct sr_policy_params pp;
 	struct sr_sim_result res;
@@ -165,7 +177,7 @@ static int run_real(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char
 	*idx = -1;
 	if (limit && s->x.cg == 0)
 		return 0;
-	u = sr_study_new_run(&s->x, mc->v, hyp, warm ? "ram" : "real-mmap", what);
+	u = new_run(s, mc->v, hyp, warm ? "ram" : "real-mmap", what);
 	if (!u)
 		return 0;
 	snprintf(trace, sizeof(trace), "%s/traces/%s.trace", s->dir, u->id);
@@ -242,7 +254,7 @@ static int run_real(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char
 
 int sr_study_run_sweep(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e)
 {
-	struct sr_study_run *u = sr_study_new_run(&s->x, NULL, "sweep", "sweep", "device curve: sequential reads, bs x qd");
+	struct sr_study_run *u = new_run(s, NULL, "sweep", "sweep", "device curve: sequential reads, bs x qd");
 	char out[4200], err[4200], size[32], *argv[24];
 	unsigned minqd = UINT32_MAX;
 	pid_t pid, parent;
@@ -360,6 +372,36 @@ double sr_study_estimate(const struct sr_study_ctx *s, double bw, int with_write
 			t += (double)mc->v->bytes / 0.4e9;
 	}
 	return t;
+}
+
+/* Points in a comma-separated list. */
+static double list_n(const char *l)
+{
+	double n = 1;
+
+	for (; l && *l; l++)
+		n += *l == ',';
+	return n;
+}
+
+double sr_study_run_estimate(const struct sr_study_ctx *s, const struct sr_study_mctx *mc, const char *kind, int limited,
+			     double bw)
+{
+	double v, compute;
+
+	if (!strcmp(kind, "sweep")) /* each point its runtime, and a little to start */
+		return list_n(s->sweep_bs) * list_n(s->sweep_qd) * (strtod(s->sweep_runtime, NULL) + 0.1);
+	v = (double)s->tokens * mc->bytes_per_token;
+	compute = (double)s->tokens * mc->v->compute_ns / 1e9;
+	if (!strcmp(kind, "schedule"))
+		return 0.05 * v / bw;
+	if (!strcmp(kind, "ram"))
+		return (double)mc->v->bytes / bw + compute;
+	if (!strcmp(kind, "simulated")) /* sr_study_estimate's 4.7 passes at 60% over its 5 simulated runs */
+		return 4.7 * v / (0.6 * bw) / 5 + compute;
+	if (limited) /* its 7.6 passes at 20% over the 6 runs in a memory cgroup */
+		return 7.6 * v / (0.2 * bw) / 6 + compute;
+	return v / bw + compute;
 }
 
 /* ---- the matrix ---- */

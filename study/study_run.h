@@ -42,6 +42,8 @@ struct sr_study_ctx {
 	/* called once per committed run (progress lines are the caller's) */
 	void (*progress)(void *arg, const struct sr_study_run *u);
 	void *progress_arg;
+	/* called (with progress_arg) when a run starts: its id, kind, model, what */
+	void (*start)(void *arg, const struct sr_study_run *u);
 };
 
 /* Bytes per token of mc's tensor-granularity schedule, and its compute time. */
@@ -49,6 +51,12 @@ int sr_study_schedule_bytes(struct sr_study_ctx *s, struct sr_study_mctx *mc, st
 /* Seconds the matrix should take at best sequential bandwidth bw; with_writes:
  * add writing each model's scratch file. */
 double sr_study_estimate(const struct sr_study_ctx *s, double bw, int with_writes);
+/* Seconds one run of kind ("schedule", "ram", "real-mmap", "simulated",
+ * "sweep") of mc should take at bw, the terms of sr_study_estimate shared
+ * among the runs that read them; limited: a real-mmap run in a memory
+ * cgroup (else the one cold pass). The weights of the progress line. */
+double sr_study_run_estimate(const struct sr_study_ctx *s, const struct sr_study_mctx *mc, const char *kind, int limited,
+			     double bw);
 /* The device curve from a child sweep over mc's file; 0 also when the sweep
  * failed (its run says why), -errno when it could not be started. */
 int sr_study_run_sweep(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e);

@@ -36,6 +36,34 @@ $SR cheops "$T/d" --only offload --max-size 2M --runtime 0.1s --spec seq_read=10
 grep -q "^Fig. 2" "$T/c.txt" && grep -q "DeepSpeed-like" "$T/c.txt" && grep -q "FlexGen-like" "$T/c.txt" || fail "text report"
 ok "text report"
 
+# --progress: one line on stderr with the overall % and ETA and the stage
+# running, once the run passes 2 s (3 offload patterns of 1 s), ending at
+# 100%; the report is the same with and without it (measured figures and the
+# scratch file's pid masked), nothing on stdout; without --progress and no
+# terminal, no progress line.
+mask() { sed -E 's/[0-9]+(\.[0-9]+)?/N/g' "$1"; }
+$SR cheops "$T/d" --max-size 2M --runtime 1s --progress -o "$T/p.txt" >"$T/p.out" 2>"$T/p.err" || fail "cheops --progress"
+tr '\r' '\n' <"$T/p.err" | grep -Eq '^\[ *[0-9.]+s\] +[0-9.]+% +eta +[0-9]+s +cheops: ' || fail "no progress line: $(cat "$T/p.err")"
+tr '\r' '\n' <"$T/p.err" | grep -v '^$' | tail -1 | grep -Eq ' 100\.0% +eta +0s' || fail "progress does not end at 100%: $(cat "$T/p.err")"
+$SR cheops "$T/d" --max-size 2M --runtime 1s -o "$T/n.txt" >"$T/n.out" 2>"$T/n.err" || fail "cheops without --progress"
+grep -q 'eta' "$T/n.err" && fail "a progress line without --progress on a pipe: $(cat "$T/n.err")"
+[ -s "$T/p.out" ] || [ -s "$T/n.out" ] && fail "something on stdout with -o"
+cmp -s <(mask "$T/p.txt") <(mask "$T/n.txt") || fail "--progress changed the report: $(diff <(mask "$T/p.txt") <(mask "$T/n.txt"))"
+ok "--progress: % and ETA on stderr, ending at 100%; the same report; none on a pipe without it"
+
+# SIGINT mid-way through the offload patterns: the text report of what ran,
+# exit 130, the scratch file removed (it said "write failed", exit 1).
+$SR cheops "$T/d" --max-size 1M --runtime 5s -o "$T/int.txt" 2>"$T/int.err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "SIGINT: exit $rc, expected 130: $(cat "$T/int.err")"
+grep -q "^Fig. 2" "$T/int.txt" || fail "SIGINT: no partial report"
+[ -z "$(ls -A "$T/d")" ] || fail "SIGINT left the scratch file: $(ls "$T/d")"
+ok "SIGINT: partial text report, exit 130"
+
 # Bad input.
 printf '[fig2]\nsize_mb = 1, 2, x\n' >"$T/bad.ini"
 expect_exit 2 "bad.ini:2: \[fig2\] size_mb: expected" $SR cheops "$T/d" --reference "$T/bad.ini" --max-size 1M

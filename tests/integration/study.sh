@@ -23,6 +23,25 @@ grep -q "$T/x/swapfile" /proc/swaps && fail "a bad --target turned swap on"
 [ -e "$T/x" ] && fail "bad input left $T/x behind"
 ok "bad input: one line, exit 2, nothing written"
 
+# --progress: one line with % and ETA over the matrix and the run going on
+# (a tiny model with 600 tokens: a few seconds), ending at 100%, in place of
+# the line per run; the same runs and verdicts in the report files as
+# without it, nothing on stdout; without it on a pipe, a line per run and no
+# progress line.
+runs() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print([(u["id"], u["hyp"], u["kind"], u["model"], u["what"]) for u in j["runs"]], [(r["hyp"], r["title"]) for r in j["verdicts"]])' "$1"; }
+$SR study --smoke --models tiny-llama --tokens 600 -o "$T/tp" --progress >"$T/tp.out" 2>"$T/tp.err" || { cat "$T/tp.err" >&2; fail "study --progress"; }
+tr '\r' '\n' <"$T/tp.err" | grep -Eq '^\[ *[0-9.]+s\] +[0-9.]+% +eta +[0-9]+s +r[0-9]+ ' || fail "no progress line: $(cat "$T/tp.err")"
+tr '\r' '\n' <"$T/tp.err" | grep -E '^\[ *[0-9.]+s\]' | tail -1 | grep -Eq ' 100\.0% +eta +0s' || fail "progress does not end at 100%: $(cat "$T/tp.err")"
+grep -q "\[14/14\]" "$T/tp.err" && fail "--progress: still a line per run: $(cat "$T/tp.err")"
+$SR study --smoke --models tiny-llama --tokens 600 -o "$T/tn" >"$T/tn.out" 2>"$T/tn.err" || { cat "$T/tn.err" >&2; fail "study"; }
+grep -q "\[14/14\]" "$T/tn.err" || fail "no line per run on a pipe: $(cat "$T/tn.err")"
+grep -q 'eta' "$T/tn.err" && fail "a progress line on a pipe without --progress: $(cat "$T/tn.err")"
+[ -s "$T/tp.out" ] || [ -s "$T/tn.out" ] && fail "study printed on stdout"
+[ "$(runs "$T/tp/runs.json")" = "$(runs "$T/tn/runs.json")" ] || fail "--progress changed the runs: $(runs "$T/tp/runs.json") vs $(runs "$T/tn/runs.json")"
+[ "$(cd "$T/tp" && find . | sort)" = "$(cd "$T/tn" && find . | sort)" ] || fail "--progress changed the files written"
+rm -rf "$T/tp" "$T/tn"
+ok "--progress: % and ETA over the matrix ending at 100%, the same runs and files; a line per run on a pipe without it"
+
 # The cgroups are named after the study process; other runs on the machine
 # have their own, so look only for this run's (cgs PID).
 cgs() { ls -d /sys/fs/cgroup/memory/ssdreplay-study-"$1" /sys/fs/cgroup/ssdreplay-study-"$1" /sys/fs/cgroup/unified/ssdreplay-study-"$1" 2>/dev/null; }

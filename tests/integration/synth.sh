@@ -85,6 +85,22 @@ ok "--info json totals"
 cmp -s "$T/a.csv" "$T/g.csv" || fail "the GGUF and its profile give different schedules"
 ok "--write-gguf file gives the profile's schedule"
 
+# --- --write-gguf --progress: the shared meter (% and ETA once the write
+# passes 2 s: a 1.4 GiB model), ending at 100%; the file is the same byte for
+# byte with and without it, nothing on stdout; on a pipe without --progress
+# no progress line.
+"$SR" synth --profile gpt-oss-20b-quick --write-gguf "$T/p.gguf" --progress >"$T/p.out" 2>"$T/p.err" || fail "write-gguf --progress"
+tr '\r' '\n' <"$T/p.err" | grep -Eq '^\[ *[0-9.]+s\] +[0-9.]+% +[0-9.]+ MiB/s +eta' || fail "no progress line: $(cat "$T/p.err")"
+tr '\r' '\n' <"$T/p.err" | grep -v '^$' | tail -1 | grep -q ' 100\.0% ' || fail "progress does not end at 100%: $(cat "$T/p.err")"
+sum=$(sha256sum <"$T/p.gguf")
+rm -f "$T/p.gguf"
+"$SR" synth --profile gpt-oss-20b-quick --write-gguf "$T/p.gguf" >"$T/n.out" 2>"$T/n.err" || fail "write-gguf"
+[ "$(sha256sum <"$T/p.gguf")" = "$sum" ] || fail "--progress changed the GGUF file"
+rm -f "$T/p.gguf"
+[ -s "$T/p.out" ] || [ -s "$T/n.out" ] && fail "--write-gguf printed on stdout"
+grep -q 'eta' "$T/n.err" && fail "a progress line on a pipe without --progress: $(cat "$T/n.err")"
+ok "--write-gguf --progress: % and ETA ending at 100%, the same file; none on a pipe without it"
+
 # --- synth | replay --trace -: every byte of the schedule read from the file
 "$SR" synth --gguf "$T/m.gguf" --tokens 8 | "$SR" replay --trace - --engine psync --buffered \
 	--output-format json -o "$T/r.json" "$T/m.gguf" || fail "synth | replay"

@@ -41,7 +41,7 @@ uint64_t sr_plines_pos(const struct sr_plines *p);
 /* Stop the helpers and free p (NULL is fine). */
 void sr_plines_stop(struct sr_plines *p);
 
-/* For tests and fuzzing: block size in bytes (0: default 1 MiB), smallest
+/* For tests and fuzzing: block size in bytes (0: default 256 KiB), smallest
  * file tail worth it (default 8 MiB), helper threads (0: CPUs - 1, at most
  * 3). Not thread-safe; call before opening readers. */
 void sr_plines_tune(size_t block, uint64_t min_bytes, unsigned threads);

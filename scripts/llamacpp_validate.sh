@@ -26,7 +26,11 @@
 # embd:ff[:experts:used] ...), LEVELS (default "35 60 85"), RUNS (3), TOKENS
 # (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options, default
 # "--mmap-cost auto --advise sequential": the page-cache cost model and the
-# readahead window llama.cpp's POSIX_FADV_SEQUENTIAL doubles), SEED (3).
+# readahead window llama.cpp's POSIX_FADV_SEQUENTIAL doubles), SEED (3),
+# COST (level: the page-cache cost is measured again after each level's runs,
+# in OUT/state, so it is taken in the same minutes as the runs it predicts, as
+# the compute time is, and no other user of the state directory changes it
+# mid-run; cached: the figure kept in the user's state directory).
 # Exit 0 when it ran (the band is reported, not enforced), 77 when something it
 # needs is missing, 1 on a failed step.
 set -u
@@ -40,6 +44,7 @@ THREADS=${THREADS:-2}
 PROMPT=${PROMPT:-Hi}
 SEED=${SEED:-3}
 SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential"}
+COST=${COST:-level}
 RUN=$SRC/scripts/llamacpp_run.mjs
 export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
 
@@ -169,10 +174,15 @@ for shape in $SHAPES; do
 		ram_tps=$(printf '%s\n' "${ram[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 		cms=$(python3 -c "print('%.3f' % (1000 / $ram_tps))")
 		echo "  $lv%: RAM-resident ${ram[*]} tok/s (median $cms ms/token); limited ${tps[*]} tok/s, ${fpt[*]} major faults/token, node anon $((la >> 20)) MiB; load $(cut -d' ' -f1 /proc/loadavg)"
+		sa=$SIM_ARGS
+		[ "$COST" = level ] && sa=${SIM_ARGS/--mmap-cost auto/--mmap-cost measure}
 		# shellcheck disable=SC2086
+		SSDREPLAY_STATE=${SSDREPLAY_STATE:-$([ "$COST" = level ] && echo "$OUT/state")} \
 		"$SR" simulate --gguf "$M" "$M" --policy pagecache --mem "$room" --tokens "$TOKENS" \
-			--prefill "$prompt" --compute-ms-per-token "$cms" $SIM_ARGS --output-format json \
+			--prefill "$prompt" --compute-ms-per-token "$cms" $sa --output-format json \
 			-o "$OUT/$name.$lv.sim.json" 2>"$OUT/$name.$lv.sim.err" || die "simulate: $(tail -1 "$OUT/$name.$lv.sim.err")"
+		python3 -c 'import json,sys; c = json.load(open(sys.argv[1])).get("pagecache_cost")
+if c: print("  page-cache cost%s: %.2f ns/B streaming, %.2f reclaiming, %.2f scattered" % (" (cached)" if c["cached"] else "", c["seq_ns_per_byte"], c["seq_pressure_ns_per_byte"], c["scattered_pressure_ns_per_byte"]))' "$OUT/$name.$lv.sim.json"
 		python3 - "$OUT/$name.$lv.sim.json" "$name" "$lv" "$room" "$ram_tps" "${tps[*]}" "${bpt[*]}" "${fpt[*]}" >>"$OUT/points.tsv" <<'PY'
 import json, statistics as st, sys
 j = json.load(open(sys.argv[1]))["rows"][0]

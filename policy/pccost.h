@@ -33,7 +33,8 @@ struct sr_pccost {
 
 /* Recharge a simulated mmap-family row: each decode token stalls for the
  * bytes it read times the calibrated cost (reclaiming when mem is below
- * the model, the demand share at the scattered cost), replacing the
+ * the model; the demand share and readahead never used at the scattered
+ * cost, the rest at the sequential one), replacing the
  * O_DIRECT time in stall_ns, the per-token stalls and the stall histogram. */
 void sr_pccost_apply(const struct sr_pccost *c, uint64_t mem, uint64_t model_bytes, struct sr_sim_result *r);
 /* ns per byte read that apply charges a row. */

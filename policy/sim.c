@@ -168,6 +168,7 @@ static void end_token(struct sr_sim *s, int prefill)
 		s->r->last_token_read_bytes = rd - s->tok_read0;
 		if (s->r->tok_n < SR_SIM_MAX_TOK) {
 			s->r->tok_read[s->r->tok_n] = rd - s->tok_read0;
+			s->r->tok_faults[s->r->tok_n] = s->r->faults - s->tok_faults0;
 			s->r->tok_stall[s->r->tok_n++] = s->tok_stall;
 		}
 		if (s->n_decoded++ >= s->c->warmup_tokens) {
@@ -177,6 +178,7 @@ static void end_token(struct sr_sim *s, int prefill)
 	}
 	s->tok_stall = 0;
 	s->tok_read0 = rd;
+	s->tok_faults0 = s->r->faults;
 }
 
 /* Emulated compute, charged to decode or to the prefill batch. */

@@ -284,6 +284,7 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
 	json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));
 	json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
+	json_object_set_new(o, "per_token_faults", per_token(s->tok_faults, s->tok_n, 1));
 	json_object_set_new(o, "steady_read_bytes_per_token",
 			    s->steady_tokens ? json_integer(llround((double)s->steady_read_bytes / (double)s->steady_tokens)) :
 			    json_null());

@@ -9,7 +9,7 @@
 // ${XDG_CACHE_HOME:-~/.cache}/ssdreplay/nlc); it is an optional test tool,
 // never a build dependency.
 //
-// --marks FILE appends "phase CLOCK_MONOTONIC_NS READ_BYTES" lines (load-start,
+// --marks FILE appends "phase CLOCK_MONOTONIC_NS READ_BYTES MAJFLT" lines (load-start,
 // load-done, decode-start, token N, decode-done) so a capture can be cut into
 // load and decode, since tracefs uses the same clock (trace_clock mono).
 // Exit 0 after the tokens; 3 when node-llama-cpp cannot be imported (the
@@ -67,9 +67,18 @@ const readBytes = () => {
 		return 0;
 	}
 };
+// and then its major faults (/proc/self/stat field 12, all threads): the
+// faults that waited for a read, which the page-cache cost model charges
+const majFaults = () => {
+	try {
+		return fs.readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /s, "").split(" ")[9] || 0;
+	} catch {
+		return 0;
+	}
+};
 const mark = (what) => {
 	if (opt.marks)
-		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()} ${readBytes()}\n`);
+		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()} ${readBytes()} ${majFaults()}\n`);
 };
 
 // "map START END PGOFF" (hex, as /proc/self/maps gives them) for each

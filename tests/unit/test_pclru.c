@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "policy_util.h"
+#include "policy/pccost.h"
 
 static double steady_per_token(const struct sr_sim_result *r)
 {
@@ -67,11 +68,76 @@ static void test_used_once_not_activated(void **state)
 	free_model(&m);
 }
 
+/* The page-cache cost model prices bytes by what became of them: readahead
+ * no thread touched costs the scattered figure (read, inserted, reclaimed,
+ * never mapped), bytes streamed into the threads the sequential one. An MoE
+ * at a third of its size with windows wider than an expert reads most of
+ * the unrouted experts by readahead; before, every non-demand byte was
+ * charged the sequential figure (here 4 ns/B against 1). */
+static void test_pccost_unused_readahead_is_cheaper(void **state)
+{
+	const struct sr_pccost c = { .seq_ns_per_B = 1, .seq_press_ns_per_B = 4, .scat_press_ns_per_B = 1, .threads = 2 };
+	struct sr_model m;
+	struct sr_sim_result moe, dense;
+	struct sr_rec *r;
+	size_t n;
+	double unused, per_moe, per_dense;
+
+	(void)state;
+	moe_model(&m, 6, 8, 128 * KiB, 64 * KiB);
+	r = moe_schedule(&m, 12, 2, 80, 3, &n);
+	simulate("pagecache:1024", &m, r, n, m.file_size * 35 / 100, NULL, &moe);
+	unused = (double)(moe.wasted_prefetch_bytes + moe.unused_prefetch_bytes) /
+		 (double)(moe.demand_bytes + moe.prefetch_bytes);
+	sr_pccost_apply(&c, m.file_size * 35 / 100, m.file_size, &moe);
+	per_moe = (double)moe.stall_ns / (double)(moe.demand_bytes + moe.prefetch_bytes);
+	free(r);
+	free_model(&m);
+	dense_model(&m, 8, 256 * KiB);
+	r = dense_schedule(&m, 12, &n);
+	simulate("pagecache:256", &m, r, n, m.file_size * 35 / 100, NULL, &dense);
+	sr_pccost_apply(&c, m.file_size * 35 / 100, m.file_size, &dense);
+	per_dense = (double)dense.stall_ns / (double)(dense.demand_bytes + dense.prefetch_bytes);
+	print_message("MoE 35%%: %.2f of the reads never used, %.2f ns/B; dense %.2f ns/B\n", unused, per_moe, per_dense);
+	assert_true(unused > 0.3);
+	assert_true(per_moe < 4 - 3 * 0.25);
+	assert_true(per_dense > 3.5);
+	free(r);
+	free_model(&m);
+}
+
+/* Each decode token's faults are kept beside its bytes (per_token_faults in
+ * the JSON), so a run's major faults per token can be set against the real
+ * runner's: they add up to the faults of the decode tokens. */
+static void test_per_token_faults(void **state)
+{
+	struct sr_model m;
+	struct sr_sim_result res;
+	struct sr_rec *r;
+	size_t n;
+	uint64_t i, sum = 0;
+
+	(void)state;
+	dense_model(&m, 8, 256 * KiB);
+	r = dense_schedule(&m, 6, &n);
+	simulate("pagecache:256", &m, r, n, m.file_size * 35 / 100, NULL, &res);
+	assert_int_equal(res.tok_n, 6);
+	for (i = 0; i < res.tok_n; i++) {
+		assert_true(res.tok_faults[i] > 0);
+		sum += res.tok_faults[i];
+	}
+	assert_int_equal(sum, res.faults);
+	free(r);
+	free_model(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_large_folios_keep_part),
 		cmocka_unit_test(test_used_once_not_activated),
+		cmocka_unit_test(test_pccost_unused_readahead_is_cheaper),
+		cmocka_unit_test(test_per_token_faults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

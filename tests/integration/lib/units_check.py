@@ -27,7 +27,7 @@ retried_ok threads_per_target numa_node layer tensor expert tensors layers versi
 gaps sequential forward backward restarts page_touches read_page_touches timed_requests
 read_pages write_pages reread_pages read_ios write_ios n_layer n_embd n_ff n_head
 n_head_kv n_vocab n_expert n_expert_used n_ff_exp n_expert_shared n_dense_lead
-per_tensor nr_requests namespaces positions faults major_faults minor_faults
+per_tensor nr_requests namespaces positions faults major_faults minor_faults per_token_faults
 dropped pread_jobs pread_threads pread_max_inflight pread_dropped dims cpu_list
 first_second seconds peak_second backwards second tag sequences decode_steps completions
 injected_eio injected_short injected_delay fail_at target_index errno mdts pcie_gen

@@ -51,7 +51,9 @@ finish() { # finish RC: wait for $pid (at most 30 s), expect exit RC
 for policy in stop continue; do
 	dd if=/dev/zero of="$T/lo.img" bs=1M count=32 status=none || fail "dd"
 	new_loop "$T/lo.img"
-	start_replay "$LOOP" --pattern rand --bs 4k --qd 8 --loops 0 --runtime 2 --on-error $policy
+	# (runtime: long enough that the replay is still running when the file is
+	# cut on a loaded machine; it ended first and exited 0 in a sanitizer run)
+	start_replay "$LOOP" --pattern rand --bs 4k --qd 8 --loops 0 --runtime 8 --on-error $policy
 	truncate -s 8M "$T/lo.img"
 	finish 1
 	acct "$T/r.json" 'e["failed"] > 0' 'e["eio"] >= e["failed"]' 'e["first_error"]["errno"] == 5' \
@@ -73,7 +75,8 @@ done
 # replay runs to its end without an error and the device goes when closed.
 dd if=/dev/zero of="$T/lo2.img" bs=1M count=16 status=none || fail "dd"
 new_loop "$T/lo2.img"
-start_replay "$LOOP" --pattern rand --bs 4k --qd 8 --loops 0 --runtime 2
+start_replay "$LOOP" --pattern rand --bs 4k --qd 8 --loops 0 --runtime 8
+kill -0 $pid 2>/dev/null || fail "the replay ended before the detach; the device was not busy"
 losetup -d "$LOOP" || fail "losetup -d"
 [ "$(cat "/sys/block/${LOOP#/dev/}/loop/autoclear" 2>/dev/null)" = 1 ] || fail "busy detach did not set autoclear"
 finish 0
@@ -114,7 +117,7 @@ ok "ENOSPC on a full tmpfs"
 # psync: ext4's truncate waits for direct I/O in flight to drain, which an
 # io_uring queue kept full can postpone past the end of a short run.
 $SR prep "$T/file" --size 32M --quiet || fail "prep"
-start_replay "$T/file" --pattern rand --bs 4k --engine psync --loops 0 --runtime 3 --on-error continue
+start_replay "$T/file" --pattern rand --bs 4k --engine psync --loops 0 --runtime 8 --on-error continue
 truncate -s 8M "$T/file"
 finish 1
 acct "$T/r.json" 'e["failed"] > 100' 'e["short"] == e["failed"]' 'e["first_error"]["short"]' \

@@ -34,6 +34,9 @@ struct sr_cli_meter {
 void sr_cli_meter_start(struct sr_cli_meter *m, int on);
 void sr_cli_meter_tick(struct sr_cli_meter *m, double frac, uint64_t bytes);
 void sr_cli_meter_end(struct sr_cli_meter *m);
+/* End the line where it is (a failed or stopped run, or output between
+ * parts), without drawing 100%; ticks after it start a new line. */
+void sr_cli_meter_cut(struct sr_cli_meter *m);
 
 /* analyze and convert: the progress of reading a trace, from its source's
  * pos (bytes of the file read, of its size): % and eta, or bytes read and

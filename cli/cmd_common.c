@@ -76,6 +76,14 @@ void sr_cli_meter_end(struct sr_cli_meter *m)
 	m->shown = 0;
 }
 
+void sr_cli_meter_cut(struct sr_cli_meter *m)
+{
+	if (!m->shown)
+		return;
+	fputc('\n', stderr);
+	m->shown = 0;
+}
+
 int sr_cli_fail(const struct sr_err *e)
 {
 	if (sr_cli_stop && (e->code == -EINTR || !e->msg[0])) {

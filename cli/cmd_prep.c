@@ -28,11 +28,11 @@
 #define CMD "prep"
 #define PREP_CHUNK (1u << 20)
 
-enum { O_SIZE = 's', O_RUN_ID = 256, O_FORCE, O_QUIET, O_FORCE_DESTROY };
+enum { O_SIZE = 's', O_RUN_ID = 256, O_FORCE, O_QUIET, O_FORCE_DESTROY, O_PROGRESS };
 
 struct args {
 	uint64_t size, run_id;
-	int have_run_id, force, quiet;
+	int have_run_id, force, quiet, progress;
 	const char *force_destroy;
 };
 
@@ -43,7 +43,8 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_UINT("run-id", O_RUN_ID, "N", "random", "run id stored in every sector", A, run_id, 0, UINT64_MAX),
 	  .flags = SR_OPTF_DEFDOC, .seen_off = offsetof(A, have_run_id) },
 	{ SR_OPT_FLAG("force", O_FORCE, "overwrite a file or device that holds data not written by prep", A, force) },
-	{ SR_OPT_FLAG("quiet", O_QUIET, "print nothing on success", A, quiet) },
+	{ SR_OPT_FLAG("quiet", O_QUIET, "print nothing on success (and no progress line unless --progress)", A, quiet) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA over all targets on stderr every second once the writing passes 2 s (default when stderr is a tty)", A, progress) },
 	{ SR_OPT_STR("force-destroy-data", O_FORCE_DESTROY, "DEVICE", "", "prep DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then", A, force_destroy) },
 	SR_OPT_END,
 };
@@ -144,8 +145,14 @@ static int lock_one(const struct sr_target *t, int i, struct sr_err *e)
 	return 0;
 }
 
+/* The progress over all targets: bytes written before this target, of all. */
+struct prep_meter {
+	struct sr_cli_meter m;
+	uint64_t before, total;
+};
+
 static int write_one(struct sr_target *t, uint64_t size, uint64_t run_id, void *buf, uint64_t *stopped_at,
-		     struct sr_err *e)
+		     struct prep_meter *pm, struct sr_err *e)
 {
 	uint64_t off;
 
@@ -160,6 +167,7 @@ static int write_one(struct sr_target *t, uint64_t size, uint64_t run_id, void *
 		if (w != (ssize_t)n)
 			return sr_errf(e, w < 0 ? -errno : -EIO, "%s: write at offset %" PRIu64 ": %s", t->path, off,
 				       w < 0 ? strerror(errno) : "short write");
+		sr_cli_meter_tick(&pm->m, (double)(pm->before + off + n) / (double)pm->total, pm->before + off + n);
 	}
 	*stopped_at = off;
 	if (sr_cli_stop)
@@ -177,6 +185,7 @@ int cmd_prep(int argc, char **argv)
 	struct sr_err e = { 0 };
 	struct sr_target *t = NULL;
 	uint64_t sizes[MAX_TARGETS], off = 0;
+	struct prep_meter pm = { .total = 0 };
 	int created[MAX_TARGETS] = { 0 };
 	void *buf = NULL;
 	int pos, ret, nr = 0, i, named;
@@ -225,16 +234,27 @@ int cmd_prep(int argc, char **argv)
 	if (!a.have_run_id && getrandom(&a.run_id, sizeof(a.run_id), 0) != sizeof(a.run_id))
 		a.run_id = sr_now_ns();
 	sr_cli_install_signals();
+	for (i = 0; i < nr; i++)
+		pm.total += sizes[i];
+	sr_cli_meter_start(&pm.m, a.progress || (!a.quiet && isatty(STDERR_FILENO)));
 	for (i = 0; i < nr; i++) {
-		ret = write_one(&t[i], sizes[i], a.run_id + (uint64_t)i, buf, &off, &e);
-		if (ret < 0)
+		ret = write_one(&t[i], sizes[i], a.run_id + (uint64_t)i, buf, &off, &pm, &e);
+		pm.before += sizes[i];
+		if (ret < 0) {
+			sr_cli_meter_cut(&pm.m);
 			goto fail;
+		}
 		if (ret) {
+			sr_cli_meter_cut(&pm.m);
 			fprintf(stderr, "ssdreplay: prep stopped by signal at offset %" PRIu64 " of %s\n", off,
 				t[i].path);
 			ret = SR_EXIT_SIGNAL;
 			goto out;
 		}
+		if (i == nr - 1)
+			sr_cli_meter_end(&pm.m);
+		else
+			sr_cli_meter_cut(&pm.m); /* the line stays, the next target's starts below it */
 		if (!a.quiet)
 			printf("prepped %s: %s (%" PRIu64 " bytes), run id 0x%016" PRIx64 "\n", t[i].path,
 			       sr_fmt_bytes(b1, sizeof(b1), sizes[i]), sizes[i], a.run_id + (uint64_t)i);

@@ -40,6 +40,22 @@ static inline void sr_source_pos(struct sr_source *s, uint64_t *done, uint64_t *
 		s->pos(s, done, total);
 }
 
+/* Set up w, a source that wraps inner (a filter, a labeller, a meter):
+ * inner's name and format, w's own methods. */
+static inline void sr_source_wrap(struct sr_source *w, const struct sr_source *inner,
+				  int (*next)(struct sr_source *, struct sr_rec *, size_t, struct sr_err *),
+				  int (*rewind)(struct sr_source *, struct sr_err *),
+				  void (*close)(struct sr_source *),
+				  void (*pos)(struct sr_source *, uint64_t *, uint64_t *))
+{
+	w->name = inner->name;
+	w->format = inner->format;
+	w->next = next;
+	w->rewind = rewind;
+	w->close = close;
+	w->pos = pos;
+}
+
 struct sr_blklat; /* trace/blklat.h */
 
 /* What a reader keeps (--event, --dev, --pid, --comm, --rw, --time). The

@@ -175,12 +175,7 @@ int sr_cli_trace_meter_wrap(struct sr_cli_trace_meter *t, struct sr_source **src
 	w->inner = *src;
 	w->t = t;
 	t->src = w->inner;
-	w->src.name = w->inner->name;
-	w->src.format = w->inner->format;
-	w->src.next = mt_next;
-	w->src.rewind = mt_rewind;
-	w->src.close = mt_close;
-	w->src.pos = mt_pos;
+	sr_source_wrap(&w->src, w->inner, mt_next, mt_rewind, mt_close, mt_pos);
 	*src = &w->src;
 	return 0;
 }

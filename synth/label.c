@@ -114,12 +114,7 @@ int sr_label_wrap(struct sr_source **src, const struct sr_model *m, int own, str
 	l->inner = *src;
 	l->m = m;
 	l->own = own;
-	l->src.name = l->inner->name;
-	l->src.format = l->inner->format;
-	l->src.next = label_next;
-	l->src.rewind = label_rewind;
-	l->src.close = label_close;
-	l->src.pos = label_pos;
+	sr_source_wrap(&l->src, l->inner, label_next, label_rewind, label_close, label_pos);
 	*src = &l->src;
 	return 0;
 }

@@ -219,12 +219,7 @@ int sr_fiemap_wrap(struct sr_source **src, const char *path, uint64_t dev_base, 
 	}
 	m->inner = *src;
 	m->dev_base = dev_base;
-	m->src.name = m->inner->name;
-	m->src.format = m->inner->format;
-	m->src.next = fmap_next;
-	m->src.rewind = fmap_rewind;
-	m->src.close = fmap_close;
-	m->src.pos = fmap_pos;
+	sr_source_wrap(&m->src, m->inner, fmap_next, fmap_rewind, fmap_close, fmap_pos);
 	*src = &m->src;
 	return 0;
 }

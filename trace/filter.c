@@ -96,12 +96,7 @@ int sr_filter_wrap(struct sr_source **src, const struct sr_trace_opts *o, struct
 	}
 	f->inner = *src;
 	f->o = *o;
-	f->src.name = f->inner->name;
-	f->src.format = f->inner->format;
-	f->src.next = filter_next;
-	f->src.rewind = filter_rewind;
-	f->src.close = filter_close;
-	f->src.pos = filter_pos;
+	sr_source_wrap(&f->src, f->inner, filter_next, filter_rewind, filter_close, filter_pos);
 	*src = &f->src;
 	return 0;
 }

@@ -135,6 +135,12 @@ mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
 
 printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\n' >"$OUT/points.tsv"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; cgroup v$CGV; $(date -u +%FT%TZ)"
+# With swap on, the limited runs' anonymous memory can be swapped out (more
+# room for the file than predicted) and the kernel's refault test counts
+# anon in the workingset: the real figures are not the ones predicted for.
+if [ "$(wc -l </proc/swaps)" -gt 1 ]; then
+	echo "llamacpp_validate: WARNING: swap is on ($(awk 'NR > 1 { printf "%s ", $1 }' /proc/swaps)): the limited runs can swap node's memory; swapoff for figures to compare" >&2
+fi
 for shape in $SHAPES; do
 	IFS=: read -r kind l e f x u <<<"$shape"
 	name=$(mkprofile "$kind" "$l" "$e" "$f" "${x:-}" "${u:-}")

@@ -24,9 +24,11 @@ void sr_cli_install_signals(void);
 /* The progress line on stderr (replay, synth --write-gguf): "\r[  12.0s]  45.0%%  812.3 MiB/s
  * eta    15s", or without % and eta when frac is 0 (not known). */
 void sr_cli_progress_line(uint64_t elapsed_ns, double frac, double mibs);
-/* A progress meter for a run of unknown length: the line once the run is
- * past 2 s, then every second, on stderr (only when on is set: a terminal
- * or --progress); sr_cli_meter_end ends the line if one was shown. */
+/* A progress meter for a run of unknown length, on stderr, every second:
+ * on SR_CLI_METER_TTY (stderr is a terminal) once the run is past 2 s, on
+ * SR_CLI_METER_FORCED (--progress) from the first tick; 0: never.
+ * sr_cli_meter_end ends the line if one was shown. */
+enum { SR_CLI_METER_TTY = 1, SR_CLI_METER_FORCED = 2 };
 struct sr_cli_meter {
 	int on, shown;
 	uint64_t t0, last_ns, last_bytes;

@@ -58,10 +58,13 @@ void sr_cli_meter_tick(struct sr_cli_meter *m, double frac, uint64_t bytes)
 	if (!m->on)
 		return;
 	now = sr_now_ns() - m->t0;
-	if (now < 2000000000ull || now - m->last_ns < 1000000000ull)
+	/* --progress: the first tick draws at once (a short run shows too) */
+	if (!(m->on == SR_CLI_METER_FORCED && !m->shown) &&
+	    (now < 2000000000ull || now - m->last_ns < 1000000000ull))
 		return;
 	dt = (double)(now - m->last_ns) / 1e9;
-	sr_cli_progress_line(now, frac > 1 ? 1 : frac, bytes >= m->last_bytes ? (double)(bytes - m->last_bytes) / dt / 1048576.0 : 0);
+	sr_cli_progress_line(now, frac > 1 ? 1 : frac,
+			     bytes >= m->last_bytes && dt > 0 ? (double)(bytes - m->last_bytes) / dt / 1048576.0 : 0);
 	m->last_ns = now;
 	m->last_bytes = bytes;
 	m->shown = 1;

@@ -44,7 +44,7 @@ static const struct sr_opt opts[] = {
 	  .flags = SR_OPTF_DEFDOC, .seen_off = offsetof(A, have_run_id) },
 	{ SR_OPT_FLAG("force", O_FORCE, "overwrite a file or device that holds data not written by prep", A, force) },
 	{ SR_OPT_FLAG("quiet", O_QUIET, "print nothing on success (and no progress line unless --progress)", A, quiet) },
-	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA over all targets on stderr every second once the writing passes 2 s (default when stderr is a tty)", A, progress) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA over all targets on stderr every second from the start (default when stderr is a tty: once the writing passes 2 s)", A, progress) },
 	{ SR_OPT_STR("force-destroy-data", O_FORCE_DESTROY, "DEVICE", "", "prep DEVICE (one of the targets) even though it is mounted or has holders, destroying its data; the device holding / and swap are refused even then", A, force_destroy) },
 	SR_OPT_END,
 };
@@ -236,7 +236,7 @@ int cmd_prep(int argc, char **argv)
 	sr_cli_install_signals();
 	for (i = 0; i < nr; i++)
 		pm.total += sizes[i];
-	sr_cli_meter_start(&pm.m, a.progress || (!a.quiet && isatty(STDERR_FILENO)));
+	sr_cli_meter_start(&pm.m, a.progress ? SR_CLI_METER_FORCED : !a.quiet && isatty(STDERR_FILENO));
 	for (i = 0; i < nr; i++) {
 		ret = write_one(&t[i], sizes[i], a.run_id + (uint64_t)i, buf, &off, &pm, &e);
 		pm.before += sizes[i];

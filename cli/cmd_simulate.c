@@ -99,7 +99,7 @@ static const struct sr_opt opts[] = {
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_FLAG("real-mmap", O_REAL_MMAP, "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)", A, real_mmap) },
 	{ SR_OPT_CB("advise", O_ADVISE, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise); sequential (llama.cpp's posix_fadvise) also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off", parse_advise) },
-	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA on stderr every second once a run passes 2 s (default when stderr is a tty)", A, progress) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA on stderr every second from the start (default when stderr is a tty: once a run passes 2 s)", A, progress) },
 	{ SR_OPT_FLAG("no-ram-baseline", O_NO_RAM, "--real-mmap: skip the RAM-resident run", A, no_ram) },
 	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|FIGURES", "matched by model", "device spec for %spec: a profiles/devices file or seq_read=7000MB/s,...", A, spec),
 	  .flags = SR_OPTF_DEFDOC },
@@ -419,7 +419,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 	size_t i, j;
 	int ret;
 
-	sr_cli_meter_start(&pm.m, a->progress || isatty(STDERR_FILENO));
+	sr_cli_meter_start(&pm.m, a->progress ? SR_CLI_METER_FORCED : isatty(STDERR_FILENO));
 	for (j = 0; j < nmem && !sr_cli_stop; j++) {
 		for (i = 0; i < a->npol && !sr_cli_stop; i++) {
 			struct sr_sim_row *w = &rep->rows[rep->n];

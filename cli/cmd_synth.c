@@ -166,7 +166,7 @@ static const struct sr_opt opts[] = {
 	  SR_OPT_FIELD(A, outfmt), SEEN(have_outfmt) },
 	{ SR_OPT_STR("write-gguf", O_WRITE_GGUF, "OUT.gguf", "", "write the model as a GGUF file (random data) and exit", A, write_gguf) },
 	{ SR_OPT_FLAG("sparse", O_SPARSE, "--write-gguf: leave the tensor data as holes (reads return zeros)", A, sparse) },
-	{ SR_OPT_FLAG("progress", O_PROGRESS, "--write-gguf: progress and ETA on stderr every second once the write passes 2 s (default when stderr is a tty)", A, progress) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "--write-gguf: progress and ETA on stderr every second from the start (default when stderr is a tty: once the write passes 2 s)", A, progress) },
 	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16", "decode tokens", A, so.tokens, 0, 1ull << 40), SEEN(have_tokens) },
 	{ SR_OPT_UINT("prefill", O_PREFILL, "N", "0", "prompt tokens processed first as one batch", A, so.prefill, 0, 1ull << 32),
 	  SEEN(have_tokens) },
@@ -498,7 +498,7 @@ int cmd_synth(int argc, char **argv)
 		sr_cli_install_signals(); /* a stop removes the half-written OUT.tmp (exit 130) */
 		struct sr_cli_meter gm;
 
-		sr_cli_meter_start(&gm, a.progress || isatty(STDERR_FILENO));
+		sr_cli_meter_start(&gm, a.progress ? SR_CLI_METER_FORCED : isatty(STDERR_FILENO));
 		ret = sr_gguf_write_progress(a.write_gguf, &m, a.sparse ? SR_FILL_SPARSE : SR_FILL_RANDOM,
 					     a.so.seed, gm.on ? gguf_progress : NULL, &gm, &e);
 		if (ret && gm.shown)

@@ -92,7 +92,7 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_STR("spec", O_SPEC, "PROFILE|k=v,...", "from the device", "device spec for % of spec: a profile, or seq_read=7000MB/s,...", A, spec),
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_FLAG("keep", O_KEEP, "keep the scratch file", A, keep) },
-	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA over all the measurements on stderr every second once the run passes 2 s, with the one running (default when stderr is a tty)", A, progress) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA over all the measurements on stderr every second from the start, with the one running (default when stderr is a tty: once the run passes 2 s)", A, progress) },
 	{ SR_OPT_STR("reference", O_REFERENCE, "FILE", "PROFILES/reference/cheops25.ini", "published figures (PROFILES: see ssdreplay --version)", A, reference),
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_CHOICE("output-format", O_OUTFMT, "FMT", "text", "text or json", A, json, outfmt_names, NULL) },
@@ -451,7 +451,7 @@ int cmd_cheops(int argc, char **argv)
 		goto fail;
 	sr_cli_warn_ram(argv[pos]);
 	sr_cli_install_signals();
-	sr_cli_stages_start(&pg, a.progress || isatty(STDERR_FILENO), plan_weight(&a, &c, is_blk));
+	sr_cli_stages_start(&pg, a.progress ? SR_CLI_METER_FORCED : isatty(STDERR_FILENO), plan_weight(&a, &c, is_blk));
 	if (a.only != 2 && run_sizes(&a, &c, &pg, sizes, bw, &nsizes, &extent, &e))
 		goto fail;
 	ret = 0;

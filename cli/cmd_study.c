@@ -69,7 +69,7 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_STR("cgroup-root", O_CGROOT, "DIR", "/sys/fs/cgroup", "where memory cgroups are made (a directory without them: real-mmap rows are skipped)", A, cgroot) },
 	{ SR_OPT_FLAG("keep-traces", O_KEEP, "keep the tracefs captures in DIR/traces (default: removed once analyzed)", A, keep) },
 	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "routing and model data seed", A, seed, 0, UINT64_MAX) },
-	{ SR_OPT_FLAG("progress", O_PROGRESS, "one line with % and ETA over the whole matrix (runs weighted by their expected time) and the run going on, every second once the study passes 2 s, instead of a line per run (default when stderr is a tty)", A, progress) },
+	{ SR_OPT_FLAG("progress", O_PROGRESS, "one line with % and ETA over the whole matrix (runs weighted by their expected time) and the run going on, every second from the start, instead of a line per run (default when stderr is a tty: once the study passes 2 s)", A, progress) },
 	{ SR_OPT_FLAG("verbose", O_VERBOSE, "with the progress line, a line per run too (runs that failed or carry a note always get one)", A, verbose) },
 	{ "swap-file", O_SWAP, 1, "SIZE", "none", "for H3: make DIR/swapfile of SIZE, swapon it for the study (host-wide), swapoff and remove it at the end" },
 	SR_OPT_END,
@@ -496,7 +496,7 @@ static void announce(struct study *s)
 	fprintf(stderr, "ssdreplay: study (%s): %zu models, %" PRIu64 " tokens per run, %zu runs; expected duration "
 		"~%.0f s (%.1f min) at an assumed 1 GB/s, refined after the device sweep, then by the pace of the runs\n",
 		s->mode->name, s->c.x.nm, s->a.tokens, s->planned, s->expected_s, s->expected_s / 60);
-	sr_cli_stages_start(&s->pg, s->a.progress || isatty(STDERR_FILENO), plan_total(s, 0) + write_weight(s));
+	sr_cli_stages_start(&s->pg, s->a.progress ? SR_CLI_METER_FORCED : isatty(STDERR_FILENO), plan_total(s, 0) + write_weight(s));
 }
 
 int cmd_study(int argc, char **argv)

@@ -9,6 +9,7 @@
 
 #include "base/err.h"
 #include "base/units.h"
+#include "cli/cli.h"
 
 #define LINE_W 48 /* the stage name's column: a shorter name overwrites a longer one */
 
@@ -51,7 +52,7 @@ static void *ticker(void *arg)
 		if (s->stop)
 			break;
 		now = sr_now_ns();
-		if (now - s->t0 >= 2000000000ull) /* as sr_cli_meter: nothing for a run under 2 s */
+		if (s->forced || now - s->t0 >= 2000000000ull) /* as sr_cli_meter: a terminal waits 2 s */
 			draw(s, frac_now(s, now), now - s->t0, s->name);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -68,6 +69,7 @@ void sr_cli_stages_start(struct sr_cli_stages *s, int on, double total)
 	s->total = total;
 	if (!on)
 		return;
+	s->forced = on == SR_CLI_METER_FORCED;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -131,7 +133,7 @@ void sr_cli_stages_end(struct sr_cli_stages *s)
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->th, NULL);
 	s->running = 0;
-	if (s->shown) {
+	if (s->shown || s->forced) {
 		uint64_t now = sr_now_ns();
 
 		if (sr_stop_requested) /* a stop: where it stopped, not 100% */

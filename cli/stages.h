@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 struct sr_cli_stages {
-	int on, shown, running, stop;
+	int on, shown, running, stop, forced;
 	uint64_t t0, cur_t0;
 	double total, done, cur; /* weights: the plan's, the stages done, the running stage's */
 	char name[72];
@@ -22,7 +22,9 @@ struct sr_cli_stages {
 	pthread_cond_t cv;
 };
 
-/* Start the meter over a plan of total weight (on: a terminal or --progress;
+/* Start the meter over a plan of total weight (on: SR_CLI_METER_TTY, a
+ * terminal, or SR_CLI_METER_FORCED, --progress: from the start, and a line at
+ * the end even for a run under a second;
  * when off, or when no thread can be made, nothing is ever shown). */
 void sr_cli_stages_start(struct sr_cli_stages *s, int on, double total);
 /* The stage now running and its weight; the one before counts as done. */

@@ -73,7 +73,7 @@ chmod 600 "$T/probe.swap"
 if mkswap "$T/probe.swap" >/dev/null 2>&1 && swapon "$T/probe.swap" 2>/dev/null; then
 	swapoff "$T/probe.swap"
 	SWAP=(--swap-file 256M)
-	trap 'swapoff "$D/swapfile" 2>/dev/null; rm -f "$D/swapfile"' EXIT
+	trap 'swapoff "$D/swapfile" 2>/dev/null; rm -f "$D/swapfile"; cleanup' EXIT
 fi
 rm -f "$T/probe.swap"
 $SR study --smoke -o "$D" "${SWAP[@]}" 2>"$T/err2" &

@@ -232,27 +232,18 @@ static int blank(char c)
 
 int sr_ftrace_fast = 1;
 
-/* High bit of each byte of w equal to c; the lowest one set is exact (a
- * false hit only ever follows a true one). */
-static inline uint64_t swar_eq(uint64_t w, unsigned char c)
-{
-	uint64_t x = w ^ (0x0101010101010101ull * c);
-
-	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-}
-
 /* The first byte of [p, end) that is c (any of ':', ' ' and '\t' for
  * EVENT_END), or end. Eight bytes at a time: these scans of the line
  * prefix were a quarter of an ftrace line's parse. */
 #define EVENT_END 0
 static inline const char *find_stop(const char *p, const char *end, unsigned char c)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef SR_TP_SWAR
 	uint64_t w, m;
 
 	for (; end - p >= 8; p += 8) {
-		memcpy(&w, p, 8);
-		m = c ? swar_eq(w, c) : swar_eq(w, ':') | swar_eq(w, ' ') | swar_eq(w, '\t');
+		w = sr_tp_word(p);
+		m = c ? sr_tp_eq8(w, c) : sr_tp_eq8(w, ':') | sr_tp_eq8(w, ' ') | sr_tp_eq8(w, '\t');
 		if (m)
 			return p + (__builtin_ctzll(m) >> 3);
 	}
@@ -271,13 +262,13 @@ static const char *time_fast(const char *p, const char *end, uint64_t *ns)
 	static const uint32_t scale[10] = { 0, 100000000, 10000000, 1000000, 100000,
 					    10000, 1000, 100, 10, 1 };
 	uint64_t sec, frac;
-	size_t n = sr_tp_digits(p, end, &sec), f;
+	size_t n = sr_tp_digits_to(p, end, '.', &sec), f;
 
-	if (!n || n > 9 || p[n] != '.')
+	if (!n || n > 9)
 		return NULL;
 	p += n + 1;
-	f = sr_tp_digits(p, end, &frac);
-	if (!f || f > 9 || p[f] != ':' || !sr_tp_sep(p[f + 1]))
+	f = sr_tp_digits_to(p, end, ':', &frac);
+	if (!f || f > 9 || !sr_tp_sep(p[f + 1]))
 		return NULL;
 	*ns = sec * 1000000000u + frac * scale[f];
 	return p + f;

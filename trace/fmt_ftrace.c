@@ -272,6 +272,8 @@ static int ftrace_open(const char *path, const struct sr_trace_opts *o, struct s
 	if (ret)
 		return ret;
 	t->kind = (int)k;
+	t->want = events[k].name;
+	t->want_len = events[k].name_len;
 	t->parallel = 1; /* ftrace_parse keeps no state between lines */
 	*out = &t->src;
 	return 0;

@@ -275,8 +275,11 @@ static const char *time_fast(const char *p, const char *end, uint64_t *ns)
 }
 
 /* "SECONDS.FRACTION: EVENT: " at s: 1 with h's time, event and payload
- * set, else 0. */
-static int head_rest(const char *s, const char *end, struct sr_ftrace_head *h)
+ * set, else 0. The event the reader wants (t->want) is compared first:
+ * most lines carry it, and a compare costs less than the search for its
+ * end (the same answer: the name holds no ':' or blank). */
+static int head_rest(const struct sr_tsrc *t, const char *s, const char *end,
+		     struct sr_ftrace_head *h)
 {
 	const char *q;
 
@@ -284,7 +287,11 @@ static int head_rest(const char *s, const char *end, struct sr_ftrace_head *h)
 	if (!s)
 		return 0;
 	s = sr_tp_blanks(s + 1);
-	q = find_stop(s, end, EVENT_END);
+	if (t->want_len && (size_t)(end - s) > t->want_len &&
+	    sr_tp_same(s, t->want, t->want_len) && s[t->want_len] == ':')
+		q = s + t->want_len;
+	else
+		q = find_stop(s, end, EVENT_END);
 	if (q == end || *q != ':' || q == s || !sr_tp_sep(q[1]))
 		return 0;
 	h->event = s;
@@ -350,11 +357,11 @@ static int head_fast(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace
 	const char *end = line + len, *ts;
 
 	if (pf->len && len > pf->len && sr_tp_same(line, pf->text, pf->len)) {
-		if (!head_rest(line + pf->len, end, h))
+		if (!head_rest(t, line + pf->len, end, h))
 			return 0;
 	} else {
 		ts = prefix_fast(line, end, &fresh);
-		if (!ts || !head_rest(ts, end, h))
+		if (!ts || !head_rest(t, ts, end, h))
 			return 0;
 		*pf = fresh;
 		pf->len = 0;

@@ -49,6 +49,8 @@ struct sr_tsrc {
 	int pl_tried;
 	struct sr_plines *pl;      /* parallel reader of a large file, or NULL */
 	struct sr_ftrace_pfx pfx;  /* for sr_ftrace_head() */
+	const char *want;          /* the ftrace event most lines carry, or NULL; */
+	size_t want_len;           /* sr_ftrace_head() tries it first */
 };
 
 /* Open path as a line source that hands each line to parse. */

@@ -124,6 +124,12 @@ blank:
 	return 1;
 }
 
+/* RWBS letters seen (1: D, 2: W, 4: R) to the op: D trim, else W write,
+ * else R read, else -1 (as sr_tp_rwbs_op), a load instead of three tests. */
+static const int8_t op_of_seen[8] = {
+	-1, SR_OP_TRIM, SR_OP_WRITE, SR_OP_TRIM, SR_OP_READ, SR_OP_TRIM, SR_OP_WRITE, SR_OP_TRIM,
+};
+
 /* The payload as the kernel prints it, single blanks between the fields
  * ("259,0 RS 131072 () 25600 + 256 be,0,4 [dd]"), read in one pass: 1 with
  * *pl set exactly as payload_checked() would, 0 for any other shape. */
@@ -155,7 +161,7 @@ static int payload_fast(const struct sr_tsrc *t, const char *p, const char *end,
 		return 0;
 	pl->maj = (uint32_t)maj;
 	pl->min = (uint32_t)min;
-	pl->op = seen & 1u ? SR_OP_TRIM : seen & 2u ? SR_OP_WRITE : seen & 4u ? SR_OP_READ : -1;
+	pl->op = op_of_seen[seen];
 	pl->end = p;
 	return 1;
 }
@@ -220,8 +226,8 @@ static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	ret = sr_ftrace_head(t, line, len, &h, e);
 	if (ret <= 0)
 		return ret;
-	if (h.event_len != events[t->kind].name_len ||
-	    !sr_tp_same(h.event, events[t->kind].name, h.event_len))
+	if (h.event != t->want && (h.event_len != events[t->kind].name_len ||
+				   !sr_tp_same(h.event, events[t->kind].name, h.event_len)))
 		return 0;
 	if (!(sr_ftrace_fast && payload_fast(t, h.payload, line + len, &pl)) && (ret = payload_checked(t, h.payload, &pl, e)))
 		return ret;

@@ -287,14 +287,16 @@ static int head_rest(const struct sr_tsrc *t, const char *s, const char *end,
 	if (!s)
 		return 0;
 	s = sr_tp_blanks(s + 1);
+	h->event = s;
 	if (t->want_len && (size_t)(end - s) > t->want_len &&
-	    sr_tp_same(s, t->want, t->want_len) && s[t->want_len] == ':')
+	    sr_tp_same(s, t->want, t->want_len) && s[t->want_len] == ':') {
 		q = s + t->want_len;
-	else
+		h->event = t->want; /* the same bytes: the reader need not compare again */
+	} else {
 		q = find_stop(s, end, EVENT_END);
+	}
 	if (q == end || *q != ':' || q == s || !sr_tp_sep(q[1]))
 		return 0;
-	h->event = s;
 	h->event_len = (size_t)(q - s);
 	h->payload = (char *)sr_tp_blanks(q + 1);
 	return 1;

@@ -49,7 +49,7 @@ struct sr_tsrc {
 	int pl_tried;
 	struct sr_plines *pl;      /* parallel reader of a large file, or NULL */
 	struct sr_ftrace_pfx pfx;  /* for sr_ftrace_head() */
-	const char *want;          /* the ftrace event most lines carry, or NULL; */
+	const char *want;          /* the ftrace event most lines carry, or NULL: */
 	size_t want_len;           /* sr_ftrace_head() tries it first */
 };
 
@@ -290,7 +290,8 @@ struct sr_ftrace_head {
 	char *comm;        /* TASK, NUL-terminated in place ("<...>" when unknown) */
 	uint32_t pid;
 	uint64_t t_ns;
-	const char *event; /* the event name, without a "subsystem:" (perf script) */
+	const char *event; /* the event name, without a "subsystem:" (perf script);
+			    * the reader's t->want itself when it is that */
 	size_t event_len;
 	char *payload;     /* after "EVENT: " */
 };

@@ -17,9 +17,9 @@
 
 /* ---- plot grids ---- */
 
+/* g: zeroed (calloc: fresh pages stay untouched until a record lands) */
 static void grid_init(struct sr_plot_grid *g, uint64_t page)
 {
-	memset(g, 0, sizeof(*g));
 	g->xw = 1;
 	g->yh = page;
 }
@@ -90,8 +90,12 @@ int sr_analysis_init(struct sr_analysis *a, uint64_t page, struct sr_err *e)
 	sr_pagemap_init(&a->wr);
 	sr_hist_init(&a->jump);
 	sr_hist_init(&a->iat);
-	grid_init(&a->by_index, page);
-	grid_init(&a->by_time, page);
+	a->by_index = calloc(2, sizeof(*a->by_index));
+	if (!a->by_index)
+		return sr_errf(e, -ENOMEM, "analyze: out of memory for the plot grids");
+	a->by_time = a->by_index + 1;
+	grid_init(a->by_index, page);
+	grid_init(a->by_time, page);
 	a->plots = 1;
 	return 0;
 }
@@ -114,6 +118,8 @@ void sr_analysis_free(struct sr_analysis *a)
 	a->x_n = NULL;
 	a->x_unit = a->x_base = a->x_bytes = NULL;
 	sr_analyze_kv_free(&a->kv);
+	free(a->by_index);
+	a->by_index = a->by_time = NULL;
 }
 
 int sr_analysis_set_spans(struct sr_analysis *a, const struct sr_model *model, const struct sr_span *spans,
@@ -306,7 +312,7 @@ HOT int add_time(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e
 	a->timed++;
 	a->timed_bytes += r->len;
 	if (a->plots)
-		grid_add(&a->by_time, r->t_ns, r->off, r->len);
+		grid_add(a->by_time, r->t_ns, r->off, r->len);
 	if (sr_timeline_add(&a->tl, r->t_ns, r->op, r->len))
 		return sr_errf(e, -ENOMEM, "%s:%llu: out of memory for the timeline", WHERE(a, r));
 	return 0;
@@ -358,7 +364,7 @@ HOT int add_rec(struct sr_analysis *a, const struct sr_rec *r, struct sr_err *e)
 		a->max_target = r->target;
 	sr_size_hist_add(&a->sizes[op], r->len);
 	if (a->plots)
-		grid_add(&a->by_index, a->requests, r->off, r->len);
+		grid_add(a->by_index, a->requests, r->off, r->len);
 	a->requests++;
 	return r->t_ns == SR_T_NONE ? 0 : add_time(a, r, e);
 }
@@ -490,7 +496,7 @@ static int heatmap(FILE *f, const char *dir, const char *term, const struct sr_a
 		   const char *title, struct sr_err *e)
 {
 	int by_time = a->timed && a->timed == a->requests;
-	const struct sr_plot_grid *g = by_time ? &a->by_time : &a->by_index;
+	const struct sr_plot_grid *g = by_time ? a->by_time : a->by_index;
 	uint64_t cols = 1, rows = 1;
 	struct sr_plot_heat h = {
 		.title = title,

@@ -12,22 +12,18 @@
 
 static uint32_t majors[SR_DEVSEEN_MAX], minors[SR_DEVSEEN_MAX];
 static _Atomic uint64_t counts[SR_DEVSEEN_MAX];
-static _Atomic unsigned ndevs, gen;
+static _Atomic unsigned ndevs;
+_Atomic unsigned sr_devseen_gen;
 static atomic_int overflow;
 static pthread_mutex_t add_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static _Thread_local struct {
-	unsigned gen, idx;
-	uint32_t major, minor;
-	uint64_t pending;
-	int valid;
-} t;
+_Thread_local struct sr_devseen_run sr_devseen_run;
 
 void sr_trace_devs_reset(void)
 {
 	unsigned i;
 
-	atomic_fetch_add(&gen, 1); /* every thread's run is now stale */
+	atomic_fetch_add(&sr_devseen_gen, 1); /* every thread's run is now stale */
 	for (i = 0; i < SR_DEVSEEN_MAX; i++)
 		atomic_store(&counts[i], 0);
 	atomic_store(&ndevs, 0);
@@ -36,9 +32,11 @@ void sr_trace_devs_reset(void)
 
 void sr_trace_dev_flush(void)
 {
-	if (t.valid && t.pending && t.gen == atomic_load_explicit(&gen, memory_order_relaxed))
-		atomic_fetch_add_explicit(&counts[t.idx], t.pending, memory_order_relaxed);
-	t.pending = 0;
+	struct sr_devseen_run *r = &sr_devseen_run;
+
+	if (r->valid && r->pending && r->gen == atomic_load_explicit(&sr_devseen_gen, memory_order_relaxed))
+		atomic_fetch_add_explicit(&counts[r->idx], r->pending, memory_order_relaxed);
+	r->pending = 0;
 }
 
 static int find(uint32_t major, uint32_t minor, unsigned n)
@@ -73,26 +71,21 @@ static int find_or_add(uint32_t major, uint32_t minor)
 	return i;
 }
 
-void sr_trace_dev_seen(uint32_t major, uint32_t minor)
+void sr_trace_dev_seen_new(uint32_t major, uint32_t minor)
 {
-	unsigned g = atomic_load_explicit(&gen, memory_order_relaxed);
+	unsigned g = atomic_load_explicit(&sr_devseen_gen, memory_order_relaxed);
 	int i;
 
-	/* nearly always the same device as the event before */
-	if (t.valid && t.gen == g && t.major == major && t.minor == minor) {
-		t.pending++;
-		return;
-	}
 	sr_trace_dev_flush();
 	i = find_or_add(major, minor);
-	t.valid = i >= 0;
+	sr_devseen_run.valid = i >= 0;
 	if (i < 0)
 		return;
-	t.gen = g;
-	t.idx = (unsigned)i;
-	t.major = major;
-	t.minor = minor;
-	t.pending = 1;
+	sr_devseen_run.gen = g;
+	sr_devseen_run.idx = (unsigned)i;
+	sr_devseen_run.major = major;
+	sr_devseen_run.minor = minor;
+	sr_devseen_run.pending = 1;
 }
 
 static int dev_cmp(const void *a, const void *b)

@@ -51,16 +51,84 @@ struct payload {
 
 /* Digits (at most 19: no overflow) and then the byte stop: 1 with *v set
  * and *pp past the stop, else 0. */
-static inline int num_then(const char **pp, const char *end, char stop, uint64_t *v)
+static inline __attribute__((always_inline)) int num_then(const char **pp, const char *end, char stop, uint64_t *v)
 {
-	const char *p = *pp;
-	size_t n = sr_tp_digits(p, end, v);
+	size_t n = sr_tp_digits_to(*pp, end, stop, v);
 
-	if (!n || n > 19 || p[n] != stop)
+	*pp += n + 1;
+	return n != 0;
+}
+
+/* RWBS flags ("RS", "WFS") and then a blank: 1 with *seen's bits (1: D,
+ * 2: W, 4: R) and *pp past the blank, else 0. One word where it fits: the
+ * flags' length varies from line to line, a loop over them mispredicts. */
+static inline __attribute__((always_inline)) int rwbs_then(const char **pp, const char *end,
+							   unsigned *seen)
+{
+	const char *p = *pp, *tok = p;
+	unsigned s = 0;
+
+#ifdef SR_TP_SWAR
+	if (end - p >= 8) {
+		uint64_t w = sr_tp_word(p), x = w - 0x4141414141414141ull, m, keep;
+		unsigned k;
+
+		/* high bit in each byte not 'A' to 'Z', lowest one exact */
+		m = (x | (x + 0x6666666666666666ull)) & 0x8080808080808080ull;
+		if (m) {
+			k = (unsigned)__builtin_ctzll(m) >> 3;
+			if (!k || (char)(w >> 8 * k) != ' ')
+				return 0;
+			keep = (1ull << 8 * k) - 1; /* a false hit only follows a true one */
+			*seen = (unsigned)!!(sr_tp_eq8(w, 'D') & keep) |
+				(unsigned)!!(sr_tp_eq8(w, 'W') & keep) << 1 |
+				(unsigned)!!(sr_tp_eq8(w, 'R') & keep) << 2;
+			*pp = p + k + 1;
+			return 1;
+		}
+	}
+#endif
+	for (; (unsigned)(*p - 'A') < 26; p++)
+		s |= (unsigned)(*p == 'D') | (unsigned)(*p == 'W') << 1 | (unsigned)(*p == 'R') << 2;
+	if (p == tok || *p != ' ')
 		return 0;
-	*pp = p + n + 1;
+	*seen = s;
+	*pp = p + 1;
 	return 1;
 }
+
+/* A token ("be,0,4", the ioprio of newer kernels), one blank and the '['
+ * of "[COMM]": 1 with *pp at the '[', else 0. [*pp, end) holds no NUL. */
+static inline __attribute__((always_inline)) int skip_to_bracket(const char **pp, const char *end)
+{
+	const char *p = *pp;
+
+#ifdef SR_TP_SWAR
+	if (end - p >= 8) {
+		uint64_t w = sr_tp_word(p), m = sr_tp_eq8(w, ' ') | sr_tp_eq8(w, '\t');
+
+		if (m) {
+			p += __builtin_ctzll(m) >> 3;
+			goto blank;
+		}
+	}
+#endif
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+#ifdef SR_TP_SWAR
+blank:
+#endif
+	if (*p++ != ' ' || *p != '[')
+		return 0;
+	*pp = p;
+	return 1;
+}
+
+/* RWBS letters seen (1: D, 2: W, 4: R) to the op: D trim, else W write,
+ * else R read, else -1 (as sr_tp_rwbs_op), a load instead of three tests. */
+static const int8_t op_of_seen[8] = {
+	-1, SR_OP_TRIM, SR_OP_WRITE, SR_OP_TRIM, SR_OP_READ, SR_OP_TRIM, SR_OP_WRITE, SR_OP_TRIM,
+};
 
 /* The payload as the kernel prints it, single blanks between the fields
  * ("259,0 RS 131072 () 25600 + 256 be,0,4 [dd]"), read in one pass: 1 with
@@ -70,14 +138,11 @@ static int payload_fast(const struct sr_tsrc *t, const char *p, const char *end,
 {
 	unsigned seen = 0;
 	uint64_t maj, min, v;
-	const char *tok;
 
 	if (!num_then(&p, end, ',', &maj) || maj > UINT32_MAX || !num_then(&p, end, ' ', &min) ||
 	    min > UINT32_MAX)
 		return 0;
-	for (tok = p; (unsigned)(*p - 'A') < 26; p++)
-		seen |= (unsigned)(*p == 'D') | (unsigned)(*p == 'W') << 1 | (unsigned)(*p == 'R') << 2;
-	if (p == tok || *p++ != ' ')
+	if (!rwbs_then(&p, end, &seen))
 		return 0;
 	if (events[t->kind].bytes && !num_then(&p, end, ' ', &v))
 		return 0;
@@ -92,15 +157,11 @@ static int payload_fast(const struct sr_tsrc *t, const char *p, const char *end,
 	p += 2;
 	if (!num_then(&p, end, ' ', &pl->nr))
 		return 0;
-	if (*p != '[') { /* ioprio "be,0,4" on newer kernels */
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-		if (*p++ != ' ' || *p != '[')
-			return 0;
-	}
+	if (*p != '[' && !skip_to_bracket(&p, end)) /* ioprio "be,0,4" on newer kernels */
+		return 0;
 	pl->maj = (uint32_t)maj;
 	pl->min = (uint32_t)min;
-	pl->op = seen & 1u ? SR_OP_TRIM : seen & 2u ? SR_OP_WRITE : seen & 4u ? SR_OP_READ : -1;
+	pl->op = op_of_seen[seen];
 	pl->end = p;
 	return 1;
 }
@@ -165,8 +226,8 @@ static int ftrace_parse(struct sr_tsrc *t, char *line, size_t len, struct sr_rec
 	ret = sr_ftrace_head(t, line, len, &h, e);
 	if (ret <= 0)
 		return ret;
-	if (h.event_len != events[t->kind].name_len ||
-	    !sr_tp_same(h.event, events[t->kind].name, h.event_len))
+	if (h.event != t->want && (h.event_len != events[t->kind].name_len ||
+				   !sr_tp_same(h.event, events[t->kind].name, h.event_len)))
 		return 0;
 	if (!(sr_ftrace_fast && payload_fast(t, h.payload, line + len, &pl)) && (ret = payload_checked(t, h.payload, &pl, e)))
 		return ret;
@@ -217,6 +278,8 @@ static int ftrace_open(const char *path, const struct sr_trace_opts *o, struct s
 	if (ret)
 		return ret;
 	t->kind = (int)k;
+	t->want = events[k].name;
+	t->want_len = events[k].name_len;
 	t->parallel = 1; /* ftrace_parse keeps no state between lines */
 	*out = &t->src;
 	return 0;

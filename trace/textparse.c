@@ -232,27 +232,18 @@ static int blank(char c)
 
 int sr_ftrace_fast = 1;
 
-/* High bit of each byte of w equal to c; the lowest one set is exact (a
- * false hit only ever follows a true one). */
-static inline uint64_t swar_eq(uint64_t w, unsigned char c)
-{
-	uint64_t x = w ^ (0x0101010101010101ull * c);
-
-	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
-}
-
 /* The first byte of [p, end) that is c (any of ':', ' ' and '\t' for
  * EVENT_END), or end. Eight bytes at a time: these scans of the line
  * prefix were a quarter of an ftrace line's parse. */
 #define EVENT_END 0
 static inline const char *find_stop(const char *p, const char *end, unsigned char c)
 {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef SR_TP_SWAR
 	uint64_t w, m;
 
 	for (; end - p >= 8; p += 8) {
-		memcpy(&w, p, 8);
-		m = c ? swar_eq(w, c) : swar_eq(w, ':') | swar_eq(w, ' ') | swar_eq(w, '\t');
+		w = sr_tp_word(p);
+		m = c ? sr_tp_eq8(w, c) : sr_tp_eq8(w, ':') | sr_tp_eq8(w, ' ') | sr_tp_eq8(w, '\t');
 		if (m)
 			return p + (__builtin_ctzll(m) >> 3);
 	}
@@ -271,21 +262,24 @@ static const char *time_fast(const char *p, const char *end, uint64_t *ns)
 	static const uint32_t scale[10] = { 0, 100000000, 10000000, 1000000, 100000,
 					    10000, 1000, 100, 10, 1 };
 	uint64_t sec, frac;
-	size_t n = sr_tp_digits(p, end, &sec), f;
+	size_t n = sr_tp_digits_to(p, end, '.', &sec), f;
 
-	if (!n || n > 9 || p[n] != '.')
+	if (!n || n > 9)
 		return NULL;
 	p += n + 1;
-	f = sr_tp_digits(p, end, &frac);
-	if (!f || f > 9 || p[f] != ':' || !sr_tp_sep(p[f + 1]))
+	f = sr_tp_digits_to(p, end, ':', &frac);
+	if (!f || f > 9 || !sr_tp_sep(p[f + 1]))
 		return NULL;
 	*ns = sec * 1000000000u + frac * scale[f];
 	return p + f;
 }
 
 /* "SECONDS.FRACTION: EVENT: " at s: 1 with h's time, event and payload
- * set, else 0. */
-static int head_rest(const char *s, const char *end, struct sr_ftrace_head *h)
+ * set, else 0. The event the reader wants (t->want) is compared first:
+ * most lines carry it, and a compare costs less than the search for its
+ * end (the same answer: the name holds no ':' or blank). */
+static int head_rest(const struct sr_tsrc *t, const char *s, const char *end,
+		     struct sr_ftrace_head *h)
 {
 	const char *q;
 
@@ -293,10 +287,16 @@ static int head_rest(const char *s, const char *end, struct sr_ftrace_head *h)
 	if (!s)
 		return 0;
 	s = sr_tp_blanks(s + 1);
-	q = find_stop(s, end, EVENT_END);
+	h->event = s;
+	if (t->want_len && (size_t)(end - s) > t->want_len &&
+	    sr_tp_same(s, t->want, t->want_len) && s[t->want_len] == ':') {
+		q = s + t->want_len;
+		h->event = t->want; /* the same bytes: the reader need not compare again */
+	} else {
+		q = find_stop(s, end, EVENT_END);
+	}
 	if (q == end || *q != ':' || q == s || !sr_tp_sep(q[1]))
 		return 0;
-	h->event = s;
 	h->event_len = (size_t)(q - s);
 	h->payload = (char *)sr_tp_blanks(q + 1);
 	return 1;
@@ -359,11 +359,11 @@ static int head_fast(struct sr_tsrc *t, char *line, size_t len, struct sr_ftrace
 	const char *end = line + len, *ts;
 
 	if (pf->len && len > pf->len && sr_tp_same(line, pf->text, pf->len)) {
-		if (!head_rest(line + pf->len, end, h))
+		if (!head_rest(t, line + pf->len, end, h))
 			return 0;
 	} else {
 		ts = prefix_fast(line, end, &fresh);
-		if (!ts || !head_rest(ts, end, h))
+		if (!ts || !head_rest(t, ts, end, h))
 			return 0;
 		*pf = fresh;
 		pf->len = 0;

@@ -49,6 +49,8 @@ struct sr_tsrc {
 	int pl_tried;
 	struct sr_plines *pl;      /* parallel reader of a large file, or NULL */
 	struct sr_ftrace_pfx pfx;  /* for sr_ftrace_head() */
+	const char *want;          /* the ftrace event most lines carry, or NULL: */
+	size_t want_len;           /* sr_ftrace_head() tries it first */
 };
 
 /* Open path as a line source that hands each line to parse. */
@@ -123,6 +125,46 @@ static inline int sr_tp_u64(const char **pp, uint64_t *out)
 	return 0;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SR_TP_SWAR 1
+/* The word of 8 bytes at p, first byte lowest. */
+static inline uint64_t sr_tp_word(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* High bit of each byte of w equal to c; the lowest one set is exact (a
+ * false hit only ever follows a true one). */
+static inline uint64_t sr_tp_eq8(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (0x0101010101010101ull * c);
+
+	return (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+}
+
+/* x: a word less '0' in every byte. High bit set in each byte that is not
+ * a digit, lowest one exact: a borrow or carry only runs into the bytes
+ * after the first non-digit. */
+static inline uint64_t sr_tp_nondigit8(uint64_t x)
+{
+	return (x | (x + 0x7676767676767676ull)) & 0x8080808080808080ull;
+}
+
+/* The value of the d (1 to 8) digits at the start of x (less '0', as
+ * above): to the top, zeros (leading zeros) below, then pairs, fours,
+ * eights. */
+static inline uint64_t sr_tp_value8(uint64_t x, unsigned d)
+{
+	x <<= 8 * (8 - d);
+	x = (x * 2561) >> 8;
+	x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+	return ((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+}
+#endif
+
 /* The decimal digits at p, p < end and end[0] readable (the line's NUL):
  * how many, their value in *v (which wraps past 19 digits: callers bound
  * the count). Eight bytes at a time where the line has them: a third of
@@ -133,26 +175,18 @@ static inline size_t sr_tp_digits(const char *p, const char *end, uint64_t *v)
 	uint64_t x = 0;
 	unsigned d;
 
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#ifdef SR_TP_SWAR
 	if (end - p >= 8) {
-		uint64_t w, nd, m;
+		uint64_t m;
 
-		memcpy(&w, p, 8);
-		/* a byte is a digit when its high nibble is 3 and +6 keeps it so */
-		nd = ((w & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
-		     (((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull);
-		m = (((nd & 0x7F7F7F7F7F7F7F7Full) + 0x7F7F7F7F7F7F7F7Full) | nd) &
-		    0x8080808080808080ull;
+		x = sr_tp_word(p) - 0x3030303030303030ull;
+		m = sr_tp_nondigit8(x);
 		d = m ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
 		if (!d) {
 			*v = 0;
 			return 0;
 		}
-		/* the d digits to the top, zeros (leading zeros) below */
-		x = (w & 0x0F0F0F0F0F0F0F0Full) << (8 * (8 - d));
-		x = (x * 2561) >> 8;
-		x = ((x & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
-		x = ((x & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+		x = sr_tp_value8(x, d);
 		if (d < 8) {
 			*v = x;
 			return d;
@@ -166,6 +200,32 @@ static inline size_t sr_tp_digits(const char *p, const char *end, uint64_t *v)
 	}
 	*v = x;
 	return (size_t)(q - p);
+}
+
+/* 1 to 19 decimal digits at p (p < end, end[0] readable) and then the
+ * byte stop: how many, with *v set; else 0. The stop is taken from the
+ * word the digits came in, not loaded again: each field's end is where
+ * the next one starts, so this is the chain a line's parse waits on. */
+static inline size_t sr_tp_digits_to(const char *p, const char *end, char stop, uint64_t *v)
+{
+	size_t n;
+
+#ifdef SR_TP_SWAR
+	if (end - p >= 8) {
+		uint64_t w = sr_tp_word(p), x = w - 0x3030303030303030ull, m = sr_tp_nondigit8(x);
+		unsigned d;
+
+		if (m) {
+			d = (unsigned)__builtin_ctzll(m) >> 3;
+			if (!d || (char)(w >> 8 * d) != stop)
+				return 0;
+			*v = sr_tp_value8(x, d);
+			return d;
+		}
+	}
+#endif
+	n = sr_tp_digits(p, end, v);
+	return n && n <= 19 && p[n] == stop ? n : 0;
 }
 
 static inline int sr_tp_u32(const char **pp, uint32_t *out)
@@ -184,20 +244,21 @@ static inline int sr_tp_u32(const char **pp, uint32_t *out)
  * short names and prefixes compared on every line. */
 static inline int sr_tp_same(const char *a, const char *b, size_t n)
 {
-	uint64_t x, y;
+	uint64_t x, y, diff;
 	size_t i;
 
 	if (n < 8)
 		return !memcmp(a, b, n);
+	/* the differences gathered, one branch at the end */
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	diff = x ^ y;
 	for (i = 0; i + 8 < n; i += 8) {
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
-		if (x != y)
-			return 0;
+		diff |= x ^ y;
 	}
-	memcpy(&x, a + n - 8, 8);
-	memcpy(&y, b + n - 8, 8);
-	return x == y;
+	return !diff;
 }
 
 /* Is c the end of a field: a blank or the end of the line? */
@@ -229,7 +290,8 @@ struct sr_ftrace_head {
 	char *comm;        /* TASK, NUL-terminated in place ("<...>" when unknown) */
 	uint32_t pid;
 	uint64_t t_ns;
-	const char *event; /* the event name, without a "subsystem:" (perf script) */
+	const char *event; /* the event name, without a "subsystem:" (perf script);
+			    * the reader's t->want itself when it is that */
 	size_t event_len;
 	char *payload;     /* after "EVENT: " */
 };

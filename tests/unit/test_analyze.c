@@ -463,12 +463,12 @@ static void test_plot_grid(void **state)
 	for (i = 0; i < 1000; i++)
 		r[i] = rec(SR_OP_READ, (uint64_t)(i * 7919 % 1000) * M, 3 * M, (uint64_t)i * 1000000);
 	a = run(r, 1000, 4096);
-	assert_int_equal(grid_sum(&a->by_index), 3000 * M);
-	assert_int_equal(grid_sum(&a->by_time), 3000 * M);
-	assert_int_equal(a->by_index.xw, 8);       /* 1000 requests over 200 columns */
-	assert_true(a->by_index.ymax == 1002 * M);
-	assert_true((a->by_index.ymax - 1) / a->by_index.yh < SR_PLOT_ROWS);
-	assert_true((a->by_index.ymax - 1) / a->by_index.yh >= SR_PLOT_ROWS / 2);
+	assert_int_equal(grid_sum(a->by_index), 3000 * M);
+	assert_int_equal(grid_sum(a->by_time), 3000 * M);
+	assert_int_equal(a->by_index->xw, 8);       /* 1000 requests over 200 columns */
+	assert_true(a->by_index->ymax == 1002 * M);
+	assert_true((a->by_index->ymax - 1) / a->by_index->yh < SR_PLOT_ROWS);
+	assert_true((a->by_index->ymax - 1) / a->by_index->yh >= SR_PLOT_ROWS / 2);
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
 	assert_int_equal(sr_analyze_svg_heatmap(f, a, "a <test> & \"title\""), 0);
@@ -502,9 +502,9 @@ static void test_plots_off(void **state)
 	assert_int_equal(b->plots, 1);
 	b->plots = 0;
 	assert_int_equal(sr_analysis_run(b, &s.src, &e), 0);
-	assert_int_equal(grid_sum(&a->by_index), 900 * M);
-	assert_int_equal(grid_sum(&b->by_index), 0);
-	assert_int_equal(grid_sum(&b->by_time), 0);
+	assert_int_equal(grid_sum(a->by_index), 900 * M);
+	assert_int_equal(grid_sum(b->by_index), 0);
+	assert_int_equal(grid_sum(b->by_time), 0);
 	sr_analysis_finish(a, 0, &ra);
 	sr_analysis_finish(b, 0, &rb);
 	assert_memory_equal(&ra, &rb, sizeof(ra));

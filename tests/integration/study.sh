@@ -1,5 +1,6 @@
 #!/bin/bash
 # needs: root
+# timeout: 600
 # ssdreplay study --smoke: every verdict row has a verdict and a figure, the
 # report files and plots exist, no cgroup is left behind; with no memory
 # cgroups (--cgroup-root at an empty directory) the real-mmap rows are
@@ -9,6 +10,7 @@
 # ~1 minute per run here).
 . "$SR_TESTLIB"
 need_root
+reap_stale_tests
 # P2's page-cache cost is measured here, not taken from the user's state
 export SSDREPLAY_STATE=$T/state
 

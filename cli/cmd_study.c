@@ -133,7 +133,8 @@ static double run_weight(const struct study *s, const struct sr_study_mctx *mc, 
 }
 
 /* The whole matrix: the model files to write, the sweep, each model's runs
- * (the 6 in a memory cgroup, or the one cold pass when there are none). */
+ * (the 6 in a memory cgroup and the 2 predictions of them, or the one cold
+ * pass when there are none). */
 static double plan_total(const struct study *s, int nocg)
 {
 	double w = run_weight(s, &s->c.mc[0], "sweep", 0);
@@ -143,7 +144,8 @@ static double plan_total(const struct study *s, int nocg)
 		const struct sr_study_mctx *mc = &s->c.mc[i];
 
 		w += run_weight(s, mc, "schedule", 0) + run_weight(s, mc, "ram", 0) + 5 * run_weight(s, mc, "simulated", 0);
-		w += nocg ? run_weight(s, mc, "real-mmap", 0) : 6 * run_weight(s, mc, "real-mmap", 1);
+		w += nocg ? run_weight(s, mc, "real-mmap", 0) :
+			    6 * run_weight(s, mc, "real-mmap", 1) + 2 * run_weight(s, mc, "predicted", 0);
 	}
 	return w;
 }
@@ -490,7 +492,7 @@ static int swap_on(struct study *s, struct sr_err *e)
 /* The plan up front: runs and expected duration, then the progress line. */
 static void announce(struct study *s)
 {
-	s->planned = 1 + 13 * s->c.x.nm;
+	s->planned = 1 + 15 * s->c.x.nm; /* the sweep; per model 13 runs and 2 predictions */
 	s->expected_s = sr_study_estimate(&s->c, s->c.x.ds.cal_seq_read_Bps > 0 ? s->c.x.ds.cal_seq_read_Bps : 1e9,
 					  !s->a.target) + 10;
 	fprintf(stderr, "ssdreplay: study (%s): %zu models, %" PRIu64 " tokens per run, %zu runs; expected duration "

@@ -32,7 +32,8 @@
 # the compute time is, and no other user of the state directory changes it
 # mid-run; cached: the figure kept in the user's state directory).
 # Exit 0 when it ran (the band is reported, not enforced), 77 when something it
-# needs is missing, 1 on a failed step.
+# needs is missing, 1 on a failed step. scripts/llamacpp_resim.py OUTDIR makes
+# the predictions again with another binary from the same real runs.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 SR=${SSDREPLAY:-$SRC/build/ssdreplay}
@@ -202,23 +203,5 @@ PY
 	done
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-python3 - "$OUT/points.tsv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-M = 1 << 20
-print("| model | room | real MiB/token (min-max) | predicted | ratio | real tok/s (min-max) | predicted | ratio | major faults/token real, predicted |")
-print("|---|---|---|---|---|---|---|---|---|")
-ok_t = ok_b = 0
-for r in rows:
-    f = {k: float(v) for k, v in r.items() if k != "model"}
-    rb = f["pred_bpt"] / f["real_bpt"] if f["real_bpt"] else float("inf")
-    rt = f["pred_tps"] / f["real_tps"]
-    ok_b += abs(rb - 1) <= 0.15 or abs(f["pred_bpt"] - f["real_bpt"]) < M
-    ok_t += abs(rt - 1) <= 0.25
-    print("| %s | %d%% (%.0f MiB) | %.1f (%.1f-%.1f) | %.1f | %.2fx | %.2f (%.2f-%.2f) | %.2f | %.2fx | %.0f, %.0f |" % (
-        r["model"], f["level"], f["room"] / M, f["real_bpt"] / M, f["real_bpt_min"] / M, f["real_bpt_max"] / M,
-        f["pred_bpt"] / M, rb, f["real_tps"], f["real_tps_min"], f["real_tps_max"], f["pred_tps"], rt,
-        f["real_fpt"], f["pred_fpt"]))
-print("within the goal: bytes/token +-15%%: %d of %d points; tokens/s +-25%%: %d of %d" % (ok_b, len(rows), ok_t, len(rows)))
-PY
+python3 "$SRC/scripts/llamacpp_table.py" "$OUT/points.tsv"
 echo "points: $OUT/points.tsv"

@@ -127,4 +127,16 @@ double sr_pred_tps(const struct sr_pred *p, double compute_s, double io_s, doubl
 #define SR_PRED_MAX_ERR 25.0
 void sr_study_pred(const struct sr_pred *p, struct sr_judgement *j);
 
+/* P2: simulate --policy pagecache with the page-cache cost model against
+ * the real page-cache runs it predicts (the goal of scripts/
+ * llamacpp_validate.sh): supported when every prediction is within
+ * SR_P2_TPS of the real tokens/s and SR_P2_BYTES of its bytes per token. */
+#define SR_P2_TPS 0.25
+#define SR_P2_BYTES 0.15
+struct sr_p2_fig {
+	const char *what;       /* "50%", "streamed" */
+	double pred_tps, real_tps, pred_bpt, real_bpt;
+};
+void sr_study_p2(const struct sr_p2_fig *f, size_t n, const char *missing, struct sr_judgement *j);
+
 #endif

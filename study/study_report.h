@@ -19,7 +19,7 @@ struct sr_study_run {
 	char hyp[16];          /* the hypothesis it serves first: "H1", "H2", ... "sweep" */
 	char model[64];
 	int moe;
-	char kind[16];         /* "schedule", "simulated", "real-mmap", "ram", "sweep" */
+	char kind[16];         /* "schedule", "simulated", "predicted", "real-mmap", "ram", "sweep" */
 	char what[96];         /* "streamed (~0% RAM)", "swappiness 60", "page 2 MiB" */
 	uint64_t model_bytes, mem, page, anon;
 	double ram_share;      /* mem / model bytes (RAM-resident: 1) */

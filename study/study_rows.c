@@ -22,6 +22,7 @@ void sr_study_model_init(struct sr_study_model *m)
 {
 	m->r_ram = m->r_50 = m->r_0 = m->r_cold = m->r_s100 = m->r_s50 = m->r_s0 = -1;
 	m->r_p64 = m->r_p2m = m->r_sw[0] = m->r_sw[1] = m->r_sw[2] = m->r_huge = -1;
+	m->r_pr50 = m->r_pr0 = -1;
 	m->seq[0] = m->seq[1] = m->seq[2] = -1;
 }
 
@@ -341,6 +342,49 @@ static void verdict_pred(struct sr_study_state *s)
 		src_add(w, s, pidx[i]);
 }
 
+static double bpt_of(const struct sr_study_run *u)
+{
+	return u && u->tokens && u->bytes_read > 0 ? u->bytes_read / (double)u->tokens : -1;
+}
+
+/* P2: simulate's page-cache predictions (study_run.c's run_preds) against
+ * the real runs they predict, per model. */
+static void verdict_p2(struct sr_study_state *s)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->nm; i++) {
+		struct sr_study_model *mc = &s->mod[i];
+		long pr[2] = { mc->r_pr50, mc->r_pr0 }, re[2] = { mc->r_50, mc->r_0 };
+		struct sr_p2_fig f[2];
+		struct sr_study_row *w;
+		char missing[600] = "";
+		size_t n = 0;
+
+		if (s->cg == 0)
+			snprintf(missing, sizeof(missing), "no memory cgroup here (%.500s)", s->cg_why);
+		for (k = 0; k < s->nruns; k++) /* why no prediction was made */
+			if (!strcmp(s->runs[k].kind, "predicted") && !strcmp(s->runs[k].model, mc->name) && s->runs[k].note[0])
+				snprintf(missing, sizeof(missing), "%.500s", s->runs[k].note);
+		w = row(s, "P2", "simulated page cache predicts the real runs: tok/s +-25%, bytes/token +-15%", mc,
+			"simulated vs real-mmap");
+		for (k = 0; k < 2; k++) {
+			const struct sr_study_run *p = R(s, pr[k]), *r = R(s, re[k]);
+
+			if (!p || !r)
+				continue;
+			f[n] = (struct sr_p2_fig){ .what = k ? "streamed" : "50%", .pred_tps = p->tps, .real_tps = r->tps,
+						  .pred_bpt = bpt_of(p), .real_bpt = bpt_of(r) };
+			n++;
+			src_add(w, s, pr[k]);
+			src_add(w, s, re[k]);
+		}
+		sr_study_p2(f, n, missing, &w->j);
+		if (n)
+			src_add(w, s, mc->r_ram);
+	}
+}
+
 void sr_study_verdicts(struct sr_study_state *s)
 {
 	const struct sr_study_model *dense = NULL, *moe = NULL;
@@ -351,6 +395,7 @@ void sr_study_verdicts(struct sr_study_state *s)
 	verdict_h4(s, dense, moe);
 	verdict_h5(s, dense, moe);
 	verdict_pred(s);
+	verdict_p2(s);
 }
 
 void sr_study_final_notes(struct sr_study_state *s, const char *mode)

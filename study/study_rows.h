@@ -28,6 +28,7 @@ struct sr_study_model {
 	double seq[3];          /* H1: fault, page-cache, block; < 0 unknown */
 	char seq_runs[3][16], seq_missing[3][256], seq_basis[3][48];
 	long r_ram, r_50, r_0, r_cold, r_s100, r_s50, r_s0, r_p64, r_p2m, r_sw[3], r_huge;
+	long r_pr50, r_pr0;     /* P2: simulate's page-cache prediction of r_50, r_0 */
 };
 
 struct sr_study_state {

@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "policy/pccost.h"
 #include "policy/policy.h"
+#include "real/pccost.h"
 #include "study/study_mmap.h"
 #include "study/study_run.h"
 #include "synth/schedule.h"
@@ -92,12 +94,20 @@ static int run_faults(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct s
  * the command its row quotes. */
 #define SIM_QD 32u
 
+/* How a simulated run is made: its kind, compute per token, and the
+ * page-cache cost it is charged (NULL: the O_DIRECT time of its reads). */
+struct sim_how {
+	const char *kind;
+	double compute_ns;
+	const struct sr_pccost *cost;
+};
+
 /* A simulated run; *idx: its index, -1 when it could not run (noted).
  * Returns 0, or -errno on a failure that ends the study. */
-static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t mem,
-		   uint64_t page, long *idx, struct sr_err *e)
+static int sim_as(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t mem,
+		  uint64_t page, const struct sim_how *how, long *idx, struct sr_err *e)
 {
-	struct sr_study_run *u = new_run(s, mc->v, hyp, "simulated", what);
+	struct sr_study_run *u = new_run(s, mc->v, hyp, how->kind, what);
 	const struct sr_policy_ops *ops;
 	struct sr_policy_params pp;
 	struct sr_sim_result res;
@@ -118,7 +128,7 @@ static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char 
 			.policy = ops, .pp = pp, .policy_spec = spec, .engine = sr_engine_find("io_uring"),
 			.fd = mc->tgt.fd, .tgt_name = mc->tgt.path, .target_size = mc->tgt.size, .extent = mc->v->bytes,
 			.lbs = mc->tgt.lbs, .mem = mem, .page = page, .max_req = page > (1u << 20) ? page : 1u << 20,
-			.qd = SIM_QD, .compute_ns_per_token = (uint64_t)mc->v->compute_ns, .passes = 1, .model = &mc->m,
+			.qd = SIM_QD, .compute_ns_per_token = (uint64_t)how->compute_ns, .passes = 1, .model = &mc->m,
 			.seed = s->seed, .ra_kb = s->ra_kb, .stop = &sr_stop_requested,
 		};
 
@@ -129,9 +139,9 @@ static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char 
 	u->page = page;
 	u->ram_share = (double)mem / (double)mc->v->bytes;
 	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay simulate --profile %s %.300s --tokens %" PRIu64 " --seed %" PRIu64
-		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd %u --compute-ms-per-token %.3f",
+		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd %u --compute-ms-per-token %.3f%s",
 		 mc->v->name, mc->path, s->tokens, s->seed, spec, mem, page, page > (1u << 20) ? page : 1u << 20,
-		 SIM_QD, mc->v->compute_ns / 1e6);
+		 SIM_QD, how->compute_ns / 1e6, how->cost ? " --mmap-cost auto --mmap-threads 1" : "");
 	if (ret || res.partial) {
 		snprintf(u->note, sizeof(u->note), "%.250s", ret ? e->msg : "stopped");
 		if (ret && e->bad_input)
@@ -140,12 +150,14 @@ static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char 
 		commit_run(s, u);
 		return 0;
 	}
+	if (how->cost)
+		sr_pccost_apply(how->cost, mem, mc->v->bytes, &res);
 	bytes = (double)(res.demand_bytes + res.prefetch_bytes);
 	ios = (double)(res.demand_ios + res.prefetch_ios);
 	u->tokens = res.tokens;
 	u->tps = sr_sim_tokens_per_s(&res);
 	u->wall_s = (double)res.wall_ns / 1e9;
-	u->compute_s = mc->v->compute_ns / 1e9;
+	u->compute_s = how->compute_ns / 1e9;
 	u->bytes_read = bytes;
 	u->amp = bytes / (mc->bytes_per_token * (double)(res.tokens ? res.tokens : 1));
 	u->dev_Bps = res.wall_ns ? bytes * 1e9 / (double)res.wall_ns : 0;
@@ -158,6 +170,56 @@ static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char 
 	snprintf(u->level, sizeof(u->level), "fault");
 	u->ok = 1;
 	*idx = commit_run(s, u);
+	return 0;
+}
+
+static int run_sim(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t mem,
+		   uint64_t page, long *idx, struct sr_err *e)
+{
+	const struct sim_how how = { .kind = "simulated", .compute_ns = mc->v->compute_ns };
+
+	return sim_as(s, mc, hyp, what, mem, page, &how, idx, e);
+}
+
+/* P2: simulate's page-cache predictions of the real runs at 50% and ~0%,
+ * made as scripts/llamacpp_validate.sh makes them for llama.cpp: the
+ * RAM-resident run's time per token as the compute, the room the real run
+ * had, and the page-cache cost measured on this device (real/pccost.c, one
+ * thread as the child faults with one, kept in the state directory as
+ * simulate --mmap-cost auto keeps it). None without the RAM-resident run. */
+static int run_preds(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr_err *e)
+{
+	const struct sr_study_run *ram = mc->v->r_ram >= 0 ? &s->x.runs[mc->v->r_ram] : NULL;
+	long *idx[2] = { &mc->v->r_pr50, &mc->v->r_pr0 }, real[2] = { mc->v->r_50, mc->v->r_0 };
+	struct sim_how how = { .kind = "predicted" };
+	struct sr_pccost cost;
+	char what[96];
+	int k, ret;
+
+	if (!ram || !ram->ok || !(ram->tps > 0) || (real[0] < 0 && real[1] < 0))
+		return 0;
+	how.compute_ns = 1e9 / ram->tps;
+	if (sr_pccost_get(mc->path, mc->tgt.disk, 1, 0, &cost, e)) {
+		/* a device, a small file: no cost to charge, the run says why */
+		struct sr_study_run *u = new_run(s, mc->v, "P2", how.kind, "page-cache cost");
+
+		if (u) {
+			snprintf(u->note, sizeof(u->note), "page-cache cost not measured: %.200s", e->msg);
+			commit_run(s, u);
+		}
+		sr_err_clear(e);
+		return 0;
+	}
+	how.cost = &cost;
+	for (k = 0; k < 2 && !sr_stop_requested; k++) {
+		const struct sr_study_run *r = real[k] >= 0 ? &s->x.runs[real[k]] : NULL;
+
+		if (!r || !r->ok)
+			continue;
+		snprintf(what, sizeof(what), "prediction of %s (%.60s)", r->id, r->what);
+		if ((ret = sim_as(s, mc, "P2", what, r->mem, 4096, &how, idx[k], e)))
+			return ret;
+	}
 	return 0;
 }
 
@@ -357,7 +419,9 @@ int sr_study_schedule_bytes(struct sr_study_ctx *s, struct sr_study_mctx *mc, st
  * weights are what a --quick run measured here: the real page-cache runs
  * read ~7.6 passes of the schedule at ~20% of the best bandwidth (readahead
  * windows of read_ahead_kb, thrashing in the cgroup), the simulated ones
- * ~4.7 passes at ~60%; 11 runs compute; writing a model file ~0.4 GB/s. */
+ * ~4.7 passes at ~60% per 5 runs; 13 runs compute; writing a model file
+ * ~0.4 GB/s. The page-cache cost (real/pccost.c) is measured once per
+ * device and kept, so it is left out. */
 double sr_study_estimate(const struct sr_study_ctx *s, double bw, int with_writes)
 {
 	double t = 0, v;
@@ -367,7 +431,8 @@ double sr_study_estimate(const struct sr_study_ctx *s, double bw, int with_write
 		const struct sr_study_mctx *mc = &s->mc[i];
 
 		v = (double)s->tokens * mc->bytes_per_token;
-		t += 7.6 * v / (0.2 * bw) + 4.7 * v / (0.6 * bw) + 11.0 * (double)s->tokens * mc->v->compute_ns / 1e9;
+		/* the 2 predicted runs are simulated runs too: 7 at 4.7 passes per 5 */
+		t += 7.6 * v / (0.2 * bw) + 4.7 * 7 / 5 * v / (0.6 * bw) + 13.0 * (double)s->tokens * mc->v->compute_ns / 1e9;
 		if (with_writes)
 			t += (double)mc->v->bytes / 0.4e9;
 	}
@@ -397,7 +462,7 @@ double sr_study_run_estimate(const struct sr_study_ctx *s, const struct sr_study
 		return 0.05 * v / bw;
 	if (!strcmp(kind, "ram"))
 		return (double)mc->v->bytes / bw + compute;
-	if (!strcmp(kind, "simulated")) /* sr_study_estimate's 4.7 passes at 60% over its 5 simulated runs */
+	if (!strcmp(kind, "simulated") || !strcmp(kind, "predicted")) /* 4.7 passes at 60% per 5 simulated runs */
 		return 4.7 * v / (0.6 * bw) / 5 + compute;
 	if (limited) /* its 7.6 passes at 20% over the 6 runs in a memory cgroup */
 		return 7.6 * v / (0.2 * bw) / 6 + compute;
@@ -446,6 +511,7 @@ int sr_study_run_model(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct 
 		STEP(run_real(s, mc, "H3", what, half, 0, swp[k], anon, 0, 1, &mc->v->r_sw[k], e));
 	}
 	STEP(run_real(s, mc, "H5", "MADV_HUGEPAGE, 50% in RAM", half, 0, -1, 0, 1, 1, &mc->v->r_huge, e));
+	STEP(run_preds(s, mc, e));
 #undef STEP
 	return 0;
 }

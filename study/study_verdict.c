@@ -169,3 +169,36 @@ void sr_study_pred(const struct sr_pred *p, struct sr_judgement *j)
 		 SR_PRED_MAX_ERR);
 	set(j, err <= SR_PRED_MAX_ERR ? SR_V_SUPPORTED : SR_V_REFUTED, b);
 }
+
+static int within(double r, double band)
+{
+	return r >= 1 - band && r <= 1 + band;
+}
+
+void sr_study_p2(const struct sr_p2_fig *f, size_t n, const char *missing, struct sr_judgement *j)
+{
+	char b[1024];
+	size_t i, l = 0;
+	int in = 1;
+
+	for (i = 0; i < n; i++)
+		if (!(f[i].real_tps > 0) || !(f[i].pred_tps > 0) || !(f[i].real_bpt > 0) || !(f[i].pred_bpt > 0))
+			break;
+	if (!n || i < n) {
+		snprintf(b, sizeof(b), "not measured: %s", missing && *missing ? missing : "no real run to predict");
+		set(j, SR_V_INCONCLUSIVE, b);
+		return;
+	}
+	for (i = 0; i < n && l < sizeof(b); i++) {
+		double rt = f[i].pred_tps / f[i].real_tps, rb = f[i].pred_bpt / f[i].real_bpt;
+
+		in &= within(rt, SR_P2_TPS) && within(rb, SR_P2_BYTES);
+		l += (size_t)snprintf(b + l, sizeof(b) - l, "%s%s: tokens/s %.2fx (%.3g predicted, %.3g real), MiB/token %.2fx (%.1f, %.1f)",
+				      i ? "; " : "", f[i].what, rt, f[i].pred_tps, f[i].real_tps, rb,
+				      f[i].pred_bpt / 1048576, f[i].real_bpt / 1048576);
+	}
+	if (l < sizeof(b))
+		snprintf(b + l, sizeof(b) - l, "; %s the band (tokens/s +-%.0f%%, bytes/token +-%.0f%%)",
+			 in ? "all within" : "not all within", SR_P2_TPS * 100, SR_P2_BYTES * 100);
+	set(j, in ? SR_V_SUPPORTED : SR_V_REFUTED, b);
+}

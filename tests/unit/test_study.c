@@ -210,12 +210,45 @@ static void test_predictor(void **st)
 	assert_true(fabs(p.b - 1.5) < 1e-6 && p.a < 1e-6);
 }
 
+static void test_p2(void **st)
+{
+	struct sr_p2_fig f[2] = {
+		{ .what = "50%", .pred_tps = 1.2, .real_tps = 1.0, .pred_bpt = 110 << 20, .real_bpt = 100 << 20 },
+		{ .what = "streamed", .pred_tps = 0.8, .real_tps = 1.0, .pred_bpt = 90 << 20, .real_bpt = 100 << 20 },
+	};
+	struct sr_judgement j;
+
+	(void)st;
+	sr_study_p2(f, 2, NULL, &j); /* 1.20x and 0.80x tokens/s, 1.10x and 0.90x bytes: all in */
+	assert_int_equal(j.v, SR_V_SUPPORTED);
+	assert_non_null(strstr(j.why, "50%: tokens/s 1.20x"));
+	assert_non_null(strstr(j.why, "streamed: tokens/s 0.80x"));
+	assert_non_null(strstr(j.why, "MiB/token 1.10x (110.0, 100.0)"));
+	f[1].pred_tps = 0.7; /* 0.70x: out of +-25% */
+	sr_study_p2(f, 2, NULL, &j);
+	assert_int_equal(j.v, SR_V_REFUTED);
+	f[1].pred_tps = 0.8;
+	f[0].pred_bpt = 120 << 20; /* bytes 1.20x: out of +-15% */
+	sr_study_p2(f, 2, NULL, &j);
+	assert_int_equal(j.v, SR_V_REFUTED);
+	sr_study_p2(f, 1, NULL, &j); /* one point, out */
+	assert_int_equal(j.v, SR_V_REFUTED);
+	sr_study_p2(f + 1, 1, NULL, &j); /* one point, in */
+	assert_int_equal(j.v, SR_V_SUPPORTED);
+	sr_study_p2(f, 0, "no memory cgroup here", &j);
+	assert_int_equal(j.v, SR_V_INCONCLUSIVE);
+	assert_non_null(strstr(j.why, "no memory cgroup here"));
+	f[0].real_tps = 0; /* a figure missing: no verdict on it */
+	sr_study_p2(f, 2, NULL, &j);
+	assert_int_equal(j.v, SR_V_INCONCLUSIVE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_h1),     cmocka_unit_test(test_h2),        cmocka_unit_test(test_h3),
 		cmocka_unit_test(test_h4),     cmocka_unit_test(test_h5),        cmocka_unit_test(test_curve_mix),
-		cmocka_unit_test(test_predictor),
+		cmocka_unit_test(test_predictor), cmocka_unit_test(test_p2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

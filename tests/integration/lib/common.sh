@@ -15,6 +15,23 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+echo $$ >"$T/.pid"
+
+# reap_stale_tests: the swap areas and scratch directories of integration
+# tests that were killed (SIGKILL, a CTest timeout) and could not clean up:
+# a directory whose test process is gone. A study test's left swap area
+# stays on host-wide, and its directory holds ~2 GB.
+reap_stale_tests() {
+	local d f
+	for d in "${TMPDIR:-/tmp}"/sr-test.*; do
+		[ "$d" != "$T" ] && [ -f "$d/.pid" ] || continue
+		kill -0 "$(cat "$d/.pid")" 2>/dev/null && continue
+		for f in $(awk -v d="$d/" 'index($1, d) == 1 { print $1 }' /proc/swaps); do
+			swapoff "$f" && echo "note: turned off $f, left by a killed test" >&2
+		done
+		rm -rf "$d"
+	done
+}
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }

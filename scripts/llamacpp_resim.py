@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""llamacpp_resim.py OUTDIR [SSDREPLAY]: the predictions of a finished
+scripts/llamacpp_validate.sh run made again with another ssdreplay binary,
+from the same real runs: each point's model, room, compute per token
+(RAM-resident runs) and page-cache cost (as measured then, from the point's
+sim.json) go to simulate as the validation passed them; the real figures
+are left as they are. Writes OUTDIR/points-resim.tsv and prints the table.
+The real runs do not depend on ssdreplay's simulator, so a change to it can
+be judged against them without running llama.cpp again (which takes ~40
+minutes and varies with the machine's load)."""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+out = sys.argv[1]
+src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sr = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SSDREPLAY", os.path.join(src, "build", "ssdreplay"))
+sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential").split()
+rows = list(csv.DictReader(open(os.path.join(out, "points.tsv")), delimiter="\t"))
+if not rows:
+    sys.exit("llamacpp_resim: %s/points.tsv has no points" % out)
+new = os.path.join(out, "points-resim.tsv")
+with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
+    w = csv.DictWriter(f, fieldnames=list(rows[0].keys()), delimiter="\t", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        name, lv = r["model"], r["level"]
+        old = json.load(open(os.path.join(out, "%s.%s.sim.json" % (name, lv))))
+        m = os.path.join(out, name + ".gguf")
+        env = dict(os.environ)
+        c = old.get("pagecache_cost")
+        if c:  # the cost the validation measured for this point, as a cached figure
+            env["SSDREPLAY_STATE"] = os.path.join(state, "%s.%s" % (name, lv))
+            d = os.path.join(env["SSDREPLAY_STATE"], "devices")
+            os.makedirs(d)
+            with open(os.path.join(d, os.path.basename(c["file"])), "w") as k:
+                k.write("seq_ns_per_byte = %r\nseq_pressure_ns_per_byte = %r\nscattered_pressure_ns_per_byte = %r\n"
+                        "region = %d\npressure = %d\n" % (c["seq_ns_per_byte"], c["seq_pressure_ns_per_byte"],
+                                                          c["scattered_pressure_ns_per_byte"], c["region_bytes"],
+                                                          1 if c["memcg_pressure_measured"] else 0))
+            args = ["--mmap-threads", str(c["threads"])] + sim_args
+        else:
+            args = [a for a in sim_args if a not in ("--mmap-cost", "auto")]
+        res = os.path.join(out, "%s.%s.resim.json" % (name, lv))
+        cmd = [sr, "simulate", "--gguf", m, m, "--policy", "pagecache", "--mem", r["room"], "--tokens",
+               str(old["rows"][0]["tokens"]), "--prefill", str(old["prefill_tokens"]), "--compute-ms-per-token",
+               repr(old["compute_ms_per_token"])] + args + ["--output-format", "json", "-o", res]
+        p = subprocess.run(cmd, env=env, stderr=subprocess.PIPE, text=True)
+        if p.returncode:
+            sys.exit("llamacpp_resim: %s %s%%: simulate failed: %s" % (name, lv, p.stderr.strip()))
+        j = json.load(open(res))
+        if c and not j.get("pagecache_cost", {}).get("cached"):
+            sys.exit("llamacpp_resim: %s %s%%: simulate measured the cost again instead of taking the point's" % (name, lv))
+        k = j["rows"][0]
+        r["pred_tps"] = k["tokens_per_s"]
+        r["pred_bpt"] = k.get("steady_read_bytes_per_token") or k["read_bytes"] / max(k["tokens"], 1)
+        r["pred_fpt"] = k.get("faults", 0) / max(k["tokens"], 1)
+        w.writerow(r)
+subprocess.run([sys.executable, os.path.join(src, "scripts", "llamacpp_table.py"), new], check=True)
+print("points: " + new)

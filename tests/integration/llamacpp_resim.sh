@@ -1,0 +1,49 @@
+#!/bin/bash
+# scripts/llamacpp_resim.py: a validation's predictions made again from its
+# saved points: the real columns are kept, simulate gets the point's room,
+# compute and the page-cache cost measured then (as a cached figure, not
+# measured again), and a dearer cost gives fewer tokens/s.
+. "$SR_TESTLIB"
+command -v python3 >/dev/null || skip "no python3"
+O=$T/v
+mkdir -p "$O"
+$SR synth --profile tiny-llama --write-gguf "$O/m.gguf" --seed 3 >/dev/null || fail "synth --write-gguf"
+printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\n' >"$O/points.tsv"
+printf 'm\t60\t65536\t5.5\t5\t6\t70000\t60000\t80000\t0\t0\t9\t3\t0\n' >>"$O/points.tsv"
+point() { # SEQ_NS_PER_BYTE
+	cat >"$O/m.60.sim.json" <<JSON
+{"prefill_tokens": 2, "compute_ms_per_token": 1.5, "rows": [{"tokens": 4}],
+ "pagecache_cost": {"file": "/elsewhere/devices/pagecache-cost-vda-t2.ini", "cached": false, "threads": 2,
+  "region_bytes": 188743680, "memcg_pressure_measured": true, "seq_ns_per_byte": $1,
+  "seq_pressure_ns_per_byte": $1, "scattered_pressure_ns_per_byte": $1}}
+JSON
+}
+resim() {
+	SSDREPLAY=$SR python3 "$SR_SRC/scripts/llamacpp_resim.py" "$O" >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; fail "resim: $*"; }
+}
+point 2.5
+resim "cost 2.5"
+python3 - "$O" <<'PY' || fail "resim's points or its simulate"
+import csv, json, sys
+o = sys.argv[1]
+r = list(csv.DictReader(open(o + "/points-resim.tsv"), delimiter="\t"))
+assert len(r) == 1, r
+r = r[0]
+assert (r["real_tps"], r["real_bpt"], r["room"], r["real_fpt"]) == ("5.5", "70000", "65536", "3"), r
+j = json.load(open(o + "/m.60.resim.json"))
+c = j["pagecache_cost"]
+assert c["cached"] and c["threads"] == 2 and abs(c["seq_ns_per_byte"] - 2.5) < 1e-9, c
+assert j["compute_ms_per_token"] == 1.5 and j["prefill_tokens"] == 2 and j["rows"][0]["tokens"] == 4, j
+assert abs(float(r["pred_tps"]) - j["rows"][0]["tokens_per_s"]) < 1e-6 * j["rows"][0]["tokens_per_s"], r
+assert float(r["pred_bpt"]) > 0, r
+print(r["pred_tps"])
+PY
+[ $? = 0 ] || fail "resim"
+cheap=$(awk -F'\t' 'NR == 2 { print $10 }' "$O/points-resim.tsv")
+grep -q "^| m | 60% " "$T/out" || fail "no table: $(cat "$T/out")"
+point 250
+resim "cost 250"
+dear=$(awk -F'\t' 'NR == 2 { print $10 }' "$O/points-resim.tsv")
+python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) < float(sys.argv[1]) else 1)" "$cheap" "$dear" ||
+	fail "a 100x dearer page-cache cost did not lower tokens/s: $cheap -> $dear"
+ok "resim: real columns kept, the point's cost taken as cached, tokens/s $cheap at 2.5 ns/B and $dear at 250"

@@ -83,6 +83,9 @@ set_limit() { # BYTES
 	[ -d "$CG" ] || mkdir "$CG" || die "cannot create $CG"
 	if [ "$CGV" = 1 ]; then
 		echo "$1" >"$CG/memory.limit_in_bytes" || die "cannot set $CG/memory.limit_in_bytes"
+		# node's memory stays in RAM even when another job turns swap on
+		# (v2: memory.swap.max below): the room is the limit less it
+		echo 0 >"$CG/memory.swappiness" || die "cannot set $CG/memory.swappiness"
 	else
 		echo "$1" >"$CG/memory.max" || die "cannot set $CG/memory.max"
 		[ -f "$CG/memory.swap.max" ] && echo 0 >"$CG/memory.swap.max"

@@ -75,6 +75,9 @@ struct sr_engine;
 #define SR_ENGINE_SYNCIO 0x1 /* requests in flight are blocked worker threads (fio's FIO_SYNCIO):
 			      * a queue deeper than the threads only queues */
 #define SR_ENGINE_NODATA 0x2 /* moves no data: nothing to read back or verify */
+#define SR_ENGINE_REAP_SUBMITS 0x4 /* reap() first submits what queue() staged, in the same
+				    * system call when it waits: the loop leaves the last
+				    * submit before a wait to it */
 
 struct sr_engine_ops {
 	const char *name;

@@ -34,7 +34,8 @@ struct worker {
 
 struct fanout {
 	const struct sr_replay_cfg *c;
-	struct sr_queue *q;
+	struct sr_queue *q;       /* per target; none when the workers share the feed */
+	struct sr_shared_feed shared;
 	unsigned nr_q;
 	struct worker *w;
 	unsigned nr_w;
@@ -183,7 +184,8 @@ static void *worker_main(void *arg)
 	}
 	sr_loop_teardown(&w->l);
 	w->ret = ret;
-	sr_queue_leave(w->l.q);
+	if (w->l.q)
+		sr_queue_leave(w->l.q);
 	pthread_mutex_lock(&fo->mu);
 	fo->running--;
 	pthread_cond_broadcast(&fo->cv);
@@ -296,9 +298,12 @@ int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int
 {
 	unsigned workers = c->workers ? c->workers : 1, qcap, i, started = 0;
 	struct fanout fo = { .c = c, .nr_q = nr_fds, .nr_w = nr_fds * workers };
-	int ret = 0;
+	/* one target: nothing to route, so no dispatcher (see sr_shared_feed) */
+	int ret = 0, pull = nr_fds == 1;
 
 	pthread_mutex_init(&fo.mu, NULL);
+	pthread_mutex_init(&fo.shared.mu, NULL);
+	fo.shared.feed = f;
 	sr_cond_init_mono(&fo.cv);
 	fo.q = calloc(nr_fds, sizeof(*fo.q));
 	fo.w = calloc(fo.nr_w, sizeof(*fo.w));
@@ -308,7 +313,7 @@ int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int
 	}
 	/* enough queued for every slot twice over, so a worker rarely starves */
 	qcap = c->qd * workers * 2 < SR_QCAP_MIN ? SR_QCAP_MIN : c->qd * workers * 2;
-	for (i = 0; i < nr_fds; i++)
+	for (i = 0; !pull && i < nr_fds; i++)
 		if (queue_init(&fo.q[i], qcap, workers)) {
 			ret = sr_errf(e, -ENOMEM, "out of memory for the request queues");
 			goto out;
@@ -329,7 +334,8 @@ int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int
 		w->l = (struct sr_loop){
 			.c = c, .st = &w->st, .tags = c->tag_stats ? &w->tags : NULL, .e = &w->e,
 			.name = c->targets[t].name, .tgt = t, .run_id = c->targets[t].run_id,
-			.multi = nr_fds > 1, .q = &fo.q[t], .stopped = &fo.failed,
+			.multi = nr_fds > 1, .q = pull ? NULL : &fo.q[t],
+			.shared = pull ? &fo.shared : NULL, .stopped = &fo.failed,
 		};
 	}
 	fo.running = fo.nr_w;
@@ -352,17 +358,17 @@ int sr_replay_fanout(const struct sr_replay_cfg *c, struct sr_feed *f, const int
 	pthread_cond_broadcast(&fo.cv);
 	pthread_mutex_unlock(&fo.mu);
 	/* queues whose workers never started have no consumers */
-	for (i = started; i < fo.nr_w; i++)
+	for (i = started; !pull && i < fo.nr_w; i++)
 		sr_queue_leave(&fo.q[i / workers]);
 
-	if (fo.go > 0) {
+	if (fo.go > 0 && !pull) {
 		ret = dispatch(&fo, f, st);
 		if (ret) {
 			st->partial = 1;
 			__atomic_store_n(&fo.failed, 1, __ATOMIC_RELAXED);
 		}
 	}
-	for (i = 0; i < nr_fds; i++)
+	for (i = 0; !pull && i < nr_fds; i++)
 		queue_close(&fo.q[i]);
 	{
 		uint64_t next_tick = sr_now_ns() + SR_TICK_NS;
@@ -398,6 +404,7 @@ out:
 	free(fo.q);
 	free(fo.w);
 	pthread_mutex_destroy(&fo.mu);
+	pthread_mutex_destroy(&fo.shared.mu);
 	pthread_cond_destroy(&fo.cv);
 	return ret;
 }

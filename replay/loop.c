@@ -142,6 +142,28 @@ int sr_feed_next(struct sr_feed *f, struct sr_rec *piece)
 
 /* ---- the I/O loop ---- */
 
+/* Up to want pieces from the feed shared with the other workers: how many,
+ * 0 when it ended, or -errno (this worker's e set). */
+static int take_shared(struct sr_loop *l, unsigned want)
+{
+	struct sr_shared_feed *s = l->shared;
+	unsigned n = 0;
+	int ret = 0;
+
+	pthread_mutex_lock(&s->mu);
+	s->feed->e = l->e; /* a bad record is reported by the worker that met it */
+	while (!s->done && n < want) {
+		ret = sr_feed_next(s->feed, &l->qbuf[n]);
+		if (ret <= 0) {
+			s->done = 1;
+			break;
+		}
+		n++;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return ret < 0 ? ret : (int)n;
+}
+
 static int next_piece(struct sr_loop *l, struct sr_rec *out)
 {
 	if (l->feed)
@@ -153,6 +175,15 @@ static int next_piece(struct sr_loop *l, struct sr_rec *out)
 
 		for (io = l->free_ios; io && want < SR_QBATCH; io = io->next)
 			want++;
+		if (l->shared) {
+			n = take_shared(l, want ? want : 1);
+			if (n <= 0)
+				return n;
+			l->qn = (unsigned)n;
+			l->qpos = 0;
+			*out = l->qbuf[l->qpos++];
+			return 1;
+		}
 		/* nothing in flight: sleep on the queue; else come back to reap */
 		n = sr_queue_pop(l->q, l->qbuf, want ? want : 1, l->inflight ? 0 : SR_MAX_WAIT_NS);
 		if (n < 0)
@@ -204,7 +235,7 @@ static void fail_io(struct sr_loop *l, struct sr_io *io, int err, int zero, uint
 	f->first_errno = err;
 	f->first_short = zero;
 	f->first_op = io->op;
-	f->first_target = l->q ? l->tgt : io->target;
+	f->first_target = l->feed ? io->target : l->tgt;
 	f->first_off = io->off;
 	f->first_len = io->len;
 	f->first_t_ns = now - l->start_ns;
@@ -320,7 +351,7 @@ static int complete(struct sr_loop *l, struct sr_io *io, uint64_t now)
 			ret = sr_errf(l->e, -ENOMEM, "out of memory for the timeline");
 		if (l->tags)
 			add_tags(l, io, lat);
-		if (l->q) /* the dispatcher's progress line reads this */
+		if (!l->feed) /* a worker: the progress line reads this */
 			__atomic_store_n(&l->pub_bytes[io->op == SR_OP_WRITE],
 					 l->st->op[io->op == SR_OP_WRITE].bytes, __ATOMIC_RELAXED);
 	}
@@ -375,6 +406,9 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 	const struct sr_replay_cfg *c = l->c;
 	uint64_t now = sr_now_ns(), start = now;
 	unsigned staged = 0, sync_done = 0;
+	/* the engine's next reap() submits and waits in one call (QD 1: one
+	 * system call per request instead of two), so leave it the last batch */
+	int defer = !!(c->engine->flags & SR_ENGINE_REAP_SUBMITS);
 	int ret;
 
 	*wait_until = 0;
@@ -421,7 +455,7 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 		io->off = l->cur.off;
 		io->len = (uint32_t)l->cur.len;
 		io->op = l->cur.op;
-		io->target = l->q ? 0 : l->cur.target; /* a worker's engine has its one device */
+		io->target = l->feed ? l->cur.target : 0; /* a worker's engine has its one device */
 		io->tag = l->cur.tag;
 		io->expect = (int64_t)io->len;
 		io->issue_ns = now;
@@ -456,13 +490,15 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 				break;
 			continue;
 		}
-		if (++staged >= c->batch) {
+		if (++staged >= c->batch && !(defer && !l->free_ios)) {
 			ret = c->engine->submit(&l->eng);
 			if (ret < 0)
 				return sr_errf(l->e, ret, "%s: submit: %s", l->name, strerror(-ret));
 			staged = 0;
 		}
 	}
+	if (defer)
+		return 0; /* every exit of the run loop goes through a reap or drain() */
 	ret = c->engine->submit(&l->eng);
 	if (ret < 0)
 		return sr_errf(l->e, ret, "%s: submit: %s", l->name, strerror(-ret));

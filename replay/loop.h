@@ -53,6 +53,16 @@ struct sr_queue {
 int sr_queue_pop(struct sr_queue *q, struct sr_rec *out, unsigned max, uint64_t wait_ns);
 void sr_queue_leave(struct sr_queue *q);
 
+/* One target, several workers: each takes its pieces from the one feed,
+ * under mu, instead of from a dispatcher thread's queue. A dispatcher would
+ * be a third busy thread, woken (futex) every few requests to refill the
+ * queue: on a 2-core machine it took CPU time from the workers. */
+struct sr_shared_feed {
+	pthread_mutex_t mu;
+	struct sr_feed *feed;
+	int done;                 /* the feed ended or failed: take no more */
+};
+
 /* One I/O loop: an engine instance, its slots and buffers, its stats. */
 struct sr_loop {
 	const struct sr_replay_cfg *c;
@@ -76,6 +86,7 @@ struct sr_loop {
 
 	struct sr_feed *feed;     /* inline: pieces straight from the source */
 	struct sr_queue *q;       /* worker: pieces from the dispatcher */
+	struct sr_shared_feed *shared; /* worker: pieces straight from the shared feed */
 	struct sr_rec qbuf[SR_QBATCH];
 	unsigned qn, qpos;
 

@@ -56,7 +56,8 @@ with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
             sys.exit("llamacpp_resim: %s %s%%: simulate measured the cost again instead of taking the point's" % (name, lv))
         k = j["rows"][0]
         r["pred_tps"] = k["tokens_per_s"]
-        r["pred_bpt"] = k.get("steady_read_bytes_per_token") or k["read_bytes"] / max(k["tokens"], 1)
+        pb = k.get("steady_read_bytes_per_token")  # 0 when the file stays cached: keep it
+        r["pred_bpt"] = pb if pb is not None else k["read_bytes"] / max(k["tokens"], 1)
         r["pred_fpt"] = k.get("faults", 0) / max(k["tokens"], 1)
         w.writerow(r)
 subprocess.run([sys.executable, os.path.join(src, "scripts", "llamacpp_table.py"), new], check=True)

@@ -198,7 +198,9 @@ import json, statistics as st, sys
 j = json.load(open(sys.argv[1]))["rows"][0]
 tps = [float(x) for x in sys.argv[6].split()]
 bpt = [float(x) for x in sys.argv[7].split()]
-pb = j.get("steady_read_bytes_per_token") or j["read_bytes"] / max(j["tokens"], 1)
+pb = j.get("steady_read_bytes_per_token")  # 0 when the file stays cached: keep it
+if pb is None:  # null: too few tokens for a steady figure
+    pb = j["read_bytes"] / max(j["tokens"], 1)
 print("\t".join(str(x) for x in (sys.argv[2], sys.argv[3], sys.argv[4], st.median(tps), min(tps), max(tps),
       st.median(bpt), min(bpt), max(bpt), j["tokens_per_s"], pb, sys.argv[5],
       st.median(float(x) for x in sys.argv[8].split()), j.get("faults", 0) / max(j["tokens"], 1))))

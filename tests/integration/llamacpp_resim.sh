@@ -46,4 +46,12 @@ resim "cost 250"
 dear=$(awk -F'\t' 'NR == 2 { print $10 }' "$O/points-resim.tsv")
 python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) < float(sys.argv[1]) else 1)" "$cheap" "$dear" ||
 	fail "a 100x dearer page-cache cost did not lower tokens/s: $cheap -> $dear"
+# a room above the file's size: the steady tokens read nothing, and 0 is the
+# prediction (not the run's mean, which counts the first reads of the file)
+size=$(stat -c %s "$O/m.gguf")
+sed -i "2s/\t65536\t/\t$((2 * size))\t/" "$O/points.tsv"
+point 2.5
+resim "room above the file"
+fit=$(awk -F'\t' 'NR == 2 { print $11 }' "$O/points-resim.tsv")
+[ "$fit" = 0 ] || fail "room $((2 * size)) above the file's $size bytes: predicted $fit bytes/token, expected 0"
 ok "resim: real columns kept, the point's cost taken as cached, tokens/s $cheap at 2.5 ns/B and $dear at 250"

@@ -14,10 +14,11 @@ for r in rows:
     f = {k: float(v) for k, v in r.items() if k != "model"}
     rb = f["pred_bpt"] / f["real_bpt"] if f["real_bpt"] else float("inf")
     rt = f["pred_tps"] / f["real_tps"]
+    rbs = "%.2fx" % rb if f["real_bpt"] or f["pred_bpt"] else "-"  # both read nothing
     ok_b += abs(rb - 1) <= 0.15 or abs(f["pred_bpt"] - f["real_bpt"]) < M
     ok_t += abs(rt - 1) <= 0.25
-    print("| %s | %d%% (%.0f MiB) | %.1f (%.1f-%.1f) | %.1f | %.2fx | %.2f (%.2f-%.2f) | %.2f | %.2fx | %.0f, %.0f |" % (
+    print("| %s | %d%% (%.0f MiB) | %.1f (%.1f-%.1f) | %.1f | %s | %.2f (%.2f-%.2f) | %.2f | %.2fx | %.0f, %.0f |" % (
         r["model"], f["level"], f["room"] / M, f["real_bpt"] / M, f["real_bpt_min"] / M, f["real_bpt_max"] / M,
-        f["pred_bpt"] / M, rb, f["real_tps"], f["real_tps_min"], f["real_tps_max"], f["pred_tps"], rt,
+        f["pred_bpt"] / M, rbs, f["real_tps"], f["real_tps_min"], f["real_tps_max"], f["pred_tps"], rt,
         f["real_fpt"], f["pred_fpt"]))
 print("within the goal: bytes/token +-15%%: %d of %d points; tokens/s +-25%%: %d of %d" % (ok_b, len(rows), ok_t, len(rows)))

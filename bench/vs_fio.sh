@@ -40,6 +40,7 @@ environment (defaults in brackets; an explicit value wins over --quick):
   SR_BENCH_OUT       CSV path [bench/results/vs_fio-DATE.csv]
   SR_BENCH_MAX_RECORDS  cap on generated trace records [4000000]
   SR_BENCH_PRIO      prefix for every run of both tools, e.g. "chrt -f 20" []
+  SR_BENCH_POINTS    only these points, e.g. "4k-randread-qd1 null" [all]
   SR_BIN             ssdreplay binary [$REPO/build/ssdreplay]
   FIO                fio binary [fio]
 EOF
@@ -94,6 +95,20 @@ OUT=$(realpath -m -- "${SR_BENCH_OUT:-$REPO/bench/results/vs_fio-$STAMP.csv}")
 # does not depend on who generated the offsets.
 POINTS=("4k-randread-qd32:randread:4k:32:1:bw" "128k-read-qd32:read:128k:32:1:bw" "1m-read-qd8:read:1m:8:1:bw"
 	"4k-randread-qd1:randread:4k:1:1:lat" "4k-randread-qd16x2:randread:4k:16:2:bw")
+# SR_BENCH_POINTS: only these points (names as above, "null" for the null-engine point)
+RUN_NULL=1
+if [[ -n ${SR_BENCH_POINTS:-} ]]; then
+	sel=() RUN_NULL=0
+	for want in $SR_BENCH_POINTS; do
+		found=0
+		[[ $want == null ]] && RUN_NULL=1 found=1
+		for spec in "${POINTS[@]}"; do
+			[[ ${spec%%:*} == "$want" ]] && sel+=("$spec") found=1
+		done
+		((found)) || die "SR_BENCH_POINTS: no point '$want' (points: $(printf '%s ' "${POINTS[@]%%:*}")null)"
+	done
+	POINTS=(${sel[@]+"${sel[@]}"})
+fi
 # SR_BENCH_PRIO: a prefix for every run of both tools, e.g. "chrt -f 20" on a busy machine
 read -r -a PRIO <<<"${SR_BENCH_PRIO:-}"
 
@@ -267,6 +282,18 @@ def gentrace(iolog, csvpath, name, size, bs, rw, n, seed):
     if fc:
         fc.close()
 
+def median_interval(v):
+    """Distribution-free interval of the median of sorted v: the order
+    statistics v[k-1], v[n-k] with the largest k whose coverage
+    1 - 2 P(Bin(n, 1/2) <= k-1) is at least 95%; with too few values for
+    that (n < 6), the range, whose coverage 1 - 2^(1-n) is returned too."""
+    n = len(v)
+    cdf = lambda k: sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    k = 1
+    while k + 1 <= n // 2 and 1 - 2 * cdf(k) >= 0.95:
+        k += 1
+    return v[k - 1], v[n - k], 100 * (1 - 2 * cdf(k - 1)) if n > 1 else 0.0
+
 def fmt_num(x, unit=""):
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
@@ -322,6 +349,37 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
 
     def f1(x):
         return "n/a" if x is None or math.isnan(x) else "%.1f" % x
+    # Paired ratios: the runs of one repeat ran back to back (the variants
+    # alternate, each repeat starting with another), so a ratio within a
+    # repeat cancels what the machine did over minutes; the median of the
+    # per-repeat ratios with a distribution-free interval says whether a
+    # difference is more than noise.
+    def runs(point, engine, variant):
+        return {r["rep"]: r for r in rows if (r["point"], r["engine"], r["variant"]) == (point, engine, variant)
+                and r["status"] == "ok"}
+
+    def paired(point, engine, num, den, f=lambda n, d: n["bw"] / d["bw"] if d["bw"] else float("nan")):
+        n, d = runs(point, engine, num), runs(point, engine, den)
+        v = sorted(x for x in (f(n[k], d[k]) for k in n if k in d) if not math.isnan(x))
+        if not v:
+            return dict(n=0, med=float("nan"), lo=float("nan"), hi=float("nan"), conf=float("nan"))
+        lo, hi, conf = median_interval(v)
+        return dict(n=len(v), med=statistics.median(v), lo=lo, hi=hi, conf=conf)
+
+    def lat_paired(point, engine):  # fio+fixed lat p50 / ssdreplay clat p50, per repeat
+        return paired(point, engine, "fio-fixed", "ssdreplay",
+                      lambda fx, b: fx["lat50"] / b["clat50"] if b["clat50"] > 0 else float("nan"))
+
+    def verdict(pr):
+        if not pr["n"]:
+            return "n/a"
+        return ">= 1" if pr["lo"] >= 1 else "< 1" if pr["hi"] < 1 else "noise"
+
+    def fpr(pr):
+        if not pr["n"]:
+            return "n/a"
+        return "%.3f [%.3f, %.3f]" % (pr["med"], pr["lo"], pr["hi"])
+
 
     def fr(x):
         return "n/a" if math.isnan(x) else "%.2fx" % x
@@ -340,7 +398,19 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
             "sr_clat_p50_us", "sr_clat_p99_us", "fio_clat_p50_us", "fio_clat_p99_us",
             "fio_lat_p50_us", "fio_lat_p99_us", "fio_fixed_clat_p50_us", "fio_fixed_clat_p99_us",
             "fio_fixed_lat_p50_us", "fio_fixed_lat_p99_us", "lat_ratio_p50_vs_fixed", "lat_ratio_p99_vs_fixed",
-            "runs_ok", "runs_failed"]
+            "runs_ok", "runs_failed",
+            "pairs", "pair_ratio_med", "pair_ratio_lo", "pair_ratio_hi",
+            "pair_vs_fixed_med", "pair_vs_fixed_lo", "pair_vs_fixed_hi",
+            "pair_trace_med", "pair_trace_lo", "pair_trace_hi",
+            "pair_lat_p50_vs_fixed_med", "pair_lat_p50_vs_fixed_lo", "pair_lat_p50_vs_fixed_hi",
+            "pair_interval_pct"]
+    def pcols(*prs):
+        c = []
+        for pr in prs:
+            c += ["" if not pr["n"] else "%.4g" % pr[k] for k in ("med", "lo", "hi")]
+        conf = next((pr["conf"] for pr in prs if pr["n"]), float("nan"))
+        return [max(pr["n"] for pr in prs)] + c + ["" if math.isnan(conf) else "%.1f" % conf]
+    pairrows = []
     # ssdreplay's clat_ns runs from just before the request is queued to its
     # reaping, so it spans the submission: fio's lat_ns (slat + clat) is its
     # counterpart, and the ratio is fio+fixed lat / ssdreplay clat (above 1:
@@ -370,6 +440,10 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                 f1(ci.get("mibs")), f1(ct.get("mibs")), fr(ratio(ct, ci)),
                 f1(fx.get("mibs")), fr(ratio(b, fx))))
             devrows.append((p["point"], eng, a, b, fx, ci, ct))
+            prs = (paired(p["point"], eng, "ssdreplay", "fio"), paired(p["point"], eng, "ssdreplay", "fio-fixed"),
+                   paired(p["point"], eng, "ssdreplay-trace", "fio-iolog"),
+                   lat_paired(p["point"], eng) if p["kind"] == "lat" else paired("", "", "", ""))
+            pairrows.append((p["point"], eng) + prs)
             if p["kind"] == "lat":
                 latrows.append((p["point"], eng, a, b, fx))
             for name, s in (("fio", a), ("ssdreplay", b), ("fio-fixed", fx), ("fio-iolog", ci),
@@ -399,7 +473,8 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                         g(fx, "lat50"), g(fx, "lat99"),
                         "%.4g" % lratio(fx, b, "50"), "%.4g" % lratio(fx, b, "99"),
                         sum(s.get("n", 0) for s in (a, b, fx, ci, ct)),
-                        sum(s.get("failed", 0) for s in (a, b, fx, ci, ct))])
+                        sum(s.get("failed", 0) for s in (a, b, fx, ci, ct))]
+                       + pcols(*prs))
     if any(not math.isnan(s.get("dev_kib", float("nan"))) for r in devrows for s in r[2:]):
         print()
         print("device requests (/proc/diskstats): median KiB per request, % of the tool's I/Os merged by the block layer")
@@ -425,6 +500,17 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
             print("%-17s %-8s %15s %15s %15s %15s %15s %13s" % (
                 pt, eng, pp(b, "clat"), pp(a, "clat"), pp(a, "lat"), pp(fx, "clat"), pp(fx, "lat"),
                 "%s / %s" % (fr(lratio(fx, b, "50")), fr(lratio(fx, b, "99")))))
+    if any(pr["n"] for r in pairrows for pr in r[2:]):
+        conf = next(pr["conf"] for r in pairrows for pr in r[2:] if pr["n"])
+        print()
+        print("paired ratios: ssdreplay / fio per repeat (runs of a repeat back to back), median [interval]")
+        print("(the interval holds the true median with ~%.0f%% confidence for %d pairs; \"noise\": it holds 1)"
+              % (conf, max(pr["n"] for r in pairrows for pr in r[2:])))
+        print("%-17s %-8s %-27s %-27s %-27s %-27s" % ("point", "engine", "b/a", "b/fix", "(c) sr/fio",
+                                                   "lat p50 fix/sr"))
+        for pt, eng, *prs in pairrows:
+            print("%-17s %-8s %-27s %-27s %-27s %-27s" % (pt, eng, *(
+                "" if not pr["n"] else "%s %s" % (fpr(pr), verdict(pr)) for pr in prs)))
     # null engine point
     a = stat("null-4k-randread-qd1", "null", "fio")
     b = stat("null-4k-randread-qd1", "null", "ssdreplay")
@@ -450,7 +536,8 @@ def report(results, meta, cmds, notes, header, csv_out, engines):
                     g(a, "spread"), g(b, "spread"), "", "", "",
                     "", "", "", "", "", "", "", "", "", "",
                     "", "", "", "", "", "", "", "", "", "", "", "",
-                    a.get("n", 0) + b.get("n", 0), a.get("failed", 0) + b.get("failed", 0)])
+                    a.get("n", 0) + b.get("n", 0), a.get("failed", 0) + b.get("failed", 0)]
+                   + pcols(paired("null-4k-randread-qd1", "null", "ssdreplay", "fio"), *(paired("", "", "", ""),) * 3))
     with open(notes) as f:
         nl = [l.rstrip("\n") for l in f if l.strip()]
     if nl or warn:
@@ -586,7 +673,7 @@ for spec in "${POINTS[@]}"; do # (a), (b), fio+best, and (c) twice where the poi
 	if ((j == 1)) && [[ $k == bw ]]; then n=5; else n=3; fi
 	RUN_TOTAL=$((RUN_TOTAL + ${#ENGINES[@]} * REPEAT * n))
 done
-RUN_TOTAL=$((RUN_TOTAL + 2 * REPEAT))
+((RUN_NULL)) && RUN_TOTAL=$((RUN_TOTAL + 2 * REPEAT))
 note "ssdreplay vs fio: $FILE ($SIZE bytes), runtime ${RUNTIME}s, $REPEAT repeat(s), engines ${ENGINES[*]}, $RUN_TOTAL runs (~$((RUN_TOTAL * RUNTIME / 60 + 1)) min)"
 
 LIMIT_T=$((RUNTIME * 3 + 30))   # time-based runs
@@ -683,7 +770,7 @@ done
 
 # ---- null engine: the replayer's own cost per request --------------------
 point=null-4k-randread-qd1
-for ((rep = 1; rep <= REPEAT; rep++)); do
+for ((rep = 1; RUN_NULL && rep <= REPEAT; rep++)); do
 	order=(fio ssdreplay)
 	((rep % 2 == 0)) && order=(ssdreplay fio)
 	for v in "${order[@]}"; do

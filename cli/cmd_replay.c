@@ -110,7 +110,7 @@ static const struct sr_opt opts[] = {
 			   "stripe:SIZE|by-target",
 			   "several targets: stripe one address space over them in SIZE chunks (RAID-0), or let the record's target column (0, 1, ...) pick the device",
 			   1),
-	{ "cpus", O_CPUS, 1, "LIST", "the device's NUMA node", "run the replay threads on these CPUs (0,2-3); default: pinned to each device's NUMA node when sysfs names one" },
+	{ "cpus", O_CPUS, 1, "LIST", "the device's NUMA node", "run the replay threads on these CPUs (0,2-3); default: pinned to each device's NUMA node when sysfs names one, and at --qd 1 with one thread on one single-queue device (virtio, SATA) to the CPU that takes its completion interrupts" },
 	{ SR_OPT_FLAG("tag-stats", O_TAG_STATS, "bytes, requests and latency per record tag (tensor/expert, pid); --merge then merges only within a tag", A, tag_stats) },
 	{ SR_OPT_STR("spec", O_SPEC, "FILE|k=v,...", "matched by model", "device spec for %-of-spec figures: a profile file or seq_read=7000MB/s,rand_read=1000k,pcie=4x4", A, spec),
 	  .flags = SR_OPTF_DEFDOC },
@@ -332,6 +332,37 @@ static void sample_disks(struct tgt_ctx *tc, int after)
 	}
 }
 
+/* Where target i's replay threads run: --cpus; else the device's NUMA node;
+ * and at QD 1 with one thread on one single-queue device, the CPU that takes
+ * its completion interrupts (within the node). There the interrupt wakes the
+ * waiting thread on its own CPU: from another CPU the wake-up takes an IPI,
+ * which costs a VM tens of microseconds per request when the vCPU idles. */
+static void pick_cpus(const struct args *a, struct tgt_ctx *tc, unsigned i)
+{
+	const struct sr_target *t = &tc->t[i];
+	cpu_set_t irq;
+	int node;
+
+	if (a->have_cpus) {
+		tc->rt[i].cpus = &a->cpus;
+		return;
+	}
+	node = sr_disk_numa_node("/sys", t->disk);
+	if (node >= 0 && !sr_node_cpus("/sys", node, &tc->node_cpus[i])) {
+		tc->rt[i].cpus = &tc->node_cpus[i];
+		tc->rt[i].numa_node = node;
+	}
+	if (a->qd != 1 || a->threads != 1 || a->tg.n != 1 || a->eng.ops == &sr_engine_null ||
+	    sr_disk_irq_cpus("/sys", "/proc", t->disk, &irq))
+		return;
+	if (tc->rt[i].cpus)
+		CPU_AND(&irq, &irq, tc->rt[i].cpus);
+	if (!CPU_COUNT(&irq))
+		return;
+	tc->node_cpus[i] = irq;
+	tc->rt[i].cpus = &tc->node_cpus[i];
+}
+
 /* Open every target, write-checked before it is opened for writing. */
 static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err *e)
 {
@@ -375,16 +406,7 @@ static int open_targets(const struct args *a, struct tgt_ctx *tc, struct sr_err 
 		tc->rt[i] = (struct sr_replay_target){
 			.name = t->path, .size = t->size, .lbs = t->lbs, .numa_node = -1,
 		};
-		if (a->have_cpus) {
-			tc->rt[i].cpus = &a->cpus;
-		} else {
-			int node = sr_disk_numa_node("/sys", t->disk);
-
-			if (node >= 0 && !sr_node_cpus("/sys", node, &tc->node_cpus[i])) {
-				tc->rt[i].cpus = &tc->node_cpus[i];
-				tc->rt[i].numa_node = node;
-			}
-		}
+		pick_cpus(a, tc, i);
 	}
 	return 0;
 }

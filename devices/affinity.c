@@ -1,5 +1,6 @@
 #include "devices/affinity.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,127 @@ int sr_node_cpus(const char *sysfs_root, int node, cpu_set_t *set)
 		return -ENOENT;
 	line[strcspn(line, "\n")] = 0;
 	if (parse_list(line, set, bad, sizeof(bad)))
+		return -ENOENT;
+	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_AND(set, set, &allowed);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set))
+			return 0;
+	return -ENOENT;
+}
+
+/* One line of a small sysfs/procfs file, newline stripped; 0 or -ENOENT. */
+static int read_line(const char *path, char *line, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -ENOENT;
+	ok = fgets(line, (int)n, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -ENOENT;
+	line[strcspn(line, "\n")] = 0;
+	return 0;
+}
+
+/* Entries of dir that are not . or .., at most 2 counted ("several"). */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while (n < 2 && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The MSI vector of dir (a device's msi_irqs) that took most interrupts. */
+static int busiest_irq(const char *sysfs_root, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned long long best_n = 0;
+	int best = -1;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		char path[512], line[4096], *p, *end;
+		unsigned long long n = 0;
+		long irq;
+
+		irq = strtol(de->d_name, &end, 10);
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end || irq < 0 || irq > 1000000)
+			continue;
+		snprintf(path, sizeof(path), "%s/kernel/irq/%ld/per_cpu_count", sysfs_root, irq);
+		if (read_line(path, line, sizeof(line)))
+			continue;
+		for (p = line; *p; p = *end ? end + 1 : end) {
+			n += strtoull(p, &end, 10);
+			if (end == p)
+				break;
+		}
+		if (n > best_n) {
+			best_n = n;
+			best = (int)irq;
+		}
+	}
+	closedir(d);
+	return best;
+}
+
+/* The busiest MSI vector of the device under disk: the first msi_irqs found
+ * going up from block/DISK/device (virtio's and SATA's are on a PCI
+ * function a few levels up), at most 8 levels, never above the sysfs root. */
+static int disk_irq(const char *sysfs_root, const char *disk)
+{
+	char dev[4096], root[4096], path[4200];
+	size_t rl;
+	int up;
+
+	snprintf(path, sizeof(path), "%s/block/%s/device", sysfs_root, disk);
+	if (!realpath(path, dev) || !realpath(sysfs_root, root))
+		return -1;
+	rl = strlen(root);
+	for (up = 0; up < 8 && strlen(dev) > rl; up++) {
+		char *slash;
+		int irq;
+
+		snprintf(path, sizeof(path), "%s/msi_irqs", dev);
+		irq = busiest_irq(sysfs_root, path);
+		if (irq >= 0)
+			return irq;
+		slash = strrchr(dev, '/');
+		if (!slash)
+			break;
+		*slash = 0;
+	}
+	return -1;
+}
+
+int sr_disk_irq_cpus(const char *sysfs_root, const char *proc_root, const char *disk, cpu_set_t *set)
+{
+	char path[512], line[1024], bad[64];
+	cpu_set_t allowed;
+	int irq, cpu;
+
+	if (!disk || !*disk)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/block/%s/mq", sysfs_root, disk);
+	if (count_entries(path) != 1)
+		return -ENOENT;
+	irq = disk_irq(sysfs_root, disk);
+	if (irq < 0)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/irq/%d/effective_affinity_list", proc_root, irq);
+	if (read_line(path, line, sizeof(line)) || parse_list(line, set, bad, sizeof(bad)))
 		return -ENOENT;
 	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
 		CPU_AND(set, set, &allowed);

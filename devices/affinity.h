@@ -26,5 +26,14 @@ int sr_disk_numa_node(const char *sysfs_root, const char *disk);
 /* CPUs of node (sysfs_root/devices/system/node/nodeN/cpulist) that this
  * process may run on. Returns 0, or -ENOENT when none are known. */
 int sr_node_cpus(const char *sysfs_root, int node, cpu_set_t *set);
+/* CPUs that take the completion interrupts of disk when it has one hardware
+ * queue (sysfs_root/block/DISK/mq/ holds one entry): the busiest of the MSI
+ * vectors of its device (msi_irqs of block/DISK/device or the first parent
+ * that has one, counted in sysfs_root/kernel/irq/N/per_cpu_count), where that vector's
+ * interrupts go (proc_root/irq/N/effective_affinity_list), and this process
+ * may run. Returns 0, or -ENOENT when any of it is unknown or the disk has
+ * several queues (each with its own vector: completions come to the
+ * submitter's CPU already). */
+int sr_disk_irq_cpus(const char *sysfs_root, const char *proc_root, const char *disk, cpu_set_t *set);
 
 #endif

@@ -1,9 +1,11 @@
 /* io_uring engine: registered files and buffers (READ_FIXED/WRITE_FIXED) by
  * default, optional SQPOLL and IOPOLL (--hipri). reap() submits what is
  * staged in the same io_uring_enter that waits: at QD 1 one system call per
- * request where fio makes two (submit, then wait). */
+ * request where fio makes two (submit, then wait). Its time limit is a
+ * timeout request kept in the ring (the guard), not a timer per wait. */
 #include "replay/engine.h"
 #include "base/record.h"
+#include "base/units.h"
 
 #include <errno.h>
 #include <liburing.h>
@@ -18,7 +20,20 @@ struct uring {
 	int iopoll;
 	int reg_ring;   /* the ring fd is registered: io_uring_enter skips an fget/fput */
 	unsigned staged;
+	/* The guard: an IORING_OP_TIMEOUT in the ring that ends the wait at
+	 * guard_at (CLOCK_MONOTONIC). A timeout passed to each wait arms and
+	 * cancels a kernel hrtimer per request (two timer reprogrammings, VM
+	 * exits in a guest); the guard is armed once per wait limit (~100 ms)
+	 * and moved only when a wait must end sooner. */
+	int guard_ok;      /* the kernel can (5.11: timeout update) */
+	int guard_armed;
+	unsigned skip_cqe; /* IOSQE_CQE_SKIP_SUCCESS where the kernel has it */
+	uint64_t guard_at;
+	struct __kernel_timespec guard_ts;
 };
+
+#define GUARD_TAG ((__u64)-1)      /* the guard's completion */
+#define GUARD_MOVE_TAG ((__u64)-2) /* a failed move of it */
 
 /* IOPOLL rings accept any file, then fail each request with -EOPNOTSUPP
  * when the device has no poll queues: find out with one read of block 0. */
@@ -61,7 +76,8 @@ static int uring_init(struct sr_engine *eng, struct sr_err *e)
 	}
 	if (c->hipri)
 		p.flags |= IORING_SETUP_IOPOLL;
-	ret = io_uring_queue_init_params(c->qd, &u->ring, &p);
+	/* room for the guard and a move of it besides qd requests */
+	ret = io_uring_queue_init_params(c->qd + 2, &u->ring, &p);
 	if (ret == -EINVAL && (p.flags & IORING_SETUP_IOPOLL)) {
 		ret = sr_errf(e, ret, "io_uring: polled I/O (--hipri) not supported here: %s",
 			      strerror(-ret));
@@ -72,6 +88,9 @@ static int uring_init(struct sr_engine *eng, struct sr_err *e)
 		goto fail;
 	}
 	u->iopoll = !!c->hipri;
+	/* polled rings reap by spinning in the kernel: no timeouts there */
+	u->guard_ok = !c->hipri && (p.features & IORING_FEAT_EXT_ARG);
+	u->skip_cqe = p.features & IORING_FEAT_CQE_SKIP ? IOSQE_CQE_SKIP_SUCCESS : 0;
 	/* per thread, as the ring is: init runs in the thread that uses it */
 	u->reg_ring = io_uring_register_ring_fd(&u->ring) == 1;
 	if (c->hipri) {
@@ -147,12 +166,41 @@ static int uring_submit(struct sr_engine *eng)
 	return ret;
 }
 
+/* Make the guard end the coming wait by now + timeout_ns at the latest (it
+ * may end it sooner: the caller's loop only re-checks its clocks). Returns 1
+ * when the guard stands for the timeout, 0 when it cannot (the ring full). */
+static int guard_wait(struct uring *u, uint64_t timeout_ns)
+{
+	uint64_t at = sr_now_ns() + timeout_ns;
+	struct io_uring_sqe *sqe;
+
+	if (u->guard_armed && u->guard_at <= at)
+		return 1;
+	sqe = io_uring_get_sqe(&u->ring);
+	if (!sqe)
+		return 0;
+	u->guard_ts.tv_sec = (long long)(at / 1000000000ull);
+	u->guard_ts.tv_nsec = (long long)(at % 1000000000ull);
+	if (u->guard_armed) {
+		io_uring_prep_timeout_update(sqe, &u->guard_ts, GUARD_TAG, IORING_TIMEOUT_ABS);
+		io_uring_sqe_set_data64(sqe, GUARD_MOVE_TAG);
+		sqe->flags |= u->skip_cqe;
+	} else {
+		io_uring_prep_timeout(sqe, &u->guard_ts, 0, IORING_TIMEOUT_ABS);
+		io_uring_sqe_set_data64(sqe, GUARD_TAG);
+		u->guard_armed = 1;
+	}
+	u->guard_at = at;
+	u->staged++;
+	return 1;
+}
+
 static int uring_reap(struct sr_engine *eng, unsigned min, unsigned max, uint64_t timeout_ns,
 		      struct sr_io **out)
 {
 	struct uring *u = eng->priv;
 	struct io_uring_cqe *cqe;
-	unsigned head, n = 0;
+	unsigned head, seen = 0, n = 0;
 	int ret;
 
 	if (min) {
@@ -160,9 +208,10 @@ static int uring_reap(struct sr_engine *eng, unsigned min, unsigned max, uint64_
 			.tv_sec = (long long)(timeout_ns / 1000000000ull),
 			.tv_nsec = (long long)(timeout_ns % 1000000000ull),
 		};
-		/* polled rings reap by spinning in the kernel: no timeouts there */
 		struct __kernel_timespec *tsp = timeout_ns && !u->iopoll ? &ts : NULL;
 
+		if (tsp && u->guard_ok && guard_wait(u, timeout_ns))
+			tsp = NULL;
 		if (u->staged) {
 			ret = io_uring_submit_and_wait_timeout(&u->ring, &cqe, min, tsp, NULL);
 			/* what the kernel has not taken yet goes with the next call */
@@ -184,11 +233,18 @@ static int uring_reap(struct sr_engine *eng, unsigned min, unsigned max, uint64_
 
 		if (n == max)
 			break;
+		seen++;
+		if (cqe->user_data == GUARD_TAG) { /* fired, or cancelled */
+			u->guard_armed = 0;
+			continue;
+		}
+		if (cqe->user_data == GUARD_MOVE_TAG) /* it had fired: its completion says so */
+			continue;
 		io = io_uring_cqe_get_data(cqe);
 		io->res = cqe->res;
 		out[n++] = io;
 	}
-	io_uring_cq_advance(&u->ring, n);
+	io_uring_cq_advance(&u->ring, seen);
 	return (int)n;
 }
 

@@ -116,6 +116,55 @@ static void test_numa_sysfs(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/* The CPU of a single-queue disk's completion interrupts, from a fixture
+ * sysfs/procfs shaped like a virtio disk's: block/vda/device is virtio1
+ * under its PCI function, which has the MSI vectors (config and queue). */
+static void test_irq_cpus(void **state)
+{
+	char root[] = "/tmp/sr-sysfs.XXXXXX", p[4096], pci[128];
+	cpu_set_t s, allowed;
+	int cpu = -1, other = -1, c;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	for (c = 0; c < CPU_SETSIZE && other < 0; c++)
+		if (CPU_ISSET(c, &allowed)) {
+			if (cpu < 0)
+				cpu = c;
+			else
+				other = c;
+		}
+	assert_non_null(mkdtemp(root));
+	snprintf(pci, sizeof(pci), "%s/devices/pci0000:00/0000:00:02.0", root);
+	snprintf(p, sizeof(p), "mkdir -p %s/virtio1 %s/msi_irqs/35 %s/msi_irqs/36 %s/block/vda/mq/0 "
+		 "%s/kernel/irq/35 %s/kernel/irq/36 %s/proc/irq/35 %s/proc/irq/36 && ln -s %s/virtio1 %s/block/vda/device",
+		 pci, pci, pci, root, root, root, root, root, pci, root);
+	assert_int_equal(system(p), 0);
+	snprintf(p, sizeof(p), "%s/kernel/irq/35/per_cpu_count", root);
+	mkfile(p, "1,0\n");
+	snprintf(p, sizeof(p), "%s/kernel/irq/36/per_cpu_count", root);
+	mkfile(p, "0,64988435\n");
+	snprintf(p, sizeof(p), "%s/proc/irq/35/effective_affinity_list", root);
+	snprintf(pci, sizeof(pci), "%d\n", other >= 0 ? other : cpu);
+	mkfile(p, pci);
+	snprintf(p, sizeof(p), "%s/proc/irq/36/effective_affinity_list", root);
+	snprintf(pci, sizeof(pci), "%d\n", cpu);
+	mkfile(p, pci);
+	snprintf(pci, sizeof(pci), "%s/proc", root);
+	/* the queue's vector (36, the busy one), not the config vector */
+	assert_int_equal(sr_disk_irq_cpus(root, pci, "vda", &s), 0);
+	assert_int_equal(CPU_COUNT(&s), 1);
+	assert_true(CPU_ISSET(cpu, &s));
+	assert_int_equal(sr_disk_irq_cpus(root, pci, "vdb", &s), -ENOENT); /* no such disk */
+	assert_int_equal(sr_disk_irq_cpus(root, pci, "", &s), -ENOENT);
+	/* several hardware queues: each has its vector, nothing to pick */
+	snprintf(p, sizeof(p), "mkdir -p %s/block/vda/mq/1", root);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(sr_disk_irq_cpus(root, pci, "vda", &s), -ENOENT);
+	snprintf(p, sizeof(p), "rm -rf %s", root);
+	assert_int_equal(system(p), 0);
+}
+
 /* A device with holders (from a fixture sysfs) is refused unless
  * --force-destroy-data names it. Needs a block device node to stat: a loop
  * node (present with or without a backing file) that nothing has mounted. */
@@ -168,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_cpulist_roundtrip),
 		cmocka_unit_test(test_cpulist_bad),
 		cmocka_unit_test(test_numa_sysfs),
+		cmocka_unit_test(test_irq_cpus),
 		cmocka_unit_test(test_holders_force),
 	};
 

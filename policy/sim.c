@@ -385,6 +385,7 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 		s->free_slots[s->nfree++] = (uint32_t)(c->qd - 1 - i);
 	}
 	s->eng.ops = c->engine;
+	s->untimed = !!(c->engine->flags & SR_ENGINE_NODATA);
 	s->r->nr_dev = c->nr_fds > 1 ? c->nr_fds : 1;
 	s->eng.cfg = (struct sr_engine_cfg){
 		.fds = c->nr_fds > 1 ? c->fds : &c->fd, .nr_fds = s->r->nr_dev, .qd = c->qd, .buf_size = (size_t)c->max_req,

@@ -117,6 +117,7 @@ struct sr_sim {
 	unsigned dev_inflight[SR_SIM_MAX_DEV];
 	uint64_t dev_since[SR_SIM_MAX_DEV];
 	int eng_up, pol_up;
+	int untimed;           /* the engine moves no data (null): its requests take no time to time */
 
 	/* prefetch queue (ring) */
 	struct sr_pf_run *pf;

@@ -193,7 +193,7 @@ static int min_admit(struct sr_sim *s, uint64_t page)
 	struct sr_frame *v;
 
 	(void)page;
-	if (s->free_head != SR_NIL)
+	if (sr_sim_frame_free(s))
 		return nu != UINT64_MAX;
 	v = min_victim(s);
 	if (!v)

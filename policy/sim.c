@@ -85,6 +85,7 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 			if (f->prefetched) {
 				f->prefetched = 0;
 				s->r->prefetch_used_bytes += sr_sim_page_bytes(s, p);
+				s->unused_pf -= sr_sim_page_bytes(s, p);
 			}
 			if (f->mark) {
 				f->mark = 0;
@@ -339,11 +340,10 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 		return sr_errf(e, -ENOMEM, "out of memory for %" PRIu64 " page frames", cap);
 	memset(s->hash, 0xff, hn * sizeof(*s->hash));
 	s->hmask = hn - 1;
+	/* frames are handed out in order before any is reused (get_frame):
+	 * no free list through the whole array, whose writes were a pass over
+	 * memory per row */
 	s->free_head = SR_NIL;
-	for (i = cap; i-- > 0;) {
-		s->fr[i].next = s->free_head;
-		s->free_head = (uint32_t)i;
-	}
 	/* pinned pages may not take the frames reads in flight need */
 	s->pin_cap = cap > 2ull * c->qd * sr_sim_max_pages(s) ? cap - (uint64_t)c->qd * sr_sim_max_pages(s) : cap / 2;
 	s->repl = c->policy->repl ? c->policy->repl : &sr_repl_lru;
@@ -445,7 +445,7 @@ int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_
 	       struct sr_err *e)
 {
 	struct sr_sim *s = calloc(1, sizeof(*s));
-	uint64_t t0, i;
+	uint64_t t0;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -473,9 +473,7 @@ int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_
 	ret = walk(s);
 	drain(s);
 	r->wall_ns = sr_now_ns() - t0;
-	for (i = 0; i < s->nfr; i++)
-		if (s->fr[i].state != SR_FR_FREE && s->fr[i].prefetched)
-			r->unused_prefetch_bytes += sr_sim_page_bytes(s, s->fr[i].page);
+	r->unused_prefetch_bytes = s->unused_pf;
 	if (ret)
 		r->partial = 1;
 out:

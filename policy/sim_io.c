@@ -87,8 +87,10 @@ static void evict(struct sr_sim *s, struct sr_frame *f)
 {
 	s->repl->remove(s, f);
 	hash_del(s, f);
-	if (f->prefetched)
+	if (f->prefetched) {
 		s->r->wasted_prefetch_bytes += sr_sim_page_bytes(s, f->page);
+		s->unused_pf -= sr_sim_page_bytes(s, f->page);
+	}
 	s->r->evictions++;
 	f->state = SR_FR_FREE;
 	f->next = s->free_head;
@@ -105,14 +107,18 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 
 	if (!s->nfr)
 		return NULL;
-	if (s->free_head == SR_NIL) {
-		f = s->repl->victim(s);
-		if (!f)
-			return NULL;
-		evict(s, f);
+	if (s->free_head == SR_NIL && s->fresh < s->nfr) {
+		f = &s->fr[s->fresh++];
+	} else {
+		if (s->free_head == SR_NIL) {
+			f = s->repl->victim(s);
+			if (!f)
+				return NULL;
+			evict(s, f);
+		}
+		f = &s->fr[s->free_head];
+		s->free_head = f->next;
 	}
-	f = &s->fr[s->free_head];
-	s->free_head = f->next;
 	/* hpos shares prev's place: SR_NIL too */
 	*f = (struct sr_frame){ .page = page, .prev = SR_NIL, .next = SR_NIL, .tag = tag, .state = SR_FR_IO,
 				.prefetched = (uint8_t)prefetch };
@@ -121,6 +127,8 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 		f->pinned = 1;
 		s->r->pinned_pages++;
 	}
+	if (prefetch)
+		s->unused_pf += sr_sim_page_bytes(s, page);
 	if (s->nu) /* MIN: key shares the links' place (no list in flight) */
 		f->key = prefetch ? 0 : UINT64_MAX - sr_sim_next_use(s);
 	hash_add(s, f);

@@ -28,7 +28,7 @@
 
 #include "policy/sim_int.h"
 
-enum { YOUNG = 1, PGREF = 2, LARGE = 4 };
+enum { YOUNG = SR_KREF_YOUNG, PGREF = 2, LARGE = 4 };
 enum { BATCH = 32 }; /* SWAP_CLUSTER_MAX: reclaim's batch */
 enum { AHEAD = 16 }; /* entries ahead of a list's head whose frames are prefetched */
 
@@ -182,8 +182,7 @@ static void k_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 
 static void k_touch(struct sr_sim *s, struct sr_frame *f)
 {
-	(void)s;
-	f->ref |= YOUNG;
+	sr_kernel_touch(s, f);
 }
 
 static void k_remove(struct sr_sim *s, struct sr_frame *f)

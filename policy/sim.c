@@ -43,10 +43,11 @@ static uint64_t plain_hits(struct sr_sim *s, const struct sr_access *a, uint64_t
 	return i;
 }
 
-/* Tell the replacement algorithm the access used its resident pages. */
-static void touch_pages(struct sr_sim *s, const struct sr_access *a)
+/* Tell the replacement algorithm the access used its resident pages.
+ * Inlined into each call below, with touch known where it can be. */
+static inline __attribute__((always_inline)) void touch_run(struct sr_sim *s, const struct sr_access *a,
+							    void (*touch)(struct sr_sim *, struct sr_frame *))
 {
-	void (*touch)(struct sr_sim *, struct sr_frame *) = s->repl->touch;
 	struct sr_frame *fr = s->fr;
 	const uint32_t *ht = s->hash;
 	uint64_t i, hmask = s->hmask, pos0 = s->cur_pos0;
@@ -61,6 +62,18 @@ static void touch_pages(struct sr_sim *s, const struct sr_access *a)
 		}
 	}
 	s->pos = pos0 + a->npages;
+}
+
+/* The pagecache policy's touch only sets a bit: inline, it took the
+ * pagecache row of deepseek-v3 (100 tokens, 50%, 64k pages) from a median
+ * of 1.51 to 1.43 s user (9 alternating runs, loaded machine). lru gained
+ * nothing measurable from the same. */
+static void touch_pages(struct sr_sim *s, const struct sr_access *a)
+{
+	if (s->repl == &sr_repl_kernel)
+		touch_run(s, a, sr_kernel_touch);
+	else
+		touch_run(s, a, s->repl->touch);
 }
 
 static int access_pages(struct sr_sim *s, const struct sr_access *a)

@@ -201,6 +201,15 @@ static inline void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr
 }
 
 extern const struct sr_repl_ops sr_repl_kernel; /* pclru.c: the pagecache policy's lists */
+
+/* kernel-lru's touch, inline here so that the page walk after each access
+ * (sim.c) sets the bit without a call per page. */
+#define SR_KREF_YOUNG 1 /* kernel-lru: the page's PTE is young (pclru.c) */
+static inline void sr_kernel_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	(void)s;
+	f->ref |= SR_KREF_YOUNG;
+}
 void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag);
 
 /* sim_io.c: frames and I/O */

@@ -25,21 +25,22 @@ static uint64_t plain_hits(struct sr_sim *s, const struct sr_access *a, uint64_t
 {
 	struct sr_frame *fr = s->fr;
 	const uint32_t *ht = s->hash;
-	uint64_t i0 = i, bytes = 0, hmask = s->hmask, pg = s->c->page, size = s->c->target_size;
+	uint64_t i0 = i, n, hmask = s->hmask;
 
 	if (!s->direct)
 		return i;
 	for (; i < a->npages; i++) {
-		uint64_t p = a->page0 + i;
-		const struct sr_frame *f = sr_sim_lookup_direct(fr, ht, hmask, p);
+		const struct sr_frame *f = sr_sim_lookup_direct(fr, ht, hmask, a->page0 + i);
 
 		if (!f || f->state != SR_FR_RES || f->prefetched || f->mark)
 			break;
-		bytes += (p + 1) * pg <= size ? pg : sr_sim_tail_bytes(s, p);
 	}
-	s->r->pages += i - i0;
-	s->r->hits += i - i0;
-	s->r->accessed_bytes += bytes;
+	n = i - i0;
+	s->r->pages += n;
+	s->r->hits += n;
+	/* whole pages: only the target's last page, the run's last if any, may be short */
+	if (n)
+		s->r->accessed_bytes += (n - 1) * s->c->page + sr_sim_page_bytes(s, a->page0 + i - 1);
 	return i;
 }
 

@@ -45,8 +45,8 @@ static int min_init(struct sr_sim *s, struct sr_err *e)
 		free(m);
 		return sr_errf(e, -ENOMEM, "oracle: out of memory for %u frames", s->nfr);
 	}
-	for (i = 0; i < MIN_BUCKETS; i++)
-		sr_list_init(&m->b[i]);
+	for (i = 0; i < MIN_BUCKETS; i++) /* a store each, not a call each (sr_list_init) */
+		m->b[i] = (struct sr_list){ SR_NIL, SR_NIL, 0 };
 	sr_list_init(&m->never);
 	m->top = SR_NIL;
 	s->min = m;
@@ -193,7 +193,7 @@ static int min_admit(struct sr_sim *s, uint64_t page)
 	struct sr_frame *v;
 
 	(void)page;
-	if (s->free_head != SR_NIL)
+	if (sr_sim_frame_free(s))
 		return nu != UINT64_MAX;
 	v = min_victim(s);
 	if (!v)

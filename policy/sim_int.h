@@ -80,6 +80,8 @@ struct sr_sim {
 	struct sr_frame *fr;
 	size_t fr_len, hash_len; /* bytes mapped by sr_sim_big_alloc */
 	uint32_t nfr, free_head;
+	uint32_t fresh;       /* frames never handed out: fresh .. nfr - 1 (untouched memory until then) */
+	uint64_t unused_pf;   /* bytes of frames a prefetch brought in, not used yet */
 	uint32_t *hash;       /* direct: frame of each target page, else hash heads */
 	uint64_t hmask;       /* direct: target pages - 1 */
 	int direct;
@@ -117,6 +119,7 @@ struct sr_sim {
 	unsigned dev_inflight[SR_SIM_MAX_DEV];
 	uint64_t dev_since[SR_SIM_MAX_DEV];
 	int eng_up, pol_up;
+	int untimed;           /* the engine moves no data (null): its requests take no time to time */
 
 	/* prefetch queue (ring) */
 	struct sr_pf_run *pf;
@@ -198,9 +201,23 @@ static inline void sr_list_unlink(struct sr_sim *s, struct sr_list *l, struct sr
 }
 
 extern const struct sr_repl_ops sr_repl_kernel; /* pclru.c: the pagecache policy's lists */
+
+/* kernel-lru's touch, inline here so that the page walk after each access
+ * (sim.c) sets the bit without a call per page. */
+#define SR_KREF_YOUNG 1 /* kernel-lru: the page's PTE is young (pclru.c) */
+static inline void sr_kernel_touch(struct sr_sim *s, struct sr_frame *f)
+{
+	(void)s;
+	f->ref |= SR_KREF_YOUNG;
+}
 void sr_repl_lfu_count(struct sr_sim *s, uint32_t tag);
 
 /* sim_io.c: frames and I/O */
+/* A frame can be had without evicting. */
+static inline int sr_sim_frame_free(const struct sr_sim *s)
+{
+	return s->free_head != SR_NIL || s->fresh < s->nfr;
+}
 struct sr_frame *sr_sim_lookup_hash(const struct sr_sim *s, uint64_t page);
 /* The frame of page, NULL: not resident or in flight. Inline: the
  * pagecache row looks up every page its readahead windows cover. */

@@ -165,7 +165,8 @@ static int push_run(struct sr_sim *s, const struct sr_nu_run *r)
 	return 0;
 }
 
-/* Backwards over the spans: last[p] is the next use of page p so far. */
+/* Backwards over the spans: last[p] is the next use of page p so far, plus
+ * one (0: none yet, so the table needs no filling). */
 static int link_uses(struct sr_sim *s, const struct span *sp, size_t nsp, uint64_t n, uint64_t *last)
 {
 	struct sr_nu_run cur = { 0, 0, 0 }, t;
@@ -175,8 +176,8 @@ static int link_uses(struct sr_sim *s, const struct span *sp, size_t nsp, uint64
 
 	for (j = nsp; j-- > 0;) {
 		for (p = sp[j].page0 + sp[j].npages; p-- > sp[j].page0;) {
-			v = last[p];
-			last[p] = --n;
+			v = last[p] - 1; /* 0 - 1: UINT64_MAX, never */
+			last[p] = n--;
 			if (cur.len && ((v == UINT64_MAX && cur.nu == UINT64_MAX) ||
 					(v != UINT64_MAX && cur.nu != UINT64_MAX && v + 1 == cur.nu))) {
 				cur.start = n;
@@ -233,7 +234,6 @@ int sr_sim_materialize(struct sr_sim *s)
 		ret = sr_errf(s->e, -ENOMEM, "oracle: out of memory for %" PRIu64 " pages", tp);
 		goto out;
 	}
-	memset(last, 0xff, tp * sizeof(*last));
 	ret = link_uses(s, sp, nsp, n, last);
 	if (!ret)
 		ret = restart(s);

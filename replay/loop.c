@@ -480,12 +480,14 @@ static int fill(struct sr_loop *l, int *issuing, uint64_t *wait_until, int *star
 		l->inflight++;
 		l->have_cur = 0;
 		if (ret == SR_Q_COMPLETED) {
-			ret = complete(l, io, sr_now_ns());
+			/* one clock read ends this request and starts the next:
+			 * with the null engine two reads were half its time */
+			now = sr_now_ns();
+			ret = complete(l, io, now);
 			if (ret)
 				return ret;
 			/* A synchronous engine hands the slot straight back: come up
 			 * for air so runtime, signals and progress are seen. */
-			now = sr_now_ns();
 			if (++sync_done >= SR_SYNC_BURST || now - start >= SR_SYNC_SLICE_NS)
 				break;
 			continue;

@@ -121,32 +121,6 @@ int sr_disk_numa_node(const char *sysfs_root, const char *disk)
 	return -1;
 }
 
-int sr_node_cpus(const char *sysfs_root, int node, cpu_set_t *set)
-{
-	char path[512], line[1024], bad[64];
-	cpu_set_t allowed;
-	FILE *f;
-	int ok, cpu;
-
-	snprintf(path, sizeof(path), "%s/devices/system/node/node%d/cpulist", sysfs_root, node);
-	f = fopen(path, "r");
-	if (!f)
-		return -ENOENT;
-	ok = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -ENOENT;
-	line[strcspn(line, "\n")] = 0;
-	if (parse_list(line, set, bad, sizeof(bad)))
-		return -ENOENT;
-	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
-		CPU_AND(set, set, &allowed);
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, set))
-			return 0;
-	return -ENOENT;
-}
-
 /* One line of a small sysfs/procfs file, newline stripped; 0 or -ENOENT. */
 static int read_line(const char *path, char *line, size_t n)
 {
@@ -162,6 +136,33 @@ static int read_line(const char *path, char *line, size_t n)
 	line[strcspn(line, "\n")] = 0;
 	return 0;
 }
+
+/* The CPU list in file path, less the CPUs this process may not use;
+ * -ENOENT when none is left or the file is missing or unreadable. */
+static int read_cpus(const char *path, cpu_set_t *set)
+{
+	char line[1024], bad[64];
+	cpu_set_t allowed;
+	int cpu;
+
+	if (read_line(path, line, sizeof(line)) || parse_list(line, set, bad, sizeof(bad)))
+		return -ENOENT;
+	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_AND(set, set, &allowed);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, set))
+			return 0;
+	return -ENOENT;
+}
+
+int sr_node_cpus(const char *sysfs_root, int node, cpu_set_t *set)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/devices/system/node/node%d/cpulist", sysfs_root, node);
+	return read_cpus(path, set);
+}
+
 
 /* Entries of dir that are not . or .., at most 2 counted ("several"). */
 static int count_entries(const char *dir)
@@ -245,9 +246,8 @@ static int disk_irq(const char *sysfs_root, const char *disk)
 
 int sr_disk_irq_cpus(const char *sysfs_root, const char *proc_root, const char *disk, cpu_set_t *set)
 {
-	char path[512], line[1024], bad[64];
-	cpu_set_t allowed;
-	int irq, cpu;
+	char path[512];
+	int irq;
 
 	if (!disk || !*disk)
 		return -ENOENT;
@@ -258,12 +258,5 @@ int sr_disk_irq_cpus(const char *sysfs_root, const char *proc_root, const char *
 	if (irq < 0)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/irq/%d/effective_affinity_list", proc_root, irq);
-	if (read_line(path, line, sizeof(line)) || parse_list(line, set, bad, sizeof(bad)))
-		return -ENOENT;
-	if (!sched_getaffinity(0, sizeof(allowed), &allowed))
-		CPU_AND(set, set, &allowed);
-	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
-		if (CPU_ISSET(cpu, set))
-			return 0;
-	return -ENOENT;
+	return read_cpus(path, set);
 }

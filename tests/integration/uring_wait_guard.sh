@@ -7,19 +7,7 @@
 # every wait had one.
 . "$SR_TESTLIB"
 
-command -v strace >/dev/null || skip "no strace"
-f=$T/target
-$SR prep "$f" --size 8M --quiet || fail "prep"
-# LeakSanitizer cannot run under ptrace (sanitizer build): leaks are checked elsewhere
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=io_uring_enter -o "$T/st" \
-	$SR replay "$f" --pattern rand --bs 4k --qd 1 --engine io_uring --loops 1 \
-	--output-format json --output "$T/r.json" 2>"$T/err" || {
-	grep -q "io_uring_queue_init" "$T/err" && skip "no io_uring here"
-	cat "$T/err"
-	fail "replay under strace"
-}
-ios=$(json "$T/r.json" 'j["jobs"][0]["read"]["total_ios"]')
-[ "$ios" = 2048 ] || fail "$ios requests, expected 2048"
+uring_qd1_strace
 waits=$(grep -c 'IORING_ENTER_GETEVENTS' "$T/st")
 timed=$(grep 'IORING_ENTER_GETEVENTS' "$T/st" | grep 'IORING_ENTER_EXT_ARG' | grep -vc 'EXT_ARG[^,]*, NULL' || true)
 [ "$waits" -ge "$((ios / 2))" ] || fail "$waits waiting io_uring_enter calls for $ios requests: strace missed some?"

@@ -91,3 +91,22 @@ need_tracefs() {
 		[ -d "$tr/events/$ev" ] || skip "no $ev event"
 	done
 }
+
+# uring_qd1_strace: 2048 random 4 KiB reads of an 8 MiB file at QD 1 through
+# io_uring, with strace writing every io_uring_enter to $T/st; sets ios to
+# the report's request count (checked: 2048). Skips without strace or
+# io_uring. LeakSanitizer cannot run under ptrace (sanitizer build): leaks
+# are checked by the other tests.
+uring_qd1_strace() {
+	command -v strace >/dev/null || skip "no strace"
+	$SR prep "$T/target" --size 8M --quiet || fail "prep"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -f -qq -e trace=io_uring_enter -o "$T/st" \
+		$SR replay "$T/target" --pattern rand --bs 4k --qd 1 --engine io_uring --loops 1 \
+		--output-format json --output "$T/r.json" 2>"$T/err" || {
+		grep -q "io_uring_queue_init" "$T/err" && skip "no io_uring here"
+		cat "$T/err"
+		fail "replay under strace"
+	}
+	ios=$(json "$T/r.json" 'j["jobs"][0]["read"]["total_ios"]')
+	[ "$ios" = 2048 ] || fail "$ios requests, expected 2048"
+}

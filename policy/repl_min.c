@@ -2,14 +2,18 @@
  * farthest, and read through a page used later than every resident one.
  *
  * Resident frames sit in buckets of next use (a bucket holds 2^sh page
- * accesses, kept in order through the frames' list links), pages never used
- * again in a list of their own. The victim is the last frame of the highest
- * bucket, found through a two-level bitmap of the buckets in use. A touch
- * moves a frame from the lowest bucket (its next use is now) to a high one,
- * usually its new end: O(1) where the heap this replaces sifted through its
- * whole depth twice per miss and once per hit, a cache miss a level. Next
- * uses are unique, so the victim is the same page the heap chose (pages
- * never used again tie, and which of them goes changes no count). */
+ * accesses, linked through the frames' list links), pages never used again
+ * in a list of their own. The victim is the last frame of the highest
+ * bucket, found through a two-level bitmap of the buckets in use; only that
+ * bucket need be in next-use order, so a bucket is sorted when it is the
+ * highest and a victim is wanted, and kept in order while it is the highest
+ * (adding in order to a bucket nobody takes victims from walked 19 frames
+ * back, a cache miss each, for one frame in 20: a quarter of the oracle
+ * row). A touch moves a frame from the lowest bucket (its next use is now)
+ * to a high one: O(1) where the heap this replaces sifted through its whole
+ * depth twice per miss and once per hit, a cache miss a level. Next uses
+ * are unique, so the victim is the same page the heap chose (pages never
+ * used again tie, and which of them goes changes no count). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +22,29 @@
 
 #define MIN_BUCKETS (1u << 20)
 
+/* MIN's bits in a frame's ref (which no other part uses under MIN): they
+ * say where a touched frame is without loading its next use, a cache miss
+ * per touch in an array of 8 bytes a frame. */
+#define MIN_FRESH 1 /* read in for the access under way: placed at the next use its touch would give */
+#define MIN_NEVER 2 /* in the never list; else in the bucket of its next use */
+
+/* A bucket: its frames, whether they are in next-use order, and then the
+ * tail's next use less the bucket's first, so that adding a frame after
+ * the tail loads no next use. */
+struct min_bucket {
+	struct sr_list l;
+	uint32_t tail_off : 31;
+	uint32_t sorted : 1;
+};
+
 struct sr_min {
 	uint64_t *nu;           /* next use of each resident frame (UINT64_MAX: never) */
-	struct sr_list *b;      /* MIN_BUCKETS buckets in next-use order */
+	struct min_bucket *b;   /* MIN_BUCKETS buckets in next-use order */
 	struct sr_list never;
 	uint64_t map0[MIN_BUCKETS / 64], map1[MIN_BUCKETS / 64 / 64]; /* buckets in use */
 	uint32_t top;           /* highest bucket in use, SR_NIL: none */
+	struct sr_heapent *tmp; /* sorting a bucket: its frames and next uses */
+	size_t tmp_cap;
 	unsigned sh;            /* bucket = next use >> sh */
 	int sized;
 };
@@ -46,7 +67,7 @@ static int min_init(struct sr_sim *s, struct sr_err *e)
 		return sr_errf(e, -ENOMEM, "oracle: out of memory for %u frames", s->nfr);
 	}
 	for (i = 0; i < MIN_BUCKETS; i++) /* a store each, not a call each (sr_list_init) */
-		m->b[i] = (struct sr_list){ SR_NIL, SR_NIL, 0 };
+		m->b[i] = (struct min_bucket){ { SR_NIL, SR_NIL, 0 }, 0, 1 };
 	sr_list_init(&m->never);
 	m->top = SR_NIL;
 	s->min = m;
@@ -59,6 +80,7 @@ static void min_fini(struct sr_sim *s)
 	if (s->min) {
 		free(s->min->nu);
 		free(s->min->b);
+		free(s->min->tmp);
 		free(s->min);
 		s->min = NULL;
 	}
@@ -72,6 +94,8 @@ static void size_buckets(struct sr_sim *s, struct sr_min *m)
 
 	while (m->sh < 63 && (n >> m->sh) >= MIN_BUCKETS)
 		m->sh++;
+	if (m->sh > 31) /* tail_off holds an offset within a bucket */
+		m->sh = 31;
 	m->sized = 1;
 }
 
@@ -96,31 +120,42 @@ static uint32_t highest(const struct sr_min *m, uint32_t b)
 static void place(struct sr_sim *s, struct sr_frame *f, uint64_t nu)
 {
 	struct sr_min *m = s->min;
-	uint32_t i = (uint32_t)(f - s->fr), b, at;
+	uint32_t i = (uint32_t)(f - s->fr), b, at, off;
+	struct min_bucket *k;
 	struct sr_list *l;
 
 	m->nu[i] = nu;
 	if (nu == UINT64_MAX) {
+		f->ref |= MIN_NEVER;
 		sr_list_push_tail(s, &m->never, f);
 		return;
 	}
+	f->ref &= (uint8_t)~MIN_NEVER;
 	if (!m->sized)
 		size_buckets(s, m);
 	b = (uint32_t)(nu >> m->sh);
-	l = &m->b[b];
-	/* in order: new next uses mostly come last */
-	for (at = l->tail; at != SR_NIL && m->nu[at] > nu; at = s->fr[at].prev)
-		;
-	if (at == l->tail) {
+	k = &m->b[b];
+	l = &k->l;
+	off = (uint32_t)(nu - ((uint64_t)b << m->sh));
+	if (!l->n || (k->sorted && off > k->tail_off)) { /* in order */
 		sr_list_push_tail(s, l, f);
-	} else if (at == SR_NIL) {
-		sr_list_push_head(s, l, f);
-	} else {
-		f->prev = at;
-		f->next = s->fr[at].next;
-		s->fr[f->next].prev = i;
-		s->fr[at].next = i;
-		l->n++;
+		k->tail_off = off & 0x7fffffffu;
+		k->sorted = 1;
+	} else if (b != m->top) { /* nobody takes victims from it now */
+		sr_list_push_tail(s, l, f);
+		k->sorted = 0;
+	} else { /* a sorted highest bucket stays sorted */
+		for (at = l->tail; at != SR_NIL && m->nu[at] > nu; at = s->fr[at].prev)
+			;
+		if (at == SR_NIL) {
+			sr_list_push_head(s, l, f);
+		} else {
+			f->prev = at;
+			f->next = s->fr[at].next;
+			s->fr[f->next].prev = i;
+			s->fr[at].next = i;
+			l->n++;
+		}
 	}
 	if (l->n == 1) {
 		m->map0[b >> 6] |= 1ull << (b & 63);
@@ -130,10 +165,54 @@ static void place(struct sr_sim *s, struct sr_frame *f, uint64_t nu)
 	}
 }
 
-static void unplace(struct sr_sim *s, struct sr_frame *f)
+static int by_nu(const void *a, const void *b)
+{
+	const struct sr_heapent *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Put bucket b's frames in next-use order (short of memory for that: its
+ * farthest last, which is all a victim needs). */
+static void sort_bucket(struct sr_sim *s, uint32_t b)
 {
 	struct sr_min *m = s->min;
-	uint64_t nu = m->nu[f - s->fr];
+	struct min_bucket *k = &m->b[b];
+	uint32_t at, n = 0, j, far;
+
+	if (k->sorted)
+		return;
+	if (k->l.n > m->tmp_cap) {
+		size_t cap = k->l.n > 2 * m->tmp_cap ? k->l.n : 2 * m->tmp_cap;
+		struct sr_heapent *t = realloc(m->tmp, cap * sizeof(*t));
+
+		if (!t) {
+			for (far = at = k->l.head; at != SR_NIL; at = s->fr[at].next)
+				if (m->nu[at] > m->nu[far])
+					far = at;
+			sr_list_unlink(s, &k->l, &s->fr[far]);
+			sr_list_push_tail(s, &k->l, &s->fr[far]);
+			return;
+		}
+		m->tmp = t;
+		m->tmp_cap = cap;
+	}
+	for (at = k->l.head; at != SR_NIL; at = s->fr[at].next)
+		m->tmp[n++] = (struct sr_heapent){ m->nu[at], at };
+	if (n > 1)
+		qsort(m->tmp, n, sizeof(*m->tmp), by_nu);
+	sr_list_init(&k->l);
+	for (j = 0; j < n; j++)
+		sr_list_push_tail(s, &k->l, &s->fr[m->tmp[j].fr]);
+	k->tail_off = (uint32_t)(m->tmp[n - 1].key - ((uint64_t)b << m->sh)) & 0x7fffffffu;
+	k->sorted = 1;
+}
+
+/* Take f, placed at next use nu, out of its list. */
+static void unplace(struct sr_sim *s, struct sr_frame *f, uint64_t nu)
+{
+	struct sr_min *m = s->min;
+	struct min_bucket *k;
 	uint32_t b;
 
 	if (nu == UINT64_MAX) {
@@ -141,8 +220,11 @@ static void unplace(struct sr_sim *s, struct sr_frame *f)
 		return;
 	}
 	b = (uint32_t)(nu >> m->sh);
-	sr_list_unlink(s, &m->b[b], f);
-	if (m->b[b].n)
+	k = &m->b[b];
+	if (k->sorted && k->l.tail == (uint32_t)(f - s->fr) && f->prev != SR_NIL)
+		k->tail_off = (uint32_t)(m->nu[f->prev] - ((uint64_t)b << m->sh)) & 0x7fffffffu;
+	sr_list_unlink(s, &k->l, f);
+	if (k->l.n)
 		return;
 	m->map0[b >> 6] &= ~(1ull << (b & 63));
 	if (!m->map0[b >> 6])
@@ -153,26 +235,39 @@ static void unplace(struct sr_sim *s, struct sr_frame *f)
 
 static void min_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
-	uint64_t key = f->key; /* UINT64_MAX - next use; the links take its place */
+	uint64_t nu = UINT64_MAX - f->key; /* the key was UINT64_MAX - next use; the links take its place */
 
 	(void)prefetched;
 	s->heap_n++;
-	place(s, f, UINT64_MAX - key);
+	place(s, f, nu);
+	/* a demand read's next use is the one its touch in this access finds
+	 * (a prefetch's key is 0: never, moved at its first touch) */
+	if (nu != UINT64_MAX)
+		f->ref |= MIN_FRESH;
 }
 
+/* A touched frame not read in by this access was placed at the use now
+ * under way (its last touch found it), or in the never list (a prefetch
+ * not used yet): its next use needs no load. */
 static void min_touch(struct sr_sim *s, struct sr_frame *f)
 {
-	uint64_t nu = sr_sim_next_use(s);
+	uint64_t nu, old;
 
-	if (nu == s->min->nu[f - s->fr])
+	if (f->ref & MIN_FRESH) {
+		f->ref &= (uint8_t)~MIN_FRESH;
 		return; /* read in for this access: placed already */
-	unplace(s, f);
+	}
+	nu = sr_sim_next_use(s);
+	old = (f->ref & MIN_NEVER) ? UINT64_MAX : s->pos;
+	if (nu == old)
+		return;
+	unplace(s, f, old);
 	place(s, f, nu);
 }
 
 static void min_remove(struct sr_sim *s, struct sr_frame *f)
 {
-	unplace(s, f);
+	unplace(s, f, s->min->nu[f - s->fr]);
 	s->heap_n--;
 }
 
@@ -182,7 +277,10 @@ static struct sr_frame *min_victim(struct sr_sim *s)
 
 	if (m->never.n)
 		return &s->fr[m->never.head];
-	return m->top == SR_NIL ? NULL : &s->fr[m->b[m->top].tail];
+	if (m->top == SR_NIL)
+		return NULL;
+	sort_bucket(s, m->top);
+	return &s->fr[m->b[m->top].l.tail];
 }
 
 /* Caching a page used later than every resident one would only displace a

@@ -43,8 +43,6 @@ struct sr_min {
 	struct sr_list never;
 	uint64_t map0[MIN_BUCKETS / 64], map1[MIN_BUCKETS / 64 / 64]; /* buckets in use */
 	uint32_t top;           /* highest bucket in use, SR_NIL: none */
-	struct sr_heapent *tmp; /* sorting a bucket: its frames and next uses */
-	size_t tmp_cap;
 	unsigned sh;            /* bucket = next use >> sh */
 	int sized;
 };
@@ -80,7 +78,6 @@ static void min_fini(struct sr_sim *s)
 	if (s->min) {
 		free(s->min->nu);
 		free(s->min->b);
-		free(s->min->tmp);
 		free(s->min);
 		s->min = NULL;
 	}
@@ -141,13 +138,16 @@ static void place(struct sr_sim *s, struct sr_frame *f, uint64_t nu)
 		sr_list_push_tail(s, l, f);
 		k->tail_off = off & 0x7fffffffu;
 		k->sorted = 1;
-	} else if (b != m->top) { /* nobody takes victims from it now */
+	} else if (!k->sorted || b != m->top) { /* sorted when victims are taken from it */
 		sr_list_push_tail(s, l, f);
 		k->sorted = 0;
-	} else { /* a sorted highest bucket stays sorted */
+	} else { /* the sorted highest bucket stays sorted */
 		for (at = l->tail; at != SR_NIL && m->nu[at] > nu; at = s->fr[at].prev)
 			;
-		if (at == SR_NIL) {
+		if (at == l->tail) {
+			sr_list_push_tail(s, l, f);
+			k->tail_off = off & 0x7fffffffu;
+		} else if (at == SR_NIL) {
 			sr_list_push_head(s, l, f);
 		} else {
 			f->prev = at;
@@ -165,46 +165,57 @@ static void place(struct sr_sim *s, struct sr_frame *f, uint64_t nu)
 	}
 }
 
-static int by_nu(const void *a, const void *b)
-{
-	const struct sr_heapent *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-/* Put bucket b's frames in next-use order (short of memory for that: its
- * farthest last, which is all a victim needs). */
+/* Put bucket b's frames in next-use order: a merge sort of the links in
+ * place (S. Tatham's, for linked lists), no memory taken. */
 static void sort_bucket(struct sr_sim *s, uint32_t b)
 {
 	struct sr_min *m = s->min;
 	struct min_bucket *k = &m->b[b];
-	uint32_t at, n = 0, j, far;
+	struct sr_frame *fr = s->fr;
+	uint32_t list = k->l.head, width, merges, at, prev = SR_NIL;
 
 	if (k->sorted)
 		return;
-	if (k->l.n > m->tmp_cap) {
-		size_t cap = k->l.n > 2 * m->tmp_cap ? k->l.n : 2 * m->tmp_cap;
-		struct sr_heapent *t = realloc(m->tmp, cap * sizeof(*t));
+	for (width = 1, merges = 2; merges > 1; width *= 2) {
+		uint32_t p = list, tail = SR_NIL;
 
-		if (!t) {
-			for (far = at = k->l.head; at != SR_NIL; at = s->fr[at].next)
-				if (m->nu[at] > m->nu[far])
-					far = at;
-			sr_list_unlink(s, &k->l, &s->fr[far]);
-			sr_list_push_tail(s, &k->l, &s->fr[far]);
-			return;
+		list = SR_NIL;
+		merges = 0;
+		while (p != SR_NIL) {
+			uint32_t q = p, np = 0, nq = width, e;
+
+			merges++;
+			while (np < width && q != SR_NIL) {
+				np++;
+				q = fr[q].next;
+			}
+			while (np || (nq && q != SR_NIL)) {
+				if (np && (!nq || q == SR_NIL || m->nu[p] <= m->nu[q])) {
+					e = p;
+					p = fr[p].next;
+					np--;
+				} else {
+					e = q;
+					q = fr[q].next;
+					nq--;
+				}
+				if (tail != SR_NIL)
+					fr[tail].next = e;
+				else
+					list = e;
+				tail = e;
+			}
+			p = q;
 		}
-		m->tmp = t;
-		m->tmp_cap = cap;
+		fr[tail].next = SR_NIL;
 	}
-	for (at = k->l.head; at != SR_NIL; at = s->fr[at].next)
-		m->tmp[n++] = (struct sr_heapent){ m->nu[at], at };
-	if (n > 1)
-		qsort(m->tmp, n, sizeof(*m->tmp), by_nu);
-	sr_list_init(&k->l);
-	for (j = 0; j < n; j++)
-		sr_list_push_tail(s, &k->l, &s->fr[m->tmp[j].fr]);
-	k->tail_off = (uint32_t)(m->tmp[n - 1].key - ((uint64_t)b << m->sh)) & 0x7fffffffu;
+	for (at = list; at != SR_NIL; at = fr[at].next) {
+		fr[at].prev = prev;
+		prev = at;
+	}
+	k->l.head = list;
+	k->l.tail = prev;
+	k->tail_off = (uint32_t)(m->nu[prev] - ((uint64_t)b << m->sh)) & 0x7fffffffu;
 	k->sorted = 1;
 }
 

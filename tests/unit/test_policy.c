@@ -92,6 +92,101 @@ static void test_oracle_bound(void **state)
 	}
 }
 
+/* LRU done the slow way, with the simulator's order of events in an access:
+ * its missing runs are read (a victim for each page: the resident page
+ * used longest ago, pages still in flight are no victims; hits of the access
+ * are not yet touched; with every frame in flight the page is read through),
+ * then everything lands, then the access's resident pages are used in
+ * order. Returns the demand misses. */
+static uint64_t lru_brute(const struct sr_rec *r, size_t n, uint64_t npages, uint64_t cap, uint64_t *hits)
+{
+	uint64_t *stamp = calloc(npages, sizeof(*stamp)), clock = 0, held = 0, misses = 0, i, p, v;
+	uint8_t *st = calloc(npages, 1); /* 0 out, 1 resident, 2 in flight */
+	size_t k;
+
+	assert_non_null(stamp);
+	assert_non_null(st);
+	*hits = 0;
+	for (k = 0; k < n; k++) {
+		uint64_t p0 = r[k].off / (4 * KiB), np = (r[k].off + r[k].len + 4 * KiB - 1) / (4 * KiB) - p0;
+
+		for (i = 0; i < np; i++) {
+			p = p0 + i;
+			if (st[p]) {
+				(*hits)++;
+				continue;
+			}
+			misses++;
+			if (held == cap) {
+				for (v = UINT64_MAX, p = 0; p < npages; p++)
+					if (st[p] == 1 && (v == UINT64_MAX || stamp[p] < stamp[v]))
+						v = p;
+				if (v == UINT64_MAX)
+					continue; /* every frame in flight: read through */
+				st[v] = 0;
+				held--;
+			}
+			st[p0 + i] = 2;
+			held++;
+		}
+		for (i = 0; i < np; i++)
+			if (st[p0 + i]) {
+				st[p0 + i] = 1;
+				stamp[p0 + i] = ++clock;
+			}
+	}
+	free(stamp);
+	free(st);
+	return misses;
+}
+
+/* lru's touch moves runs of pages at once (sim.c): the same LRU as moving
+ * each page, on accesses of 1-16 pages (at most one request each at a time:
+ * nothing lands before the access ends) at random places, and on a model's
+ * schedule read again and again, where whole runs move. */
+static void test_lru_exact(void **state)
+{
+	const uint64_t npages = 1500, caps[] = { 64, 300, 900 };
+	struct sr_model m;
+	struct sr_sim_result res;
+	struct sr_rec *r = calloc(6000, sizeof(*r));
+	uint64_t seed = 12345, hits, misses;
+	size_t k, c;
+
+	(void)state;
+	assert_non_null(r);
+	dense_model(&m, 6, npages * 4 * KiB / 6);
+	for (k = 0; k < 6000; k++) {
+		uint64_t len, off;
+
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		len = 1 + (seed >> 33) % 16;
+		/* half the accesses from a hot tenth of the pages, some repeated in order */
+		off = (seed >> 20) % 2 ? (seed >> 40) % (npages / 10) : (seed >> 40) % (npages - len);
+		if (k >= 50 && (seed >> 12) % 3 == 0)
+			off = r[k - 50].off / (4 * KiB), len = r[k - 50].len / (4 * KiB);
+		r[k] = (struct sr_rec){ .off = off * 4 * KiB, .len = len * 4 * KiB, .t_ns = SR_T_NONE, .seq = k,
+					.flags = k ? 0 : SR_RF_TOKEN };
+	}
+	for (c = 0; c < 2 * sizeof(caps) / sizeof(caps[0]); c++) {
+		struct sr_rec *d = c % 2 ? dense_schedule(&m, 8, &k) : r;
+		uint64_t cap = caps[c / 2];
+
+		if (!(c % 2))
+			k = 6000;
+		simulate("lru", &m, d, k, cap * 4 * KiB, NULL, &res);
+		misses = lru_brute(d, k, (m.file_size + 4 * KiB - 1) / (4 * KiB), cap, &hits);
+		if (res.misses != misses || res.hits != hits)
+			fail_msg("%s, %llu frames: %llu misses, %llu hits; LRU has %llu, %llu",
+				 c % 2 ? "dense" : "random", (unsigned long long)cap, (unsigned long long)res.misses,
+				 (unsigned long long)res.hits, (unsigned long long)misses, (unsigned long long)hits);
+		if (d != r)
+			free(d);
+	}
+	free(r);
+	free_model(&m);
+}
+
 /* With --mem >= the model, nothing is read after the first token. */
 static void test_fits(void **state)
 {
@@ -430,6 +525,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_oracle_bound),
+		cmocka_unit_test(test_lru_exact),
 		cmocka_unit_test(test_fits),
 		cmocka_unit_test(test_accounting),
 		cmocka_unit_test(test_lookahead_no_extra),

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The simulator's own cost (issue 19): user CPU seconds and max RSS of
+# The simulator's own cost (issue 19): user CPU seconds, wall seconds and max RSS of
 #   simulate --profile MODEL --engine null --tokens N --mem 50% --page 64k --compare lru,oracle,pagecache
 # on a sparse target of the model's size (--engine null reads nothing, so a
 # sparse file is enough here), RUNS times, medians printed. Runs under
@@ -36,15 +36,19 @@ rt=()
 cmd=("$B" simulate --profile "$MODEL" "$f" --engine null --tokens "$TOKENS" --mem "$MEM" --page "$PAGE" --compare "$POLICIES")
 echo "command: ${rt[*]} /usr/bin/time -v ${cmd[*]}"
 us=()
+ws=()
 kb=()
 for i in $(seq "$RUNS"); do
 	"${rt[@]}" /usr/bin/time -v "${cmd[@]}" >/dev/null 2>"$tm"
 	u=$(awk -F': ' '/User time/ {print $2}' "$tm")
 	k=$(awk -F': ' '/Maximum resident/ {print $2}' "$tm")
-	echo "run $i: user $u s, max RSS $k KiB"
+	# "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:02.61"
+	w=$(awk -F': ' '/Elapsed/ {n = split($2, t, ":"); s = 0; for (j = 1; j <= n; j++) s = s * 60 + t[j]; print s}' "$tm")
+	echo "run $i: user $u s, wall $w s, max RSS $k KiB"
 	us+=("$u")
+	ws+=("$w")
 	kb+=("$k")
 done
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 mk=$(med "${kb[@]}")
-echo "median of $RUNS: user $(med "${us[@]}") s, max RSS $mk KiB ($((${mk%.*} / 1024)) MiB)"
+echo "median of $RUNS: user $(med "${us[@]}") s, wall $(med "${ws[@]}") s, max RSS $mk KiB ($((${mk%.*} / 1024)) MiB)"

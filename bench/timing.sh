@@ -90,14 +90,26 @@ for ev in block_rq_issue block_bio_queue; do
 	echo 1 >"$INST/events/block/$ev/enable"
 done
 
+# beside each run, one stall probe per CPU (bench/stall_probe.c) at a
+# real-time priority above the tools': a late wake-up there means the CPU
+# ran nothing of this machine's own (the hypervisor had it)
+PROBE="$B/sr_stall_probe"
+cmake --build "$B" --target sr_stall_probe >/dev/null
+NCPU=$(nproc)
 capture() { # NAME CMD...: issue events of one run into $D/NAME.trace
-	local name=$1
+	local name=$1 pids=() c
 	shift
 	printf '%s\t%s\n' "$name" "$*" >>"$D/commands"
 	echo >"$INST/trace"
+	for ((c = 0; c < NCPU; c++)); do
+		taskset -c "$c" chrt -f 30 "$PROBE" 600 >"$D/$name.stall$c" &
+		pids+=($!)
+	done
 	echo 1 >"$INST/tracing_on"
 	"$@" >"$D/$name.out" 2>&1 || { echo "$name failed:"; cat "$D/$name.out"; }
 	echo 0 >"$INST/tracing_on"
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	wait "${pids[@]}" 2>/dev/null || true
 	cat "$INST/trace" >"$D/$name.trace"
 }
 
@@ -132,15 +144,42 @@ def clat(name):
         return p["50.000000"] / 1000, p["99.000000"] / 1000
     except (OSError, ValueError, KeyError, IndexError):
         return float("nan"), float("nan")
-fmt = "%-12s %8s %9s %9s %9s %9s %9s %11s %11s %9s %9s"
+fmt = "%-12s %8s %9s %9s %9s %9s %9s %11s %11s %9s %9s %7s %8s %8s %8s"
 print(fmt % ("run", "matched", "p50 us", "p90 us", "p99 us", "max us", "span s", "clat p50 us", "clat p99 us",
-             "sub p50", "sub p99"))
+             "sub p50", "sub p99", "stalls", "worst ms", "any cpu%", "all cpu%"))
+import glob
+def stalls(name):
+    """Windows (start, end) ns when a CPU's probe woke late, the period before
+    its due time included (the CPU left somewhere in it), per CPU, and the
+    worst."""
+    cpus, worst = [], 0
+    for f in sorted(glob.glob("%s/%s.stall*" % (d, name))):
+        win = []
+        for line in open(f):
+            w = line.split()
+            if w[0] == "stall":
+                due, woke = int(w[1]), int(w[2])
+                win.append((due - 1000000, woke))
+                worst = max(worst, woke - due)
+        cpus.append(win)
+    return cpus, worst / 1e6
+def away(cpus, t, every):
+    """t within a window (or 0.5 ms after) of any CPU's probe, or of every CPU's."""
+    hit = [any(a <= t <= b + 500000 for a, b in win) for win in cpus]
+    return all(hit) if every else any(hit)
 def lags(ev):
     pairs = [(ev[o], sched[o]) for o in sched if o in ev]
     if len(pairs) < 2:
         return pairs, None
     t0 = min(i - s for i, s in pairs)
     return pairs, sorted((i - s - t0) / 1000 for i, s in pairs)
+def due_in(pairs, cpus, every):
+    """Share of the requests due while a CPU (every CPU) was away, or within
+    0.5 ms after."""
+    if not pairs or not cpus:
+        return 0.0
+    t0 = min(i - s for i, s in pairs)
+    return 100.0 * sum(away(cpus, t0 + s, every) for _, s in pairs) / len(pairs)
 def q(lag, p):
     return lag[min(len(lag) - 1, int(p / 100 * len(lag)))] if lag else float("nan")
 rows = {"ssdreplay": [], "fio": []}
@@ -158,15 +197,19 @@ for name in ["%s%d" % (t, r) for r in range(1, runs + 1) for t in (("ssdreplay",
         continue
     _, slag = lags(sub)
     span = (max(i for i, _ in pairs) - min(i for i, _ in pairs)) / 1e9
-    row = (len(pairs), q(lag, 50), q(lag, 90), q(lag, 99), lag[-1], span) + clat(name) + (q(slag, 50), q(slag, 99))
+    cpus, worst = stalls(name)
+    row = (len(pairs), q(lag, 50), q(lag, 90), q(lag, 99), lag[-1], span) + clat(name) + (q(slag, 50), q(slag, 99)) + \
+        (sum(len(w) for w in cpus), worst, due_in(pairs, cpus, False), due_in(pairs, cpus, True))
     rows[name.rstrip("0123456789")].append(row)
-    print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f %9.1f %9.1f" % ((name,) + row))
+    print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f %9.1f %9.1f %7d %8.2f %8.2f %8.2f" % ((name,) + row))
 for tool, rs in rows.items():
     if rs:
         med = [statistics.median(c) for c in zip(*rs)]
-        print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f %9.1f %9.1f" % (("median " + ("sr" if tool == "ssdreplay" else tool),) + (int(med[0]),) + tuple(med[1:])))
+        print("%-12s %8d %9.1f %9.1f %9.1f %9.1f %9.4f %11.1f %11.1f %9.1f %9.1f %7d %8.2f %8.2f %8.2f" % (("median " + ("sr" if tool == "ssdreplay" else tool),) + (int(med[0]),) + tuple(med[1:-4]) + (int(med[-4]),) + tuple(med[-3:])))
 print("schedule span %.4f s; lag: issue (block_rq_issue) - scheduled time, the earliest request at 0; sub: the same"
-      " for submission (block_bio_queue, in the tool's own context); median rows: medians over the runs" % span_sched)
+      " for submission (block_bio_queue, in the tool's own context); stalls: late wake-ups (> 1 ms) of the per-CPU"
+      " probes at real-time priority during the run (all CPUs), worst the longest; any/all cpu%%: requests due while"
+      " any CPU's (every CPU's) probe was away, or within 0.5 ms after; median rows: medians over the runs" % span_sched)
 PY
 echo "commands (run N; \$D is the work directory, removed at exit):"
 sed "s|$D|\$D|g" "$D/commands" | awk -F'\t' '{ k = $1; sub(/[0-9]+$/, "", k) } !seen[k]++ { print "  " $2 }'

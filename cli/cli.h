@@ -131,6 +131,8 @@ int sr_cli_sched_open(const char *model, const char *trace, const char *format,
 		      const struct sr_cli_trace_in *in, const struct sr_synth_opts *so,
 		      uint64_t target_size, struct sr_cli_sched *s, struct sr_err *e);
 void sr_cli_sched_close(struct sr_cli_sched *s);
+/* --access tensor|page[:SIZE] into so (access, page). */
+int sr_cli_access(const char *cmd, const char *arg, struct sr_synth_opts *so, struct sr_err *e);
 /* The target's read_ahead_kb as the pagecache policy takes it: 0 unknown,
  * UINT64_MAX when the device reads no ahead. */
 uint64_t sr_cli_read_ahead_kb(const char *disk);

@@ -321,6 +321,23 @@ int sr_cli_outfmt(const char *cmd, const char *arg, enum sr_out_fmt *out, struct
 	return 0;
 }
 
+int sr_cli_access(const char *cmd, const char *arg, struct sr_synth_opts *so, struct sr_err *e)
+{
+	so->page = 4096;
+	if (!strcmp(arg, "tensor")) {
+		so->access = SR_ACCESS_TENSOR;
+		return 0;
+	}
+	so->access = SR_ACCESS_PAGE;
+	if (!strcmp(arg, "page"))
+		return 0;
+	if (strncmp(arg, "page:", 5) || sr_parse_size(arg + 5, &so->page) || so->page < 512 ||
+	    so->page > (1ull << 30) || (so->page & (so->page - 1)))
+		return sr_inputf(e, "%s: --access: expected tensor, page or page:SIZE with SIZE a power of two from 512 to 1G (page:4k, page:2M), found '%s'",
+				 cmd, arg);
+	return 0;
+}
+
 int sr_cli_sched_open(const char *model, const char *trace, const char *format,
 		      const struct sr_cli_trace_in *in, const struct sr_synth_opts *so,
 		      uint64_t target_size, struct sr_cli_sched *s, struct sr_err *e)

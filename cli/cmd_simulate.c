@@ -36,7 +36,7 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
 	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
-	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS,
+	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS,
 };
 
 struct pol {
@@ -54,6 +54,8 @@ struct args {
 	int real_mmap, no_ram, have_tokens, progress;
 	int mmap_cost;     /* 0 off, 1 auto (cached), 2 measure */
 	uint64_t mmap_threads;
+	struct sr_synth_opts acc; /* --access and --threads: access, page, threads */
+	int have_access, have_threads;
 	enum sr_advise advise;
 	enum sr_out_fmt outfmt;
 	struct pol pol[MAX_POL];
@@ -63,6 +65,12 @@ struct args {
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
 static int parse_ra(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
+
+static int parse_access(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	(void)o;
+	return sr_cli_access(cmd, arg, &((struct args *)ctx)->acc, e);
+}
 
 static const char *const mmap_cost_names[] = { "off", "auto", "measure", NULL };
 
@@ -75,6 +83,10 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_UINT("tokens", O_TOKENS, "N", "16 (trace: 1 pass)", "decode tokens (trace: passes)", A, tokens, 1, 1000000),
 	  .seen_off = offsetof(A, have_tokens) },
 	{ SR_OPT_UINT("prefill", O_PREFILL, "N", "0", "prompt tokens processed first as one batch (prefill tokens/s column)", A, prefill, 0, 1u << 20) },
+	{ "access", O_ACCESS, 1, "tensor|page[:SIZE]", "tensor", "synthesized schedule: whole tensor reads, or page-sized faults in the order mmap takes them (page: 4k), as synth --access",
+	  .parse = parse_access, .seen_off = offsetof(A, have_access) },
+	{ SR_OPT_UINT("threads", O_THREADS, "N", "1", "--access page: N compute threads fault each weight matrix's row chunks at once, interleaved, as synth --threads (llama.cpp's --threads)",
+		      A, acc.threads, 1, SR_SYNTH_MAX_THREADS), .seen_off = offsetof(A, have_threads) },
 	{ SR_OPT_STR("routing", O_ROUTING, "R", "uniform", "MoE routing of the synthetic schedule: uniform, zipf:S, temporal:P, log:FILE", A, routing),
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_UINT("seed", O_SEED, "N", "1", "seed for routing and router-guess", A, seed, 0, UINT64_MAX) },
@@ -261,6 +273,12 @@ static int open_schedule(const struct args *a, struct sr_cli_sched *s, uint64_t 
 	so.prefill = a->prefill;
 	so.seed = a->seed;
 	so.access = SR_ACCESS_TENSOR; /* simulate cuts accesses into --page itself */
+	if (a->have_access) { /* unless each fault is to be its own access */
+		so.access = a->acc.access;
+		so.page = a->acc.page;
+	}
+	if (a->have_threads)
+		so.threads = a->acc.threads;
 	if (!a->trace && a->routing && sr_routing_parse(a->routing, &so.routing, e))
 		return -EINVAL;
 	return sr_cli_sched_open(a->profile ? a->profile : a->gguf, a->trace, a->format, NULL, &so, tgt_size,
@@ -346,6 +364,14 @@ static int check_args(struct args *a, int argc, int pos, struct sr_err *e)
 	}
 	if (a->prefill && a->trace) {
 		sr_inputf(e, CMD ": --prefill shapes a synthesized schedule, not a --trace");
+		return -1;
+	}
+	if ((a->have_access || a->have_threads) && a->trace) {
+		sr_inputf(e, CMD ": --%s shapes a synthesized schedule, not a --trace", a->have_access ? "access" : "threads");
+		return -1;
+	}
+	if (a->have_threads && !(a->have_access && a->acc.access == SR_ACCESS_PAGE)) {
+		sr_inputf(e, CMD ": --threads goes with --access page (whole-tensor reads have no page order)");
 		return -1;
 	}
 	if (a->tg.n > SR_SIM_MAX_DEV) { /* the simulator's own bound (policy/policy.h), below the table's */

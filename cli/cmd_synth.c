@@ -83,22 +83,8 @@ static int row_outfmt(const char *cmd, void *ctx, const struct sr_opt *o, const 
 
 static int row_access(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
-	struct sr_synth_opts *so = &((struct args *)ctx)->so;
-
-	(void)cmd;
 	(void)o;
-	so->page = 4096;
-	if (!strcmp(arg, "tensor")) {
-		so->access = SR_ACCESS_TENSOR;
-		return 0;
-	}
-	so->access = SR_ACCESS_PAGE;
-	if (!strcmp(arg, "page"))
-		return 0;
-	if (strncmp(arg, "page:", 5) || sr_parse_size(arg + 5, &so->page) || so->page < 512 ||
-	    so->page > (1ull << 30) || (so->page & (so->page - 1)))
-		return sr_inputf(e, CMD ": --access: expected tensor, page or page:SIZE with SIZE a power of two from 512 to 1G (page:4k, page:2M), found '%s'", arg);
-	return 0;
+	return sr_cli_access(cmd, arg, &((struct args *)ctx)->so, e);
 }
 
 static int row_routing(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)

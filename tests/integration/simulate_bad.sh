@@ -23,6 +23,12 @@ expect_exit 2 "--page: expected a power of two" run --page 3k
 expect_exit 2 "--page: expected a power of two" run --page 4M
 expect_exit 2 "--advise: expected" run --advise always
 expect_exit 2 "--compute-ms-per-token: expected" run --compute-ms-per-token -3
+expect_exit 2 "--access: expected tensor, page or page:SIZE" $SR simulate --profile tiny-llama --engine null --access pages
+expect_exit 2 "--access: expected tensor, page or page:SIZE" $SR simulate --profile tiny-llama --engine null --access page:3k
+expect_exit 2 "--threads goes with --access page" $SR simulate --profile tiny-llama --engine null --threads 2
+expect_exit 2 "--threads goes with --access page" $SR simulate --profile tiny-llama --engine null --access tensor --threads 2
+expect_exit 2 "--access shapes a synthesized schedule, not a --trace" run --access page
+expect_exit 2 "--threads: expected" $SR simulate --profile tiny-llama --engine null --access page --threads 0
 expect_exit 2 "expected --profile NAME or --gguf FILE" $SR simulate "$T/target"
 expect_exit 2 "expected one TARGET" $SR simulate --trace "$T/t.csv"
 : >"$T/afile"

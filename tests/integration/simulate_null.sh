@@ -22,6 +22,23 @@ assert rows["oracle"]["hit_pct"] >= rows["lru"]["hit_pct"], rows
 PY
 ok "null engine: accounting only"
 
+# --access page --threads N: the synthesized schedule is synth's page-fault schedule of the same options
+# (the same figures as that schedule given as --trace), and the threads' interleaving changes what is read
+truncate -s 4T "$T/q"
+sz=$($SR simulate --profile llama-2-7b-quick "$T/q" --engine null --tokens 1 --policy none --output-format json |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["model_bytes"])') || fail "model size"
+truncate -s "$sz" "$T/q"
+fig() { "$@" --engine null --tokens 1 --mem 30% --page 4k --policy pagecache --output-format json |
+	python3 -c 'import json, sys; r = json.load(sys.stdin)["rows"][0]; print(r["pages"], r["misses"], r["read_bytes"], r["faults"])'; }
+a=$(fig $SR simulate --profile llama-2-7b-quick "$T/q" --access page --threads 2) || fail "--access page --threads 2"
+$SR synth --profile llama-2-7b-quick --tokens 1 --access page --threads 2 -o "$T/q2.csv" || fail "synth --threads 2"
+b=$(fig $SR simulate --profile llama-2-7b-quick --trace "$T/q2.csv" "$T/q") || fail "simulate --trace"
+[ "$a" = "$b" ] || fail "--access page --threads 2 gave '$a', synth's schedule as a trace '$b'"
+c=$(fig $SR simulate --profile llama-2-7b-quick "$T/q" --access page) || fail "--access page"
+d=$(fig $SR simulate --profile llama-2-7b-quick "$T/q") || fail "tensor access"
+[ "$a" != "$c" ] && [ "$a" != "$d" ] || fail "pages, misses, bytes, faults the same for 2 threads ($a), 1 ($c) and tensors ($d)"
+ok "--access page --threads 2: synth's schedule ($a); 1 thread: $c; tensors: $d"
+
 # --progress (the default on a terminal): a run past 2 s shows % and ETA every second on stderr, ending at 100%;
 # 12 tokens of 300 ms compute take 3.6 s
 $SR simulate --profile tiny-llama "$T/target" --engine null --tokens 12 --compute-ms-per-token 300 --progress \

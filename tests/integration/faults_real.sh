@@ -114,16 +114,25 @@ ok "ENOSPC on a full tmpfs"
 
 # 4. A regular file truncated under an O_DIRECT replay: reads past the new
 # end transfer 0 bytes, which fails the request (as fio's "full resid").
-# psync: ext4's truncate waits for direct I/O in flight to drain, which an
-# io_uring queue kept full can postpone past the end of a short run.
+# ext4's truncate waits until no direct I/O is in flight: back-to-back reads
+# starved it for a whole 20 s run on a loaded machine, so the reads come
+# from a schedule, one every 0.5 ms, and the truncate gets in between two.
+python3 - "$T/sched.csv" <<'PY'
+import random, sys
+r = random.Random(4)
+with open(sys.argv[1], "w") as f:
+    f.write("time_ns,offset,length,op\n")
+    for i in range(40000):  # 20 s
+        f.write("%d,%d,4096,r\n" % (i * 500000, r.randrange(32 << 20 >> 12) << 12))
+PY
 $SR prep "$T/file" --size 32M --quiet || fail "prep"
-start_replay "$T/file" --pattern rand --bs 4k --engine psync --loops 0 --runtime 8 --on-error continue
+start_replay "$T/file" --trace "$T/sched.csv" --timing recorded --engine psync --runtime 8 --on-error continue
 truncate -s 8M "$T/file"
 finish 1
 acct "$T/r.json" 'e["failed"] > 100' 'e["short"] == e["failed"]' 'e["first_error"]["short"]' \
 	'e["first_error"]["offset"] >= 8 << 20' 'not s["partial"]' 'e["eio"] == 0'
 $SR prep "$T/file" --size 32M --quiet || fail "prep"
-start_replay "$T/file" --pattern rand --bs 4k --engine psync --loops 0 --runtime 20
+start_replay "$T/file" --trace "$T/sched.csv" --timing recorded --engine psync
 truncate -s 8M "$T/file"
 finish 1
 grep -q "read of 4096 bytes at offset [0-9]* transferred 0 bytes" "$T/err" || fail "file truncated: $(cat "$T/err")"

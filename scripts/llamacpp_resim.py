@@ -18,7 +18,9 @@ import tempfile
 out = sys.argv[1]
 src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sr = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SSDREPLAY", os.path.join(src, "build", "ssdreplay"))
-sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential").split()
+# the validation's default; THREADS as the validation had it (default 2)
+sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential --access page --threads %s"
+                          % os.environ.get("THREADS", "2")).split()
 rows = list(csv.DictReader(open(os.path.join(out, "points.tsv")), delimiter="\t"))
 if not rows:
     sys.exit("llamacpp_resim: %s/points.tsv has no points" % out)

@@ -25,8 +25,9 @@
 # Environment: SSDREPLAY (binary; default build/ssdreplay), SHAPES (kind:layers:
 # embd:ff[:experts:used] ...), LEVELS (default "35 60 85"), RUNS (3), TOKENS
 # (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options, default
-# "--mmap-cost auto --advise sequential": the page-cache cost model and the
-# readahead window llama.cpp's POSIX_FADV_SEQUENTIAL doubles), SEED (3),
+# "--mmap-cost auto --advise sequential --access page --threads $THREADS": the
+# page-cache cost model, the readahead window llama.cpp's POSIX_FADV_SEQUENTIAL
+# doubles, and the schedule as the THREADS compute threads fault it), SEED (3),
 # COST (level: the page-cache cost is measured again after each level's runs,
 # in OUT/state, so it is taken in the same minutes as the runs it predicts, as
 # the compute time is, and no other user of the state directory changes it
@@ -44,7 +45,7 @@ TOKENS=${TOKENS:-10}
 THREADS=${THREADS:-2}
 PROMPT=${PROMPT:-Hi}
 SEED=${SEED:-3}
-SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential"}
+SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS"}
 COST=${COST:-level}
 RUN=$SRC/scripts/llamacpp_run.mjs
 export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}

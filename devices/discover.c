@@ -94,14 +94,22 @@ static void note(struct sr_blkdev *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* dst += sep (when dst is not empty) and s, cut to n - 1 bytes. */
 static void append(char *dst, size_t n, const char *sep, const char *s)
 {
-	size_t len = strlen(dst);
+	size_t len = strlen(dst), k = strlen(sep);
 
-	if (len && len + strlen(sep) < n)
-		snprintf(dst + len, n - len, "%s", sep), len = strlen(dst);
-	if (len < n)
-		snprintf(dst + len, n - len, "%s", s);
+	if (len && len + k < n) {
+		memcpy(dst + len, sep, k + 1);
+		len += k;
+	}
+	if (len + 1 < n) {
+		k = strlen(s);
+		if (k > n - len - 1)
+			k = n - len - 1;
+		memcpy(dst + len, s, k);
+		dst[len + k] = 0;
+	}
 }
 
 static int cmp_names(const void *a, const void *b)

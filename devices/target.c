@@ -385,7 +385,7 @@ int sr_disk_stat(const char *sysfs_root, const char *disk, struct sr_disk_stat *
 
 int sr_disk_sectors(const char *sysfs_root, const char *disk, uint64_t *rd, uint64_t *wr)
 {
-	struct sr_disk_stat st;
+	struct sr_disk_stat st = { 0 };
 	int ret = sr_disk_stat(sysfs_root, disk, &st);
 
 	if (ret)

@@ -68,16 +68,29 @@ long sr_study_commit(struct sr_study_state *s, struct sr_study_run *u)
 	return (long)s->nruns++;
 }
 
+/* src at dst's end, cut to fit n bytes with its terminator. */
+static void put(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(dst), k = strlen(src);
+
+	if (len + 1 >= n)
+		return;
+	if (k > n - len - 1)
+		k = n - len - 1;
+	memcpy(dst + len, src, k);
+	dst[len + k] = 0;
+}
+
 static struct sr_study_row *row(struct sr_study_state *s, const char *hyp, const char *title, const struct sr_study_model *mc,
 				const char *basis)
 {
 	struct sr_study_row *w = &s->rows[s->nrows++];
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->hyp, sizeof(w->hyp), "%s", hyp);
-	snprintf(w->title, sizeof(w->title), "%s", title);
-	snprintf(w->model, sizeof(w->model), "%s", mc ? mc->name : "");
-	snprintf(w->basis, sizeof(w->basis), "%s", basis);
+	put(w->hyp, sizeof(w->hyp), hyp);
+	put(w->title, sizeof(w->title), title);
+	put(w->model, sizeof(w->model), mc ? mc->name : "");
+	put(w->basis, sizeof(w->basis), basis);
 	return w;
 }
 
@@ -90,8 +103,10 @@ static void src_add(struct sr_study_row *w, const struct sr_study_state *s, long
 {
 	size_t l = strlen(w->sources);
 
-	if (i >= 0 && l + 5 < sizeof(w->sources))
-		snprintf(w->sources + l, sizeof(w->sources) - l, "%s%s", l ? " " : "", s->runs[i].id);
+	if (i >= 0 && l + 5 < sizeof(w->sources)) {
+		put(w->sources, sizeof(w->sources), l ? " " : "");
+		put(w->sources, sizeof(w->sources), s->runs[i].id);
+	}
 }
 
 static void why_add(struct sr_study_row *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -159,7 +159,7 @@ static int grow(void **arr, int *cap, int n, size_t elem)
 static int h_model(struct pf_ctx *c, const char *k, const char *v)
 {
 	struct pf_profile *p = c->p;
-	uint64_t u;
+	uint64_t u = 0;
 
 	if (!strcmp(k, "name"))
 		return dupstr(c, &p->name, v);

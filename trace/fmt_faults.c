@@ -234,7 +234,7 @@ static void faults_close(struct sr_source *s)
 int sr_faults_open_key(const char *path, const struct sr_trace_opts *o,
 		       const struct sr_file_key *k, struct sr_source **out, struct sr_err *e)
 {
-	struct sr_tsrc *t;
+	struct sr_tsrc *t = NULL;
 	struct faults *f;
 	int ret;
 

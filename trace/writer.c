@@ -170,7 +170,7 @@ static void bt_put(struct sr_writer *w, struct blk_io_trace *t, uint32_t action,
 	t->action = action;
 	t->device = w->cfg.dev_major << 20 | (w->cfg.dev_minor & 0xfffff);
 	fwrite(t, sizeof(*t), 1, w->f);
-	if (t->pdu_len)
+	if (t->pdu_len && pdu)
 		fwrite(pdu, t->pdu_len, 1, w->f);
 }
 

@@ -27,7 +27,7 @@ static void size_bad(const char *s, int want)
 	int ret = sr_parse_size(s, &v);
 
 	if (ret != want)
-		fail_msg("sr_parse_size(\"%s\") = %d, want %d", s, ret, want);
+		fail_msg("sr_parse_size(\"%s\") = %d, want %d", s ? s : "(null)", ret, want);
 	assert_int_equal(v, 12345); /* untouched on error */
 }
 

@@ -44,7 +44,7 @@ struct sr_min {
 	uint64_t map0[MIN_BUCKETS / 64], map1[MIN_BUCKETS / 64 / 64]; /* buckets in use */
 	uint32_t top;           /* highest bucket in use, SR_NIL: none */
 	unsigned sh;            /* bucket = next use >> sh */
-	int sized;
+	int sized, tail_fits;
 };
 
 static int min_init(struct sr_sim *s, struct sr_err *e)
@@ -91,8 +91,7 @@ static void size_buckets(struct sr_sim *s, struct sr_min *m)
 
 	while (m->sh < 63 && (n >> m->sh) >= MIN_BUCKETS)
 		m->sh++;
-	if (m->sh > 31) /* tail_off holds an offset within a bucket */
-		m->sh = 31;
+	m->tail_fits = m->sh <= 31; /* tail_off holds an offset within a bucket (2^51 page accesses and up: not) */
 	m->sized = 1;
 }
 
@@ -134,7 +133,7 @@ static void place(struct sr_sim *s, struct sr_frame *f, uint64_t nu)
 	k = &m->b[b];
 	l = &k->l;
 	off = (uint32_t)(nu - ((uint64_t)b << m->sh));
-	if (!l->n || (k->sorted && off > k->tail_off)) { /* in order */
+	if (!l->n || (k->sorted && m->tail_fits && off > k->tail_off)) { /* in order */
 		sr_list_push_tail(s, l, f);
 		k->tail_off = off & 0x7fffffffu;
 		k->sorted = 1;

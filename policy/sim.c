@@ -65,10 +65,6 @@ static inline __attribute__((always_inline)) void touch_run(struct sr_sim *s, co
 	s->pos = pos0 + a->npages;
 }
 
-/* The pagecache policy's touch only sets a bit: inline, it took the
- * pagecache row of deepseek-v3 (100 tokens, 50%, 64k pages) from a median
- * of 1.51 to 1.43 s user (9 alternating runs, loaded machine). lru gained
- * nothing measurable from the same. */
 /* Move frames first .. last, linked in that order, to lru's new end. */
 static void lru_splice(struct sr_sim *s, struct sr_list *l, uint32_t first, uint32_t last)
 {
@@ -124,6 +120,10 @@ static void touch_lru(struct sr_sim *s, const struct sr_access *a)
 	s->pos = s->cur_pos0 + a->npages;
 }
 
+/* The pagecache policy's touch only sets a bit: inline, it took the
+ * pagecache row of deepseek-v3 (100 tokens, 50%, 64k pages) from a median
+ * of 1.51 to 1.43 s user (9 alternating runs, loaded machine). lru gained
+ * nothing measurable from the same; its own walk (touch_lru) did. */
 static void touch_pages(struct sr_sim *s, const struct sr_access *a)
 {
 	if (s->repl == &sr_repl_kernel)

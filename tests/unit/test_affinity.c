@@ -66,9 +66,14 @@ static void test_cpulist_bad(void **state)
 	}
 }
 
-static void mkfile(const char *path, const char *text)
+/* root/rel (a fixture file) holding text. */
+static void mkfile(const char *root, const char *rel, const char *text)
 {
-	FILE *f = fopen(path, "w");
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "w");
 
 	assert_non_null(f);
 	fputs(text, f);
@@ -85,19 +90,15 @@ static void test_numa_sysfs(void **state)
 	snprintf(p, sizeof(p), "mkdir -p %s/block/nvme0n1/device %s/block/vdb/device %s/devices/system/node/node1",
 		 root, root, root);
 	assert_int_equal(system(p), 0);
-	snprintf(p, sizeof(p), "%s/block/nvme0n1/device/numa_node", root);
-	mkfile(p, "1\n");
-	snprintf(p, sizeof(p), "%s/block/vdb/device/numa_node", root);
-	mkfile(p, "-1\n");
-	snprintf(p, sizeof(p), "%s/devices/system/node/node1/cpulist", root);
-	mkfile(p, "0-1023\n");
+	mkfile(root, "block/nvme0n1/device/numa_node", "1\n");
+	mkfile(root, "block/vdb/device/numa_node", "-1\n");
+	mkfile(root, "devices/system/node/node1/cpulist", "0-1023\n");
 	assert_int_equal(sr_disk_numa_node(root, "nvme0n1"), 1);
 	assert_int_equal(sr_disk_numa_node(root, "vdb"), -1);
 	assert_int_equal(sr_disk_numa_node(root, "loop0"), -1); /* no device/ */
 	snprintf(p, sizeof(p), "mkdir -p %s/block/nvme1n1/device/device", root);
 	assert_int_equal(system(p), 0);
-	snprintf(p, sizeof(p), "%s/block/nvme1n1/device/device/numa_node", root);
-	mkfile(p, "3\n");
+	mkfile(root, "block/nvme1n1/device/device/numa_node", "3\n");
 	assert_int_equal(sr_disk_numa_node(root, "nvme1n1"), 3); /* from the PCI parent */
 	assert_int_equal(sr_disk_numa_node(root, ""), -1);
 	/* the node's CPUs, limited to those this process may use */
@@ -109,8 +110,7 @@ static void test_numa_sysfs(void **state)
 		assert_true(CPU_EQUAL(&s, &allowed));
 	}
 	assert_int_equal(sr_node_cpus(root, 0, &s), -ENOENT);
-	snprintf(p, sizeof(p), "%s/devices/system/node/node1/cpulist", root);
-	mkfile(p, "100000\n");
+	mkfile(root, "devices/system/node/node1/cpulist", "100000\n");
 	assert_int_equal(sr_node_cpus(root, 1, &s), -ENOENT);
 	snprintf(p, sizeof(p), "rm -rf %s", root);
 	assert_int_equal(system(p), 0);
@@ -140,16 +140,12 @@ static void test_irq_cpus(void **state)
 		 "%s/kernel/irq/35 %s/kernel/irq/36 %s/proc/irq/35 %s/proc/irq/36 && ln -s %s/virtio1 %s/block/vda/device",
 		 pci, pci, pci, root, root, root, root, root, pci, root);
 	assert_int_equal(system(p), 0);
-	snprintf(p, sizeof(p), "%s/kernel/irq/35/per_cpu_count", root);
-	mkfile(p, "1,0\n");
-	snprintf(p, sizeof(p), "%s/kernel/irq/36/per_cpu_count", root);
-	mkfile(p, "0,64988435\n");
-	snprintf(p, sizeof(p), "%s/proc/irq/35/effective_affinity_list", root);
+	mkfile(root, "kernel/irq/35/per_cpu_count", "1,0\n");
+	mkfile(root, "kernel/irq/36/per_cpu_count", "0,64988435\n");
 	snprintf(pci, sizeof(pci), "%d\n", other >= 0 ? other : cpu);
-	mkfile(p, pci);
-	snprintf(p, sizeof(p), "%s/proc/irq/36/effective_affinity_list", root);
+	mkfile(root, "proc/irq/35/effective_affinity_list", pci);
 	snprintf(pci, sizeof(pci), "%d\n", cpu);
-	mkfile(p, pci);
+	mkfile(root, "proc/irq/36/effective_affinity_list", pci);
 	snprintf(pci, sizeof(pci), "%s/proc", root);
 	/* the queue's vector (36, the busy one), not the config vector */
 	assert_int_equal(sr_disk_irq_cpus(root, pci, "vda", &s), 0);

@@ -1,6 +1,6 @@
 /* Fuzz the option value parsers beyond sizes and durations (fuzz_units):
  * --fault, --on-error, --cpus, the trace filters (--event --dev --pid --comm
- * --ops --rw --time), --output-format and every sweep grid dimension. The input
+ * --ops --rw --time), --output-format, --access and every sweep grid dimension. The input
  * up to the first NUL is the argument. Contract: 0, or -EINVAL with a
  * one-line message marked as bad input. */
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include "replay/engine.h"
 #include "replay/replay.h"
 #include "study/sweep.h"
+#include "synth/schedule.h"
 
 #include "fuzz_common.h"
 
@@ -28,12 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sr_sweep_axis ax; /* 256 values: keep it off the stack */
 	struct sr_faults f;
+	struct sr_synth_opts so;
 	struct sr_trace_opts o;
 	struct sr_err e = { 0 };
 	enum sr_out_fmt fmt;
 	cpu_set_t cpus;
 	unsigned retries;
-	int pol, which, d;
+	int pol, which, d, ret;
 	char buf[512];
 	size_t n = size < sizeof(buf) - 1 ? size : sizeof(buf) - 1;
 
@@ -48,6 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(sr_on_error_parse("fuzz", buf, &pol, &retries, &e), &e);
 	check(sr_cpulist_parse("fuzz: --cpus", buf, &cpus, &e), &e);
 	check(sr_cli_outfmt("fuzz", buf, &fmt, &e), &e);
+	memset(&so, 0, sizeof(so));
+	ret = sr_cli_access("fuzz", buf, &so, &e);
+	check(ret, &e);
+	if (!ret && so.access == SR_ACCESS_PAGE && (so.page < 512 || so.page > (1ull << 30) || (so.page & (so.page - 1))))
+		abort(); /* a page size is accepted only when it is one */
 	for (which = 0; which < 6; which++) {
 		memset(&o, 0, sizeof(o));
 		check(sr_cli_trace_opt("fuzz", which, buf, &o, &e), &e);

@@ -22,17 +22,19 @@
 # Needs root and a memory cgroup controller; exits 77 without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bad() { echo "memcg_cycle.sh: $1" >&2; exit 2; }
 LEVEL=${1:-85}
+[[ $LEVEL =~ ^[0-9]+$ && $LEVEL -ge 1 && $LEVEL -le 100 ]] || bad "LEVEL: expected a percentage 1-100, found '$LEVEL'"
 CYCLES=${2:-30}
-RUNS=${SR_CYCLE_RUNS:-3}
-MB=${SR_CYCLE_MB:-256}
+[[ $CYCLES =~ ^[0-9]+$ && $CYCLES -ge 2 ]] || bad "CYCLES: expected 2 or more, found '$CYCLES'"
 PAUSE=${SR_CYCLE_PAUSE_MS:-0}
-B=${SR_BUILD:-build}
-[[ $LEVEL =~ ^[0-9]+$ && $LEVEL -ge 1 && $LEVEL -le 100 ]] || { echo "memcg_cycle.sh: LEVEL: expected a percentage 1-100, found '$LEVEL'" >&2; exit 2; }
-[[ $CYCLES =~ ^[0-9]+$ && $CYCLES -ge 2 ]] || { echo "memcg_cycle.sh: CYCLES: expected 2 or more, found '$CYCLES'" >&2; exit 2; }
-[[ $PAUSE =~ ^[0-9]+$ ]] || { echo "memcg_cycle.sh: SR_CYCLE_PAUSE_MS: expected milliseconds, found '$PAUSE'" >&2; exit 2; }
+[[ $PAUSE =~ ^[0-9]+$ ]] || bad "SR_CYCLE_PAUSE_MS: expected milliseconds, found '$PAUSE'"
 # the reader's own memory (binary, libc, page tables) is charged too
-[[ $MB =~ ^[0-9]+$ && $MB -ge 64 ]] || { echo "memcg_cycle.sh: SR_CYCLE_MB: expected 64 MiB or more, found '$MB'" >&2; exit 2; }
+MB=${SR_CYCLE_MB:-256}
+[[ $MB =~ ^[0-9]+$ && $MB -ge 64 ]] || bad "SR_CYCLE_MB: expected 64 MiB or more, found '$MB'"
+RUNS=${SR_CYCLE_RUNS:-3}
+[[ $RUNS =~ ^[0-9]+$ && $RUNS -ge 1 ]] || bad "SR_CYCLE_RUNS: expected 1 or more, found '$RUNS'"
+B=${SR_BUILD:-build}
 [ "$(id -u)" = 0 ] || { echo "memcg_cycle.sh: needs root (memory cgroup)" >&2; exit 77; }
 if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then
 	CG=/sys/fs/cgroup/memory/sr_memcg_cycle_$$ LIMF=memory.limit_in_bytes TASKS=tasks

@@ -21,20 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long read_bytes(void)
-{
-	char b[256];
-	long long v = -1;
-	FILE *f = fopen("/proc/self/io", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(b, sizeof(b), f))
-		if (!strncmp(b, "read_bytes:", 11))
-			v = atoll(b + 11);
-	fclose(f);
-	return v;
-}
+#include "real/cgroup.h"
 
 /* active_file and inactive_file of a memory.stat, appended to stdout */
 static int print_lists(const char *path)
@@ -111,13 +98,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (k = 0; k < cycles; k++) {
-		long long r0 = read_bytes();
+		uint64_t r0 = sr_proc_read_bytes("/proc/self/io");
 		double t0 = now_s();
 		off_t o;
 
 		for (o = 0; o < st.st_size; o += 4096)
 			sum += m[o];
-		printf("cycle %d %lld %.4f", k, read_bytes() - r0, now_s() - t0);
+		printf("cycle %d %llu %.4f", k, (unsigned long long)(sr_proc_read_bytes("/proc/self/io") - r0),
+		       now_s() - t0);
 		if (stat_path && print_lists(stat_path)) {
 			fprintf(stderr, "sr_memcg_cycle: cannot read %s\n", stat_path);
 			return 1;

@@ -9,11 +9,15 @@
 // ${XDG_CACHE_HOME:-~/.cache}/ssdreplay/nlc); it is an optional test tool,
 // never a build dependency.
 //
-// --marks FILE appends "phase CLOCK_MONOTONIC_NS READ_BYTES MAJFLT" lines (load-start,
-// load-done, decode-start, token N, decode-done) so a capture can be cut into
-// load and decode, since tracefs uses the same clock (trace_clock mono).
-// Exit 0 after the tokens; 3 when node-llama-cpp cannot be imported (the
-// caller treats that as "not installed"); 1 on any other failure.
+// --marks FILE appends "phase CLOCK_MONOTONIC_NS READ_BYTES MAJFLT PGACTIVATE
+// PGDEACTIVATE WS_REFAULT WS_ACTIVATE" lines (load-start, load-done,
+// decode-start, token N, decode-done) so a capture can be cut into load and
+// decode, since tracefs uses the same clock (trace_clock mono). The last four
+// are the host's LRU counters from /proc/vmstat (every cgroup's pages:
+// activated, deactivated, file refaults, file refaults activated at once),
+// which a memory cgroup's reclaim moves; reading them does not flush the
+// cgroups' statistics as reading memory.stat would, so they do not change
+// what reclaim decides. The kernel's pgscan/pgsteal leave out cgroup reclaim.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -76,9 +80,22 @@ const majFaults = () => {
 		return 0;
 	}
 };
+const VMSTAT = ["pgactivate", "pgdeactivate", "workingset_refault_file", "workingset_activate_file"];
+const vmstat = () => {
+	const v = new Map();
+	try {
+		for (const line of fs.readFileSync("/proc/vmstat", "utf8").split("\n")) {
+			const [k, n] = line.split(" ");
+			v.set(k, Number(n));
+		}
+	} catch {
+		/* no /proc/vmstat: zeros */
+	}
+	return VMSTAT.map((k) => v.get(k) || 0).join(" ");
+};
 const mark = (what) => {
 	if (opt.marks)
-		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()} ${readBytes()} ${majFaults()}\n`);
+		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()} ${readBytes()} ${majFaults()} ${vmstat()}\n`);
 };
 
 // "map START END PGOFF" (hex, as /proc/self/maps gives them) for each

@@ -36,7 +36,7 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
 	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
-	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS,
+	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS, O_LOAD,
 };
 
 struct pol {
@@ -53,6 +53,7 @@ struct args {
 	double compute_ms; /* < 0: from the schedule */
 	int real_mmap, no_ram, have_tokens, progress;
 	int mmap_cost;     /* 0 off, 1 auto (cached), 2 measure */
+	int load;          /* 0 none, 1 populate */
 	uint64_t mmap_threads;
 	struct sr_synth_opts acc; /* --access and --threads: access, page, threads */
 	int have_access, have_threads;
@@ -73,6 +74,7 @@ static int parse_access(const char *cmd, void *ctx, const struct sr_opt *o, cons
 }
 
 static const char *const mmap_cost_names[] = { "off", "auto", "measure", NULL };
+static const char *const load_names[] = { "none", "populate", NULL };
 
 #define A struct args
 static const struct sr_opt opts[] = {
@@ -109,6 +111,7 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_CHOICE("mmap-cost", O_MMAP_COST, "off|auto|measure", "off", "charge the mmap rows (pagecache and the strategies) the page-cache cost measured here (fault streaming per thread, with and without memcg pressure; cached per device) instead of O_DIRECT time; measure: ignore the cache", A, mmap_cost, mmap_cost_names, NULL) },
 	{ SR_OPT_UINT("mmap-threads", O_MMAP_THREADS, "N", "online CPUs, at most 8", "--mmap-cost: compute threads faulting in parallel (llama.cpp's --threads)", A, mmap_threads, 1, 64),
 	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_CHOICE("load", O_LOAD, "none|populate", "none", "pagecache rows: populate faults the whole model in, in file order, before the prompt, as llama.cpp's loader (MAP_POPULATE) does; the load's reads are left out of every figure", A, load, load_names, NULL) },
 	{ SR_OPT_FLAG("real-mmap", O_REAL_MMAP, "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)", A, real_mmap) },
 	{ SR_OPT_CB("advise", O_ADVISE, "HINT", "none", "--real-mmap: none, sequential, willneed, random (madvise/posix_fadvise); sequential (llama.cpp's posix_fadvise) also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off", parse_advise) },
 	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA on stderr every second from the start (default when stderr is a tty: once a run passes 2 s)", A, progress) },
@@ -366,6 +369,10 @@ static int check_args(struct args *a, int argc, int pos, struct sr_err *e)
 		sr_inputf(e, CMD ": --prefill shapes a synthesized schedule, not a --trace");
 		return -1;
 	}
+	if (a->load && !a->profile && !a->gguf) {
+		sr_inputf(e, CMD ": --load populate loads the model's file: give --gguf FILE or --profile NAME");
+		return -1;
+	}
 	if ((a->have_access || a->have_threads) && a->trace) {
 		sr_inputf(e, CMD ": --%s shapes a synthesized schedule, not a --trace", a->have_access ? "access" : "threads");
 		return -1;
@@ -458,7 +465,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 				.ignore_t_ns = a->compute_ms == 0 || !!a->trace,
 				.passes = a->trace ? a->tokens : 1, .model = sc->have_model ? &sc->model : NULL,
 				.seed = a->seed, .ra_kb = sim_ra_kb(a), .prefill_tokens = a->prefill,
-				.warmup_tokens = a->trace ? 0 : a->tokens / 2,
+				.warmup_tokens = a->trace ? 0 : a->tokens / 2, .load_populate = a->load == 1,
 				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->tg.stripe, .stop = &sr_cli_stop,
 				.progress = sim_progress, .progress_arg = &pm,
 			};

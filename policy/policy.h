@@ -147,6 +147,7 @@ struct sr_sim_cfg {
 	uint64_t ra_kb;              /* the target's read_ahead_kb (pagecache default) */
 	uint64_t prefill_tokens;     /* prompt tokens in the schedule's prefill batch (its compute is this many tokens') */
 	uint64_t warmup_tokens;      /* decode tokens before the steady-state figures start counting */
+	int load_populate;           /* pagecache: fault the whole extent in, in order, first (MAP_POPULATE); not counted */
 	/* RAID-0: fds[0..nr_fds) striped in `stripe` chunks (a multiple of
 	 * page); nr_fds 0 or 1: fd alone. target_size is the striped space. */
 	const int *fds;

@@ -13,6 +13,7 @@
 #include "base/units.h"
 
 #define PF_MAX_RUNS (1u << 16)
+#define LOAD_PAGES 16 /* pages per access of --load populate: a fault-around's worth */
 
 /* ---- the compute thread ---- */
 
@@ -347,6 +348,40 @@ static int walk(struct sr_sim *s)
 	return 0;
 }
 
+/* llama.cpp's loader maps the model with MAP_POPULATE: the kernel faults
+ * every page in, in address order, through the same readahead and memory
+ * limit, before the prompt. At a limit near the model's size the lists it
+ * leaves (which part is resident, which active) decide the first tokens'
+ * reads. Its reads are not the run's: the result is put back as it was. */
+static int load_populate(struct sr_sim *s)
+{
+	uint64_t tp = sr_sim_extent_pages(s), pg, n;
+	struct sr_sim_result *keep = malloc(sizeof(*keep));
+	int ret = 0;
+
+	if (!keep)
+		return sr_errf(s->e, -ENOMEM, "out of memory");
+	*keep = *s->r;
+	for (pg = 0; pg < tp && !ret; pg += n) {
+		struct sr_access a = { .page0 = pg, .t_ns = SR_T_NONE, .tensor = -1, .expert = -1, .layer = -1 };
+
+		n = tp - pg < LOAD_PAGES ? tp - pg : LOAD_PAGES;
+		a.npages = n;
+		a.off = pg * s->c->page;
+		a.len = n * s->c->page;
+		ret = access_pages(s, &a);
+		if (!ret)
+			ret = sr_sim_pump(s);
+		if (!ret)
+			ret = sr_sim_reap(s, 0, 0);
+	}
+	*s->r = *keep;
+	free(keep);
+	s->tok_read0 = s->tok_faults0 = 0;
+	s->pos = s->cur_pos0 = 0; /* the schedule's positions start after it */
+	return ret;
+}
+
 /* ---- setup and the run ---- */
 
 #define SR_HUGE (2u << 20)
@@ -541,6 +576,11 @@ int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_
 			goto out;
 	}
 	t0 = sr_now_ns();
+	if (c->load_populate && s->repl == &sr_repl_kernel) {
+		ret = load_populate(s);
+		if (ret)
+			goto out;
+	}
 	ret = walk(s);
 	drain(s);
 	r->wall_ns = sr_now_ns() - t0;

@@ -19,7 +19,7 @@ out = sys.argv[1]
 src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sr = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SSDREPLAY", os.path.join(src, "build", "ssdreplay"))
 # the validation's default; THREADS as the validation had it (default 2)
-sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential --access page --threads %s"
+sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential --access page --threads %s --load populate"
                           % os.environ.get("THREADS", "2")).split()
 rows = list(csv.DictReader(open(os.path.join(out, "points.tsv")), delimiter="\t"))
 if not rows:
@@ -60,7 +60,7 @@ with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
         r["pred_tps"] = k["tokens_per_s"]
         pb = k.get("steady_read_bytes_per_token")  # 0 when the file stays cached: keep it
         r["pred_bpt"] = pb if pb is not None else k["read_bytes"] / max(k["tokens"], 1)
-        r["pred_fpt"] = k.get("faults", 0) / max(k["tokens"], 1)
+        r["pred_fpt"] = (k.get("faults") or 0) / max(k["tokens"], 1)
         w.writerow(r)
 subprocess.run([sys.executable, os.path.join(src, "scripts", "llamacpp_table.py"), new], check=True)
 print("points: " + new)

@@ -25,9 +25,10 @@
 # Environment: SSDREPLAY (binary; default build/ssdreplay), SHAPES (kind:layers:
 # embd:ff[:experts:used] ...), LEVELS (default "35 60 85"), RUNS (3), TOKENS
 # (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options, default
-# "--mmap-cost auto --advise sequential --access page --threads $THREADS": the
-# page-cache cost model, the readahead window llama.cpp's POSIX_FADV_SEQUENTIAL
-# doubles, and the schedule as the THREADS compute threads fault it), SEED (3),
+# "--mmap-cost auto --advise sequential --access page --threads $THREADS
+# --load populate": the page-cache cost model, the readahead window llama.cpp's
+# POSIX_FADV_SEQUENTIAL doubles, the schedule as the THREADS compute threads
+# fault it, and the lists llama.cpp's MAP_POPULATE load leaves), SEED (3),
 # COST (level: the page-cache cost is measured again after each level's runs,
 # in OUT/state, so it is taken in the same minutes as the runs it predicts, as
 # the compute time is, and no other user of the state directory changes it
@@ -45,7 +46,7 @@ TOKENS=${TOKENS:-10}
 THREADS=${THREADS:-2}
 PROMPT=${PROMPT:-Hi}
 SEED=${SEED:-3}
-SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS"}
+SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS --load populate"}
 COST=${COST:-level}
 RUN=$SRC/scripts/llamacpp_run.mjs
 export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
@@ -204,7 +205,7 @@ if pb is None:  # null: too few tokens for a steady figure
     pb = j["read_bytes"] / max(j["tokens"], 1)
 print("\t".join(str(x) for x in (sys.argv[2], sys.argv[3], sys.argv[4], st.median(tps), min(tps), max(tps),
       st.median(bpt), min(bpt), max(bpt), j["tokens_per_s"], pb, sys.argv[5],
-      st.median(float(x) for x in sys.argv[8].split()), j.get("faults", 0) / max(j["tokens"], 1))))
+      st.median(float(x) for x in sys.argv[8].split()), (j.get("faults") or 0) / max(j["tokens"], 1))))
 PY
 	done
 done

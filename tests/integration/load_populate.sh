@@ -1,0 +1,39 @@
+#!/bin/bash
+# simulate --load populate: llama.cpp's loader maps the model with
+# MAP_POPULATE, so the kernel has read the whole file, in file order, through
+# the memory limit before the prompt. With room for all of it the first
+# decode token then reads nothing, where a cold start reads the model. The
+# load's own reads count nowhere: at 90% of the model both starts re-read
+# about the model a token, and the populated run's total is not the cold
+# one's plus a model. A bad --load value, and --load without a model, are
+# refused.
+source "$SR_TESTLIB"
+sed -e 's/^n_layer = .*/n_layer = 4/; s/^n_embd = .*/n_embd = 512/; s/^n_ff = .*/n_ff = 1024/' \
+    -e 's/^\* = Q8_0/* = F16/; s/^file_type = 7/file_type = 1/' \
+    "$SR_SRC/profiles/models/tiny-llama.ini" >"$T/dense.ini"
+"$SR" synth --profile "$T/dense.ini" --write-gguf "$T/dense.gguf" --seed 3 || fail "synth --write-gguf"
+for mem in 120 90; do
+	for load in none populate; do
+		"$SR" simulate --gguf "$T/dense.gguf" --policy pagecache --mem $mem% --tokens 4 --compute-ms-per-token 5 \
+			--advise sequential --load $load --output-format json -o "$T/$load.$mem.json" ||
+			fail "simulate --mem $mem% --load $load"
+	done
+done
+python3 - "$T" "$(stat -c %s "$T/dense.gguf")" <<'PY' || fail "the first token after the load"
+import json, sys
+row = lambda n: json.load(open("%s/%s.json" % (sys.argv[1], n)))["rows"][0]
+size = int(sys.argv[2])
+c0, p0 = row("none.120")["per_token_read_bytes"][0], row("populate.120")["per_token_read_bytes"][0]
+print("  room 120%%, first token: %.1f MiB cold, %.1f MiB after the load; model %.1f MiB" % (c0 / 2**20, p0 / 2**20, size / 2**20))
+assert c0 > 0.7 * size, (c0, size)          # cold: the model's weights, all of them
+assert p0 == 0, p0                          # populated: all of it stayed
+c, p = row("none.90")["read_bytes"], row("populate.90")["read_bytes"]
+print("  room 90%%, 4 tokens: %.1f MiB cold, %.1f MiB after the load" % (c / 2**20, p / 2**20))
+assert c > 3 * size and p < c + size / 2, (c, p, size)
+PY
+ok "--load populate: with room for the model the first token reads nothing, and the load counts in no figure"
+expect_exit 2 "load.*expected.*none.*populate" "$SR" simulate --gguf "$T/dense.gguf" --policy pagecache --load cold
+printf 'offset,length\n0,4096\n' >"$T/t.csv"
+expect_exit 2 "load populate loads the model.s file" "$SR" simulate --trace "$T/t.csv" "$T/dense.gguf" --policy pagecache \
+	--load populate
+ok "--load cold, and --load populate without a model: refused with exit 2"

@@ -10,7 +10,8 @@
  * shared mapping, each touching its share of every slice with a barrier
  * after each (ggml's row split), sequentially and in 256 KiB slices at
  * random (expert slices), with and without a memory cgroup a third of the
- * region's size. Measured once per device and thread count (real/pccost.c),
+ * region's size (the median of three passes after the first). Measured once
+ * per device and thread count (real/pccost.c),
  * kept in the state directory next to `devices --calibrate`'s profiles. */
 #ifndef SR_PCCOST_H
 #define SR_PCCOST_H

@@ -26,6 +26,8 @@
 #define SEQ_SLICE (4ull << 20)   /* one "tensor" the threads split */
 #define SCAT_SLICE (256ull << 10) /* one expert slice */
 #define MAX_THREADS 64
+#define MAX_PASSES 8
+#define PRESS_PASSES 4 /* a cgroup's first pass fills it; the median of the other three */
 #define CHUNK (128ull << 10)     /* a row chunk: 64 rows of a 1024-wide F16 matrix */
 
 struct stream_cfg {
@@ -37,8 +39,8 @@ struct stream_cfg {
 
 struct stream_out {
 	int err;
-	double ns;          /* the last pass */
-	uint64_t bytes;     /* read_bytes during it */
+	double ns_per_B;    /* the median over the passes after the first (the only one: its figure) */
+	uint64_t bytes;     /* the least read_bytes of those passes */
 };
 
 /* ggml's barrier spins (threadpool: atomic counter, cpu_relax): a thread
@@ -129,12 +131,28 @@ static int one_pass(const struct stream_cfg *c, const volatile unsigned char *ma
 	return ret;
 }
 
+/* The median of n (at most MAX_PASSES) figures, sorted in place. */
+static double median(double *v, unsigned n)
+{
+	unsigned i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 {
 	struct stream_out o = { 0 };
 	const unsigned char *map;
 	uint64_t nslice = c->region / c->slice, *order, i, rb0, t0, x = 88172645463325252ull;
-	unsigned pass;
+	double per[MAX_PASSES];
+	unsigned pass, n = 0;
 	char msg[256];
 	int fd;
 
@@ -158,12 +176,20 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 				order[i] = order[j];
 				order[j] = t;
 			}
+		uint64_t ns, rb;
+
 		rb0 = sr_proc_read_bytes("/proc/self/io");
 		t0 = sr_now_ns();
 		o.err = one_pass(c, map, order, nslice);
-		o.ns = (double)(sr_now_ns() - t0);
-		o.bytes = sr_proc_read_bytes("/proc/self/io") - rb0;
+		ns = sr_now_ns() - t0;
+		rb = sr_proc_read_bytes("/proc/self/io") - rb0;
+		if (pass || c->passes == 1) {
+			o.bytes = n && o.bytes < rb ? o.bytes : rb;
+			per[n++] = rb ? (double)ns / (double)rb : 0;
+		}
 	}
+	if (n)
+		o.ns_per_B = median(per, n);
 out:
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
 		_exit(4);
@@ -171,7 +197,7 @@ out:
 }
 
 /* One measurement in a child (in a cgroup of limit bytes when limit > 0):
- * ns per byte read in its last pass. */
+ * ns per byte read, the median over its passes after the first. */
 static int stream(const struct stream_cfg *c, uint64_t limit, double *ns_per_B, struct sr_err *e)
 {
 	struct sr_cgroup cg = { .dir = "" };
@@ -231,7 +257,7 @@ static int stream(const struct stream_cfg *c, uint64_t limit, double *ns_per_B, 
 			      c->path, o.bytes, c->region);
 		goto out;
 	}
-	*ns_per_B = o.ns / (double)o.bytes;
+	*ns_per_B = o.ns_per_B;
 	ret = 0;
 out:
 	sr_child_end(pid, ret, go, res, &cg);
@@ -313,8 +339,10 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 	ret = stream(&sc, 0, &c->seq_ns_per_B, e);
 	if (ret)
 		return ret;
-	/* reclaiming: a cgroup holding a third of the region, the second pass */
-	sc.passes = 2;
+	/* reclaiming: a cgroup holding a third of the region; one pass is
+	 * one figure of a noisy machine (0.92-1.56 ns/B within 15 minutes
+	 * here), so the median of several */
+	sc.passes = PRESS_PASSES;
 	ret = stream(&sc, sc.region / 3, &c->seq_press_ns_per_B, e);
 	if (!ret) {
 		sc.slice = SCAT_SLICE;

@@ -362,7 +362,7 @@ static int load_populate(struct sr_sim *s)
 	if (!keep)
 		return sr_errf(s->e, -ENOMEM, "out of memory");
 	*keep = *s->r;
-	for (pg = 0; pg < tp && !ret; pg += n) {
+	for (pg = 0; pg < tp && !ret && !(s->c->stop && *s->c->stop); pg += n) {
 		struct sr_access a = { .page0 = pg, .t_ns = SR_T_NONE, .tensor = -1, .expert = -1, .layer = -1 };
 
 		n = tp - pg < LOAD_PAGES ? tp - pg : LOAD_PAGES;
@@ -575,13 +575,11 @@ int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_
 		if (ret)
 			goto out;
 	}
+	if (c->load_populate && s->repl == &sr_repl_kernel)
+		ret = load_populate(s); /* not the run's: before its clock starts */
 	t0 = sr_now_ns();
-	if (c->load_populate && s->repl == &sr_repl_kernel) {
-		ret = load_populate(s);
-		if (ret)
-			goto out;
-	}
-	ret = walk(s);
+	if (!ret)
+		ret = walk(s);
 	drain(s);
 	r->wall_ns = sr_now_ns() - t0;
 	r->unused_prefetch_bytes = s->unused_pf;

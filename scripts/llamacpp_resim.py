@@ -7,7 +7,13 @@ sim.json) go to simulate as the validation passed them; the real figures
 are left as they are. Writes OUTDIR/points-resim.tsv and prints the table.
 The real runs do not depend on ssdreplay's simulator, so a change to it can
 be judged against them without running llama.cpp again (which takes ~40
-minutes and varies with the machine's load)."""
+minutes and varies with the machine's load).
+
+ROOM_SCALE (default 1) predicts for the room times that factor, to see how
+far a prediction moves with the room: near the model's size both the kernel
+and the simulation can flip between keeping most of the model and
+re-reading it, and the room the validation infers (the limit less node's
+anonymous memory) is itself known to a few MiB."""
 import csv
 import json
 import os
@@ -21,6 +27,14 @@ sr = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SSDREPLAY", os.path.j
 # the validation's default; THREADS as the validation had it (default 2)
 sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential --access page --threads %s --load populate"
                           % os.environ.get("THREADS", "2")).split()
+try:
+    scale = float(os.environ.get("ROOM_SCALE", "1"))
+except ValueError:
+    scale = 0
+if not 0 < scale <= 10:
+    print("llamacpp_resim: ROOM_SCALE: expected a factor above 0 up to 10, found %r" % os.environ["ROOM_SCALE"],
+          file=sys.stderr)
+    sys.exit(2)
 rows = list(csv.DictReader(open(os.path.join(out, "points.tsv")), delimiter="\t"))
 if not rows:
     sys.exit("llamacpp_resim: %s/points.tsv has no points" % out)
@@ -47,6 +61,7 @@ with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
         else:
             args = [a for a in sim_args if a not in ("--mmap-cost", "auto")]
         res = os.path.join(out, "%s.%s.resim.json" % (name, lv))
+        r["room"] = str(int(int(r["room"]) * scale))
         cmd = [sr, "simulate", "--gguf", m, m, "--policy", "pagecache", "--mem", r["room"], "--tokens",
                str(old["rows"][0]["tokens"]), "--prefill", str(old["prefill_tokens"]), "--compute-ms-per-token",
                repr(old["compute_ms_per_token"])] + args + ["--output-format", "json", "-o", res]

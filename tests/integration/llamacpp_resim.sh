@@ -55,3 +55,16 @@ resim "room above the file"
 fit=$(awk -F'\t' 'NR == 2 { print $11 }' "$O/points-resim.tsv")
 [ "$fit" = 0 ] || fail "room $((2 * size)) above the file's $size bytes: predicted $fit bytes/token, expected 0"
 ok "resim: real columns kept, the point's cost taken as cached, tokens/s $cheap at 2.5 ns/B and $dear at 250"
+# ROOM_SCALE predicts for a scaled room: half of twice the file is the file's
+# size, still above the model's weights, so the steady tokens read nothing;
+# a bad factor is refused with exit 2
+sed -i "2s/\t$((2 * size))\t/\t$((4 * size))\t/" "$O/points.tsv"
+ROOM_SCALE=0.5 SSDREPLAY=$SR python3 "$SR_SRC/scripts/llamacpp_resim.py" "$O" >"$T/out" 2>"$T/err" ||
+	{ cat "$T/err" >&2; fail "resim ROOM_SCALE=0.5"; }
+room=$(awk -F'\t' 'NR == 2 { print $3 }' "$O/points-resim.tsv")
+[ "$room" = $((2 * size)) ] || fail "ROOM_SCALE=0.5 of $((4 * size)): room $room"
+grep -q -- "--mem $((2 * size))\b\|\"mem_bytes\": $((2 * size))" "$O/m.60.resim.json" ||
+	fail "ROOM_SCALE=0.5: the simulation did not get room $((2 * size))"
+ROOM_SCALE=x SSDREPLAY=$SR python3 "$SR_SRC/scripts/llamacpp_resim.py" "$O" >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q "ROOM_SCALE: expected a factor" "$T/err" || fail "ROOM_SCALE=x: $(cat "$T/err")"
+ok "resim ROOM_SCALE: the room scaled in the table and in the simulation; a bad factor exits 2"

@@ -8,10 +8,7 @@
 # one's plus a model. A bad --load value, and --load without a model, are
 # refused.
 source "$SR_TESTLIB"
-sed -e 's/^n_layer = .*/n_layer = 4/; s/^n_embd = .*/n_embd = 512/; s/^n_ff = .*/n_ff = 1024/' \
-    -e 's/^\* = Q8_0/* = F16/; s/^file_type = 7/file_type = 1/' \
-    "$SR_SRC/profiles/models/tiny-llama.ini" >"$T/dense.ini"
-"$SR" synth --profile "$T/dense.ini" --write-gguf "$T/dense.gguf" --seed 3 || fail "synth --write-gguf"
+f16_model tiny-llama 4 512 1024 "$T/dense.gguf"
 for mem in 120 90; do
 	for load in none populate; do
 		"$SR" simulate --gguf "$T/dense.gguf" --policy pagecache --mem $mem% --tokens 4 --compute-ms-per-token 5 \

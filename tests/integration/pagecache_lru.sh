@@ -14,10 +14,7 @@
 # 20 ms of compute per token, not 0: with none, how much readahead completes
 # between tokens follows the simulator's own speed.
 source "$SR_TESTLIB"
-sed -e 's/^n_layer = .*/n_layer = 4/; s/^n_embd = .*/n_embd = 512/; s/^n_ff = .*/n_ff = 768/' \
-    -e 's/^\* = Q8_0/* = F16/; s/^file_type = 7/file_type = 1/' \
-    "$SR_SRC/profiles/models/tiny-moe.ini" >"$T/moe.ini"
-"$SR" synth --profile "$T/moe.ini" --write-gguf "$T/moe.gguf" --seed 3 || fail "synth --write-gguf"
+f16_model tiny-moe 4 512 768 "$T/moe.gguf"
 for lv in 35 85; do
 	"$SR" simulate --gguf "$T/moe.gguf" --policy pagecache --mem $lv% --tokens 8 --compute-ms-per-token 20 \
 		--advise sequential --output-format json -o "$T/s$lv.json" || fail "simulate --mem $lv%"

@@ -37,6 +37,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 ok() { echo "ok: $*"; }
 
+# f16_model BASE LAYERS EMBD FF OUT.gguf: profiles/models/BASE.ini (tiny-llama,
+# tiny-moe) reshaped and in F16, written as a GGUF (seed 3)
+f16_model() {
+	sed -e "s/^n_layer = .*/n_layer = $2/; s/^n_embd = .*/n_embd = $3/; s/^n_ff = .*/n_ff = $4/" \
+	    -e 's/^\* = Q8_0/* = F16/; s/^file_type = 7/file_type = 1/' \
+	    "$SR_SRC/profiles/models/$1.ini" >"${5%.gguf}.ini" || fail "reshaping $1"
+	"$SR" synth --profile "${5%.gguf}.ini" --write-gguf "$5" --seed 3 || fail "synth --write-gguf $5"
+}
+
 # expect_exit CODE REGEX cmd...: run cmd, check the exit status and that stderr matches REGEX.
 expect_exit() {
 	local want=$1 re=$2 got

@@ -28,6 +28,7 @@
 #define MAX_THREADS 64
 #define MAX_PASSES 8
 #define PRESS_PASSES 4 /* a cgroup's first pass fills it; the median of the other three */
+_Static_assert(PRESS_PASSES <= MAX_PASSES, "per-pass figures are kept in MAX_PASSES slots");
 #define CHUNK (128ull << 10)     /* a row chunk: 64 rows of a 1024-wide F16 matrix */
 
 struct stream_cfg {
@@ -152,6 +153,7 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 	const unsigned char *map;
 	uint64_t nslice = c->region / c->slice, *order, i, rb0, t0, x = 88172645463325252ull;
 	double per[MAX_PASSES];
+	uint64_t ns, rb;
 	unsigned pass, n = 0;
 	char msg[256];
 	int fd;
@@ -163,7 +165,7 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* what llama.cpp's loader does */
 	for (i = 0; i < nslice; i++)
 		order[i] = i;
-	for (pass = 0; pass < c->passes && !o.err; pass++) {
+	for (pass = 0; pass < c->passes && pass < MAX_PASSES && !o.err; pass++) {
 		if (c->random)
 			for (i = nslice - 1; i > 0; i--) { /* xorshift Fisher-Yates */
 				uint64_t j, t;
@@ -176,8 +178,6 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 				order[i] = order[j];
 				order[j] = t;
 			}
-		uint64_t ns, rb;
-
 		rb0 = sr_proc_read_bytes("/proc/self/io");
 		t0 = sr_now_ns();
 		o.err = one_pass(c, map, order, nslice);

@@ -18,6 +18,8 @@
 // which a memory cgroup's reclaim moves; reading them does not flush the
 // cgroups' statistics as reading memory.stat would, so they do not change
 // what reclaim decides. The kernel's pgscan/pgsteal leave out cgroup reclaim.
+// Exit 0 after the tokens; 3 when node-llama-cpp cannot be imported (the
+// caller treats that as "not installed"); 1 on any other failure.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -36,7 +36,7 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
 	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
-	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS, O_LOAD,
+	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS, O_LOAD, O_SPREAD,
 };
 
 struct pol {
@@ -54,6 +54,7 @@ struct args {
 	int real_mmap, no_ram, have_tokens, progress;
 	int mmap_cost;     /* 0 off, 1 auto (cached), 2 measure */
 	int load;          /* 0 none, 1 populate */
+	double spread;     /* --mem-spread, % of each budget; 0: off */
 	uint64_t mmap_threads;
 	struct sr_synth_opts acc; /* --access and --threads: access, page, threads */
 	int have_access, have_threads;
@@ -66,6 +67,7 @@ struct args {
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
 static int parse_ra(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
+static int parse_spread(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 
 static int parse_access(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
@@ -95,6 +97,7 @@ static const struct sr_opt opts[] = {
 	{ "policy", O_POLICY, 1, "NAME[:ARGS]", "lru", "buffer-manager policy (repeatable); see below" },
 	{ "compare", O_COMPARE, 1, "LIST", "", "several policies on the same schedule: lru,lookahead:2,oracle" },
 	{ SR_OPT_STR("mem", O_MEM, "SIZE[,SIZE..]", "50%", "memory budget(s): sizes (2G) or percentages of the model (50%,100%)", A, mem_arg) },
+	{ SR_OPT_CB("mem-spread", O_SPREAD, "PCT", "0", "also simulate each budget at -PCT, -PCT/2, +PCT/2 and +PCT of itself and report the least and most bytes/token and tokens/s (near the model's size the page cache can flip between keeping it and re-reading it with a few MiB of room); 0 to 50", parse_spread) },
 	{ SR_OPT_SIZE("page", O_PAGE, "SIZE", "4k", "cache page: 4k .. 2M", A, page, 4096, 2u << 20),
 	  .flags = SR_OPTF_POW2, .expect = "a power of two from 4k to 2M" },
 	{ SR_OPT_SIZE("bs", O_BS, "SIZE", "1M", "largest read: contiguous missing pages are read together up to this", A, bs, 4096, 64u << 20),
@@ -195,6 +198,24 @@ static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, cons
 	(void)o;
 	if (sr_advise_parse(arg, &a->advise))
 		return sr_inputf(e, "%s: --advise: expected none, sequential, willneed or random, found '%s'", cmd, arg);
+	return 0;
+}
+
+/* "5%" or "5": percent of each budget, above 0 and up to 50. */
+static int parse_spread(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+	char *end;
+	double v;
+
+	(void)o;
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end != arg && *end == '%')
+		end++;
+	if (end == arg || *end || errno || !(v >= 0 && v <= 50))
+		return sr_inputf(e, "%s: --mem-spread: expected a percentage of each budget from 0 to 50 (5%%), found '%s'", cmd, arg);
+	a->spread = v;
 	return 0;
 }
 
@@ -440,6 +461,63 @@ static void sim_progress(void *arg, uint64_t tokens, uint64_t read_bytes)
 	sr_cli_meter_tick(&p->m, ((double)p->row + (in_row > 1 ? 1 : in_row)) / (double)p->rows, p->bytes + read_bytes);
 }
 
+/* A budget moved by k quarters of --mem-spread: k = -2..2. */
+static uint64_t spread_mem(const struct args *a, uint64_t mem, int k)
+{
+	return (uint64_t)((double)mem * (1 + a->spread / 100 * k / 2));
+}
+
+/* One run of the schedule at budget mem, charged the page-cache cost for
+ * mmap rows. */
+static int sim_one(struct sr_sim_cfg *c, struct sr_cli_sched *sc, uint64_t mem,
+		   const struct sr_pccost *cost, int mmap_row, struct sim_meter *pm, struct sr_sim_result *r,
+		   struct sr_err *e)
+{
+	int ret;
+
+	if (sc->src->rewind(sc->src, e))
+		return -EINVAL;
+	c->mem = mem;
+	ret = sr_sim_run(c, sc->src, r, e);
+	pm->row++;
+	pm->bytes += r->demand_bytes + r->prefetch_bytes;
+	if (!ret && cost && mmap_row)
+		sr_pccost_apply(cost, mem, sc->model_bytes, r);
+	return ret;
+}
+
+/* --mem-spread: the row's budget at -PCT .. +PCT, its own run in the middle. */
+static int sim_spread(const struct args *a, struct sr_sim_cfg *c, struct sr_cli_sched *sc, struct sr_sim_row *w,
+		      const struct sr_pccost *cost, int mmap_row, struct sim_meter *pm, struct sr_err *e)
+{
+	struct sr_sim_spread *sp = &w->spread;
+	struct sr_sim_result *r = malloc(sizeof(*r));
+	int k, ret = 0;
+
+	if (!r)
+		return sr_errf(e, -ENOMEM, "out of memory");
+	sp->pct = a->spread;
+	for (k = -2; k <= 2 && !sr_cli_stop; k++) {
+		const struct sr_sim_result *got = &w->res;
+
+		if (k) {
+			memset(r, 0, sizeof(*r));
+			ret = sim_one(c, sc, spread_mem(a, w->mem, k), cost, mmap_row, pm, r, e);
+			if (ret)
+				break;
+			got = r;
+		}
+		sp->mem[sp->n] = k ? spread_mem(a, w->mem, k) : w->mem;
+		sp->read_per_token[sp->n] = sr_sim_read_per_token(got);
+		sp->tps[sp->n++] = sr_sim_tokens_per_s(got);
+	}
+	c->mem = w->mem;
+	free(r);
+	if (!ret && sr_cli_stop)
+		sp->n = 0; /* a range cut short is no range */
+	return ret;
+}
+
 /* One simulated row per (budget, policy); 1 when a run failed or was stopped
  * (report what ran), -1 on bad input. */
 static int run_sims(const struct args *a, const struct sr_target *tgt, const struct tgts *ts, struct sr_cli_sched *sc,
@@ -448,7 +526,8 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 {
 	const struct sr_policy_ops *pagecache = policy_named("pagecache");
 	uint64_t size = sc->model_bytes;
-	struct sim_meter pm = { .rows = nmem * a->npol, .tokens = a->tokens + (a->prefill ? 1 : 0) };
+	struct sim_meter pm = { .rows = nmem * a->npol * (a->spread > 0 ? SR_SIM_SPREAD : 1),
+				.tokens = a->tokens + (a->prefill ? 1 : 0) };
 	size_t i, j;
 	int ret;
 
@@ -456,6 +535,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 	for (j = 0; j < nmem && !sr_cli_stop; j++) {
 		for (i = 0; i < a->npol && !sr_cli_stop; i++) {
 			struct sr_sim_row *w = &rep->rows[rep->n];
+			int mmap_row = a->pol[i].ops == pagecache || sr_mmap_strategy_of(a->pol[i].spec) != SR_MS_NONE;
 			struct sr_sim_cfg c = {
 				.policy = a->pol[i].ops, .pp = a->pol[i].pp, .policy_spec = a->pol[i].spec,
 				.engine = a->eng.ops, .fd = tgt->fd, .tgt_name = ts->n ? a->tg.layout_str : tgt->path,
@@ -470,20 +550,16 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 				.progress = sim_progress, .progress_arg = &pm,
 			};
 
-			if (sc->src->rewind(sc->src, e))
-				return -1;
 			w->kind = SR_ROW_SIM;
 			w->mem = mem[j];
 			snprintf(w->policy, sizeof(w->policy), "%s", a->pol[i].spec);
-			ret = sr_sim_run(&c, sc->src, &w->res, e);
-			pm.row++;
-			pm.bytes += w->res.demand_bytes + w->res.prefetch_bytes;
+			ret = sim_one(&c, sc, mem[j], cost, mmap_row, &pm, &w->res, e);
+			if (!ret && a->spread > 0)
+				ret = sim_spread(a, &c, sc, w, cost, mmap_row, &pm, e);
 			if (ret && e->bad_input) {
 				sr_cli_meter_end(&pm.m);
 				return -1;
 			}
-			if (!ret && cost && (a->pol[i].ops == pagecache || sr_mmap_strategy_of(a->pol[i].spec) != SR_MS_NONE))
-				sr_pccost_apply(cost, mem[j], size, &w->res);
 			rep->n++;
 			if (ret) {
 				sr_cli_meter_end(&pm.m);
@@ -587,8 +663,9 @@ static int check_budgets(const struct args *a, const struct sr_cli_sched *sc, ui
 	if (parse_mems(a->mem_arg, sc->model_bytes, mem, nmem, e))
 		return -1;
 	for (i = 0; i < *nmem; i++)
-		if (mem[i] < a->page) {
-			sr_inputf(e, CMD ": --mem: %" PRIu64 " bytes hold no cache page (--page %" PRIu64 ")", mem[i], a->page);
+		if (spread_mem(a, mem[i], -2) < a->page) {
+			sr_inputf(e, CMD ": --mem: %" PRIu64 " bytes%s hold no cache page (--page %" PRIu64 ")",
+				  spread_mem(a, mem[i], -2), a->spread > 0 ? " (the budget less --mem-spread)" : "", a->page);
 			return -1;
 		}
 	for (i = 0; i < a->npol; i++) {

@@ -204,6 +204,9 @@ double sr_sim_tokens_per_s(const struct sr_sim_result *r); /* tokens / (compute 
 double sr_sim_hit_rate(const struct sr_sim_result *r);     /* 1 - pages read / pages accessed */
 double sr_sim_served_rate(const struct sr_sim_result *r);  /* accesses that found the page (resident or in flight) */
 double sr_sim_prefill_tokens_per_s(const struct sr_sim_result *r, uint64_t prefill_tokens);
+/* Bytes read per decode token: the steady tokens' (after warmup_tokens) when
+ * there are any, else all tokens'. */
+double sr_sim_read_per_token(const struct sr_sim_result *r);
 
 /* For policies. */
 const struct sr_model *sr_sim_model(const struct sr_sim *s);

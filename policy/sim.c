@@ -618,6 +618,13 @@ double sr_sim_tokens_per_s(const struct sr_sim_result *r)
 	return t > 0 ? (double)r->tokens / t : 0;
 }
 
+double sr_sim_read_per_token(const struct sr_sim_result *r)
+{
+	if (r->steady_tokens)
+		return (double)r->steady_read_bytes / (double)r->steady_tokens;
+	return r->tokens ? (double)(r->demand_bytes + r->prefetch_bytes) / (double)r->tokens : 0;
+}
+
 double sr_sim_prefill_tokens_per_s(const struct sr_sim_result *r, uint64_t prefill_tokens)
 {
 	return r->prefill_ns && prefill_tokens ? (double)prefill_tokens * 1e9 / (double)r->prefill_ns : 0;

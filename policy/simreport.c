@@ -128,6 +128,20 @@ static const char *kind_name(int k)
 	return k == SR_ROW_SIM ? "simulated" : k == SR_ROW_MMAP ? "real-mmap" : "ram";
 }
 
+/* The least and most of a --mem-spread's figures; NAN when not run. */
+static void spread_range(const struct sr_sim_spread *sp, const double *v, double *lo, double *hi)
+{
+	unsigned k;
+
+	*lo = *hi = NAN;
+	for (k = 0; k < sp->n; k++) {
+		if (isnan(*lo) || v[k] < *lo)
+			*lo = v[k];
+		if (isnan(*hi) || v[k] > *hi)
+			*hi = v[k];
+	}
+}
+
 static void text_cell(FILE *f, int i, double v)
 {
 	if (isnan(v))
@@ -189,6 +203,21 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 		for (unsigned k = 0; k < w->res.nr_dev; k++)
 			fprintf(f, " %s %.3f GB/s (busy %.0f%%)", rep->devs ? rep->devs[k] : "?",
 				(double)w->res.dev_bytes[k] / wall / 1e9, 100 * (double)w->res.dev_busy_ns[k] / 1e9 / wall);
+		fputc('\n', f);
+	}
+	for (r = 0; r < rep->n; r++) {
+		const struct sr_sim_spread *sp = &rep->rows[r].spread;
+		double blo, bhi, tlo, thi;
+
+		if (rep->rows[r].kind != SR_ROW_SIM || !sp->n)
+			continue;
+		spread_range(sp, sp->read_per_token, &blo, &bhi);
+		spread_range(sp, sp->tps, &tlo, &thi);
+		fprintf(f, "%s at mem %.1f MiB, spread %.3g%% (%.1f-%.1f MiB, %u budgets): %.1f-%.1f MiB/token",
+			rep->rows[r].policy, (double)rep->rows[r].mem / 1048576.0, sp->pct, (double)sp->mem[0] / 1048576.0,
+			(double)sp->mem[sp->n - 1] / 1048576.0, sp->n, blo / 1048576.0, bhi / 1048576.0);
+		if (!accounting_only(rep))
+			fprintf(f, ", %.2f-%.2f tok/s", tlo, thi);
 		fputc('\n', f);
 	}
 	if (best_ram > 0)
@@ -260,6 +289,32 @@ static void json_head(json_t *root, const struct sr_sim_report *rep)
 }
 
 /* The counters of a simulated row. */
+/* --mem-spread: each budget run and what it gave, and their least and most. */
+static json_t *json_spread(const struct sr_sim_report *rep, const struct sr_sim_spread *sp)
+{
+	json_t *o = json_object(), *m = json_array(), *b = json_array(), *t = json_array();
+	double blo, bhi, tlo, thi;
+	int acc = accounting_only(rep);
+	unsigned k;
+
+	spread_range(sp, sp->read_per_token, &blo, &bhi);
+	spread_range(sp, sp->tps, &tlo, &thi);
+	for (k = 0; k < sp->n; k++) {
+		json_array_append_new(m, json_integer((json_int_t)sp->mem[k]));
+		json_array_append_new(b, json_integer(llround(sp->read_per_token[k])));
+		json_array_append_new(t, acc ? json_null() : json_real(sp->tps[k]));
+	}
+	json_object_set_new(o, "spread_pct", json_real(sp->pct));
+	json_object_set_new(o, "mem_bytes", m);
+	json_object_set_new(o, "read_bytes_per_token", b);
+	json_object_set_new(o, "tokens_per_s", t);
+	json_object_set_new(o, "read_bytes_per_token_min", json_integer(llround(blo)));
+	json_object_set_new(o, "read_bytes_per_token_max", json_integer(llround(bhi)));
+	json_object_set_new(o, "tokens_per_s_min", acc ? json_null() : json_real(tlo));
+	json_object_set_new(o, "tokens_per_s_max", acc ? json_null() : json_real(thi));
+	return o;
+}
+
 static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struct sr_sim_result *s)
 {
 
@@ -355,9 +410,11 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 			json_object_set_new(o, fields[i].key,
 					    isnan(v[i]) ? json_null() : fields[i].integer ?
 					    json_integer((json_int_t)llround(v[i])) : json_real(v[i]));
-		if (w->kind == SR_ROW_SIM)
+		if (w->kind == SR_ROW_SIM) {
 			json_sim_row(o, rep, &w->res);
-		else
+			if (w->spread.n)
+				json_object_set_new(o, "mem_spread", json_spread(rep, &w->spread));
+		} else
 			json_mmap_row(o, &w->mm);
 		json_array_append_new(rows, o);
 	}
@@ -377,7 +434,8 @@ static void write_csv(FILE *f, const struct sr_sim_report *rep)
 	fprintf(f, "policy,kind,page,qd");
 	for (i = 0; i < F_NR; i++)
 		fprintf(f, ",%s", fields[i].key);
-	fputs(",partial\n", f); /* a stopped run: rows missing, the last cut short */
+	/* a stopped run: rows missing, the last cut short; then --mem-spread's range */
+	fputs(",partial,read_bytes_per_token_min,read_bytes_per_token_max,tokens_per_s_min,tokens_per_s_max\n", f);
 	for (r = 0; r < rep->n; r++) {
 		const struct sr_sim_row *w = &rep->rows[r];
 
@@ -395,7 +453,21 @@ static void write_csv(FILE *f, const struct sr_sim_report *rep)
 			else
 				fprintf(f, ",%.6g", v[i]);
 		}
-		fprintf(f, ",%d\n", rep->partial || (w->kind == SR_ROW_SIM && w->res.partial));
+		fprintf(f, ",%d", rep->partial || (w->kind == SR_ROW_SIM && w->res.partial));
+		if (w->kind == SR_ROW_SIM && w->spread.n) {
+			double blo, bhi, tlo, thi;
+
+			spread_range(&w->spread, w->spread.read_per_token, &blo, &bhi);
+			spread_range(&w->spread, w->spread.tps, &tlo, &thi);
+			fprintf(f, ",%lld,%lld", llround(blo), llround(bhi));
+			if (accounting_only(rep))
+				fputs(",,", f);
+			else
+				fprintf(f, ",%.6g,%.6g", tlo, thi);
+			fputc('\n', f);
+		} else {
+			fputs(",,,,\n", f);
+		}
 	}
 }
 

@@ -43,12 +43,26 @@ double sr_mmap_tokens_per_s(const struct sr_mmap_result *m);
 
 enum { SR_ROW_SIM, SR_ROW_MMAP, SR_ROW_RAM };
 
+/* --mem-spread: a simulated row's budget also run a little below and above
+ * itself, in order of budget (the row's own among them), and what each read
+ * and ran. Near the model's size the page cache's outcome can flip with a
+ * few MiB of room, so the least and most of these are the prediction. */
+#define SR_SIM_SPREAD 5
+struct sr_sim_spread {
+	unsigned n;            /* budgets run, 0: no --mem-spread */
+	double pct;            /* the widest, in % of the row's budget */
+	uint64_t mem[SR_SIM_SPREAD];
+	double read_per_token[SR_SIM_SPREAD]; /* sr_sim_read_per_token */
+	double tps[SR_SIM_SPREAD];
+};
+
 struct sr_sim_row {
 	int kind;              /* SR_ROW_* */
 	char policy[300];      /* spec, or "real-mmap", "real:SPEC", "ram" */
 	uint64_t mem;
 	struct sr_sim_result res;
 	struct sr_mmap_result mm;
+	struct sr_sim_spread spread;
 };
 
 struct sr_sim_report {

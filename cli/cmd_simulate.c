@@ -513,7 +513,7 @@ static int sim_spread(const struct args *a, struct sr_sim_cfg *c, struct sr_cli_
 	}
 	c->mem = w->mem;
 	free(r);
-	if (!ret && sr_cli_stop)
+	if (ret || sr_cli_stop)
 		sp->n = 0; /* a range cut short is no range */
 	return ret;
 }

@@ -25,7 +25,8 @@ out = sys.argv[1]
 src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sr = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("SSDREPLAY", os.path.join(src, "build", "ssdreplay"))
 # the validation's default; THREADS as the validation had it (default 2)
-sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential --access page --threads %s --load populate"
+sim_args = os.environ.get("SIM_ARGS", "--mmap-cost auto --advise sequential --access page --threads %s --load populate "
+                          "--mem-spread 5%%"
                           % os.environ.get("THREADS", "2")).split()
 try:
     scale = float(os.environ.get("ROOM_SCALE", "1"))
@@ -40,7 +41,9 @@ if not rows:
     sys.exit("llamacpp_resim: %s/points.tsv has no points" % out)
 new = os.path.join(out, "points-resim.tsv")
 with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
-    w = csv.DictWriter(f, fieldnames=list(rows[0].keys()), delimiter="\t", lineterminator="\n")
+    rng = ["pred_tps_min", "pred_tps_max", "pred_bpt_min", "pred_bpt_max"]  # --mem-spread's
+    w = csv.DictWriter(f, fieldnames=[k for k in rows[0].keys() if k not in rng] + rng, delimiter="\t",
+                       lineterminator="\n")
     w.writeheader()
     for r in rows:
         name, lv = r["model"], r["level"]
@@ -76,6 +79,10 @@ with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
         pb = k.get("steady_read_bytes_per_token")  # 0 when the file stays cached: keep it
         r["pred_bpt"] = pb if pb is not None else k["read_bytes"] / max(k["tokens"], 1)
         r["pred_fpt"] = (k.get("faults") or 0) / max(k["tokens"], 1)
+        s = k.get("mem_spread")
+        for n, key in zip(rng, ("tokens_per_s_min", "tokens_per_s_max", "read_bytes_per_token_min",
+                                "read_bytes_per_token_max")):
+            r[n] = s[key] if s else ""
         w.writerow(r)
 subprocess.run([sys.executable, os.path.join(src, "scripts", "llamacpp_table.py"), new], check=True)
 print("points: " + new)

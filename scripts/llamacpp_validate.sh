@@ -17,8 +17,10 @@
 # prediction is
 #   ssdreplay simulate --gguf MODEL --policy pagecache --mem ROOM --tokens TOKENS
 #     --prefill PROMPT --compute-ms-per-token (RAM run) $SIM_ARGS
-# Prints predicted vs real side by side (medians, real min-max) and how many
-# points fall in the goal band (tokens/s +-25%, bytes/token +-15%); writes
+# Prints predicted vs real side by side (medians, real min-max, the predicted
+# range over --mem-spread) and how many points fall in the goal band
+# (tokens/s +-25%, bytes/token +-15%), by the figure at the room and by the
+# range; writes
 # OUTDIR/points.tsv. Needs root, node, node-llama-cpp 3.22.1 in $NLC_DIR (see
 # tests/integration/llamacpp_real.sh) and a memory cgroup controller.
 #
@@ -26,9 +28,11 @@
 # embd:ff[:experts:used] ...), LEVELS (default "35 60 85"), RUNS (3), TOKENS
 # (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options, default
 # "--mmap-cost auto --advise sequential --access page --threads $THREADS
-# --load populate": the page-cache cost model, the readahead window llama.cpp's
-# POSIX_FADV_SEQUENTIAL doubles, the schedule as the THREADS compute threads
-# fault it, and the lists llama.cpp's MAP_POPULATE load leaves), SEED (3),
+# --load populate --mem-spread 5%": the page-cache cost model, the readahead
+# window llama.cpp's POSIX_FADV_SEQUENTIAL doubles, the schedule as the THREADS
+# compute threads fault it, the lists llama.cpp's MAP_POPULATE load leaves,
+# and the least and most within 5% of the room, which is known to a few MiB
+# and near the model's size decides between keeping and re-reading), SEED (3),
 # COST (level: the page-cache cost is measured again after each level's runs,
 # in OUT/state, so it is taken in the same minutes as the runs it predicts, as
 # the compute time is, and no other user of the state directory changes it
@@ -46,7 +50,7 @@ TOKENS=${TOKENS:-10}
 THREADS=${THREADS:-2}
 PROMPT=${PROMPT:-Hi}
 SEED=${SEED:-3}
-SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS --load populate"}
+SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS --load populate --mem-spread 5%"}
 COST=${COST:-level}
 RUN=$SRC/scripts/llamacpp_run.mjs
 export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
@@ -139,7 +143,7 @@ mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
 	echo "$name"
 }
 
-printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\n' >"$OUT/points.tsv"
+printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\tpred_tps_min\tpred_tps_max\tpred_bpt_min\tpred_bpt_max\n' >"$OUT/points.tsv"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; cgroup v$CGV; $(date -u +%FT%TZ)"
 # With swap on, the limited runs' anonymous memory can be swapped out (more
 # room for the file than predicted) and the kernel's refault test counts
@@ -203,9 +207,12 @@ bpt = [float(x) for x in sys.argv[7].split()]
 pb = j.get("steady_read_bytes_per_token")  # 0 when the file stays cached: keep it
 if pb is None:  # null: too few tokens for a steady figure
     pb = j["read_bytes"] / max(j["tokens"], 1)
-print("\t".join(str(x) for x in (sys.argv[2], sys.argv[3], sys.argv[4], st.median(tps), min(tps), max(tps),
+s = j.get("mem_spread")  # --mem-spread: the least and most within it; empty without
+rng = [s[k] for k in ("tokens_per_s_min", "tokens_per_s_max", "read_bytes_per_token_min",
+                      "read_bytes_per_token_max")] if s else [""] * 4
+print("\t".join(str(x) for x in [sys.argv[2], sys.argv[3], sys.argv[4], st.median(tps), min(tps), max(tps),
       st.median(bpt), min(bpt), max(bpt), j["tokens_per_s"], pb, sys.argv[5],
-      st.median(float(x) for x in sys.argv[8].split()), (j.get("faults") or 0) / max(j["tokens"], 1))))
+      st.median(float(x) for x in sys.argv[8].split()), (j.get("faults") or 0) / max(j["tokens"], 1)] + rng))
 PY
 	done
 done

@@ -36,11 +36,21 @@ assert c["cached"] and c["threads"] == 2 and abs(c["seq_ns_per_byte"] - 2.5) < 1
 assert j["compute_ms_per_token"] == 1.5 and j["prefill_tokens"] == 2 and j["rows"][0]["tokens"] == 4, j
 assert abs(float(r["pred_tps"]) - j["rows"][0]["tokens_per_s"]) < 1e-6 * j["rows"][0]["tokens_per_s"], r
 assert float(r["pred_bpt"]) > 0, r
+# --mem-spread 5% by default: the range holds the point's own figures
+s = j["rows"][0]["mem_spread"]
+assert s["spread_pct"] == 5 and s["mem_bytes"][2] == 65536, s
+assert float(r["pred_bpt_min"]) <= float(r["pred_bpt"]) <= float(r["pred_bpt_max"]), r
+assert float(r["pred_tps_min"]) <= float(r["pred_tps"]) <= float(r["pred_tps_max"]), r
 print(r["pred_tps"])
 PY
 [ $? = 0 ] || fail "resim"
 cheap=$(awk -F'\t' 'NR == 2 { print $10 }' "$O/points-resim.tsv")
 grep -q "^| m | 60% " "$T/out" || fail "no table: $(cat "$T/out")"
+grep -q "^the real median within the goal band of the predicted range: bytes/token [01] of 1 points" "$T/out" ||
+	fail "no range verdict: $(cat "$T/out")"
+# a validation's points from before --mem-spread: the table without ranges
+python3 "$SR_SRC/scripts/llamacpp_table.py" "$O/points.tsv" >"$T/old" || fail "table of points without ranges"
+grep -q "^| m | 60% " "$T/old" && ! grep -q "predicted range:" "$T/old" || fail "old points: $(cat "$T/old")"
 point 250
 resim "cost 250"
 dear=$(awk -F'\t' 'NR == 2 { print $10 }' "$O/points-resim.tsv")

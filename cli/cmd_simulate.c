@@ -201,7 +201,7 @@ static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, cons
 	return 0;
 }
 
-/* "5%" or "5": percent of each budget, above 0 and up to 50. */
+/* "5%" or "5": percent of each budget, 0 (off) to 50. */
 static int parse_spread(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
 	struct args *a = ctx;

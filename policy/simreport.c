@@ -288,7 +288,6 @@ static void json_head(json_t *root, const struct sr_sim_report *rep)
 	json_object_set_new(root, "calibrated_read_Bps", rep->cal_Bps > 0 ? json_integer(llround(rep->cal_Bps)) : json_null());
 }
 
-/* The counters of a simulated row. */
 /* --mem-spread: each budget run and what it gave, and their least and most. */
 static json_t *json_spread(const struct sr_sim_report *rep, const struct sr_sim_spread *sp)
 {
@@ -315,6 +314,7 @@ static json_t *json_spread(const struct sr_sim_report *rep, const struct sr_sim_
 	return o;
 }
 
+/* The counters of a simulated row. */
 static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struct sr_sim_result *s)
 {
 

@@ -69,6 +69,10 @@ int sr_cli_fail(const struct sr_err *e);
 int sr_cli_size(const char *cmd, const char *opt, const char *arg, uint64_t *out, struct sr_err *e);
 int sr_cli_uint(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
 		uint64_t *out, struct sr_err *e);
+/* A percentage, "5" or "5%", from min to max (NaN and infinities refused);
+ * a one-line bad-input error naming cmd and --opt otherwise. */
+int sr_cli_pct(const char *cmd, const char *opt, const char *arg, double min, double max, double *out,
+	       struct sr_err *e);
 
 /* The trace filter flags every trace-reading command takes, in this order:
  * --event, --dev, --pid, --comm, --rw, --time (which = 0..5). */

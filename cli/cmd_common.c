@@ -121,6 +121,23 @@ int sr_cli_uint(const char *cmd, const char *opt, const char *arg, uint64_t min,
 	return 0;
 }
 
+int sr_cli_pct(const char *cmd, const char *opt, const char *arg, double min, double max, double *out,
+	       struct sr_err *e)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end != arg && *end == '%')
+		end++;
+	if (end == arg || *end || errno || !(v >= min && v <= max))
+		return sr_inputf(e, "%s: --%s: expected a percentage from %g to %g (5%%), found '%s'", cmd, opt, min, max,
+				 arg);
+	*out = v;
+	return 0;
+}
+
 int sr_cli_trace_filtering(const struct sr_trace_opts *o)
 {
 	return o->event != 'D' || o->have_dev || o->have_pid || o->comm || o->rw || o->t_start_ns ||

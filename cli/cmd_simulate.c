@@ -204,19 +204,7 @@ static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, cons
 /* "5%" or "5": percent of each budget, 0 (off) to 50. */
 static int parse_spread(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
 {
-	struct args *a = ctx;
-	char *end;
-	double v;
-
-	(void)o;
-	errno = 0;
-	v = strtod(arg, &end);
-	if (end != arg && *end == '%')
-		end++;
-	if (end == arg || *end || errno || !(v >= 0 && v <= 50))
-		return sr_inputf(e, "%s: --mem-spread: expected a percentage of each budget from 0 to 50 (5%%), found '%s'", cmd, arg);
-	a->spread = v;
-	return 0;
+	return sr_cli_pct(cmd, o->name, arg, 0, 50, &((struct args *)ctx)->spread, e);
 }
 
 /* The rows that add to a list: --policy, --compare. */

@@ -1,6 +1,6 @@
 /* Fuzz the option value parsers beyond sizes and durations (fuzz_units):
  * --fault, --on-error, --cpus, the trace filters (--event --dev --pid --comm
- * --ops --rw --time), --output-format, --access and every sweep grid dimension. The input
+ * --ops --rw --time), --output-format, --access, a percentage (--mem-spread) and every sweep grid dimension. The input
  * up to the first NUL is the argument. Contract: 0, or -EINVAL with a
  * one-line message marked as bad input. */
 #include <errno.h>
@@ -36,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cpu_set_t cpus;
 	unsigned retries;
 	int pol, which, d, ret;
+	double pct;
 	char buf[512];
 	size_t n = size < sizeof(buf) - 1 ? size : sizeof(buf) - 1;
 
@@ -55,6 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(ret, &e);
 	if (!ret && so.access == SR_ACCESS_PAGE && (so.page < 512 || so.page > (1ull << 30) || (so.page & (so.page - 1))))
 		abort(); /* a page size is accepted only when it is one */
+	pct = -1;
+	ret = sr_cli_pct("fuzz", "pct", buf, 0, 50, &pct, &e);
+	check(ret, &e);
+	if (!ret && !(pct >= 0 && pct <= 50))
+		abort(); /* accepted only inside its bounds (NaN is not) */
 	for (which = 0; which < 6; which++) {
 		memset(&o, 0, sizeof(o));
 		check(sr_cli_trace_opt("fuzz", which, buf, &o, &e), &e);

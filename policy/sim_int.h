@@ -120,6 +120,8 @@ struct sr_sim {
 	uint64_t dev_since[SR_SIM_MAX_DEV];
 	int eng_up, pol_up;
 	int untimed;           /* the engine moves no data (null): its requests take no time to time */
+	uint64_t cpu_until;    /* real time the emulated compute charged so far ends (sim_io.c) */
+	uint64_t settle_ns;    /* time spent catching up with it before demand reads */
 
 	/* prefetch queue (ring) */
 	struct sr_pf_run *pf;
@@ -253,8 +255,9 @@ uint64_t sr_sim_target_pages(const struct sr_sim *s);
 uint64_t sr_sim_extent_pages(const struct sr_sim *s);
 int sr_sim_reap(struct sr_sim *s, int wait, uint64_t timeout_ns);
 int sr_sim_pump(struct sr_sim *s);                    /* issue queued prefetches while there is room */
-int sr_sim_compute(struct sr_sim *s, uint64_t ns);    /* emulated compute: reaps until the deadline */
-int sr_sim_wait_needed(struct sr_sim *s);
+int sr_sim_compute(struct sr_sim *s, uint64_t ns);    /* emulated compute: moves the deadline on, I/O meanwhile */
+int sr_sim_wait_needed(struct sr_sim *s);            /* settles first */
+int sr_sim_settle(struct sr_sim *s);                  /* real time catches up with the compute charged */
 int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi, uint64_t nlo,
 		      uint64_t nhi);
 

@@ -39,9 +39,22 @@ d=$(fig $SR simulate --profile llama-2-7b-quick "$T/q") || fail "tensor access"
 [ "$a" != "$c" ] && [ "$a" != "$d" ] || fail "pages, misses, bytes, faults the same for 2 threads ($a), 1 ($c) and tensors ($d)"
 ok "--access page --threads 2: synth's schedule ($a); 1 thread: $c; tensors: $d"
 
+# The null engine lands nothing during compute, so its emulated compute takes no time: 20 tokens of 200 ms
+# compute are charged 4 s and run in a fraction of it (each slice of compute slept once, 4 s at least)
+$SR simulate --profile tiny-llama "$T/target" --engine null --tokens 20 --compute-ms-per-token 200 --policy lru \
+	--output-format json >"$T/n.json" || fail "simulate --engine null --compute-ms-per-token"
+python3 - "$T/n.json" <<'PY' || fail "null engine's compute: $(cat "$T/n.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))["rows"][0]
+assert abs(r["compute_s"] - 4.0) < 1e-6, r["compute_s"]
+assert r["wall_s"] < 1.0, ("the null engine waited out its compute", r["wall_s"])
+PY
+ok "null engine: 4 s of compute charged, not waited for"
+
 # --progress (the default on a terminal): a run past 2 s shows % and ETA every second on stderr, ending at 100%;
-# 12 tokens of 300 ms compute take 3.6 s
-$SR simulate --profile tiny-llama "$T/target" --engine null --tokens 12 --compute-ms-per-token 300 --progress \
+# 12 tokens of 300 ms compute take 3.6 s on an engine that reads (the catching-up with compute is real)
+head -c 1M /dev/urandom >"$T/small"
+$SR simulate --profile tiny-llama "$T/small" --engine psync --tokens 12 --compute-ms-per-token 300 --progress \
 	>"$T/p.out" 2>"$T/p.err" || fail "simulate --progress"
 tr '\r' '\n' <"$T/p.err" | grep -Eq '^\[ *[0-9.]+s\] +[0-9.]+% .*eta' || fail "no progress line: $(cat "$T/p.err")"
 tr '\r' '\n' <"$T/p.err" | grep -v '^$' | tail -1 | grep -q ' 100\.0% ' || fail "progress does not end at 100%"

@@ -42,4 +42,5 @@ void sr_pccost_apply(const struct sr_pccost *c, uint64_t mem, uint64_t model_byt
 	for (i = 0; i < left; i++)
 		sr_hist_add(&r->token_stall, (uint64_t)mean);
 	r->stall_ns = sum + (uint64_t)(mean * (double)left);
+	r->costed = 1;
 }

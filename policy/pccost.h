@@ -36,7 +36,9 @@ struct sr_pccost {
  * bytes it read times the calibrated cost (reclaiming when mem is below
  * the model; the demand share and readahead never used at the scattered
  * cost, the rest at the sequential one), replacing the
- * O_DIRECT time in stall_ns, the per-token stalls and the stall histogram. */
+ * O_DIRECT time in stall_ns, the per-token stalls and the stall histogram
+ * (costed: the row's stalls and tokens/s are the model's, whatever the
+ * engine, null included). */
 void sr_pccost_apply(const struct sr_pccost *c, uint64_t mem, uint64_t model_bytes, struct sr_sim_result *r);
 /* ns per byte read that apply charges a row. */
 double sr_pccost_ns_per_B(const struct sr_pccost *c, uint64_t mem, uint64_t model_bytes,

@@ -194,6 +194,7 @@ struct sr_sim_result {
 	unsigned nr_dev;             /* striped devices (1 without --layout) */
 	uint64_t dev_bytes[SR_SIM_MAX_DEV], dev_busy_ns[SR_SIM_MAX_DEV], dev_ios[SR_SIM_MAX_DEV];
 	int partial;
+	int costed;                  /* stalls charged by the page-cache cost model (--mmap-cost), not timed */
 };
 
 int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_result *r,

@@ -59,6 +59,13 @@ static int accounting_only(const struct sr_sim_report *rep)
 	return rep->engine && !strcmp(rep->engine, "null");
 }
 
+/* A simulated row's stalls and tokens/s mean something: timed on a device,
+ * or charged by the page-cache cost model (with any engine). */
+static int timed_row(const struct sr_sim_report *rep, const struct sr_sim_result *r)
+{
+	return !accounting_only(rep) || r->costed;
+}
+
 static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w, double *v)
 {
 	int i;
@@ -97,8 +104,9 @@ static void figures(const struct sr_sim_report *rep, const struct sr_sim_row *w,
 			v[F_CAL_PCT] = 100 * v[F_BUSY_GBPS] / rep->cal_Bps;
 		v[F_WALL] = wall;
 		if (accounting_only(rep)) /* the simulator's own speed, not a device's */
-			v[F_TPS] = v[F_PP_TPS] = v[F_STALL_MEAN] = v[F_STALL_P50] = v[F_STALL_P99] =
-				v[F_BUSY] = v[F_GBPS] = v[F_BUSY_GBPS] = v[F_SPEC_PCT] = v[F_CAL_PCT] = NAN;
+			v[F_BUSY] = v[F_GBPS] = v[F_BUSY_GBPS] = v[F_SPEC_PCT] = v[F_CAL_PCT] = NAN;
+		if (!timed_row(rep, r))
+			v[F_TPS] = v[F_PP_TPS] = v[F_STALL_MEAN] = v[F_STALL_P50] = v[F_STALL_P99] = NAN;
 	} else {
 		const struct sr_mmap_result *m = &w->mm;
 		double rd = (double)m->read_bytes; /* the child's own: the device may be shared */
@@ -216,7 +224,7 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 		fprintf(f, "%s at mem %.1f MiB, spread %.3g%% (%.1f-%.1f MiB, %u budgets): %.1f-%.1f MiB/token",
 			rep->rows[r].policy, (double)rep->rows[r].mem / 1048576.0, sp->pct, (double)sp->mem[0] / 1048576.0,
 			(double)sp->mem[sp->n - 1] / 1048576.0, sp->n, blo / 1048576.0, bhi / 1048576.0);
-		if (!accounting_only(rep))
+		if (timed_row(rep, &rep->rows[r].res))
 			fprintf(f, ", %.2f-%.2f tok/s", tlo, thi);
 		fputc('\n', f);
 	}
@@ -230,7 +238,8 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 						(double)rep->rows[r].mem / 1048576.0, best_ram / t, t, best_ram);
 			}
 	if (accounting_only(rep))
-		fprintf(f, "engine null: accounting only (nothing was read): pages, hits and bytes are exact; tok/s, stall, busy%%, GB/s and %%spec are not measured ('-')\n");
+		fprintf(f, "engine null: accounting only (nothing was read): pages, hits and bytes are exact; tok/s, stall, busy%%, GB/s and %%spec are not measured ('-')%s\n",
+			rep->pccost ? ", except the tok/s and stall of rows charged the page-cache cost (--mmap-cost): the model's" : "");
 	fprintf(f, "GB/s = 10^9 bytes/s, MiB = 2^20 bytes; hit%% = 1 - pages read / pages accessed (MIN maximizes it); served%% = accesses that found the page resident or in flight; faults: simulated for mmap policies, measured major faults for real rows\n");
 }
 
@@ -289,11 +298,12 @@ static void json_head(json_t *root, const struct sr_sim_report *rep)
 }
 
 /* --mem-spread: each budget run and what it gave, and their least and most. */
-static json_t *json_spread(const struct sr_sim_report *rep, const struct sr_sim_spread *sp)
+static json_t *json_spread(const struct sr_sim_report *rep, const struct sr_sim_row *w)
 {
+	const struct sr_sim_spread *sp = &w->spread;
 	json_t *o = json_object(), *m = json_array(), *b = json_array(), *t = json_array();
 	double blo, bhi, tlo, thi;
-	int acc = accounting_only(rep);
+	int acc = !timed_row(rep, &w->res);
 	unsigned k;
 
 	spread_range(sp, sp->read_per_token, &blo, &bhi);
@@ -413,7 +423,7 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 		if (w->kind == SR_ROW_SIM) {
 			json_sim_row(o, rep, &w->res);
 			if (w->spread.n)
-				json_object_set_new(o, "mem_spread", json_spread(rep, &w->spread));
+				json_object_set_new(o, "mem_spread", json_spread(rep, w));
 		} else
 			json_mmap_row(o, &w->mm);
 		json_array_append_new(rows, o);
@@ -460,7 +470,7 @@ static void write_csv(FILE *f, const struct sr_sim_report *rep)
 			spread_range(&w->spread, w->spread.read_per_token, &blo, &bhi);
 			spread_range(&w->spread, w->spread.tps, &tlo, &thi);
 			fprintf(f, ",%lld,%lld", llround(blo), llround(bhi));
-			if (accounting_only(rep))
+			if (!timed_row(rep, &w->res))
 				fputs(",,", f);
 			else
 				fprintf(f, ",%.6g,%.6g", tlo, thi);

@@ -60,3 +60,32 @@ tr '\r' '\n' <"$T/p.err" | grep -Eq '^\[ *[0-9.]+s\] +[0-9.]+% .*eta' || fail "n
 tr '\r' '\n' <"$T/p.err" | grep -v '^$' | tail -1 | grep -q ' 100\.0% ' || fail "progress does not end at 100%"
 grep -q "eta" "$T/p.out" && fail "progress went to stdout"
 ok "simulate --progress: % and ETA on stderr"
+
+# --mmap-cost charges the mmap rows' stalls from the page-cache cost model, whatever the engine: with null
+# their tokens/s and stalls are the model's (compute + bytes x cost) and shown, GB/s still not; the lru row,
+# not charged, stays '-'. The cost is measured here (a cgroup for the reclaiming figures: root).
+if [ "$(id -u)" = 0 ]; then
+	head -c 48M /dev/urandom >"$T/c48" # streamed by the calibration: written, not sparse
+	cost() { SSDREPLAY_STATE=$T/state $SR simulate --profile tiny-llama "$T/c48" --engine null --tokens 6 --mem 50% \
+		--compute-ms-per-token 5 --compare pagecache,lru --mmap-cost auto --mmap-threads 1 "$@"; }
+	cost --output-format json >"$T/c.json" || fail "simulate --engine null --mmap-cost auto"
+	python3 - "$T/c.json" <<'PY' || fail "null engine with --mmap-cost: $(cat "$T/c.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = {r["policy"]: r for r in d["rows"]}
+pc, lru, c = rows["pagecache"], rows["lru"], d["pagecache_cost"]
+assert c and c["seq_ns_per_byte"] > 0, c
+want = pc["tokens"] / (pc["compute_s"] + pc["stall_s"])
+assert pc["tokens_per_s"] is not None and abs(pc["tokens_per_s"] / want - 1) < 1e-6, (pc["tokens_per_s"], want)
+assert pc["stall_s"] > 0 and pc["stall_ms_per_token_mean"] is not None, pc
+assert pc["read_Bps"] is None and pc["device_busy_pct"] is None, pc  # nothing was read
+assert lru["tokens_per_s"] is None and lru["stall_ms_per_token_mean"] is None, lru
+PY
+	cost >"$T/c.txt" || fail "simulate --engine null --mmap-cost auto (text)"
+	grep -q "except the tok/s and stall of rows charged the page-cache cost" "$T/c.txt" || fail "no note on the costed rows: $(cat "$T/c.txt")"
+	awk '$1 == "pagecache" && $3 != "-" { t = 1 } $1 == "lru" && $3 == "-" { l = 1 } END { exit !(t && l) }' "$T/c.txt" ||
+		fail "tok/s: pagecache's shown, lru's '-' expected: $(cat "$T/c.txt")"
+	ok "null engine with --mmap-cost: the costed row's tokens/s are the model's, the others '-'"
+else
+	echo "not root: --mmap-cost's calibration needs a memory cgroup; skipped that part"
+fi

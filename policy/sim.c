@@ -473,7 +473,8 @@ static int setup(struct sr_sim *s, struct sr_err *e)
 	s->req = calloc(c->qd, sizeof(*s->req));
 	s->done = calloc(c->qd, sizeof(*s->done));
 	s->free_slots = calloc(c->qd, sizeof(*s->free_slots));
-	if (!s->pf || !s->win || !s->req || !s->done || !s->free_slots)
+	s->landed = calloc(c->qd, sizeof(*s->landed));
+	if (!s->pf || !s->win || !s->req || !s->done || !s->free_slots || !s->landed)
 		return sr_errf(e, -ENOMEM, "out of memory");
 
 	/* read buffers on transparent huge pages where allowed, as replay does */
@@ -548,6 +549,7 @@ static void teardown(struct sr_sim *s)
 	free(s->req);
 	free(s->done);
 	free(s->free_slots);
+	free(s->landed);
 }
 
 int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_result *r,

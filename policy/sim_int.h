@@ -111,6 +111,8 @@ struct sr_sim {
 	struct sr_req *req;
 	struct sr_io **done;
 	uint32_t *free_slots;
+	uint32_t *landed;      /* slots done inside queue, completed at the next reap (sim_io.c) */
+	unsigned nlanded;
 	unsigned nfree, inflight, needed;
 	void *bufmap;
 	size_t bufmap_len;

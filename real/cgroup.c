@@ -152,6 +152,23 @@ uint64_t sr_proc_read_bytes(const char *path)
 	return v;
 }
 
+int sr_child_drop_cache(const char *path, struct sr_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sr_errf(e, -errno, "%s: %s", path, strerror(errno));
+	if (fdatasync(fd) && errno != EINVAL && errno != EROFS) { /* nothing to write back there */
+		int err = errno;
+
+		close(fd);
+		return sr_errf(e, -err, "%s: fdatasync: %s", path, strerror(err));
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+	return 0;
+}
+
 int sr_child_map(int go_fd, const char *path, uint64_t size, int *fd, const unsigned char **map, char *msg,
 		 size_t n)
 {

@@ -42,6 +42,10 @@ void sr_cgroup_remove(struct sr_cgroup *cg);
 /* read_bytes of a /proc io file: what this process (or thread) has made the
  * block layer read. */
 uint64_t sr_proc_read_bytes(const char *path); /* "/proc/self/io" or "/proc/thread-self/io" */
+/* Start path cold: write back its dirty pages (a file just written, as a
+ * model from synth --write-gguf, has them, and POSIX_FADV_DONTNEED leaves
+ * those in the cache), then drop its cached pages. 0 or -errno. */
+int sr_child_drop_cache(const char *path, struct sr_err *e);
 /* The measured child's start: waits for the parent's "g" (exits 3 when
  * the parent gave up), then opens path (*fd, left open) and maps its first
  * size bytes shared and read-only. Returns 0 or -errno with msg (n bytes)

@@ -9,17 +9,11 @@
 
 int sr_child_start(struct sr_child *ch, const struct sr_child_cfg *c, struct sr_err *e)
 {
-	int fd;
-
 	memset(ch, 0, sizeof(*ch));
 	ch->pid = -1;
 	ch->go[0] = ch->go[1] = ch->res[0] = ch->res[1] = -1;
-	/* start cold: drop the file's cached pages (clean, so this is complete) */
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sr_errf(e, -errno, "%s: %s", c->path, strerror(errno));
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	close(fd);
+	if (sr_child_drop_cache(c->path, e))
+		return -EIO;
 	if (c->cgroup) {
 		int ret = sr_cgroup_create(c->cgroup, &ch->cg, &ch->swappiness_set, e);
 

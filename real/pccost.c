@@ -17,15 +17,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "devices/discover.h"
 #include "devices/spec.h"
 #include "real/cgroup.h"
 #include "base/units.h"
 
 #define REGION_MAX (256ull << 20)
-/* The reclaiming figures stream in a cgroup a third of the region: at 6.2
- * MiB (an 18.7 MiB file) the streaming child was OOM-killed here, at 6.7
- * MiB (20 MiB) it ran; 32 MiB keeps the cgroup clear of that. */
+/* The reclaiming figures stream in a cgroup a third of the region. Pages
+ * under readahead I/O are locked and cannot be reclaimed: when the windows
+ * in flight fill the cgroup a fault finds nothing to take and the child is
+ * OOM-killed (here, 16 MiB windows: a 6.2 MiB cgroup always, a 16 MiB one
+ * beside a busy test; the killed cgroup held 16.5 MB of unmapped inactive
+ * file pages and nothing else). So the cgroup holds three windows (one
+ * read-around and one async window in flight, and room), and the region is
+ * at least REGION_MIN and three times that. */
 #define REGION_MIN (32ull << 20)
+#define RA_WINDOWS 3
 #define SEQ_SLICE (4ull << 20)   /* one "tensor" the threads split */
 #define SCAT_SLICE (256ull << 10) /* one expert slice */
 #define MAX_THREADS 64
@@ -205,15 +212,13 @@ static int stream(const struct stream_cfg *c, uint64_t limit, double *ns_per_B, 
 {
 	struct sr_cgroup cg = { .dir = "" };
 	struct stream_out o;
-	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret, fd;
+	int go[2] = { -1, -1 }, res[2] = { -1, -1 }, ret;
 	pid_t pid = -1;
 	ssize_t got;
 
-	fd = open(c->path, O_RDONLY);
-	if (fd < 0)
-		return sr_errf(e, -errno, "%s: %s", c->path, strerror(errno));
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* cold: every pass reads */
-	close(fd);
+	ret = sr_child_drop_cache(c->path, e); /* cold: every pass reads */
+	if (ret)
+		return ret;
 	if (limit) {
 		struct sr_cgroup_cfg cc = { .root = "/sys/fs/cgroup", .name = "ssdreplay-pccost", .who = "page-cache cost: ",
 					    .limit = limit, .swap_max = "0", .swappiness = -1 };
@@ -320,7 +325,9 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 {
 	struct stream_cfg sc = { .path = path, .threads = threads ? threads : 1, .passes = 1, .slice = SEQ_SLICE };
 	char dir[300], key[128];
+	uint64_t window, need, cap;
 	struct stat sb;
+	long ra_kb;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -333,10 +340,18 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 	snprintf(c->file, sizeof(c->file), "%s/pagecache-cost-%s-t%u.ini", dir, key, c->threads);
 	if (!remeasure && !load(c))
 		return 0;
-	if (stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < REGION_MIN)
-		return sr_inputf(e, "page-cache cost: %s: needs a regular file of at least %llu MiB to stream (--mmap-cost off, or a larger TARGET)",
-				 path, REGION_MIN >> 20);
-	sc.region = (uint64_t)sb.st_size < REGION_MAX ? (uint64_t)sb.st_size : REGION_MAX;
+	/* llama.cpp's POSIX_FADV_SEQUENTIAL doubles the device's read_ahead_kb
+	 * (unknown: the kernel's default 128) */
+	ra_kb = sr_dev_read_ahead_kb("/sys", disk);
+	window = 2 * (ra_kb < 0 ? 128 : (uint64_t)ra_kb) << 10;
+	need = 3 * RA_WINDOWS * window > REGION_MIN ? 3 * RA_WINDOWS * window : REGION_MIN;
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < need)
+		return sr_inputf(e, "page-cache cost: %s: needs a regular file of at least %" PRIu64 " MiB to stream "
+				 "(a memory cgroup a third of it holds %d readahead windows of %" PRIu64 " KiB; "
+				 "--mmap-cost off, or a larger TARGET)",
+				 path, (need + (1 << 20) - 1) >> 20, RA_WINDOWS, window >> 10);
+	cap = need > REGION_MAX ? need : REGION_MAX;
+	sc.region = (uint64_t)sb.st_size < cap ? (uint64_t)sb.st_size : cap;
 	sc.region -= sc.region % SEQ_SLICE;
 	c->region = sc.region;
 	ret = stream(&sc, 0, &c->seq_ns_per_B, e);

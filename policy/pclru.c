@@ -4,20 +4,24 @@
  *   or fault-around mapping it, leaves its PTE young (bit 0 of ref);
  * - reclaim scans the inactive list from its old end: a page not young since
  *   the last scan is evicted, so readahead never used leaves first. A young
- *   page in a large folio (more than one young PTE) is activated at once
- *   (folio_check_references); a young order-0 page is activated only if it
- *   was referenced before (PG_referenced, bit 1), else it goes back to the
- *   inactive list's new end with PG_referenced set. Async readahead windows
- *   are read in large folios (page_cache_ra_order raises the order window by
- *   window); a fault's read-around, and the rest of any window that meets a
- *   cached page, in order-0 ones (bit 2 marks the large ones). So a model
- *   read once per token is not activated wholesale and the readahead ahead
- *   of the reader keeps the whole inactive list to survive in;
- * - an evicted page leaves a shadow entry: the nonresident age (evictions
- *   and refault activations so far). A page read again whose refault
- *   distance (age now - age then) is at most the active list's size is
- *   activated at once (workingset_refault): with memory close to the
- *   model's size a cyclically read model keeps part of itself;
+ *   page is activated if it was referenced before (PG_referenced, bit 1),
+ *   else it goes back to the inactive list's new end with PG_referenced set
+ *   (folio_check_references): only a page used again within its stay is
+ *   activated. So a model read once per token is not activated wholesale,
+ *   and the readahead ahead of the reader keeps the whole inactive list to
+ *   survive in;
+ * - nothing else activates. The real runs' counters (/proc/vmstat, 48
+ *   llama.cpp runs on kernel 6.18 at 35%, 60% and 85% of six models) showed
+ *   pgactivate at 0-363 pages a token at 35% and 60%, where young pages in
+ *   large folios activated at their first scan made 6,500-24,000 here and
+ *   kept a sixth of an MoE resident that the kernel read again every token
+ *   (0.83-0.86 of its bytes). Refault activation (workingset_refault) was
+ *   all or nothing from run to run at the same limit (workingset_activate
+ *   0 or as many as the refaults), and where it happened the kernel
+ *   deactivated as many pages as it activated and read the whole model
+ *   again; here it kept pages instead (a dense model at 85%: 64.6 MiB a
+ *   token with it, 124.2 without, 137-162 real). A refault only tells
+ *   reclaim that the lists are thrashing (below);
  * - the active list is shrunk (oldest pages to the inactive list's new end,
  *   young bits cleared) while it is larger than the inactive list
  *   (inactive_is_low, ratio 1 below 1 GiB) and, while refaults are seen
@@ -28,7 +32,7 @@
 
 #include "policy/sim_int.h"
 
-enum { YOUNG = SR_KREF_YOUNG, PGREF = 2, LARGE = 4 };
+enum { YOUNG = SR_KREF_YOUNG, PGREF = 2 };
 enum { BATCH = 32 }; /* SWAP_CLUSTER_MAX: reclaim's batch */
 enum { AHEAD = 16 }; /* entries ahead of a list's head whose frames are prefetched */
 
@@ -49,10 +53,9 @@ struct pcl {
 	struct kq q[2];    /* 0: inactive, 1: active */
 	uint64_t mask;     /* ring slots - 1 */
 	size_t ent_len;
-	uint32_t *shadow;  /* per page of the extent: age at eviction + 1, 0: none */
+	uint8_t *shadow;   /* per page of the extent: 1 evicted, 0 never read or read again since */
 	size_t shadow_len;
 	uint64_t npages;
-	uint32_t age;      /* nonresident age */
 	uint64_t refaults, refaults_seen;
 	unsigned deact;    /* victims left in a batch that may deactivate */
 	uint64_t acc;      /* active pages owed a scan, times the inactive size */
@@ -152,32 +155,18 @@ static void q_remove(struct pcl *x, struct sr_frame *f)
 	x->q[f->list].n--;
 }
 
-/* Read in by an async readahead window (not the last fault's read-around). */
-static int large_folio(const struct sr_sim *s, const struct sr_frame *f, int prefetched)
-{
-	const struct sr_pc *c = s->pol.priv;
-
-	if (!prefetched || !c || s->pol.ops->miss != sr_pc_miss)
-		return 0;
-	return f->page < c->sync_lo || f->page >= c->sync_hi;
-}
-
 static void k_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
 	struct pcl *x = s->repl_priv;
-	uint32_t sh = f->page < x->npages ? x->shadow[f->page] : 0;
-	int active = 0;
 
-	f->ref = large_folio(s, f, prefetched) ? LARGE : 0;
-	if (sh) {
+	(void)prefetched;
+	f->ref = 0;
+	if (f->page < x->npages && x->shadow[f->page]) { /* a refault */
 		x->shadow[f->page] = 0;
 		x->refaults++;
-		if ((uint32_t)(x->age - (sh - 1)) <= x->q[1].n) {
-			x->age++; /* workingset_refault: folio_set_active */
-			active = 1;
-		}
+		s->r->refaults++;
 	}
-	q_push_tail(s, x, &x->q[active], f);
+	q_push_tail(s, x, &x->q[0], f);
 }
 
 static void k_touch(struct sr_sim *s, struct sr_frame *f)
@@ -191,7 +180,7 @@ static void k_remove(struct sr_sim *s, struct sr_frame *f)
 
 	q_remove(x, f);
 	if (f->page < x->npages) /* only evict() removes: leave a shadow */
-		x->shadow[f->page] = x->age++ + 1;
+		x->shadow[f->page] = 1;
 }
 
 static void deactivate(struct sr_sim *s, struct pcl *x)
@@ -199,6 +188,7 @@ static void deactivate(struct sr_sim *s, struct pcl *x)
 	struct sr_frame *a = q_head(s, x, &x->q[1]);
 
 	q_pop(s, x, &x->q[1], a);
+	s->r->pgdeactivate++;
 	a->ref &= (uint8_t)~(YOUNG | PGREF);
 	q_push_tail(s, x, &x->q[0], a);
 }
@@ -239,8 +229,9 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 		if (!(f->ref & YOUNG))
 			return f;
 		q_pop(s, x, &x->q[0], f);
-		if (f->ref & (LARGE | PGREF)) { /* FOLIOREF_ACTIVATE */
-			f->ref = (uint8_t)((f->ref & LARGE) | PGREF);
+		if (f->ref & PGREF) { /* FOLIOREF_ACTIVATE */
+			s->r->pgactivate++;
+			f->ref = PGREF;
 			q_push_tail(s, x, &x->q[1], f);
 		} else { /* FOLIOREF_KEEP */
 			f->ref = PGREF;

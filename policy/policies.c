@@ -406,8 +406,6 @@ void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, 
 		return;
 	c->start = page > c->ra / 2 ? page - c->ra / 2 : 0;
 	c->size = c->ra;
-	c->sync_lo = c->start;
-	c->sync_hi = c->start + c->size;
 	*lo = c->start;
 	*hi = c->start + c->size;
 	*mark = c->start + c->size - c->ra / 4;

@@ -195,6 +195,9 @@ struct sr_sim_result {
 	uint64_t dev_bytes[SR_SIM_MAX_DEV], dev_busy_ns[SR_SIM_MAX_DEV], dev_ios[SR_SIM_MAX_DEV];
 	int partial;
 	int costed;                  /* stalls charged by the page-cache cost model (--mmap-cost), not timed */
+	/* pagecache's kernel lists, counted as /proc/vmstat does: pages
+	 * activated, deactivated, and read again after their eviction */
+	uint64_t pgactivate, pgdeactivate, refaults;
 };
 
 int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_result *r,

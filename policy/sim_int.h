@@ -29,7 +29,7 @@ struct sr_frame {
 	uint8_t state : 2;   /* SR_FR_* */
 	uint8_t prefetched : 1; /* brought in by a prefetch and not used yet */
 	uint8_t pinned : 1;
-	uint8_t ref : 3;     /* clock / 2q referenced bit; kernel: young, PG_referenced, large folio */
+	uint8_t ref : 3;     /* clock / 2q referenced bit; kernel: young, PG_referenced */
 	uint8_t list : 1;    /* 2q: 0 inactive, 1 active */
 	uint8_t mark : 1;    /* readahead mark (pagecache) */
 };
@@ -150,7 +150,6 @@ struct sr_sim {
 struct sr_pc {
 	uint64_t ra;          /* readahead window, pages */
 	uint64_t start, size; /* the current window (file_ra_state) */
-	uint64_t sync_lo, sync_hi; /* the last fault's read-around: order-0 folios */
 };
 int sr_pc_setup(struct sr_policy *p, struct sr_pc *c);
 void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, uint64_t *mark);

@@ -361,7 +361,7 @@ static int issue(struct sr_sim *s, uint64_t page0, uint64_t n, uint64_t nlo, uin
 		 * start while its end is being set up. Completed here, the rest
 		 * of a 16 MiB window evicted its start (null engine,
 		 * dense-8l-1024e at 35%: 286.1 MiB/token against io_uring's
-		 * 212.3 and the real 198.0; deferred: 205.4). */
+		 * 211.0-212.3 and the real 198.0; deferred: 205.4). */
 		if (!ret) {
 			s->landed[s->nlanded++] = slot;
 			return 0;

@@ -15,13 +15,13 @@
  *   pgactivate at 0-363 pages a token at 35% and 60%, where young pages in
  *   large folios activated at their first scan made 6,500-24,000 here and
  *   kept a sixth of an MoE resident that the kernel read again every token
- *   (0.83-0.86 of its bytes). Refault activation (workingset_refault) was
- *   all or nothing from run to run at the same limit (workingset_activate
- *   0 or as many as the refaults), and where it happened the kernel
- *   deactivated as many pages as it activated and read the whole model
- *   again; here it kept pages instead (a dense model at 85%: 64.6 MiB a
- *   token with it, 124.2 without, 137-162 real). A refault only tells
- *   reclaim that the lists are thrashing (below);
+ *   (0.83-0.86 of its bytes). Refault activation (workingset_refault) went
+ *   either way from run to run at the same limit (at 85%: under 2,000
+ *   pages a token in 9 of 18 runs, 70-99% of the refaults in 8), and where
+ *   it happened the kernel deactivated as many pages as it activated and
+ *   read 44-100% of the model again; here it kept pages instead (a dense
+ *   model at 85%: 64.6 MiB a token with it, 124.2 without, 137-162 real).
+ *   A refault only tells reclaim that the lists are thrashing (below);
  * - the active list is shrunk (oldest pages to the inactive list's new end,
  *   young bits cleared) while it is larger than the inactive list
  *   (inactive_is_low, ratio 1 below 1 GiB) and, while refaults are seen

@@ -336,9 +336,7 @@ static int walk(struct sr_sim *s)
 			if (ret)
 				return ret;
 		} else {
-			ret = sr_sim_pump(s);
-			if (!ret)
-				ret = sr_sim_reap(s, 0, 0);
+			ret = sr_sim_pump_reap(s);
 			if (ret)
 				return ret;
 		}
@@ -374,9 +372,7 @@ static int load_populate(struct sr_sim *s)
 		a.len = n * s->c->page;
 		ret = access_pages(s, &a);
 		if (!ret)
-			ret = sr_sim_pump(s);
-		if (!ret)
-			ret = sr_sim_reap(s, 0, 0);
+			ret = sr_sim_pump_reap(s);
 	}
 	*s->r = *keep;
 	free(keep);

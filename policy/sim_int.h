@@ -256,6 +256,7 @@ uint64_t sr_sim_target_pages(const struct sr_sim *s);
 uint64_t sr_sim_extent_pages(const struct sr_sim *s);
 int sr_sim_reap(struct sr_sim *s, int wait, uint64_t timeout_ns);
 int sr_sim_pump(struct sr_sim *s);                    /* issue queued prefetches while there is room */
+int sr_sim_pump_reap(struct sr_sim *s);               /* pump, then reap without waiting */
 int sr_sim_compute(struct sr_sim *s, uint64_t ns);    /* emulated compute: moves the deadline on, I/O meanwhile */
 int sr_sim_wait_needed(struct sr_sim *s);            /* settles first */
 int sr_sim_settle(struct sr_sim *s);                  /* real time catches up with the compute charged */

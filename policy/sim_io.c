@@ -499,6 +499,15 @@ void sr_sim_prefetch_limit(struct sr_sim *s, unsigned n)
 #define SR_DEBT_NS 1000000ull
 #define SR_SPIN_NS 100000ull
 
+/* Issue what the prefetch queue allows and take the completions there are,
+ * without waiting. */
+int sr_sim_pump_reap(struct sr_sim *s)
+{
+	int ret = sr_sim_pump(s);
+
+	return ret ? ret : sr_sim_reap(s, 0, 0);
+}
+
 /* Pump prefetches and reap completions until real time until. */
 static int run_until(struct sr_sim *s, uint64_t until)
 {
@@ -535,20 +544,16 @@ static int run_until(struct sr_sim *s, uint64_t until)
 int sr_sim_compute(struct sr_sim *s, uint64_t ns)
 {
 	uint64_t now;
-	int ret;
 
-	if (s->untimed) {
-		ret = sr_sim_pump(s);
-		return ret ? ret : sr_sim_reap(s, 0, 0);
-	}
+	if (s->untimed)
+		return sr_sim_pump_reap(s);
 	now = sr_now_ns();
 	/* past the deadline (a stall, or the simulator's own work took
 	 * longer): compute starts now, it cannot be done in the past */
 	s->cpu_until = (s->cpu_until > now ? s->cpu_until : now) + ns;
 	if (s->cpu_until - now > SR_DEBT_NS)
 		return run_until(s, s->cpu_until);
-	ret = sr_sim_pump(s);
-	return ret ? ret : sr_sim_reap(s, 0, 0);
+	return sr_sim_pump_reap(s);
 }
 
 /* Catch real time up with the compute charged so far; the time it takes is

@@ -487,15 +487,16 @@ static int sim_spread(const struct args *a, struct sr_sim_cfg *c, struct sr_cli_
 	sp->pct = a->spread;
 	for (k = -2; k <= 2 && !sr_cli_stop; k++) {
 		const struct sr_sim_result *got = &w->res;
+		uint64_t mem = k ? spread_mem(a, w->mem, k) : w->mem; /* k = 0: the row's own run */
 
 		if (k) {
 			memset(r, 0, sizeof(*r));
-			ret = sim_one(c, sc, spread_mem(a, w->mem, k), cost, mmap_row, pm, r, e);
+			ret = sim_one(c, sc, mem, cost, mmap_row, pm, r, e);
 			if (ret)
 				break;
 			got = r;
 		}
-		sp->mem[sp->n] = k ? spread_mem(a, w->mem, k) : w->mem;
+		sp->mem[sp->n] = mem;
 		sp->read_per_token[sp->n] = sr_sim_read_per_token(got);
 		sp->tps[sp->n++] = sr_sim_tokens_per_s(got);
 	}

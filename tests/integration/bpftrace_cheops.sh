@@ -12,12 +12,19 @@ new_loop "$T/disk"
 read -r maj min < <(stat -Lc '%t %T' "$LOOP" | while read -r a b; do echo $((16#$a)) $((16#$b)); done)
 bpftrace "$SR_SRC/scripts/cheops_trace.bt" "$maj" "$min" >"$T/t.csv" 2>"$T/bt.err" &
 bt=$!
-for _ in $(seq 100); do grep -q "^Attaching" "$T/t.csv" 2>/dev/null && break; sleep 0.2; done
-grep -q "^Attaching" "$T/t.csv" || { kill "$bt"; cat "$T/bt.err" >&2; skip "bpftrace did not attach here"; }
+# Attached once BEGIN has printed the header; and SIGINT must be caught by then
+# (a background job starts with it ignored: sent earlier, it is lost and
+# bpftrace runs on).
+for _ in $(seq 300); do grep -qx "nsecs,rwbs,bytes,sector,nr_sector" "$T/t.csv" 2>/dev/null && break; sleep 0.1; done
+if ! grep -qx "nsecs,rwbs,bytes,sector,nr_sector" "$T/t.csv" || ! catches "$bt" 2 30; then
+	kill -9 "$bt" 2>/dev/null
+	cat "$T/bt.err" >&2
+	skip "bpftrace did not attach here within 60 s"
+fi
 dd if="$LOOP" of=/dev/null bs=64k iflag=direct status=none || fail "dd"
 sleep 0.5
 kill -INT "$bt"
-wait "$bt"
+stop_within 30 "$bt" || fail "bpftrace did not stop within 30 s of SIGINT: $(tail -2 "$T/bt.err")"
 grep -qx "nsecs,rwbs,bytes,sector,nr_sector" "$T/t.csv" || fail "no header: $(head -2 "$T/t.csv")"
 $SR analyze "$T/t.csv" --format cheops-csv --output-format json -o "$T/a.json" || fail "cheops-csv reader refused the capture"
 python3 - "$T/a.json" <<'PY' || fail "analyze of the capture: $(json "$T/a.json" 'j["totals"]')"

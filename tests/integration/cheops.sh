@@ -62,8 +62,7 @@ for _ in $(seq 600); do
 	sleep 0.2
 done
 kill -INT $pid
-wait $pid
-rc=$?
+stop_within 60 $pid || fail "cheops: did not stop within 60 s of SIGINT"
 [ $rc = 130 ] || fail "SIGINT: exit $rc, expected 130: $(cat "$T/int.err")"
 grep -q "^Fig. 2" "$T/int.txt" || fail "SIGINT: no partial report"
 [ -z "$(ls -A "$T/d")" ] || fail "SIGINT left the scratch file: $(ls "$T/d")"

@@ -175,8 +175,7 @@ for i in $(seq 1 600); do
 	sleep 0.1
 done
 kill -INT $pid
-wait $pid
-rc=$?
+stop_within 60 $pid || fail "study: did not stop within 60 s of SIGINT"
 [ $rc = 130 ] || { cat "$T/err3" >&2; fail "SIGINT: exit $rc, expected 130"; }
 grep -q "stopped early" "$D/summary.md" || fail "SIGINT: summary.md does not say it is partial"
 sleep 0.5
@@ -193,8 +192,7 @@ for i in $(seq 1 300); do
 done
 sleep 0.3
 kill -INT $pid
-wait $pid
-rc=$?
+stop_within 60 $pid || fail "study: did not stop within 60 s of SIGINT"
 [ $rc = 130 ] || { cat "$T/err4" >&2; fail "SIGINT while writing a model: exit $rc, expected 130"; }
 ls "$T"/w/*.tmp 2>/dev/null && fail "SIGINT while writing a model left a .tmp file"
 grep -q "stopped early" "$T/w/summary.md" || fail "SIGINT while writing: summary.md does not say it is partial"

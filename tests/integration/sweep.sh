@@ -100,8 +100,7 @@ $SR sweep "$f" --bs 4k,64k --qd 1,8 --runtime 1s -o "$T/int" >"$T/int.txt" 2>"$T
 pid=$!
 sleep 1.6
 kill -INT $pid
-wait $pid
-rc=$?
+stop_within 60 $pid || fail "sweep: did not stop within 60 s of SIGINT"
 [ "$rc" = 130 ] || { cat "$T/int.err"; fail "SIGINT: exit $rc, expected 130"; }
 [ "$(json "$T/int/sweep.json" 'j["ssdreplay"]["complete"]')" = False ] || fail "partial JSON not marked"
 n=$(json "$T/int/sweep.json" 'len(j["points"])')

@@ -87,8 +87,7 @@ $SR sweep --gguf "$m" --policy 'lru;fifo' --mem 10%..100%:+10 --tokens 1000 -o "
 pid=$!
 sleep 1
 kill -INT $pid
-wait $pid
-rc=$?
+stop_within 60 $pid || fail "sweep_sim: did not stop within 60 s of SIGINT"
 [ "$rc" = 130 ] || { cat "$T/int.err"; fail "SIGINT: exit $rc, expected 130"; }
 [ "$(json "$T/int/sweep.json" 'j["ssdreplay"]["complete"]')" = False ] || fail "partial JSON not marked"
 n=$(json "$T/int/sweep.json" 'len(j["points"])')

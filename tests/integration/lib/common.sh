@@ -66,6 +66,41 @@ json() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+# catches PID SIG [SECS]: wait (up to SECS, 30 by default) until process PID
+# has a handler for signal number SIG (its SigCgt bit in /proc). A job started
+# with & in a script begins with SIGINT ignored; a program that installs its
+# own handler late loses a SIGINT sent before, and never stops. 1 on timeout.
+catches() {
+	local i mask
+	for i in $(seq $((${3:-30} * 10))); do
+		mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+		[ -n "$mask" ] || return 1
+		(( (16#$mask >> ($2 - 1)) & 1 )) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_within SECS PID: wait up to SECS for PID (a job of this shell) to end,
+# then reap it; its exit status is left in $rc. A process still there is
+# killed (SIGKILL) and 1 is returned, so a test fails instead of hanging.
+stop_within() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$2" 2>/dev/null; then
+		kill -9 "$2" 2>/dev/null
+		wait "$2" 2>/dev/null
+		rc=137
+		return 1
+	fi
+	wait "$2"
+	rc=$?
+	return 0
+}
+
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 
 # new_loop FILE: attach FILE with direct I/O; the device is left in $LOOP

@@ -10,7 +10,13 @@ cleanup() {
 	local l
 	for l in "${SR_LOOPS[@]+"${SR_LOOPS[@]}"}"; do
 		umount "$l" 2>/dev/null
-		losetup -d "$l" 2>/dev/null
+		# a device udev is still probing can refuse the detach (EBUSY):
+		# try again for up to 2 s rather than leave it attached
+		for _ in $(seq 20); do
+			losetup -d "$l" 2>/dev/null
+			[ -n "$(losetup -n -O BACK-FILE "$l" 2>/dev/null)" ] || break
+			sleep 0.1
+		done
 	done
 	rm -rf "$T"
 }

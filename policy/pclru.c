@@ -26,7 +26,8 @@
  *   young bits cleared) while it is larger than the inactive list
  *   (inactive_is_low, ratio 1 below 1 GiB) and, while refaults are seen
  *   (prepare_scan_control's may_deactivate), in proportion to the inactive
- *   pages scanned (get_scan_count scans both lists by size). */
+ *   pages scanned (get_scan_count scans both lists by size). A refault is
+ *   seen when its page is given a frame, before the read (k_alloc). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -155,17 +156,28 @@ static void q_remove(struct pcl *x, struct sr_frame *f)
 	x->q[f->list].n--;
 }
 
+/* A refault is seen when the page is added to the page cache, before its
+ * read (filemap_add_folio -> workingset_refault), so reclaim may deactivate
+ * from then on. Seen when the read landed instead, a 16 MiB readahead
+ * window's refaults opened the window below only after its 4,096 frames
+ * had been taken, and the active list was left alone while it thrashed. */
+static void k_alloc(struct sr_sim *s, struct sr_frame *f)
+{
+	struct pcl *x = s->repl_priv;
+
+	if (f->page < x->npages && x->shadow[f->page]) { /* a refault */
+		x->shadow[f->page] = 0;
+		x->refaults++;
+		s->r->refaults++;
+	}
+}
+
 static void k_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
 	struct pcl *x = s->repl_priv;
 
 	(void)prefetched;
 	f->ref = 0;
-	if (f->page < x->npages && x->shadow[f->page]) { /* a refault */
-		x->shadow[f->page] = 0;
-		x->refaults++;
-		s->r->refaults++;
-	}
 	q_push_tail(s, x, &x->q[0], f);
 }
 
@@ -245,5 +257,5 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 
 const struct sr_repl_ops sr_repl_kernel = {
 	.name = "kernel-lru", .init = k_init, .fini = k_fini, .insert = k_insert,
-	.touch = k_touch, .remove = k_remove, .victim = k_victim,
+	.touch = k_touch, .remove = k_remove, .victim = k_victim, .alloc = k_alloc,
 };

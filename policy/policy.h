@@ -64,6 +64,9 @@ struct sr_repl_ops {
 	int (*admit)(struct sr_sim *s, uint64_t page);
 	/* Optional: make a resident frame the next victim (sr_sim_cold). */
 	void (*cold)(struct sr_sim *s, struct sr_frame *f);
+	/* Optional: a frame was just given to page, before its read is issued
+	 * (the kernel's filemap_add_folio); insert follows when it lands. */
+	void (*alloc)(struct sr_sim *s, struct sr_frame *f);
 };
 extern const struct sr_repl_ops sr_repl_lru, sr_repl_fifo, sr_repl_clock, sr_repl_lfu,
 	sr_repl_min, sr_repl_2q;

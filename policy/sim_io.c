@@ -129,6 +129,8 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 	}
 	if (prefetch)
 		s->unused_pf += sr_sim_page_bytes(s, page);
+	if (s->repl->alloc)
+		s->repl->alloc(s, f);
 	if (s->nu) /* MIN: key shares the links' place (no list in flight) */
 		f->key = prefetch ? 0 : UINT64_MAX - sr_sim_next_use(s);
 	hash_add(s, f);

@@ -143,6 +143,35 @@ static void test_per_token_faults(void **state)
 	free_model(&m);
 }
 
+/* A refault is seen when its page enters the page cache, before the read
+ * (workingset_refault from filemap_add_folio), and from then reclaim may
+ * deactivate. An MoE at 85% whose routed experts come back token after
+ * token (80% kept) activates them; the unrouted ones stream through 16 MiB
+ * readahead windows, refaulting. The real runs at 85% deactivated at least
+ * as many pages as they activated (per token: 24-6,546 activated,
+ * 5,074-53,084 deactivated, /tmp/v5's MoE). Seen only when a window's read
+ * landed, the refaults let 32 of its 4,096 evictions deactivate: 145 pages
+ * deactivated against 13,824 activated here. */
+static void test_refault_opens_deactivation(void **state)
+{
+	struct sr_model m;
+	struct sr_sim_result res;
+	struct sr_rec *r;
+	size_t n;
+
+	(void)state;
+	moe_model(&m, 6, 8, 4 * MiB, 1 * MiB);
+	r = moe_schedule(&m, 24, 2, 80, 3, &n);
+	simulate("pagecache:16384", &m, r, n, m.file_size * 85 / 100, NULL, &res);
+	print_message("MoE 85%%, 16 MiB windows: pgactivate %llu, pgdeactivate %llu, refaults %llu\n",
+		      (unsigned long long)res.pgactivate, (unsigned long long)res.pgdeactivate,
+		      (unsigned long long)res.refaults);
+	assert_true(res.pgactivate > 0 && res.refaults > 0);
+	assert_true(res.pgdeactivate >= res.pgactivate / 4);
+	free(r);
+	free_model(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_used_again_activated),
 		cmocka_unit_test(test_pccost_unused_readahead_is_cheaper),
 		cmocka_unit_test(test_per_token_faults),
+		cmocka_unit_test(test_refault_opens_deactivation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

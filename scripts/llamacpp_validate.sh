@@ -20,8 +20,9 @@
 # Prints predicted vs real side by side (medians, real min-max, the predicted
 # range over --mem-spread) and how many points fall in the goal band
 # (tokens/s +-25%, bytes/token +-15%), by the figure at the room and by the
-# range; writes
-# OUTDIR/points.tsv. Needs root, node, node-llama-cpp 3.22.1 in $NLC_DIR (see
+# range, and with RUNS of 6 or more how far the medians of three runs of one
+# point move (the figure the goal compares with); writes OUTDIR/points.tsv
+# (each run's figures too). Needs root, node, node-llama-cpp 3.22.1 in $NLC_DIR (see
 # tests/integration/llamacpp_real.sh) and a memory cgroup controller.
 #
 # Environment: SSDREPLAY (binary; default build/ssdreplay), SHAPES (kind:layers:
@@ -143,7 +144,7 @@ mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
 	echo "$name"
 }
 
-printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\tpred_tps_min\tpred_tps_max\tpred_bpt_min\tpred_bpt_max\n' >"$OUT/points.tsv"
+printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\tpred_tps_min\tpred_tps_max\tpred_bpt_min\tpred_bpt_max\treal_tps_runs\treal_bpt_runs\n' >"$OUT/points.tsv"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; cgroup v$CGV; $(date -u +%FT%TZ)"
 # With swap on, the limited runs' anonymous memory can be swapped out (more
 # room for the file than predicted) and the kernel's refault test counts
@@ -212,7 +213,8 @@ rng = [s[k] for k in ("tokens_per_s_min", "tokens_per_s_max", "read_bytes_per_to
                       "read_bytes_per_token_max")] if s else [""] * 4
 print("\t".join(str(x) for x in [sys.argv[2], sys.argv[3], sys.argv[4], st.median(tps), min(tps), max(tps),
       st.median(bpt), min(bpt), max(bpt), j["tokens_per_s"], pb, sys.argv[5],
-      st.median(float(x) for x in sys.argv[8].split()), (j.get("faults") or 0) / max(j["tokens"], 1)] + rng))
+      st.median(float(x) for x in sys.argv[8].split()), (j.get("faults") or 0) / max(j["tokens"], 1)] + rng +
+      [",".join(sys.argv[6].split()), ",".join(sys.argv[7].split())]))  # each run's, in run order
 PY
 	done
 done

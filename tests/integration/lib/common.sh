@@ -5,16 +5,34 @@ set -u
 SR=$SSDREPLAY
 T=$(mktemp -d "${TMPDIR:-/tmp}/sr-test.XXXXXX")
 SR_LOOPS=()
+declare -A SR_LOOP_FILE=() # new_loop's devices: the backing file as losetup shows it
+
+# loop_on DEV FILE: DEV is attached to FILE (or to FILE since deleted)
+loop_on() {
+	case "$(losetup -n -O BACK-FILE "$1" 2>/dev/null)" in
+	"$2" | "$2 (deleted)") return 0 ;;
+	esac
+	return 1
+}
 
 cleanup() {
-	local l
+	local l f
 	for l in "${SR_LOOPS[@]+"${SR_LOOPS[@]}"}"; do
 		umount "$l" 2>/dev/null
-		# a device udev is still probing can refuse the detach (EBUSY):
-		# try again for up to 2 s rather than leave it attached
-		for _ in $(seq 20); do
+		f=${SR_LOOP_FILE[$l]-}
+		if [ -z "$f" ]; then # not new_loop's: one try
 			losetup -d "$l" 2>/dev/null
-			[ -n "$(losetup -n -O BACK-FILE "$l" 2>/dev/null)" ] || break
+			continue
+		fi
+		# detach only while the device is on the file new_loop attached:
+		# once detached (by the test itself, or a try here), a test
+		# running beside this one can attach the same device to its own
+		# file. A device udev is still probing can refuse the detach
+		# (EBUSY): try again for up to 2 s rather than leave it attached.
+		for _ in $(seq 20); do
+			loop_on "$l" "$f" || break
+			losetup -d "$l" 2>/dev/null
+			loop_on "$l" "$f" || break
 			sleep 0.1
 		done
 	done
@@ -115,6 +133,7 @@ new_loop() {
 	command -v losetup >/dev/null || skip "no losetup"
 	LOOP=$(losetup --direct-io=on -f --show "$1" 2>/dev/null) || skip "cannot attach a loop device"
 	SR_LOOPS+=("$LOOP")
+	SR_LOOP_FILE[$LOOP]=$(losetup -n -O BACK-FILE "$LOOP" 2>/dev/null)
 }
 
 # loop_sectors DEV rd|wr: sectors the kernel counted for the whole device.

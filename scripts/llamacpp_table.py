@@ -56,8 +56,8 @@ for r in rows:
     rb = f["pred_bpt"] / f["real_bpt"] if f["real_bpt"] else float("inf")
     rt = f["pred_tps"] / f["real_tps"]
     rbs = "%.2fx" % rb if f["real_bpt"] or f["pred_bpt"] else "-"  # both read nothing
-    ok_b += abs(rb - 1) <= 0.15 or abs(f["pred_bpt"] - f["real_bpt"]) < M
-    ok_t += abs(rt - 1) <= 0.25
+    ok_b += near(f["pred_bpt"], f["real_bpt"], 0.15, M)
+    ok_t += near(f["pred_tps"], f["real_tps"], 0.25, 0)
     b, t = rng(r, "bpt"), rng(r, "tps")
     if b and t:
         nr += 1

@@ -26,8 +26,6 @@ def in_band(real, lo, hi, band, floor=0):
     return lo * (1 - band) - floor <= real <= hi * (1 + band) + floor
 
 
-
-
 def runs(r, k):
     """Each run's real figure of k (tps, bpt), in run order, or []."""
     v = r.get("real_%s_runs" % k) or ""

@@ -390,6 +390,7 @@ static void json_mmap_row(json_t *o, const struct sr_mmap_result *m)
 	json_object_set_new(o, "prefill_s", json_real((double)m->prefill_ns / 1e9));
 	json_object_set_new(o, "load_s", json_real((double)m->load_ns / 1e9));
 	json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)m->last_token_read_bytes));
+	json_object_set_new(o, "per_token_read_bytes", per_token(m->tok_read, m->tok_n, 1));
 	json_object_set_new(o, "advised_bytes", json_integer((json_int_t)m->advised_bytes));
 	json_object_set_new(o, "willneed_read_bytes", json_integer((json_int_t)m->willneed_read_bytes));
 	json_object_set_new(o, "dropped_bytes", json_integer((json_int_t)m->dropped_bytes));

@@ -19,6 +19,8 @@ struct sr_mmap_result {
 	uint64_t load_ns;      /* before the first token: tensor-rule's private reads */
 	uint64_t busy_ns;      /* the device's io_ticks over the run (every process's), 0 unknown */
 	uint64_t last_token_read_bytes; /* the child's read_bytes during the last token */
+	uint64_t tok_read[SR_SIM_MAX_TOK]; /* the first decode tokens' read_bytes, one by one */
+	unsigned tok_n;
 	/* strategy counters */
 	uint64_t advised_bytes;   /* routed-willneed: bytes given MADV_WILLNEED */
 	uint64_t dropped_bytes;   /* MADV_DONTNEED / MADV_COLD after use */

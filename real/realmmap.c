@@ -59,24 +59,56 @@ struct child_out {
 	struct sr_mmap_result r;
 };
 
-/* --advise on the whole mapping (and the file, where fadvise has it). */
-static void advise(const struct sr_mmap_cfg *c, volatile const unsigned char *map, int fd)
+/* --advise on the whole mapping (and the file, where fadvise has it).
+ * sequential is what llama.cpp's loader does, posix_fadvise(SEQUENTIAL) on
+ * the file alone: it doubles the file's readahead window. madvise's
+ * MADV_SEQUENTIAL would also set VM_SEQ_READ on the mapping, and reclaim
+ * ignores references through such a mapping (folio_referenced_one, or
+ * vma_has_recency since the multi-gen LRU work): every page would leave the
+ * inactive list at its first scan, however often it was used, and a replay
+ * would measure a FIFO page cache, not llama.cpp's. */
+void sr_mmap_advise(enum sr_advise a, void *map, uint64_t size, int fd)
 {
-	switch (c->advise) {
+	switch (a) {
 	case SR_ADV_SEQUENTIAL:
-		madvise((void *)map, c->size, MADV_SEQUENTIAL);
-		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_SEQUENTIAL);
+		posix_fadvise(fd, 0, (off_t)size, POSIX_FADV_SEQUENTIAL);
 		break;
 	case SR_ADV_WILLNEED:
-		madvise((void *)map, c->size, MADV_WILLNEED);
+		madvise(map, size, MADV_WILLNEED);
 		break;
 	case SR_ADV_RANDOM:
-		madvise((void *)map, c->size, MADV_RANDOM);
-		posix_fadvise(fd, 0, (off_t)c->size, POSIX_FADV_RANDOM);
+		madvise(map, size, MADV_RANDOM);
+		posix_fadvise(fd, 0, (off_t)size, POSIX_FADV_RANDOM);
 		break;
 	default:
 		break;
 	}
+}
+
+/* llama.cpp's load (llama_mmap: mmap with MAP_POPULATE after the file's
+ * advice, then POSIX_MADV_WILLNEED on the mapping). The mapping is made
+ * before the advice here, so its MAP_POPULATE is MADV_POPULATE_READ (5.14),
+ * the same read faults with FOLL_TOUCH; without it, one load per page. */
+static unsigned load(volatile const unsigned char *map, uint64_t size, uint64_t pg)
+{
+	unsigned sum = 0;
+	uint64_t i;
+
+#ifdef MADV_POPULATE_READ
+	if (madvise((void *)map, size, MADV_POPULATE_READ))
+#endif
+		for (i = 0; i < size; i += pg)
+			sum += map[i];
+	madvise((void *)map, size, MADV_WILLNEED);
+	return sum;
+}
+
+/* A decode token's bytes read: the last one's, and the first ones' each. */
+static void token_read(struct sr_mmap_result *r, uint64_t bytes)
+{
+	r->last_token_read_bytes = bytes;
+	if (r->tok_n < SR_SIM_MAX_TOK)
+		r->tok_read[r->tok_n++] = bytes;
 }
 
 static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, int go_fd, int out_fd)
@@ -99,7 +131,9 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];
-	advise(c, map, fd);
+	sr_mmap_advise(c->advise, (void *)m0, c->size, fd);
+	if (c->populate)
+		sum += load(map, c->size, pg);
 	getrusage(RUSAGE_SELF, &ru0);
 	rb0 = sr_proc_read_bytes("/proc/self/io");
 	mrb0 = sr_proc_read_bytes("/proc/thread-self/io");
@@ -123,7 +157,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 			else if (in_step)
 				o.r.wall_ns += now - step0;
 			if (in_step && !prefill)
-				o.r.last_token_read_bytes = rb - rb_tok;
+				token_read(&o.r, rb - rb_tok);
 			rb_tok = rb;
 			step0 = now;
 			in_step = 1;
@@ -170,7 +204,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		else
 			o.r.wall_ns += now - step0;
 		if (!prefill)
-			o.r.last_token_read_bytes = sr_proc_read_bytes("/proc/self/io") - rb_tok;
+			token_read(&o.r, sr_proc_read_bytes("/proc/self/io") - rb_tok);
 	}
 	(void)t0;
 	sr_rs_stop(rs, &o.r);

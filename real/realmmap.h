@@ -27,6 +27,7 @@ struct sr_mmap_cfg {
 	uint64_t limit;       /* page cache budget, bytes (the cgroup gets SR_MMAP_SLACK more); 0: none */
 	int warm;             /* read everything in first (RAM baseline) */
 	enum sr_advise advise;
+	int populate;         /* llama.cpp's load first: MAP_POPULATE's faults, then MADV_WILLNEED (not counted) */
 	uint64_t compute_ns_per_token; /* 0: the schedule's t_ns deltas unless ignore_t_ns */
 	int ignore_t_ns;
 	uint64_t passes;
@@ -46,5 +47,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 		struct sr_err *e);
 int sr_advise_parse(const char *s, enum sr_advise *a);
 const char *sr_advise_name(enum sr_advise a);
+/* Give the mapping map (size bytes of fd) advice a as llama.cpp would. */
+void sr_mmap_advise(enum sr_advise a, void *map, uint64_t size, int fd);
 
 #endif

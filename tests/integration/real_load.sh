@@ -1,0 +1,45 @@
+#!/bin/bash
+# needs: root
+# --real-mmap --load populate: the real row loads the model as llama.cpp's
+# loader does (MAP_POPULATE's faults, then MADV_WILLNEED) inside the memory
+# cgroup before its clock starts. With room for the whole file its tokens
+# then read almost nothing, where the same run without the load reads the
+# model in its first token; the load's own reads count in no figure. At half
+# the file the loaded run must still go on re-reading. The real row gives its
+# tokens' bytes one by one (per_token_read_bytes), as the simulated rows do.
+. "$SR_TESTLIB"
+need_root
+
+f16_model tiny-llama 4 512 1024 "$T/dense.gguf"
+size=$(stat -c %s "$T/dense.gguf")
+sync "$T/dense.gguf"
+for mem in 150 50; do
+	for load in none populate; do
+		"$SR" simulate --gguf "$T/dense.gguf" "$T/dense.gguf" --policy pagecache --mem $mem% --tokens 3 \
+			--advise sequential --access page --load $load --real-mmap --no-ram-baseline \
+			--output-format json -o "$T/$load.$mem.json" 2>"$T/err"
+		rc=$?
+		if [ $rc != 0 ]; then
+			grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$T/err" &&
+				skip "$(cat "$T/err")"
+			cat "$T/err" >&2
+			fail "simulate --real-mmap --mem $mem% --load $load exited $rc"
+		fi
+	done
+done
+python3 - "$T" "$size" <<'PY' || fail "the real row's load"
+import json, sys
+d, size = sys.argv[1], int(sys.argv[2])
+real = lambda n: [r for r in json.load(open("%s/%s.json" % (d, n)))["rows"] if r["kind"] == "real-mmap"][0]
+c, p = real("none.150")["read_bytes"], real("populate.150")["read_bytes"]
+print("  room 150%%, 3 tokens: %.1f MiB cold, %.1f MiB after the load; model %.1f MiB" % (c / 2**20, p / 2**20, size / 2**20))
+assert c > 0.7 * size, (c, size)   # cold: the first token reads the weights
+assert p < size / 8, (p, size)     # loaded: they stayed, and the load is not counted
+t = real("none.150")["per_token_read_bytes"]
+assert len(t) == 3 and t[0] > 0.7 * size and sum(t) <= c, (t, c)
+c, p = real("none.50")["read_bytes"], real("populate.50")["read_bytes"]
+print("  room 50%%, 3 tokens: %.1f MiB cold, %.1f MiB after the load" % (c / 2**20, p / 2**20))
+assert c > 2 * size and p > size, (c, p, size)
+assert p < c + size / 2, (c, p, size)
+PY
+ok "--real-mmap --load populate: the real row loads the model first, and the load counts in no figure"

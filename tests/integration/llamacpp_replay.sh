@@ -20,13 +20,7 @@ for lv in 35 150; do
 	echo '{"prefill_tokens": 2, "compute_ms_per_token": 5, "rows": [{"tokens": 4}]}' >"$O/m.$lv.sim.json"
 done
 SSDREPLAY=$SR python3 "$SR_SRC/scripts/llamacpp_replay.py" "$O" >"$T/out" 2>"$T/err"
-rc=$?
-if [ $rc != 0 ]; then
-	grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$T/err" &&
-		skip "$(cat "$T/err")"
-	cat "$T/err" >&2
-	fail "llamacpp_replay.py exited $rc"
-fi
+real_mmap_rc $? "$T/err" "llamacpp_replay.py"
 cat "$T/out"
 python3 - "$O" "$size" <<'PY' || fail "the replay's figures"
 import json, sys

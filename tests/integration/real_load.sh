@@ -22,13 +22,7 @@ for mem in 150 50; do
 			--compute-ms-per-token 20 \
 			--advise sequential --access page --load $load --real-mmap --no-ram-baseline \
 			--output-format json -o "$T/$load.$mem.json" 2>"$T/err"
-		rc=$?
-		if [ $rc != 0 ]; then
-			grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$T/err" &&
-				skip "$(cat "$T/err")"
-			cat "$T/err" >&2
-			fail "simulate --real-mmap --mem $mem% --load $load exited $rc"
-		fi
+		real_mmap_rc $? "$T/err" "simulate --real-mmap --mem $mem% --load $load"
 	done
 done
 python3 - "$T" "$size" <<'PY' || fail "the real row's load"

@@ -29,13 +29,7 @@ $SR simulate --trace "$T/seq.csv" "$T/model" --tokens 3 --mem 50% --policy pagec
 	--output-format json --output "$T/r.json" 2>"$T/err" &
 sim=$!
 wait $sim
-rc=$?
-if [ $rc != 0 ]; then
-	grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$T/err" &&
-		skip "$(cat "$T/err")"
-	cat "$T/err" >&2
-	fail "simulate --real-mmap exited $rc"
-fi
+real_mmap_rc $? "$T/err" "simulate --real-mmap"
 [ -z "$(cgs $sim)" ] || fail "the run's cgroup was left behind: $(cgs $sim)"
 if [ -n "$stale" ] && [ -d "$stale" ]; then
 	rmdir "$stale"

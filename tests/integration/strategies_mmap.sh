@@ -28,13 +28,7 @@ $SR synth --gguf "$T/m.gguf" --tokens 2 -o "$T/sched.csv" || fail "synth schedul
 $SR simulate --gguf "$T/m.gguf" "$dev" --tokens 2 --mem 200% --compute-ms-per-token 1 \
 	--compare pagecache,routed-willneed,pread-prefetch:3,tensor-rule --real-mmap --no-ram-baseline \
 	--output-format json --output "$T/r.json" 2>"$T/err"
-rc=$?
-if [ $rc != 0 ]; then
-	grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$T/err" &&
-		skip "$(cat "$T/err")"
-	cat "$T/err" >&2
-	fail "simulate --real-mmap exited $rc"
-fi
+real_mmap_rc $? "$T/err" "simulate --real-mmap"
 python3 - "$T/r.json" "$T/sched.csv" <<'PY' || fail "real strategies"
 import csv, json, sys
 j = json.load(open(sys.argv[1]))

@@ -59,6 +59,16 @@ reap_stale_tests() {
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
+# real_mmap_rc RC ERRFILE WHAT: after a --real-mmap run that exited RC with
+# its stderr in ERRFILE: nothing when 0, a skip when no memory cgroup can be
+# made here, else a failure naming WHAT.
+real_mmap_rc() {
+	[ "$1" = 0 ] && return 0
+	grep -Eq "no memory cgroup|cannot create the cgroup|cannot set the memory limit|cannot move" "$2" &&
+		skip "$(cat "$2")"
+	cat "$2" >&2
+	fail "$3 exited $1"
+}
 ok() { echo "ok: $*"; }
 
 # f16_model BASE LAYERS EMBD FF OUT.gguf: profiles/models/BASE.ini (tiny-llama,

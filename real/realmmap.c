@@ -133,11 +133,29 @@ static void token_read(struct sr_mmap_result *r, uint64_t bytes)
 		r->tok_read[r->tok_n++] = bytes;
 }
 
+/* A step (the prefill batch or a decode token) ends: its wall time, and a
+ * token's bytes read. Returns the read_bytes counter then, the time in
+ * *now (NULL: not wanted). */
+static uint64_t end_step(struct sr_mmap_result *r, int prefill, uint64_t step0, uint64_t rb_tok, uint64_t *now)
+{
+	uint64_t t = sr_now_ns(), rb = sr_proc_read_bytes("/proc/self/io");
+
+	if (prefill) {
+		r->prefill_ns += t - step0;
+	} else {
+		r->wall_ns += t - step0;
+		token_read(r, rb - rb_tok);
+	}
+	if (now)
+		*now = t;
+	return rb;
+}
+
 static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, int go_fd, int out_fd)
 {
 	struct child_out o;
 	struct rusage ru0, ru1;
-	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, mrb0, mrb, t0, tok_bytes = 0, last_t = 0, step0 = 0, rb_tok = 0;
+	uint64_t i, pg = (uint64_t)sysconf(_SC_PAGESIZE), rb0, mrb0, mrb, tok_bytes = 0, last_t = 0, step0 = 0, rb_tok = 0;
 	volatile const unsigned char *map;
 	const unsigned char *m0;
 	struct sr_rs *rs = NULL;
@@ -163,7 +181,6 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	o.err = sr_rs_start(&rs, c, map, a, n, &o.r, o.msg, sizeof(o.msg));
 	if (o.err)
 		goto out;
-	t0 = sr_now_ns();
 	for (i = 0; i < n; i++) {
 		const volatile unsigned char *base;
 		uint64_t p, p0, gap = 0;
@@ -173,19 +190,15 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 			break;
 		if (a[i].flags & SR_RF_TOKEN) {
 			size_t j;
-			uint64_t now, rb;
+			uint64_t now;
 
 			pace(&owed, 0, 1); /* the token before ends with its compute */
-			now = sr_now_ns();
-			rb = sr_proc_read_bytes("/proc/self/io");
-
-			if (in_step && prefill)
-				o.r.prefill_ns += now - step0;
-			else if (in_step)
-				o.r.wall_ns += now - step0;
-			if (in_step && !prefill)
-				token_read(&o.r, rb - rb_tok);
-			rb_tok = rb;
+			if (in_step) {
+				rb_tok = end_step(&o.r, prefill, step0, rb_tok, &now);
+			} else {
+				now = sr_now_ns();
+				rb_tok = sr_proc_read_bytes("/proc/self/io");
+			}
 			step0 = now;
 			in_step = 1;
 			prefill = !!(a[i].flags & SR_RF_PREFILL);
@@ -224,17 +237,8 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 		}
 	}
 	pace(&owed, 0, 1);
-	if (in_step) {
-		uint64_t now = sr_now_ns();
-
-		if (prefill)
-			o.r.prefill_ns += now - step0;
-		else
-			o.r.wall_ns += now - step0;
-		if (!prefill)
-			token_read(&o.r, sr_proc_read_bytes("/proc/self/io") - rb_tok);
-	}
-	(void)t0;
+	if (in_step)
+		end_step(&o.r, prefill, step0, rb_tok, NULL);
 	sr_rs_stop(rs, &o.r);
 	rs = NULL;
 	if (c->prefill_tokens)

@@ -36,23 +36,27 @@ except OSError as e:
     die("%s/points.tsv: %s" % (out, e.strerror))
 if not rows:
     die("%s/points.tsv has no points" % out)
+points = []  # every point checked before any replay or output
+for r in rows:
+    name, lv = r.get("model"), r.get("level")
+    try:
+        sim = os.path.join(out, "%s.%s.sim.json" % (name, lv))
+        old = json.load(open(sim))
+        points.append((name, lv, float(r["real_bpt"]), float(r["real_tps"]), float(r["pred_bpt"]), int(r["room"]),
+                       int(old["rows"][0]["tokens"]), int(old["prefill_tokens"]), float(old["compute_ms_per_token"])))
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+        die("%s %s%%: expected the validation's points.tsv columns and %s with rows[0].tokens, prefill_tokens "
+            "and compute_ms_per_token: %s" % (name, lv, sim, e))
 print("| model | room | llama.cpp MiB/token | replay MiB/token | ratio | predicted MiB/token | ratio "
       "| llama.cpp tok/s | replay tok/s |")
 print("|---|---|---|---|---|---|---|---|---|")
 within = 0
-for r in rows:
-    name, lv = r["model"], r["level"]
-    try:
-        old = json.load(open(os.path.join(out, "%s.%s.sim.json" % (name, lv))))
-        real_b, real_t, pred_b = float(r["real_bpt"]), float(r["real_tps"]), float(r["pred_bpt"])
-        room = int(r["room"])
-    except (OSError, ValueError, KeyError) as e:
-        die("%s %s%%: %s" % (name, lv, e))
+for name, lv, real_b, real_t, pred_b, room, tokens, prefill, cms in points:
     m = os.path.join(out, name + ".gguf")
     res = os.path.join(out, "%s.%s.replay.json" % (name, lv))
     cmd = [sr, "simulate", "--gguf", m, m, "--policy", "pagecache", "--mem", str(room), "--tokens",
-           str(old["rows"][0]["tokens"]), "--prefill", str(old["prefill_tokens"]), "--compute-ms-per-token",
-           repr(old["compute_ms_per_token"]), "--advise", "sequential", "--access", "page", "--threads", threads,
+           str(tokens), "--prefill", str(prefill), "--compute-ms-per-token",
+           repr(cms), "--advise", "sequential", "--access", "page", "--threads", threads,
            "--load", "populate", "--real-mmap", "--no-ram-baseline", "--output-format", "json", "-o", res]
     p = subprocess.run(cmd, stderr=subprocess.PIPE, text=True)
     if p.returncode:

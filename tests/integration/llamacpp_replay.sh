@@ -4,7 +4,8 @@
 # kernel's page cache. With room for the model the loaded replay reads
 # nothing a token; at a third of it, about the model a token. The table
 # keeps llama.cpp's own figures beside the replay's, and a directory with
-# no points.tsv is refused with exit 2.
+# no points.tsv, or a point whose sim.json lacks its rows, is refused with
+# exit 2.
 . "$SR_TESTLIB"
 need_root
 command -v python3 >/dev/null || skip "no python3"
@@ -36,4 +37,7 @@ grep -q "^| m | 150% ([0-9]* MiB) | 0.0 | 0.0 |" "$T/out" || fail "no 150% row: 
 grep -q "^replay bytes/token within 15% of llama.cpp's: [12] of 2 points" "$T/out" || fail "no verdict: $(cat "$T/out")"
 ok "llamacpp_replay: each point through the kernel's page cache beside llama.cpp's figures"
 expect_exit 2 "points.tsv" python3 "$SR_SRC/scripts/llamacpp_replay.py" "$T/none"
-ok "a directory without points.tsv: exit 2"
+echo '{"prefill_tokens": 2, "compute_ms_per_token": 5}' >"$O/m.35.sim.json"
+expect_exit 2 "m 35%: expected .*rows\[0\].tokens" python3 "$SR_SRC/scripts/llamacpp_replay.py" "$O"
+[ ! -s "$T/out" ] || fail "a bad point still printed: $(cat "$T/out")"
+ok "a directory without points.tsv, and a point's sim.json without its rows: exit 2"

@@ -64,7 +64,7 @@ for name, lv, real_b, real_t, pred_b, room, tokens, prefill, cms in points:
     k = [x for x in json.load(open(res))["rows"] if x["kind"] == "real-mmap"][0]
     t = k["per_token_read_bytes"][1:]  # the validation's real figure leaves the first decode token out
     rb = sum(t) / len(t) if t else 0.0
-    within += abs(rb - real_b) <= 0.15 * max(real_b, 1 << 20)  # the table's 1 MiB floor
+    within += abs(rb - real_b) <= max(0.15 * real_b, 1 << 20)  # llamacpp_table.py's near(): ±15%, 1 MiB floor
     print("| %s | %s%% (%.0f MiB) | %.1f | %.1f | %.2fx | %.1f | %.2fx | %.2f | %.2f |" % (
         name, lv, room / 2**20, real_b / 2**20, rb / 2**20, rb / max(real_b, 1), pred_b / 2**20,
         pred_b / max(real_b, 1), real_t, k["tokens_per_s"]))

@@ -33,6 +33,13 @@
  *   as the kernel has it (refault activation within the active list's
  *   size, may_deactivate on those, the load's PG_referenced), the 40
  *   validation points of README fell from 23 to 15 within the bytes band. */
+/* Folios: readahead reads into large folios (sim_io.c's next_folio, the
+ * orders from the pagecache policy), and the lists hold a folio as the entry
+ * of its first page. It is young if any of its pages is (folio_referenced
+ * counts one reference per mapping, so a folio is kept at its first scan,
+ * not activated), leaves whole (sim_io.c's evict_folio), and the lists'
+ * sizes compare pages, not entries. A page whose folio's first page has
+ * gone when it lands is a folio of its own. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -52,6 +59,7 @@ struct kq {
 	uint32_t *ent;
 	uint64_t head, tail;
 	uint32_t n;        /* entries in use */
+	uint64_t np;       /* pages in them (a folio's entry stands for all its pages) */
 	int id;            /* the frames' list bit */
 };
 
@@ -125,6 +133,7 @@ static void q_push_tail(struct sr_sim *s, struct pcl *x, struct kq *q, struct sr
 	f->key = q->tail;
 	q->ent[q->tail++ & x->mask] = (uint32_t)(f - s->fr);
 	q->n++;
+	q->np += 1ull << f->forder;
 }
 
 /* The frame at the old end, NULL: empty. */
@@ -147,6 +156,7 @@ static void q_pop(struct sr_sim *s, struct pcl *x, struct kq *q, struct sr_frame
 {
 	f->key = UINT64_MAX;
 	q->n--;
+	q->np -= 1ull << f->forder;
 	q->head++;
 	if (q->tail - q->head > AHEAD)
 		__builtin_prefetch(&s->fr[q->ent[(q->head + AHEAD) & x->mask]]);
@@ -157,8 +167,52 @@ static void q_pop(struct sr_sim *s, struct pcl *x, struct kq *q, struct sr_frame
  * most one such entry besides the frames in it. */
 static void q_remove(struct pcl *x, struct sr_frame *f)
 {
+	if (f->key == UINT64_MAX) /* a folio's page other than its first: never listed */
+		return;
 	f->key = UINT64_MAX;
 	x->q[f->list].n--;
+	x->q[f->list].np -= 1ull << f->forder;
+}
+
+/* ---- folios: a folio's first page stands in the lists for all of it ---- */
+
+/* The frame of the first page of f's folio if f is another page of one and
+ * that frame is there (resident or in flight), else NULL. */
+static struct sr_frame *folio_head(struct sr_sim *s, const struct sr_frame *f)
+{
+	uint64_t h = f->page & ~((1ull << f->forder) - 1);
+	struct sr_frame *g;
+
+	if (!f->forder || h == f->page)
+		return NULL;
+	g = sr_sim_lookup(s, h);
+	return g && g->forder == f->forder ? g : NULL;
+}
+
+/* folio_referenced() on head's folio: whether a page of it is young, the
+ * young bits cleared; -1 when a page is still in flight (the folio is
+ * locked: reclaim passes it by). */
+static int folio_young(struct sr_sim *s, struct sr_frame *head)
+{
+	uint64_t n = 1ull << head->forder, p;
+	int young = head->ref & YOUNG;
+
+	for (p = head->page + 1; head->forder && p < head->page + n; p++) {
+		struct sr_frame *g = sr_sim_lookup(s, p);
+
+		if (!g || g->forder != head->forder)
+			continue;
+		if (g->state != SR_FR_RES)
+			return -1;
+		young |= g->ref & YOUNG;
+	}
+	for (p = head->page + 1; young && head->forder && p < head->page + n; p++) {
+		struct sr_frame *g = sr_sim_lookup(s, p);
+
+		if (g && g->forder == head->forder)
+			g->ref &= (uint8_t)~YOUNG;
+	}
+	return !!young;
 }
 
 /* A refault is seen when the page is added to the page cache, before its
@@ -183,6 +237,10 @@ static void k_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 
 	(void)prefetched;
 	f->ref = 0;
+	if (f->forder && folio_head(s, f))
+		return; /* its folio's first page is listed for it */
+	if (f->forder && (f->page & ((1ull << f->forder) - 1)))
+		f->forder = 0; /* its folio's first page has gone: a page of its own */
 	q_push_tail(s, x, &x->q[0], f);
 }
 
@@ -205,7 +263,9 @@ static void deactivate(struct sr_sim *s, struct pcl *x)
 	struct sr_frame *a = q_head(s, x, &x->q[1]);
 
 	q_pop(s, x, &x->q[1], a);
-	s->r->pgdeactivate++;
+	s->r->pgdeactivate += 1ull << a->forder;
+	if (a->forder)
+		(void)folio_young(s, a);
 	a->ref &= (uint8_t)~(YOUNG | PGREF);
 	q_push_tail(s, x, &x->q[0], a);
 }
@@ -213,13 +273,13 @@ static void deactivate(struct sr_sim *s, struct pcl *x)
 /* shrink_active_list, before each inactive page scanned. */
 static void k_balance(struct sr_sim *s, struct pcl *x)
 {
-	while (x->q[1].n > x->q[0].n)
+	while (x->q[1].np > x->q[0].np)
 		deactivate(s, x);
-	if (!x->deact || !x->q[0].n)
+	if (!x->deact || !x->q[0].np)
 		return;
-	x->acc += x->q[1].n;
-	while (x->acc >= x->q[0].n && x->q[1].n) {
-		x->acc -= x->q[0].n;
+	x->acc += x->q[1].np;
+	while (x->acc >= x->q[0].np && x->q[1].n) {
+		x->acc -= x->q[0].np;
 		deactivate(s, x);
 	}
 }
@@ -228,6 +288,7 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 {
 	struct pcl *x = s->repl_priv;
 	uint64_t tries;
+	int young;
 
 	if (x->refaults != x->refaults_seen) { /* refaults since the last batch */
 		x->refaults_seen = x->refaults;
@@ -243,11 +304,16 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 		if (!x->q[0].n)
 			break;
 		f = q_head(s, x, &x->q[0]);
-		if (!(f->ref & YOUNG))
+		young = f->forder ? folio_young(s, f) : f->ref & YOUNG;
+		if (!young)
 			return f;
 		q_pop(s, x, &x->q[0], f);
+		if (young < 0) { /* locked under I/O: back to the list */
+			q_push_tail(s, x, &x->q[0], f);
+			continue;
+		}
 		if (f->ref & PGREF) { /* FOLIOREF_ACTIVATE */
-			s->r->pgactivate++;
+			s->r->pgactivate += 1ull << f->forder;
 			f->ref = PGREF;
 			q_push_tail(s, x, &x->q[1], f);
 		} else { /* FOLIOREF_KEEP */

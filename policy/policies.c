@@ -382,6 +382,10 @@ int sr_pc_setup(struct sr_policy *p, struct sr_pc *c)
 	c->ra = kb * 1024 / sr_sim_page_size(p->sim);
 	if (!c->ra)
 		c->ra = 1;
+	/* --max-folio: MAX_PAGECACHE_ORDER on x86-64 is a PMD, 2 MiB */
+	c->max_order = 0;
+	while ((sr_sim_page_size(p->sim) << (c->max_order + 1)) <= sr_sim_max_folio(p->sim))
+		c->max_order++;
 	return 0;
 }
 
@@ -406,6 +410,7 @@ void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, 
 		return;
 	c->start = page > c->ra / 2 ? page - c->ra / 2 : 0;
 	c->size = c->ra;
+	c->order = 0;
 	*lo = c->start;
 	*hi = c->start + c->size;
 	*mark = c->start + c->size - c->ra / 4;
@@ -417,12 +422,27 @@ void sr_pc_marked(struct sr_policy *p, uint64_t page)
 	struct sr_pc *c = p->priv;
 	uint64_t ps = sr_sim_page_size(p->sim);
 
+	uint64_t end, align;
+	unsigned o, lg = 0;
+
 	if (page >= c->start && page < c->start + c->size)
 		c->start += c->size;
 	else
 		c->start = page + 1;
 	c->size = c->ra;
-	sr_sim_prefetch(p->sim, c->start * ps, c->size * ps, c->start);
+	/* each async window asks for folios two orders larger, and ends on
+	 * that alignment (page_cache_async_ra, 6.16 on) */
+	while ((2ull << lg) <= c->ra)
+		lg++;
+	if (c->order < 64)
+		c->order += 2;
+	o = c->order < lg ? c->order : lg;
+	align = 1ull << o;
+	end = (c->start + c->size) & ~(align - 1);
+	if (end > c->start)
+		c->size = end - c->start;
+	o = o < c->max_order ? o : c->max_order;
+	sr_sim_prefetch_folios(p->sim, c->start * ps, c->size * ps, c->start, o, c->max_order);
 }
 
 /* ---- the table ---- */

@@ -148,6 +148,7 @@ struct sr_sim_cfg {
 	const struct sr_model *model;/* NULL for traces without a model */
 	uint64_t seed;
 	uint64_t ra_kb;              /* the target's read_ahead_kb (pagecache default) */
+	uint64_t max_folio;          /* the largest page-cache folio readahead makes, bytes (sr_dev_max_folio); 0: single pages */
 	uint64_t prefill_tokens;     /* prompt tokens in the schedule's prefill batch (its compute is this many tokens') */
 	uint64_t warmup_tokens;      /* decode tokens before the steady-state figures start counting */
 	int load_populate;           /* pagecache: fault the whole extent in, in order, first (MAP_POPULATE); not counted */
@@ -201,6 +202,9 @@ struct sr_sim_result {
 	/* pagecache's kernel lists, counted as /proc/vmstat does: pages
 	 * activated, deactivated, and read again after their eviction */
 	uint64_t pgactivate, pgdeactivate, refaults;
+	/* bytes readahead read into folios of --max-folio (/proc/meminfo's
+	 * FileHugePages at 2 MiB), and into larger folios than a page */
+	uint64_t max_folio_bytes, large_folio_bytes;
 };
 
 int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_result *r,
@@ -220,6 +224,7 @@ const struct sr_model *sr_sim_model(const struct sr_sim *s);
 uint64_t sr_sim_page_size(const struct sr_sim *s);
 uint64_t sr_sim_seed(const struct sr_sim *s);
 uint64_t sr_sim_ra_kb(const struct sr_sim *s);
+uint64_t sr_sim_max_folio(const struct sr_sim *s);
 /* The i-th access from the current one (0 = current). 1, 0 at the end, -errno.
  * *out is valid until the next peek: looking further may grow the window. */
 int sr_sim_peek(struct sr_sim *s, size_t i, const struct sr_access **out);
@@ -227,6 +232,12 @@ int sr_sim_peek(struct sr_sim *s, size_t i, const struct sr_access **out);
  * or in flight are skipped. mark: flag the frame at page `mark` (absolute
  * page number, UINT64_MAX none) for the marked() hook. */
 void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark);
+/* The same, the pages read into folios of up to 2^order pages as the
+ * kernel's page_cache_ra_order() makes them (kernel-lru keeps and evicts a
+ * folio whole; order 0: single pages, as sr_sim_prefetch); max_order, the
+ * largest the page cache makes, only for the result's count of them. */
+void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark, unsigned order,
+			    unsigned max_order);
 /* Resident pages of [off, off + len) become the next to evict (MADV_COLD,
  * and MADV_DONTNEED on a shared file mapping: the page cache keeps them,
  * unmapped and first in line for reclaim). */

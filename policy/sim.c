@@ -146,6 +146,7 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 	for (i = 0; i < a->npages; i++) {
 		uint64_t p, q, lo, hi, mark;
 		struct sr_frame *f;
+		int marked;
 
 		i = plain_hits(s, a, i);
 		if (i == a->npages)
@@ -160,21 +161,27 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 				s->r->prefetch_used_bytes += sr_sim_page_bytes(s, p);
 				s->unused_pf -= sr_sim_page_bytes(s, p);
 			}
+			marked = f->mark && po->marked;
 			if (f->mark) {
-				f->mark = 0;
+				sr_sim_unmark(s, f);
 				if (po->marked)
 					po->marked(&s->pol, p);
 			}
 			if (f->state == SR_FR_RES) {
 				s->r->hits++;
-				continue;
+			} else {
+				s->r->late++;
+				if (!s->req[f->io - 1].needed) {
+					s->req[f->io - 1].needed = 1;
+					s->needed++;
+				}
+				if (po->miss && (ret = sr_sim_wait_needed(s)))
+					return ret;
 			}
-			s->r->late++;
-			if (!s->req[f->io - 1].needed) {
-				s->req[f->io - 1].needed = 1;
-				s->needed++;
-			}
-			if (po->miss && (ret = sr_sim_wait_needed(s)))
+			/* page_cache_async_ra() allocates and submits the window
+			 * from the fault that found the mark, before the access
+			 * reads on into it (f may be reclaimed for it) */
+			if (marked && (ret = sr_sim_pump(s)))
 				return ret;
 			continue;
 		}
@@ -616,6 +623,11 @@ uint64_t sr_sim_seed(const struct sr_sim *s)
 uint64_t sr_sim_ra_kb(const struct sr_sim *s)
 {
 	return s->c->ra_kb;
+}
+
+uint64_t sr_sim_max_folio(const struct sr_sim *s)
+{
+	return s->c->max_folio ? s->c->max_folio : 4096;
 }
 
 double sr_sim_tokens_per_s(const struct sr_sim_result *r)

@@ -32,6 +32,7 @@ struct sr_frame {
 	uint8_t ref : 3;     /* clock / 2q referenced bit; kernel: young, PG_referenced */
 	uint8_t list : 1;    /* 2q: 0 inactive, 1 active */
 	uint8_t mark : 1;    /* readahead mark (pagecache) */
+	uint8_t forder;      /* kernel-lru: the page is in a folio of 2^forder pages, aligned (0: its own) */
 };
 _Static_assert(sizeof(struct sr_frame) == 32, "a page frame is 32 bytes: simulate's memory per page");
 
@@ -52,7 +53,12 @@ struct sr_req {
 
 struct sr_pf_run {
 	uint64_t page0, npages, mark;
+	uint64_t wend;       /* the window's end, pages: folios stop there */
+	uint64_t fend;       /* the end of the folio being filled */
 	uint32_t tag;
+	uint8_t order;       /* folios of up to 2^order pages (page_cache_ra_order); 0 after a conflict */
+	uint8_t forder;      /* the folio being filled */
+	uint8_t max_order;   /* --max-folio's order, for the count of such folios */
 };
 
 /* MIN's next-use table, run-length coded: page accesses start .. start +
@@ -150,6 +156,8 @@ struct sr_sim {
 struct sr_pc {
 	uint64_t ra;          /* readahead window, pages */
 	uint64_t start, size; /* the current window (file_ra_state) */
+	unsigned order;       /* ra->order: folio order the next async window asks for */
+	unsigned max_order;   /* the largest folio the page cache makes here, 0: none */
 };
 int sr_pc_setup(struct sr_policy *p, struct sr_pc *c);
 void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, uint64_t *mark);
@@ -222,6 +230,7 @@ static inline int sr_sim_frame_free(const struct sr_sim *s)
 	return s->free_head != SR_NIL || s->fresh < s->nfr;
 }
 struct sr_frame *sr_sim_lookup_hash(const struct sr_sim *s, uint64_t page);
+void sr_sim_unmark(struct sr_sim *s, struct sr_frame *f);
 /* The frame of page, NULL: not resident or in flight. Inline: the
  * pagecache row looks up every page its readahead windows cover. */
 static inline struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t page)

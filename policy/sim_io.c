@@ -97,6 +97,33 @@ static void evict(struct sr_sim *s, struct sr_frame *f)
 	s->free_head = (uint32_t)(f - s->fr);
 }
 
+/* The rest of victim's folio leaves with it (kernel-lru only makes folios). */
+static void evict_folio(struct sr_sim *s, const struct sr_frame *victim)
+{
+	uint64_t n = 1ull << victim->forder, p0 = victim->page & ~(n - 1), p;
+
+	for (p = p0; p < p0 + n; p++) {
+		struct sr_frame *g = sr_sim_lookup(s, p);
+
+		if (g && g != victim && g->forder == victim->forder && g->state == SR_FR_RES && !g->pinned)
+			evict(s, g);
+	}
+}
+
+/* The readahead mark was hit on f: a folio carries it on all its pages. */
+void sr_sim_unmark(struct sr_sim *s, struct sr_frame *f)
+{
+	uint64_t n = 1ull << f->forder, p0 = f->page & ~(n - 1), p;
+
+	f->mark = 0;
+	for (p = p0; f->forder && p < p0 + n; p++) {
+		struct sr_frame *g = sr_sim_lookup(s, p);
+
+		if (g && g->forder == f->forder)
+			g->mark = 0;
+	}
+}
+
 static int pin_match(const struct sr_sim *s, uint32_t tag);
 
 /* A frame for page, evicting if needed; NULL when every frame is in flight
@@ -115,6 +142,8 @@ static struct sr_frame *get_frame(struct sr_sim *s, uint64_t page, uint32_t tag,
 			if (!f)
 				return NULL;
 			evict(s, f);
+			if (f->forder)
+				evict_folio(s, f);
 		}
 		f = &s->fr[s->free_head];
 		s->free_head = f->next;
@@ -401,6 +430,30 @@ uint64_t sr_sim_extent_pages(const struct sr_sim *s)
 	return (x + s->c->page - 1) / s->c->page;
 }
 
+/* The folio page_cache_ra_order() makes at page p of run's window: its
+ * order, lowered to p's alignment and to fit before the window's end (no
+ * order 1); a page of it already cached fails the folio's insertion, and
+ * the kernel reads the rest of the window in single pages. */
+static void next_folio(struct sr_sim *s, struct sr_pf_run *run, uint64_t p)
+{
+	unsigned o = run->order;
+	uint64_t i;
+
+	if (p && (unsigned)__builtin_ctzll(p) < o)
+		o = (unsigned)__builtin_ctzll(p);
+	while (o && p + (1ull << o) > run->wend)
+		o--;
+	if (o == 1)
+		o = 0;
+	for (i = 1; o && i < (1ull << o); i++)
+		if (sr_sim_lookup(s, p + i)) {
+			run->order = 0;
+			o = 0;
+		}
+	run->forder = (uint8_t)o;
+	run->fend = p + (1ull << o);
+}
+
 /* Issue queued prefetches while slots are free (one is kept for demand reads). */
 int sr_sim_pump(struct sr_sim *s)
 {
@@ -415,6 +468,7 @@ int sr_sim_pump(struct sr_sim *s)
 		while (run->npages && sr_sim_lookup(s, run->page0)) {
 			run->page0++;
 			run->npages--;
+			run->order = 0; /* a page there: the rest in single pages */
 		}
 		if (!run->npages) {
 			s->pf_head = (s->pf_head + 1) % s->pf_cap;
@@ -425,12 +479,26 @@ int sr_sim_pump(struct sr_sim *s)
 		if (chunk_left(s, run->page0) < lim)
 			lim = chunk_left(s, run->page0);
 		for (p = run->page0; n < lim && !sr_sim_lookup(s, p); p++, n++) {
-			struct sr_frame *f = get_frame(s, p, run->tag, 1);
+			struct sr_frame *f;
 
+			if (run->order && p >= run->fend)
+				next_folio(s, run, p);
+			f = get_frame(s, p, run->tag, 1);
 			if (!f)
 				break;
-			if (p == run->mark)
+			if (p < run->fend) {
+				f->forder = run->forder;
+				if (run->forder) {
+					s->r->large_folio_bytes += sr_sim_page_bytes(s, p);
+					if (run->forder == run->max_order)
+						s->r->max_folio_bytes += sr_sim_page_bytes(s, p);
+				}
+				/* the folio holding the mark carries it, on every page */
+				if (run->mark >= (p & ~((1ull << run->forder) - 1)) && run->mark < run->fend)
+					f->mark = 1;
+			} else if (p == run->mark) {
 				f->mark = 1;
+			}
 		}
 		if (!n) { /* nowhere to put it: give the rest of this run up */
 			s->r->prefetch_dropped++;
@@ -447,6 +515,12 @@ int sr_sim_pump(struct sr_sim *s)
 }
 
 void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark)
+{
+	sr_sim_prefetch_folios(s, off, len, mark, 0, 0);
+}
+
+void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark, unsigned order,
+			    unsigned max_order)
 {
 	uint64_t p0 = off / s->c->page, p1, tp = sr_sim_extent_pages(s);
 	struct sr_pf_run *run;
@@ -465,6 +539,11 @@ void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark
 	run->npages = p1 - p0;
 	run->mark = mark;
 	run->tag = s->win_n ? s->win[s->win_head].tag : 0;
+	run->wend = p1;
+	run->fend = p0;
+	run->order = (uint8_t)(order < 31 ? order : 31);
+	run->max_order = (uint8_t)max_order;
+	run->forder = 0;
 }
 
 void sr_sim_cold(struct sr_sim *s, uint64_t off, uint64_t len)

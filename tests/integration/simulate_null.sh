@@ -28,7 +28,9 @@ truncate -s 4T "$T/q"
 sz=$($SR simulate --profile llama-2-7b-quick "$T/q" --engine null --tokens 1 --policy none --output-format json |
 	python3 -c 'import json, sys; print(json.load(sys.stdin)["model_bytes"])') || fail "model size"
 truncate -s "$sz" "$T/q"
-fig() { "$@" --engine null --tokens 1 --mem 30% --page 4k --policy pagecache --output-format json |
+# a 128 KiB readahead window: the interleaving moves its marks (with 16 MiB
+# windows of 2 MiB folios the threads read the same)
+fig() { "$@" --engine null --tokens 1 --mem 30% --page 4k --policy pagecache --read-ahead-kb 128 --output-format json |
 	python3 -c 'import json, sys; r = json.load(sys.stdin)["rows"][0]; print(r["pages"], r["misses"], r["read_bytes"], r["faults"])'; }
 a=$(fig $SR simulate --profile llama-2-7b-quick "$T/q" --access page --threads 2) || fail "--access page --threads 2"
 $SR synth --profile llama-2-7b-quick --tokens 1 --access page --threads 2 -o "$T/q2.csv" || fail "synth --threads 2"

@@ -182,6 +182,7 @@ struct run_opts {
 	uint64_t page;        /* 0: 4K */
 	unsigned qd;          /* 0: 8 */
 	uint64_t compute_ns_per_token;
+	uint64_t max_folio;   /* 0: 2M */
 };
 
 /* Simulate policy spec over records; asserts success. */
@@ -211,6 +212,7 @@ static inline void simulate(const char *spec, const struct sr_model *m, const st
 	c.model = m;
 	c.seed = 7;
 	c.ra_kb = 128;
+	c.max_folio = o ? o->max_folio : 0;
 	ret = sr_sim_run(&c, &src.src, res, &e);
 	if (ret)
 		fprintf(stderr, "%s: %s\n", spec, e.msg);

@@ -13,6 +13,7 @@
 #include "base/outfile.h"
 #include "base/plot.h"
 #include "cli/cli.h"
+#include "devices/discover.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "cli/rows.h"
@@ -35,7 +36,7 @@
 enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
-	O_REAL_MMAP, O_ADVISE, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
+	O_REAL_MMAP, O_ADVISE, O_MAX_FOLIO, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
 	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS, O_LOAD, O_SPREAD,
 };
 
@@ -47,7 +48,7 @@ struct pol {
 
 struct args {
 	const char *trace, *format, *profile, *gguf, *output, *plot, *mem_arg, *routing, *spec;
-	uint64_t tokens, seed, page, bs, qd, ra_kb, prefill;
+	uint64_t tokens, seed, page, bs, qd, ra_kb, prefill, max_folio;
 	struct sr_cli_targets tg;
 	struct sr_cli_engine eng;
 	double compute_ms; /* < 0: from the schedule */
@@ -58,6 +59,7 @@ struct args {
 	uint64_t mmap_threads;
 	struct sr_synth_opts acc; /* --access and --threads: access, page, threads */
 	int have_access, have_threads;
+	char folio_why[160];      /* where --max-folio's default came from */
 	enum sr_advise advise;
 	enum sr_out_fmt outfmt;
 	struct pol pol[MAX_POL];
@@ -111,6 +113,8 @@ static const struct sr_opt opts[] = {
 	  .flags = SR_OPTF_DEFDOC, .expect = "milliseconds >= 0 (25, 7.5)" },
 	{ SR_OPT_CB("read-ahead-kb", O_RA, "KB", "the target's", "pagecache policy's readahead (default /sys/block/DEV/queue/read_ahead_kb, else 128)", parse_ra),
 	  .flags = SR_OPTF_DEFDOC },
+	{ SR_OPT_SIZE("max-folio", O_MAX_FOLIO, "SIZE", "the target's", "pagecache policy and the mmap strategies: the largest page-cache folio readahead makes, which the LRU keeps and evicts whole; each async window asks for folios four times larger from a fault's single pages on. Default 2M where the target's filesystem and kernel read into large folios (ext4 from Linux 6.16, xfs from 5.18), else 4k: single pages", A, max_folio, 4096, 2u << 20),
+	  .flags = SR_OPTF_POW2 | SR_OPTF_DEFDOC, .expect = "a power of two from 4k to 2M" },
 	{ SR_OPT_CHOICE("mmap-cost", O_MMAP_COST, "off|auto|measure", "off", "charge the mmap rows (pagecache and the strategies) the page-cache cost measured here (fault streaming per thread, with and without memcg pressure; cached per device) instead of O_DIRECT time; measure: ignore the cache", A, mmap_cost, mmap_cost_names, NULL) },
 	{ SR_OPT_UINT("mmap-threads", O_MMAP_THREADS, "N", "online CPUs, at most 8", "--mmap-cost: compute threads faulting in parallel (llama.cpp's --threads)", A, mmap_threads, 1, 64),
 	  .flags = SR_OPTF_DEFDOC },
@@ -533,7 +537,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 				.compute_ns_per_token = a->compute_ms > 0 ? (uint64_t)(a->compute_ms * 1e6) : 0,
 				.ignore_t_ns = a->compute_ms == 0 || !!a->trace,
 				.passes = a->trace ? a->tokens : 1, .model = sc->have_model ? &sc->model : NULL,
-				.seed = a->seed, .ra_kb = sim_ra_kb(a), .prefill_tokens = a->prefill,
+				.seed = a->seed, .ra_kb = sim_ra_kb(a), .max_folio = a->max_folio, .prefill_tokens = a->prefill,
 				.warmup_tokens = a->trace ? 0 : a->tokens / 2, .load_populate = a->load == 1,
 				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->tg.stripe, .stop = &sr_cli_stop,
 				.progress = sim_progress, .progress_arg = &pm,
@@ -715,11 +719,16 @@ int cmd_simulate(int argc, char **argv)
 		goto fail;
 	if (!a.ra_kb)
 		a.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
+	if (!a.max_folio)
+		a.max_folio = sr_dev_max_folio(tgt.path, a.folio_why, sizeof(a.folio_why));
+	else
+		snprintf(a.folio_why, sizeof(a.folio_why), "--max-folio");
 
 	rep = (struct sr_sim_report){
 		.source = sc.name, .target = ts.n ? a.tg.layout_str : tgt.path, .model = sc.have_model ? sc.model.name : NULL,
 		.engine = a.eng.ops->name, .model_bytes = sc.model_bytes, .target_size = tgt.size,
 		.page = a.page, .max_req = a.bs, .qd = (unsigned)a.qd, .tokens = a.tokens,
+		.max_folio = a.max_folio, .max_folio_why = a.folio_why,
 		.compute_ms_per_token = a.compute_ms, .prefill_tokens = a.prefill,
 		.layout = ts.n ? a.tg.layout_str : NULL, .devs = ts.n ? a.tg.path : NULL, .nr_dev = ts.n,
 	};

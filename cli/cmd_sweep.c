@@ -14,6 +14,7 @@
 #include "base/membudget.h"
 #include "base/outfile.h"
 #include "cli/cli.h"
+#include "devices/discover.h"
 #include "cli/fio_compat.h"
 #include "cli/opts.h"
 #include "cli/rows.h"
@@ -180,6 +181,7 @@ static int run_point_sim(void *arg, const struct sr_sweep *s, const struct sr_sw
 	uint64_t page = sr_sweep_num(s, p, SR_DIM_PAGE), bs = sr_sweep_num(s, p, SR_DIM_BS);
 	struct sr_sim_result *res;
 	struct sr_sim_cfg c;
+	char why[160];
 	double wall;
 	int ret;
 
@@ -192,6 +194,7 @@ static int run_point_sim(void *arg, const struct sr_sweep *s, const struct sr_sw
 		.ignore_t_ns = a->compute_ms == 0 || !!a->trace, .passes = a->trace ? a->tokens : 1,
 		.model = r->sc->have_model ? &r->sc->model : NULL, .seed = a->seed, .ra_kb = r->ra_kb,
 		.warmup_tokens = a->trace ? 0 : a->tokens / 2, .stop = &sr_cli_stop,
+		.max_folio = sr_dev_max_folio(r->tgt->path, why, sizeof(why)),
 	};
 	if (sr_policy_parse(spec, &c.policy, &c.pp, e))
 		return -EINVAL;

@@ -86,6 +86,14 @@ int sr_dev_numa(const char *sysfs_root, const char *disk, int *node, char *cpus,
  * (0: the device reads no ahead), or -1 when unknown. */
 long sr_dev_read_ahead_kb(const char *sysfs_root, const char *disk);
 
+/* The largest page-cache folio readahead makes for the file at path
+ * (devices/folio.c): 2 MiB where its filesystem and this kernel read into
+ * large folios (ext4 from Linux 6.16, xfs from 5.18), else 4096; why gets a
+ * phrase saying which. _for: the same from statfs's f_type and a release
+ * string ("6.18.44"). */
+uint64_t sr_dev_max_folio(const char *path, char *why, size_t n);
+uint64_t sr_dev_max_folio_for(unsigned long fs_magic, const char *release, char *why, size_t n);
+
 /* PCIe helpers (devices/link.c). */
 double sr_pcie_parse_gts(const char *s);  /* "16.0 GT/s PCIe" -> 16.0; 0 if unknown */
 unsigned sr_pcie_gen_of_gts(double gts);  /* 16.0 -> 4; 0 if unknown */

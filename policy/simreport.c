@@ -168,8 +168,9 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 	size_t r;
 	int i;
 
-	fprintf(f, "simulate: %s on %s (%s, qd %u, page %" PRIu64 ", max read %" PRIu64 ")\n", rep->source,
-		rep->target, rep->engine, rep->qd, rep->page, rep->max_req);
+	fprintf(f, "simulate: %s on %s (%s, qd %u, page %" PRIu64 ", max read %" PRIu64 "; page-cache folios up to %" PRIu64 ", %s)\n",
+		rep->source, rep->target, rep->engine, rep->qd, rep->page, rep->max_req, rep->max_folio,
+		rep->max_folio_why ? rep->max_folio_why : "");
 	if (rep->partial)
 		fprintf(f, "PARTIAL: stopped by a signal; the rows below are the ones that completed\n");
 	fprintf(f, "model %s: %.1f MiB; compute %s", rep->model ? rep->model : "-",
@@ -266,6 +267,8 @@ static void json_head(json_t *root, const struct sr_sim_report *rep)
 	json_object_set_new(root, "qd", json_integer(rep->qd));
 	json_object_set_new(root, "page", json_integer((json_int_t)rep->page));
 	json_object_set_new(root, "max_request", json_integer((json_int_t)rep->max_req));
+	json_object_set_new(root, "max_folio_bytes", json_integer((json_int_t)rep->max_folio));
+	json_object_set_new(root, "max_folio_source", json_string(rep->max_folio_why ? rep->max_folio_why : ""));
 	json_object_set_new(root, "compute_ms_per_token",
 			    rep->compute_ms_per_token < 0 ? json_null() : json_real(rep->compute_ms_per_token));
 	json_object_set_new(root, "prefill_tokens", json_integer((json_int_t)rep->prefill_tokens));
@@ -348,6 +351,8 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "pgactivate", json_integer((json_int_t)s->pgactivate));
 	json_object_set_new(o, "pgdeactivate", json_integer((json_int_t)s->pgdeactivate));
 	json_object_set_new(o, "workingset_refault", json_integer((json_int_t)s->refaults));
+	json_object_set_new(o, "large_folio_read_bytes", json_integer((json_int_t)s->large_folio_bytes));
+	json_object_set_new(o, "max_folio_read_bytes", json_integer((json_int_t)s->max_folio_bytes));
 	json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)s->last_token_read_bytes));
 	json_object_set_new(o, "steady_tokens", json_integer((json_int_t)s->steady_tokens));
 	json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));

@@ -70,6 +70,8 @@ struct sr_sim_row {
 struct sr_sim_report {
 	const char *source, *target, *model, *engine;
 	uint64_t model_bytes, target_size, page, max_req;
+	uint64_t max_folio;          /* the largest page-cache folio (--max-folio) */
+	const char *max_folio_why;   /* where it came from */
 	unsigned qd;
 	uint64_t tokens;
 	double compute_ms_per_token; /* < 0: from the schedule */

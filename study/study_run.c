@@ -16,6 +16,7 @@
 #include "policy/pccost.h"
 #include "policy/policy.h"
 #include "real/pccost.h"
+#include "devices/discover.h"
 #include "study/study_mmap.h"
 #include "study/study_run.h"
 #include "synth/schedule.h"
@@ -124,12 +125,14 @@ static int sim_as(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *
 	if ((ret = sr_policy_parse(spec, &ops, &pp, e)) || (ret = open_sched(s, mc, SR_ACCESS_TENSOR, &src, e)))
 		return ret < 0 ? ret : -EINVAL;
 	{
+		char why[160];
 		struct sr_sim_cfg c = {
 			.policy = ops, .pp = pp, .policy_spec = spec, .engine = sr_engine_find("io_uring"),
 			.fd = mc->tgt.fd, .tgt_name = mc->tgt.path, .target_size = mc->tgt.size, .extent = mc->v->bytes,
 			.lbs = mc->tgt.lbs, .mem = mem, .page = page, .max_req = page > (1u << 20) ? page : 1u << 20,
 			.qd = SIM_QD, .compute_ns_per_token = (uint64_t)how->compute_ns, .passes = 1, .model = &mc->m,
 			.seed = s->seed, .ra_kb = s->ra_kb, .stop = &sr_stop_requested,
+			.max_folio = sr_dev_max_folio(mc->tgt.path, why, sizeof(why)),
 		};
 
 		ret = sr_sim_run(&c, src, &res, e);

@@ -212,6 +212,26 @@ static void test_link_parse(void **state)
 	assert_int_equal(sr_pcie_gen_of_gts(12.0), 0);
 }
 
+/* The page cache's largest folio: ext4 reads into large folios from Linux
+ * 6.16, xfs from 5.18; before, and on other filesystems, single pages. */
+static void test_max_folio(void **state)
+{
+	char why[160];
+
+	(void)state;
+	assert_int_equal(sr_dev_max_folio_for(0xEF53, "6.18.44-fc-v1272", why, sizeof(why)), 2u << 20);
+	assert_non_null(strstr(why, "ext4 on Linux 6.18"));
+	assert_int_equal(sr_dev_max_folio_for(0xEF53, "6.16.0", why, sizeof(why)), 2u << 20);
+	assert_int_equal(sr_dev_max_folio_for(0xEF53, "6.12.57+deb13-amd64", why, sizeof(why)), 4096);
+	assert_non_null(strstr(why, "only from 6.16"));
+	assert_int_equal(sr_dev_max_folio_for(0xEF53, "6.1.0-40-amd64", why, sizeof(why)), 4096);
+	assert_int_equal(sr_dev_max_folio_for(0x58465342, "6.1.0", why, sizeof(why)), 2u << 20);
+	assert_int_equal(sr_dev_max_folio_for(0x58465342, "5.15.0", why, sizeof(why)), 4096);
+	assert_int_equal(sr_dev_max_folio_for(0x9123683E, "6.18.0", why, sizeof(why)), 4096); /* btrfs */
+	assert_int_equal(sr_dev_max_folio_for(0xEF53, "garbage", why, sizeof(why)), 4096);
+	assert_int_equal(sr_dev_max_folio("/dev/null", why, sizeof(why)), 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_disk_for_path),
 		cmocka_unit_test(test_numa),
 		cmocka_unit_test(test_link_parse),
+		cmocka_unit_test(test_max_folio),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

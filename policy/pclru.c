@@ -25,8 +25,10 @@
  * - the active list is shrunk (oldest pages to the inactive list's new end,
  *   young bits cleared) while it is larger than the inactive list
  *   (inactive_is_low, ratio 1 below 1 GiB) and, while refaults are seen,
- *   in proportion to the inactive pages scanned (get_scan_count scans both
- *   lists by size). A refault is seen when its page is given a frame,
+ *   in proportion to the inactive entries scanned (get_scan_count scans both
+ *   lists by size; a folio is one entry here, where the kernel counts its
+ *   pages: counted in pages, the 40 points of README moved within their
+ *   run-to-run noise). A refault is seen when its page is given a frame,
  *   before the read (k_alloc). The kernel's prepare_scan_control opens
  *   may_deactivate on refault activations (WORKINGSET_ACTIVATE_FILE), which
  *   are not modelled (above); every refault stands in for them. Modelled
@@ -181,12 +183,8 @@ static void q_remove(struct pcl *x, struct sr_frame *f)
 static struct sr_frame *folio_head(struct sr_sim *s, const struct sr_frame *f)
 {
 	uint64_t h = f->page & ~((1ull << f->forder) - 1);
-	struct sr_frame *g;
 
-	if (!f->forder || h == f->page)
-		return NULL;
-	g = sr_sim_lookup(s, h);
-	return g && g->forder == f->forder ? g : NULL;
+	return f->forder && h != f->page ? sr_sim_folio_page(s, h, f->forder) : NULL;
 }
 
 /* folio_referenced() on head's folio: whether a page of it is young, the
@@ -198,18 +196,18 @@ static int folio_young(struct sr_sim *s, struct sr_frame *head)
 	int young = head->ref & YOUNG;
 
 	for (p = head->page + 1; head->forder && p < head->page + n; p++) {
-		struct sr_frame *g = sr_sim_lookup(s, p);
+		struct sr_frame *g = sr_sim_folio_page(s, p, head->forder);
 
-		if (!g || g->forder != head->forder)
+		if (!g)
 			continue;
 		if (g->state != SR_FR_RES)
 			return -1;
 		young |= g->ref & YOUNG;
 	}
 	for (p = head->page + 1; young && head->forder && p < head->page + n; p++) {
-		struct sr_frame *g = sr_sim_lookup(s, p);
+		struct sr_frame *g = sr_sim_folio_page(s, p, head->forder);
 
-		if (g && g->forder == head->forder)
+		if (g)
 			g->ref &= (uint8_t)~YOUNG;
 	}
 	return !!young;
@@ -270,7 +268,7 @@ static void deactivate(struct sr_sim *s, struct pcl *x)
 	q_push_tail(s, x, &x->q[0], a);
 }
 
-/* shrink_active_list, before each inactive page scanned. */
+/* shrink_active_list, before each inactive entry (page or folio) scanned. */
 static void k_balance(struct sr_sim *s, struct pcl *x)
 {
 	while (x->q[1].np > x->q[0].np)

@@ -420,9 +420,7 @@ void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, 
 void sr_pc_marked(struct sr_policy *p, uint64_t page)
 {
 	struct sr_pc *c = p->priv;
-	uint64_t ps = sr_sim_page_size(p->sim);
-
-	uint64_t end, align;
+	uint64_t ps = sr_sim_page_size(p->sim), end, align;
 	unsigned o, lg = 0;
 
 	if (page >= c->start && page < c->start + c->size)

@@ -242,6 +242,14 @@ static inline struct sr_frame *sr_sim_lookup(const struct sr_sim *s, uint64_t pa
 	i = page <= s->hmask ? s->hash[page] : SR_NIL;
 	return i == SR_NIL ? NULL : &s->fr[i];
 }
+/* The frame of page p if it is a page of a folio of 2^order pages (the
+ * pages it was read with), else NULL. */
+static inline struct sr_frame *sr_sim_folio_page(const struct sr_sim *s, uint64_t p, unsigned order)
+{
+	struct sr_frame *g = sr_sim_lookup(s, p);
+
+	return g && g->forder == order ? g : NULL;
+}
 /* sr_sim_lookup with a direct table, from copies of its fields a loop
  * keeps in registers. */
 static inline struct sr_frame *sr_sim_lookup_direct(struct sr_frame *fr, const uint32_t *ht, uint64_t hmask,

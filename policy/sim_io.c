@@ -103,9 +103,9 @@ static void evict_folio(struct sr_sim *s, const struct sr_frame *victim)
 	uint64_t n = 1ull << victim->forder, p0 = victim->page & ~(n - 1), p;
 
 	for (p = p0; p < p0 + n; p++) {
-		struct sr_frame *g = sr_sim_lookup(s, p);
+		struct sr_frame *g = sr_sim_folio_page(s, p, victim->forder);
 
-		if (g && g != victim && g->forder == victim->forder && g->state == SR_FR_RES && !g->pinned)
+		if (g && g != victim && g->state == SR_FR_RES && !g->pinned)
 			evict(s, g);
 	}
 }
@@ -117,9 +117,9 @@ void sr_sim_unmark(struct sr_sim *s, struct sr_frame *f)
 
 	f->mark = 0;
 	for (p = p0; f->forder && p < p0 + n; p++) {
-		struct sr_frame *g = sr_sim_lookup(s, p);
+		struct sr_frame *g = sr_sim_folio_page(s, p, f->forder);
 
-		if (g && g->forder == f->forder)
+		if (g)
 			g->mark = 0;
 	}
 }

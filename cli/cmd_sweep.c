@@ -35,7 +35,7 @@
 enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_OUTPUT = 'o',
 	O_PATTERN = 256, O_SIZE, O_SEED, O_NO_SHUFFLE, O_RUNTIME, O_REPEAT, O_ALLOW_WRITE,
-	O_OUTFMT, O_PROGRESS, O_NO_PNG, O_SPEC, O_PROFILE, O_TOKENS, O_ROUTING, O_COMPUTE,
+	O_OUTFMT, O_PROGRESS, O_NO_PNG, O_SPEC, O_PROFILE, O_TOKENS, O_ROUTING, O_COMPUTE, O_MAX_FOLIO,
 	O_DIM, O_DIM_LAST = O_DIM + SR_DIM_NR - 1,
 	O_TRACE_IN, O_TRACE_IN_LAST = O_TRACE_IN + SR_CLI_TRACE_IN_NR - 1,
 };
@@ -46,7 +46,7 @@ struct args {
 	struct sr_cli_trace_in in;
 	const char *trace, *format, *output, *spec, *profile, *routing, *mem_arg;
 	int pattern, no_shuffle, allow_write, progress, no_png, runtime_given, tokens_given;
-	uint64_t size, seed, repeat, runtime_ns, tokens;
+	uint64_t size, seed, repeat, runtime_ns, tokens, max_folio;
 	double compute_ms; /* < 0: from the schedule */
 	char policies[POLICY_LIST_MAX]; /* every --policy joined by ';' */
 	enum sr_out_fmt outfmt;
@@ -67,6 +67,8 @@ static const struct sr_opt opts[] = {
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_DOUBLE("compute-ms-per-token", O_COMPUTE, "MS", "the schedule's", "simulate: compute per token (0: none)", A, compute_ms, 0, 3.6e6),
 	  .flags = SR_OPTF_DEFDOC, .expect = "milliseconds >= 0 (25, 7.5)" },
+	{ SR_OPT_SIZE("max-folio", O_MAX_FOLIO, "SIZE", "the target's", "simulate: the largest page-cache folio the pagecache policy's readahead makes, as simulate --max-folio (default 2M where the target's filesystem and kernel read into large folios, else 4k)", A, max_folio, 4096, 2u << 20),
+	  .flags = SR_OPTF_POW2 | SR_OPTF_DEFDOC, .expect = "a power of two from 4k to 2M" },
 	{ "pattern", O_PATTERN, 1, "seq|rand", "seq", "built-in workload when there is no --trace (fio rw=read|randread)" },
 	{ SR_OPT_SIZE("size", O_SIZE, "SIZE", "target size", "bytes the pattern covers", A, size, 0, 0), .flags = SR_OPTF_DEFDOC },
 	{ "bs", O_DIM + SR_DIM_BS, 1, "LIST", "4k..1m:x4 (pattern), 1m (trace, simulate)", "request sizes (a trace's records are split to it; simulate: the largest read): 4k,64k or 4k..4m:x2" },
@@ -142,9 +144,6 @@ static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e)
 	return sr_inputf(e, CMD ": internal: unhandled option %d", key);
 }
 
-/* The schedule of simulate points: synthesized from the model, or a trace
- * (labelled with the model's tensors when one is given). A copy of
- * cmd_simulate.c's open_schedule, with sweep's trace filters. */
 /* The schedule of simulate points: synthesized from the model, or the trace
  * (through the trace filters) labelled with it. */
 static int open_schedule(const struct args *a, struct sr_cli_sched *s, uint64_t tgt_size, struct sr_err *e)
@@ -170,6 +169,8 @@ struct runner {
 	/* simulate points */
 	struct sr_cli_sched *sc;
 	uint64_t ra_kb;
+	uint64_t max_folio;    /* --max-folio, or the target's (sr_dev_max_folio) */
+	char folio_why[160];   /* where it came from */
 };
 
 static int run_point_sim(void *arg, const struct sr_sweep *s, const struct sr_sweep_point *p,
@@ -181,7 +182,6 @@ static int run_point_sim(void *arg, const struct sr_sweep *s, const struct sr_sw
 	uint64_t page = sr_sweep_num(s, p, SR_DIM_PAGE), bs = sr_sweep_num(s, p, SR_DIM_BS);
 	struct sr_sim_result *res;
 	struct sr_sim_cfg c;
-	char why[160];
 	double wall;
 	int ret;
 
@@ -194,7 +194,7 @@ static int run_point_sim(void *arg, const struct sr_sweep *s, const struct sr_sw
 		.ignore_t_ns = a->compute_ms == 0 || !!a->trace, .passes = a->trace ? a->tokens : 1,
 		.model = r->sc->have_model ? &r->sc->model : NULL, .seed = a->seed, .ra_kb = r->ra_kb,
 		.warmup_tokens = a->trace ? 0 : a->tokens / 2, .stop = &sr_cli_stop,
-		.max_folio = sr_dev_max_folio(r->tgt->path, why, sizeof(why)),
+		.max_folio = r->max_folio,
 	};
 	if (sr_policy_parse(spec, &c.policy, &c.pp, e))
 		return -EINVAL;
@@ -335,6 +335,9 @@ static void write_text_sim(FILE *f, const struct sr_sweep *s, const struct sr_sw
 		in->model && strcmp(in->model, in->source) ? in->model : "", in->target, s->npoints, s->repeat,
 		in->tokens, in->model && !strcmp(in->model, in->source) ? "tokens" : "tokens/passes",
 		in->shuffle ? "shuffled" : "grid", s->stopped ? " (stopped early: partial)" : "");
+	if (in->max_folio)
+		fprintf(f, "pagecache policy: folios of up to %s (%s)\n", sr_plot_short_bytes(b1, sizeof(b1), in->max_folio),
+			in->max_folio_why ? in->max_folio_why : "");
 	fprintf(f, "%-24s %10s %6s %8s %8s %5s %9s %3s %10s %23s %10s %10s %7s %10s %10s %8s\n", "policy", "mem", "mem%",
 		"page", "bs", "qd", "engine", "n", "tokens/s", "(min..max)", "stall p50", "stall p99", "hit%",
 		"read", "steady", "GB/s");
@@ -480,8 +483,8 @@ static int setup_replay(struct args *a, int pattern_given, struct sr_err *e)
 		return sr_inputf(e, CMD ": expected --trace FILE or --pattern seq|rand, not both");
 	if (!a->trace && (sr_cli_trace_filtering(&a->in.topts) || a->in.file_map))
 		return sr_inputf(e, CMD ": --event/--dev/--pid/--comm/--rw/--time/--file-map filter a --trace");
-	if (a->tokens_given || a->routing || a->compute_ms >= 0)
-		return sr_inputf(e, CMD ": --tokens/--routing/--compute-ms-per-token shape simulate points: give a model (--profile, --gguf), --policy or --mem");
+	if (a->tokens_given || a->routing || a->compute_ms >= 0 || a->max_folio)
+		return sr_inputf(e, CMD ": --tokens/--routing/--compute-ms-per-token/--max-folio shape simulate points: give a model (--profile, --gguf), --policy or --mem");
 	if (!sw->ax[SR_DIM_BS].n && sr_sweep_parse(SR_DIM_BS, a->trace ? "1m" : "4k..1m:x4", &sw->ax[SR_DIM_BS], e))
 		return -EINVAL;
 	if (!sw->ax[SR_DIM_QD].n && sr_sweep_parse(SR_DIM_QD, "1,8,32", &sw->ax[SR_DIM_QD], e))
@@ -616,6 +619,11 @@ static int setup_sim_target(struct args *a, struct sr_sweep *sw, struct sr_cli_s
 						 mm->v[k].s, mm->v[k].n, maxpage ? maxpage : 4096);
 	}
 	r->ra_kb = sr_cli_read_ahead_kb(tgt->disk);
+	r->max_folio = a->max_folio;
+	if (r->max_folio)
+		snprintf(r->folio_why, sizeof(r->folio_why), "--max-folio");
+	else
+		r->max_folio = sr_dev_max_folio(tgt->path, r->folio_why, sizeof(r->folio_why));
 	return 0;
 }
 
@@ -719,7 +727,7 @@ int cmd_sweep(int argc, char **argv)
 				     .seed = a.seed, .shuffle = !a.no_shuffle, .spec_Bps = ds.seq_read_Bps,
 				     .spec_source = ds.source[0] ? ds.source : ds.profile[0] ? ds.profile : a.spec,
 				     .model = sc.have_model ? sc.model.name : NULL, .model_bytes = sc.model_bytes,
-				     .tokens = a.tokens };
+				     .tokens = a.tokens, .max_folio = r.max_folio, .max_folio_why = r.folio_why };
 	r.show = a.progress || isatty(STDERR_FILENO);
 	if (r.show && sim)
 		fprintf(stderr, "sweep: %zu points x %u runs of %" PRIu64 " %s\n", sw->npoints, sw->repeat, a.tokens,

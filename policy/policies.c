@@ -440,7 +440,7 @@ void sr_pc_marked(struct sr_policy *p, uint64_t page)
 	if (end > c->start)
 		c->size = end - c->start;
 	o = o < c->max_order ? o : c->max_order;
-	sr_sim_prefetch_folios(p->sim, c->start * ps, c->size * ps, c->start, o, c->max_order);
+	sr_sim_prefetch_folios(p->sim, c->start * ps, c->size * ps, c->start, o);
 }
 
 /* ---- the table ---- */

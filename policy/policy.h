@@ -234,10 +234,8 @@ int sr_sim_peek(struct sr_sim *s, size_t i, const struct sr_access **out);
 void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark);
 /* The same, the pages read into folios of up to 2^order pages as the
  * kernel's page_cache_ra_order() makes them (kernel-lru keeps and evicts a
- * folio whole; order 0: single pages, as sr_sim_prefetch); max_order, the
- * largest the page cache makes, only for the result's count of them. */
-void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark, unsigned order,
-			    unsigned max_order);
+ * folio whole; order 0: single pages, as sr_sim_prefetch). */
+void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark, unsigned order);
 /* Resident pages of [off, off + len) become the next to evict (MADV_COLD,
  * and MADV_DONTNEED on a shared file mapping: the page cache keeps them,
  * unmapped and first in line for reclaim). */

@@ -58,7 +58,6 @@ struct sr_pf_run {
 	uint32_t tag;
 	uint8_t order;       /* folios of up to 2^order pages (page_cache_ra_order); 0 after a conflict */
 	uint8_t forder;      /* the folio being filled */
-	uint8_t max_order;   /* --max-folio's order, for the count of such folios */
 };
 
 /* MIN's next-use table, run-length coded: page accesses start .. start +

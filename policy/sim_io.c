@@ -490,7 +490,7 @@ int sr_sim_pump(struct sr_sim *s)
 				f->forder = run->forder;
 				if (run->forder) {
 					s->r->large_folio_bytes += sr_sim_page_bytes(s, p);
-					if (run->forder == run->max_order)
+					if ((s->c->page << run->forder) >= sr_sim_max_folio(s))
 						s->r->max_folio_bytes += sr_sim_page_bytes(s, p);
 				}
 				/* the folio holding the mark carries it, on every page */
@@ -516,11 +516,10 @@ int sr_sim_pump(struct sr_sim *s)
 
 void sr_sim_prefetch(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark)
 {
-	sr_sim_prefetch_folios(s, off, len, mark, 0, 0);
+	sr_sim_prefetch_folios(s, off, len, mark, 0);
 }
 
-void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark, unsigned order,
-			    unsigned max_order)
+void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64_t mark, unsigned order)
 {
 	uint64_t p0 = off / s->c->page, p1, tp = sr_sim_extent_pages(s);
 	struct sr_pf_run *run;
@@ -542,7 +541,6 @@ void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64
 	run->wend = p1;
 	run->fend = p0;
 	run->order = (uint8_t)(order < 31 ? order : 31);
-	run->max_order = (uint8_t)max_order;
 	run->forder = 0;
 }
 

@@ -124,15 +124,21 @@ static int sim_as(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *
 	snprintf(spec, sizeof(spec), "pagecache:%" PRIu64, ra);
 	if ((ret = sr_policy_parse(spec, &ops, &pp, e)) || (ret = open_sched(s, mc, SR_ACCESS_TENSOR, &src, e)))
 		return ret < 0 ? ret : -EINVAL;
-	{
+	if (!mc->max_folio) { /* once per model: its target's */
 		char why[160];
+
+		mc->max_folio = sr_dev_max_folio(mc->tgt.path, why, sizeof(why));
+		sr_study_note(&s->x, "%s: the simulated runs read into page-cache folios of up to %" PRIu64 " KiB (%s)",
+			      mc->v->name, mc->max_folio >> 10, why);
+	}
+	{
 		struct sr_sim_cfg c = {
 			.policy = ops, .pp = pp, .policy_spec = spec, .engine = sr_engine_find("io_uring"),
 			.fd = mc->tgt.fd, .tgt_name = mc->tgt.path, .target_size = mc->tgt.size, .extent = mc->v->bytes,
 			.lbs = mc->tgt.lbs, .mem = mem, .page = page, .max_req = page > (1u << 20) ? page : 1u << 20,
 			.qd = SIM_QD, .compute_ns_per_token = (uint64_t)how->compute_ns, .passes = 1, .model = &mc->m,
 			.seed = s->seed, .ra_kb = s->ra_kb, .stop = &sr_stop_requested,
-			.max_folio = sr_dev_max_folio(mc->tgt.path, why, sizeof(why)),
+			.max_folio = mc->max_folio,
 		};
 
 		ret = sr_sim_run(&c, src, &res, e);
@@ -142,9 +148,10 @@ static int sim_as(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *
 	u->page = page;
 	u->ram_share = (double)mem / (double)mc->v->bytes;
 	snprintf(u->cmd, sizeof(u->cmd), "ssdreplay simulate --profile %s %.300s --tokens %" PRIu64 " --seed %" PRIu64
-		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd %u --compute-ms-per-token %.3f%s",
+		 " --policy %s --mem %" PRIu64 " --page %" PRIu64 " --bs %" PRIu64 " --qd %u --max-folio %" PRIu64
+		 " --compute-ms-per-token %.3f%s",
 		 mc->v->name, mc->path, s->tokens, s->seed, spec, mem, page, page > (1u << 20) ? page : 1u << 20,
-		 SIM_QD, how->compute_ns / 1e6, how->cost ? " --mmap-cost auto --mmap-threads 1" : "");
+		 SIM_QD, mc->max_folio, how->compute_ns / 1e6, how->cost ? " --mmap-cost auto --mmap-threads 1" : "");
 	if (ret || res.partial) {
 		snprintf(u->note, sizeof(u->note), "%.250s", ret ? e->msg : "stopped");
 		if (ret && e->bad_input)

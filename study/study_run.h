@@ -23,6 +23,7 @@ struct sr_study_mctx {
 	char path[4096];        /* what is read: its scratch GGUF or --target */
 	struct sr_target tgt;   /* O_DIRECT, for the simulated runs */
 	double bytes_per_token; /* schedule bytes per token (tensor granularity) */
+	uint64_t max_folio;     /* the largest page-cache folio the simulated runs assume; 0: not yet found */
 };
 
 /* What the runs share: the caller fills the settings, set-up the figures. */

@@ -140,6 +140,8 @@ struct sr_sweep_info {
 	/* simulate points */
 	const char *model;        /* model name, NULL: a trace alone */
 	uint64_t model_bytes, tokens;
+	uint64_t max_folio;       /* the largest page-cache folio assumed, bytes */
+	const char *max_folio_why; /* where it came from */
 };
 
 /* One row per point with data, medians, min/max of bandwidth and p99

@@ -246,6 +246,8 @@ int sr_sweep_write_json(FILE *f, const struct sr_sweep *s, const struct sr_sweep
 		json_object_set_new(meta, "model", in->model ? json_string(in->model) : json_null());
 		json_object_set_new(meta, "model_bytes", json_integer((json_int_t)in->model_bytes));
 		json_object_set_new(meta, "tokens", json_integer((json_int_t)in->tokens));
+		json_object_set_new(meta, "max_folio_bytes", json_integer((json_int_t)in->max_folio));
+		json_object_set_new(meta, "max_folio_source", json_string(in->max_folio_why ? in->max_folio_why : ""));
 	}
 	json_object_set_new(meta, "target", json_string(in->target ? in->target : ""));
 	json_object_set_new(meta, "source", json_string(in->source ? in->source : ""));

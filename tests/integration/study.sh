@@ -124,6 +124,12 @@ for r in rows:
     for i in r["runs"].split():
         assert i in ids, (i, r)
 assert len(list(csv.DictReader(open(d + "/runs.csv")))) == len(runs)
+# the simulated runs name the page-cache folio size they assumed, once per model
+sim = [u for u in runs if u["kind"] in ("simulated", "predicted")]
+assert sim and all("--max-folio " in u["command"] for u in sim), sim
+for m in {u["model"] for u in sim}:
+    md = open(d + "/summary.md").read()
+    assert md.count("- " + m + ": the simulated runs read into page-cache folios of up to ") == 1, (m, md)
 real = [u for u in runs if u["kind"] == "real-mmap" and u["ok"]]
 if not real:
     print("SKIP-REAL")

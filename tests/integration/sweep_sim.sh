@@ -4,7 +4,9 @@
 # (oracle) reads no more than LRU at each budget, the whole model in memory
 # reads each page once and nothing in the steady state, bytes equal
 # `simulate`'s, CSV/JSON parse (a policy spec with ',' quoted), tokens/s vs mem
-# plots, bad policies and budgets refused with one line and exit 2.
+# plots, the page-cache folio size named (the target's default, as simulate's, or
+# --max-folio), bad policies, budgets and folio sizes refused with one line
+# and exit 2.
 . "$SR_TESTLIB"
 
 m=$T/m.gguf
@@ -48,6 +50,15 @@ want = sorted((r["policy"], r["mem_bytes"], r["demand_bytes"] + r["prefetch_byte
 print(got == want or (got, want))
 PY
 )" = True ] || fail "sweep and simulate disagree on bytes read"
+# The page-cache folio size: the target's default, as simulate detects it,
+# named in the report; --max-folio sets it; a replay sweep refuses it.
+[ "$(json "$T/sim.json" '(j["max_folio_bytes"], j["max_folio_source"])')" = \
+  "$(json "$j" '(j["ssdreplay"]["max_folio_bytes"], j["ssdreplay"]["max_folio_source"])')" ] || fail "sweep's default folio is not simulate's"
+$SR sweep --profile tiny-moe "$m" --policy pagecache --mem 50% --tokens 2 --max-folio 64k >"$T/f.txt" 2>"$T/err" ||
+	{ cat "$T/err"; fail "sweep --max-folio"; }
+grep -q "^pagecache policy: folios of up to 64 KiB (--max-folio)$" "$T/f.txt" || { cat "$T/f.txt"; fail "text report: no folio line"; }
+expect_exit 2 "--max-folio shape simulate points" $SR sweep --pattern seq --max-folio 64k "$m"
+expect_exit 2 "--max-folio: expected a power of two from 4k to 2M, found '3M'" $SR sweep --profile tiny-moe "$m" --max-folio 3M
 # CSV: a row per point, the columns the JSON has.
 [ "$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(len(r), all(float(x["tokens_per_s"]) > 0 and x["hit_pct"] and x["stall_p99_ns"] and x["read_bytes"] and x["read_Bps"] for x in r))' "$T/res/sweep.csv")" = "4 True" ] ||
 	fail "sweep.csv"

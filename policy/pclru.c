@@ -23,18 +23,24 @@
  *   model at 85%: 64.6 MiB a token with it, 124.2 without, 137-162 real).
  *   A refault only tells reclaim that the lists are thrashing (below);
  * - the active list is shrunk (oldest pages to the inactive list's new end,
- *   young bits cleared) while it is larger than the inactive list
- *   (inactive_is_low, ratio 1 below 1 GiB) and, while refaults are seen,
- *   in proportion to the inactive entries scanned (get_scan_count scans both
- *   lists by size; a folio is one entry here, where the kernel counts its
- *   pages: counted in pages, the 40 points of README moved within their
- *   run-to-run noise). A refault is seen when its page is given a frame,
- *   before the read (k_alloc). The kernel's prepare_scan_control opens
- *   may_deactivate on refault activations (WORKINGSET_ACTIVATE_FILE), which
- *   are not modelled (above); every refault stands in for them. Modelled
- *   as the kernel has it (refault activation within the active list's
- *   size, may_deactivate on those, the load's PG_referenced), the 40
- *   validation points of README fell from 23 to 15 within the bytes band. */
+ *   young bits cleared) only in proportion to the inactive entries scanned
+ *   (get_scan_count scans both lists by size; a folio is one entry here,
+ *   where the kernel counts its pages: counted in pages, the 40 points of
+ *   README moved within their run-to-run noise), and only while reclaim may
+ *   deactivate (prepare_scan_control): the active list is larger than the
+ *   inactive one (inactive_is_low, ratio 1 below 1 GiB), or a refault came
+ *   within the workingset's size since the last batch: its refault distance
+ *   (evictions and activations since its eviction, the shadow entry's
+ *   nonresident_age) at most the active list's pages, the refaults the
+ *   kernel activates and counts as WORKINGSET_ACTIVATE_FILE. So the active
+ *   list may outgrow the inactive one for a while, as the real runs' lists
+ *   did (memory.stat while decoding: active 52-213 MiB, inactive 0-161).
+ *   Shrunk at once to the inactive list's size at every scan instead, and
+ *   with every refault opening the proportional shrink, 25 of README's 40
+ *   points were within the bytes band against 26-27. A refault
+ *   is seen when its page is given a frame, before the read (k_alloc).
+ *   Modelled as the kernel has it, with the refaults within the workingset
+ *   also activated, 22. */
 /* Folios: readahead reads into large folios (sim_io.c's next_folio, the
  * orders from the pagecache policy), and the lists hold a folio as the entry
  * of its first page. It is young if any of its pages is (folio_referenced
@@ -50,6 +56,8 @@
 enum { YOUNG = SR_KREF_YOUNG, PGREF = 2 };
 enum { BATCH = 32 }; /* SWAP_CLUSTER_MAX: reclaim's batch */
 enum { AHEAD = 16 }; /* entries ahead of a list's head whose frames are prefetched */
+#define SHADOW 0x80000000u  /* a shadow entry's flag: the page was evicted */
+#define AGE_MASK 0x7fffffffu
 
 /* A list as a ring of frame indices: entries [head, tail) are tickets, a
  * frame's key the ticket of its entry (an entry whose frame has another key,
@@ -69,10 +77,11 @@ struct pcl {
 	struct kq q[2];    /* 0: inactive, 1: active */
 	uint64_t mask;     /* ring slots - 1 */
 	size_t ent_len;
-	uint8_t *shadow;   /* per page of the extent: 1 evicted, 0 never read or read again since */
+	uint32_t *shadow;  /* per page of the extent: SHADOW | age at its eviction; 0: never read or read again since */
 	size_t shadow_len;
 	uint64_t npages;
-	uint64_t refaults, refaults_seen;
+	uint32_t age;      /* nonresident_age: pages evicted or activated, modulo 2^31 */
+	uint64_t recent, recent_seen; /* refaults within the workingset's size (WORKINGSET_ACTIVATE_FILE) */
 	unsigned deact;    /* victims left in a batch that may deactivate */
 	uint64_t acc;      /* active pages owed a scan, times the inactive size */
 };
@@ -215,7 +224,7 @@ static int folio_young(struct sr_sim *s, struct sr_frame *head)
 
 /* A refault is seen when the page is added to the page cache, before its
  * read (filemap_add_folio -> workingset_refault), so reclaim may deactivate
- * from then on. Seen when the read landed instead, a 16 MiB readahead
+ * from then on if it is recent. Seen when the read landed instead, a 16 MiB readahead
  * window's refaults opened the window below only after its 4,096 frames
  * had been taken, and the active list was left alone while it thrashed. */
 static void k_alloc(struct sr_sim *s, struct sr_frame *f)
@@ -223,9 +232,12 @@ static void k_alloc(struct sr_sim *s, struct sr_frame *f)
 	struct pcl *x = s->repl_priv;
 
 	if (f->page < x->npages && x->shadow[f->page]) { /* a refault */
+		uint32_t dist = (x->age - x->shadow[f->page]) & AGE_MASK;
+
 		x->shadow[f->page] = 0;
-		x->refaults++;
 		s->r->refaults++;
+		if (dist <= x->q[1].np) /* workingset_test_recent: file pages, no swap */
+			x->recent++;
 	}
 }
 
@@ -253,7 +265,7 @@ static void k_remove(struct sr_sim *s, struct sr_frame *f)
 
 	q_remove(x, f);
 	if (f->page < x->npages) /* only evict() removes: leave a shadow */
-		x->shadow[f->page] = 1;
+		x->shadow[f->page] = SHADOW | (x->age++ & AGE_MASK);
 }
 
 static void deactivate(struct sr_sim *s, struct pcl *x)
@@ -271,8 +283,6 @@ static void deactivate(struct sr_sim *s, struct pcl *x)
 /* shrink_active_list, before each inactive entry (page or folio) scanned. */
 static void k_balance(struct sr_sim *s, struct pcl *x)
 {
-	while (x->q[1].np > x->q[0].np)
-		deactivate(s, x);
 	if (!x->deact || !x->q[0].np)
 		return;
 	x->acc += x->q[1].np;
@@ -288,8 +298,10 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 	uint64_t tries;
 	int young;
 
-	if (x->refaults != x->refaults_seen) { /* refaults since the last batch */
-		x->refaults_seen = x->refaults;
+	/* prepare_scan_control's may_deactivate: refaults the kernel would
+	 * activate since the last batch, or inactive_is_low (ratio 1) */
+	if (x->recent != x->recent_seen || x->q[1].np > x->q[0].np) {
+		x->recent_seen = x->recent;
 		x->deact = BATCH;
 	} else if (x->deact) {
 		x->deact--;
@@ -312,6 +324,7 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 		}
 		if (f->ref & PGREF) { /* FOLIOREF_ACTIVATE */
 			s->r->pgactivate += 1ull << f->forder;
+			x->age += 1u << f->forder; /* workingset_age_nonresident */
 			f->ref = PGREF;
 			q_push_tail(s, x, &x->q[1], f);
 		} else { /* FOLIOREF_KEEP */

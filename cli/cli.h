@@ -140,6 +140,10 @@ int sr_cli_access(const char *cmd, const char *arg, struct sr_synth_opts *so, st
 /* The target's read_ahead_kb as the pagecache policy takes it: 0 unknown,
  * UINT64_MAX when the device reads no ahead. */
 uint64_t sr_cli_read_ahead_kb(const char *disk);
+/* The largest page-cache folio the pagecache policy assumes: given (a
+ * --max-folio, "--max-folio" in why), or when 0 the target's
+ * (sr_dev_max_folio, which says why). */
+uint64_t sr_cli_max_folio(uint64_t given, const char *path, char *why, size_t n);
 
 /* replay --synth SPEC: "MODEL [synth's schedule options]" (a profile name
  * or GGUF path first, or --profile/--gguf) opened as a source over m, which

@@ -400,6 +400,14 @@ uint64_t sr_cli_read_ahead_kb(const char *disk)
 	return v < 0 ? 0 : v == 0 ? UINT64_MAX : (uint64_t)v;
 }
 
+uint64_t sr_cli_max_folio(uint64_t given, const char *path, char *why, size_t n)
+{
+	if (!given)
+		return sr_dev_max_folio(path, why, n);
+	snprintf(why, n, "--max-folio");
+	return given;
+}
+
 int sr_cli_pattern(const char *cmd, const char *arg, int *out, struct sr_err *e)
 {
 	if (!strcmp(arg, "seq") || !strcmp(arg, "read"))

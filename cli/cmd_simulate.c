@@ -719,10 +719,7 @@ int cmd_simulate(int argc, char **argv)
 		goto fail;
 	if (!a.ra_kb)
 		a.ra_kb = sr_cli_read_ahead_kb(tgt.disk);
-	if (!a.max_folio)
-		a.max_folio = sr_dev_max_folio(tgt.path, a.folio_why, sizeof(a.folio_why));
-	else
-		snprintf(a.folio_why, sizeof(a.folio_why), "--max-folio");
+	a.max_folio = sr_cli_max_folio(a.max_folio, tgt.path, a.folio_why, sizeof(a.folio_why));
 
 	rep = (struct sr_sim_report){
 		.source = sc.name, .target = ts.n ? a.tg.layout_str : tgt.path, .model = sc.have_model ? sc.model.name : NULL,

@@ -619,11 +619,7 @@ static int setup_sim_target(struct args *a, struct sr_sweep *sw, struct sr_cli_s
 						 mm->v[k].s, mm->v[k].n, maxpage ? maxpage : 4096);
 	}
 	r->ra_kb = sr_cli_read_ahead_kb(tgt->disk);
-	r->max_folio = a->max_folio;
-	if (r->max_folio)
-		snprintf(r->folio_why, sizeof(r->folio_why), "--max-folio");
-	else
-		r->max_folio = sr_dev_max_folio(tgt->path, r->folio_why, sizeof(r->folio_why));
+	r->max_folio = sr_cli_max_folio(a->max_folio, tgt->path, r->folio_why, sizeof(r->folio_why));
 	return 0;
 }
 

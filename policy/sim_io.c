@@ -458,7 +458,7 @@ static void next_folio(struct sr_sim *s, struct sr_pf_run *run, uint64_t p)
 int sr_sim_pump(struct sr_sim *s)
 {
 	unsigned reserve = s->c->qd > 1;
-	uint64_t maxp = sr_sim_max_pages(s);
+	uint64_t maxp = sr_sim_max_pages(s), maxf = sr_sim_max_folio(s);
 	int ret;
 
 	while (s->pf_n && s->nfree > reserve && (!s->pf_limit || s->pf_inflight < s->pf_limit)) {
@@ -490,7 +490,7 @@ int sr_sim_pump(struct sr_sim *s)
 				f->forder = run->forder;
 				if (run->forder) {
 					s->r->large_folio_bytes += sr_sim_page_bytes(s, p);
-					if ((s->c->page << run->forder) >= sr_sim_max_folio(s))
+					if ((s->c->page << run->forder) >= maxf)
 						s->r->max_folio_bytes += sr_sim_page_bytes(s, p);
 				}
 				/* the folio holding the mark carries it, on every page */

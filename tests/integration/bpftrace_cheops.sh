@@ -27,7 +27,7 @@ sleep 0.5
 # suite's CI run), so as a user would, interrupt again: up to three, 20 s apart.
 for n in 1 2 3; do
 	kill -INT "$bt" 2>/dev/null
-	for _ in $(seq 200); do kill -0 "$bt" 2>/dev/null || break 2; sleep 0.1; done
+	wait_gone 20 "$bt" && break
 	echo "bpftrace still running 20 s after SIGINT $n" >&2
 done
 stop_within 1 "$bt" || fail "bpftrace did not stop within 60 s of three SIGINTs: $(tail -2 "$T/bt.err")"

@@ -144,10 +144,7 @@ $SR replay "$f" --pattern rand --bs 4k --qd 8 --loops 0 --runtime 60 --engine fa
 pid=$!
 sleep 1.5
 kill -INT $pid
-for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "faulty run did not stop within 10 s of SIGINT"; }
-wait $pid
-rc=$?
+stop_within 10 $pid || fail "faulty run did not stop within 10 s of SIGINT"
 [ $rc = 130 ] || fail "SIGINT: exit $rc, expected 130"
 acct "$T/r.json" 's["partial"]' 'e["completed"] > 0'
 ok "SIGINT mid-run: every request accounted"

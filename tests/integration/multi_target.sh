@@ -93,10 +93,7 @@ $SR replay --target "$a" --target "$b" --layout stripe:64k --pattern rand --loop
 pid=$!
 sleep 1
 kill -TERM $pid
-for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "did not stop within 10 s of SIGTERM"; }
-wait $pid
-rc=$?
+stop_within 10 $pid || fail "did not stop within 10 s of SIGTERM"
 [ $rc = 130 ] || fail "SIGTERM: exit $rc, expected 130"
 python3 - "$T/sig.json" <<'PY' || fail "partial report"
 import json, sys

@@ -13,10 +13,7 @@ for sig in INT TERM; do
 		pid=$!
 		sleep 1
 		kill -"$sig" $pid
-		for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-		kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "$eng did not stop within 10 s of SIG$sig"; }
-		wait $pid
-		rc=$?
+		stop_within 10 $pid || fail "$eng did not stop within 10 s of SIG$sig"
 		[ $rc = 130 ] || fail "$eng SIG$sig: exit $rc, expected 130"
 		[ "$(json "$T/p.json" 'j["jobs"][0]["ssdreplay"]["partial"]')" = True ] || fail "report not marked partial"
 		[ "$(json "$T/p.json" 'j["jobs"][0]["read"]["io_bytes"] > 0')" = True ] || fail "partial report empty"

@@ -13,10 +13,7 @@ $SR prep "$f" --size 32M --quiet || fail "prep"
 # most 15 s; exit status in $rc.
 stop() {
 	if [ -n "${3:-}" ]; then kill -"$2" -- -"$1"; else kill -"$2" "$1"; fi
-	for _ in $(seq 150); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$1" 2>/dev/null && { kill -9 "$1"; fail "pid $1 did not stop within 15 s of SIG$2"; }
-	wait "$1"
-	rc=$?
+	stop_within 15 "$1" || fail "pid $1 did not stop within 15 s of SIG$2"
 }
 parses() { # parses KIND FILE...: each file is valid JSON / CSV / XML
 	local kind=$1

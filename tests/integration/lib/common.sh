@@ -118,13 +118,18 @@ catches() {
 # stop_within SECS PID: wait up to SECS for PID (a job of this shell) to end,
 # then reap it; its exit status is left in $rc. A process still there is
 # killed (SIGKILL) and 1 is returned, so a test fails instead of hanging.
-stop_within() {
+# wait_gone SECS PID: wait up to SECS for PID to end; 1 if it is still there.
+wait_gone() {
 	local i
 	for i in $(seq $(($1 * 10))); do
-		kill -0 "$2" 2>/dev/null || break
+		kill -0 "$2" 2>/dev/null || return 0
 		sleep 0.1
 	done
-	if kill -0 "$2" 2>/dev/null; then
+	! kill -0 "$2" 2>/dev/null
+}
+
+stop_within() {
+	if ! wait_gone "$1" "$2"; then
 		kill -9 "$2" 2>/dev/null
 		wait "$2" 2>/dev/null
 		rc=137

@@ -12,8 +12,8 @@
 # a run inside a memory cgroup of node's anonymous memory + LEVEL% of the file
 # (v1 memory.limit_in_bytes or v2 memory.max), the file's pages dropped first. Real decode figures come from the marks the runner
 # writes (time, /proc/self/io read_bytes and major faults per token, the first
-# token left out: it carries the prompt). The page cache's ROOM is the limit
-# less node's anonymous memory at the end of the limited runs (median). The
+# token left out: it carries the prompt). The page cache's ROOM is what the
+# model held of it when the limited runs ended (median; mincore). The
 # prediction is
 #   ssdreplay simulate --gguf MODEL --policy pagecache --mem ROOM --tokens TOKENS
 #     --prefill PROMPT --compute-ms-per-token (RAM run) $SIM_ARGS
@@ -132,6 +132,23 @@ PY
 anon_of() { # run JSON -> node's anonymous bytes at its end
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rss_anon_kb"] * 1024)' "$1"
 }
+resident_of() { # FILE -> its bytes in the page cache (mincore, no page touched)
+	python3 - "$1" <<'PY'
+import ctypes, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = os.fstat(fd).st_size
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+addr = libc.mmap(None, size, 1, 1, fd, 0)  # PROT_READ, MAP_SHARED
+ps = os.sysconf("SC_PAGE_SIZE")
+vec = (ctypes.c_ubyte * ((size + ps - 1) // ps))()
+if addr in (None, ctypes.c_void_p(-1).value) or libc.mincore(addr, size, vec):
+    sys.exit("mincore %s: %s" % (sys.argv[1], os.strerror(ctypes.get_errno())))
+print(min(size, sum(v & 1 for v in vec) * ps))
+PY
+}
 
 mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
 	local kind=$1 base=tiny-llama name
@@ -167,7 +184,7 @@ for shape in $SHAPES; do
 	echo "$name: $((size >> 20)) MiB, node anon $((anon >> 20)) MiB, prompt $prompt tokens"
 	for lv in $LEVELS; do
 		room=$((size * lv / 100))
-		tps=() bpt=() ram=() fpt=() lan=()
+		tps=() bpt=() ram=() fpt=() lan=() res=()
 		# each limited run right after a RAM-resident one: on a shared
 		# machine the compute time drifts, so it is taken from the same
 		# minutes as the runs it is compared with
@@ -181,16 +198,23 @@ for shape in $SHAPES; do
 			run_llama "$M" "$name.$lv.$r" $((anon + room))
 			read -r a b c <<<"$(decode_of "$OUT/$name.$lv.$r.marks")"
 			tps+=("$a") bpt+=("$b") fpt+=("$c") lan+=("$(anon_of "$OUT/$name.$lv.$r.json")")
+			a=$(resident_of "$M") || die "cannot read the page cache's share of $M"
+			res+=("$a")
 		done
-		# the page cache's room is the limit less node's anonymous memory
-		# in the limited runs themselves: it differs from the RAM-resident
-		# run's (33 against 48 MiB seen: transparent huge pages the limited
-		# runs do not get), and 15 MiB moves a 180 MiB model's bytes/token
+		# The page cache's room is what the model held of it when a limited
+		# run ended (median): the limit less node's anonymous memory, less
+		# the kernel memory charged to the cgroup (page tables, slab: 2.7 MB
+		# at its peak for node under a 204 MB limit) and the charge the
+		# kernel keeps in hand. Node's anonymous memory in the limited runs
+		# differs from the RAM-resident run's (33 against 48 MiB seen:
+		# transparent huge pages the limited runs do not get), and near the
+		# model's size a few MiB decide between keeping and re-reading it.
 		la=$(printf '%s\n' "${lan[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-		room=$((anon + room - la))
+		room_anon=$((anon + room - la))
+		room=$(printf '%s\n' "${res[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 		ram_tps=$(printf '%s\n' "${ram[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 		cms=$(python3 -c "print('%.3f' % (1000 / $ram_tps))")
-		echo "  $lv%: RAM-resident ${ram[*]} tok/s (median $cms ms/token); limited ${tps[*]} tok/s, ${fpt[*]} major faults/token, node anon $((la >> 20)) MiB; load $(cut -d' ' -f1 /proc/loadavg)"
+		echo "  $lv%: RAM-resident ${ram[*]} tok/s (median $cms ms/token); limited ${tps[*]} tok/s, ${fpt[*]} major faults/token, node anon $((la >> 20)) MiB; room $((room >> 20)) MiB (the limit less node's anon: $((room_anon >> 20)) MiB); load $(cut -d' ' -f1 /proc/loadavg)"
 		sa=$SIM_ARGS
 		[ "$COST" = level ] && sa=${SIM_ARGS/--mmap-cost auto/--mmap-cost measure}
 		# shellcheck disable=SC2086

@@ -112,8 +112,15 @@ run_llama() {
 			cmd="echo \$\$ >'$CG/cgroup.procs' && $cmd"
 		fi
 	fi
-	timeout 900 sh -c "$cmd" >"$OUT/$tag.json" 2>"$OUT/$tag.err" ||
-		die "llama.cpp run $tag failed: $(tail -1 "$OUT/$tag.err")"
+	timeout 900 sh -c "$cmd" >"$OUT/$tag.json" 2>"$OUT/$tag.err" && return
+	[ "$lim" != - ] && [ "$(oom_kills)" -gt 0 ] &&
+		die "llama.cpp run $tag: the memory cgroup's OOM killer ended node at a limit of $((lim >> 20)) MiB (node's own memory peaked above the limit less the page cache's room): use a larger model or level"
+	die "llama.cpp run $tag failed: $(tail -1 "$OUT/$tag.err")"
+}
+oom_kills() { # the cgroup's OOM kills so far (0 when the kernel does not say)
+	local f=$CG/memory.events
+	[ "$CGV" = 1 ] && f=$CG/memory.oom_control
+	awk '$1 == "oom_kill" { n = $2 } END { print n + 0 }' "$f" 2>/dev/null || echo 0
 }
 
 # decode figures of one run: "tok_per_s bytes_per_token major_faults_per_token"
@@ -161,7 +168,7 @@ mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
 	echo "$name"
 }
 
-printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\tpred_tps_min\tpred_tps_max\tpred_bpt_min\tpred_bpt_max\treal_tps_runs\treal_bpt_runs\n' >"$OUT/points.tsv"
+printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\tpred_tps_min\tpred_tps_max\tpred_bpt_min\tpred_bpt_max\treal_tps_runs\treal_bpt_runs\troom_anon\n' >"$OUT/points.tsv"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; cgroup v$CGV; $(date -u +%FT%TZ)"
 # With swap on, the limited runs' anonymous memory can be swapped out (more
 # room for the file than predicted) and the kernel's refault test counts
@@ -224,7 +231,7 @@ for shape in $SHAPES; do
 			-o "$OUT/$name.$lv.sim.json" 2>"$OUT/$name.$lv.sim.err" || die "simulate: $(tail -1 "$OUT/$name.$lv.sim.err")"
 		python3 -c 'import json,sys; c = json.load(open(sys.argv[1])).get("pagecache_cost")
 if c: print("  page-cache cost%s: %.2f ns/B streaming, %.2f reclaiming, %.2f scattered" % (" (cached)" if c["cached"] else "", c["seq_ns_per_byte"], c["seq_pressure_ns_per_byte"], c["scattered_pressure_ns_per_byte"]))' "$OUT/$name.$lv.sim.json"
-		python3 - "$OUT/$name.$lv.sim.json" "$name" "$lv" "$room" "$ram_tps" "${tps[*]}" "${bpt[*]}" "${fpt[*]}" >>"$OUT/points.tsv" <<'PY'
+		python3 - "$OUT/$name.$lv.sim.json" "$name" "$lv" "$room" "$ram_tps" "${tps[*]}" "${bpt[*]}" "${fpt[*]}" "$room_anon" >>"$OUT/points.tsv" <<'PY'
 import json, statistics as st, sys
 j = json.load(open(sys.argv[1]))["rows"][0]
 tps = [float(x) for x in sys.argv[6].split()]
@@ -238,7 +245,8 @@ rng = [s[k] for k in ("tokens_per_s_min", "tokens_per_s_max", "read_bytes_per_to
 print("\t".join(str(x) for x in [sys.argv[2], sys.argv[3], sys.argv[4], st.median(tps), min(tps), max(tps),
       st.median(bpt), min(bpt), max(bpt), j["tokens_per_s"], pb, sys.argv[5],
       st.median(float(x) for x in sys.argv[8].split()), (j.get("faults") or 0) / max(j["tokens"], 1)] + rng +
-      [",".join(sys.argv[6].split()), ",".join(sys.argv[7].split())]))  # each run's, in run order
+      [",".join(sys.argv[6].split()), ",".join(sys.argv[7].split()),  # each run's, in run order
+       sys.argv[9]]))  # the limit less node's anon: the room before the kernel's share
 PY
 	done
 done

@@ -389,6 +389,9 @@ static void json_mmap_row(json_t *o, const struct sr_mmap_result *m)
 	json_object_set_new(o, "proc_read_bytes", json_integer((json_int_t)m->read_bytes));
 	json_object_set_new(o, "device_read_bytes", json_integer((json_int_t)m->dev_read_bytes));
 	json_object_set_new(o, "cgroup", json_string(m->cgroup));
+	/* what the page cache held of the file at the end: the room the run
+	 * really had, the cgroup's own pages and kernel memory taken off */
+	json_object_set_new(o, "resident_end_bytes", m->resident_bytes ? json_integer((json_int_t)m->resident_bytes) : json_null());
 	json_object_set_new(o, "advise", json_string(m->advise));
 	json_object_set_new(o, "compute_s", json_real((double)m->compute_ns / 1e9));
 	json_object_set_new(o, "strategy", json_string(m->strategy[0] ? m->strategy : "mmap"));

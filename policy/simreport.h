@@ -38,6 +38,7 @@ struct sr_mmap_result {
 	uint64_t read_bytes;   /* the child's /proc/self/io read_bytes */
 	uint64_t dev_read_bytes; /* the device's sectors read x 512 over the run (every process's), 0 unknown */
 	uint64_t limit;        /* cgroup memory limit, 0: none (RAM baseline) */
+	uint64_t resident_bytes; /* the file's bytes in the page cache when the run ended (mincore), 0 unknown */
 	char cgroup[8];        /* "v1", "v2", "none" */
 	char advise[16];
 };

@@ -112,6 +112,28 @@ int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *s
 	return 0;
 }
 
+int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra)
+{
+	char path[700], val[32];
+	unsigned long long used;
+	FILE *f;
+	int ok;
+
+	if (!cg->dir[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.usage_in_bytes" : "memory.current");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%llu", &used) == 1;
+	fclose(f);
+	if (!ok)
+		return -EINVAL;
+	snprintf(val, sizeof(val), "%" PRIu64, room + (uint64_t)used + extra);
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
+	return write_file(path, val);
+}
+
 int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e)
 {
 	char buf[32];

@@ -36,6 +36,10 @@ struct sr_cgroup {
  * *swappiness_set (may be NULL): v1 memory.swappiness was written. */
 int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *swappiness_set, struct sr_err *e);
 int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e);
+/* From inside cg: its limit set to room plus what it is charged for now (the
+ * members' own memory and kernel memory) plus extra, so that the page cache
+ * gets room. 0 or -errno (no cgroup: -ENOENT). */
+int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra);
 /* Waits (up to 2 s) for the kernel to let go of a reaped child; no-op on "". */
 void sr_cgroup_remove(struct sr_cgroup *cg);
 

@@ -151,7 +151,25 @@ static uint64_t end_step(struct sr_mmap_result *r, int prefill, uint64_t step0, 
 	return rb;
 }
 
-static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, int go_fd, int out_fd)
+/* Bytes of map's size bytes the page cache holds (mincore), 0 on failure. */
+static uint64_t resident(const void *map, uint64_t size, uint64_t pg)
+{
+	uint64_t i, np = (size + pg - 1) / pg, n = 0;
+	unsigned char *v = malloc(np ? np : 1);
+
+	if (!v || mincore((void *)map, size, v)) {
+		free(v);
+		return 0;
+	}
+	for (i = 0; i < np; i++)
+		n += v[i] & 1;
+	free(v);
+	n *= pg;
+	return n < size ? n : size;
+}
+
+static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const struct acc *a, size_t n, int go_fd,
+		  int out_fd)
 {
 	struct child_out o;
 	struct rusage ru0, ru1;
@@ -169,6 +187,13 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	if (o.err)
 		goto out;
 	map = m0;
+	/* The cgroup was made with SR_MMAP_SLACK over the budget for this
+	 * process's own pages; now that they are charged (none of the file's
+	 * yet), the budget is what the page cache gets: the limit is the
+	 * budget, what is charged now and the page tables the mapping will
+	 * need (8 bytes a page, the upper levels rounded in). */
+	if (c->limit && cg && cg->dir[0])
+		sr_cgroup_fit(cg, c->limit, (c->size / pg + 511) / 512 * pg + 2 * pg);
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];
@@ -250,6 +275,7 @@ static void child(const struct sr_mmap_cfg *c, const struct acc *a, size_t n, in
 	mrb = sr_proc_read_bytes("/proc/thread-self/io") - mrb0;
 	/* the main thread read for its faults, its WILLNEED calls and the private loads */
 	o.r.demand_bytes = mrb - o.r.willneed_read_bytes - o.r.private_read_bytes;
+	o.r.resident_bytes = resident(m0, c->size, pg);
 	(void)sum; /* the loads are volatile: they happen */
 out:
 	sr_rs_stop(rs, &o.r);
@@ -262,6 +288,7 @@ out:
 
 struct run {
 	const struct sr_mmap_cfg *c;
+	const struct sr_cgroup *cg; /* the child's, filled in before the fork */
 	const struct acc *a;
 	size_t n;
 	struct sr_disk_stat ds0;
@@ -272,7 +299,7 @@ static void run_child(void *arg, int go_fd, int out_fd)
 {
 	struct run *u = arg;
 
-	child(u->c, u->a, u->n, go_fd, out_fd);
+	child(u->c, u->cg, u->a, u->n, go_fd, out_fd);
 }
 
 static void before_go(void *arg, pid_t pid)
@@ -306,6 +333,7 @@ int sr_mmap_run(const struct sr_mmap_cfg *c, struct sr_source *src, struct sr_mm
 	if (ret)
 		goto out;
 	u.a = a;
+	u.cg = &ch.cg;
 	ret = sr_child_start(&ch, &cf, e);
 	if (!ret)
 		ret = sr_child_wait(&ch, &cf, &o, sizeof(o), e);

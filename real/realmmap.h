@@ -16,7 +16,10 @@
 #include "base/source.h"
 
 /* The cgroup also holds the child's own pages (stack, libc, page tables):
- * its limit is --mem plus this much, so tiny budgets do not kill it. */
+ * it is made with a limit of --mem plus this much, so tiny budgets do not
+ * kill it, and once the child has mapped the file the limit becomes --mem
+ * plus what the cgroup is charged for then plus the mapping's page tables
+ * (sr_cgroup_fit): the page cache gets --mem. */
 #define SR_MMAP_SLACK (8ull << 20)
 
 enum sr_advise { SR_ADV_NONE, SR_ADV_SEQUENTIAL, SR_ADV_WILLNEED, SR_ADV_RANDOM };

@@ -134,6 +134,26 @@ int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra)
 	return write_file(path, val);
 }
 
+int sr_cgroup_oom_kills(const struct sr_cgroup *cg)
+{
+	char path[700], key[64];
+	unsigned long long v;
+	int n = 0;
+	FILE *f;
+
+	if (!cg->dir[0])
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.oom_control" : "memory.events");
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %llu", key, &v) == 2)
+		if (!strcmp(key, "oom_kill"))
+			n = v > 1000000 ? 1000000 : (int)v;
+	fclose(f);
+	return n;
+}
+
 int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e)
 {
 	char buf[32];

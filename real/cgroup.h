@@ -40,6 +40,9 @@ int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e);
  * members' own memory and kernel memory) plus extra, so that the page cache
  * gets room. 0 or -errno (no cgroup: -ENOENT). */
 int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra);
+/* The OOM kills cg has seen (v1 memory.oom_control, v2 memory.events), 0
+ * when none or unknown. */
+int sr_cgroup_oom_kills(const struct sr_cgroup *cg);
 /* Waits (up to 2 s) for the kernel to let go of a reaped child; no-op on "". */
 void sr_cgroup_remove(struct sr_cgroup *cg);
 

@@ -72,6 +72,10 @@ int sr_child_wait(struct sr_child *ch, const struct sr_child_cfg *c, void *out, 
 	do
 		got = read(ch->res[0], out, n);
 	while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)n && sr_cgroup_oom_kills(&ch->cg) > 0)
+		return sr_errf(e, -ENOMEM, "%s: the memory cgroup's OOM killer ended the child: the page cache's budget is too "
+			       "small for the reads in flight (readahead windows, large folios), which reclaim cannot take back; a "
+			       "larger budget", c->who);
 	if (got != (ssize_t)n)
 		return sr_errf(e, -EIO, "%s: the child died before reporting%s", c->who,
 			       c->stop && *c->stop ? " (stopped by a signal)" : " (out of memory in the cgroup?)");

@@ -105,7 +105,8 @@ struct child_out {
 	struct sr_smmap_result r;
 };
 
-static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, int go_fd, int out_fd)
+static void child(const struct sr_smmap_cfg *c, const struct sr_cgroup *cg, const struct acc *a, size_t n, int go_fd,
+		  int out_fd)
 {
 	struct child_out o;
 	struct rusage ru0, ru1;
@@ -131,6 +132,12 @@ static void child(const struct sr_smmap_cfg *c, const struct acc *a, size_t n, i
 		for (p = 0; p < c->anon; p += pg)
 			anon[p] = (unsigned char)p;
 	}
+	/* the page cache gets the budget: the limit is it plus what the
+	 * cgroup is charged for now (the working set, this process's own
+	 * pages, kernel memory) plus the mapping's page tables, instead of
+	 * SR_MMAP_SLACK's guess */
+	if (c->limit && cg && cg->dir[0])
+		sr_cgroup_fit(cg, c->limit, (c->size / pg + 511) / 512 * pg + 2 * pg);
 	if (c->warm)
 		for (p = 0; p < c->size; p += pg)
 			s += map[p];
@@ -227,6 +234,7 @@ bad:
 
 struct run {
 	const struct sr_smmap_cfg *c;
+	const struct sr_cgroup *cg; /* the child's, filled in before the fork */
 	const struct acc *a;
 	size_t n;
 	struct sr_smmap_result *r;
@@ -238,7 +246,7 @@ static void run_child(void *arg, int go_fd, int out_fd)
 {
 	struct run *u = arg;
 
-	child(u->c, u->a, u->n, go_fd, out_fd);
+	child(u->c, u->cg, u->a, u->n, go_fd, out_fd);
 }
 
 static void before_go(void *arg, pid_t pid)
@@ -293,6 +301,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	if (ret)
 		goto out;
 	u.a = a;
+	u.cg = &ch.cg;
 	ret = sr_child_start(&ch, &cf, e);
 	r->swappiness_set = ch.swappiness_set;
 	if (ch.cg.dir[0])

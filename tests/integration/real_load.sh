@@ -13,7 +13,9 @@
 . "$SR_TESTLIB"
 need_root
 
-f16_model tiny-llama 4 512 1024 "$T/dense.gguf"
+# big enough that half of it outruns the reads in flight: at half of 19.5 MB
+# the child was now and then OOM-killed during the load
+f16_model tiny-llama 6 1024 2816 "$T/dense.gguf"
 size=$(stat -c %s "$T/dense.gguf")
 sync "$T/dense.gguf"
 for mem in 150 50; do
@@ -41,6 +43,11 @@ assert len(t) == 3 and t[0] > 0.7 * size and sum(t) <= c, (t, c)
 c, p = real("none.50")["read_bytes"], real("populate.50")["read_bytes"]
 print("  room 50%%, 3 tokens: %.1f MiB cold, %.1f MiB after the load" % (c / 2**20, p / 2**20))
 assert c > 2 * size and p > size, (c, p, size)
-assert p < c + size / 2, (c, p, size)
+# the load is in no figure: the loaded run's bytes are its tokens' (at this
+# room, smaller than a readahead window, the totals swing 72-135 MiB from
+# run to run, so they are not compared with the cold run's)
+t = real("populate.50")["per_token_read_bytes"]
+print("  room 50%%, after the load, per token: %s MiB" % ", ".join("%.1f" % (x / 2**20) for x in t))
+assert len(t) == 3 and sum(t) == p, (t, p)
 PY
 ok "--real-mmap --load populate: the real row loads the model first, and the load counts in no figure"

@@ -8,14 +8,16 @@
 . "$SR_TESTLIB"
 need_root
 
-head -c 32M /dev/urandom >"$T/model"
+# 128 MiB: a budget of a few readahead windows (8 MiB of a 32 MiB file) had
+# the child OOM-killed now and then, its reads in flight filling it
+head -c 128M /dev/urandom >"$T/model"
 sync "$T/model"
 # The cgroup is named after the simulate process; other tests running in
 # parallel have their own, so look only for this run's.
 cgs() { ls -d "/sys/fs/cgroup/memory/ssdreplay-$1" "/sys/fs/cgroup/ssdreplay-$1" 2>/dev/null; }
 python3 -c "
 print('offset,length,op')
-for i in range(32): print(f'{i*1048576},1048576,r')" >"$T/seq.csv"
+for i in range(128): print(f'{i*1048576},1048576,r')" >"$T/seq.csv"
 # a run killed with SIGKILL leaves its (empty) cgroup: the next run removes it
 true &
 dead=$!
@@ -40,7 +42,7 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 rows = {r["kind"]: r for r in j["rows"]}
 mm, ram, sim = rows["real-mmap"], rows["ram"], rows["simulated"]
-size = 32 << 20
+size = 128 << 20
 assert mm["tokens"] == 3 and ram["tokens"] == 3, (mm["tokens"], ram["tokens"])
 assert mm["mem_bytes"] == size // 2
 # the limit covers the process's own pages and kernel memory besides --mem:
@@ -62,7 +64,7 @@ PY
 ok "real-mmap in a cgroup of half the file re-reads it; RAM baseline does not"
 
 # text report names the ratio
-$SR simulate --trace "$T/seq.csv" "$T/model" --tokens 2 --mem 8M --policy lru --real-mmap >"$T/out" ||
+$SR simulate --trace "$T/seq.csv" "$T/model" --tokens 2 --mem 32M --policy lru --real-mmap >"$T/out" ||
 	fail "text report"
 grep -q "slower than RAM-resident" "$T/out" || fail "no RAM ratio in the text report"
 ok "text report gives the SSD/RAM ratio"

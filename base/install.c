@@ -1,5 +1,6 @@
 /* Data directories of an installed binary; see install.h. */
 #include "base/install.h"
+#include "base/asan.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -57,6 +58,12 @@ const char *sr_build_features(void)
 #endif
 	       " zstd:"
 #ifdef SR_HAVE_ZSTD
+	       "yes"
+#else
+	       "no"
+#endif
+	       " asan:"
+#ifdef SR_ASAN
 	       "yes"
 #else
 	       "no"

@@ -1,5 +1,6 @@
 #include "real/cgroup.h"
 #include "trace/record.h"
+#include "base/asan.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -132,6 +133,22 @@ int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra)
 	snprintf(val, sizeof(val), "%" PRIu64, room + (uint64_t)used + extra);
 	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
 	return write_file(path, val);
+}
+
+uint64_t sr_cgroup_map_extra(uint64_t size, uint64_t pg)
+{
+	/* page tables: 8 bytes a page, the upper levels rounded in */
+	uint64_t x = (size / pg + 511) / 512 * pg + 2 * pg;
+
+#ifdef SR_ASAN
+	/* AddressSanitizer's shadow of the mapping (a byte per 8, charged as
+	 * the pages are touched: 4.2-29.6 MiB of a 64-256 MiB file came out of
+	 * the budget), and its threads' and allocator's own memory (a pread
+	 * pool's run was OOM-killed): a sanitizer build's page cache gets up to
+	 * this much more than the budget, and says so in --version */
+	x += size / 8 + (16ull << 20);
+#endif
+	return x;
 }
 
 int sr_cgroup_oom_kills(const struct sr_cgroup *cg)

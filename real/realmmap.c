@@ -190,10 +190,10 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 	/* The cgroup was made with SR_MMAP_SLACK over the budget for this
 	 * process's own pages; now that they are charged (none of the file's
 	 * yet), the budget is what the page cache gets: the limit is the
-	 * budget, what is charged now and the page tables the mapping will
-	 * need (8 bytes a page, the upper levels rounded in). */
+	 * budget, what is charged now and what the mapping will be charged
+	 * for besides (page tables). */
 	if (c->limit && cg && cg->dir[0])
-		sr_cgroup_fit(cg, c->limit, (c->size / pg + 511) / 512 * pg + 2 * pg);
+		sr_cgroup_fit(cg, c->limit, sr_cgroup_map_extra(c->size, pg));
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];

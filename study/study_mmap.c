@@ -134,10 +134,10 @@ static void child(const struct sr_smmap_cfg *c, const struct sr_cgroup *cg, cons
 	}
 	/* the page cache gets the budget: the limit is it plus what the
 	 * cgroup is charged for now (the working set, this process's own
-	 * pages, kernel memory) plus the mapping's page tables, instead of
-	 * SR_MMAP_SLACK's guess */
+	 * pages, kernel memory) plus what the mapping will be charged for
+	 * besides (page tables), instead of SR_MMAP_SLACK's guess */
 	if (c->limit && cg && cg->dir[0])
-		sr_cgroup_fit(cg, c->limit, (c->size / pg + 511) / 512 * pg + 2 * pg);
+		sr_cgroup_fit(cg, c->limit, sr_cgroup_map_extra(c->size, pg));
 	if (c->warm)
 		for (p = 0; p < c->size; p += pg)
 			s += map[p];

@@ -4,8 +4,7 @@
 # the memory limit before the prompt. With room for all of it the first
 # decode token then reads nothing, where a cold start reads the model. The
 # load's own reads count nowhere: at 90% of the model both starts re-read
-# about the model a token, and the populated run's total is not the cold
-# one's plus a model. A bad --load value, and --load without a model, are
+# about the model a token, and the populated run's total is its tokens'. A bad --load value, and --load without a model, are
 # refused.
 source "$SR_TESTLIB"
 f16_model tiny-llama 4 512 1024 "$T/dense.gguf"
@@ -26,7 +25,12 @@ assert c0 > 0.7 * size, (c0, size)          # cold: the model's weights, all of 
 assert p0 == 0, p0                          # populated: all of it stayed
 c, p = row("none.90")["read_bytes"], row("populate.90")["read_bytes"]
 print("  room 90%%, 4 tokens: %.1f MiB cold, %.1f MiB after the load" % (c / 2**20, p / 2**20))
-assert c > 3 * size and p < c + size / 2, (c, p, size)
+assert c > 3 * size and p > 3 * size, (c, p, size)
+# the load is in no figure: the populated run's bytes are its tokens' (the
+# totals are not compared with the cold run's: that read 82.6 MB once and
+# 92.5 MB another time, the same inputs, as its reads landed)
+t = row("populate.90")["per_token_read_bytes"]
+assert len(t) == 4 and sum(t) == p, (t, p)
 PY
 ok "--load populate: with room for the model the first token reads nothing, and the load counts in no figure"
 expect_exit 2 "load.*expected.*none.*populate" "$SR" simulate --gguf "$T/dense.gguf" --policy pagecache --load cold

@@ -12,8 +12,9 @@ minutes and varies with the machine's load).
 ROOM_SCALE (default 1) predicts for the room times that factor, to see how
 far a prediction moves with the room: near the model's size both the kernel
 and the simulation can flip between keeping most of the model and
-re-reading it, and the room the validation infers (the limit less node's
-anonymous memory) is itself known to a few MiB."""
+re-reading it. The validation's room is what the model held of the page
+cache when its limited runs ended; the runs before it took the limit less
+node's anonymous memory, 2.2-4.0 MiB more."""
 import csv
 import json
 import os

@@ -281,7 +281,7 @@ static int run_real(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char
 	u->page = 4096;
 	snprintf(u->cmd, sizeof(u->cmd), "child mmap of %.300s (every byte of the schedule loaded), %s%s%s%s%s; "
 		 "compare: ssdreplay simulate --profile %s %.300s --tokens %" PRIu64 " --real-mmap --mem %" PRIu64 "%s",
-		 mc->path, warm ? "read fully first, no limit" : "memory cgroup limit = mem + anon + 8 MiB",
+		 mc->path, warm ? "read fully first, no limit" : "memory cgroup limit = mem + anon + the child's own pages and page tables",
 		 swappiness >= 0 ? ", memory.swappiness set" : "", anon ? ", anonymous working set dirtied per token" : "",
 		 hugepage ? ", madvise(MADV_HUGEPAGE)" : "",
 		 traced ? "; recorded as ssdreplay record --all --block --filemap would" : "", mc->v->name, mc->path,

@@ -113,7 +113,25 @@ int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *s
 	return 0;
 }
 
-int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra)
+/* What a process mapping size bytes of a file is charged for besides the
+ * page cache as it touches them. */
+static uint64_t map_extra(uint64_t size, uint64_t pg)
+{
+	/* page tables: 8 bytes a page, the upper levels rounded in */
+	uint64_t x = (size / pg + 511) / 512 * pg + 2 * pg;
+
+#ifdef SR_ASAN
+	/* AddressSanitizer's shadow of the mapping (a byte per 8, charged as
+	 * the pages are touched: 4.2-29.6 MiB of a 64-256 MiB file came out of
+	 * the budget), and its threads' and allocator's own memory (a pread
+	 * pool's run was OOM-killed): a sanitizer build's page cache gets up to
+	 * this much more than the budget, and says so in --version */
+	x += size / 8 + (16ull << 20);
+#endif
+	return x;
+}
+
+int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t map_bytes)
 {
 	char path[700], val[32];
 	unsigned long long used;
@@ -130,25 +148,9 @@ int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra)
 	fclose(f);
 	if (!ok)
 		return -EINVAL;
-	snprintf(val, sizeof(val), "%" PRIu64, room + (uint64_t)used + extra);
+	snprintf(val, sizeof(val), "%" PRIu64, room + (uint64_t)used + map_extra(map_bytes, (uint64_t)sysconf(_SC_PAGESIZE)));
 	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.limit_in_bytes" : "memory.max");
 	return write_file(path, val);
-}
-
-uint64_t sr_cgroup_map_extra(uint64_t size, uint64_t pg)
-{
-	/* page tables: 8 bytes a page, the upper levels rounded in */
-	uint64_t x = (size / pg + 511) / 512 * pg + 2 * pg;
-
-#ifdef SR_ASAN
-	/* AddressSanitizer's shadow of the mapping (a byte per 8, charged as
-	 * the pages are touched: 4.2-29.6 MiB of a 64-256 MiB file came out of
-	 * the budget), and its threads' and allocator's own memory (a pread
-	 * pool's run was OOM-killed): a sanitizer build's page cache gets up to
-	 * this much more than the budget, and says so in --version */
-	x += size / 8 + (16ull << 20);
-#endif
-	return x;
 }
 
 int sr_cgroup_oom_kills(const struct sr_cgroup *cg)

@@ -36,14 +36,13 @@ struct sr_cgroup {
  * *swappiness_set (may be NULL): v1 memory.swappiness was written. */
 int sr_cgroup_create(const struct sr_cgroup_cfg *c, struct sr_cgroup *cg, int *swappiness_set, struct sr_err *e);
 int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e);
-/* From inside cg: its limit set to room plus what it is charged for now (the
- * members' own memory and kernel memory) plus extra, so that the page cache
- * gets room. 0 or -errno (no cgroup: -ENOENT). */
-int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t extra);
-/* What a process mapping size bytes of a file is charged for besides the
- * page cache as it touches them: the page tables (and in a sanitizer build
- * the sanitizer's shadow): sr_cgroup_fit's extra. */
-uint64_t sr_cgroup_map_extra(uint64_t size, uint64_t pg);
+/* From inside cg, with a file of map_bytes mapped and none of it read yet:
+ * its limit set to room plus what it is charged for now (the members' own
+ * memory and kernel memory) plus what touching the mapping will charge
+ * besides the page cache (page tables; in an AddressSanitizer build its
+ * shadow and own memory), so that the page cache gets room. 0 or -errno
+ * (no cgroup: -ENOENT). */
+int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t map_bytes);
 /* The OOM kills cg has seen (v1 memory.oom_control, v2 memory.events), 0
  * when none or unknown. */
 int sr_cgroup_oom_kills(const struct sr_cgroup *cg);

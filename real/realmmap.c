@@ -192,8 +192,8 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 	 * yet), the budget is what the page cache gets: the limit is the
 	 * budget, what is charged now and what the mapping will be charged
 	 * for besides (page tables). */
-	if (c->limit && cg && cg->dir[0])
-		sr_cgroup_fit(cg, c->limit, sr_cgroup_map_extra(c->size, pg));
+	if (c->limit && cg)
+		sr_cgroup_fit(cg, c->limit, c->size);
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];

@@ -136,8 +136,8 @@ static void child(const struct sr_smmap_cfg *c, const struct sr_cgroup *cg, cons
 	 * cgroup is charged for now (the working set, this process's own
 	 * pages, kernel memory) plus what the mapping will be charged for
 	 * besides (page tables), instead of SR_MMAP_SLACK's guess */
-	if (c->limit && cg && cg->dir[0])
-		sr_cgroup_fit(cg, c->limit, sr_cgroup_map_extra(c->size, pg));
+	if (c->limit && cg)
+		sr_cgroup_fit(cg, c->limit, c->size);
 	if (c->warm)
 		for (p = 0; p < c->size; p += pg)
 			s += map[p];

@@ -136,6 +136,9 @@ n = len(t) - 1
 print("%.4f %.0f %.1f" % (n / ((t[-1][0] - t[0][0]) / 1e9), (t[-1][1] - t[0][1]) / n, (t[-1][2] - t[0][2]) / n))
 PY
 }
+median() { # VALUES... -> the middle one (the lower middle of an even count)
+	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
+}
 anon_of() { # run JSON -> node's anonymous bytes at its end
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rss_anon_kb"] * 1024)' "$1"
 }
@@ -216,10 +219,10 @@ for shape in $SHAPES; do
 		# differs from the RAM-resident run's (33 against 48 MiB seen:
 		# transparent huge pages the limited runs do not get), and near the
 		# model's size a few MiB decide between keeping and re-reading it.
-		la=$(printf '%s\n' "${lan[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+		la=$(median "${lan[@]}")
 		room_anon=$((anon + room - la))
-		room=$(printf '%s\n' "${res[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-		ram_tps=$(printf '%s\n' "${ram[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+		room=$(median "${res[@]}")
+		ram_tps=$(median "${ram[@]}")
 		cms=$(python3 -c "print('%.3f' % (1000 / $ram_tps))")
 		echo "  $lv%: RAM-resident ${ram[*]} tok/s (median $cms ms/token); limited ${tps[*]} tok/s, ${fpt[*]} major faults/token, node anon $((la >> 20)) MiB; room $((room >> 20)) MiB (the limit less node's anon: $((room_anon >> 20)) MiB); load $(cut -d' ' -f1 /proc/loadavg)"
 		sa=$SIM_ARGS

@@ -4,8 +4,8 @@
 # the memory limit before the prompt. With room for all of it the first
 # decode token then reads nothing, where a cold start reads the model. The
 # load's own reads count nowhere: at 90% of the model both starts re-read
-# about the model a token, and the populated run's total is its tokens'. A bad --load value, and --load without a model, are
-# refused.
+# about the model a token, and the populated run's total is its tokens'.
+# A bad --load value, and --load without a model, are refused.
 source "$SR_TESTLIB"
 f16_model tiny-llama 4 512 1024 "$T/dense.gguf"
 for mem in 120 90; do

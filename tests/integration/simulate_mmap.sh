@@ -47,10 +47,10 @@ size = 128 << 20
 assert mm["tokens"] == 3 and ram["tokens"] == 3, (mm["tokens"], ram["tokens"])
 assert mm["mem_bytes"] == size // 2
 # the limit covers the process's own pages and kernel memory besides --mem:
-# the page cache held --mem of the file at the end (it held 7.5 MB more of
-# a 164 MB budget, 8.1 MB more of this one, when the cgroup simply got 8 MiB
-# more), less what reclaim frees at once (a folio of up to 2 MiB); within
-# 0.1 MiB here. An AddressSanitizer build (--version: asan:yes) allows for
+# the page cache held --mem of the file at the end (when the cgroup simply
+# got 8 MiB more it held 7.5 MB more of a 164 MB budget, and 8.1 MB more of
+# the 16.8 MB one this test had with a 32 MiB file), less what reclaim frees
+# at once (a folio of up to 2 MiB); within 0.1 MiB here. An AddressSanitizer build (--version: asan:yes) allows for
 # the sanitizer's own memory, and its page cache may get that much more.
 res = mm["resident_end_bytes"]
 hi = size // 2 + (1 << 20) if sys.argv[2] == "no" else size // 2 + size // 8 + (17 << 20)

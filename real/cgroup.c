@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -253,6 +254,22 @@ int sr_child_map(int go_fd, const char *path, uint64_t size, int *fd, const unsi
 	}
 	*map = m;
 	return 0;
+}
+
+uint64_t sr_map_resident(const void *map, uint64_t size, uint64_t pg)
+{
+	uint64_t i, np = (size + pg - 1) / pg, n = 0;
+	unsigned char *v = malloc(np ? np : 1);
+
+	if (!v || mincore((void *)map, size, v)) {
+		free(v);
+		return 0;
+	}
+	for (i = 0; i < np; i++)
+		n += v[i] & 1;
+	free(v);
+	n *= pg;
+	return n < size ? n : size;
 }
 
 void sr_child_end(pid_t pid, int failed, int go[2], int res[2], struct sr_cgroup *cg)

@@ -62,6 +62,10 @@ int sr_child_drop_cache(const char *path, struct sr_err *e);
  * naming what failed. */
 int sr_child_map(int go_fd, const char *path, uint64_t size, int *fd, const unsigned char **map, char *msg,
 		 size_t n);
+/* Bytes of a mapping's first size bytes the page cache holds (mincore, in
+ * pg-byte pages), 0 on failure: what the measured child's budget held of
+ * the file at its end. */
+uint64_t sr_map_resident(const void *map, uint64_t size, uint64_t pg);
 /* The parent's cleanup of a measured child: closes the pipe ends still
  * open (>= 0), SIGKILLs the child when the run failed, reaps it (pid > 0),
  * then removes its cgroup. */

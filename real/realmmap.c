@@ -151,23 +151,6 @@ static uint64_t end_step(struct sr_mmap_result *r, int prefill, uint64_t step0, 
 	return rb;
 }
 
-/* Bytes of map's size bytes the page cache holds (mincore), 0 on failure. */
-static uint64_t resident(const void *map, uint64_t size, uint64_t pg)
-{
-	uint64_t i, np = (size + pg - 1) / pg, n = 0;
-	unsigned char *v = malloc(np ? np : 1);
-
-	if (!v || mincore((void *)map, size, v)) {
-		free(v);
-		return 0;
-	}
-	for (i = 0; i < np; i++)
-		n += v[i] & 1;
-	free(v);
-	n *= pg;
-	return n < size ? n : size;
-}
-
 static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const struct acc *a, size_t n, int go_fd,
 		  int out_fd)
 {
@@ -275,7 +258,7 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 	mrb = sr_proc_read_bytes("/proc/thread-self/io") - mrb0;
 	/* the main thread read for its faults, its WILLNEED calls and the private loads */
 	o.r.demand_bytes = mrb - o.r.willneed_read_bytes - o.r.private_read_bytes;
-	o.r.resident_bytes = resident(m0, c->size, pg);
+	o.r.resident_bytes = sr_map_resident(m0, c->size, pg);
 	(void)sum; /* the loads are volatile: they happen */
 out:
 	sr_rs_stop(rs, &o.r);

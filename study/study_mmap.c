@@ -164,6 +164,7 @@ static void child(const struct sr_smmap_cfg *c, const struct sr_cgroup *cg, cons
 	o.r.majflt = (uint64_t)(ru1.ru_majflt - ru0.ru_majflt);
 	o.r.minflt = (uint64_t)(ru1.ru_minflt - ru0.ru_minflt);
 	o.r.read_bytes = sr_proc_read_bytes("/proc/self/io") - rb0;
+	o.r.resident_bytes = sr_map_resident(map, c->size, pg);
 	sink = s;
 out:
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
@@ -325,6 +326,7 @@ int sr_smmap_run(const struct sr_smmap_cfg *c, struct sr_source *src, struct sr_
 	r->majflt = o.r.majflt;
 	r->minflt = o.r.minflt;
 	r->read_bytes = o.r.read_bytes;
+	r->resident_bytes = o.r.resident_bytes;
 	r->bytes = o.r.bytes;
 	r->hugepage = o.hugepage;
 	ret = 0;

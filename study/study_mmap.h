@@ -47,6 +47,7 @@ struct sr_smmap_result {
 	uint64_t dev_read_bytes;/* the disk's sectors read x 512 during the run, 0 unknown */
 	uint64_t swap_in, swap_out; /* bytes, /proc/vmstat pswpin/pswpout over the run (host-wide) */
 	uint64_t bytes;         /* bytes of the schedule read by the loop */
+	uint64_t resident_bytes;/* bytes of the file the page cache held at the end (mincore), 0 unknown */
 	pid_t pid;              /* the child (the trace's pid filter) */
 	char cgroup[8];         /* "v1", "v2", "none" */
 	int swappiness_set;     /* memory.swappiness was written */

@@ -97,7 +97,7 @@ static int write_summary(const struct sr_study_report *r, FILE *f)
 
 static const char *const csv_cols =
 	"id,hyp,model,moe,kind,what,model_bytes,mem_bytes,ram_share_ratio,page,anon_bytes,swappiness,hugepage,tokens,"
-	"tokens_per_s,wall_s,compute_s_per_token,read_bytes,major_faults,swap_in_bytes,swap_out_bytes,amplification_ratio,"
+	"tokens_per_s,wall_s,compute_s_per_token,read_bytes,resident_end_bytes,major_faults,swap_in_bytes,swap_out_bytes,amplification_ratio,"
 	"level,seq_pct,fwd_pct,back_pct,mean_req_bytes,pagecache_seq_pct,pagecache_mean_req_bytes,dev_Bps,spec_pct,"
 	"link_pct,cal_pct,sweep_best_pct,predictor,"
 	"pred_tokens_per_s,loo_tokens_per_s,ok,command,note\n";
@@ -123,9 +123,9 @@ static int write_csv(const struct sr_study_report *r, FILE *f)
 
 		fprintf(f, "%s,%s,%s,%d,%s,", u->id, u->hyp, u->model, u->moe, u->kind);
 		csv_str(f, u->what);
-		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%.4f,%" PRIu64 ",%" PRIu64 ",%d,%d,%" PRIu64 ",%.6g,%.6g,%.6g,%.0f,%.0f,%.0f,%.0f,%.4g,%s,%.2f,%.2f,%.2f,%.0f,%.2f,%.0f,%.6g,%.2f,%.2f,%.2f,%.2f,%d,%.6g,%.6g,%d,",
+		fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%.4f,%" PRIu64 ",%" PRIu64 ",%d,%d,%" PRIu64 ",%.6g,%.6g,%.6g,%.0f,%.0f,%.0f,%.0f,%.0f,%.4g,%s,%.2f,%.2f,%.2f,%.0f,%.2f,%.0f,%.6g,%.2f,%.2f,%.2f,%.2f,%d,%.6g,%.6g,%d,",
 			u->model_bytes, u->mem, u->ram_share, u->page, u->anon, u->swappiness, u->hugepage, u->tokens,
-			u->tps, u->wall_s, u->compute_s, u->bytes_read, u->majflt, u->swap_in, u->swap_out, u->amp, u->level, u->seq_pct,
+			u->tps, u->wall_s, u->compute_s, u->bytes_read, u->resident_end, u->majflt, u->swap_in, u->swap_out, u->amp, u->level, u->seq_pct,
 			u->fwd_pct, u->back_pct, u->mean_req, u->pc_seq_pct, u->pc_mean_req, u->dev_Bps, u->pct_spec,
 			u->pct_link, u->pct_cal, u->pct_sweep, u->predictor, u->pred_tps, u->loo_tps, u->ok);
 		csv_str(f, u->cmd);
@@ -175,6 +175,7 @@ static int write_json(const struct sr_study_report *r, const char *path)
 		json_object_set_new(o, "wall_s", num(u->wall_s));
 		json_object_set_new(o, "compute_s_per_token", num(u->compute_s));
 		json_object_set_new(o, "read_bytes", numint(u->bytes_read));
+		json_object_set_new(o, "resident_end_bytes", numint(u->resident_end));
 		json_object_set_new(o, "major_faults", numint(u->majflt));
 		json_object_set_new(o, "swap_in_bytes", numint(u->swap_in));
 		json_object_set_new(o, "swap_out_bytes", numint(u->swap_out));

@@ -28,6 +28,7 @@ struct sr_study_run {
 	uint64_t tokens;
 	double tps, wall_s, compute_s;  /* compute_s per token */
 	double bytes_read;     /* from the device (the run's own reads) */
+	double resident_end;   /* bytes of the model the page cache held when a real run ended */
 	double majflt;
 	double swap_in, swap_out; /* bytes swapped during the run (host-wide /proc/vmstat), < 0 unknown */
 	double amp;            /* bytes read / bytes the schedule accessed */

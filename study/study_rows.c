@@ -46,7 +46,7 @@ struct sr_study_run *sr_study_new_run(struct sr_study_state *s, const struct sr_
 		u->model_bytes = mc->bytes;
 	}
 	u->swappiness = -1;
-	u->tps = u->wall_s = u->compute_s = u->bytes_read = u->majflt = u->amp = -1;
+	u->tps = u->wall_s = u->compute_s = u->bytes_read = u->resident_end = u->majflt = u->amp = -1;
 	u->swap_in = u->swap_out = -1;
 	u->seq_pct = u->fwd_pct = u->back_pct = u->mean_req = u->pc_seq_pct = u->pc_mean_req = -1;
 	u->dev_Bps = u->pct_spec = u->pct_link = u->pct_cal = u->pct_sweep = -1;

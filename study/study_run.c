@@ -298,6 +298,7 @@ static int run_real(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char
 	u->wall_s = (double)res.wall_ns / 1e9;
 	u->tps = res.wall_ns ? (double)res.tokens * 1e9 / (double)res.wall_ns : 0;
 	u->bytes_read = (double)res.read_bytes;
+	u->resident_end = res.resident_bytes ? (double)res.resident_bytes : -1;
 	u->majflt = (double)res.majflt;
 	u->swap_in = (double)res.swap_in;
 	u->swap_out = (double)res.swap_out;

@@ -106,7 +106,8 @@ assert sw and all(u["swap_out_bytes"] is not None and u["swap_out_bytes"] >= 0 f
 PY
 	ok "--swap-file: H3 measured with swap, the swap area turned off and removed"
 fi
-python3 - "$D" <<'PY' || fail "smoke report"
+asan=$($SR --version | sed -n 's/.* asan:\([a-z]*\).*/\1/p')
+python3 - "$D" "${asan:-no}" <<'PY' || fail "smoke report"
 import csv, json, sys, xml.dom.minidom as X
 d = sys.argv[1]
 j = json.load(open(d + "/runs.json"))
@@ -137,6 +138,16 @@ if not real:
 # a streamed real run reads more than the model's schedule passes through its small cgroup
 s0 = [u for u in real if u["what"].startswith("streamed")]
 assert s0 and all(u["read_bytes"] > 0 and u["amplification_ratio"] > 0.5 for u in s0), s0
+# each limited run's page cache ended holding the model within its budget
+# (the limit is the budget plus the child's own charge; 2 MiB: a folio of
+# reclaim slack; an AddressSanitizer build allows for the sanitizer's own
+# memory, as simulate_mmap's check does), and the RAM-resident baseline all
+for u in real:
+    res = u["resident_end_bytes"]
+    slack = (2 << 20) if sys.argv[2] == "no" else u["model_bytes"] // 8 + (17 << 20)
+    assert res is not None and 0 < res <= u["mem_bytes"] + u["anon_bytes"] + slack, u
+for u in (x for x in runs if x["kind"] == "ram" and x["ok"]):
+    assert u["resident_end_bytes"] == u["model_bytes"], u
 # the RAM-resident baseline is faster than streaming, per model
 for m in {u["model"] for u in real}:
     ram = [u for u in runs if u["model"] == m and u["kind"] == "ram"][0]

@@ -31,7 +31,7 @@ options:
   -h, --help
 
 environment (defaults in brackets; an explicit value wins over --quick):
-  SR_BENCH_DIR       directory of the scratch file and work dir [/tmp]
+  SR_BENCH_DIR       directory of the scratch file and work dir, on the device to measure [/var/tmp]
   SR_BENCH_FILE      scratch file [\$SR_BENCH_DIR/sr_bench.dat]
   SR_BENCH_SIZE      scratch file size [2G]
   SR_BENCH_RUNTIME   seconds per time-based run [5]
@@ -75,7 +75,7 @@ if ((QUICK)); then
 else
 	def_runtime=5 def_repeat=3 def_size=2G def_name=sr_bench.dat
 fi
-BENCH_DIR=$(realpath -m -- "${SR_BENCH_DIR:-/tmp}")
+BENCH_DIR=$(realpath -m -- "${SR_BENCH_DIR:-/var/tmp}")
 FILE=$(realpath -m -- "${SR_BENCH_FILE:-$BENCH_DIR/$def_name}")
 SIZE_STR=${SR_BENCH_SIZE:-$def_size}
 RUNTIME=${SR_BENCH_RUNTIME:-$def_runtime}

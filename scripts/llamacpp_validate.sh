@@ -39,7 +39,8 @@
 # the compute time is, and no other user of the state directory changes it
 # mid-run; cached: the figure kept in the user's state directory).
 # Exit 0 when it ran (the band is reported, not enforced), 77 when something it
-# needs is missing, 1 on a failed step. scripts/llamacpp_resim.py OUTDIR makes
+# needs is missing, 2 when OUTDIR is RAM-backed (tmpfs, ramfs: nothing would
+# be read from a device), 1 on a failed step. scripts/llamacpp_resim.py OUTDIR makes
 # the predictions again with another binary from the same real runs.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,13 +60,29 @@ export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
 die() { echo "llamacpp_validate: $*" >&2; exit 1; }
 skip() { echo "llamacpp_validate: SKIP: $*" >&2; exit 77; }
 
+ram_fs() { # DIR -> true when it is on tmpfs or ramfs
+	case "$(stat -f -c %T "$1" 2>/dev/null)" in tmpfs | ramfs) return 0 ;; esac
+	return 1
+}
+# the models must be read from a device: a RAM-backed /tmp (tmpfs, Debian
+# 13's default) gives way to /var/tmp
+base=${TMPDIR:-/tmp}
+ram_fs "$base" && base=/var/tmp
+if [ -n "${1:-}" ]; then
+	d=$1
+	while [ ! -d "$d" ] && [ "$d" != "$(dirname "$d")" ]; do d=$(dirname "$d"); done
+	if ram_fs "$d"; then
+		echo "llamacpp_validate: $1: is on $(stat -f -c %T "$d"), expected a directory on a block device: the models are read through the page cache from the device" >&2
+		exit 2
+	fi
+fi
 [ -x "$SR" ] || die "no ssdreplay binary at $SR (set SSDREPLAY)"
 command -v node >/dev/null || skip "no node"
 [ -f "$NLC_DIR/node_modules/node-llama-cpp/package.json" ] || skip "no node-llama-cpp in $NLC_DIR"
 [ "$(id -u)" = 0 ] || skip "needs root (memory cgroups)"
 [ "$TOKENS" -ge 3 ] 2>/dev/null || die "TOKENS: expected 3 or more, found '$TOKENS'"
 
-OUT=${1:-$(mktemp -d "${TMPDIR:-/tmp}/sr-validate.XXXXXX")}
+OUT=${1:-$(mktemp -d "$base/sr-validate.XXXXXX")}
 mkdir -p "$OUT" || die "cannot create $OUT"
 
 # ---- the memory cgroup: v1 memory controller or v2 unified hierarchy

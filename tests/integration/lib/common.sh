@@ -3,7 +3,23 @@
 set -u
 : "${SSDREPLAY:?SSDREPLAY must point at the built binary}"
 SR=$SSDREPLAY
-T=$(mktemp -d "${TMPDIR:-/tmp}/sr-test.XXXXXX")
+# The scratch directory's file system must be on a block device: the tests
+# read their files back through the page cache, under memory cgroups and with
+# O_DIRECT, and a file on tmpfs (a RAM-backed /tmp, as Debian 13 mounts it)
+# is memory that nothing reads from a device and reclaim cannot drop. So a
+# RAM-backed TMPDIR (or /tmp) gives way to /var/tmp.
+sr_scratch_base() {
+	local d
+	for d in "${TMPDIR:-/tmp}" /var/tmp; do
+		case "$(stat -f -c %T "$d" 2>/dev/null)" in
+		tmpfs | ramfs | "") continue ;;
+		esac
+		[ -w "$d" ] && { echo "$d"; return; }
+	done
+	echo "${TMPDIR:-/tmp}"
+}
+SR_SCRATCH_BASE=$(sr_scratch_base)
+T=$(mktemp -d "$SR_SCRATCH_BASE/sr-test.XXXXXX")
 SR_LOOPS=()
 declare -A SR_LOOP_FILE=() # new_loop's devices: the backing file as losetup shows it
 
@@ -47,7 +63,7 @@ echo $$ >"$T/.pid"
 # stays on host-wide, and its directory holds ~2 GB.
 reap_stale_tests() {
 	local d f
-	for d in "${TMPDIR:-/tmp}"/sr-test.*; do
+	for d in "$SR_SCRATCH_BASE"/sr-test.*; do
 		[ "$d" != "$T" ] && [ -f "$d/.pid" ] || continue
 		kill -0 "$(cat "$d/.pid")" 2>/dev/null && continue
 		for f in $(awk -v d="$d/" 'index($1, d) == 1 { print $1 }' /proc/swaps); do

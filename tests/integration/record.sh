@@ -126,10 +126,17 @@ for kb in 8192 65536 262144; do
 done
 head -1 "$T/t3" | grep -q '^# ssdreplay record: level=block events=block_rq_issue,block_rq_complete .* filter=all ' ||
 	fail "t3: header: $(head -1 "$T/t3")"
-got=$(bytes "$T/t3" ftrace --dev "$dev")
-[ -n "$got" ] && [ "$got" -ge $((32 << 20)) ] || fail "t3: $got bytes issued on $dev, expected >= 32 MiB; record said: $(cat "$T/rec.err")"
+iss=$(bytes "$T/t3" ftrace --dev "$dev")
+[ -n "$iss" ] && [ "$iss" -ge $((32 << 20)) ] || fail "t3: $iss bytes issued on $dev, expected >= 32 MiB; record said: $(cat "$T/rec.err")"
 got=$(bytes "$T/t3" ftrace --dev "$dev" --event C)
-[ -n "$got" ] && [ "$got" -ge $((32 << 20)) ] || fail "t3: $got bytes completed on $dev, expected >= 32 MiB; record said: $(cat "$T/rec.err")"
+# once (ci71: the ASan build, beside other tests) 33030144 bytes completed
+# here, 512 KiB short; not seen again in 18 runs, two at a time. Say what was
+# issued, and keep the trace's completions of the device, to tell next time
+# whether requests went unrecorded or were not issued.
+if [ -z "$got" ] || [ "$got" -lt $((32 << 20)) ]; then
+	grep -E "block_rq_(issue|complete): $(echo "$dev" | tr : ,) " "$T/t3" | tail -20 >&2
+	fail "t3: $got bytes completed on $dev against $iss issued, expected >= 32 MiB; record said: $(cat "$T/rec.err")"
+fi
 ok "--all --complete: buffered cat of $LOOP issued and completed $got bytes"
 
 # (3) exit status: CMD's own, 128+signal, 127 when it cannot run (no output left)

@@ -5,11 +5,7 @@
 # TMPDIR is on one, and scripts/llamacpp_validate.sh refuses such an OUTDIR
 # (exit 2, one line, nothing made) before it looks for node.
 . "$SR_TESTLIB"
-shm=
-for d in /dev/shm /run/shm; do
-	[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && [ -w "$d" ] && { shm=$d; break; }
-done
-[ -n "$shm" ] || skip "no writable tmpfs at /dev/shm"
+shm=$(shm_dir) || exit 77
 [ "$(stat -f -c %T /var/tmp 2>/dev/null)" = tmpfs ] && skip "/var/tmp is on tmpfs too"
 
 # the test library, sourced with TMPDIR on tmpfs

@@ -5,11 +5,7 @@
 # disk-backed file system gets none.
 . "$SR_TESTLIB"
 
-shm=
-for d in /dev/shm /run/shm; do
-	[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && [ -w "$d" ] && { shm=$d; break; }
-done
-[ -n "$shm" ] || skip "no writable tmpfs at /dev/shm"
+shm=$(shm_dir) || exit 77
 R=$(mktemp -d "$shm/sr-ram.XXXXXX") || skip "cannot make a directory on $shm"
 trap 'rm -rf "$R"; cleanup' EXIT
 $SR prep "$R/x" --size 8M --quiet || fail "prep on tmpfs"

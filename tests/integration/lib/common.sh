@@ -19,6 +19,14 @@ sr_scratch_base() {
 	echo "${TMPDIR:-/tmp}"
 }
 SR_SCRATCH_BASE=$(sr_scratch_base)
+# shm_dir: a writable tmpfs directory (/dev/shm or /run/shm); SKIP without one
+shm_dir() {
+	local d
+	for d in /dev/shm /run/shm; do
+		[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && [ -w "$d" ] && { echo "$d"; return; }
+	done
+	skip "no writable tmpfs at /dev/shm"
+}
 T=$(mktemp -d "$SR_SCRATCH_BASE/sr-test.XXXXXX")
 SR_LOOPS=()
 declare -A SR_LOOP_FILE=() # new_loop's devices: the backing file as losetup shows it

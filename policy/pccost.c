@@ -27,11 +27,16 @@ double sr_pccost_ns_per_B(const struct sr_pccost *c, uint64_t mem, uint64_t mode
 void sr_pccost_apply(const struct sr_pccost *c, uint64_t mem, uint64_t model_bytes, struct sr_sim_result *r)
 {
 	double per = sr_pccost_ns_per_B(c, mem, model_bytes, r), mean = 0;
+	/* reclaim walks the mappings of every page it scans; where it keeps
+	 * finding them in use (a hot set that does not fit beside the reads:
+	 * an MoE's routed experts at 85% of the model) that time is not in
+	 * the bytes. Nothing fits: no reclaim, no activation. */
+	double act = mem < model_bytes ? c->act_ns_per_page : 0;
 	uint64_t i, sum = 0, left;
 
 	sr_hist_init(&r->token_stall);
 	for (i = 0; i < r->tok_n; i++) {
-		r->tok_stall[i] = (uint64_t)(per * (double)r->tok_read[i]);
+		r->tok_stall[i] = (uint64_t)(per * (double)r->tok_read[i] + act * (double)r->tok_act[i]);
 		sum += r->tok_stall[i];
 		sr_hist_add(&r->token_stall, r->tok_stall[i]);
 	}

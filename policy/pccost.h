@@ -10,7 +10,11 @@
  * shared mapping, each touching its share of every slice with a barrier
  * after each (ggml's row split), sequentially and in 256 KiB slices at
  * random (expert slices), with and without a memory cgroup a third of the
- * region's size (the median of three passes after the first). Measured once
+ * region's size (the median of three passes after the first), and what
+ * reclaim spends on each page it activates: a hot set half the cgroup's
+ * size swept between the scattered slices, so reclaim keeps finding mapped
+ * pages in use (folio_referenced walks their mappings) and moving them
+ * between the lists, as it does at 85% of a model. Measured once
  * per device and thread count (real/pccost.c),
  * kept in the state directory next to `devices --calibrate`'s profiles. */
 #ifndef SR_PCCOST_H
@@ -25,6 +29,7 @@ struct sr_pccost {
 	double seq_ns_per_B;        /* sequential streaming, no memory limit */
 	double seq_press_ns_per_B;  /* sequential, reclaiming inside a memory cgroup */
 	double scat_press_ns_per_B; /* 256 KiB slices in random order, reclaiming */
+	double act_ns_per_page;     /* reclaim's time beyond the bytes, per page it activated (0: none seen) */
 	unsigned threads;
 	uint64_t region;            /* bytes of the file each measurement streamed */
 	int pressure;               /* 1: the cgroup figures were measured (else copies of the free one) */
@@ -35,7 +40,8 @@ struct sr_pccost {
 /* Recharge a simulated mmap-family row: each decode token stalls for the
  * bytes it read times the calibrated cost (reclaiming when mem is below
  * the model; the demand share and readahead never used at the scattered
- * cost, the rest at the sequential one), replacing the
+ * cost, the rest at the sequential one) and for the pages the simulated
+ * lists activated during it times act_ns_per_page, replacing the
  * O_DIRECT time in stall_ns, the per-token stalls and the stall histogram
  * (costed: the row's stalls and tokens/s are the model's, whatever the
  * engine, null included). */

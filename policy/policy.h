@@ -192,8 +192,10 @@ struct sr_sim_result {
 	uint64_t max_pf_inflight;    /* most prefetch requests in flight at once */
 	uint64_t last_token_read_bytes; /* bytes read during the last decode token (0: converged) */
 	uint64_t steady_read_bytes, steady_tokens; /* decode tokens after warmup_tokens and what they read */
-	/* the first SR_SIM_MAX_TOK decode tokens one by one: bytes read, stall (ns), faults */
+	/* the first SR_SIM_MAX_TOK decode tokens one by one: bytes read, stall
+	 * (ns), faults, pages activated (pagecache's lists) */
 	uint64_t tok_read[SR_SIM_MAX_TOK], tok_stall[SR_SIM_MAX_TOK], tok_faults[SR_SIM_MAX_TOK];
+	uint64_t tok_act[SR_SIM_MAX_TOK];
 	uint64_t tok_n;
 	unsigned nr_dev;             /* striped devices (1 without --layout) */
 	uint64_t dev_bytes[SR_SIM_MAX_DEV], dev_busy_ns[SR_SIM_MAX_DEV], dev_ios[SR_SIM_MAX_DEV];

@@ -250,6 +250,7 @@ static void end_token(struct sr_sim *s, int prefill)
 		if (s->r->tok_n < SR_SIM_MAX_TOK) {
 			s->r->tok_read[s->r->tok_n] = rd - s->tok_read0;
 			s->r->tok_faults[s->r->tok_n] = s->r->faults - s->tok_faults0;
+			s->r->tok_act[s->r->tok_n] = s->r->pgactivate - s->tok_act0;
 			s->r->tok_stall[s->r->tok_n++] = s->tok_stall;
 		}
 		if (s->n_decoded++ >= s->c->warmup_tokens) {
@@ -260,6 +261,7 @@ static void end_token(struct sr_sim *s, int prefill)
 	s->tok_stall = 0;
 	s->tok_read0 = rd;
 	s->tok_faults0 = s->r->faults;
+	s->tok_act0 = s->r->pgactivate;
 }
 
 /* Emulated compute, charged to decode or to the prefill batch. */
@@ -384,6 +386,7 @@ static int load_populate(struct sr_sim *s)
 	*s->r = *keep;
 	free(keep);
 	s->tok_read0 = s->tok_faults0 = 0;
+	s->tok_act0 = s->r->pgactivate;
 	s->pos = s->cur_pos0 = 0; /* the schedule's positions start after it */
 	return ret;
 }

@@ -147,6 +147,7 @@ struct sr_sim {
 	uint64_t tok_stall;        /* stall of the current token */
 	uint64_t tok_read0;        /* bytes read when the current token started */
 	uint64_t tok_faults0;      /* faults when the current token started */
+	uint64_t tok_act0;         /* pages activated when the current token started */
 	uint64_t n_decoded;        /* decode tokens finished */
 };
 

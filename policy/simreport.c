@@ -182,9 +182,9 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 	if (rep->cal_Bps > 0)
 		fprintf(f, "; calibrated %.2f GB/s", rep->cal_Bps / 1e9);
 	if (rep->pccost)
-		fprintf(f, "\nmmap rows charged the page-cache cost (%s, %u threads): %.2f ns/B streaming, %.2f reclaiming, %.2f scattered",
+		fprintf(f, "\nmmap rows charged the page-cache cost (%s, %u threads): %.2f ns/B streaming, %.2f reclaiming, %.2f scattered, %.0f ns per page activated",
 			rep->pccost->file, rep->pccost->threads, rep->pccost->seq_ns_per_B, rep->pccost->seq_press_ns_per_B,
-			rep->pccost->scat_press_ns_per_B);
+			rep->pccost->scat_press_ns_per_B, rep->pccost->act_ns_per_page);
 	fprintf(f, "\n%-22s", "policy");
 	for (i = 0; i < F_NR; i++)
 		if (fields[i].head)
@@ -293,6 +293,7 @@ static void json_head(json_t *root, const struct sr_sim_report *rep)
 		json_object_set_new(o, "seq_ns_per_byte", json_real(c->seq_ns_per_B));
 		json_object_set_new(o, "seq_pressure_ns_per_byte", json_real(c->seq_press_ns_per_B));
 		json_object_set_new(o, "scattered_pressure_ns_per_byte", json_real(c->scat_press_ns_per_B));
+		json_object_set_new(o, "activate_ns_per_page", json_real(c->act_ns_per_page));
 		json_object_set_new(root, "pagecache_cost", o);
 	} else {
 		json_object_set_new(root, "pagecache_cost", json_null());
@@ -358,6 +359,7 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "per_token_read_bytes", per_token(s->tok_read, s->tok_n, 1));
 	json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
 	json_object_set_new(o, "per_token_faults", per_token(s->tok_faults, s->tok_n, 1));
+	json_object_set_new(o, "per_token_activations", per_token(s->tok_act, s->tok_n, 1));
 	json_object_set_new(o, "steady_read_bytes_per_token",
 			    s->steady_tokens ? json_integer(llround((double)s->steady_read_bytes / (double)s->steady_tokens)) :
 			    json_null());

@@ -40,17 +40,30 @@
 #define PRESS_PASSES 4 /* a cgroup's first pass fills it; the median of the other three */
 _Static_assert(PRESS_PASSES <= MAX_PASSES, "per-pass figures are kept in MAX_PASSES slots");
 #define CHUNK (128ull << 10)     /* a row chunk: 64 rows of a 1024-wide F16 matrix */
+/* The activation figure: a hot set HOT_NUM/HOT_DEN of the cgroup, swept
+ * after every HOT_EVERY scattered slices. Larger than the inactive list
+ * leaves it (inactive_is_low, ratio 1 below 1 GiB), so reclaim keeps
+ * deactivating hot pages that the next sweep uses again and the next scan
+ * activates: the churn of an MoE's routed experts at 85% of the model. */
+#define HOT_NUM 5
+#define HOT_DEN 8
+#define HOT_EVERY 1
+#define HOT_SLICES 128 /* scattered slices a hot pass reads (each a read-around window) */
+#define SWEEP_TIMED 32 /* hot slices timed resident: 8 MiB */
+#define SWEEP_TIMES 15 /* timed sweeps, the least taken: here one in two or three takes 3-27 ms instead of 0.2 */
 
 struct stream_cfg {
 	const char *path;
 	uint64_t region, slice;
 	unsigned threads, passes;
 	int random;
+	uint64_t hot;          /* bytes at the file's start swept every HOT_EVERY slices (0: none) */
 };
 
 struct stream_out {
 	int err;
 	double ns_per_B;    /* the median over the passes after the first (the only one: its figure) */
+	double act_ns;      /* hot: the median time beyond the bytes and sweeps per page activated */
 	uint64_t bytes;     /* the least read_bytes of those passes */
 };
 
@@ -93,26 +106,34 @@ struct worker {
 	unsigned sum;
 };
 
-/* ggml's split: thread id touches its share of each slice, then waits for
+/* ggml's split: thread id touches its share of one slice, then waits for
  * the others; a thread that faults holds them all at the barrier. */
+static void touch_slice(struct worker *w, uint64_t slice)
+{
+	uint64_t base = slice * w->c->slice, ch, p;
+
+	/* ggml's mul_mat hands out row chunks in turn: thread id takes chunks
+	 * id, id + N, ... of CHUNK bytes */
+	for (ch = (uint64_t)w->id * CHUNK; ch < w->c->slice; ch += (uint64_t)w->c->threads * CHUNK)
+		for (p = 0; p < CHUNK && ch + p < w->c->slice; p += 4096)
+			w->sum += w->map[base + ch + p];
+	spin_wait(w->bar);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t i, p;
+	uint64_t i, j, nhot = w->c->hot / w->c->slice;
 
 	while (!atomic_load(&w->bar->go))
 		relax();
 	if (atomic_load(&w->bar->go) < 0)
 		return NULL;
 	for (i = 0; i < w->nslice; i++) {
-		uint64_t base = w->order[i] * w->c->slice, ch;
-
-		/* ggml's mul_mat hands out row chunks in turn: thread id takes
-		 * chunks id, id + N, ... of CHUNK bytes */
-		for (ch = (uint64_t)w->id * CHUNK; ch < w->c->slice; ch += (uint64_t)w->c->threads * CHUNK)
-			for (p = 0; p < CHUNK && ch + p < w->c->slice; p += 4096)
-				w->sum += w->map[base + ch + p];
-		spin_wait(w->bar);
+		touch_slice(w, w->order[i]);
+		if (nhot && (i + 1) % HOT_EVERY == 0)
+			for (j = 0; j < nhot; j++)
+				touch_slice(w, j);
 	}
 	return NULL;
 }
@@ -157,13 +178,75 @@ static double median(double *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* /proc/vmstat's pgactivate: pages activated, every cgroup's (v1's
+ * memory.stat does not count them); 0 when unreadable. */
+static uint64_t vm_pgactivate(void)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char line[128];
+	uint64_t v = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pgactivate %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void shuffle(uint64_t *order, uint64_t n, uint64_t *x)
+{
+	uint64_t i;
+
+	for (i = n - 1; i > 0; i--) { /* xorshift Fisher-Yates */
+		uint64_t j, t;
+
+		*x ^= *x << 13;
+		*x ^= *x >> 7;
+		*x ^= *x << 17;
+		j = *x % (i + 1);
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/* What a sweep of the hot set costs without reclaim (ns): its first 8 MiB
+ * swept alone, resident after two sweeps, the least of SWEEP_TIMES more, scaled
+ * to the whole set (a sweep is scaled up hundreds of times, so one thread
+ * descheduled for a tick must not be in it). The whole set swept alone is
+ * not resident in a small cgroup: its read-around windows reach past it
+ * and evict its start. */
+static int time_sweep(const struct stream_cfg *c, const volatile unsigned char *map, uint64_t *order,
+		      uint64_t *ns)
+{
+	struct stream_cfg alone = *c;
+	uint64_t i, nhot = c->hot / c->slice, k = nhot < SWEEP_TIMED ? nhot : SWEEP_TIMED, t0, best = UINT64_MAX;
+	int pass, ret = 0;
+
+	alone.hot = 0;
+	for (i = 0; i < k; i++)
+		order[i] = i;
+	for (pass = 0; pass < 2 + SWEEP_TIMES && !ret; pass++) {
+		t0 = sr_now_ns();
+		ret = one_pass(&alone, map, order, k);
+		t0 = sr_now_ns() - t0;
+		if (pass >= 2 && t0 < best)
+			best = t0;
+	}
+	*ns = k && !ret ? best * nhot / k : 0;
+	return ret;
+}
+
 static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 {
 	struct stream_out o = { 0 };
 	const unsigned char *map;
-	uint64_t nslice = c->region / c->slice, *order, i, rb0, t0, x = 88172645463325252ull;
-	double per[MAX_PASSES];
-	uint64_t ns, rb;
+	uint64_t nslice = c->region / c->slice, nhot = c->hot / c->slice, *order, *run, i, rb0, t0, act0,
+		 x = 88172645463325252ull, sweep_ns = 0;
+	double per[MAX_PASSES], act[MAX_PASSES];
+	uint64_t ns, rb, nrun = nslice - nhot, take = nhot && nrun > HOT_SLICES ? HOT_SLICES : nrun;
 	unsigned pass, n = 0;
 	char msg[256];
 	int fd;
@@ -173,33 +256,56 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 	if (o.err)
 		goto out;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* what llama.cpp's loader does */
-	for (i = 0; i < nslice; i++)
-		order[i] = i;
+	if (nhot && (o.err = time_sweep(c, map, order, &sweep_ns)))
+		goto out;
+	run = order + nhot; /* the scattered slices, after the hot set */
+	for (i = 0; i < nrun; i++)
+		run[i] = nhot + i;
 	for (pass = 0; pass < c->passes && pass < MAX_PASSES && !o.err; pass++) {
-		if (c->random)
-			for (i = nslice - 1; i > 0; i--) { /* xorshift Fisher-Yates */
-				uint64_t j, t;
+		double cold_ns_per_B = 0;
 
-				x ^= x << 13;
-				x ^= x >> 7;
-				x ^= x << 17;
-				j = x % (i + 1);
-				t = order[i];
-				order[i] = order[j];
-				order[j] = t;
-			}
+		if (c->random)
+			shuffle(run, nrun, &x);
+		if (nhot && pass) {
+			/* the same slices without the sweeps, just before:
+			 * what the bytes cost here and now */
+			struct stream_cfg cold = *c;
+
+			cold.hot = 0;
+			rb0 = sr_proc_read_bytes("/proc/self/io");
+			t0 = sr_now_ns();
+			o.err = one_pass(&cold, map, run, take);
+			ns = sr_now_ns() - t0;
+			rb = sr_proc_read_bytes("/proc/self/io") - rb0;
+			cold_ns_per_B = rb ? (double)ns / (double)rb : 0;
+			if (o.err)
+				break;
+		}
+		act0 = vm_pgactivate();
 		rb0 = sr_proc_read_bytes("/proc/self/io");
 		t0 = sr_now_ns();
-		o.err = one_pass(c, map, order, nslice);
+		o.err = one_pass(c, map, run, take);
 		ns = sr_now_ns() - t0;
 		rb = sr_proc_read_bytes("/proc/self/io") - rb0;
+		act0 = vm_pgactivate() - act0;
 		if (pass || c->passes == 1) {
+			/* beyond the bytes at their cost and the sweeps at
+			 * theirs, per page activated. A pass that activated
+			 * less than an eighth of the hot set did not churn
+			 * it (the hot set stayed active, or the kernel keeps
+			 * no such count): nothing to charge, rather than a
+			 * pass's time over a handful of pages. */
+			double extra = (double)ns - (double)rb * cold_ns_per_B - (double)(take / HOT_EVERY) * (double)sweep_ns;
+
+			act[n] = nhot && act0 > c->hot / 4096 / 8 && extra > 0 ? extra / (double)act0 : 0;
 			o.bytes = n && o.bytes < rb ? o.bytes : rb;
 			per[n++] = rb ? (double)ns / (double)rb : 0;
 		}
 	}
-	if (n)
+	if (n) {
 		o.ns_per_B = median(per, n);
+		o.act_ns = median(act, n);
+	}
 out:
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))
 		_exit(4);
@@ -207,8 +313,9 @@ out:
 }
 
 /* One measurement in a child (in a cgroup of limit bytes when limit > 0):
- * ns per byte read, the median over its passes after the first. */
-static int stream(const struct stream_cfg *c, uint64_t limit, double *ns_per_B, struct sr_err *e)
+ * ns per byte read, the median over its passes after the first (and with a
+ * hot set, act_ns: ns per page activated). */
+static int stream(const struct stream_cfg *c, uint64_t limit, double *ns_per_B, double *act_ns, struct sr_err *e)
 {
 	struct sr_cgroup cg = { .dir = "" };
 	struct stream_out o;
@@ -266,6 +373,8 @@ static int stream(const struct stream_cfg *c, uint64_t limit, double *ns_per_B, 
 		goto out;
 	}
 	*ns_per_B = o.ns_per_B;
+	if (act_ns)
+		*act_ns = o.act_ns;
 	ret = 0;
 out:
 	sr_child_end(pid, ret, go, res, &cg);
@@ -284,11 +393,13 @@ static int load(struct sr_pccost *c)
 		n += sscanf(line, "seq_ns_per_byte = %lf", &c->seq_ns_per_B);
 		n += sscanf(line, "seq_pressure_ns_per_byte = %lf", &c->seq_press_ns_per_B);
 		n += sscanf(line, "scattered_pressure_ns_per_byte = %lf", &c->scat_press_ns_per_B);
+		n += sscanf(line, "activate_ns_per_page = %lf", &c->act_ns_per_page);
 		n += sscanf(line, "region = %" SCNu64, &c->region);
 		n += sscanf(line, "pressure = %d", &c->pressure);
 	}
 	fclose(f);
-	if (n != 5 || !(c->seq_ns_per_B > 0 && c->seq_press_ns_per_B > 0 && c->scat_press_ns_per_B > 0))
+	if (n != 6 || !(c->seq_ns_per_B > 0 && c->seq_press_ns_per_B > 0 && c->scat_press_ns_per_B > 0) ||
+	    !(c->act_ns_per_page >= 0))
 		return -EINVAL; /* damaged or older: measure again */
 	c->cached = 1;
 	return 0;
@@ -315,6 +426,7 @@ static void save(const struct sr_pccost *c, const char *path)
 	fprintf(f, "; ssdreplay page-cache cost: mmap fault streaming of %s, %u threads\n", path, c->threads);
 	fprintf(f, "seq_ns_per_byte = %.6f\nseq_pressure_ns_per_byte = %.6f\nscattered_pressure_ns_per_byte = %.6f\n",
 		c->seq_ns_per_B, c->seq_press_ns_per_B, c->scat_press_ns_per_B);
+	fprintf(f, "activate_ns_per_page = %.1f\n", c->act_ns_per_page);
 	fprintf(f, "region = %" PRIu64 "\npressure = %d\n", c->region, c->pressure);
 	if (fclose(f) || rename(tmp, c->file))
 		unlink(tmp);
@@ -354,22 +466,30 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 	sc.region = (uint64_t)sb.st_size < cap ? (uint64_t)sb.st_size : cap;
 	sc.region -= sc.region % SEQ_SLICE;
 	c->region = sc.region;
-	ret = stream(&sc, 0, &c->seq_ns_per_B, e);
+	ret = stream(&sc, 0, &c->seq_ns_per_B, NULL, e);
 	if (ret)
 		return ret;
 	/* reclaiming: a cgroup holding a third of the region; one pass is
 	 * one figure of a noisy machine (0.92-1.56 ns/B within 15 minutes
 	 * here), so the median of several */
 	sc.passes = PRESS_PASSES;
-	ret = stream(&sc, sc.region / 3, &c->seq_press_ns_per_B, e);
+	ret = stream(&sc, sc.region / 3, &c->seq_press_ns_per_B, NULL, e);
 	if (!ret) {
 		sc.slice = SCAT_SLICE;
 		sc.random = 1;
-		ret = stream(&sc, sc.region / 3, &c->scat_press_ns_per_B, e);
+		ret = stream(&sc, sc.region / 3, &c->scat_press_ns_per_B, NULL, e);
+	}
+	if (!ret) {
+		double ns;
+
+		sc.hot = sc.region / 3 * HOT_NUM / HOT_DEN;
+		sc.hot -= sc.hot % SCAT_SLICE;
+		ret = stream(&sc, sc.region / 3, &ns, &c->act_ns_per_page, e);
 	}
 	if (ret == -EOPNOTSUPP) { /* no memory cgroup here: the free figure for all */
 		sr_err_clear(e);
 		c->seq_press_ns_per_B = c->scat_press_ns_per_B = c->seq_ns_per_B;
+		c->act_ns_per_page = 0;
 		ret = 0;
 	} else if (!ret) {
 		c->pressure = 1;

@@ -14,7 +14,11 @@ far a prediction moves with the room: near the model's size both the kernel
 and the simulation can flip between keeping most of the model and
 re-reading it. The validation's room is what the model held of the page
 cache when its limited runs ended; the runs before it took the limit less
-node's anonymous memory, 2.2-4.0 MiB more."""
+node's anonymous memory, 2.2-4.0 MiB more.
+
+ACT_NS sets the page-cache cost's ns per page activated for every point
+(default: the point's own figure; runs made before it was measured have
+none, and predict as they did with 0)."""
 import csv
 import json
 import os
@@ -33,6 +37,15 @@ try:
     scale = float(os.environ.get("ROOM_SCALE", "1"))
 except ValueError:
     scale = 0
+act_ns = os.environ.get("ACT_NS")
+try:
+    act_ns = None if act_ns is None else float(act_ns)
+except ValueError:
+    act_ns = -1
+if act_ns is not None and not act_ns >= 0:
+    print("llamacpp_resim: ACT_NS: expected ns per page activated (0 or more), found %r" % os.environ["ACT_NS"],
+          file=sys.stderr)
+    sys.exit(2)
 if not 0 < scale <= 10:
     print("llamacpp_resim: ROOM_SCALE: expected a factor above 0 up to 10, found %r" % os.environ["ROOM_SCALE"],
           file=sys.stderr)
@@ -58,9 +71,10 @@ with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
             os.makedirs(d)
             with open(os.path.join(d, os.path.basename(c["file"])), "w") as k:
                 k.write("seq_ns_per_byte = %r\nseq_pressure_ns_per_byte = %r\nscattered_pressure_ns_per_byte = %r\n"
-                        "region = %d\npressure = %d\n" % (c["seq_ns_per_byte"], c["seq_pressure_ns_per_byte"],
-                                                          c["scattered_pressure_ns_per_byte"], c["region_bytes"],
-                                                          1 if c["memcg_pressure_measured"] else 0))
+                        "activate_ns_per_page = %r\nregion = %d\npressure = %d\n"
+                        % (c["seq_ns_per_byte"], c["seq_pressure_ns_per_byte"], c["scattered_pressure_ns_per_byte"],
+                           act_ns if act_ns is not None else c.get("activate_ns_per_page", 0.0), c["region_bytes"],
+                           1 if c["memcg_pressure_measured"] else 0))
             args = ["--mmap-threads", str(c["threads"])] + sim_args
         else:
             args = [a for a in sim_args if a not in ("--mmap-cost", "auto")]

@@ -250,7 +250,7 @@ for shape in $SHAPES; do
 			--prefill "$prompt" --compute-ms-per-token "$cms" $sa --output-format json \
 			-o "$OUT/$name.$lv.sim.json" 2>"$OUT/$name.$lv.sim.err" || die "simulate: $(tail -1 "$OUT/$name.$lv.sim.err")"
 		python3 -c 'import json,sys; c = json.load(open(sys.argv[1])).get("pagecache_cost")
-if c: print("  page-cache cost%s: %.2f ns/B streaming, %.2f reclaiming, %.2f scattered" % (" (cached)" if c["cached"] else "", c["seq_ns_per_byte"], c["seq_pressure_ns_per_byte"], c["scattered_pressure_ns_per_byte"]))' "$OUT/$name.$lv.sim.json"
+if c: print("  page-cache cost%s: %.2f ns/B streaming, %.2f reclaiming, %.2f scattered, %.0f ns per page activated" % (" (cached)" if c["cached"] else "", c["seq_ns_per_byte"], c["seq_pressure_ns_per_byte"], c["scattered_pressure_ns_per_byte"], c["activate_ns_per_page"]))' "$OUT/$name.$lv.sim.json"
 		python3 - "$OUT/$name.$lv.sim.json" "$name" "$lv" "$room" "$ram_tps" "${tps[*]}" "${bpt[*]}" "${fpt[*]}" "$room_anon" >>"$OUT/points.tsv" <<'PY'
 import json, statistics as st, sys
 j = json.load(open(sys.argv[1]))["rows"][0]

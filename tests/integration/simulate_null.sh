@@ -77,12 +77,17 @@ if [ "$(id -u)" = 0 ]; then
 		head -c "${need}M" /dev/urandom >"$T/c150"
 		cost --output-format json >"$T/c.json" || fail "simulate --engine null --mmap-cost auto (${need} MiB)"
 	fi
-	python3 - "$T/c.json" <<'PY' || fail "null engine with --mmap-cost: $(cat "$T/c.json")"
+	python3 - "$T/c.json" "$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null)" <<'PY' || fail "null engine with --mmap-cost: $(cat "$T/c.json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 rows = {r["policy"]: r for r in d["rows"]}
 pc, lru, c = rows["pagecache"], rows["lru"], d["pagecache_cost"]
 assert c and c["seq_ns_per_byte"] > 0, c
+# reclaim's time per page activated: a hot set swept in the cgroup is activated and charged for, unless the
+# kernel keeps its lists by generations (MGLRU), where pgactivate does not count them
+mglru = sys.argv[2] not in ("", "0x0000")
+assert c["activate_ns_per_page"] >= 0 and (mglru or c["activate_ns_per_page"] > 0), c
+assert len(pc["per_token_activations"]) == len(pc["per_token_read_bytes"]) == pc["tokens"], pc
 want = pc["tokens"] / (pc["compute_s"] + pc["stall_s"])
 assert pc["tokens_per_s"] is not None and abs(pc["tokens_per_s"] / want - 1) < 1e-6, (pc["tokens_per_s"], want)
 assert pc["stall_s"] > 0 and pc["stall_ms_per_token_mean"] is not None, pc
@@ -91,6 +96,8 @@ assert lru["tokens_per_s"] is None and lru["stall_ms_per_token_mean"] is None, l
 PY
 	cost >"$T/c.txt" || fail "simulate --engine null --mmap-cost auto (text)"
 	grep -q "except the tok/s and stall of rows charged the page-cache cost" "$T/c.txt" || fail "no note on the costed rows: $(cat "$T/c.txt")"
+	grep -Eq '^activate_ns_per_page = [0-9.]+$' "$T"/state/devices/pagecache-cost-*-t1.ini ||
+		fail "the kept cost has no activate_ns_per_page: $(cat "$T"/state/devices/pagecache-cost-*-t1.ini)"
 	awk '$1 == "pagecache" && $3 != "-" { t = 1 } $1 == "lru" && $3 == "-" { l = 1 } END { exit !(t && l) }' "$T/c.txt" ||
 		fail "tok/s: pagecache's shown, lru's '-' expected: $(cat "$T/c.txt")"
 	ok "null engine with --mmap-cost: the costed row's tokens/s are the model's, the others '-'"

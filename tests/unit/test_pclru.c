@@ -180,6 +180,51 @@ static void test_refault_opens_deactivation(void **state)
 	free_model(&m);
 }
 
+/* Reclaim's time beyond the bytes: each page the simulated lists activate
+ * during a token costs act_ns_per_page on top of its bytes (the real runs
+ * at 85% of an MoE: tokens of 3-20 MiB took 23-40 ms beyond their compute,
+ * with 800-4,300 pages activated). The per-token activations add up to the
+ * decode tokens' share of pgactivate, and the charge is exactly theirs;
+ * with the model in memory nothing is reclaimed and nothing is charged. */
+static void test_pccost_charges_activations(void **state)
+{
+	struct sr_pccost c = { .seq_ns_per_B = 1, .seq_press_ns_per_B = 1, .scat_press_ns_per_B = 1, .threads = 2 };
+	struct sr_model m;
+	struct sr_sim_result res, base;
+	struct sr_rec *r;
+	size_t n;
+	uint64_t i, act = 0, mem;
+
+	(void)state;
+	moe_model(&m, 6, 8, 4 * MiB, 1 * MiB);
+	r = moe_schedule(&m, 24, 2, 80, 3, &n);
+	mem = m.file_size * 85 / 100;
+	simulate("pagecache:16384", &m, r, n, mem, NULL, &res);
+	for (i = 0; i < res.tok_n; i++)
+		act += res.tok_act[i];
+	print_message("MoE 85%%: %llu pages activated in %llu decode tokens, %llu in all\n", (unsigned long long)act,
+		      (unsigned long long)res.tok_n, (unsigned long long)res.pgactivate);
+	assert_true(act > 0 && act <= res.pgactivate);
+	base = res;
+	sr_pccost_apply(&c, mem, m.file_size, &base);
+	c.act_ns_per_page = 1000;
+	sr_pccost_apply(&c, mem, m.file_size, &res);
+	assert_int_equal(res.tok_n, res.tokens); /* every token kept: the sum is the row's */
+	for (i = 0; i < res.tok_n; i++) { /* to the ns, rounding */
+		uint64_t want = base.tok_stall[i] + res.tok_act[i] * 1000;
+
+		assert_true(res.tok_stall[i] + 1 >= want && res.tok_stall[i] <= want + 1);
+	}
+	assert_true(res.stall_ns + res.tok_n >= base.stall_ns + act * 1000 &&
+		    res.stall_ns <= base.stall_ns + act * 1000 + res.tok_n);
+	base = res;
+	sr_pccost_apply(&c, m.file_size, m.file_size, &base);
+	for (i = 0; i < base.tok_n; i++)
+		assert_int_equal(base.tok_stall[i], (uint64_t)((double)base.tok_read[i] * c.seq_ns_per_B));
+	free(r);
+	free_model(&m);
+}
+
 /* Readahead's folios grow: a fault's read-around is single pages, each
  * async window asks for folios two orders larger (page_cache_async_ra), up
  * to 2 MiB. 16 MiB windows from the file's start: 16 MiB of single pages,
@@ -220,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_pccost_unused_readahead_is_cheaper),
 		cmocka_unit_test(test_per_token_faults),
 		cmocka_unit_test(test_refault_opens_deactivation),
+		cmocka_unit_test(test_pccost_charges_activations),
 		cmocka_unit_test(test_folio_ramp),
 	};
 

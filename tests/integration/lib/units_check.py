@@ -13,7 +13,7 @@ import csv, json, re, sys
 
 UNIT = re.compile(r"(^|_)(bytes|Bps|ns|us|ms|s|pct|ratio|iops|per_s|bs|offset|length)$")
 STAT = re.compile(r"_(min|max|mean|median|stddev|p\d+)$")
-PER = re.compile(r"_per_(token|byte|expert|request)$")
+PER = re.compile(r"_per_(token|byte|expert|request|page)$")
 INTEGER_UNITS = ("bytes", "Bps", "bs", "offset", "length")
 # plain counts, identifiers (a layer, a CPU, a NUMA node) and 0/1 flags in CSV
 COUNTS = set("""
@@ -32,7 +32,7 @@ dropped pread_jobs pread_threads pread_max_inflight pread_dropped dims cpu_list
 first_second seconds peak_second backwards second tag sequences decode_steps completions
 injected_eio injected_short injected_delay fail_at target_index errno mdts pcie_gen
 pcie_lanes link_gen link_width max_link_gen max_link_width timestamps partial swappiness
-hugepage moe ok predictor N best_qd pgactivate pgdeactivate workingset_refault
+hugepage moe ok predictor N best_qd pgactivate pgdeactivate workingset_refault per_token_activations
 """.split())
 # keys that echo a size option keep its name and are bytes, as the option:
 # --page, --bs (max_request); the kernel's own sysfs attribute names (devices)

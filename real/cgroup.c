@@ -199,8 +199,9 @@ void sr_cgroup_remove(struct sr_cgroup *cg)
 	cg->dir[0] = 0;
 }
 
-uint64_t sr_proc_read_bytes(const char *path)
+uint64_t sr_proc_field(const char *path, const char *key)
 {
+	size_t k = strlen(key);
 	char line[128];
 	uint64_t v = 0;
 	FILE *f = fopen(path, "r");
@@ -208,10 +209,17 @@ uint64_t sr_proc_read_bytes(const char *path)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "read_bytes: %" SCNu64, &v) == 1)
+		if (!strncmp(line, key, k) && (line[k] == ' ' || line[k] == ':')) {
+			v = strtoull(line + k + 1 + (line[k] == ':'), NULL, 10);
 			break;
+		}
 	fclose(f);
 	return v;
+}
+
+uint64_t sr_proc_read_bytes(const char *path)
+{
+	return sr_proc_field(path, "read_bytes");
 }
 
 int sr_child_drop_cache(const char *path, struct sr_err *e)

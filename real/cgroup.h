@@ -52,6 +52,9 @@ void sr_cgroup_remove(struct sr_cgroup *cg);
 /* read_bytes of a /proc io file: what this process (or thread) has made the
  * block layer read. */
 uint64_t sr_proc_read_bytes(const char *path); /* "/proc/self/io" or "/proc/thread-self/io" */
+/* The number after "KEY:" or "KEY " at a line's start in a /proc file
+ * (/proc/self/io's read_bytes, /proc/vmstat's pgactivate); 0 when absent. */
+uint64_t sr_proc_field(const char *path, const char *key);
 /* Start path cold: write back its dirty pages (a file just written, as a
  * model from synth --write-gguf, has them, and POSIX_FADV_DONTNEED leaves
  * those in the cache), then drop its cached pages. 0 or -errno. */

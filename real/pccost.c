@@ -178,23 +178,6 @@ static double median(double *v, unsigned n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* /proc/vmstat's pgactivate: pages activated, every cgroup's (v1's
- * memory.stat does not count them); 0 when unreadable. */
-static uint64_t vm_pgactivate(void)
-{
-	FILE *f = fopen("/proc/vmstat", "r");
-	char line[128];
-	uint64_t v = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "pgactivate %" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static void shuffle(uint64_t *order, uint64_t n, uint64_t *x)
 {
 	uint64_t i;
@@ -281,13 +264,14 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 			if (o.err)
 				break;
 		}
-		act0 = vm_pgactivate();
+		/* every cgroup's: v1's memory.stat does not count activations */
+		act0 = sr_proc_field("/proc/vmstat", "pgactivate");
 		rb0 = sr_proc_read_bytes("/proc/self/io");
 		t0 = sr_now_ns();
 		o.err = one_pass(c, map, run, take);
 		ns = sr_now_ns() - t0;
 		rb = sr_proc_read_bytes("/proc/self/io") - rb0;
-		act0 = vm_pgactivate() - act0;
+		act0 = sr_proc_field("/proc/vmstat", "pgactivate") - act0;
 		if (pass || c->passes == 1) {
 			/* beyond the bytes at their cost and the sweeps at
 			 * theirs, per page activated. A pass that activated

@@ -49,8 +49,6 @@ _Static_assert(PRESS_PASSES <= MAX_PASSES, "per-pass figures are kept in MAX_PAS
 #define HOT_DEN 8
 #define HOT_EVERY 1
 #define HOT_SLICES 128 /* scattered slices a hot pass reads (each a read-around window) */
-#define SWEEP_TIMED 32 /* hot slices timed resident: 8 MiB */
-#define SWEEP_TIMES 15 /* timed sweeps, the least taken: here one in two or three takes 3-27 ms instead of 0.2 */
 
 struct stream_cfg {
 	const char *path;
@@ -195,41 +193,15 @@ static void shuffle(uint64_t *order, uint64_t n, uint64_t *x)
 	}
 }
 
-/* What a sweep of the hot set costs without reclaim (ns): its first 8 MiB
- * swept alone, resident after two sweeps, the least of SWEEP_TIMES more, scaled
- * to the whole set (a sweep is scaled up hundreds of times, so one thread
- * descheduled for a tick must not be in it). The whole set swept alone is
- * not resident in a small cgroup: its read-around windows reach past it
- * and evict its start. */
-static int time_sweep(const struct stream_cfg *c, const volatile unsigned char *map, uint64_t *order,
-		      uint64_t *ns)
-{
-	struct stream_cfg alone = *c;
-	uint64_t i, nhot = c->hot / c->slice, k = nhot < SWEEP_TIMED ? nhot : SWEEP_TIMED, t0, best = UINT64_MAX;
-	int pass, ret = 0;
-
-	alone.hot = 0;
-	for (i = 0; i < k; i++)
-		order[i] = i;
-	for (pass = 0; pass < 2 + SWEEP_TIMES && !ret; pass++) {
-		t0 = sr_now_ns();
-		ret = one_pass(&alone, map, order, k);
-		t0 = sr_now_ns() - t0;
-		if (pass >= 2 && t0 < best)
-			best = t0;
-	}
-	*ns = k && !ret ? best * nhot / k : 0;
-	return ret;
-}
-
 static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 {
 	struct stream_out o = { 0 };
 	const unsigned char *map;
 	uint64_t nslice = c->region / c->slice, nhot = c->hot / c->slice, *order, *run, i, rb0, t0, act0,
-		 x = 88172645463325252ull, sweep_ns = 0;
-	double per[MAX_PASSES], act[MAX_PASSES];
+		 x = 88172645463325252ull;
+	double per[MAX_PASSES], extra = 0;
 	uint64_t ns, rb, nrun = nslice - nhot, take = nhot && nrun > HOT_SLICES ? HOT_SLICES : nrun;
+	uint64_t acts = 0;
 	unsigned pass, n = 0;
 	char msg[256];
 	int fd;
@@ -239,8 +211,6 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 	if (o.err)
 		goto out;
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* what llama.cpp's loader does */
-	if (nhot && (o.err = time_sweep(c, map, order, &sweep_ns)))
-		goto out;
 	run = order + nhot; /* the scattered slices, after the hot set */
 	for (i = 0; i < nrun; i++)
 		run[i] = nhot + i;
@@ -273,22 +243,26 @@ static void child(const struct stream_cfg *c, int go_fd, int out_fd)
 		rb = sr_proc_read_bytes("/proc/self/io") - rb0;
 		act0 = sr_proc_field("/proc/vmstat", "pgactivate") - act0;
 		if (pass || c->passes == 1) {
-			/* beyond the bytes at their cost and the sweeps at
-			 * theirs, per page activated. A pass that activated
-			 * less than an eighth of the hot set did not churn
-			 * it (the hot set stayed active, or the kernel keeps
-			 * no such count): nothing to charge, rather than a
-			 * pass's time over a handful of pages. */
-			double extra = (double)ns - (double)rb * cold_ns_per_B - (double)(take / HOT_EVERY) * (double)sweep_ns;
-
-			act[n] = nhot && act0 > c->hot / 4096 / 8 && extra > 0 ? extra / (double)act0 : 0;
+			/* beyond the bytes at their cost, summed over the
+			 * passes (one pass's difference of two noisy times
+			 * can go either way). The sweeps' own time stays in:
+			 * resident, 8 MiB swept in 0.2 ms here, at most a
+			 * twelfth of it; timed alone at the child's start
+			 * they took 5-40 ms for 8 MiB on some files, which is
+			 * not what they take inside the passes */
+			extra += (double)ns - (double)rb * cold_ns_per_B;
+			acts += act0;
 			o.bytes = n && o.bytes < rb ? o.bytes : rb;
 			per[n++] = rb ? (double)ns / (double)rb : 0;
 		}
 	}
 	if (n) {
 		o.ns_per_B = median(per, n);
-		o.act_ns = median(act, n);
+		/* per page activated; passes that activated less than an
+		 * eighth of the hot set each did not churn it (it stayed
+		 * active, or the kernel keeps no such count): nothing to
+		 * charge, rather than their time over a handful of pages */
+		o.act_ns = nhot && acts > (uint64_t)n * (c->hot / 4096 / 8) && extra > 0 ? extra / (double)acts : 0;
 	}
 out:
 	if (write(out_fd, &o, sizeof(o)) != (ssize_t)sizeof(o))

@@ -78,3 +78,13 @@ grep -q -- "--mem $((2 * size))\b\|\"mem_bytes\": $((2 * size))" "$O/m.60.resim.
 ROOM_SCALE=x SSDREPLAY=$SR python3 "$SR_SRC/scripts/llamacpp_resim.py" "$O" >"$T/out" 2>"$T/err"
 [ $? = 2 ] && grep -q "ROOM_SCALE: expected a factor" "$T/err" || fail "ROOM_SCALE=x: $(cat "$T/err")"
 ok "resim ROOM_SCALE: the room scaled in the table and in the simulation; a bad factor exits 2"
+# ns per page activated: the point's own figure (none in points measured before it: 0), or ACT_NS's
+act() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pagecache_cost"]["activate_ns_per_page"])' "$O/m.60.resim.json"; }
+resim "no activation figure"
+[ "$(act)" = 0.0 ] || fail "a point without activate_ns_per_page: $(act), expected 0"
+ACT_NS=5000 resim "ACT_NS=5000"
+[ "$(act)" = 5000.0 ] || fail "ACT_NS=5000: $(act)"
+ACT_NS=-1 SSDREPLAY=$SR python3 "$SR_SRC/scripts/llamacpp_resim.py" "$O" >"$T/out" 2>"$T/err"
+[ $? = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q "ACT_NS: expected ns per page activated" "$T/err" ||
+	fail "ACT_NS=-1: $(cat "$T/err")"
+ok "resim ACT_NS: the figure reaches the simulation; a negative one exits 2 with one line"

@@ -11,10 +11,11 @@
  * after each (ggml's row split), sequentially and in 256 KiB slices at
  * random (expert slices), with and without a memory cgroup a third of the
  * region's size (the median of three passes after the first), and what
- * reclaim spends on each page it activates: a hot set half the cgroup's
- * size swept between the scattered slices, so reclaim keeps finding mapped
- * pages in use (folio_referenced walks their mappings) and moving them
- * between the lists, as it does at 85% of a model. Measured once
+ * reclaim spends on each page it activates: a hot set 5/8 of the cgroup
+ * swept after each scattered slice, so reclaim keeps finding mapped pages
+ * in use (folio_referenced walks their mappings) and moving them between
+ * the lists, as it does at 85% of a model; its time beyond the same
+ * slices read without the sweeps, over the pages activated. Measured once
  * per device and thread count (real/pccost.c),
  * kept in the state directory next to `devices --calibrate`'s profiles. */
 #ifndef SR_PCCOST_H

@@ -41,13 +41,12 @@
 _Static_assert(PRESS_PASSES <= MAX_PASSES, "per-pass figures are kept in MAX_PASSES slots");
 #define CHUNK (128ull << 10)     /* a row chunk: 64 rows of a 1024-wide F16 matrix */
 /* The activation figure: a hot set HOT_NUM/HOT_DEN of the cgroup, swept
- * after every HOT_EVERY scattered slices. Larger than the inactive list
+ * after every scattered slice. Larger than the inactive list
  * leaves it (inactive_is_low, ratio 1 below 1 GiB), so reclaim keeps
  * deactivating hot pages that the next sweep uses again and the next scan
  * activates: the churn of an MoE's routed experts at 85% of the model. */
 #define HOT_NUM 5
 #define HOT_DEN 8
-#define HOT_EVERY 1
 #define HOT_SLICES 128 /* scattered slices a hot pass reads (each a read-around window) */
 
 struct stream_cfg {
@@ -55,13 +54,13 @@ struct stream_cfg {
 	uint64_t region, slice;
 	unsigned threads, passes;
 	int random;
-	uint64_t hot;          /* bytes at the file's start swept every HOT_EVERY slices (0: none) */
+	uint64_t hot;          /* bytes at the file's start swept after every slice (0: none) */
 };
 
 struct stream_out {
 	int err;
 	double ns_per_B;    /* the median over the passes after the first (the only one: its figure) */
-	double act_ns;      /* hot: the median time beyond the bytes and sweeps per page activated */
+	double act_ns;      /* hot: the passes' time beyond their bytes over the pages they activated */
 	uint64_t bytes;     /* the least read_bytes of those passes */
 };
 
@@ -129,9 +128,8 @@ static void *worker_main(void *arg)
 		return NULL;
 	for (i = 0; i < w->nslice; i++) {
 		touch_slice(w, w->order[i]);
-		if (nhot && (i + 1) % HOT_EVERY == 0)
-			for (j = 0; j < nhot; j++)
-				touch_slice(w, j);
+		for (j = 0; j < nhot; j++)
+			touch_slice(w, j);
 	}
 	return NULL;
 }

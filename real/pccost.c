@@ -4,6 +4,7 @@
 #include "real/pccost.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -388,11 +390,60 @@ static void save(const struct sr_pccost *c, const char *path)
 		unlink(tmp);
 }
 
+/* A target smaller than the measurement streams: a scratch file of need
+ * bytes in the target's directory (the same filesystem, so the same device
+ * and readahead), written through so that every pass reads it from the
+ * device (holes are read from nowhere), fsync'd, removed by the caller. */
+static int scratch_make(const char *path, uint64_t size, uint64_t need, char *out, size_t outlen, struct sr_err *e)
+{
+	char dir[sizeof(((struct sr_pccost *)0)->file)], why[160];
+	static unsigned char buf[1 << 20];
+	struct statvfs vf;
+	uint64_t done = 0;
+	size_t i;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(out, outlen, "%s/.ssdreplay-pccost-XXXXXX", dirname(dir));
+	if (!statvfs(dir, &vf) && (uint64_t)vf.f_bavail * vf.f_frsize < need + (64ull << 20)) {
+		snprintf(why, sizeof(why), "%" PRIu64 " MiB free there", (uint64_t)vf.f_bavail * vf.f_frsize >> 20);
+		goto fail;
+	}
+	fd = mkstemp(out);
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < sizeof(buf); i++) /* not zeros: no filesystem may elide them */
+		buf[i] = (unsigned char)(i * 131 + 7);
+	while (done < need) {
+		ssize_t n = write(fd, buf, need - done < sizeof(buf) ? (size_t)(need - done) : sizeof(buf));
+
+		if (n <= 0) {
+			snprintf(why, sizeof(why), "writing it: %s", n < 0 ? strerror(errno) : "short write");
+			break;
+		}
+		done += (uint64_t)n;
+	}
+	if (done == need && fsync(fd))
+		snprintf(why, sizeof(why), "fsync: %s", strerror(errno));
+	else if (done == need) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	unlink(out);
+fail:
+	return sr_inputf(e, "page-cache cost: %s: %" PRIu64 " MiB, under the %" PRIu64 " MiB the measurement streams, "
+			 "and no scratch file of that size could be made beside it (%s; --mmap-cost off, or a larger TARGET)",
+			 path, size >> 20, (need + (1 << 20) - 1) >> 20, why);
+}
+
 int sr_pccost_get(const char *path, const char *disk, unsigned threads, int remeasure, struct sr_pccost *c,
 		  struct sr_err *e)
 {
 	struct stream_cfg sc = { .path = path, .threads = threads ? threads : 1, .passes = 1, .slice = SEQ_SLICE };
-	char dir[300], key[128];
+	char dir[300], key[128], scratch[sizeof(c->file)] = "";
 	uint64_t window, need, cap;
 	struct stat sb;
 	long ra_kb;
@@ -413,18 +464,28 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 	ra_kb = sr_dev_read_ahead_kb("/sys", disk);
 	window = 2 * (ra_kb < 0 ? 128 : (uint64_t)ra_kb) << 10;
 	need = 3 * RA_WINDOWS * window > REGION_MIN ? 3 * RA_WINDOWS * window : REGION_MIN;
-	if (stat(path, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size < need)
-		return sr_inputf(e, "page-cache cost: %s: needs a regular file of at least %" PRIu64 " MiB to stream "
-				 "(a memory cgroup a third of it holds %d readahead windows of %" PRIu64 " KiB; "
-				 "--mmap-cost off, or a larger TARGET)",
-				 path, (need + (1 << 20) - 1) >> 20, RA_WINDOWS, window >> 10);
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode))
+		return sr_inputf(e, "page-cache cost: %s: needs a regular file to stream, on the device it is read from "
+				 "(--mmap-cost off, or a file on it as TARGET)", path);
+	/* a memory cgroup a third of the region holds RA_WINDOWS windows */
+	if ((uint64_t)sb.st_size < need) {
+		need += -need % SEQ_SLICE; /* whole slices */
+		ret = scratch_make(path, (uint64_t)sb.st_size, need, scratch, sizeof(scratch), e);
+		if (ret)
+			return ret;
+		fprintf(stderr, "ssdreplay: page-cache cost: %s is under the %" PRIu64 " MiB the measurement streams "
+			"(%d readahead windows of %" PRIu64 " KiB, three times): measuring on a scratch file beside it, "
+			"removed after\n", path, need >> 20, RA_WINDOWS, window >> 10);
+		sc.path = scratch;
+		sb.st_size = (off_t)need;
+	}
 	cap = need > REGION_MAX ? need : REGION_MAX;
 	sc.region = (uint64_t)sb.st_size < cap ? (uint64_t)sb.st_size : cap;
 	sc.region -= sc.region % SEQ_SLICE;
 	c->region = sc.region;
 	ret = stream(&sc, 0, &c->seq_ns_per_B, NULL, e);
 	if (ret)
-		return ret;
+		goto out;
 	/* reclaiming: a cgroup holding a third of the region; one pass is
 	 * one figure of a noisy machine (0.92-1.56 ns/B within 15 minutes
 	 * here), so the median of several */
@@ -450,8 +511,12 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 	} else if (!ret) {
 		c->pressure = 1;
 	}
-	if (ret)
-		return ret;
-	save(c, path);
-	return 0;
+out:
+	if (scratch[0]) {
+		unlink(scratch);
+		snprintf(scratch, sizeof(scratch), "a %" PRIu64 " MiB scratch file beside %s", need >> 20, path);
+	}
+	if (!ret)
+		save(c, scratch[0] ? scratch : path);
+	return ret;
 }

@@ -210,7 +210,7 @@ static int run_preds(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr
 		return 0;
 	how.compute_ns = 1e9 / ram->tps;
 	if (sr_pccost_get(mc->path, mc->tgt.disk, 1, 0, &cost, e)) {
-		/* a device, a small file: no cost to charge, the run says why */
+		/* a device, no room for a scratch file: no cost to charge, the run says why */
 		struct sr_study_run *u = new_run(s, mc->v, "P2", how.kind, "page-cache cost");
 
 		if (u) {

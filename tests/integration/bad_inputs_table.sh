@@ -148,7 +148,6 @@ rows=(
 	'too small a budget|simulate --mem-spread taking a budget below one cache page|2|--mem: 4000 bytes .the budget less --mem-spread. hold no cache page .--page 4096.|$SR simulate --profile tiny-llama $F --engine null --mem 8000 --mem-spread 50'
 	'out-of-range numbers|simulate --mem-spread 60 (up to 50% of each budget)|2|--mem-spread: expected a percentage from 0 to 50 .5%., found .60.|$SR simulate --profile tiny-llama $F --engine null --mem-spread 60'
 	'unknown cost model|simulate --mmap-cost always|2|--mmap-cost: expected off, auto or measure, found .always.|$SR simulate --profile tiny-llama $F --engine null --mmap-cost always'
-	'too small to calibrate|simulate --mmap-cost measure on an 8 MiB target|2|page-cache cost: .*target: needs a regular file of at least [0-9]+ MiB to stream .a memory cgroup a third of it holds 3 readahead windows of [0-9]+ KiB; --mmap-cost off, or a larger TARGET.|$SR simulate --profile tiny-llama $F --engine null --mmap-cost measure'
 	'too large a queue|--qd 32769 (io_uring takes 32768)|2|--qd: expected an integer from 1 to 32768|$SR replay $F --pattern seq --qd 32769'
 	'unknown option|--frobnicate|2|unknown option .--frobnicate.|$SR replay $F --pattern seq --frobnicate'
 	'unknown command|ssdreplay frob|2|unknown command .frob.|$SR frob'

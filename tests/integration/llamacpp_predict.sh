@@ -14,9 +14,8 @@ source "$SR_TESTLIB"
 [ "${SR_LLAMACPP_PREDICT:-}" = 1 ] || skip "set SR_LLAMACPP_PREDICT=1 to run real llama.cpp against simulate (minutes)"
 need_root
 export SSDREPLAY_STATE=$T/state
-# Models of 150 MiB or more: the page-cache cost is measured on the model
-# itself and needs 144 MiB to stream, and at 40% of a 25 MiB model node's
-# own memory once peaked past the limit (OOM-killed at 58 MiB).
+# Models of 150 MiB or more: at 40% of a 25 MiB model node's own memory
+# once peaked past the limit (OOM-killed at 58 MiB).
 SHAPES="dense:6:1024:3072 moe:4:768:1024:8:2" LEVELS="40 85" RUNS=1 TOKENS=8 \
 	\
 	bash "$SR_SRC/scripts/llamacpp_validate.sh" "$T/v" >"$T/out" 2>"$T/err"

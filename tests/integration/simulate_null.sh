@@ -67,16 +67,18 @@ ok "simulate --progress: % and ETA on stderr"
 # their tokens/s and stalls are the model's (compute + bytes x cost) and shown, GB/s still not; the lru row,
 # not charged, stays '-'. The cost is measured here (a cgroup for the reclaiming figures: root).
 if [ "$(id -u)" = 0 ]; then
-	head -c 150M /dev/urandom >"$T/c150" # streamed by the calibration (at least 144 MiB here): written, not sparse
-	cost() { SSDREPLAY_STATE=$T/state $SR simulate --profile tiny-llama "$T/c150" --engine null --tokens 6 --mem 50% \
+	# an 8 MiB target is under what the calibration streams (144 MiB here): it is measured on a scratch file
+	# written beside the target, on the same filesystem, and removed after
+	mkdir "$T/cd"
+	head -c 8M /dev/urandom >"$T/cd/c8"
+	cost() { SSDREPLAY_STATE=$T/state $SR simulate --profile tiny-llama "$T/cd/c8" --engine null --tokens 6 --mem 50% \
 		--compute-ms-per-token 5 --compare pagecache,lru --mmap-cost auto --mmap-threads 1 "$@"; }
-	if ! cost --output-format json >"$T/c.json" 2>"$T/c.err"; then
-		# a device with a larger read_ahead_kb asks for more: written to the size it names
-		need=$(sed -n 's/.*needs a regular file of at least \([0-9]*\) MiB.*/\1/p' "$T/c.err")
-		[ -n "$need" ] || fail "simulate --engine null --mmap-cost auto: $(cat "$T/c.err")"
-		head -c "${need}M" /dev/urandom >"$T/c150"
-		cost --output-format json >"$T/c.json" || fail "simulate --engine null --mmap-cost auto (${need} MiB)"
-	fi
+	cost --output-format json >"$T/c.json" 2>"$T/c.err" || fail "simulate --engine null --mmap-cost auto: $(cat "$T/c.err")"
+	grep -q "c8 is under the [0-9]* MiB the measurement streams .*: measuring on a scratch file beside it" "$T/c.err" ||
+		fail "no note on the scratch file: $(cat "$T/c.err")"
+	[ "$(ls -A "$T/cd")" = c8 ] || fail "the scratch file was left: $(ls -A "$T/cd")"
+	grep -q "^; .* scratch file beside .*c8, 1 threads" "$T"/state/devices/pagecache-cost-*-t1.ini ||
+		fail "the kept cost does not say what it streamed: $(cat "$T"/state/devices/pagecache-cost-*-t1.ini)"
 	python3 - "$T/c.json" "$(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null)" <<'PY' || fail "null engine with --mmap-cost: $(cat "$T/c.json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -101,6 +103,24 @@ PY
 	awk '$1 == "pagecache" && $3 != "-" { t = 1 } $1 == "lru" && $3 == "-" { l = 1 } END { exit !(t && l) }' "$T/c.txt" ||
 		fail "tok/s: pagecache's shown, lru's '-' expected: $(cat "$T/c.txt")"
 	ok "null engine with --mmap-cost: the costed row's tokens/s are the model's, the others '-'"
+	# where no scratch file can be made (a directory nothing may be created in): one line, exit 2, nothing left
+	mkdir "$T/ro"
+	cp "$T/cd/c8" "$T/ro/c8"
+	trap 'chattr -i "$T/ro" 2>/dev/null; cleanup' EXIT # or nothing could remove it
+	if chattr +i "$T/ro" 2>/dev/null; then
+		SSDREPLAY_STATE=$T/state2 $SR simulate --profile tiny-llama "$T/ro/c8" --engine null --mmap-cost measure \
+			>"$T/ro.out" 2>"$T/ro.err"
+		rc=$?
+		chattr -i "$T/ro"
+		[ $rc = 2 ] && [ "$(wc -l <"$T/ro.err")" = 1 ] && [ ! -s "$T/ro.out" ] ||
+			fail "no scratch file possible: rc $rc, $(cat "$T/ro.err")"
+		grep -q "c8: 8 MiB, under the [0-9]* MiB the measurement streams, and no scratch file of that size could be made beside it (.*; --mmap-cost off, or a larger TARGET)" "$T/ro.err" ||
+			fail "no scratch file possible: $(cat "$T/ro.err")"
+		[ ! -e "$T/state2" ] || [ -z "$(find "$T/state2" -name '*.ini')" ] || fail "a cost was kept without a measurement"
+		ok "--mmap-cost with no room for a scratch file: one line, exit 2"
+	else
+		echo "chattr +i refused on $(stat -f -c %T "$T"): the no-scratch case not run"
+	fi
 else
 	echo "not root: --mmap-cost's calibration needs a memory cgroup; skipped that part"
 fi

@@ -396,15 +396,19 @@ static void save(const struct sr_pccost *c, const char *path)
  * device (holes are read from nowhere), fsync'd, removed by the caller. */
 static int scratch_make(const char *path, uint64_t size, uint64_t need, char *out, size_t outlen, struct sr_err *e)
 {
-	char dir[sizeof(((struct sr_pccost *)0)->file)], why[160];
+	char buf_dir[sizeof(((struct sr_pccost *)0)->file)], why[160];
+	char *real = realpath(path, NULL); /* a symlink's target's directory: its filesystem */
 	static unsigned char buf[1 << 20];
+	const char *dir;
 	struct statvfs vf;
 	uint64_t done = 0;
 	size_t i;
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	snprintf(out, outlen, "%s/.ssdreplay-pccost-XXXXXX", dirname(dir));
+	snprintf(buf_dir, sizeof(buf_dir), "%s", real ? real : path);
+	free(real);
+	dir = dirname(buf_dir);
+	snprintf(out, outlen, "%s/.ssdreplay-pccost-XXXXXX", dir);
 	if (!statvfs(dir, &vf) && (uint64_t)vf.f_bavail * vf.f_frsize < need + (64ull << 20)) {
 		snprintf(why, sizeof(why), "%" PRIu64 " MiB free there", (uint64_t)vf.f_bavail * vf.f_frsize >> 20);
 		goto fail;

@@ -756,6 +756,10 @@ int cmd_simulate(int argc, char **argv)
 			status = sr_cli_fail(&e);
 			goto out;
 		}
+		if (cost.scratch)
+			fprintf(stderr, "ssdreplay: page-cache cost: %s is under the %" PRIu64 " MiB the measurement streams: "
+				"measured on a scratch file of that size beside it, on the same filesystem, now removed\n",
+				target, cost.scratch >> 20);
 		have_cost = 1;
 		rep.pccost = &cost;
 	}

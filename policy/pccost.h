@@ -35,6 +35,7 @@ struct sr_pccost {
 	uint64_t region;            /* bytes of the file each measurement streamed */
 	int pressure;               /* 1: the cgroup figures were measured (else copies of the free one) */
 	int cached;                 /* 1: read from file, 0: measured by this call */
+	uint64_t scratch;           /* measured on a scratch file of this many bytes beside the target (0: on it) */
 	char file[512];             /* where it is kept */
 };
 

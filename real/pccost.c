@@ -477,11 +477,9 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 		ret = scratch_make(path, (uint64_t)sb.st_size, need, scratch, sizeof(scratch), e);
 		if (ret)
 			return ret;
-		fprintf(stderr, "ssdreplay: page-cache cost: %s is under the %" PRIu64 " MiB the measurement streams "
-			"(%d readahead windows of %" PRIu64 " KiB, three times): measuring on a scratch file beside it, "
-			"removed after\n", path, need >> 20, RA_WINDOWS, window >> 10);
 		sc.path = scratch;
 		sb.st_size = (off_t)need;
+		c->scratch = need;
 	}
 	cap = need > REGION_MAX ? need : REGION_MAX;
 	sc.region = (uint64_t)sb.st_size < cap ? (uint64_t)sb.st_size : cap;

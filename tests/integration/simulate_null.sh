@@ -74,7 +74,7 @@ if [ "$(id -u)" = 0 ]; then
 	cost() { SSDREPLAY_STATE=$T/state $SR simulate --profile tiny-llama "$T/cd/c8" --engine null --tokens 6 --mem 50% \
 		--compute-ms-per-token 5 --compare pagecache,lru --mmap-cost auto --mmap-threads 1 "$@"; }
 	cost --output-format json >"$T/c.json" 2>"$T/c.err" || fail "simulate --engine null --mmap-cost auto: $(cat "$T/c.err")"
-	grep -q "c8 is under the [0-9]* MiB the measurement streams .*: measuring on a scratch file beside it" "$T/c.err" ||
+	grep -q "c8 is under the [0-9]* MiB the measurement streams: measured on a scratch file of that size beside it" "$T/c.err" ||
 		fail "no note on the scratch file: $(cat "$T/c.err")"
 	[ "$(ls -A "$T/cd")" = c8 ] || fail "the scratch file was left: $(ls -A "$T/cd")"
 	grep -q "^; .* scratch file beside .*c8, 1 threads" "$T"/state/devices/pagecache-cost-*-t1.ini ||

@@ -448,7 +448,7 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 {
 	struct stream_cfg sc = { .path = path, .threads = threads ? threads : 1, .passes = 1, .slice = SEQ_SLICE };
 	char dir[300], key[128], scratch[sizeof(c->file)] = "";
-	uint64_t window, need, cap;
+	uint64_t window, need, cap, size; /* size: bytes of the file streamed */
 	struct stat sb;
 	long ra_kb;
 	int ret;
@@ -472,17 +472,17 @@ int sr_pccost_get(const char *path, const char *disk, unsigned threads, int reme
 		return sr_inputf(e, "page-cache cost: %s: needs a regular file to stream, on the device it is read from "
 				 "(--mmap-cost off, or a file on it as TARGET)", path);
 	/* a memory cgroup a third of the region holds RA_WINDOWS windows */
-	if ((uint64_t)sb.st_size < need) {
+	size = (uint64_t)sb.st_size;
+	if (size < need) {
 		need += -need % SEQ_SLICE; /* whole slices */
-		ret = scratch_make(path, (uint64_t)sb.st_size, need, scratch, sizeof(scratch), e);
+		ret = scratch_make(path, size, need, scratch, sizeof(scratch), e);
 		if (ret)
 			return ret;
 		sc.path = scratch;
-		sb.st_size = (off_t)need;
-		c->scratch = need;
+		size = c->scratch = need;
 	}
 	cap = need > REGION_MAX ? need : REGION_MAX;
-	sc.region = (uint64_t)sb.st_size < cap ? (uint64_t)sb.st_size : cap;
+	sc.region = size < cap ? size : cap;
 	sc.region -= sc.region % SEQ_SLICE;
 	c->region = sc.region;
 	ret = stream(&sc, 0, &c->seq_ns_per_B, NULL, e);

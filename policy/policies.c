@@ -396,7 +396,11 @@ static int pc_init(struct sr_policy *p, struct sr_err *e)
 	if (!c)
 		return sr_errf(e, -ENOMEM, "out of memory");
 	p->priv = c;
-	return sr_pc_setup(p, c);
+	sr_pc_setup(p, c);
+	/* the report flags a budget under four windows (simreport.c): measured
+	 * for this policy's streaming, not for the strategies built on it */
+	sr_sim_note_readahead(p->sim, c->ra > 1 ? c->ra * sr_sim_page_size(p->sim) : 0);
+	return 0;
 }
 
 /* do_sync_mmap_readahead() without madvise hints: read around the fault,

@@ -207,6 +207,7 @@ struct sr_sim_result {
 	/* bytes readahead read into folios of --max-folio (/proc/meminfo's
 	 * FileHugePages at 2 MiB), and into larger folios than a page */
 	uint64_t max_folio_bytes, large_folio_bytes;
+	uint64_t ra_window_bytes;    /* the kernel-readahead policies' window, 0: no readahead modelled */
 };
 
 int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_result *r,
@@ -226,6 +227,7 @@ const struct sr_model *sr_sim_model(const struct sr_sim *s);
 uint64_t sr_sim_page_size(const struct sr_sim *s);
 uint64_t sr_sim_seed(const struct sr_sim *s);
 uint64_t sr_sim_ra_kb(const struct sr_sim *s);
+void sr_sim_note_readahead(struct sr_sim *s, uint64_t window_bytes); /* for the report */
 uint64_t sr_sim_max_folio(const struct sr_sim *s);
 /* The i-th access from the current one (0 = current). 1, 0 at the end, -errno.
  * *out is valid until the next peek: looking further may grow the window. */

@@ -628,6 +628,11 @@ uint64_t sr_sim_ra_kb(const struct sr_sim *s)
 	return s->c->ra_kb;
 }
 
+void sr_sim_note_readahead(struct sr_sim *s, uint64_t window_bytes)
+{
+	s->r->ra_window_bytes = window_bytes;
+}
+
 uint64_t sr_sim_max_folio(const struct sr_sim *s)
 {
 	return s->c->max_folio ? s->c->max_folio : 4096;

@@ -136,6 +136,14 @@ static const char *kind_name(int k)
 	return k == SR_ROW_SIM ? "simulated" : k == SR_ROW_MMAP ? "real-mmap" : "ram";
 }
 
+/* A kernel-readahead row whose budget holds under four readahead windows:
+ * there the kernel re-read up to four times what the simulation reads
+ * (README, "Rooms under four readahead windows"). */
+static int under_four_windows(const struct sr_sim_row *w)
+{
+	return w->kind == SR_ROW_SIM && w->res.ra_window_bytes && w->mem < 4 * w->res.ra_window_bytes;
+}
+
 /* The least and most of a --mem-spread's figures; NAN when not run. */
 static void spread_range(const struct sr_sim_spread *sp, const double *v, double *lo, double *hi)
 {
@@ -229,6 +237,11 @@ static void write_text(FILE *f, const struct sr_sim_report *rep)
 			fprintf(f, ", %.2f-%.2f tok/s", tlo, thi);
 		fputc('\n', f);
 	}
+	for (r = 0; r < rep->n; r++)
+		if (under_four_windows(&rep->rows[r]))
+			fprintf(f, "%s at mem %.1f MiB: under four readahead windows of %.1f MiB, where the kernel re-read more "
+				"than the simulation does (README, \"Rooms under four readahead windows\")\n", rep->rows[r].policy,
+				(double)rep->rows[r].mem / 1048576.0, (double)rep->rows[r].res.ra_window_bytes / 1048576.0);
 	if (best_ram > 0)
 		for (r = 0; r < rep->n; r++)
 			if (rep->rows[r].kind == SR_ROW_MMAP) {
@@ -436,6 +449,9 @@ static int write_json(FILE *f, const struct sr_sim_report *rep)
 					    json_integer((json_int_t)llround(v[i])) : json_real(v[i]));
 		if (w->kind == SR_ROW_SIM) {
 			json_sim_row(o, rep, &w->res);
+			json_object_set_new(o, "readahead_window_bytes", w->res.ra_window_bytes ?
+					    json_integer((json_int_t)w->res.ra_window_bytes) : json_null());
+			json_object_set_new(o, "under_four_readahead_windows", json_boolean(under_four_windows(w)));
 			if (w->spread.n)
 				json_object_set_new(o, "mem_spread", json_spread(rep, w));
 		} else

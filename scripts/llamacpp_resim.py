@@ -56,8 +56,8 @@ if not rows:
 new = os.path.join(out, "points-resim.tsv")
 with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
     rng = ["pred_tps_min", "pred_tps_max", "pred_bpt_min", "pred_bpt_max"]  # --mem-spread's
-    w = csv.DictWriter(f, fieldnames=[k for k in rows[0].keys() if k not in rng] + rng, delimiter="\t",
-                       lineterminator="\n")
+    keys = [k for k in rows[0].keys() if k not in rng and k != "small_room"]
+    w = csv.DictWriter(f, fieldnames=keys + rng + ["small_room"], delimiter="\t", lineterminator="\n")
     w.writeheader()
     for r in rows:
         name, lv = r["model"], r["level"]
@@ -98,6 +98,7 @@ with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
         for n, key in zip(rng, ("tokens_per_s_min", "tokens_per_s_max", "read_bytes_per_token_min",
                                 "read_bytes_per_token_max")):
             r[n] = s[key] if s else ""
+        r["small_room"] = int(bool(k.get("under_four_readahead_windows")))  # simulate's flag
         w.writerow(r)
 subprocess.run([sys.executable, os.path.join(src, "scripts", "llamacpp_table.py"), new], check=True)
 print("points: " + new)

@@ -188,7 +188,7 @@ mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
 	echo "$name"
 }
 
-printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\tpred_tps_min\tpred_tps_max\tpred_bpt_min\tpred_bpt_max\treal_tps_runs\treal_bpt_runs\troom_anon\n' >"$OUT/points.tsv"
+printf 'model\tlevel\troom\treal_tps\treal_tps_min\treal_tps_max\treal_bpt\treal_bpt_min\treal_bpt_max\tpred_tps\tpred_bpt\tram_tps\treal_fpt\tpred_fpt\tpred_tps_min\tpred_tps_max\tpred_bpt_min\tpred_bpt_max\treal_tps_runs\treal_bpt_runs\troom_anon\tsmall_room\n' >"$OUT/points.tsv"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; cgroup v$CGV; $(date -u +%FT%TZ)"
 # With swap on, the limited runs' anonymous memory can be swapped out (more
 # room for the file than predicted) and the kernel's refault test counts
@@ -266,7 +266,8 @@ print("\t".join(str(x) for x in [sys.argv[2], sys.argv[3], sys.argv[4], st.media
       st.median(bpt), min(bpt), max(bpt), j["tokens_per_s"], pb, sys.argv[5],
       st.median(float(x) for x in sys.argv[8].split()), (j.get("faults") or 0) / max(j["tokens"], 1)] + rng +
       [",".join(sys.argv[6].split()), ",".join(sys.argv[7].split()),  # each run's, in run order
-       sys.argv[9]]))  # the limit less node's anon: the room before the kernel's share
+       sys.argv[9],  # the limit less node's anon: the room before the kernel's share
+       int(bool(j.get("under_four_readahead_windows")))]))  # simulate's flag: under four readahead windows
 PY
 	done
 done

@@ -41,11 +41,13 @@ s = j["rows"][0]["mem_spread"]
 assert s["spread_pct"] == 5 and s["mem_bytes"][2] == 65536, s
 assert float(r["pred_bpt_min"]) <= float(r["pred_bpt"]) <= float(r["pred_bpt_max"]), r
 assert float(r["pred_tps_min"]) <= float(r["pred_tps"]) <= float(r["pred_tps_max"]), r
+# 64 KiB of room is under four readahead windows whatever the disk's read_ahead_kb
+assert r["small_room"] == "1" and j["rows"][0]["under_four_readahead_windows"] is True, r
 print(r["pred_tps"])
 PY
 [ $? = 0 ] || fail "resim"
 cheap=$(awk -F'\t' 'NR == 2 { print $10 }' "$O/points-resim.tsv")
-grep -q "^| m | 60% " "$T/out" || fail "no table: $(cat "$T/out")"
+grep -q "^| m | 60% (0 MiB) \* " "$T/out" || fail "no table, or no small-room mark: $(cat "$T/out")"
 grep -q "^the real median within the goal band of the predicted range: bytes/token [01] of 1 points" "$T/out" ||
 	fail "no range verdict: $(cat "$T/out")"
 # a validation's points from before --mem-spread: the table without ranges

@@ -37,6 +37,14 @@ grep -q "^| c |.*| 3 of 3 |" "$T/out" && fail "a point of 3 runs in the repeatab
 grep -q "^medians of three runs too far apart for one figure to be within the goal band of all: bytes/token at 1 of 2 points, tokens/s at 1 of 2$" "$T/out" ||
 	fail "repeatability verdict: $(cat "$T/out")"
 ok "table: medians of runs 1-3, 4-6, 7-9 and how far apart; 1.80x apart does not fit +-15%, 1 MiB apart at 0 does"
+# simulate's small-room flag (small_room 1): the room marked, counted under the table
+awk -F'\t' -v OFS='\t' 'NR == 1 { print $0, "small_room"; next } { print $0, ($1 == "a") }' "$P" >"$T/small.tsv"
+python3 "$SR_SRC/scripts/llamacpp_table.py" "$T/small.tsv" >"$T/out" 2>"$T/err" || fail "small-room table: $(cat "$T/err")"
+grep -q "^| a | 85% (190 MiB) \* | " "$T/out" && ! grep -q "^| [bc] | .* \* | " "$T/out" ||
+	fail "small-room marks: $(cat "$T/out")"
+grep -q "^\* under four readahead windows .*: 1 of 3 points, 1 of them within the bytes/token band$" "$T/out" ||
+	fail "small-room count: $(cat "$T/out")"
+ok "table: points simulate flagged under four readahead windows are marked and counted"
 # a validation's points before the runs' columns: no repeatability part
 cut -f1-18 "$P" >"$T/old.tsv"
 python3 "$SR_SRC/scripts/llamacpp_table.py" "$T/old.tsv" >"$T/out" 2>"$T/err" || fail "old table: $(cat "$T/err")"

@@ -392,11 +392,14 @@ int sr_pc_setup(struct sr_policy *p, struct sr_pc *c)
 static int pc_init(struct sr_policy *p, struct sr_err *e)
 {
 	struct sr_pc *c = calloc(1, sizeof(*c));
+	int ret;
 
 	if (!c)
 		return sr_errf(e, -ENOMEM, "out of memory");
 	p->priv = c;
-	sr_pc_setup(p, c);
+	ret = sr_pc_setup(p, c);
+	if (ret)
+		return ret;
 	/* the report flags a budget under four windows (simreport.c): measured
 	 * for this policy's streaming, not for the strategies built on it */
 	sr_sim_note_readahead(p->sim, c->ra > 1 ? c->ra * sr_sim_page_size(p->sim) : 0);

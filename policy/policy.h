@@ -207,7 +207,7 @@ struct sr_sim_result {
 	/* bytes readahead read into folios of --max-folio (/proc/meminfo's
 	 * FileHugePages at 2 MiB), and into larger folios than a page */
 	uint64_t max_folio_bytes, large_folio_bytes;
-	uint64_t ra_window_bytes;    /* the kernel-readahead policies' window, 0: no readahead modelled */
+	uint64_t ra_window_bytes;    /* the pagecache policy's readahead window, 0: none (another policy, or no readahead) */
 };
 
 int sr_sim_run(const struct sr_sim_cfg *c, struct sr_source *src, struct sr_sim_result *r,

@@ -136,7 +136,7 @@ static const char *kind_name(int k)
 	return k == SR_ROW_SIM ? "simulated" : k == SR_ROW_MMAP ? "real-mmap" : "ram";
 }
 
-/* A kernel-readahead row whose budget holds under four readahead windows:
+/* A pagecache row whose budget holds under four readahead windows:
  * there the kernel re-read up to four times what the simulation reads
  * (README, "Rooms under four readahead windows"). */
 static int under_four_windows(const struct sr_sim_row *w)

@@ -100,6 +100,12 @@ const mark = (what) => {
 		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()} ${readBytes()} ${majFaults()} ${vmstat()}\n`);
 };
 
+// a /proc/self/status figure in kB (RssAnon, RssFile)
+function statusKb(key) {
+	const status = fs.readFileSync("/proc/self/status", "utf8");
+	return Number((status.match(new RegExp(`^${key}:\\s+(\\d+)`, "m")) || [0, 0])[1]);
+}
+
 // "map START END PGOFF" (hex, as /proc/self/maps gives them) for each
 // mapping of the model file, so user page-fault addresses can be turned into
 // file offsets
@@ -129,12 +135,19 @@ try {
 	const llama = await nlc.getLlama({ gpu: false, build: "never", skipDownload: true, maxThreads: opt.threads,
 					   logLevel: nlc.LlamaLogLevel.error, progressLogs: false });
 	mark("load-start");
+	const anon0 = statusKb("RssAnon");
 	const m = await llama.loadModel({ modelPath: path.resolve(model), gpuLayers: 0, useMmap: true,
 					  useMlock: opt.mlock,
 					  // llama.cpp prefaults the whole mapping at load unless told not to;
 					  // node-llama-cpp 3.22 exposes no prefetch switch, lazyMode is the
 					  // nearest (tensors read on demand)
 					  ...(opt.prefetch ? {} : { lazyMode: true }) });
+	// what loading the model took in anonymous memory, before the context's
+	// KV cache and compute buffers: weights llama.cpp copied out of the
+	// mapping into a CPU extra buffer (AMX takes F16 and Q4_0/Q4_1/Q8_0/
+	// Q4_K/Q5_K/Q6_K/IQ4_XS matrices, the repack buffer Q4_0/Q4_K/IQ4_NL on
+	// AVX2); those are never read from the file again
+	const weightsAnon = Math.max(0, statusKb("RssAnon") - anon0);
 	const ctx = await m.createContext({ contextSize: opt.ctx, threads: { ideal: opt.threads, min: opt.threads },
 					    batchSize: Math.min(opt.ctx, 64) });
 	mark("load-done");
@@ -151,13 +164,9 @@ try {
 			break;
 	}
 	mark("decode-done");
-	// RssAnon holds weights llama.cpp copied out of the mapping (CPU repack
-	// of Q4_0/Q4_K/Q6_K/... on AVX2): those are never read from the file again
-	const status = fs.readFileSync("/proc/self/status", "utf8");
-	const kb = (k) => Number((status.match(new RegExp(`^${k}:\\s+(\\d+)`, "m")) || [0, 0])[1]);
 	console.log(JSON.stringify({ model, prompt_tokens: input.length, tokens: n, threads: ctx.currentThreads,
-				     mmap: m.useMmap, rss_anon_kb: kb("RssAnon"), rss_file_kb: kb("RssFile"),
-				     text: m.detokenize(out) }));
+				     mmap: m.useMmap, rss_anon_kb: statusKb("RssAnon"), rss_file_kb: statusKb("RssFile"),
+				     weights_anon_kb: weightsAnon, text: m.detokenize(out) }));
 	await ctx.dispose();
 	await m.dispose();
 	await llama.dispose();

@@ -3,8 +3,9 @@
 # llama.cpp under the same memory limit (issue 16).
 #
 # For each model shape (SHAPES, default one dense llama and one MoE llama with
-# merged ffn_*_exps tensors, F16 so the CPU backend keeps reading the mapping
-# instead of repacking into anonymous memory) it writes the model with
+# merged ffn_*_exps tensors, in BF16 (WTYPE) so the CPU backend keeps reading
+# the mapping: on a CPU with AMX llama.cpp copies F16 matrices into
+# anonymous memory, as its repack buffers do quantized ones) it writes the model with
 # `ssdreplay synth --write-gguf`, runs node-llama-cpp's prebuilt CPU llama.cpp
 # (scripts/llamacpp_run.mjs, mmap) once with the file cached and no limit
 # (node's own anonymous memory), then RUNS times per LEVELS percentage a pair:
@@ -27,7 +28,9 @@
 #
 # Environment: SSDREPLAY (binary; default build/ssdreplay), SHAPES (kind:layers:
 # embd:ff[:experts:used] ...), LEVELS (default "35 60 85"), RUNS (3), TOKENS
-# (10), THREADS (2), PROMPT (Hi), SIM_ARGS (extra simulate options, default
+# (10), THREADS (2), PROMPT (Hi), WTYPE (BF16: the matrices' type, BF16, F16
+# or F32; a type llama.cpp copies out of the mapping on this CPU is refused,
+# exit 2), SIM_ARGS (extra simulate options, default
 # "--mmap-cost auto --advise sequential --access page --threads $THREADS
 # --load populate --mem-spread 5%": the page-cache cost model, the readahead
 # window llama.cpp's POSIX_FADV_SEQUENTIAL doubles, the schedule as the THREADS
@@ -52,6 +55,7 @@ TOKENS=${TOKENS:-10}
 THREADS=${THREADS:-2}
 PROMPT=${PROMPT:-Hi}
 SEED=${SEED:-3}
+WTYPE=${WTYPE:-BF16}
 SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS --load populate --mem-spread 5%"}
 COST=${COST:-level}
 RUN=$SRC/scripts/llamacpp_run.mjs
@@ -76,6 +80,15 @@ if [ -n "${1:-}" ]; then
 		exit 2
 	fi
 fi
+case $WTYPE in # llama_ftype of the file
+BF16) FTYPE=32 ;;
+F16) FTYPE=1 ;;
+F32) FTYPE=0 ;;
+*)
+	echo "llamacpp_validate: WTYPE: expected BF16, F16 or F32, found '$WTYPE'" >&2
+	exit 2
+	;;
+esac
 [ -x "$SR" ] || die "no ssdreplay binary at $SR (set SSDREPLAY)"
 command -v node >/dev/null || skip "no node"
 [ -f "$NLC_DIR/node_modules/node-llama-cpp/package.json" ] || skip "no node-llama-cpp in $NLC_DIR"
@@ -156,8 +169,8 @@ PY
 median() { # VALUES... -> the middle one (the lower middle of an even count)
 	printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'
 }
-anon_of() { # run JSON -> node's anonymous bytes at its end
-	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rss_anon_kb"] * 1024)' "$1"
+anon_of() { # run JSON [KEY] -> node's anonymous bytes at its end (or KEY's, in kB)
+	python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0) * 1024)' "$1" "${2:-rss_anon_kb}"
 }
 resident_of() { # FILE -> its bytes in the page cache (mincore, no page touched)
 	python3 - "$1" <<'PY'
@@ -183,7 +196,7 @@ mkprofile() { # KIND LAYERS EMBD FF [EXPERTS USED] -> OUT/NAME.ini, prints NAME
 	name="$kind-${2}l-${3}e"
 	sed -e "s/^n_layer = .*/n_layer = $2/; s/^n_embd = .*/n_embd = $3/; s/^n_ff = .*/n_ff = $4/" \
 	    -e "s/^n_expert = .*/n_expert = ${5:-8}/; s/^n_expert_used = .*/n_expert_used = ${6:-2}/" \
-	    -e "s/^\* = Q8_0/* = F16/; s/^file_type = 7/file_type = 1/; s/^name = .*/name = $name/" \
+	    -e "s/^\* = Q8_0/* = $WTYPE/; s/^file_type = 7/file_type = $FTYPE/; s/^name = .*/name = $name/" \
 	    "$SRC/profiles/models/$base.ini" >"$OUT/$name.ini" || die "cannot write $OUT/$name.ini"
 	echo "$name"
 }
@@ -207,6 +220,13 @@ for shape in $SHAPES; do
 	cat "$M" >/dev/null
 	run_llama "$M" "$name.ram" -
 	anon=$(anon_of "$OUT/$name.ram.json")
+	# weights copied into anonymous memory at load are never read from the
+	# file: the limited runs would measure nothing the prediction is about
+	copied=$(anon_of "$OUT/$name.ram.json" weights_anon_kb)
+	if [ "$copied" -gt $((size / 8)) ]; then
+		echo "llamacpp_validate: $M: llama.cpp copied $((copied >> 20)) MiB of the $((size >> 20)) MiB model into anonymous memory at load (this CPU's extra buffers take $WTYPE matrices: AMX takes F16), expected the weights read through the mapping; try WTYPE=BF16 or F32" >&2
+		exit 2
+	fi
 	prompt=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["prompt_tokens"])' "$OUT/$name.ram.json")
 	echo "$name: $((size >> 20)) MiB, node anon $((anon >> 20)) MiB, prompt $prompt tokens"
 	for lv in $LEVELS; do

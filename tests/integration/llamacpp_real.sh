@@ -11,9 +11,10 @@
 # The tiny model is read whole at load (llama.cpp prefaults the mapping), so
 # decode reads nothing here. SR_LLAMACPP_LAYERS=N runs the comparison that
 # needs decode reads instead (minutes, not part of the suite): a llama-2-7b
-# shaped model of N layers (Q4_1/Q5_1: types the CPU backend does not repack
-# into anonymous memory; Q4_K, Q6_K and Q8_0 it does, and then decode never
-# reads them from the file), in a memory cgroup (v1) that holds less than the
+# shaped model of N layers (Q5_0/Q5_1: types the CPU backend does not copy
+# into anonymous memory; its repack buffer takes Q4_0 and Q4_K on AVX2, and
+# its AMX buffer Q4_1, Q8_0, Q4_K, Q6_K and F16 too, and then decode never
+# reads them from the file; llamacpp_weights checks it), in a memory cgroup (v1) that holds less than the
 # model, with user page faults captured too, and prints per level and phase
 # the gap shares and the per-token tensor order against synth's.
 #
@@ -29,20 +30,8 @@ LAYERS=${SR_LLAMACPP_LAYERS:-}
 THREADS=${SR_LLAMACPP_THREADS:-2}
 TOKENS=${SR_LLAMACPP_TOKENS:-8}
 
-command -v node >/dev/null || skip "no node"
 [ -f "$RUN" ] || skip "no $RUN"
-export NLC_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc
-installed() {
-	node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
-		"$NLC_DIR/node_modules/node-llama-cpp/package.json" "$NLC_VERSION" 2>/dev/null
-}
-if ! installed; then
-	command -v npm >/dev/null || skip "no npm to install node-llama-cpp"
-	mkdir -p "$NLC_DIR" || skip "cannot create $NLC_DIR"
-	timeout 300 npm install --prefix "$NLC_DIR" --prefer-offline --no-audit --no-fund \
-		"node-llama-cpp@$NLC_VERSION" >"$T/npm.log" 2>&1 || { tail -5 "$T/npm.log" >&2; skip "cannot install node-llama-cpp@$NLC_VERSION (registry unreachable?)"; }
-	installed || skip "node-llama-cpp@$NLC_VERSION did not install into $NLC_DIR"
-fi
+need_nlc "$NLC_VERSION"
 
 need_root
 need_tracefs filemap/mm_filemap_add_to_page_cache block/block_rq_issue
@@ -50,8 +39,8 @@ need_tracefs filemap/mm_filemap_add_to_page_cache block/block_rq_issue
 # ---- the model: tiny-llama, or the scaled llama-2-7b shape
 if [ -n "$LAYERS" ]; then
 	[[ $LAYERS =~ ^[0-9]+$ ]] && [ "$LAYERS" -ge 1 ] && [ "$LAYERS" -le 6 ] || fail "SR_LLAMACPP_LAYERS: 1 to 6 (files up to ~1 GiB)"
-	sed "s/^n_layer = 32/n_layer = $LAYERS/; /^published_/d; s/^name = .*/name = llama-2-7b-${LAYERS}l-q4_1/;
-	     s/Q6_K/Q5_1/g; s/Q4_K/Q4_1/g; s/^file_type = 15/file_type = 3/" \
+	sed "s/^n_layer = 32/n_layer = $LAYERS/; /^published_/d; s/^name = .*/name = llama-2-7b-${LAYERS}l-q5_0/;
+	     s/Q6_K/Q5_1/g; s/Q4_K/Q5_0/g; s/^file_type = 15/file_type = 8/" \
 		"$SR_SRC/profiles/models/llama-2-7b-q4_k_m.ini" >"$T/model.ini"
 	PROFILE=$T/model.ini
 else

@@ -95,11 +95,31 @@ real_mmap_rc() {
 }
 ok() { echo "ok: $*"; }
 
+# need_nlc VERSION: node and node-llama-cpp VERSION in $NLC_DIR (exported;
+# default ${XDG_CACHE_HOME:-~/.cache}/ssdreplay/nlc), installed there once if
+# the npm registry answers; else SKIP
+need_nlc() {
+	command -v node >/dev/null || skip "no node"
+	export NLC_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc
+	nlc_installed "$1" && return 0
+	command -v npm >/dev/null || skip "no npm to install node-llama-cpp"
+	mkdir -p "$NLC_DIR" || skip "cannot create $NLC_DIR"
+	timeout 300 npm install --prefix "$NLC_DIR" --prefer-offline --no-audit --no-fund \
+		"node-llama-cpp@$1" >"$T/npm.log" 2>&1 || { tail -5 "$T/npm.log" >&2; skip "cannot install node-llama-cpp@$1 (registry unreachable?)"; }
+	nlc_installed "$1" || skip "node-llama-cpp@$1 did not install into $NLC_DIR"
+}
+nlc_installed() {
+	node -e 'process.exit(require(process.argv[1]).version === process.argv[2] ? 0 : 1)' \
+		"$NLC_DIR/node_modules/node-llama-cpp/package.json" "$1" 2>/dev/null
+}
+
 # f16_model BASE LAYERS EMBD FF OUT.gguf: profiles/models/BASE.ini (tiny-llama,
-# tiny-moe) reshaped and in F16, written as a GGUF (seed 3)
+# tiny-moe) reshaped and in F16 (or $WTYPE: BF16, F32), written as a GGUF (seed 3)
 f16_model() {
+	local t=${WTYPE:-F16} ft
+	case $t in F16) ft=1 ;; BF16) ft=32 ;; F32) ft=0 ;; *) fail "f16_model: WTYPE $t" ;; esac
 	sed -e "s/^n_layer = .*/n_layer = $2/; s/^n_embd = .*/n_embd = $3/; s/^n_ff = .*/n_ff = $4/" \
-	    -e 's/^\* = Q8_0/* = F16/; s/^file_type = 7/file_type = 1/' \
+	    -e "s/^\\* = Q8_0/* = $t/; s/^file_type = 7/file_type = $ft/" \
 	    "$SR_SRC/profiles/models/$1.ini" >"${5%.gguf}.ini" || fail "reshaping $1"
 	"$SR" synth --profile "${5%.gguf}.ini" --write-gguf "$5" --seed 3 || fail "synth --write-gguf $5"
 }

@@ -10,18 +10,22 @@
  *   activated. So a model read once per token is not activated wholesale,
  *   and the readahead ahead of the reader keeps the whole inactive list to
  *   survive in;
- * - nothing else activates. The real runs' counters (/proc/vmstat, 48
+ * - reclaim activates nothing else. The real runs' counters (/proc/vmstat, 48
  *   llama.cpp runs on kernel 6.18 at 35%, 60% and 85% of six models) showed
  *   pgactivate at 0-363 pages a token at 35% and 60%, where young pages in
  *   large folios activated at their first scan made 6,500-24,000 here and
  *   kept a sixth of an MoE resident that the kernel read again every token
- *   (0.83-0.86 of its bytes). Refault activation (workingset_refault) went
- *   either way from run to run at the same limit (at 85%: under 2,000
- *   pages a token in 9 of 18 runs, 70-99% of the refaults in 8), and where
- *   it happened the kernel deactivated as many pages as it activated and
- *   read 44-100% of the model again; here it kept pages instead (a dense
- *   model at 85%: 64.6 MiB a token with it, 124.2 without, 137-162 real).
- *   A refault only tells reclaim that the lists are thrashing (below);
+ *   (0.83-0.86 of its bytes);
+ * - a refault within the workingset's size (below) goes straight to the
+ *   active list (workingset_refault: folio_set_active before the folio is
+ *   listed; counted as workingset_activate, not pgactivate), and ages the
+ *   nonresident clock as an activation does. The real runs' counters put
+ *   it there: on this VM's kernel (6.18.44, 27 limited runs of three models
+ *   BF16, /var/tmp/v27 in README) 0-17,316 refaults a token were activated,
+ *   nearly all of them at a dense model's 85% (14,148-17,316 of
+ *   14,358-17,387). Left out before (three tries on older validations
+ *   moved single points both ways), it is the kernel's rule, and with it
+ *   v27's bytes/token came within +-15% at 5 of 9 points against 3;
  * - the active list is shrunk (oldest pages to the inactive list's new end,
  *   young bits cleared) only in proportion to the inactive entries scanned
  *   (get_scan_count scans both lists by size; a folio is one entry here,
@@ -38,9 +42,7 @@
  *   Shrunk at once to the inactive list's size at every scan instead, and
  *   with every refault opening the proportional shrink, 25 of README's 40
  *   points were within the bytes band against 26-27. A refault
- *   is seen when its page is given a frame, before the read (k_alloc).
- *   Modelled as the kernel has it, with the refaults within the workingset
- *   also activated, 22. */
+ *   is seen when its page is given a frame, before the read (k_alloc). */
 /* Folios: readahead reads into large folios (sim_io.c's next_folio, the
  * orders from the pagecache policy), and the lists hold a folio as the entry
  * of its first page. It is young if any of its pages is (folio_referenced
@@ -53,7 +55,7 @@
 
 #include "policy/sim_int.h"
 
-enum { YOUNG = SR_KREF_YOUNG, PGREF = 2 };
+enum { YOUNG = SR_KREF_YOUNG, PGREF = 2, REFAULT_ACTIVE = 4 };
 enum { BATCH = 32 }; /* SWAP_CLUSTER_MAX: reclaim's batch */
 enum { AHEAD = 16 }; /* entries ahead of a list's head whose frames are prefetched */
 #define SHADOW 0x80000000u  /* a shadow entry's flag: the page was evicted */
@@ -236,8 +238,10 @@ static void k_alloc(struct sr_sim *s, struct sr_frame *f)
 
 		x->shadow[f->page] = 0;
 		s->r->refaults++;
-		if (dist <= x->q[1].np) /* workingset_test_recent: file pages, no swap */
+		if (dist <= x->q[1].np) { /* workingset_test_recent: file pages, no swap */
 			x->recent++;
+			f->ref |= REFAULT_ACTIVE; /* workingset_refault: folio_set_active */
+		}
 	}
 }
 
@@ -245,12 +249,20 @@ static void k_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
 	struct pcl *x = s->repl_priv;
 
+	int active = f->ref & REFAULT_ACTIVE;
+
 	(void)prefetched;
 	f->ref = 0;
 	if (f->forder && folio_head(s, f))
 		return; /* its folio's first page is listed for it */
 	if (f->forder && (f->page & ((1ull << f->forder) - 1)))
 		f->forder = 0; /* its folio's first page has gone: a page of its own */
+	if (active) { /* a recent refault joins the active list (not pgactivate) */
+		s->r->ws_activate += 1ull << f->forder;
+		x->age += 1u << f->forder; /* workingset_age_nonresident */
+		q_push_tail(s, x, &x->q[1], f);
+		return;
+	}
 	q_push_tail(s, x, &x->q[0], f);
 }
 

@@ -202,8 +202,9 @@ struct sr_sim_result {
 	int partial;
 	int costed;                  /* stalls charged by the page-cache cost model (--mmap-cost), not timed */
 	/* pagecache's kernel lists, counted as /proc/vmstat does: pages
-	 * activated, deactivated, and read again after their eviction */
-	uint64_t pgactivate, pgdeactivate, refaults;
+	 * activated by reclaim, deactivated, read again after their eviction,
+	 * and of those put straight on the active list */
+	uint64_t pgactivate, pgdeactivate, refaults, ws_activate;
 	/* bytes readahead read into folios of --max-folio (/proc/meminfo's
 	 * FileHugePages at 2 MiB), and into larger folios than a page */
 	uint64_t max_folio_bytes, large_folio_bytes;

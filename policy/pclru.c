@@ -248,7 +248,6 @@ static void k_alloc(struct sr_sim *s, struct sr_frame *f)
 static void k_insert(struct sr_sim *s, struct sr_frame *f, int prefetched)
 {
 	struct pcl *x = s->repl_priv;
-
 	int active = f->ref & REFAULT_ACTIVE;
 
 	(void)prefetched;

@@ -14,8 +14,9 @@
 # shaped model of N layers (Q5_0/Q5_1: types the CPU backend does not copy
 # into anonymous memory; its repack buffer takes Q4_0 and Q4_K on AVX2, and
 # its AMX buffer Q4_1, Q8_0, Q4_K, Q6_K and F16 too, and then decode never
-# reads them from the file; llamacpp_weights checks it), in a memory cgroup (v1) that holds less than the
-# model, with user page faults captured too, and prints per level and phase
+# reads them from the file; llamacpp_weights checks it), in a memory cgroup
+# (v1) that holds less than the model, with user page faults captured too,
+# and prints per level and phase
 # the gap shares and the per-token tensor order against synth's.
 #
 # Optional pieces missing => SKIP (77): node/npm, node-llama-cpp 3.22.1 in

@@ -13,8 +13,9 @@
 #   WTYPE=F16 refuses it: exit 2 and one line naming the model, before any
 #   limited run (needs root: the validation's cgroup; else that part is
 #   left out and said so).
-# A WTYPE it does not know is refused at once (exit 2, one line). SKIP (77) without node/node-llama-cpp 3.22.1, or where this CPU's llama.cpp
-# copies BF16 too (then the validation cannot run here either).
+# A WTYPE it does not know is refused at once (exit 2, one line). SKIP (77)
+# without node/node-llama-cpp 3.22.1, or where this CPU's llama.cpp copies
+# BF16 too (then the validation cannot run here either).
 source "$SR_TESTLIB"
 
 RUN=$SR_SRC/scripts/llamacpp_run.mjs
@@ -24,7 +25,7 @@ WTYPE=Q8_0 expect_exit 2 "^llamacpp_validate: WTYPE: expected BF16, F16 or F32, 
 ok "a weight type the validation cannot use is refused"
 need_nlc 3.22.1
 
-# weights_anon_kb and the file's size in kB of MODEL's run
+# MODEL -> the kB its load took in anonymous memory (the runner's weights_anon_kb)
 copied_kb() {
 	timeout 300 node "$RUN" "$1" --tokens 2 --threads 2 >"$T/run.json" 2>"$T/run.err"
 	local rc=$?

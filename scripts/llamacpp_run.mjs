@@ -122,6 +122,22 @@ function mapsOfModel() {
 	}
 }
 
+// the files mapped besides the model (node, its libraries, llama.cpp's):
+// code whose pages a memory limit would evict and read again every token,
+// counted in the run's read bytes as if they were the model's; the
+// validation reads them in outside the limit first, so they stay charged
+// elsewhere and out of its reclaim
+function otherMappedFiles() {
+	const want = fs.realpathSync(model), seen = new Set();
+	for (const line of fs.readFileSync("/proc/self/maps", "utf8").split("\n")) {
+		const f = line.trim().split(/\s+/);
+		const p = f.slice(5).join(" ");
+		if (f.length >= 6 && p.startsWith("/") && p !== want && !p.endsWith(" (deleted)") && f[4] !== "0")
+			seen.add(p);
+	}
+	return [...seen].sort();
+}
+
 const dir = process.env.NLC_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "ssdreplay", "nlc");
 let nlc;
 try {
@@ -166,7 +182,8 @@ try {
 	mark("decode-done");
 	console.log(JSON.stringify({ model, prompt_tokens: input.length, tokens: n, threads: ctx.currentThreads,
 				     mmap: m.useMmap, rss_anon_kb: statusKb("RssAnon"), rss_file_kb: statusKb("RssFile"),
-				     weights_anon_kb: weightsAnon, text: m.detokenize(out) }));
+				     weights_anon_kb: weightsAnon, mapped_files: otherMappedFiles(),
+				     text: m.detokenize(out) }));
 	await ctx.dispose();
 	await m.dispose();
 	await llama.dispose();

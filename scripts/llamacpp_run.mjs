@@ -28,12 +28,12 @@ import { pathToFileURL } from "node:url";
 function usage(msg) {
 	if (msg)
 		console.error(`llamacpp_run: ${msg}`);
-	console.error("usage: node llamacpp_run.mjs MODEL.gguf [--tokens N] [--threads M] [--seed S] [--prompt TEXT] [--ctx N] [--no-prefetch] [--mlock] [--marks FILE]");
+	console.error("usage: node llamacpp_run.mjs MODEL.gguf [--tokens N] [--threads M] [--seed S] [--prompt TEXT] [--ctx N] [--no-prefetch] [--mlock] [--marks FILE] [--flush-memcg]");
 	process.exit(2);
 }
 
 const argv = process.argv.slice(2);
-const opt = { tokens: 8, threads: 1, seed: 1, prompt: "Once upon a time", ctx: 256, prefetch: true, mlock: false, marks: null };
+const opt = { tokens: 8, threads: 1, seed: 1, prompt: "Once upon a time", ctx: 256, prefetch: true, mlock: false, marks: null, flush: false };
 let model = null;
 for (let i = 0; i < argv.length; i++) {
 	const a = argv[i];
@@ -56,6 +56,7 @@ for (let i = 0; i < argv.length; i++) {
 	else if (a === "--marks") opt.marks = val();
 	else if (a === "--no-prefetch") opt.prefetch = false;
 	else if (a === "--mlock") opt.mlock = true;
+	else if (a === "--flush-memcg") opt.flush = true;
 	else if (a.startsWith("--")) usage(`unknown option ${a}`);
 	else if (!model) model = a;
 	else usage(`unexpected argument '${a}'`);
@@ -95,9 +96,36 @@ const vmstat = () => {
 	}
 	return VMSTAT.map((k) => v.get(k) || 0).join(" ");
 };
+// --flush-memcg: the memory.stat of this process's memory cgroup (v1 or v2),
+// read at every mark: each read flushes the cgroup's statistics, which
+// reclaim otherwise sees as of the kernel's last periodic flush (every 2 s)
+const memcgStat = (() => {
+	let cg = null;
+	try {
+		for (const line of fs.readFileSync("/proc/self/cgroup", "utf8").split("\n")) {
+			const f = line.split(":");
+			if (f.length >= 3 && f[1].split(",").includes("memory"))
+				cg = `/sys/fs/cgroup/memory${f.slice(2).join(":")}/memory.stat`;
+			else if (f.length >= 3 && f[0] === "0" && f[1] === "" && !cg)
+				cg = `/sys/fs/cgroup${f.slice(2).join(":")}/memory.stat`;
+		}
+	} catch {
+		/* no /proc/self/cgroup */
+	}
+	return cg;
+})();
+let flushes = 0;
 const mark = (what) => {
 	if (opt.marks)
 		fs.appendFileSync(opt.marks, `${what} ${process.hrtime.bigint()} ${readBytes()} ${majFaults()} ${vmstat()}\n`);
+	if (opt.flush && memcgStat) {
+		try {
+			fs.readFileSync(memcgStat);
+			flushes++;
+		} catch {
+			/* counted: flushes stays short of the marks */
+		}
+	}
 };
 
 // a /proc/self/status figure in kB (RssAnon, RssFile)
@@ -182,7 +210,7 @@ try {
 	mark("decode-done");
 	console.log(JSON.stringify({ model, prompt_tokens: input.length, tokens: n, threads: ctx.currentThreads,
 				     mmap: m.useMmap, rss_anon_kb: statusKb("RssAnon"), rss_file_kb: statusKb("RssFile"),
-				     weights_anon_kb: weightsAnon, mapped_files: otherMappedFiles(),
+				     weights_anon_kb: weightsAnon, memcg_flushes: flushes, mapped_files: otherMappedFiles(),
 				     text: m.detokenize(out) }));
 	await ctx.dispose();
 	await m.dispose();

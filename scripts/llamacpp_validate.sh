@@ -45,7 +45,11 @@
 # COST (level: the page-cache cost is measured again after each level's runs,
 # in OUT/state, so it is taken in the same minutes as the runs it predicts, as
 # the compute time is, and no other user of the state directory changes it
-# mid-run; cached: the figure kept in the user's state directory).
+# mid-run; cached: the figure kept in the user's state directory), FLUSH
+# (none; mark: the limited runs read their cgroup's memory.stat at every mark,
+# which flushes the cgroup's statistics, so reclaim decides from current list
+# sizes instead of the kernel's last periodic flush, every 2 s; another value
+# is refused, exit 2).
 # Exit 0 when it ran (the band is reported, not enforced), 77 when something it
 # needs is missing, 2 when OUTDIR is RAM-backed (tmpfs, ramfs: nothing would
 # be read from a device), 1 on a failed step. scripts/llamacpp_resim.py OUTDIR makes
@@ -63,6 +67,8 @@ SEED=${SEED:-3}
 WTYPE=${WTYPE:-BF16}
 SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS --load populate --mem-spread 5%"}
 COST=${COST:-level}
+FLUSH=${FLUSH:-none}
+case $FLUSH in none | mark) ;; *) echo "llamacpp_validate: FLUSH: expected none or mark, found '$FLUSH'" >&2; exit 2 ;; esac
 RUN=$SRC/scripts/llamacpp_run.mjs
 export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
 
@@ -139,6 +145,7 @@ run_llama() {
 	local m=$1 tag=$2 lim=$3 cmd
 	rm -f "$OUT/$tag.marks"
 	cmd="exec node '$RUN' '$m' --tokens $TOKENS --threads $THREADS --prompt '$PROMPT' --marks '$OUT/$tag.marks'"
+	[ "$lim" != - ] && [ "$FLUSH" = mark ] && cmd="$cmd --flush-memcg"
 	if [ "$lim" != - ]; then
 		set_limit "$lim"
 		if [ "$CGV" = 1 ]; then

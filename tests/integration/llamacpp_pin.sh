@@ -1,5 +1,6 @@
 #!/bin/bash
 # needs: root
+# timeout: 600
 # The validation's real bytes/token are the model's. A llama.cpp run in a
 # memory cgroup counts in /proc/self/io every file it reads, and node's own
 # code (its 94 MiB binary, its libraries, llama.cpp's) is evicted and read
@@ -12,10 +13,13 @@
 # - the runner lists node's binary among its mapped files and not the model;
 # - pinned: while decoding, page-cache fills of files other than the model
 #   stay under 1 MiB a token, and the model is read (the room is short);
+#   that run passes --flush-memcg, and the runner reads its cgroup's
+#   memory.stat at every mark (memcg_flushes);
 # - not pinned (the runtime's files dropped, so the limited run reads them
 #   in, charged to its cgroup): the fills of other files are printed, the
 #   figure the pinning removes (a control; asserted only to differ when it
-#   thrashed).
+#   thrashed; one token: with its code thrashing, node took about a minute
+#   to start and decode here).
 # llamacpp_pin.sh refuses a JSON without mapped_files (exit 2, one line).
 # SKIP (77) without node/node-llama-cpp 3.22.1, root, tracefs's filemap
 # event or a memory cgroup.
@@ -59,15 +63,15 @@ PY
 anon=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rss_anon_kb"] * 1024)' "$T/ram.json")
 ok "the runner lists $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["mapped_files"]))' "$T/ram.json") files it mapped besides the model, node's binary among them"
 
-# limited TAG: a run at node's anonymous memory + 35% of the file, the model's
+# limited TAG RUNNER_OPTION TOKENS: a run at node's anonymous memory + 35% of the file, the model's
 # pages dropped first, recorded; prints "OTHER_KIB MODEL_KIB TOKENS" of page-cache
 # fills while decoding (between the decode-start and decode-done marks)
 limited() {
 	sync "$M"
 	dd if="$M" iflag=nocache count=0 status=none
 	echo $((anon + size * 35 / 100)) >"$CG/$LIMIT" || fail "cannot set $CG/$LIMIT"
-	timeout 300 "$SR" record --filemap -o "$T/$1.trace" -- \
-		sh -c "echo \$\$ >'$CG/$TASKS' && exec node '$RUN' '$M' --tokens 4 --threads 2 --prompt Hi --marks '$T/$1.marks'" \
+	SR_TOKENS=$3 timeout 240 "$SR" record --filemap -o "$T/$1.trace" -- \
+		sh -c "echo \$\$ >'$CG/$TASKS' && exec node '$RUN' '$M' --tokens \$SR_TOKENS --threads 2 --prompt Hi --marks '$T/$1.marks' ${2-}" \
 		>"$T/$1.json" 2>"$T/$1.err" || { cat "$T/$1.err" >&2; fail "the limited run ($1)"; }
 	python3 - "$T/$1.trace" "$T/$1.marks" "$ino" <<'PY' || fail "reading the capture of $1"
 import re, sys
@@ -90,16 +94,22 @@ PY
 
 read -r mib < <(bash "$PIN" "$T/ram.json") || fail "llamacpp_pin.sh"
 [ "${mib:-0}" -gt 0 ] || fail "llamacpp_pin.sh read nothing in"
-read -r other model ntok <<<"$(limited pinned)"
+read -r other model ntok <<<"$(limited pinned --flush-memcg 3)"
 echo "pinned ($mib MiB read in outside the cgroup): other files $((other / ntok)) KiB a token, the model $((model / ntok)) KiB"
 [ "$model" -gt 0 ] || fail "the model was not read while decoding: the room is not short"
 [ $((other / ntok)) -lt 1024 ] ||
 	fail "pinned: $((other / ntok)) KiB a token of other files read while decoding, expected under 1 MiB"
 ok "pinned: the runtime's code is not read again while decoding"
+# --flush-memcg (llamacpp_validate.sh's FLUSH=mark): the cgroup's memory.stat read at every mark
+flushes=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["memcg_flushes"])' "$T/pinned.json") ||
+	fail "no memcg_flushes in the runner's JSON"
+marks=$(grep -cv '^map ' "$T/pinned.marks")
+[ "$flushes" = "$marks" ] || fail "--flush-memcg: $flushes reads of the cgroup's memory.stat, expected one per mark ($marks)"
+ok "--flush-memcg read the cgroup's memory.stat at each of the $marks marks"
 
 python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["mapped_files"]))' "$T/ram.json" |
 	while IFS= read -r f; do dd if="$f" iflag=nocache count=0 status=none 2>/dev/null; done
-read -r cother cmodel cntok <<<"$(limited dropped)"
+read -r cother cmodel cntok <<<"$(limited dropped "" 1)"
 echo "not pinned: other files $((cother / cntok)) KiB a token, the model $((cmodel / cntok)) KiB"
 if [ $((cother / cntok)) -ge 1024 ]; then
 	ok "not pinned, the runtime's code was read again while decoding: the pinning removes $((cother / cntok)) KiB a token"

@@ -23,6 +23,10 @@ WTYPE=Q8_0 expect_exit 2 "^llamacpp_validate: WTYPE: expected BF16, F16 or F32, 
 	bash "$SR_SRC/scripts/llamacpp_validate.sh" "$T/bad"
 [ "$(wc -l <"$T/err")" = 1 ] && [ ! -e "$T/bad" ] || fail "WTYPE=Q8_0: one line and nothing written expected"
 ok "a weight type the validation cannot use is refused"
+FLUSH=sometimes expect_exit 2 "^llamacpp_validate: FLUSH: expected none or mark, found 'sometimes'$" \
+	bash "$SR_SRC/scripts/llamacpp_validate.sh" "$T/bad"
+[ "$(wc -l <"$T/err")" = 1 ] && [ ! -e "$T/bad" ] || fail "FLUSH=sometimes: one line and nothing written expected"
+ok "a FLUSH the validation does not know is refused"
 need_nlc 3.22.1
 
 # MODEL -> the kB its load took in anonymous memory (the runner's weights_anon_kb)

@@ -7,7 +7,7 @@
 # read it in, and a cgroup's reclaim takes only its own pages, so a limited
 # run started afterwards in another cgroup maps them without evicting them.
 # Left to the limited cgroup, node's 94 MiB binary and its libraries were
-# evicted and read again every token, 13-100 MiB a token that the run's
+# evicted and read again every token, 13-130 MiB a token that the run's
 # /proc/self/io counted as if the model had been read. Prints the MiB read;
 # exit 2 when RUN_JSON is not the runner's JSON.
 set -u

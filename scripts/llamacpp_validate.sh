@@ -15,7 +15,7 @@
 # and the runtime's own mapped files (node, its libraries, llama.cpp's; the
 # runner's mapped_files) dropped and read in again outside the cgroup, so
 # their pages stay charged outside it: left to the cgroup, node's 94 MiB
-# binary and its libraries were evicted and read again every token, 13-100
+# binary and its libraries were evicted and read again every token, 13-130
 # MiB a token that /proc/self/io counted as the model's. Real decode figures come from the marks the runner
 # writes (time, /proc/self/io read_bytes and major faults per token, the first
 # token left out: it carries the prompt). The page cache's ROOM is what the

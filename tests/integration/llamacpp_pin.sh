@@ -4,7 +4,7 @@
 # The validation's real bytes/token are the model's. A llama.cpp run in a
 # memory cgroup counts in /proc/self/io every file it reads, and node's own
 # code (its 94 MiB binary, its libraries, llama.cpp's) is evicted and read
-# again every token when its pages are charged to that cgroup: 13-100 MiB a
+# again every token when its pages are charged to that cgroup: 13-130 MiB a
 # token in captures here, counted as if the model had been read.
 # llamacpp_validate.sh reads the runtime's files (the runner's mapped_files)
 # in outside the cgroup first (scripts/llamacpp_pin.sh). Checks, with a
@@ -48,7 +48,7 @@ trap 'rmdir "$CG" 2>/dev/null; cleanup' EXIT
 M=$T/model.gguf
 WTYPE=BF16 f16_model tiny-llama 4 1024 2816 "$M" >/dev/null
 size=$(stat -c %s "$M")
-ino=$(stat -c %i "$M")
+dev_ino=$(stat -c "%Hd:%Ld %i" "$M") # the filemap event names a page by device and inode
 
 timeout 300 node "$RUN" "$M" --tokens 2 --threads 2 >"$T/ram.json" 2>"$T/ram.err"
 rc=$?
@@ -73,18 +73,18 @@ limited() {
 	SR_TOKENS=$3 timeout 240 "$SR" record --filemap -o "$T/$1.trace" -- \
 		sh -c "echo \$\$ >'$CG/$TASKS' && exec node '$RUN' '$M' --tokens \$SR_TOKENS --threads 2 --prompt Hi --marks '$T/$1.marks' ${2-}" \
 		>"$T/$1.json" 2>"$T/$1.err" || { cat "$T/$1.err" >&2; fail "the limited run ($1)"; }
-	python3 - "$T/$1.trace" "$T/$1.marks" "$ino" <<'PY' || fail "reading the capture of $1"
+	python3 - "$T/$1.trace" "$T/$1.marks" $dev_ino <<'PY' || fail "reading the capture of $1"
 import re, sys
 m = {l.split()[0]: int(l.split()[1]) / 1e9 for l in open(sys.argv[2]) if l.startswith("decode-")}
 ntok = sum(1 for l in open(sys.argv[2]) if l.startswith("token "))
-pat = re.compile(r"\s(\d+\.\d+): mm_filemap_add_to_page_cache: dev \S+ ino ([0-9a-f]+) \S+ ofs=\d+ order=(\d+)")
+pat = re.compile(r"\s(\d+\.\d+): mm_filemap_add_to_page_cache: dev (\d+:\d+) ino ([0-9a-f]+) \S+ ofs=\d+ order=(\d+)")
 other = model = 0
 for line in open(sys.argv[1]):
     g = pat.search(line)
     if not g or not m["decode-start"] <= float(g.group(1)) <= m["decode-done"]:
         continue
-    kib = 4 << int(g.group(3))
-    if int(g.group(2), 16) == int(sys.argv[3]):
+    kib = 4 << int(g.group(4))
+    if g.group(2) == sys.argv[3] and int(g.group(3), 16) == int(sys.argv[4]):
         model += kib
     else:
         other += kib

@@ -37,7 +37,7 @@ enum {
 	O_TRACE = 't', O_FORMAT = 'f', O_ENGINE = 'e', O_QD = 'q', O_BS = 'b', O_OUTPUT = 'o', O_POLICY = 'p',
 	O_MEM = 'm', O_PROFILE = 256, O_GGUF, O_TOKENS, O_SEED, O_COMPARE, O_PAGE, O_COMPUTE, O_RA,
 	O_REAL_MMAP, O_ADVISE, O_MAX_FOLIO, O_OUTFMT, O_PLOT, O_ROUTING, O_NO_RAM, O_SPEC, O_TARGET, O_LAYOUT, O_PREFILL,
-	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS, O_LOAD, O_SPREAD,
+	O_MMAP_COST, O_MMAP_THREADS, O_PROGRESS, O_ACCESS, O_THREADS, O_LOAD, O_SPREAD, O_STAT_FLUSH,
 };
 
 struct pol {
@@ -61,6 +61,8 @@ struct args {
 	int have_access, have_threads;
 	char folio_why[160];      /* where --max-folio's default came from */
 	enum sr_advise advise;
+	enum sr_stat_flush stat_flush;
+	double stat_phase_ms;     /* < 0: the default, STAT_PHASE_MS */
 	enum sr_out_fmt outfmt;
 	struct pol pol[MAX_POL];
 	size_t npol;
@@ -69,6 +71,7 @@ struct args {
 static int parse_opt(void *ctx, int key, const char *arg, struct sr_err *e);
 static int parse_ra(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
+static int parse_stat_flush(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 static int parse_spread(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e);
 
 static int parse_access(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
@@ -119,6 +122,7 @@ static const struct sr_opt opts[] = {
 	{ SR_OPT_UINT("mmap-threads", O_MMAP_THREADS, "N", "online CPUs, at most 8", "--mmap-cost: compute threads faulting in parallel (llama.cpp's --threads)", A, mmap_threads, 1, 64),
 	  .flags = SR_OPTF_DEFDOC },
 	{ SR_OPT_CHOICE("load", O_LOAD, "none|populate", "none", "pagecache rows: populate faults the whole model in, in file order, before the prompt, as llama.cpp's loader (MAP_POPULATE) does, and the --real-mmap row loads it that way and with MADV_WILLNEED after; the load's reads are left out of every figure", A, load, load_names, NULL) },
+	{ SR_OPT_CB("stat-flush", O_STAT_FLUSH, "periodic[:MS]|token[:MS]|exact", "periodic:1000", "pagecache rows: when the kernel brings the memory cgroup's statistics that reclaim decides from up to date: periodic, its flusher every 2 s (the first MS into the run, on the modelled clock); token, also at every token's end, as when something reads memory.stat per token, which the --real-mmap rows then do; exact, always (no kernel does)", parse_stat_flush) },
 	{ SR_OPT_FLAG("real-mmap", O_REAL_MMAP, "also mmap the file for real, in a memory cgroup of each --mem, plus a RAM-resident baseline; routed-willneed, pread-prefetch and tensor-rule policies also run for real (rows real:NAME)", A, real_mmap) },
 	{ SR_OPT_CB("advise", O_ADVISE, "HINT", "none", "--real-mmap: none; sequential, posix_fadvise(POSIX_FADV_SEQUENTIAL) on the file as llama.cpp's loader does (no MADV_SEQUENTIAL); willneed, MADV_WILLNEED; random, MADV_RANDOM and POSIX_FADV_RANDOM. sequential also doubles the simulated mmap rows' readahead window as the kernel does, random turns it off", parse_advise) },
 	{ SR_OPT_FLAG("progress", O_PROGRESS, "progress and ETA on stderr every second from the start (default when stderr is a tty: once a run passes 2 s)", A, progress) },
@@ -202,6 +206,36 @@ static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, cons
 	(void)o;
 	if (sr_advise_parse(arg, &a->advise))
 		return sr_inputf(e, "%s: --advise: expected none, sequential, willneed or random, found '%s'", cmd, arg);
+	return 0;
+}
+
+#define STAT_PHASE_MS 1000.0 /* the flusher's 2 s period is in no step with the run: its middle */
+
+/* periodic[:MS], token[:MS] or exact. */
+static int parse_stat_flush(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
+{
+	struct args *a = ctx;
+	const char *colon = strchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	char *end;
+
+	(void)o;
+	a->stat_phase_ms = -1;
+	if (n == 8 && !strncmp(arg, "periodic", n))
+		a->stat_flush = SR_STATS_PERIODIC;
+	else if (n == 5 && !strncmp(arg, "token", n))
+		a->stat_flush = SR_STATS_TOKEN;
+	else if (!strcmp(arg, "exact"))
+		a->stat_flush = SR_STATS_EXACT;
+	else
+		return sr_inputf(e, "%s: --stat-flush: expected periodic[:MS], token[:MS] or exact, found '%s'", cmd, arg);
+	if (colon) {
+		errno = 0;
+		a->stat_phase_ms = strtod(colon + 1, &end);
+		if (errno || end == colon + 1 || *end || !(a->stat_phase_ms >= 0 && a->stat_phase_ms < 2000))
+			return sr_inputf(e, "%s: --stat-flush: expected the first flush in milliseconds, 0 to below 2000, after '%.*s:', found '%s'",
+					 cmd, (int)n, arg, colon + 1);
+	}
 	return 0;
 }
 
@@ -539,6 +573,9 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 				.passes = a->trace ? a->tokens : 1, .model = sc->have_model ? &sc->model : NULL,
 				.seed = a->seed, .ra_kb = sim_ra_kb(a), .max_folio = a->max_folio, .prefill_tokens = a->prefill,
 				.warmup_tokens = a->trace ? 0 : a->tokens / 2, .load_populate = a->load == 1,
+				.stat_flush = a->stat_flush,
+				.stat_phase_ns = (uint64_t)((a->stat_phase_ms < 0 ? STAT_PHASE_MS : a->stat_phase_ms) * 1e6),
+				.clock_ns_per_byte = cost ? cost->seq_press_ns_per_B : 0,
 				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->tg.stripe, .stop = &sr_cli_stop,
 				.progress = sim_progress, .progress_arg = &pm,
 			};
@@ -585,6 +622,7 @@ static int run_reals(const struct args *a, const struct sr_target *tgt, struct s
 				.path = target, .size = size, .limit = j < nmem ? mem[j] : 0,
 				.warm = j == nmem, .advise = ms ? SR_ADV_NONE : a->advise,
 				.populate = a->load == 1 && j < nmem && !ms,
+				.flush_stats = a->stat_flush == SR_STATS_TOKEN && j < nmem,
 				.compute_ns_per_token = a->compute_ms > 0 ? (uint64_t)(a->compute_ms * 1e6) : 0,
 				.ignore_t_ns = a->compute_ms == 0 || !!a->trace, .passes = a->trace ? a->tokens : 1,
 				.disk = tgt->disk, .stop = &sr_cli_stop, .strategy = ms,
@@ -674,7 +712,7 @@ static int check_budgets(const struct args *a, const struct sr_cli_sched *sc, ui
 
 int cmd_simulate(int argc, char **argv)
 {
-	struct args a = { .compute_ms = -1 }; /* -1: the schedule's; the rest: the table's defaults */
+	struct args a = { .compute_ms = -1, .stat_phase_ms = -1 }; /* -1: the schedule's; the rest: the table's defaults */
 	struct sr_err e = { 0 };
 	struct sr_target tgt = { .fd = -1 };
 	struct tgts ts = { .n = 0 };

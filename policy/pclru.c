@@ -42,7 +42,18 @@
  *   Shrunk at once to the inactive list's size at every scan instead, and
  *   with every refault opening the proportional shrink, 25 of README's 40
  *   points were within the bytes band against 26-27. A refault
- *   is seen when its page is given a frame, before the read (k_alloc). */
+ *   is seen when its page is given a frame, before the read (k_alloc);
+ * - a deactivated page keeps PG_referenced (shrink_active_list clears only
+ *   PG_active), so one reclaim activated comes back at its next scan if it
+ *   was used in between;
+ * - reclaim reads the list sizes and the refaults activated from the memory
+ *   cgroup's statistics, which are as of their last flush (stats(): every
+ *   2 s, or a read of memory.stat). With them current, a dense model at
+ *   85% was read whole every token where the kernel kept half of it (v31:
+ *   51.7 of 113 MiB a token, deactivating the whole active list every other
+ *   token); with them flushed as the real runs had them, 56.6;
+ * - llama.cpp's load (MAP_POPULATE) leaves single pages referenced and
+ *   larger folios active (sr_kernel_mark_accessed, sim.c's load_populate). */
 /* Folios: readahead reads into large folios (sim_io.c's next_folio, the
  * orders from the pagecache policy), and the lists hold a folio as the entry
  * of its first page. It is young if any of its pages is (folio_referenced
@@ -86,7 +97,37 @@ struct pcl {
 	uint64_t recent, recent_seen; /* refaults within the workingset's size (WORKINGSET_ACTIVATE_FILE) */
 	unsigned deact;    /* victims left in a batch that may deactivate */
 	uint64_t acc;      /* active pages owed a scan, times the inactive size */
+	/* the memory cgroup's statistics as of their last flush (stats()) */
+	uint64_t st_active, st_inactive, st_recent;
+	uint64_t next_flush; /* the periodic flusher's next run, on the run's clock */
 };
+
+enum { FLUSH_NS = 2000000000 }; /* FLUSH_TIME: flush_memcg_stats_dwork's period */
+
+static void snapshot(struct pcl *x)
+{
+	x->st_active = x->q[1].np;
+	x->st_inactive = x->q[0].np;
+	x->st_recent = x->recent;
+}
+
+/* The statistics reclaim reads (lruvec_page_state: the list sizes
+ * inactive_is_low() and workingset_test_recent() compare, the
+ * WORKINGSET_ACTIVATE_FILE count prepare_scan_control() watches) are
+ * per-CPU counts summed into the cgroup's only when flushed: every 2 s by
+ * the flusher, or when memory.stat is read (sr_kernel_flush). Between
+ * flushes reclaim decides from what they were. */
+static void stats(struct sr_sim *s, struct pcl *x)
+{
+	if (s->c->stat_flush == SR_STATS_EXACT) {
+		snapshot(x);
+		return;
+	}
+	if (s->clock_ns < x->next_flush)
+		return;
+	snapshot(x);
+	x->next_flush += (s->clock_ns - x->next_flush) / FLUSH_NS * FLUSH_NS + FLUSH_NS;
+}
 
 #define TICKET0 1 /* the key of a frame in no list is UINT64_MAX */
 
@@ -101,7 +142,8 @@ static int k_init(struct sr_sim *s, struct sr_err *e)
 	if (!x)
 		return sr_errf(e, -ENOMEM, "out of memory");
 	s->repl_priv = x;
-	while (slots < (uint64_t)s->nfr + 2) /* every frame, and a removed head */
+	x->next_flush = s->c->stat_phase_ns;
+	while (slots < (uint64_t)s->nfr + 2) /* every frame, and a removed entry (q_push_tail) */
 		slots *= 2;
 	x->mask = slots - 1;
 	x->ent_len = slots * sizeof(uint32_t);
@@ -140,8 +182,29 @@ static int live(const struct sr_sim *s, const struct kq *q, uint64_t t, uint32_t
 	return f->state == SR_FR_RES && f->key == t && f->list == q->id;
 }
 
+/* Drop q's removed entries, keeping its order: the live ones get new
+ * tickets from its head on. */
+static void q_compact(struct sr_sim *s, struct pcl *x, struct kq *q)
+{
+	uint64_t t, to = q->head;
+
+	for (t = q->head; t < q->tail; t++) {
+		uint32_t i = q->ent[t & x->mask];
+
+		if (live(s, q, t, i)) {
+			q->ent[to & x->mask] = i;
+			s->fr[i].key = to++;
+		}
+	}
+	q->tail = to;
+}
+
+/* A full ring has removed entries in it: it has a slot for every frame
+ * and one more. */
 static void q_push_tail(struct sr_sim *s, struct pcl *x, struct kq *q, struct sr_frame *f)
 {
+	if (q->tail - q->head > x->mask)
+		q_compact(s, x, q);
 	f->list = (uint8_t)q->id;
 	f->key = q->tail;
 	q->ent[q->tail++ & x->mask] = (uint32_t)(f - s->fr);
@@ -175,9 +238,9 @@ static void q_pop(struct sr_sim *s, struct pcl *x, struct kq *q, struct sr_frame
 		__builtin_prefetch(&s->fr[q->ent[(q->head + AHEAD) & x->mask]]);
 }
 
-/* Take f off its list: its entry stays until the head passes it. Only
- * evict() removes, and only the victim, a list's head, so a ring holds at
- * most one such entry besides the frames in it. */
+/* Take f off its list: its entry stays until the head passes it or the
+ * ring is compacted. evict() removes a list's head (its victim); the load's
+ * folio_mark_accessed() takes folios from the middle of the inactive list. */
 static void q_remove(struct pcl *x, struct sr_frame *f)
 {
 	if (f->key == UINT64_MAX) /* a folio's page other than its first: never listed */
@@ -238,7 +301,8 @@ static void k_alloc(struct sr_sim *s, struct sr_frame *f)
 
 		x->shadow[f->page] = 0;
 		s->r->refaults++;
-		if (dist <= x->q[1].np) { /* workingset_test_recent: file pages, no swap */
+		stats(s, x);
+		if (dist <= x->st_active) { /* workingset_test_recent: file pages, no swap */
 			x->recent++;
 			f->ref |= REFAULT_ACTIVE; /* workingset_refault: folio_set_active */
 		}
@@ -287,7 +351,7 @@ static void deactivate(struct sr_sim *s, struct pcl *x)
 	s->r->pgdeactivate += 1ull << a->forder;
 	if (a->forder)
 		(void)folio_young(s, a);
-	a->ref &= (uint8_t)~(YOUNG | PGREF);
+	a->ref &= (uint8_t)~YOUNG; /* PG_referenced stays (shrink_active_list) */
 	q_push_tail(s, x, &x->q[0], a);
 }
 
@@ -310,9 +374,11 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 	int young;
 
 	/* prepare_scan_control's may_deactivate: refaults the kernel would
-	 * activate since the last batch, or inactive_is_low (ratio 1) */
-	if (x->recent != x->recent_seen || x->q[1].np > x->q[0].np) {
-		x->recent_seen = x->recent;
+	 * activate since the last batch, or inactive_is_low (ratio 1), as the
+	 * statistics have them */
+	stats(s, x);
+	if (x->st_recent != x->recent_seen || x->st_active > x->st_inactive) {
+		x->recent_seen = x->st_recent;
 		x->deact = BATCH;
 	} else if (x->deact) {
 		x->deact--;
@@ -346,6 +412,42 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 	if (x->q[0].n)
 		return q_head(s, x, &x->q[0]);
 	return x->q[1].n ? q_head(s, x, &x->q[1]) : NULL;
+}
+
+void sr_kernel_flush(struct sr_sim *s)
+{
+	if (s->repl_priv)
+		snapshot(s->repl_priv);
+}
+
+/* folio_mark_accessed() for one page of f's folio, as the load's page walk
+ * calls it: the first call sets PG_referenced, the next one on the
+ * inactive list activates the folio (and clears it), as workingset_activation
+ * ages the nonresident clock. A folio as large as a page table's reach is
+ * mapped by a PMD, which the walk touches instead (follow_huge_pmd). */
+void sr_kernel_mark_accessed(struct sr_sim *s, struct sr_frame *f)
+{
+	struct pcl *x = s->repl_priv;
+	struct sr_frame *h = f->forder ? folio_head(s, f) : NULL;
+	uint64_t pmd = s->c->page * (s->c->page / 8);
+
+	if (!h)
+		h = f;
+	if (h->key == UINT64_MAX || h->state != SR_FR_RES)
+		return; /* not listed: a page of a folio whose first page went */
+	if (h->forder && (s->c->page << h->forder) >= pmd)
+		return;
+	if (!(h->ref & PGREF)) {
+		h->ref |= PGREF;
+		return;
+	}
+	if (h->list == 1)
+		return;
+	q_remove(x, h);
+	h->ref &= (uint8_t)~PGREF;
+	s->r->pgactivate += 1ull << h->forder;
+	x->age += 1u << h->forder;
+	q_push_tail(s, x, &x->q[1], h);
 }
 
 const struct sr_repl_ops sr_repl_kernel = {

@@ -128,6 +128,15 @@ int sr_policy_parse(const char *spec, const struct sr_policy_ops **ops,
 extern const struct sr_policy_ops *const sr_policies[]; /* NULL terminated */
 
 /* What a run is given. */
+/* The kernel refreshes a memory cgroup's statistics every 2 s
+ * (flush_memcg_stats_dwork) and whenever memory.stat is read; reclaim
+ * decides from them in between. */
+enum sr_stat_flush {
+	SR_STATS_PERIODIC, /* the 2 s flusher only */
+	SR_STATS_TOKEN,    /* and at every token's end: a reader of memory.stat per token */
+	SR_STATS_EXACT,    /* always current (no kernel does this) */
+};
+
 struct sr_sim_cfg {
 	const struct sr_policy_ops *policy;
 	struct sr_policy_params pp;
@@ -152,6 +161,11 @@ struct sr_sim_cfg {
 	uint64_t prefill_tokens;     /* prompt tokens in the schedule's prefill batch (its compute is this many tokens') */
 	uint64_t warmup_tokens;      /* decode tokens before the steady-state figures start counting */
 	int load_populate;           /* pagecache: fault the whole extent in, in order, first (MAP_POPULATE); not counted */
+	/* pagecache: when reclaim's memory-cgroup statistics (list sizes,
+	 * refaults activated) are brought up to date (pclru.c) */
+	enum sr_stat_flush stat_flush;
+	uint64_t stat_phase_ns;      /* SR_STATS_PERIODIC, SR_STATS_TOKEN: the first periodic flush, on the run's clock */
+	double clock_ns_per_byte;    /* the run's clock per byte read (--mmap-cost's); 0: the stall measured here */
 	/* RAID-0: fds[0..nr_fds) striped in `stripe` chunks (a multiple of
 	 * page); nr_fds 0 or 1: fd alone. target_size is the striped space. */
 	const int *fds;
@@ -205,6 +219,7 @@ struct sr_sim_result {
 	 * activated by reclaim, deactivated, read again after their eviction,
 	 * and of those put straight on the active list */
 	uint64_t pgactivate, pgdeactivate, refaults, ws_activate;
+	uint64_t load_pgactivate;    /* --load populate: pages its walk activated (in no other figure) */
 	/* bytes readahead read into folios of --max-folio (/proc/meminfo's
 	 * FileHugePages at 2 MiB), and into larger folios than a page */
 	uint64_t max_folio_bytes, large_folio_bytes;

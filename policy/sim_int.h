@@ -149,6 +149,8 @@ struct sr_sim {
 	uint64_t tok_faults0;      /* faults when the current token started */
 	uint64_t tok_act0;         /* pages activated when the current token started */
 	uint64_t n_decoded;        /* decode tokens finished */
+	uint64_t clock_ns;         /* the modelled run's clock: compute, and reads (clock_reads) */
+	uint64_t clock_rd;         /* bytes read when clock_ns last counted them */
 };
 
 /* The pagecache policy's readahead state and hooks (policies.c), shared
@@ -216,6 +218,10 @@ extern const struct sr_repl_ops sr_repl_kernel; /* pclru.c: the pagecache policy
 /* kernel-lru's touch, inline here so that the page walk after each access
  * (sim.c) sets the bit without a call per page. */
 #define SR_KREF_YOUNG 1 /* kernel-lru: the page's PTE is young (pclru.c) */
+/* kernel-lru (pclru.c): the memory cgroup's statistics brought up to
+ * date (memory.stat read); folio_mark_accessed() on f's folio. */
+void sr_kernel_flush(struct sr_sim *s);
+void sr_kernel_mark_accessed(struct sr_sim *s, struct sr_frame *f);
 static inline void sr_kernel_touch(struct sr_sim *s, struct sr_frame *f)
 {
 	(void)s;

@@ -363,6 +363,7 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "pinned_read_bytes", json_integer((json_int_t)s->pinned_read_bytes));
 	json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
 	json_object_set_new(o, "pgactivate", json_integer((json_int_t)s->pgactivate));
+	json_object_set_new(o, "load_pgactivate", json_integer((json_int_t)s->load_pgactivate));
 	json_object_set_new(o, "pgdeactivate", json_integer((json_int_t)s->pgdeactivate));
 	json_object_set_new(o, "workingset_refault", json_integer((json_int_t)s->refaults));
 	json_object_set_new(o, "workingset_activate", json_integer((json_int_t)s->ws_activate));

@@ -154,6 +154,25 @@ int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t map_bytes)
 	return write_file(path, val);
 }
 
+int sr_cgroup_flush_stats(const struct sr_cgroup *cg)
+{
+	char path[700], buf[4096];
+	ssize_t n;
+	int fd;
+
+	if (!cg->dir[0])
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/memory.stat", cg->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
 int sr_cgroup_oom_kills(const struct sr_cgroup *cg)
 {
 	char path[700], key[64];

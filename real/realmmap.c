@@ -183,6 +183,8 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 	sr_mmap_advise(c->advise, (void *)m0, c->size, fd);
 	if (c->populate)
 		sum += load(map, c->size, pg);
+	if (c->flush_stats && cg)
+		(void)sr_cgroup_flush_stats(cg);
 	getrusage(RUSAGE_SELF, &ru0);
 	rb0 = sr_proc_read_bytes("/proc/self/io");
 	mrb0 = sr_proc_read_bytes("/proc/thread-self/io");
@@ -201,6 +203,8 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 			uint64_t now;
 
 			pace(&owed, 0, 1); /* the token before ends with its compute */
+			if (c->flush_stats && cg && in_step)
+				(void)sr_cgroup_flush_stats(cg);
 			if (in_step) {
 				rb_tok = end_step(&o.r, prefill, step0, rb_tok, &now);
 			} else {

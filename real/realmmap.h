@@ -31,6 +31,7 @@ struct sr_mmap_cfg {
 	int warm;             /* read everything in first (RAM baseline) */
 	enum sr_advise advise;
 	int populate;         /* llama.cpp's load first: MAP_POPULATE's faults, then MADV_WILLNEED (not counted) */
+	int flush_stats;      /* read the cgroup's memory.stat after the load and every token (flushes its statistics) */
 	uint64_t compute_ns_per_token; /* 0: the schedule's t_ns deltas unless ignore_t_ns */
 	int ignore_t_ns;
 	uint64_t passes;

@@ -4,7 +4,7 @@
 # the memory limit before the prompt. With room for all of it the first
 # decode token then reads nothing, where a cold start reads the model. The
 # load's own reads count nowhere: at 90% of the model both starts re-read
-# about the model a token, and the populated run's total is its tokens'.
+# most of the model a token, and the populated run's total is its tokens'.
 # A bad --load value, and --load without a model, are refused.
 source "$SR_TESTLIB"
 f16_model tiny-llama 4 512 1024 "$T/dense.gguf"
@@ -25,7 +25,11 @@ assert c0 > 0.7 * size, (c0, size)          # cold: the model's weights, all of 
 assert p0 == 0, p0                          # populated: all of it stayed
 c, p = row("none.90")["read_bytes"], row("populate.90")["read_bytes"]
 print("  room 90%%, 4 tokens: %.1f MiB cold, %.1f MiB after the load" % (c / 2**20, p / 2**20))
-assert c > 3 * size and p > 3 * size, (c, p, size)
+# (the populated run's load leaves part of the model active, and with the
+# statistics as of the last flush reclaim keeps it: 13.9 MiB a token here,
+# where --real-mmap's kernel read 14.5-50.9 MiB, the model or more, as
+# README's rooms under four readahead windows say)
+assert c > 3 * size and p > 2 * size, (c, p, size)
 # the load is in no figure: the populated run's bytes are its tokens' (the
 # totals are not compared with the cold run's: that read 82.6 MB once and
 # 92.5 MB another time, the same inputs, as its reads landed)

@@ -183,6 +183,11 @@ struct run_opts {
 	unsigned qd;          /* 0: 8 */
 	uint64_t compute_ns_per_token;
 	uint64_t max_folio;   /* 0: 2M */
+	int stale;            /* 0: the statistics always current (SR_STATS_EXACT): the lists' rules alone */
+	enum sr_stat_flush stat_flush; /* with stale */
+	uint64_t stat_phase_ns;
+	int load_populate;
+	uint64_t ra_kb;       /* 0: 128 */
 };
 
 /* Simulate policy spec over records; asserts success. */
@@ -211,8 +216,11 @@ static inline void simulate(const char *spec, const struct sr_model *m, const st
 	c.compute_ns_per_token = o ? o->compute_ns_per_token : 0;
 	c.model = m;
 	c.seed = 7;
-	c.ra_kb = 128;
+	c.ra_kb = o && o->ra_kb ? o->ra_kb : 128;
 	c.max_folio = o ? o->max_folio : 0;
+	c.stat_flush = o && o->stale ? o->stat_flush : SR_STATS_EXACT;
+	c.stat_phase_ns = o ? o->stat_phase_ns : 0;
+	c.load_populate = o ? o->load_populate : 0;
 	ret = sr_sim_run(&c, &src.src, res, &e);
 	if (ret)
 		fprintf(stderr, "%s: %s\n", spec, e.msg);

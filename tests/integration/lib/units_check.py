@@ -32,7 +32,7 @@ dropped pread_jobs pread_threads pread_max_inflight pread_dropped dims cpu_list
 first_second seconds peak_second backwards second tag sequences decode_steps completions
 injected_eio injected_short injected_delay fail_at target_index errno mdts pcie_gen
 pcie_lanes link_gen link_width max_link_gen max_link_width timestamps partial swappiness
-hugepage moe ok predictor N best_qd pgactivate pgdeactivate workingset_refault workingset_activate per_token_activations
+hugepage moe ok predictor N best_qd pgactivate load_pgactivate pgdeactivate workingset_refault workingset_activate per_token_activations
 """.split())
 # keys that echo a size option keep its name and are bytes, as the option:
 # --page, --bs (max_request); the kernel's own sysfs attribute names (devices)

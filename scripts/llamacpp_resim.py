@@ -78,6 +78,13 @@ with open(new, "w") as f, tempfile.TemporaryDirectory() as state:
             args = ["--mmap-threads", str(c["threads"])] + sim_args
         else:
             args = [a for a in sim_args if a not in ("--mmap-cost", "auto")]
+        # the limited runs' statistics: flushed at every mark (FLUSH=mark) or by the kernel alone
+        try:
+            flushed = json.load(open(os.path.join(out, "%s.%s.1.json" % (name, lv)))).get("memcg_flushes", 0) > 0
+        except (OSError, ValueError):
+            flushed = False
+        if "--stat-flush" not in args:
+            args = args + ["--stat-flush", "token" if flushed else "periodic"]
         res = os.path.join(out, "%s.%s.resim.json" % (name, lv))
         r["room"] = str(int(int(r["room"]) * scale))
         cmd = [sr, "simulate", "--gguf", m, m, "--policy", "pagecache", "--mem", r["room"], "--tokens",

@@ -46,10 +46,12 @@
 # in OUT/state, so it is taken in the same minutes as the runs it predicts, as
 # the compute time is, and no other user of the state directory changes it
 # mid-run; cached: the figure kept in the user's state directory), FLUSH
-# (none; mark: the limited runs read their cgroup's memory.stat at every mark,
-# which flushes the cgroup's statistics, so reclaim decides from current list
-# sizes instead of the kernel's last periodic flush, every 2 s; another value
-# is refused, exit 2).
+# (mark: the limited runs read their cgroup's memory.stat at every mark,
+# which flushes the cgroup's statistics, so reclaim decides from list sizes
+# and refault counts of the token before, and simulate is told so with
+# --stat-flush token; none: reclaim has them from the kernel's periodic
+# flush, every 2 s at a phase no one knows, and simulate assumes the 2 s
+# flusher alone, --stat-flush periodic; another value is refused, exit 2).
 # Exit 0 when it ran (the band is reported, not enforced), 77 when something it
 # needs is missing, 2 when OUTDIR is RAM-backed (tmpfs, ramfs: nothing would
 # be read from a device), 1 on a failed step. scripts/llamacpp_resim.py OUTDIR makes
@@ -67,7 +69,7 @@ SEED=${SEED:-3}
 WTYPE=${WTYPE:-BF16}
 SIM_ARGS=${SIM_ARGS-"--mmap-cost auto --advise sequential --access page --threads $THREADS --load populate --mem-spread 5%"}
 COST=${COST:-level}
-FLUSH=${FLUSH:-none}
+FLUSH=${FLUSH:-mark}
 case $FLUSH in none | mark) ;; *) echo "llamacpp_validate: FLUSH: expected none or mark, found '$FLUSH'" >&2; exit 2 ;; esac
 RUN=$SRC/scripts/llamacpp_run.mjs
 export NLC_DIR=${NLC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ssdreplay/nlc}
@@ -275,8 +277,8 @@ for shape in $SHAPES; do
 		ram_tps=$(median "${ram[@]}")
 		cms=$(python3 -c "print('%.3f' % (1000 / $ram_tps))")
 		echo "  $lv%: RAM-resident ${ram[*]} tok/s (median $cms ms/token); limited ${tps[*]} tok/s, ${fpt[*]} major faults/token, node anon $((la >> 20)) MiB, runtime files $pinned MiB read in outside the cgroup; room $((room >> 20)) MiB (the limit less node's anon: $((room_anon >> 20)) MiB); load $(cut -d' ' -f1 /proc/loadavg)"
-		sa=$SIM_ARGS
-		[ "$COST" = level ] && sa=${SIM_ARGS/--mmap-cost auto/--mmap-cost measure}
+		sa="$SIM_ARGS --stat-flush $([ "$FLUSH" = mark ] && echo token || echo periodic)"
+		[ "$COST" = level ] && sa=${sa/--mmap-cost auto/--mmap-cost measure}
 		# shellcheck disable=SC2086
 		SSDREPLAY_STATE=${SSDREPLAY_STATE:-$([ "$COST" = level ] && echo "$OUT/state")} \
 		"$SR" simulate --gguf "$M" "$M" --policy pagecache --mem "$room" --tokens "$TOKENS" \

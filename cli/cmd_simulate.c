@@ -62,7 +62,7 @@ struct args {
 	char folio_why[160];      /* where --max-folio's default came from */
 	enum sr_advise advise;
 	enum sr_stat_flush stat_flush;
-	double stat_phase_ms;     /* < 0: the default, STAT_PHASE_MS */
+	double stat_phase_ms;     /* < 0: the default, SR_STAT_PHASE_NS */
 	enum sr_out_fmt outfmt;
 	struct pol pol[MAX_POL];
 	size_t npol;
@@ -208,8 +208,6 @@ static int parse_advise(const char *cmd, void *ctx, const struct sr_opt *o, cons
 		return sr_inputf(e, "%s: --advise: expected none, sequential, willneed or random, found '%s'", cmd, arg);
 	return 0;
 }
-
-#define STAT_PHASE_MS 1000.0 /* the flusher's 2 s period is in no step with the run: its middle */
 
 /* periodic[:MS], token[:MS] or exact. */
 static int parse_stat_flush(const char *cmd, void *ctx, const struct sr_opt *o, const char *arg, struct sr_err *e)
@@ -574,7 +572,7 @@ static int run_sims(const struct args *a, const struct sr_target *tgt, const str
 				.seed = a->seed, .ra_kb = sim_ra_kb(a), .max_folio = a->max_folio, .prefill_tokens = a->prefill,
 				.warmup_tokens = a->trace ? 0 : a->tokens / 2, .load_populate = a->load == 1,
 				.stat_flush = a->stat_flush,
-				.stat_phase_ns = (uint64_t)((a->stat_phase_ms < 0 ? STAT_PHASE_MS : a->stat_phase_ms) * 1e6),
+				.stat_phase_ns = a->stat_phase_ms < 0 ? SR_STAT_PHASE_NS : (uint64_t)(a->stat_phase_ms * 1e6),
 				.clock_ns_per_byte = cost ? cost->seq_press_ns_per_B : 0,
 				.fds = ts->n ? ts->fds : NULL, .nr_fds = ts->n, .stripe = a->tg.stripe, .stop = &sr_cli_stop,
 				.progress = sim_progress, .progress_arg = &pm,

@@ -194,7 +194,7 @@ static int run_point_sim(void *arg, const struct sr_sweep *s, const struct sr_sw
 		.ignore_t_ns = a->compute_ms == 0 || !!a->trace, .passes = a->trace ? a->tokens : 1,
 		.model = r->sc->have_model ? &r->sc->model : NULL, .seed = a->seed, .ra_kb = r->ra_kb,
 		.warmup_tokens = a->trace ? 0 : a->tokens / 2, .stop = &sr_cli_stop,
-		.max_folio = r->max_folio,
+		.max_folio = r->max_folio, .stat_phase_ns = SR_STAT_PHASE_NS,
 	};
 	if (sr_policy_parse(spec, &c.policy, &c.pp, e))
 		return -EINVAL;

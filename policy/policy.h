@@ -136,6 +136,9 @@ enum sr_stat_flush {
 	SR_STATS_TOKEN,    /* and at every token's end: a reader of memory.stat per token */
 	SR_STATS_EXACT,    /* always current (no kernel does this) */
 };
+/* The flusher's 2 s period is in no step with a run: the first flush is
+ * taken half way through it (simulate's --stat-flush default). */
+#define SR_STAT_PHASE_NS 1000000000ull
 
 struct sr_sim_cfg {
 	const struct sr_policy_ops *policy;

@@ -138,7 +138,7 @@ static int sim_as(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *
 			.lbs = mc->tgt.lbs, .mem = mem, .page = page, .max_req = page > (1u << 20) ? page : 1u << 20,
 			.qd = SIM_QD, .compute_ns_per_token = (uint64_t)how->compute_ns, .passes = 1, .model = &mc->m,
 			.seed = s->seed, .ra_kb = s->ra_kb, .stop = &sr_stop_requested,
-			.max_folio = mc->max_folio,
+			.max_folio = mc->max_folio, .stat_phase_ns = SR_STAT_PHASE_NS,
 		};
 
 		ret = sr_sim_run(&c, src, &res, e);

@@ -187,7 +187,6 @@ struct run_opts {
 	enum sr_stat_flush stat_flush; /* with stale */
 	uint64_t stat_phase_ns;
 	int load_populate;
-	uint64_t ra_kb;       /* 0: 128 */
 };
 
 /* Simulate policy spec over records; asserts success. */
@@ -216,7 +215,7 @@ static inline void simulate(const char *spec, const struct sr_model *m, const st
 	c.compute_ns_per_token = o ? o->compute_ns_per_token : 0;
 	c.model = m;
 	c.seed = 7;
-	c.ra_kb = o && o->ra_kb ? o->ra_kb : 128;
+	c.ra_kb = 128;
 	c.max_folio = o ? o->max_folio : 0;
 	c.stat_flush = o && o->stale ? o->stat_flush : SR_STATS_EXACT;
 	c.stat_phase_ns = o ? o->stat_phase_ns : 0;

@@ -171,6 +171,8 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 				s->r->hits++;
 			} else {
 				s->r->late++;
+				if (!f->io && (ret = sr_sim_issue_taken(s, p)))
+					return ret;
 				if (!s->req[f->io - 1].needed) {
 					s->req[f->io - 1].needed = 1;
 					s->needed++;

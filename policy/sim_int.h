@@ -58,6 +58,7 @@ struct sr_pf_run {
 	uint32_t tag;
 	uint8_t order;       /* folios of up to 2^order pages (page_cache_ra_order); 0 after a conflict */
 	uint8_t forder;      /* the folio being filled */
+	uint8_t taken;       /* its frames are taken (the pagecache lists: sim_io.c's eager()) */
 };
 
 /* MIN's next-use table, run-length coded: page accesses start .. start +
@@ -278,6 +279,7 @@ uint64_t sr_sim_max_pages(const struct sr_sim *s);    /* pages per request */
 uint64_t sr_sim_target_pages(const struct sr_sim *s);
 uint64_t sr_sim_extent_pages(const struct sr_sim *s);
 int sr_sim_reap(struct sr_sim *s, int wait, uint64_t timeout_ns);
+int sr_sim_issue_taken(struct sr_sim *s, uint64_t p); /* a fault on a frame taken and not yet read: read it now */
 int sr_sim_pump(struct sr_sim *s);                    /* issue queued prefetches while there is room */
 int sr_sim_pump_reap(struct sr_sim *s);               /* pump, then reap without waiting */
 int sr_sim_compute(struct sr_sim *s, uint64_t ns);    /* emulated compute: moves the deadline on, I/O meanwhile */

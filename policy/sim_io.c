@@ -430,6 +430,29 @@ uint64_t sr_sim_extent_pages(const struct sr_sim *s)
 	return (x + s->c->page - 1) / s->c->page;
 }
 
+/* The kernel's readahead (page_cache_ra_order(), page_cache_ra_unbounded())
+ * allocates and inserts every folio of a window, charging the memory
+ * cgroup and reclaiming for each, before it submits their reads: a window
+ * holds its room from then on, whatever the queue depth. The pagecache
+ * lists do the same: a window's frames are taken at once and wait in
+ * flight for a slot. Taken a request at a time, as slots freed, a window
+ * held less room the fewer slots there were (tests/unit/test_pclru.c: a
+ * dense model at 35%, QD 1, read 6% more a token than at QD 256), and the
+ * windows ahead of the reader evicted each other less than the kernel's
+ * do (README, "A readahead window takes its room at once"). */
+static int eager(const struct sr_sim *s)
+{
+	return s->repl == &sr_repl_kernel;
+}
+
+/* Page p has a frame taken for a read not yet issued. */
+static int pending(const struct sr_sim *s, uint64_t p)
+{
+	const struct sr_frame *f = sr_sim_lookup(s, p);
+
+	return f && f->state == SR_FR_IO && !f->io;
+}
+
 /* The folio page_cache_ra_order() makes at page p of run's window: its
  * order, lowered to p's alignment and to fit before the window's end (no
  * order 1); a page of it already cached fails the folio's insertion, and
@@ -454,13 +477,106 @@ static void next_folio(struct sr_sim *s, struct sr_pf_run *run, uint64_t p)
 	run->fend = p + (1ull << o);
 }
 
+/* A frame taken for run at page p: its folio, and the readahead mark. */
+static void set_folio(struct sr_sim *s, const struct sr_pf_run *run, struct sr_frame *f, uint64_t p)
+{
+	if (p < run->fend) {
+		f->forder = run->forder;
+		if (run->forder) {
+			s->r->large_folio_bytes += sr_sim_page_bytes(s, p);
+			if ((s->c->page << run->forder) >= sr_sim_max_folio(s))
+				s->r->max_folio_bytes += sr_sim_page_bytes(s, p);
+		}
+		/* the folio holding the mark carries it, on every page */
+		if (run->mark >= (p & ~((1ull << run->forder) - 1)) && run->mark < run->fend)
+			f->mark = 1;
+	} else if (p == run->mark) {
+		f->mark = 1;
+	}
+}
+
+/* Take frames for all of run's window (eager()). A cached page makes the
+ * rest single pages (page_cache_ra_order() falls back to
+ * do_page_cache_ra()); with no frame left the rest is given up, as the
+ * kernel's readahead allocation gives up (__GFP_NORETRY). */
+static void take_run(struct sr_sim *s, struct sr_pf_run *run)
+{
+	uint64_t p;
+
+	run->taken = 1;
+	for (p = run->page0; p < run->page0 + run->npages; p++) {
+		struct sr_frame *f;
+
+		if (sr_sim_lookup(s, p)) {
+			run->order = 0;
+			continue;
+		}
+		if (run->order && p >= run->fend)
+			next_folio(s, run, p);
+		f = get_frame(s, p, run->tag, 1);
+		if (!f) {
+			s->r->prefetch_dropped++;
+			run->npages = p - run->page0;
+			return;
+		}
+		set_folio(s, run, f, p);
+	}
+}
+
+int sr_sim_issue_taken(struct sr_sim *s, uint64_t p)
+{
+	uint64_t n = 0, lim = sr_sim_max_pages(s);
+
+	if (chunk_left(s, p) < lim)
+		lim = chunk_left(s, p);
+	while (n < lim && pending(s, p + n))
+		n++;
+	return n ? issue(s, p, n, 0, 0, 0) : 0;
+}
+
+/* eager(): the head run's frames taken, its reads issued while slots are
+ * free. 1: nothing more to issue now. */
+static int pump_taken(struct sr_sim *s, unsigned reserve, int *ret)
+{
+	struct sr_pf_run *run = &s->pf[s->pf_head];
+	uint64_t n = 0, lim, maxp = sr_sim_max_pages(s);
+
+	if (!run->taken)
+		take_run(s, run);
+	while (run->npages && !pending(s, run->page0)) { /* read, or issued by a fault */
+		run->page0++;
+		run->npages--;
+	}
+	if (!run->npages) {
+		s->pf_head = (s->pf_head + 1) % s->pf_cap;
+		s->pf_n--;
+		return 0;
+	}
+	if (s->nfree <= reserve)
+		return 1;
+	lim = run->npages < maxp ? run->npages : maxp;
+	if (chunk_left(s, run->page0) < lim)
+		lim = chunk_left(s, run->page0);
+	while (n < lim && pending(s, run->page0 + n))
+		n++;
+	*ret = issue(s, run->page0, n, 0, 0, 0);
+	run->page0 += n;
+	run->npages -= n;
+	return *ret != 0;
+}
+
 /* Issue queued prefetches while slots are free (one is kept for demand reads). */
 int sr_sim_pump(struct sr_sim *s)
 {
 	unsigned reserve = s->c->qd > 1;
-	uint64_t maxp = sr_sim_max_pages(s), maxf = sr_sim_max_folio(s);
-	int ret;
+	uint64_t maxp = sr_sim_max_pages(s);
+	int ret = 0;
 
+	if (eager(s)) {
+		while (s->pf_n && !pump_taken(s, reserve, &ret))
+			;
+		return ret;
+	}
 	while (s->pf_n && s->nfree > reserve && (!s->pf_limit || s->pf_inflight < s->pf_limit)) {
 		struct sr_pf_run *run = &s->pf[s->pf_head];
 		uint64_t p, n = 0, lim;
@@ -486,19 +602,7 @@ int sr_sim_pump(struct sr_sim *s)
 			f = get_frame(s, p, run->tag, 1);
 			if (!f)
 				break;
-			if (p < run->fend) {
-				f->forder = run->forder;
-				if (run->forder) {
-					s->r->large_folio_bytes += sr_sim_page_bytes(s, p);
-					if ((s->c->page << run->forder) >= maxf)
-						s->r->max_folio_bytes += sr_sim_page_bytes(s, p);
-				}
-				/* the folio holding the mark carries it, on every page */
-				if (run->mark >= (p & ~((1ull << run->forder) - 1)) && run->mark < run->fend)
-					f->mark = 1;
-			} else if (p == run->mark) {
-				f->mark = 1;
-			}
+			set_folio(s, run, f, p);
 		}
 		if (!n) { /* nowhere to put it: give the rest of this run up */
 			s->r->prefetch_dropped++;
@@ -542,6 +646,7 @@ void sr_sim_prefetch_folios(struct sr_sim *s, uint64_t off, uint64_t len, uint64
 	run->fend = p0;
 	run->order = (uint8_t)(order < 31 ? order : 31);
 	run->forder = 0;
+	run->taken = 0;
 }
 
 void sr_sim_cold(struct sr_sim *s, uint64_t off, uint64_t len)
@@ -670,6 +775,52 @@ int sr_sim_wait_needed(struct sr_sim *s)
 	return 0;
 }
 
+/* sr_sim_read_range() with eager(): a frame for every page of the range
+ * first, as page_cache_ra_unbounded() inserts the read-around's pages
+ * before it reads them, then the reads. */
+static int read_taken(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi, uint64_t nlo,
+		      uint64_t nhi)
+{
+	uint64_t p, maxp = sr_sim_max_pages(s);
+	int room = 1, ret;
+
+	for (p = lo; p < hi; p++) {
+		if (sr_sim_lookup(s, p))
+			continue;
+		if (p >= nlo && p < nhi) {
+			s->pos = s->cur_pos0 + (p - a->page0);
+			s->r->misses++;
+			s->r->bypass_pages += !get_frame(s, p, a->tag, 0); /* no frame: read through */
+		} else if (room && !get_frame(s, p, a->tag, 1)) {
+			room = 0; /* no frame left: no more readahead */
+		}
+	}
+	for (p = lo; p < hi;) {
+		uint64_t q = p, ndemand = 0, lim = hi - p;
+
+		if (maxp < lim)
+			lim = maxp;
+		if (chunk_left(s, p) < lim)
+			lim = chunk_left(s, p);
+		for (; q - p < lim; q++) {
+			int dem = q >= nlo && q < nhi;
+
+			if (!pending(s, q) && !(dem && !sr_sim_lookup(s, q)))
+				break;
+			ndemand += dem;
+		}
+		if (q == p) {
+			p++;
+			continue;
+		}
+		ret = issue(s, p, q - p, nlo, nhi, !!ndemand);
+		if (ret)
+			return ret;
+		p = q;
+	}
+	return 0;
+}
+
 /* Read [lo, hi) (pages), the pages in [nlo, nhi) being demanded by the
  * compute thread and the rest readahead; one request may hold both, as the
  * kernel's read-around does (the fault then waits for all of it). Cached
@@ -684,6 +835,8 @@ int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 	/* a demand is read no earlier than its access's time */
 	if (nlo < nhi && (ret = sr_sim_settle(s)))
 		return ret;
+	if (eager(s))
+		return read_taken(s, a, lo, hi, nlo, nhi);
 	while (p < hi) {
 		uint64_t q = p, ndemand = 0, lim = hi - p;
 

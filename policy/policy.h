@@ -223,6 +223,7 @@ struct sr_sim_result {
 	 * and of those put straight on the active list */
 	uint64_t pgactivate, pgdeactivate, refaults, ws_activate;
 	uint64_t load_pgactivate;    /* --load populate: pages its walk activated (in no other figure) */
+	uint64_t load_read_bytes;    /* --load populate: bytes its walk and its WILLNEED read (in no other figure) */
 	/* bytes readahead read into folios of --max-folio (/proc/meminfo's
 	 * FileHugePages at 2 MiB), and into larger folios than a page */
 	uint64_t max_folio_bytes, large_folio_bytes;

@@ -382,7 +382,11 @@ static int walk(struct sr_sim *s)
 
 /* llama.cpp's loader maps the model with MAP_POPULATE: the kernel faults
  * every page in, in address order, through the same readahead and memory
- * limit, before the prompt. At a limit near the model's size the lists it
+ * limit, before the prompt; then it calls POSIX_MADV_WILLNEED on the whole
+ * mapping, which force_page_cache_ra() cuts to the file's readahead window
+ * from the start (measured: 16 MiB of a 75 MiB file, fincore, with
+ * POSIX_FADV_SEQUENTIAL and read_ahead_kb 8192), read again unmapped when
+ * the walk's reclaim took it. At a limit near the model's size the lists it
  * leaves (which part is resident, which active) decide the first tokens'
  * reads. Its reads are not the run's: the result is put back as it was.
  * The walk (populate_vma_page_range: FOLL_TOUCH) calls folio_mark_accessed()
@@ -392,9 +396,32 @@ static int walk(struct sr_sim *s)
  * as /proc/kpageflags put them: the first 16 MiB single pages inactive and
  * referenced, the next 64 MiB (16 to 1,024 KiB folios) active, the 2 MiB
  * folios after them mapped by PMDs and left inactive (pgactivate +16,384). */
+/* The load's POSIX_MADV_WILLNEED: the readahead window's worth from the
+ * file's start, what is not cached read in single pages and left unmapped
+ * (force_page_cache_ra -> do_page_cache_ra). */
+static int load_willneed(struct sr_sim *s)
+{
+	uint64_t n = s->r->ra_window_bytes / s->c->page, tp = sr_sim_extent_pages(s), t0 = sr_now_ns();
+	int ret;
+
+	if (n > tp)
+		n = tp;
+	if (!n)
+		return 0;
+	sr_sim_prefetch(s, 0, n * s->c->page, UINT64_MAX);
+	ret = sr_sim_pump_reap(s);
+	while (!ret && (s->pf_n || s->inflight)) {
+		ret = sr_sim_pump(s);
+		if (!ret)
+			ret = sr_sim_reap(s, 1, 100000000ull);
+	}
+	clock_reads(s, sr_now_ns() - t0);
+	return ret;
+}
+
 static int load_populate(struct sr_sim *s)
 {
-	uint64_t tp = sr_sim_extent_pages(s), pg, n, q, t0, act;
+	uint64_t tp = sr_sim_extent_pages(s), pg, n, q, t0, act, rd;
 	struct sr_sim_result *keep = malloc(sizeof(*keep));
 	int ret = 0;
 
@@ -421,11 +448,15 @@ static int load_populate(struct sr_sim *s)
 				sr_kernel_mark_accessed(s, f);
 		}
 	}
+	if (!ret)
+		ret = load_willneed(s);
 	if (s->c->stat_flush == SR_STATS_TOKEN)
 		sr_kernel_flush(s); /* the runner's mark after its load */
 	act = s->r->pgactivate - keep->pgactivate;
+	rd = s->r->demand_bytes + s->r->prefetch_bytes - keep->demand_bytes - keep->prefetch_bytes;
 	*s->r = *keep;
 	s->r->load_pgactivate = act;
+	s->r->load_read_bytes = rd;
 	s->clock_rd = s->r->demand_bytes + s->r->prefetch_bytes;
 	free(keep);
 	s->tok_read0 = s->tok_faults0 = 0;

@@ -364,6 +364,7 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "max_prefetch_inflight", json_integer((json_int_t)s->max_pf_inflight));
 	json_object_set_new(o, "pgactivate", json_integer((json_int_t)s->pgactivate));
 	json_object_set_new(o, "load_pgactivate", json_integer((json_int_t)s->load_pgactivate));
+	json_object_set_new(o, "load_read_bytes", json_integer((json_int_t)s->load_read_bytes));
 	json_object_set_new(o, "pgdeactivate", json_integer((json_int_t)s->pgdeactivate));
 	json_object_set_new(o, "workingset_refault", json_integer((json_int_t)s->refaults));
 	json_object_set_new(o, "workingset_activate", json_integer((json_int_t)s->ws_activate));
@@ -414,6 +415,7 @@ static void json_mmap_row(json_t *o, const struct sr_mmap_result *m)
 	json_object_set_new(o, "strategy", json_string(m->strategy[0] ? m->strategy : "mmap"));
 	json_object_set_new(o, "prefill_s", json_real((double)m->prefill_ns / 1e9));
 	json_object_set_new(o, "load_s", json_real((double)m->load_ns / 1e9));
+	json_object_set_new(o, "load_read_bytes", json_integer((json_int_t)m->load_read_bytes));
 	json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)m->last_token_read_bytes));
 	json_object_set_new(o, "per_token_read_bytes", per_token(m->tok_read, m->tok_n, 1));
 	json_object_set_new(o, "advised_bytes", json_integer((json_int_t)m->advised_bytes));

@@ -17,6 +17,7 @@ struct sr_mmap_result {
 	uint64_t compute_ns;   /* emulated compute inside it */
 	uint64_t prefill_tokens, prefill_ns; /* the prefill batch: prompt tokens, its wall time */
 	uint64_t load_ns;      /* before the first token: tensor-rule's private reads */
+	uint64_t load_read_bytes; /* --load populate: what the load (its advice, the walk, WILLNEED) read */
 	uint64_t busy_ns;      /* the device's io_ticks over the run (every process's), 0 unknown */
 	uint64_t last_token_read_bytes; /* the child's read_bytes during the last token */
 	uint64_t tok_read[SR_SIM_MAX_TOK]; /* the first decode tokens' read_bytes, one by one */

@@ -125,6 +125,17 @@ static unsigned load(volatile const unsigned char *map, uint64_t size, uint64_t 
 	return sum;
 }
 
+/* The file's advice, then llama.cpp's load if asked: what it read. */
+static uint64_t advise_load(const struct sr_mmap_cfg *c, const unsigned char *m0, int fd, unsigned *sum)
+{
+	uint64_t rb0 = sr_proc_read_bytes("/proc/self/io");
+
+	sr_mmap_advise(c->advise, (void *)m0, c->size, fd);
+	if (c->populate)
+		*sum += load(m0, c->size, (uint64_t)sysconf(_SC_PAGESIZE));
+	return sr_proc_read_bytes("/proc/self/io") - rb0;
+}
+
 /* A decode token's bytes read: the last one's, and the first ones' each. */
 static void token_read(struct sr_mmap_result *r, uint64_t bytes)
 {
@@ -180,9 +191,7 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 	if (c->warm)
 		for (i = 0; i < c->size; i += pg)
 			sum += map[i];
-	sr_mmap_advise(c->advise, (void *)m0, c->size, fd);
-	if (c->populate)
-		sum += load(map, c->size, pg);
+	o.r.load_read_bytes = advise_load(c, m0, fd, &sum);
 	if (c->flush_stats && cg)
 		(void)sr_cgroup_flush_stats(cg);
 	getrusage(RUSAGE_SELF, &ru0);

@@ -523,15 +523,23 @@ static void take_run(struct sr_sim *s, struct sr_pf_run *run)
 	}
 }
 
-int sr_sim_issue_taken(struct sr_sim *s, uint64_t p)
+/* Issue the frames taken and not yet read from page p on, at most max. */
+static int issue_taken(struct sr_sim *s, uint64_t p, uint64_t max)
 {
 	uint64_t n = 0, lim = sr_sim_max_pages(s);
 
 	if (chunk_left(s, p) < lim)
 		lim = chunk_left(s, p);
+	if (max < lim)
+		lim = max;
 	while (n < lim && pending(s, p + n))
 		n++;
 	return n ? issue(s, p, n, 0, 0, 0) : 0;
+}
+
+int sr_sim_issue_taken(struct sr_sim *s, uint64_t p)
+{
+	return issue_taken(s, p, UINT64_MAX);
 }
 
 /* eager(): the head run's frames taken, its reads issued while slots are
@@ -539,7 +547,6 @@ int sr_sim_issue_taken(struct sr_sim *s, uint64_t p)
 static int pump_taken(struct sr_sim *s, unsigned reserve, int *ret)
 {
 	struct sr_pf_run *run = &s->pf[s->pf_head];
-	uint64_t n = 0, lim, maxp = sr_sim_max_pages(s);
 
 	if (!run->taken)
 		take_run(s, run);
@@ -554,14 +561,7 @@ static int pump_taken(struct sr_sim *s, unsigned reserve, int *ret)
 	}
 	if (s->nfree <= reserve)
 		return 1;
-	lim = run->npages < maxp ? run->npages : maxp;
-	if (chunk_left(s, run->page0) < lim)
-		lim = chunk_left(s, run->page0);
-	while (n < lim && pending(s, run->page0 + n))
-		n++;
-	*ret = issue(s, run->page0, n, 0, 0, 0);
-	run->page0 += n;
-	run->npages -= n;
+	*ret = issue_taken(s, run->page0, run->npages); /* the next call steps past it */
 	return *ret != 0;
 }
 

@@ -87,7 +87,7 @@ rc=$?
 [ $rc = 0 ] || { cat "$T/err2" >&2; fail "study --smoke exited $rc"; }
 [ -z "$(cgs $pid)" ] || fail "a ssdreplay cgroup was left behind: $(cgs $pid)"
 grep -q "expected duration" "$T/err2" || fail "no expected duration up front"
-grep -q "\[31/31\]" "$T/err2" || fail "no progress lines (every run of the plan, predictions included)"
+grep -q "\[31/31\]" "$T/err2" || { cat "$T/err2" >&2; fail "no progress lines (every run of the plan, predictions included)"; }
 for f in summary.md runs.csv runs.json tokens_vs_ram.svg seq_share.svg bandwidth_vs_spec.svg sweep/sweep.json; do
 	[ -s "$D/$f" ] || fail "no $f"
 done

@@ -420,6 +420,14 @@ void sr_kernel_flush(struct sr_sim *s)
 		snapshot(s->repl_priv);
 }
 
+void sr_kernel_lists(const struct sr_sim *s, uint64_t *active, uint64_t *inactive)
+{
+	const struct pcl *x = s->repl_priv;
+
+	*active = x ? x->q[1].np : 0;
+	*inactive = x ? x->q[0].np : 0;
+}
+
 /* folio_mark_accessed() for one page of f's folio, as the load's page walk
  * calls it: the first call sets PG_referenced, the next one on the
  * inactive list activates the folio (and clears it), as workingset_activation

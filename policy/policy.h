@@ -213,6 +213,10 @@ struct sr_sim_result {
 	 * (ns), faults, pages activated (pagecache's lists) */
 	uint64_t tok_read[SR_SIM_MAX_TOK], tok_stall[SR_SIM_MAX_TOK], tok_faults[SR_SIM_MAX_TOK];
 	uint64_t tok_act[SR_SIM_MAX_TOK];
+	/* the pagecache lists at each of those tokens' end (tok_lists: kept),
+	 * bytes, as memory.stat's active_file and inactive_file */
+	uint64_t tok_active[SR_SIM_MAX_TOK], tok_inactive[SR_SIM_MAX_TOK];
+	int tok_lists;
 	uint64_t tok_n;
 	unsigned nr_dev;             /* striped devices (1 without --layout) */
 	uint64_t dev_bytes[SR_SIM_MAX_DEV], dev_busy_ns[SR_SIM_MAX_DEV], dev_ios[SR_SIM_MAX_DEV];

@@ -271,6 +271,12 @@ static void end_token(struct sr_sim *s, int prefill)
 			s->r->tok_read[s->r->tok_n] = rd - s->tok_read0;
 			s->r->tok_faults[s->r->tok_n] = s->r->faults - s->tok_faults0;
 			s->r->tok_act[s->r->tok_n] = s->r->pgactivate - s->tok_act0;
+			if (s->repl == &sr_repl_kernel) {
+				sr_kernel_lists(s, &s->r->tok_active[s->r->tok_n], &s->r->tok_inactive[s->r->tok_n]);
+				s->r->tok_active[s->r->tok_n] *= s->c->page;
+				s->r->tok_inactive[s->r->tok_n] *= s->c->page;
+				s->r->tok_lists = 1;
+			}
 			s->r->tok_stall[s->r->tok_n++] = s->tok_stall;
 		}
 		if (s->n_decoded++ >= s->c->warmup_tokens) {

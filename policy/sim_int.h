@@ -222,6 +222,8 @@ extern const struct sr_repl_ops sr_repl_kernel; /* pclru.c: the pagecache policy
 /* kernel-lru (pclru.c): the memory cgroup's statistics brought up to
  * date (memory.stat read); folio_mark_accessed() on f's folio. */
 void sr_kernel_flush(struct sr_sim *s);
+/* The active and inactive lists' sizes now, in pages. */
+void sr_kernel_lists(const struct sr_sim *s, uint64_t *active, uint64_t *inactive);
 void sr_kernel_mark_accessed(struct sr_sim *s, struct sr_frame *f);
 static inline void sr_kernel_touch(struct sr_sim *s, struct sr_frame *f)
 {

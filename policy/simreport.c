@@ -376,6 +376,8 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
 	json_object_set_new(o, "per_token_faults", per_token(s->tok_faults, s->tok_n, 1));
 	json_object_set_new(o, "per_token_activations", per_token(s->tok_act, s->tok_n, 1));
+	json_object_set_new(o, "per_token_active_file", s->tok_lists ? per_token(s->tok_active, s->tok_n, 1) : json_null());
+	json_object_set_new(o, "per_token_inactive_file", s->tok_lists ? per_token(s->tok_inactive, s->tok_n, 1) : json_null());
 	json_object_set_new(o, "steady_read_bytes_per_token",
 			    s->steady_tokens ? json_integer(llround((double)s->steady_read_bytes / (double)s->steady_tokens)) :
 			    json_null());
@@ -418,6 +420,8 @@ static void json_mmap_row(json_t *o, const struct sr_mmap_result *m)
 	json_object_set_new(o, "load_read_bytes", json_integer((json_int_t)m->load_read_bytes));
 	json_object_set_new(o, "last_token_read_bytes", json_integer((json_int_t)m->last_token_read_bytes));
 	json_object_set_new(o, "per_token_read_bytes", per_token(m->tok_read, m->tok_n, 1));
+	json_object_set_new(o, "per_token_active_file", m->tok_lists ? per_token(m->tok_active, m->tok_n, 1) : json_null());
+	json_object_set_new(o, "per_token_inactive_file", m->tok_lists ? per_token(m->tok_inactive, m->tok_n, 1) : json_null());
 	json_object_set_new(o, "advised_bytes", json_integer((json_int_t)m->advised_bytes));
 	json_object_set_new(o, "willneed_read_bytes", json_integer((json_int_t)m->willneed_read_bytes));
 	json_object_set_new(o, "dropped_bytes", json_integer((json_int_t)m->dropped_bytes));

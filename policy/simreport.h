@@ -21,6 +21,10 @@ struct sr_mmap_result {
 	uint64_t busy_ns;      /* the device's io_ticks over the run (every process's), 0 unknown */
 	uint64_t last_token_read_bytes; /* the child's read_bytes during the last token */
 	uint64_t tok_read[SR_SIM_MAX_TOK]; /* the first decode tokens' read_bytes, one by one */
+	/* memory.stat's active_file and inactive_file at each of those tokens'
+	 * end (tok_lists: read, with --stat-flush token) */
+	uint64_t tok_active[SR_SIM_MAX_TOK], tok_inactive[SR_SIM_MAX_TOK];
+	int tok_lists;
 	unsigned tok_n;
 	/* strategy counters */
 	uint64_t advised_bytes;   /* routed-willneed: bytes given MADV_WILLNEED */

@@ -154,23 +154,35 @@ int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t map_bytes)
 	return write_file(path, val);
 }
 
-int sr_cgroup_flush_stats(const struct sr_cgroup *cg)
+int sr_cgroup_flush_stats(const struct sr_cgroup *cg, uint64_t *active, uint64_t *inactive)
 {
-	char path[700], buf[4096];
-	ssize_t n;
-	int fd;
+	char path[700], key[64];
+	unsigned long long v;
+	uint64_t a = UINT64_MAX, i = UINT64_MAX;
+	int ret = 0, c;
+	FILE *f;
 
 	if (!cg->dir[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/memory.stat", cg->dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	f = fopen(path, "re");
+	if (!f)
 		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		;
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	/* "key value" lines; v1 and v2 both name the file lists so, in bytes */
+	while ((c = fscanf(f, "%63s %llu", key, &v)) == 2) {
+		if (!strcmp(key, "active_file"))
+			a = v;
+		else if (!strcmp(key, "inactive_file"))
+			i = v;
+	}
+	if (ferror(f))
+		ret = -EIO;
+	fclose(f);
+	if (active)
+		*active = a;
+	if (inactive)
+		*inactive = i;
+	return ret;
 }
 
 int sr_cgroup_oom_kills(const struct sr_cgroup *cg)

@@ -45,8 +45,10 @@ int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e);
 int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t map_bytes);
 /* Reads cg's memory.stat through, which flushes the cgroup's statistics
  * (mem_cgroup_flush_stats) that reclaim otherwise has from the 2 s
- * flusher. 0 or -errno (no cgroup: -ENOENT). */
-int sr_cgroup_flush_stats(const struct sr_cgroup *cg);
+ * flusher; *active and *inactive (when not NULL) get its active_file and
+ * inactive_file, bytes (UINT64_MAX: not in it). 0 or -errno (no cgroup:
+ * -ENOENT). */
+int sr_cgroup_flush_stats(const struct sr_cgroup *cg, uint64_t *active, uint64_t *inactive);
 /* The OOM kills cg has seen (v1 memory.oom_control, v2 memory.events), 0
  * when none or unknown. */
 int sr_cgroup_oom_kills(const struct sr_cgroup *cg);

@@ -136,26 +136,43 @@ static uint64_t advise_load(const struct sr_mmap_cfg *c, const unsigned char *m0
 	return sr_proc_read_bytes("/proc/self/io") - rb0;
 }
 
-/* A decode token's bytes read: the last one's, and the first ones' each. */
-static void token_read(struct sr_mmap_result *r, uint64_t bytes)
+/* A decode token's bytes read, and the file lists when read (UINT64_MAX:
+ * not): the last one's bytes, and the first ones' each. */
+static void token_read(struct sr_mmap_result *r, uint64_t bytes, uint64_t active, uint64_t inactive)
 {
 	r->last_token_read_bytes = bytes;
-	if (r->tok_n < SR_SIM_MAX_TOK)
-		r->tok_read[r->tok_n++] = bytes;
+	if (r->tok_n >= SR_SIM_MAX_TOK)
+		return;
+	if (active != UINT64_MAX && inactive != UINT64_MAX && (r->tok_lists || !r->tok_n)) {
+		r->tok_active[r->tok_n] = active;
+		r->tok_inactive[r->tok_n] = inactive;
+		r->tok_lists = 1;
+	} else {
+		r->tok_lists = 0; /* one token without them: none */
+	}
+	r->tok_read[r->tok_n++] = bytes;
 }
 
-/* A step (the prefill batch or a decode token) ends: its wall time, and a
- * token's bytes read. Returns the read_bytes counter then, the time in
- * *now (NULL: not wanted). */
-static uint64_t end_step(struct sr_mmap_result *r, int prefill, uint64_t step0, uint64_t rb_tok, uint64_t *now)
+/* A step (the prefill batch or a decode token) ends: with flush (the
+ * cgroup, --stat-flush token) memory.stat is read, which flushes its
+ * statistics, then its wall time, and a token's bytes read and file lists.
+ * Returns the read_bytes counter then, the time in *now (NULL: not
+ * wanted). */
+static uint64_t end_step(struct sr_mmap_result *r, int prefill, uint64_t step0, uint64_t rb_tok, uint64_t *now,
+			 const struct sr_cgroup *flush)
 {
-	uint64_t t = sr_now_ns(), rb = sr_proc_read_bytes("/proc/self/io");
+	uint64_t t, rb, act = UINT64_MAX, inact = UINT64_MAX;
+
+	if (flush)
+		(void)sr_cgroup_flush_stats(flush, &act, &inact);
+	t = sr_now_ns();
+	rb = sr_proc_read_bytes("/proc/self/io");
 
 	if (prefill) {
 		r->prefill_ns += t - step0;
 	} else {
 		r->wall_ns += t - step0;
-		token_read(r, rb - rb_tok);
+		token_read(r, rb - rb_tok, act, inact);
 	}
 	if (now)
 		*now = t;
@@ -193,7 +210,7 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 			sum += map[i];
 	o.r.load_read_bytes = advise_load(c, m0, fd, &sum);
 	if (c->flush_stats && cg)
-		(void)sr_cgroup_flush_stats(cg);
+		(void)sr_cgroup_flush_stats(cg, NULL, NULL);
 	getrusage(RUSAGE_SELF, &ru0);
 	rb0 = sr_proc_read_bytes("/proc/self/io");
 	mrb0 = sr_proc_read_bytes("/proc/thread-self/io");
@@ -212,10 +229,8 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 			uint64_t now;
 
 			pace(&owed, 0, 1); /* the token before ends with its compute */
-			if (c->flush_stats && cg && in_step)
-				(void)sr_cgroup_flush_stats(cg);
 			if (in_step) {
-				rb_tok = end_step(&o.r, prefill, step0, rb_tok, &now);
+				rb_tok = end_step(&o.r, prefill, step0, rb_tok, &now, c->flush_stats ? cg : NULL);
 			} else {
 				now = sr_now_ns();
 				rb_tok = sr_proc_read_bytes("/proc/self/io");
@@ -259,7 +274,7 @@ static void child(const struct sr_mmap_cfg *c, const struct sr_cgroup *cg, const
 	}
 	pace(&owed, 0, 1);
 	if (in_step)
-		end_step(&o.r, prefill, step0, rb_tok, NULL);
+		end_step(&o.r, prefill, step0, rb_tok, NULL, c->flush_stats ? cg : NULL);
 	sr_rs_stop(rs, &o.r);
 	rs = NULL;
 	if (c->prefill_tokens)

@@ -154,55 +154,64 @@ int sr_cgroup_fit(const struct sr_cgroup *cg, uint64_t room, uint64_t map_bytes)
 	return write_file(path, val);
 }
 
+/* A flat-keyed cgroup file ("key value" lines: memory.stat, memory.events,
+ * memory.oom_control): vals[k] gets keys[k]'s value, UINT64_MAX where it is
+ * not there (or the file cannot be read). 0 or -errno. */
+static int read_keyed(const char *path, const char *const *keys, uint64_t *vals, size_t n)
+{
+	char key[64];
+	unsigned long long v;
+	int ret = 0;
+	size_t k;
+	FILE *f;
+
+	for (k = 0; k < n; k++)
+		vals[k] = UINT64_MAX;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%63s %llu", key, &v) == 2)
+		for (k = 0; k < n; k++)
+			if (!strcmp(key, keys[k]))
+				vals[k] = v;
+	if (ferror(f))
+		ret = -EIO;
+	fclose(f);
+	return ret;
+}
+
 int sr_cgroup_flush_stats(const struct sr_cgroup *cg, uint64_t *active, uint64_t *inactive)
 {
-	char path[700], key[64];
-	unsigned long long v;
-	uint64_t a = UINT64_MAX, i = UINT64_MAX;
-	int ret = 0, c;
-	FILE *f;
+	/* v1 and v2 both name the file lists so, in bytes */
+	static const char *const keys[] = { "active_file", "inactive_file" };
+	char path[700];
+	uint64_t v[2];
+	int ret;
 
 	if (!cg->dir[0])
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/memory.stat", cg->dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	/* "key value" lines; v1 and v2 both name the file lists so, in bytes */
-	while ((c = fscanf(f, "%63s %llu", key, &v)) == 2) {
-		if (!strcmp(key, "active_file"))
-			a = v;
-		else if (!strcmp(key, "inactive_file"))
-			i = v;
-	}
-	if (ferror(f))
-		ret = -EIO;
-	fclose(f);
+	ret = read_keyed(path, keys, v, 2);
 	if (active)
-		*active = a;
+		*active = v[0];
 	if (inactive)
-		*inactive = i;
+		*inactive = v[1];
 	return ret;
 }
 
 int sr_cgroup_oom_kills(const struct sr_cgroup *cg)
 {
-	char path[700], key[64];
-	unsigned long long v;
-	int n = 0;
-	FILE *f;
+	static const char *const keys[] = { "oom_kill" };
+	char path[700];
+	uint64_t v;
 
 	if (!cg->dir[0])
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", cg->dir, cg->v1 ? "memory.oom_control" : "memory.events");
-	f = fopen(path, "re");
-	if (!f)
+	(void)read_keyed(path, keys, &v, 1); /* unreadable or not there: none */
+	if (v == UINT64_MAX)
 		return 0;
-	while (fscanf(f, "%63s %llu", key, &v) == 2)
-		if (!strcmp(key, "oom_kill"))
-			n = v > 1000000 ? 1000000 : (int)v;
-	fclose(f);
-	return n;
+	return v > 1000000 ? 1000000 : (int)v;
 }
 
 int sr_cgroup_attach(const struct sr_cgroup *cg, pid_t pid, struct sr_err *e)

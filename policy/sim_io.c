@@ -280,6 +280,15 @@ static uint64_t chunk_left(const struct sr_sim *s, uint64_t p)
 	return per - p % per;
 }
 
+/* One request's pages from p: at most want, a request's size (--bs) and
+ * what is left of p's stripe chunk. */
+static uint64_t req_pages(const struct sr_sim *s, uint64_t p, uint64_t want)
+{
+	uint64_t lim = want < sr_sim_max_pages(s) ? want : sr_sim_max_pages(s);
+
+	return chunk_left(s, p) < lim ? chunk_left(s, p) : lim;
+}
+
 static int check_res(struct sr_sim *s, struct sr_req *q)
 {
 	uint64_t want = q->io.len, eof;
@@ -526,12 +535,8 @@ static void take_run(struct sr_sim *s, struct sr_pf_run *run)
 /* Issue the frames taken and not yet read from page p on, at most max. */
 static int issue_taken(struct sr_sim *s, uint64_t p, uint64_t max)
 {
-	uint64_t n = 0, lim = sr_sim_max_pages(s);
+	uint64_t n = 0, lim = req_pages(s, p, max);
 
-	if (chunk_left(s, p) < lim)
-		lim = chunk_left(s, p);
-	if (max < lim)
-		lim = max;
 	while (n < lim && pending(s, p + n))
 		n++;
 	return n ? issue(s, p, n, 0, 0, 0) : 0;
@@ -569,7 +574,6 @@ static int pump_taken(struct sr_sim *s, unsigned reserve, int *ret)
 int sr_sim_pump(struct sr_sim *s)
 {
 	unsigned reserve = s->c->qd > 1;
-	uint64_t maxp = sr_sim_max_pages(s);
 	int ret = 0;
 
 	if (eager(s)) {
@@ -591,9 +595,7 @@ int sr_sim_pump(struct sr_sim *s)
 			s->pf_n--;
 			continue;
 		}
-		lim = run->npages < maxp ? run->npages : maxp;
-		if (chunk_left(s, run->page0) < lim)
-			lim = chunk_left(s, run->page0);
+		lim = req_pages(s, run->page0, run->npages);
 		for (p = run->page0; n < lim && !sr_sim_lookup(s, p); p++, n++) {
 			struct sr_frame *f;
 
@@ -781,7 +783,7 @@ int sr_sim_wait_needed(struct sr_sim *s)
 static int read_taken(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi, uint64_t nlo,
 		      uint64_t nhi)
 {
-	uint64_t p, maxp = sr_sim_max_pages(s);
+	uint64_t p;
 	int room = 1, ret;
 
 	for (p = lo; p < hi; p++) {
@@ -796,12 +798,8 @@ static int read_taken(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 		}
 	}
 	for (p = lo; p < hi;) {
-		uint64_t q = p, ndemand = 0, lim = hi - p;
+		uint64_t q = p, ndemand = 0, lim = req_pages(s, p, hi - p);
 
-		if (maxp < lim)
-			lim = maxp;
-		if (chunk_left(s, p) < lim)
-			lim = chunk_left(s, p);
 		for (; q - p < lim; q++) {
 			int dem = q >= nlo && q < nhi;
 
@@ -829,7 +827,7 @@ static int read_taken(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, uint64_t hi,
 		      uint64_t nlo, uint64_t nhi)
 {
-	uint64_t p = lo, maxp = sr_sim_max_pages(s);
+	uint64_t p = lo;
 	int ret;
 
 	/* a demand is read no earlier than its access's time */
@@ -838,16 +836,13 @@ int sr_sim_read_range(struct sr_sim *s, const struct sr_access *a, uint64_t lo, 
 	if (eager(s))
 		return read_taken(s, a, lo, hi, nlo, nhi);
 	while (p < hi) {
-		uint64_t q = p, ndemand = 0, lim = hi - p;
+		uint64_t q = p, ndemand = 0, lim;
 
 		if (sr_sim_lookup(s, p)) {
 			p++;
 			continue;
 		}
-		if (maxp < lim)
-			lim = maxp;
-		if (chunk_left(s, p) < lim)
-			lim = chunk_left(s, p);
+		lim = req_pages(s, p, hi - p);
 		while (q - p < lim && !sr_sim_lookup(s, q)) {
 			struct sr_frame *f = NULL;
 

@@ -159,6 +159,7 @@ struct sr_sim {
 struct sr_pc {
 	uint64_t ra;          /* readahead window, pages */
 	uint64_t start, size; /* the current window (file_ra_state) */
+	uint64_t async;       /* its async_size: its mark is that many pages before its end */
 	unsigned order;       /* ra->order: folio order the next async window asks for */
 	unsigned max_order;   /* the largest folio the page cache makes here, 0: none */
 };

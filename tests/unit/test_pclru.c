@@ -357,6 +357,50 @@ static void test_window_takes_its_room(void **state)
 	free_model(&m);
 }
 
+static uint64_t read_of(const struct sr_sim_result *r)
+{
+	return r->demand_bytes + r->prefetch_bytes;
+}
+
+/* A mark the readahead state does not expect (page_cache_async_ra): the
+ * window starts at the first page after it not cached. A's first MiB is
+ * read (read-around, then an async window whose mark, on its first page,
+ * is left unread), then C's (the state moves there), then A's second MiB:
+ * its first page carries the stale mark and the rest is cached, so the
+ * window is A's third MiB, not the page after the mark. With 1 MiB windows
+ * and room for everything, that third MiB is what the last read adds. */
+static void test_stale_mark_reads_past_cached(void **state)
+{
+	struct sr_model m;
+	struct sr_sim_result two, three;
+	struct sr_rec r[3];
+	uint64_t a, c;
+	int i;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	add_tensor(&m, "a.weight", 0, SR_TK_ATTN_Q, 4 * MiB, 0);
+	add_tensor(&m, "b.weight", 0, SR_TK_ATTN_K, 4 * MiB, 0);
+	add_tensor(&m, "c.weight", 0, SR_TK_ATTN_V, 4 * MiB, 0);
+	a = m.tensors[0].off;
+	c = m.tensors[2].off;
+	r[0] = (struct sr_rec){ .off = a, .len = MiB, .flags = SR_RF_TOKEN };
+	r[1] = (struct sr_rec){ .off = c, .len = MiB };
+	r[2] = (struct sr_rec){ .off = a + MiB, .len = MiB };
+	for (i = 0; i < 3; i++) {
+		r[i].t_ns = SR_T_NONE;
+		r[i].seq = (uint64_t)i;
+		r[i].tag = sr_tag_make(i == 1 ? 2 : 0, -1);
+	}
+	simulate("pagecache:1024", &m, r, 2, 2 * m.file_size, NULL, &two);
+	simulate("pagecache:1024", &m, r, 3, 2 * m.file_size, NULL, &three);
+	print_message("read %.2f MiB, then %.2f MiB with A's second MiB\n", (double)read_of(&two) / MiB,
+		      (double)read_of(&three) / MiB);
+	assert_int_equal(read_of(&two), 5 * MiB);
+	assert_int_equal(read_of(&three) - read_of(&two), MiB);
+	free_model(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_load_activates_pte_mapped_folios),
 		cmocka_unit_test(test_stale_statistics),
 		cmocka_unit_test(test_window_takes_its_room),
+		cmocka_unit_test(test_stale_mark_reads_past_cached),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,7 +53,10 @@
  *   51.7 of 113 MiB a token, deactivating the whole active list every other
  *   token); with them flushed as the real runs had them, 56.6;
  * - llama.cpp's load (MAP_POPULATE) leaves single pages referenced and
- *   larger folios active (sr_kernel_mark_accessed, sim.c's load_populate). */
+ *   larger folios active (sr_kernel_mark_accessed, sim.c's load_populate);
+ * - the folio whose fault found the readahead mark is held while the next
+ *   window is allocated (s->held): reclaim passes it by, as
+ *   __remove_mapping fails on the fault's reference. */
 /* Folios: readahead reads into large folios (sim_io.c's next_folio, the
  * orders from the pagecache policy), and the lists hold a folio as the entry
  * of its first page. It is young if any of its pages is (folio_referenced
@@ -391,6 +394,13 @@ static struct sr_frame *k_victim(struct sr_sim *s)
 		if (!x->q[0].n)
 			break;
 		f = q_head(s, x, &x->q[0]);
+		if (s->held && (f == s->held || f == folio_head(s, s->held))) {
+			/* a fault's folio: its reference fails __remove_mapping,
+			 * and it goes back to the list as it was */
+			q_pop(s, x, &x->q[0], f);
+			q_push_tail(s, x, &x->q[0], f);
+			continue;
+		}
 		young = f->forder ? folio_young(s, f) : f->ref & YOUNG;
 		if (!young)
 			return f;

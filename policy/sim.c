@@ -182,9 +182,15 @@ static int access_pages(struct sr_sim *s, const struct sr_access *a)
 			}
 			/* page_cache_async_ra() allocates and submits the window
 			 * from the fault that found the mark, before the access
-			 * reads on into it (f may be reclaimed for it) */
-			if (marked && (ret = sr_sim_pump(s)))
-				return ret;
+			 * reads on into it; the fault holds the marked folio, so
+			 * that reclaim cannot take it (s->held) */
+			if (marked) {
+				s->held = f;
+				ret = sr_sim_pump(s);
+				s->held = NULL;
+				if (ret)
+					return ret;
+			}
 			continue;
 		}
 		/* the run of missing pages read together (a fault reads one) */

@@ -111,6 +111,7 @@ struct sr_sim {
 	size_t nu_n, nu_cap, nu_at; /* nu_at: the run the last lookup found */
 	uint64_t pos;          /* page accesses so far (index into next_use) */
 	uint64_t cur_pos0;     /* pos of the current access's first page */
+	struct sr_frame *held; /* the page whose fault is reading the next window (pclru.c skips it) */
 
 	/* engine */
 	struct sr_engine eng;

@@ -139,7 +139,8 @@ static void verdict_h1(struct sr_study_state *s, const struct sr_study_model **d
 
 	for (i = 0; i < s->nm; i++) {
 		struct sr_study_model *mc = &s->mod[i];
-		const struct sr_study_run *u0 = R(s, mc->r_0) ? R(s, mc->r_0) : R(s, mc->r_cold);
+		/* the streamed run's capture; if it failed, the cold pass's, or the 50% run's */
+		const struct sr_study_run *u0 = R(s, mc->r_0) ? R(s, mc->r_0) : R(s, mc->r_cold) ? R(s, mc->r_cold) : R(s, mc->r_50);
 
 		if (mc->moe && !*moe)
 			*moe = mc;

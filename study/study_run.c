@@ -224,9 +224,19 @@ static int run_preds(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr
 	for (k = 0; k < 2 && !sr_stop_requested; k++) {
 		const struct sr_study_run *r = real[k] >= 0 ? &s->x.runs[real[k]] : NULL;
 
-		if (!r || !r->ok)
+		if (!r)
 			continue;
 		snprintf(what, sizeof(what), "prediction of %s (%.60s)", r->id, r->what);
+		if (!r->ok) {
+			/* the plan counted it: the run says why there is none */
+			struct sr_study_run *u = new_run(s, mc->v, "P2", how.kind, what);
+
+			if (u) {
+				snprintf(u->note, sizeof(u->note), "not predicted: %s did not complete", r->id);
+				commit_run(s, u);
+			}
+			continue;
+		}
 		if ((ret = sim_as(s, mc, "P2", what, r->mem, 4096, &how, idx[k], e)))
 			return ret;
 	}
@@ -235,8 +245,8 @@ static int run_preds(struct sr_study_ctx *s, struct sr_study_mctx *mc, struct sr
 
 /* ---- real page-cache runs ---- */
 
-/* A real mmap run; *idx: its index, -1 when it could not run (skipped,
- * noted). Returns 0, or -errno on a failure (or a stop) that ends the study. */
+/* A real mmap run; *idx: its index (a run that failed is there, not ok),
+ * -1 when it could not run (skipped, noted). Returns 0, or -errno on a failure (or a stop) that ends the study. */
 static int run_real(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char *hyp, const char *what, uint64_t limit,
 		    int warm, int swappiness, uint64_t anon, int hugepage, int traced, long *idx, struct sr_err *e)
 {
@@ -291,7 +301,7 @@ static int run_real(struct sr_study_ctx *s, struct sr_study_mctx *mc, const char
 		if (e->bad_input)
 			return ret;
 		sr_err_clear(e);
-		commit_run(s, u);
+		*idx = commit_run(s, u); /* failed (not ok): its prediction says so */
 		return sr_stop_requested ? -EINTR : 0;
 	}
 	u->tokens = res.tokens;

@@ -421,7 +421,7 @@ void sr_pc_miss(struct sr_policy *p, uint64_t page, uint64_t *lo, uint64_t *hi, 
 	c->order = 0;
 	*lo = c->start;
 	*hi = c->start + c->size;
-	*mark = c->start + c->size - c->ra / 4;
+	*mark = c->start + c->size - c->async;
 }
 
 /* The first page after page not cached or in flight, within ra pages

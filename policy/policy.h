@@ -210,9 +210,9 @@ struct sr_sim_result {
 	uint64_t last_token_read_bytes; /* bytes read during the last decode token (0: converged) */
 	uint64_t steady_read_bytes, steady_tokens; /* decode tokens after warmup_tokens and what they read */
 	/* the first SR_SIM_MAX_TOK decode tokens one by one: bytes read, stall
-	 * (ns), faults, pages activated (pagecache's lists) */
+	 * (ns), faults, pages activated and deactivated (pagecache's lists) */
 	uint64_t tok_read[SR_SIM_MAX_TOK], tok_stall[SR_SIM_MAX_TOK], tok_faults[SR_SIM_MAX_TOK];
-	uint64_t tok_act[SR_SIM_MAX_TOK];
+	uint64_t tok_act[SR_SIM_MAX_TOK], tok_deact[SR_SIM_MAX_TOK];
 	/* the pagecache lists at each of those tokens' end (tok_lists: kept),
 	 * bytes, as memory.stat's active_file and inactive_file */
 	uint64_t tok_active[SR_SIM_MAX_TOK], tok_inactive[SR_SIM_MAX_TOK];

@@ -277,6 +277,7 @@ static void end_token(struct sr_sim *s, int prefill)
 			s->r->tok_read[s->r->tok_n] = rd - s->tok_read0;
 			s->r->tok_faults[s->r->tok_n] = s->r->faults - s->tok_faults0;
 			s->r->tok_act[s->r->tok_n] = s->r->pgactivate - s->tok_act0;
+			s->r->tok_deact[s->r->tok_n] = s->r->pgdeactivate - s->tok_deact0;
 			if (s->repl == &sr_repl_kernel) {
 				sr_kernel_lists(s, &s->r->tok_active[s->r->tok_n], &s->r->tok_inactive[s->r->tok_n]);
 				s->r->tok_active[s->r->tok_n] *= s->c->page;
@@ -294,6 +295,7 @@ static void end_token(struct sr_sim *s, int prefill)
 	s->tok_read0 = rd;
 	s->tok_faults0 = s->r->faults;
 	s->tok_act0 = s->r->pgactivate;
+	s->tok_deact0 = s->r->pgdeactivate;
 }
 
 /* Emulated compute, charged to decode or to the prefill batch. */
@@ -473,6 +475,7 @@ static int load_populate(struct sr_sim *s)
 	free(keep);
 	s->tok_read0 = s->tok_faults0 = 0;
 	s->tok_act0 = s->r->pgactivate;
+	s->tok_deact0 = s->r->pgdeactivate;
 	s->pos = s->cur_pos0 = 0; /* the schedule's positions start after it */
 	return ret;
 }

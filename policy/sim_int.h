@@ -150,6 +150,7 @@ struct sr_sim {
 	uint64_t tok_read0;        /* bytes read when the current token started */
 	uint64_t tok_faults0;      /* faults when the current token started */
 	uint64_t tok_act0;         /* pages activated when the current token started */
+	uint64_t tok_deact0;       /* and deactivated */
 	uint64_t n_decoded;        /* decode tokens finished */
 	uint64_t clock_ns;         /* the modelled run's clock: compute, and reads (clock_reads) */
 	uint64_t clock_rd;         /* bytes read when clock_ns last counted them */

@@ -376,6 +376,7 @@ static void json_sim_row(json_t *o, const struct sr_sim_report *rep, const struc
 	json_object_set_new(o, "per_token_stall_ms", per_token(s->tok_stall, s->tok_n, 1e6));
 	json_object_set_new(o, "per_token_faults", per_token(s->tok_faults, s->tok_n, 1));
 	json_object_set_new(o, "per_token_activations", per_token(s->tok_act, s->tok_n, 1));
+	json_object_set_new(o, "per_token_deactivations", per_token(s->tok_deact, s->tok_n, 1));
 	json_object_set_new(o, "per_token_active_file", s->tok_lists ? per_token(s->tok_active, s->tok_n, 1) : json_null());
 	json_object_set_new(o, "per_token_inactive_file", s->tok_lists ? per_token(s->tok_inactive, s->tok_n, 1) : json_null());
 	json_object_set_new(o, "steady_read_bytes_per_token",

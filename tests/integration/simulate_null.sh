@@ -89,7 +89,7 @@ assert c and c["seq_ns_per_byte"] > 0, c
 # kernel keeps its lists by generations (MGLRU), where pgactivate does not count them
 mglru = sys.argv[2] not in ("", "0x0000")
 assert c["activate_ns_per_page"] >= 0 and (mglru or c["activate_ns_per_page"] > 0), c
-assert len(pc["per_token_activations"]) == len(pc["per_token_read_bytes"]) == pc["tokens"], pc
+assert len(pc["per_token_activations"]) == len(pc["per_token_deactivations"]) == len(pc["per_token_read_bytes"]) == pc["tokens"], pc
 want = pc["tokens"] / (pc["compute_s"] + pc["stall_s"])
 assert pc["tokens_per_s"] is not None and abs(pc["tokens_per_s"] / want - 1) < 1e-6, (pc["tokens_per_s"], want)
 assert pc["stall_s"] > 0 and pc["stall_ms_per_token_mean"] is not None, pc

@@ -325,6 +325,19 @@ static void test_stale_statistics(void **state)
 		      (unsigned long long)tok.pgdeactivate);
 	assert_int_equal(none.pgdeactivate, 0);
 	assert_true(tok.pgdeactivate > 0 && exact.pgdeactivate > 0);
+	/* token by token (the JSON's per_token_deactivations): no prefill here,
+	 * so the decode tokens' deactivations are all the run's */
+	assert_int_equal(tok.tok_n, 16);
+	{
+		uint64_t sum = 0, i, busy = 0;
+
+		for (i = 0; i < tok.tok_n; i++) {
+			sum += tok.tok_deact[i];
+			busy += tok.tok_deact[i] > 0;
+		}
+		assert_int_equal(sum, tok.pgdeactivate);
+		assert_true(busy >= 2);
+	}
 	assert_true(steady_per_token(&none) < 0.8 * steady_per_token(&exact));
 	free(r);
 	free_model(&m);

@@ -33,6 +33,7 @@ first_second seconds peak_second backwards second tag sequences decode_steps com
 injected_eio injected_short injected_delay fail_at target_index errno mdts pcie_gen
 pcie_lanes link_gen link_width max_link_gen max_link_width timestamps partial swappiness
 hugepage moe ok predictor N best_qd pgactivate load_pgactivate pgdeactivate workingset_refault workingset_activate per_token_activations
+per_token_deactivations
 """.split())
 # keys that echo a size option keep its name and are bytes, as the option:
 # --page, --bs (max_request); the kernel's own sysfs attribute names (devices)

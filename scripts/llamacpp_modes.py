@@ -33,14 +33,18 @@ def die(msg):
 
 
 def real_tokens(path):
-    """(MiB read, MiB deactivated) per decode token of one run's marks."""
+    """(MiB read, MiB deactivated) per decode token of one run's marks; none
+    from marks of a runner that did not yet write the host's counters
+    (token N NS READ_BYTES MAJFLT)."""
     marks = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
             w = line.split()
             if not w or w[0] != "token":
                 continue
-            if len(w) < 8:
+            if len(w) == 5:
+                return []
+            if len(w) != 9:
                 die("%s:%d: expected 'token N NS READ_BYTES MAJFLT PGACTIVATE PGDEACTIVATE REFAULT ACTIVATE', "
                     "found %d fields" % (path, n, len(w)))
             try:
@@ -55,9 +59,10 @@ def sim_tokens(path):
     None when the JSON predates per_token_deactivations."""
     try:
         d = json.load(open(path))
-        row = d["rows"][0]
+        rows = d["rows"]
+        row = next((r for r in rows if r.get("policy") == "pagecache" and r.get("kind") == "simulated"), rows[0])
         page = int(d.get("page") or 4096)
-    except (OSError, ValueError, KeyError, IndexError, TypeError) as e:
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError) as e:
         die("%s: expected simulate's JSON report with a row: %s" % (path, e))
     rd, de = row.get("per_token_read_bytes"), row.get("per_token_deactivations")
     if de is None:

@@ -52,6 +52,24 @@ ok "modes: 2 of 4 real tokens deactivated 8 MiB or more (190.0 MiB/token, the re
 python3 "$SR_SRC/scripts/llamacpp_modes.py" "$O" 4 >"$T/o" 2>"$T/e" || fail "modes 4: $(cat "$T/e")"
 grep -qF "| a | 35% | 150.0 | 3 of 4 | 166.7 | 100.0 |" "$T/o" || fail "at 4 MiB: $(cat "$T/o")"
 ok "modes: at 4 MiB a token deactivating exactly 4 MiB counts"
+# marks of a runner before the host's counters: that point has no real split
+printf 'token 0 1 0 0\ntoken 1 2 %d 3\n' $((99 * M)) >"$O/b.85.1.marks"
+python3 "$SR_SRC/scripts/llamacpp_modes.py" "$O" >"$T/o" 2>"$T/e" || fail "old marks: $(cat "$T/e")"
+grep -qxF "| b | 85% | 40.0 | - | - | - | - | - | - |" "$T/o" || fail "old marks: $(cat "$T/o")"
+ok "modes: marks without the host's counters give no split, not an error"
+# the simulated pagecache row, wherever it stands among the rows
+python3 - "$O/a.35.resim.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["rows"][0]
+r.update(policy="pagecache", kind="simulated")
+d["rows"] = [{"policy": "pagecache", "kind": "real-mmap", "per_token_read_bytes": [1, 2],
+              "per_token_deactivations": [9, 9]}, r]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+python3 "$SR_SRC/scripts/llamacpp_modes.py" "$O" >"$T/o" 2>"$T/e" || fail "rows: $(cat "$T/e")"
+grep -qF "| a | 35% | 150.0 | 2 of 4 | 190.0 | 110.0 | 1 of 3 | 300.0 | 100.0 |" "$T/o" || fail "rows: $(cat "$T/o")"
+ok "modes: the simulated pagecache row is taken after a real-mmap one"
 # bad input: one line naming the file, exit 2
 bad() { # WHAT EXPECTED-PATTERN ARGS...
 	local what=$1 pat=$2
